@@ -1,0 +1,155 @@
+import * as fs from "fs";
+import { formatReport } from "../config/problems";
+import { PLAN_SCHEMA_VERSION, PlanFile, parsePlanFile, summarize } from "../plan/model";
+import { PolicyConfigError } from "../plan/policyConfig";
+import { ProgramError, checkResources, planStack } from "../plan/pipeline";
+import { renderMarkdown, renderText } from "../plan/render";
+
+const USAGE = `Usage:
+  runbook plan --stack <name> [--json [file]] [--markdown [file]] [--config <stack file>] [--policy-config <file>]
+  runbook check <plan.json> [--stack <name>] [--json [file]] [--markdown [file]] [--policy-config <file>]
+
+plan    runs the program offline with the stack's config and checks every resource with the policy pack.
+check   checks a saved plan file (from plan --json) with the policy pack again.
+
+--json [file]      write the plan as JSON (docs/plan-schema.md) to the file, or to stdout
+--markdown [file]  write a pull-request summary in Markdown to the file, or to stdout
+Without --json or --markdown on stdout, a resource tree and the violations are printed.
+
+Exit codes: 0 no mandatory violation, 1 a mandatory violation, 2 bad config, bad input or program error.`;
+
+export const EXIT_OK = 0;
+export const EXIT_VIOLATIONS = 1;
+export const EXIT_ERROR = 2;
+
+class UsageError extends Error {}
+
+interface Args {
+    command: string;
+    planFile?: string;
+    stack?: string;
+    json?: string;
+    markdown?: string;
+    configFile?: string;
+    policyConfig?: string;
+}
+
+export function parseArgs(argv: string[]): Args {
+    const [command, ...rest] = argv;
+    if (command !== "plan" && command !== "check") throw new UsageError(command ? `unknown command '${command}'` : "no command given");
+    const args: Args = { command };
+    for (let i = 0; i < rest.length; i++) {
+        const arg = rest[i];
+        const next = rest[i + 1];
+        const value = (flag: string): string => {
+            if (next === undefined || next.startsWith("--")) throw new UsageError(`${flag} needs a value`);
+            i++;
+            return next;
+        };
+        const optionalFile = (): string => {
+            if (next !== undefined && !next.startsWith("--")) {
+                i++;
+                return next;
+            }
+            return "-";
+        };
+        switch (arg) {
+            case "--stack":
+                args.stack = value(arg);
+                break;
+            case "--json":
+                args.json = optionalFile();
+                break;
+            case "--markdown":
+                args.markdown = optionalFile();
+                break;
+            case "--config":
+                args.configFile = value(arg);
+                break;
+            case "--policy-config":
+                args.policyConfig = value(arg);
+                break;
+            case "--help":
+            case "-h":
+                throw new UsageError("");
+            default:
+                if (command === "check" && args.planFile === undefined && !arg.startsWith("--")) args.planFile = arg;
+                else throw new UsageError(`unexpected argument '${arg}'`);
+        }
+    }
+    if (command === "plan" && !args.stack) throw new UsageError("plan needs --stack <name>");
+    if (command === "check" && !args.planFile) throw new UsageError("check needs the path of a plan file");
+    return args;
+}
+
+function write(target: string, text: string): void {
+    if (target === "-") process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+    else fs.writeFileSync(target, text.endsWith("\n") ? text : `${text}\n`);
+}
+
+function emit(plan: PlanFile, args: Args): number {
+    if (args.json !== undefined) write(args.json, JSON.stringify(plan, null, 2));
+    if (args.markdown !== undefined) write(args.markdown, renderMarkdown(plan));
+    if (args.json !== "-" && args.markdown !== "-") write("-", renderText(plan));
+    return plan.summary.mandatory > 0 ? EXIT_VIOLATIONS : EXIT_OK;
+}
+
+async function runPlan(args: Args): Promise<number> {
+    const outcome = await planStack({ stack: args.stack!, configFile: args.configFile, policyConfigFile: args.policyConfig });
+    if (outcome.kind === "config-error") {
+        process.stderr.write(`${formatReport(outcome.stack, outcome.problems)}\n`);
+        return EXIT_ERROR;
+    }
+    return emit(outcome.plan, args);
+}
+
+async function runCheck(args: Args): Promise<number> {
+    const file = args.planFile!;
+    let json: unknown;
+    try {
+        json = JSON.parse(fs.readFileSync(file, "utf8"));
+    } catch (e) {
+        throw new ProgramError(`cannot read plan file ${file}: ${(e as Error).message}`);
+    }
+    const saved = parsePlanFile(json);
+    const stack = args.stack ?? saved.stack;
+    const { pack, violations, policyConfigFile } = await checkResources(saved.resources, stack, args.policyConfig);
+    const plan: PlanFile = {
+        ...saved,
+        schemaVersion: PLAN_SCHEMA_VERSION,
+        stack,
+        policyPack: { name: pack.name, version: pack.version, config: policyConfigFile },
+        violations,
+        summary: summarize(saved.resources, violations),
+    };
+    return emit(plan, args);
+}
+
+export async function main(argv: string[]): Promise<number> {
+    try {
+        const args = parseArgs(argv);
+        return args.command === "plan" ? await runPlan(args) : await runCheck(args);
+    } catch (e) {
+        if (e instanceof UsageError) {
+            process.stderr.write(`${e.message ? `runbook: ${e.message}\n\n` : ""}${USAGE}\n`);
+            return e.message ? EXIT_ERROR : EXIT_OK;
+        }
+        if (e instanceof ProgramError || e instanceof PolicyConfigError || (e instanceof Error && e.message.startsWith("plan file:"))) {
+            process.stderr.write(`runbook: ${e.message}\n`);
+            return EXIT_ERROR;
+        }
+        process.stderr.write(`runbook: unexpected error: ${(e as Error).stack ?? e}\n`);
+        return EXIT_ERROR;
+    }
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then(
+        (code) => {
+            process.exitCode = code;
+        },
+        () => {
+            process.exitCode = EXIT_ERROR;
+        },
+    );
+}

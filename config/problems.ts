@@ -1,0 +1,133 @@
+/** One thing wrong with a stack's config. */
+export interface ConfigProblem {
+    /** Key path, such as `database.backupRetentionDays` or `apps[1].replicas`. */
+    path: string;
+    /** The offending value, when there is one. Secret values are never kept here. */
+    value?: unknown;
+    /** What is wrong, phrased to follow the value: "is below the minimum of 7". */
+    message: string;
+    /** What to do instead: "set 7–35". */
+    fix?: string;
+    /** Runbook requirement ID, such as BK-2. */
+    requirement?: string;
+}
+
+/** Placeholder shown wherever a secret value would otherwise be printed. */
+export const SECRET_MASK = "[secret]";
+
+/**
+ * Runbook requirement behind each key. Array indices are written `[]`; a trailing `.*` covers
+ * every key below.
+ */
+const REQUIREMENTS: Record<string, string> = {
+    "apps[].replicas": "WL-1",
+    "apps[].healthPath": "WL-2",
+    "apps[].readinessPath": "WL-2",
+    "apps[].resources.*": "WL-4",
+    "apps[].secretRefs.*": "SC-1",
+    "database.engine": "DB-1",
+    "database.members": "DB-1",
+    "database.multiAz": "DB-1",
+    "database.readReplica": "DB-5",
+    "database.slowQueryMs": "DB-4",
+    "database.backupRetentionDays": "BK-2",
+    "database.backupWindow": "BK-1",
+    "redis.mode": "RD-1",
+    "redis.maxmemoryPolicy": "RD-2",
+    "redis.snapshotRetentionDays": "BK-2",
+    "redis.multiAz": "RD-1",
+    "redis.replicas": "RD-1",
+    "storage.buckets[].lifecycle.*": "ST-2",
+    "storage.buckets[].publicHost": "ST-3",
+    "backups.bucket": "BK-3",
+    "backups.schedule": "BK-1",
+    "backups.retentionDays": "BK-2",
+    "backups.encryptionRecipient": "BK-3",
+    "backups.restoreDrillSchedule": "BK-6",
+    "edge.loginRateLimit.*": "ED-4",
+    "edge.loginPath": "ED-4",
+    "alerts.p95LatencyMs": "OB-1",
+    "alerts.errorRatePercent": "OB-1",
+    "alerts.highResponseTimeMs": "OB-2",
+    "alerts.routes.*": "OB-4",
+    "network.appCidrs": "DB-2",
+    "secrets.*": "SC-1",
+};
+
+export function requirementFor(path: string): string | undefined {
+    const normalized = path.replace(/\[\d+\]/g, "[]");
+    if (REQUIREMENTS[normalized]) return REQUIREMENTS[normalized];
+    for (const [pattern, id] of Object.entries(REQUIREMENTS)) {
+        if (pattern.endsWith(".*") && (normalized === pattern.slice(0, -2) || normalized.startsWith(pattern.slice(0, -1)))) {
+            return id;
+        }
+    }
+    return undefined;
+}
+
+export function renderValue(value: unknown): string {
+    if (value === undefined) return "(missing)";
+    const text = JSON.stringify(value) ?? String(value);
+    return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+export function formatProblem(p: ConfigProblem): string {
+    const requirement = p.requirement ? ` (${p.requirement})` : "";
+    const value = "value" in p ? `${renderValue(p.value)} ` : "";
+    const fix = p.fix ? `; ${p.fix}` : "";
+    return `${p.path}: ${value}${p.message}${requirement}${fix}`;
+}
+
+export function formatReport(stack: string, problems: ConfigProblem[]): string {
+    const lines = problems.map((p) => `  - ${formatProblem(p)}`);
+    const noun = problems.length === 1 ? "problem" : "problems";
+    return [`Stack config for '${stack}' has ${problems.length} ${noun}; nothing was planned:`, ...lines].join("\n");
+}
+
+/** Thrown by `loadConfig` when a stack's config is invalid. Its message is the whole report. */
+export class ConfigError extends Error {
+    constructor(
+        readonly stack: string,
+        readonly problems: ConfigProblem[],
+    ) {
+        super(formatReport(stack, problems));
+        this.name = "ConfigError";
+    }
+}
+
+/** Levenshtein distance, for "did you mean" suggestions. */
+export function editDistance(a: string, b: string): number {
+    const previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+    for (let i = 1; i <= a.length; i++) {
+        let diagonal = previous[0];
+        previous[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const above = previous[j];
+            previous[j] = Math.min(previous[j] + 1, previous[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+            diagonal = above;
+        }
+    }
+    return previous[b.length];
+}
+
+export function nearest(candidate: string, known: string[]): string | undefined {
+    let best: string | undefined;
+    let bestDistance = Infinity;
+    for (const k of known) {
+        const d = editDistance(candidate.toLowerCase(), k.toLowerCase());
+        if (d < bestDistance) {
+            best = k;
+            bestDistance = d;
+        }
+    }
+    return best !== undefined && bestDistance <= Math.max(2, Math.floor(candidate.length / 3)) ? best : undefined;
+}
+
+export function joinPath(path: ReadonlyArray<PropertyKey>): string {
+    let out = "";
+    for (const segment of path) {
+        if (typeof segment === "number") out += `[${segment}]`;
+        else out += out === "" ? String(segment) : `.${String(segment)}`;
+    }
+    return out;
+}

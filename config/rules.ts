@@ -1,0 +1,234 @@
+import { ConfigProblem } from "./problems";
+import { Environment } from "./resolve";
+import { RawStackConfig } from "./schema";
+
+/** Connection strings the data tier writes into the environment's Secret. */
+export function generatedSecretNames(raw: Pick<RawStackConfig, "database">): string[] {
+    return [raw.database.engine === "postgres" ? "DATABASE_URL" : "MONGODB_URI", "REDIS_URL"];
+}
+
+const POSTGRES_ONLY = ["instanceClass", "allocatedStorageGb", "maxAllocatedStorageGb", "multiAz", "readReplica", "slowQueryMs", "backupWindow", "maintenanceWindow"] as const;
+const MONGODB_ONLY = ["members", "storageGb"] as const;
+const ELASTICACHE_ONLY = ["engine", "nodeType", "replicas", "multiAz", "snapshotWindow"] as const;
+const IN_CLUSTER_ONLY = ["storageGb"] as const;
+
+function onlyFor<T extends object>(
+    section: string,
+    values: T,
+    keys: readonly (keyof T & string)[],
+    selector: string,
+    selected: string,
+    belongsTo: string,
+): ConfigProblem[] {
+    return keys
+        .filter((k) => values[k] !== undefined)
+        .map((k) => ({
+            path: `${section}.${k}`,
+            value: values[k],
+            message: `only applies to ${selector} ${belongsTo}, but ${section}.${selector} is ${selected}`,
+            fix: `remove ${section}.${k}, or set ${section}.${selector}: ${belongsTo}`,
+        }));
+}
+
+function minutesOfDay(hhmm: string): number {
+    const [h, m] = hhmm.split(":").map(Number);
+    return h * 60 + m;
+}
+
+const DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+
+/** Minute ranges within a week, [start, end), for a daily or weekly window. Ranges wrap at the boundary. */
+export function windowRanges(window: string): Array<[number, number]> {
+    const week = 7 * 24 * 60;
+    const toRanges = (start: number, end: number, period: number): Array<[number, number]> =>
+        end > start ? [[start, end]] : [[start, period], [0, end]];
+    if (/^[a-z]{3}:/.test(window)) {
+        const [from, to] = window.split("-");
+        const at = (s: string) => DAYS.indexOf(s.slice(0, 3)) * 24 * 60 + minutesOfDay(s.slice(4));
+        return toRanges(at(from), at(to), week);
+    }
+    const [from, to] = window.split("-").map(minutesOfDay);
+    const ranges: Array<[number, number]> = [];
+    for (let day = 0; day < 7; day++) {
+        for (const [s, e] of toRanges(from, to, 24 * 60)) ranges.push([s + day * 1440, e + day * 1440]);
+    }
+    return ranges;
+}
+
+export function windowsOverlap(a: string, b: string): boolean {
+    return windowRanges(a).some(([s1, e1]) => windowRanges(b).some(([s2, e2]) => s1 < e2 && s2 < e1));
+}
+
+/** Parses 250m / 1 / 1.5 into millicores, and 512Mi / 2Gi into MiB. */
+export function cpuMillis(q: string): number {
+    return q.endsWith("m") ? Number(q.slice(0, -1)) : Number(q) * 1000;
+}
+export function memoryMiB(q: string): number {
+    return q.endsWith("Gi") ? Number(q.slice(0, -2)) * 1024 : Number(q.slice(0, -2));
+}
+
+/** Rules that span several keys or depend on the environment. Runs only on schema-valid config. */
+export function crossFieldProblems(raw: RawStackConfig, env: Environment): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    const db = raw.database;
+    if (db.engine === "mongodb") {
+        problems.push(...onlyFor("database", db, POSTGRES_ONLY, "engine", "mongodb", "postgres"));
+        const members = db.members ?? (env.isProduction ? 3 : 1);
+        if (env.isProduction && members < 3) {
+            problems.push({ path: "database.members", value: members, message: "is below the 3 members a production replica set needs", requirement: "DB-1", fix: "set 3, 5 or 7" });
+        } else if (members > 1 && members % 2 === 0) {
+            problems.push({ path: "database.members", value: members, message: "is even, so a split vote can leave no primary", requirement: "DB-1", fix: "set an odd number: 1, 3, 5 or 7" });
+        }
+    } else {
+        problems.push(...onlyFor("database", db, MONGODB_ONLY, "engine", "postgres", "mongodb"));
+        if (db.allocatedStorageGb !== undefined && db.maxAllocatedStorageGb !== undefined && db.maxAllocatedStorageGb < db.allocatedStorageGb) {
+            problems.push({
+                path: "database.maxAllocatedStorageGb",
+                value: db.maxAllocatedStorageGb,
+                message: `is below database.allocatedStorageGb (${db.allocatedStorageGb})`,
+                fix: `set at least ${db.allocatedStorageGb}`,
+            });
+        }
+        const backupWindow = db.backupWindow ?? "02:00-03:00";
+        const maintenanceWindow = db.maintenanceWindow ?? "sun:04:00-sun:05:00";
+        if (windowsOverlap(backupWindow, maintenanceWindow)) {
+            problems.push({
+                path: "database.maintenanceWindow",
+                value: maintenanceWindow,
+                message: `overlaps the backup window ${backupWindow}`,
+                requirement: "BK-1",
+                fix: "move one of the two windows so they do not overlap",
+            });
+        }
+    }
+
+    const redis = raw.redis;
+    if (redis.mode === "in-cluster") {
+        problems.push(...onlyFor("redis", redis, ELASTICACHE_ONLY, "mode", "in-cluster", "elasticache"));
+    } else {
+        problems.push(...onlyFor("redis", redis, IN_CLUSTER_ONLY, "mode", "elasticache", "in-cluster"));
+        if (env.isProduction && redis.replicas === 0) {
+            problems.push({ path: "redis.replicas", value: 0, message: "leaves production Redis without a failover target", requirement: "RD-1", fix: "set 1 or more" });
+        }
+        if (env.isProduction && redis.multiAz === false) {
+            problems.push({ path: "redis.multiAz", value: false, message: "is not allowed in production", requirement: "RD-1", fix: "remove it or set true" });
+        }
+    }
+    if (redis.maxmemoryPolicy !== undefined && redis.maxmemoryPolicy !== "noeviction") {
+        problems.push({
+            path: "redis.maxmemoryPolicy",
+            value: redis.maxmemoryPolicy,
+            message: "evicts keys, and BullMQ queues silently lose jobs under any evicting policy",
+            requirement: "RD-2",
+            fix: "set noeviction or remove the key",
+        });
+    }
+
+    const appNames = raw.apps.map((a) => a.name);
+    const secretNames = new Set([...Object.keys(raw.secrets ?? {}), ...generatedSecretNames(raw)]);
+    raw.apps.forEach((app, i) => {
+        if (appNames.indexOf(app.name) !== i) {
+            problems.push({ path: `apps[${i}].name`, value: app.name, message: "is used by another app", fix: "give every app a unique name" });
+        }
+        const replicas = app.replicas ?? (env.isProduction ? 2 : 1);
+        if (env.isProduction && replicas < 2) {
+            problems.push({ path: `apps[${i}].replicas`, value: replicas, message: "is below the 2 replicas production needs to survive a node loss", requirement: "WL-1", fix: "set 2 or more" });
+        }
+        (app.secretRefs ?? []).forEach((ref, j) => {
+            if (!secretNames.has(ref)) {
+                problems.push({
+                    path: `apps[${i}].secretRefs[${j}]`,
+                    value: ref,
+                    message: "names no secret",
+                    requirement: "SC-1",
+                    fix: `add it with: pulumi config set --secret --path 'runbook:secrets.${ref}' <value>, or use one of ${[...secretNames].sort().join(", ")}`,
+                });
+            }
+        });
+        const r = app.resources ?? {};
+        if (r.cpuRequest && r.cpuLimit && cpuMillis(r.cpuLimit) < cpuMillis(r.cpuRequest)) {
+            problems.push({ path: `apps[${i}].resources.cpuLimit`, value: r.cpuLimit, message: `is below the request ${r.cpuRequest}`, requirement: "WL-4", fix: "set a limit at or above the request" });
+        }
+        if (r.memoryRequest && r.memoryLimit && memoryMiB(r.memoryLimit) < memoryMiB(r.memoryRequest)) {
+            problems.push({ path: `apps[${i}].resources.memoryLimit`, value: r.memoryLimit, message: `is below the request ${r.memoryRequest}`, requirement: "WL-4", fix: "set a limit at or above the request" });
+        }
+        for (const key of Object.keys(app.env ?? {})) {
+            if (secretNames.has(key) || (app.secretRefs ?? []).includes(key)) {
+                problems.push({ path: `apps[${i}].env.${key}`, message: "is also a secret; a plain value would shadow the Secret", requirement: "SC-1", fix: `remove apps[${i}].env.${key} and list it in secretRefs` });
+            }
+        }
+    });
+
+    const bucketNames = raw.storage.buckets.map((b) => b.name);
+    raw.storage.buckets.forEach((bucket, i) => {
+        if (bucketNames.indexOf(bucket.name) !== i) {
+            problems.push({ path: `storage.buckets[${i}].name`, value: bucket.name, message: "is used by another bucket", fix: "give every bucket a unique name" });
+        }
+        if (bucket.purpose === "backups" && bucket.publicHost !== undefined) {
+            problems.push({ path: `storage.buckets[${i}].publicHost`, value: bucket.publicHost, message: "would make a backups bucket public", requirement: "ST-3", fix: "remove publicHost from backups buckets" });
+        }
+        const lc = bucket.lifecycle;
+        if (lc?.expireAfterDays !== undefined && lc.infrequentAccessAfterDays !== undefined && lc.infrequentAccessAfterDays >= lc.expireAfterDays) {
+            problems.push({
+                path: `storage.buckets[${i}].lifecycle.infrequentAccessAfterDays`,
+                value: lc.infrequentAccessAfterDays,
+                message: `is not before expireAfterDays (${lc.expireAfterDays}), so objects are deleted before they move`,
+                requirement: "ST-2",
+                fix: "set it below expireAfterDays or remove it",
+            });
+        }
+    });
+    const backupBucket = raw.storage.buckets.find((b) => b.name === raw.backups.bucket);
+    if (!backupBucket) {
+        problems.push({
+            path: "backups.bucket",
+            value: raw.backups.bucket,
+            message: "names no bucket in storage.buckets",
+            requirement: "BK-3",
+            fix: `add a bucket with purpose: backups, or use one of ${bucketNames.join(", ")}`,
+        });
+    } else if (backupBucket.purpose !== "backups") {
+        problems.push({ path: "backups.bucket", value: raw.backups.bucket, message: `is a ${backupBucket.purpose} bucket`, requirement: "BK-3", fix: "point it at a bucket with purpose: backups" });
+    } else {
+        const retention = raw.backups.retentionDays ?? (env.isProduction ? 30 : 7);
+        const expire = backupBucket.lifecycle?.expireAfterDays;
+        if (expire !== undefined && expire < retention) {
+            const index = raw.storage.buckets.indexOf(backupBucket);
+            problems.push({
+                path: `storage.buckets[${index}].lifecycle.expireAfterDays`,
+                value: expire,
+                message: `deletes backups before backups.retentionDays (${retention})`,
+                requirement: "BK-2",
+                fix: `set at least ${retention} or remove it`,
+            });
+        }
+    }
+
+    raw.edge.hosts.forEach((h, i) => {
+        const app = raw.apps.find((a) => a.name === h.app);
+        if (!app) {
+            problems.push({ path: `edge.hosts[${i}].app`, value: h.app, message: "names no app", fix: `use one of ${appNames.join(", ")}` });
+        } else if (app.role === "worker") {
+            problems.push({ path: `edge.hosts[${i}].app`, value: h.app, message: "is a worker, which takes no traffic", fix: "point the host at an api or web app" });
+        }
+        if (h.host !== raw.edge.zone && !h.host.endsWith(`.${raw.edge.zone}`)) {
+            problems.push({ path: `edge.hosts[${i}].host`, value: h.host, message: `is outside the zone ${raw.edge.zone}`, fix: `use a name under ${raw.edge.zone}` });
+        }
+    });
+
+    const net = raw.network;
+    if (net.mode === "existing") {
+        if (net.vpcId === undefined) problems.push({ path: "network.vpcId", message: "is required when network.mode is existing", fix: "set the VPC ID, or set network.mode: create" });
+        if ((net.privateSubnetIds ?? []).length < 2) {
+            problems.push({ path: "network.privateSubnetIds", value: net.privateSubnetIds, message: "needs at least two private subnets in different AZs", requirement: "DB-2", fix: "list two or more subnet IDs" });
+        }
+        for (const k of ["vpcCidr", "azCount"] as const) {
+            if (net[k] !== undefined) problems.push({ path: `network.${k}`, value: net[k], message: "only applies to mode create, but network.mode is existing", fix: `remove network.${k}, or set network.mode: create` });
+        }
+    } else {
+        for (const k of ["vpcId", "privateSubnetIds"] as const) {
+            if (net[k] !== undefined) problems.push({ path: `network.${k}`, value: net[k], message: "only applies to mode existing, but network.mode is create", fix: `remove network.${k}, or set network.mode: existing` });
+        }
+    }
+    return problems;
+}

@@ -1,0 +1,233 @@
+import { z } from "zod";
+
+/*
+ * The stack config schema: one declaration of every key a stack may set under the `runbook:`
+ * namespace. Fields whose default depends on the environment are optional here and filled in by
+ * `resolve.ts`; rules that span several fields live in `rules.ts`.
+ */
+
+const dnsLabel = z
+    .string()
+    .regex(/^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/, { message: "must be a lowercase DNS label (a-z, 0-9, '-'), at most 40 characters" });
+const envVarName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { message: "must be an UPPER_SNAKE_CASE environment variable name" });
+const urlPath = z.string().regex(/^\/[^\s]*$/, { message: "must be an absolute URL path such as /api/health" });
+const hostname = z
+    .string()
+    .regex(/^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, { message: "must be a lowercase DNS name such as api.example.com" });
+const cidr = z
+    .string()
+    .regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d|[12]\d|3[0-2])$/, { message: "must be an IPv4 CIDR such as 10.20.0.0/16" });
+const cpuQuantity = z.string().regex(/^(\d+m|\d+(\.\d+)?)$/, { message: "must be a CPU quantity such as 250m or 1" });
+const memoryQuantity = z.string().regex(/^\d+(Mi|Gi)$/, { message: "must be a memory quantity in Mi or Gi, such as 512Mi or 2Gi" });
+const cron = z
+    .string()
+    .regex(/^(\S+\s+){4}\S+$/, { message: "must be a five-field cron expression such as '0 2 * * *'" });
+/** hh:mm-hh:mm, UTC, as RDS and ElastiCache expect. */
+const dailyWindow = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, { message: "must be a UTC window hh:mm-hh:mm such as 02:00-03:00" });
+const weeklyWindow = z
+    .string()
+    .regex(/^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$/, {
+        message: "must be a UTC window ddd:hh:mm-ddd:hh:mm such as sun:04:00-sun:05:00",
+    });
+
+export const appSchema = z.strictObject({
+    /** Workload name; also the Kubernetes Deployment and Service name. */
+    name: dnsLabel,
+    /** Container image, pinned to a tag or digest. */
+    image: z.string().regex(/^[^\s:@]+(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/, { message: "must be an image reference pinned to a tag or digest, such as ghcr.io/acme/api:1.4.2" }),
+    /** `api` and `web` take traffic through the edge; `worker` runs queue consumers and scales on its own (WL-6). */
+    role: z.enum(["api", "web", "worker"]),
+    port: z.number().int().min(1).max(65535),
+    /** Defaults to 2 in production and 1 elsewhere (WL-1). */
+    replicas: z.number().int().min(0).max(100).optional(),
+    /** Liveness probe path (WL-2). */
+    healthPath: urlPath,
+    /** Readiness probe path; it must cover the database path (WL-2). */
+    readinessPath: urlPath,
+    /** Plain, non-secret environment variables. Secret values go in `runbook:secrets` and are referenced by `secretRefs`. */
+    env: z.record(envVarName, z.string()).optional(),
+    /** Keys of the environment's Kubernetes Secret that this app reads through `secretKeyRef`. */
+    secretRefs: z.array(envVarName).optional(),
+    /** Requests and limits (WL-4). Defaults: 250m / 512Mi requested, 1000m / 2Gi limit. */
+    resources: z
+        .strictObject({
+            cpuRequest: cpuQuantity.optional(),
+            memoryRequest: memoryQuantity.optional(),
+            cpuLimit: cpuQuantity.optional(),
+            memoryLimit: memoryQuantity.optional(),
+        })
+        .optional(),
+});
+
+export const databaseSchema = z.strictObject({
+    /** `postgres` runs on AWS RDS; `mongodb` runs as a replica set on Kubernetes (DB-1). */
+    engine: z.enum(["postgres", "mongodb"]),
+    /** RDS engine version, or the MongoDB server version. */
+    engineVersion: z.string().regex(/^\d+(\.\d+){0,2}$/, { message: "must be a version such as 16.4" }).optional(),
+    /** postgres only. */
+    instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { message: "must be an RDS instance class such as db.t4g.medium" }).optional(),
+    /** postgres only. Defaults to 50. */
+    allocatedStorageGb: z.number().int().min(20).max(65536).optional(),
+    /** postgres only: the storage-autoscaling ceiling. Defaults to 4x the allocated storage. */
+    maxAllocatedStorageGb: z.number().int().min(20).max(65536).optional(),
+    /** postgres only. Defaults to true in production. */
+    multiAz: z.boolean().optional(),
+    /** postgres only: add a read replica (DB-5). Defaults to false. */
+    readReplica: z.boolean().optional(),
+    /** postgres only: log statements slower than this (DB-4). Defaults to 500. */
+    slowQueryMs: z.number().int().min(0).max(600000).optional(),
+    /** Automated-backup retention (BK-2). Defaults to 30 in production and 7 elsewhere; RDS allows at most 35. */
+    backupRetentionDays: z.number().int().min(7).max(35).optional(),
+    /** postgres only. Defaults to 02:00-03:00 UTC (BK-1). */
+    backupWindow: dailyWindow.optional(),
+    /** postgres only. Defaults to sun:04:00-sun:05:00 UTC. */
+    maintenanceWindow: weeklyWindow.optional(),
+    /** mongodb only: replica-set members. Defaults to 3 in production and 1 elsewhere. */
+    members: z.number().int().min(1).max(7).optional(),
+    /** mongodb only: volume size per member. Defaults to 50. */
+    storageGb: z.number().int().min(1).max(16384).optional(),
+});
+
+export const redisSchema = z.strictObject({
+    /** `elasticache` is managed; `in-cluster` is a StatefulSet (RD-1). */
+    mode: z.enum(["elasticache", "in-cluster"]),
+    /** elasticache only. Defaults to redis. */
+    engine: z.enum(["redis", "valkey"]).optional(),
+    engineVersion: z.string().regex(/^\d+(\.\d+){0,2}$/, { message: "must be a version such as 7.1" }).optional(),
+    /** elasticache only. */
+    nodeType: z.string().regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, { message: "must be an ElastiCache node type such as cache.t4g.small" }).optional(),
+    /** elasticache only: read replicas. Defaults to 1 in production and 0 elsewhere. */
+    replicas: z.number().int().min(0).max(5).optional(),
+    /** elasticache only. Defaults to true in production. */
+    multiAz: z.boolean().optional(),
+    /** Defaults to 7 (BK-2). */
+    snapshotRetentionDays: z.number().int().min(1).max(35).optional(),
+    /** elasticache only. Defaults to 03:00-04:00 UTC. */
+    snapshotWindow: dailyWindow.optional(),
+    /** in-cluster only: volume size. Defaults to 10. */
+    storageGb: z.number().int().min(1).max(1024).optional(),
+    /** Must stay `noeviction`: queues lose jobs under any evicting policy (RD-2). */
+    maxmemoryPolicy: z.string().optional(),
+});
+
+export const bucketSchema = z.strictObject({
+    /** R2 bucket name (3-63 characters). */
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, { message: "must be an R2 bucket name: 3-63 lowercase letters, digits and '-'" }),
+    /** `assets` and `uploads` may be served by the CDN; `backups` is never public (ST-3). */
+    purpose: z.enum(["assets", "uploads", "backups"]),
+    /** Hostname that serves this bucket through the CDN (ST-3). Not allowed on backups buckets. */
+    publicHost: hostname.optional(),
+    location: z.enum(["wnam", "enam", "weur", "eeur", "apac", "oc"]).optional(),
+    /** Lifecycle (ST-2). */
+    lifecycle: z
+        .strictObject({
+            /** Delete objects older than this. Backups default to the backup retention. */
+            expireAfterDays: z.number().int().min(1).max(3650).optional(),
+            /** Move objects to Infrequent Access after this many days (the cold copy of ST-2). Defaults to 30. */
+            infrequentAccessAfterDays: z.number().int().min(30).max(3650).optional(),
+            /** Abort unfinished multipart uploads after this many days. Defaults to 7. */
+            abortMultipartAfterDays: z.number().int().min(1).max(30).optional(),
+        })
+        .optional(),
+});
+
+export const storageSchema = z.strictObject({
+    /** Cloudflare account that owns the buckets. */
+    accountId: z.string().regex(/^[a-f0-9]{32}$/, { message: "must be a 32-character Cloudflare account ID" }),
+    buckets: z.array(bucketSchema).min(1),
+});
+
+export const backupsSchema = z.strictObject({
+    /** Name of the `backups` bucket in `storage.buckets` that receives dumps (BK-3). */
+    bucket: z.string(),
+    /** Daily full backup (BK-1). Defaults to 02:00 UTC. */
+    schedule: cron.optional(),
+    /** How long dumps are kept (BK-2). Defaults to 30 in production and 7 elsewhere. */
+    retentionDays: z.number().int().min(7).max(3650).optional(),
+    /** age recipient that dumps are encrypted to before they leave the cluster (BK-3). */
+    encryptionRecipient: z.string().regex(/^age1[02-9ac-hj-np-z]{58}$/, { message: "must be an age X25519 recipient (age1…, 62 characters)" }),
+    /** Restore drill (BK-6). Defaults to weekly in staging and quarterly in production. */
+    restoreDrillSchedule: cron.optional(),
+});
+
+export const edgeSchema = z.strictObject({
+    /** Cloudflare zone name, such as example.com. */
+    zone: hostname,
+    zoneId: z.string().regex(/^[a-f0-9]{32}$/, { message: "must be a 32-character Cloudflare zone ID" }),
+    hosts: z
+        .array(
+            z.strictObject({
+                host: hostname,
+                /** The app in `apps` that serves this host. */
+                app: dnsLabel,
+            }),
+        )
+        .min(1),
+    /** Path of the login endpoint that gets the strict rate limit (ED-4). Defaults to /api/auth/login. */
+    loginPath: urlPath.optional(),
+    /** Login attempts allowed per client per period (ED-4). Defaults to 5 per 900 seconds. */
+    loginRateLimit: z
+        .strictObject({
+            requests: z.number().int().min(1).max(1000).optional(),
+            periodSeconds: z.number().int().min(10).max(86400).optional(),
+        })
+        .optional(),
+});
+
+export const alertsSchema = z.strictObject({
+    /** OB-1: p95 latency objective. Defaults to 400. */
+    p95LatencyMs: z.number().int().min(50).max(60000).optional(),
+    /** OB-1: error-rate objective in percent. Defaults to 1. */
+    errorRatePercent: z.number().min(0.01).max(50).optional(),
+    /** OB-2: the "high response time" page. Defaults to 2000. */
+    highResponseTimeMs: z.number().int().min(100).max(120000).optional(),
+    /** OB-4: where alerts go, by severity. */
+    routes: z.strictObject({
+        /** PagerDuty Events v2 routing key for SEV1 and SEV2. Must be `secure:`. */
+        pagerdutyRoutingKey: z.string().min(1),
+        /** Slack incoming-webhook URL for SEV3 and SEV4. Must be `secure:`. */
+        slackWebhookUrl: z.string().min(1),
+        slackChannel: z.string().regex(/^#[a-z0-9_-]+$/, { message: "must be a Slack channel such as #ops-alerts" }),
+    }),
+});
+
+export const networkSchema = z.strictObject({
+    /** `create` builds a VPC with private subnets; `existing` uses the IDs given here. */
+    mode: z.enum(["create", "existing"]),
+    /** create only. Defaults to 10.20.0.0/16. */
+    vpcCidr: cidr.optional(),
+    /** create only: availability zones for private subnets. Defaults to 2. */
+    azCount: z.number().int().min(2).max(6).optional(),
+    /** existing only. */
+    vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, { message: "must be a VPC ID such as vpc-0abc1234" }).optional(),
+    /** existing only: at least two private subnets in different AZs. */
+    privateSubnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { message: "must be a subnet ID such as subnet-0abc1234" })).optional(),
+    /** The application tier that may reach the data tier (DB-2): CIDRs of the cluster's nodes or pods. */
+    appCidrs: z.array(cidr).min(1),
+});
+
+export const kubernetesSchema = z.strictObject({
+    /** Namespace for every workload. Defaults to `runbook`. */
+    namespace: dnsLabel.optional(),
+    /** StorageClass for persistent volumes; the cluster default when unset. */
+    storageClass: dnsLabel.optional(),
+});
+
+/** Everything under the `runbook:` namespace of a stack file. */
+export const stackConfigSchema = z.strictObject({
+    apps: z.array(appSchema).min(1),
+    database: databaseSchema,
+    redis: redisSchema,
+    storage: storageSchema,
+    backups: backupsSchema,
+    edge: edgeSchema,
+    alerts: alertsSchema,
+    network: networkSchema,
+    kubernetes: kubernetesSchema.optional(),
+    /** Secret values for the apps, stored in the environment's Kubernetes Secret. Every value must be `secure:` (SC-1). */
+    secrets: z.record(envVarName, z.string()).optional(),
+});
+
+export type RawStackConfig = z.infer<typeof stackConfigSchema>;
+export type AppConfig = z.infer<typeof appSchema>;
+export type BucketConfig = z.infer<typeof bucketSchema>;

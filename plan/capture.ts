@@ -1,0 +1,150 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as rpc from "@pulumi/pulumi/runtime/rpc";
+import * as settings from "@pulumi/pulumi/runtime/settings";
+import { PlanResource, SECRET, UNKNOWN } from "./model";
+
+/**
+ * Runs a Pulumi program on the SDK's mock runtime, as a preview, and records every registration as
+ * the engine would receive it: the raw register request carries the resource options (`protect`,
+ * `parent`, `retainOnDelete`, dependencies, provider) that a mock's `newResource` never sees.
+ */
+
+/** Canned answers for provider functions the program calls, keyed by function token. */
+export type InvokeMocks = Record<string, (inputs: Record<string, unknown>) => Record<string, unknown>>;
+
+export interface CaptureOptions {
+    project: string;
+    stack: string;
+    /** Loads the program (e.g. `() => require("../index")`); its exports become stack outputs. */
+    program: () => Promise<Record<string, unknown>> | Record<string, unknown>;
+    /** Engine config as `namespace:key` → string, and which keys are secret. */
+    config: Record<string, string>;
+    secretKeys: string[];
+    invokes?: InvokeMocks;
+}
+
+export interface Capture {
+    resources: PlanResource[];
+    outputs: Record<string, unknown>;
+}
+
+interface RegisterRequest {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getCustom(): boolean;
+    getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+    getProtect(): boolean | undefined;
+    getRetainondelete(): boolean | undefined;
+    getDependenciesList(): string[];
+    getProvider(): string;
+    getPropertydependenciesMap(): { forEach(cb: (v: { getUrnsList(): string[] }, k: string) => void): void };
+    getDeletebeforereplace(): boolean;
+    getIgnorechangesList(): string[];
+    getAdditionalsecretoutputsList(): string[];
+}
+
+interface MockMonitorLike {
+    newUrn(parent: string, type: string, name: string): string;
+    registerResource(req: RegisterRequest, cb: (err: unknown, resp?: { getUrn(): string }) => void): void;
+    registerResourceOutputs(req: { getUrn(): string; getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined }, cb: (err: unknown, resp?: unknown) => void): void;
+}
+
+/** Turns the wire encoding of a property value into plan-file JSON: secrets masked, unknowns marked. */
+export function sanitize(value: unknown): unknown {
+    if (value === rpc.unknownValue) return UNKNOWN;
+    if (Array.isArray(value)) return value.map(sanitize);
+    if (value !== null && typeof value === "object") {
+        const obj = value as Record<string, unknown>;
+        const sig = obj[rpc.specialSigKey];
+        if (sig === rpc.specialSecretSig) return SECRET;
+        if (sig === rpc.specialResourceSig) {
+            // The engine hands analyzers a resource reference as its ID (custom) or URN (component).
+            const id = obj.id;
+            return typeof id === "string" && id !== "" ? (id === rpc.unknownValue ? UNKNOWN : id) : obj.urn;
+        }
+        return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined).map(([k, v]) => [k, sanitize(v)]));
+    }
+    return value;
+}
+
+function providerUrn(ref: string): string | null {
+    if (!ref) return null;
+    const i = ref.lastIndexOf("::");
+    return i < 0 ? ref : ref.slice(0, i);
+}
+
+/** The engine's URN: the qualified type chains every ancestor's type except the root stack's. */
+function engineUrn(stack: string, project: string, parent: string, type: string, name: string): string {
+    let qualified = type;
+    if (parent) {
+        const parentQualified = parent.split("::")[2];
+        if (parentQualified !== "pulumi:pulumi:Stack") qualified = `${parentQualified}$${type}`;
+    }
+    return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
+}
+
+export async function captureProgram(options: CaptureOptions): Promise<Capture> {
+    const records: PlanResource[] = [];
+    const outputsByUrn = new Map<string, Record<string, unknown>>();
+    const invokes = options.invokes ?? {};
+
+    await pulumi.runtime.setMocks(
+        {
+            // A preview: outputs that are not inputs stay unknown, as they would before `pulumi up`.
+            newResource: (args) => ({ id: undefined, state: args.inputs }),
+            call: (args) => {
+                const mock = invokes[args.token];
+                if (!mock) throw new Error(`the offline plan has no answer for ${args.token}; add one to plan/invokes.ts`);
+                return mock(args.inputs);
+            },
+        },
+        options.project,
+        options.stack,
+        true,
+    );
+    pulumi.runtime.setAllConfig(options.config, options.secretKeys);
+
+    const monitor = (settings as unknown as { getMonitor(): MockMonitorLike }).getMonitor();
+    monitor.newUrn = (parent, type, name) => engineUrn(options.stack, options.project, parent, type, name);
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, cb) => {
+        register(req, (err, resp) => {
+            if (!err && resp) {
+                const propertyDependencies: Record<string, string[]> = {};
+                req.getPropertydependenciesMap().forEach((v, k) => {
+                    propertyDependencies[k] = v.getUrnsList();
+                });
+                records.push({
+                    urn: resp.getUrn(),
+                    type: req.getType(),
+                    name: req.getName(),
+                    custom: req.getCustom(),
+                    parent: req.getParent() || null,
+                    provider: providerUrn(req.getProvider()),
+                    protect: req.getProtect() ?? false,
+                    retainOnDelete: req.getRetainondelete() ?? false,
+                    deleteBeforeReplace: req.getDeletebeforereplace(),
+                    ignoreChanges: req.getIgnorechangesList(),
+                    additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+                    dependencies: req.getDependenciesList(),
+                    propertyDependencies,
+                    inputs: sanitize(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+                });
+            }
+            cb(err, resp);
+        });
+    };
+    const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
+    monitor.registerResourceOutputs = (req, cb) => {
+        outputsByUrn.set(req.getUrn(), sanitize(req.getOutputs()?.toJavaScript() ?? {}) as Record<string, unknown>);
+        registerOutputs(req, cb);
+    };
+
+    await pulumi.runtime.runInPulumiStack(async () => options.program());
+    // Every registration is in flight once the program returns; wait until the last one lands.
+    await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+
+    const stackResource = records.find((r) => r.type === "pulumi:pulumi:Stack");
+    return { resources: records, outputs: (stackResource && outputsByUrn.get(stackResource.urn)) ?? {} };
+}

@@ -1,0 +1,213 @@
+import {
+    Policies,
+    Policy,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+} from "@pulumi/policy";
+import * as rpc from "@pulumi/pulumi/runtime/rpc";
+import { EnforcementLevel, PlanResource, UNKNOWN, Violation } from "./model";
+import { PolicyConfig } from "./policyConfig";
+import { UnknownValueError, UnknownValueErrorLike, deserializeProperties, getPulumiType, isResourcePolicy, isStackPolicy, unknownCheckingProxy } from "./policyInternals";
+
+/**
+ * Evaluates a policy pack on a plan's resources with the same arguments the policy server builds
+ * for `pulumi preview`: props behind the unknown-checking proxy (reading a preview unknown turns the
+ * check into an advisory "can't run during preview"), `isType`/`asType` by type token, `getConfig`
+ * from the reconciled pack config, `notApplicable`, and the server's enforcement-level precedence.
+ */
+
+export interface PackSpec {
+    name: string;
+    version: string;
+    enforcementLevel: EnforcementLevel;
+    policies: Policies;
+}
+
+class NotApplicable extends Error {}
+
+function throwNotApplicable(reason?: string): never {
+    throw new NotApplicable(reason ?? "Policy does not apply");
+}
+
+function toWire(value: unknown): unknown {
+    if (value === UNKNOWN) return rpc.unknownValue;
+    if (Array.isArray(value)) return value.map(toWire);
+    if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toWire(v)]));
+    return value;
+}
+
+/** Props as the policy server deserializes them: plain JSON behind the unknown-checking proxy. */
+function policyProps(r: PlanResource): Record<string, any> {
+    const wire = toWire(r.inputs) as Record<string, unknown>;
+    return unknownCheckingProxy(deserializeProperties({ toJavaScript: () => wire }, false));
+}
+
+function isTypeOf(type: string, resourceClass: unknown): boolean {
+    const pulumiType = getPulumiType(resourceClass);
+    if (pulumiType) return type === pulumiType;
+    const isInstance = (resourceClass as { isInstance?: unknown })?.isInstance;
+    return typeof isInstance === "function" && isInstance({ __pulumiType: type }) === true;
+}
+
+function resourceOptions(r: PlanResource) {
+    return {
+        protect: r.protect,
+        ignoreChanges: r.ignoreChanges,
+        aliases: [],
+        customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+        additionalSecretOutputs: r.additionalSecretOutputs,
+        ...(r.deleteBeforeReplace ? { deleteBeforeReplace: true } : {}),
+        ...(r.parent ? { parent: r.parent } : {}),
+    };
+}
+
+function providerOf(r: PlanResource, byUrn: Map<string, PlanResource>) {
+    const provider = r.provider ? byUrn.get(r.provider) : undefined;
+    if (!provider) return undefined;
+    return { type: provider.type, props: policyProps(provider), urn: provider.urn, name: provider.name };
+}
+
+function requirementsOf(p: Policy): string[] {
+    return p.tags ?? [];
+}
+
+function levelOf(p: Policy, pack: PackSpec, config: PolicyConfig): EnforcementLevel {
+    // The server's order: the configured level, then the policy's own, then the pack's.
+    return (config[p.name]?.enforcementLevel || p.enforcementLevel || pack.enforcementLevel) as EnforcementLevel;
+}
+
+function makeReporter(p: Policy, pack: PackSpec, level: EnforcementLevel, out: Violation[], defaultUrn: string | null): ReportViolation {
+    return (message?: string | object, urn?: string) => {
+        if (message !== null && typeof message === "object") {
+            const info = message as { message?: string; description?: string; urn?: string; enforcementLevel?: EnforcementLevel; name?: string };
+            out.push({
+                policy: info.name || p.name,
+                policyPack: pack.name,
+                enforcementLevel: info.enforcementLevel || level,
+                requirements: requirementsOf(p),
+                urn: info.urn ?? defaultUrn,
+                message: info.message || info.description || p.description,
+            });
+            return;
+        }
+        out.push({ policy: p.name, policyPack: pack.name, enforcementLevel: level, requirements: requirementsOf(p), urn: urn ?? defaultUrn, message: message || p.description });
+    };
+}
+
+function previewDiagnostic(p: Policy, pack: PackSpec, e: UnknownValueErrorLike, urn: string | null): Violation {
+    return {
+        policy: p.name,
+        policyPack: pack.name,
+        enforcementLevel: "advisory",
+        requirements: requirementsOf(p),
+        urn,
+        message: `can't run policy '${p.name}' from policy pack '${pack.name}@v${pack.version}' during preview: ${e.message}`,
+    };
+}
+
+function configGetter(p: Policy, config: PolicyConfig) {
+    return <T extends object>(): T => structuredClone(config[p.name]?.properties ?? {}) as T;
+}
+
+async function runGuarded(p: Policy, pack: PackSpec, urn: string | null, out: Violation[], fn: () => unknown): Promise<void> {
+    try {
+        await Promise.resolve(fn());
+    } catch (e) {
+        if (e instanceof UnknownValueError) out.push(previewDiagnostic(p, pack, e, urn));
+        else if (e instanceof NotApplicable) return;
+        else throw new Error(`Error validating ${urn ?? "the stack"} with policy '${p.name}' from policy pack '${pack.name}@v${pack.version}': ${(e as Error).stack ?? e}`);
+    }
+}
+
+export async function evaluatePolicies(resources: PlanResource[], pack: PackSpec, config: PolicyConfig): Promise<Violation[]> {
+    const violations: Violation[] = [];
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const stackTags: ReadonlyMap<string, string> = new Map();
+
+    for (const r of resources) {
+        for (const p of pack.policies) {
+            const level = levelOf(p, pack, config);
+            if (level === "disabled" || !isResourcePolicy(p)) continue;
+            const policy = p as ResourceValidationPolicy;
+            if (!policy.validateResource) continue;
+            const effective = level === "remediate" ? "mandatory" : level;
+            if (!Array.isArray(policy.validateResource)) {
+                const only = getPulumiType(policy.validateResource);
+                if (only && only !== r.type) continue;
+            }
+            const report = makeReporter(p, pack, effective, violations, r.urn);
+            const validations = Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
+            for (const validation of validations) {
+                await runGuarded(p, pack, r.urn, violations, () => {
+                    const props = policyProps(r);
+                    const args: ResourceValidationArgs = {
+                        type: r.type,
+                        props,
+                        urn: r.urn,
+                        name: r.name,
+                        opts: resourceOptions(r),
+                        stackTags,
+                        isType: ((cls: unknown) => isTypeOf(r.type, cls)) as ResourceValidationArgs["isType"],
+                        asType: ((cls: unknown) => (isTypeOf(r.type, cls) ? props : undefined)) as ResourceValidationArgs["asType"],
+                        getConfig: configGetter(p, config),
+                        notApplicable: throwNotApplicable,
+                    };
+                    const provider = providerOf(r, byUrn);
+                    if (provider) args.provider = provider;
+                    return validation(args, report);
+                });
+            }
+        }
+    }
+
+    for (const p of pack.policies) {
+        const level = levelOf(p, pack, config);
+        if (level === "disabled" || !isStackPolicy(p)) continue;
+        const policy = p as StackValidationPolicy;
+        const only = getPulumiType(policy.validateStack);
+        if (only && !resources.some((r) => r.type === only)) continue;
+        const effective = level === "remediate" ? "mandatory" : level;
+        const report = makeReporter(p, pack, effective, violations, null);
+        await runGuarded(p, pack, null, violations, () => {
+            const policyResources = new Map<string, PolicyResource>();
+            for (const r of resources) {
+                const props = policyProps(r);
+                const resource: PolicyResource = {
+                    type: r.type,
+                    props,
+                    urn: r.urn,
+                    name: r.name,
+                    opts: resourceOptions(r),
+                    dependencies: [],
+                    propertyDependencies: {},
+                    isType: ((cls: unknown) => isTypeOf(r.type, cls)) as PolicyResource["isType"],
+                    asType: ((cls: unknown) => (isTypeOf(r.type, cls) ? props : undefined)) as PolicyResource["asType"],
+                };
+                const provider = providerOf(r, byUrn);
+                if (provider) resource.provider = provider;
+                policyResources.set(r.urn, resource);
+            }
+            for (const r of resources) {
+                const resource = policyResources.get(r.urn)!;
+                const parent = r.parent ? policyResources.get(r.parent) : undefined;
+                if (parent) resource.parent = parent;
+                resource.dependencies = r.dependencies.map((d) => policyResources.get(d)).filter((d): d is PolicyResource => d !== undefined);
+                for (const [k, urns] of Object.entries(r.propertyDependencies)) {
+                    resource.propertyDependencies[k] = urns.map((d) => policyResources.get(d)).filter((d): d is PolicyResource => d !== undefined);
+                }
+            }
+            const args: StackValidationArgs = {
+                resources: [...policyResources.values()],
+                getConfig: configGetter(p, config),
+                stackTags,
+                notApplicable: throwNotApplicable,
+            };
+            return policy.validateStack(args, report);
+        });
+    }
+    return violations;
+}

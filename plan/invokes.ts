@@ -1,0 +1,17 @@
+import { InvokeMocks } from "./capture";
+
+/**
+ * What the offline plan answers when the program calls a provider function. There is no cloud
+ * account, so these are stand-ins shaped like the real answers; resources that depend on them are
+ * still checked by every policy.
+ */
+export const offlineInvokes: InvokeMocks = {
+    "aws:index/getAvailabilityZones:getAvailabilityZones": () => ({
+        names: ["us-east-1a", "us-east-1b", "us-east-1c"],
+        zoneIds: ["use1-az1", "use1-az2", "use1-az4"],
+        state: "available",
+    }),
+    "aws:index/getRegion:getRegion": () => ({ name: "us-east-1", region: "us-east-1", id: "us-east-1" }),
+    "aws:index/getCallerIdentity:getCallerIdentity": () => ({ accountId: "123456789012", arn: "arn:aws:iam::123456789012:user/offline-plan", userId: "OFFLINE" }),
+    "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com" }),
+};

@@ -1,0 +1,132 @@
+import * as fs from "fs";
+import * as path from "path";
+import { ConfigProblem } from "../config/problems";
+import { PROJECT, RawConfig } from "../config/secrets";
+import { rawConfigFromStackFile, stackFilePath } from "../config/source";
+import { validateConfig } from "../config/validate";
+import { PACK_ENFORCEMENT_LEVEL, PACK_NAME, policies } from "../policies/rules";
+import { captureProgram } from "./capture";
+import { PackSpec, evaluatePolicies } from "./evaluate";
+import { offlineInvokes } from "./invokes";
+import { PLAN_SCHEMA_VERSION, PlanFile, PlanResource, summarize } from "./model";
+import { parsePolicyConfigFile, reconcilePolicyConfig } from "./policyConfig";
+
+/** The project directory: where Pulumi.yaml and the stack files live. */
+export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
+
+export class ProgramError extends Error {}
+
+export type PlanOutcome = { kind: "config-error"; stack: string; problems: ConfigProblem[] } | { kind: "planned"; plan: PlanFile };
+
+export interface PlanOptions {
+    stack: string;
+    /** Stack file to read; defaults to Pulumi.<stack>.yaml in the project. */
+    configFile?: string;
+    /** Policy config; defaults to policies/config/<stack>.json when it exists. */
+    policyConfigFile?: string;
+    /** Loads the program; defaults to the project's compiled index. */
+    program?: () => Record<string, unknown> | Promise<Record<string, unknown>>;
+}
+
+export function packSpec(): PackSpec {
+    const pkg = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "policies", "package.json"), "utf8")) as { version: string };
+    return { name: PACK_NAME, version: pkg.version, enforcementLevel: PACK_ENFORCEMENT_LEVEL, policies };
+}
+
+export function defaultPolicyConfigFile(stack: string): string | undefined {
+    const file = path.join(PROJECT_ROOT, "policies", "config", `${stack}.json`);
+    return fs.existsSync(file) ? file : undefined;
+}
+
+/** Evaluates the pack, with the stack's policy config, on a set of planned resources. */
+export async function checkResources(resources: PlanResource[], stack: string, policyConfigFile = defaultPolicyConfigFile(stack)) {
+    const pack = packSpec();
+    const given = policyConfigFile ? parsePolicyConfigFile(JSON.parse(fs.readFileSync(policyConfigFile, "utf8")), policyConfigFile) : {};
+    const config = reconcilePolicyConfig(pack.policies, pack.enforcementLevel, given, policyConfigFile);
+    const violations = await evaluatePolicies(resources, pack, config);
+    return { pack, violations, policyConfigFile: policyConfigFile ? path.relative(PROJECT_ROOT, policyConfigFile) : null };
+}
+
+/** The engine's view of the config: `namespace:key` → string (objects as JSON), and its secret keys. */
+export function engineConfig(raw: RawConfig): { config: Record<string, string>; secretKeys: string[] } {
+    const config: Record<string, string> = {};
+    const secretKeys: string[] = [];
+    for (const [namespace, keys] of Object.entries(raw.namespaces)) {
+        for (const [key, value] of Object.entries(keys)) {
+            const full = `${namespace}:${key}`;
+            config[full] = typeof value === "string" ? value : JSON.stringify(value);
+            if ([...raw.securePaths].some((p) => p === full || p.startsWith(`${full}.`) || p.startsWith(`${full}[`))) secretKeys.push(full);
+        }
+    }
+    return { config, secretKeys };
+}
+
+/** Finds placeholders of `secure:` values that reached a resource or output without being marked secret. */
+export function findLeakedSecrets(resources: PlanResource[], outputs: Record<string, unknown>): string[] {
+    const leaks: string[] = [];
+    const visit = (value: unknown, where: string) => {
+        if (typeof value === "string" && value.includes("offline-placeholder-for-")) leaks.push(where);
+        else if (Array.isArray(value)) value.forEach((v, i) => visit(v, `${where}[${i}]`));
+        else if (value !== null && typeof value === "object") for (const [k, v] of Object.entries(value)) visit(v, `${where}.${k}`);
+    };
+    for (const r of resources) visit(r.inputs, `${r.urn} inputs`);
+    visit(outputs, "stack outputs");
+    return leaks;
+}
+
+/** Validates the stack's config, runs the program offline, and checks every resource with the pack. */
+export async function planStack(options: PlanOptions): Promise<PlanOutcome> {
+    const file = options.configFile ?? stackFilePath(PROJECT_ROOT, options.stack);
+    if (!fs.existsSync(file)) {
+        throw new ProgramError(`no stack file ${path.relative(process.cwd(), file)}; stacks in this project: ${listStacks().join(", ")}`);
+    }
+    const raw = rawConfigFromStackFile(fs.readFileSync(file, "utf8"), path.basename(file));
+    const validation = validateConfig(raw, options.stack);
+    if (!validation.ok) return { kind: "config-error", stack: options.stack, problems: validation.problems };
+
+    // The program validates again on its own; it must see exactly what was validated here.
+    const configModule = await import("../config");
+    configModule.useOfflineConfig(raw);
+    const { config, secretKeys } = engineConfig(raw);
+    let capture;
+    try {
+        capture = await captureProgram({
+            project: PROJECT,
+            stack: options.stack,
+            program: options.program ?? (() => require("../index")),
+            config,
+            secretKeys,
+            invokes: offlineInvokes,
+        });
+    } catch (e) {
+        throw new ProgramError(`the program failed: ${(e as Error).stack ?? e}`);
+    } finally {
+        configModule.useOfflineConfig(undefined);
+    }
+    const leaks = findLeakedSecrets(capture.resources, capture.outputs);
+    if (leaks.length > 0) {
+        throw new ProgramError(`a secret value reaches these places as plain text (SC-1); wrap it with pulumi.secret():\n  - ${leaks.join("\n  - ")}`);
+    }
+    const { pack, violations, policyConfigFile } = await checkResources(capture.resources, options.stack, options.policyConfigFile);
+    return {
+        kind: "planned",
+        plan: {
+            schemaVersion: PLAN_SCHEMA_VERSION,
+            project: PROJECT,
+            stack: options.stack,
+            resources: capture.resources,
+            outputs: capture.outputs,
+            policyPack: { name: pack.name, version: pack.version, config: policyConfigFile },
+            violations,
+            summary: summarize(capture.resources, violations),
+        },
+    };
+}
+
+export function listStacks(): string[] {
+    return fs
+        .readdirSync(PROJECT_ROOT)
+        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort();
+}

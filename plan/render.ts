@@ -1,0 +1,126 @@
+import { PlanFile, PlanResource, Violation } from "./model";
+
+/** Inputs worth showing in the tree, by resource type. Other types show their first few scalar inputs. */
+const KEY_PROPS: Record<string, string[]> = {
+    "cloudflare:index/r2Bucket:R2Bucket": ["name", "location", "storageClass"],
+    "cloudflare:index/r2BucketLifecycle:R2BucketLifecycle": ["bucketName", "rules.length"],
+    "cloudflare:index/r2BucketLock:R2BucketLock": ["bucketName", "rules.length"],
+    "cloudflare:index/r2CustomDomain:R2CustomDomain": ["domain", "bucketName", "minTls"],
+    "aws:rds/instance:Instance": ["engine", "engineVersion", "instanceClass", "multiAz", "storageEncrypted", "publiclyAccessible", "backupRetentionPeriod", "deletionProtection"],
+    "aws:elasticache/replicationGroup:ReplicationGroup": ["engine", "nodeType", "numCacheClusters", "atRestEncryptionEnabled", "transitEncryptionEnabled", "snapshotRetentionLimit"],
+};
+
+function lookup(value: unknown, path: string): unknown {
+    let v: unknown = value;
+    for (const segment of path.split(".")) {
+        if (segment === "length" && Array.isArray(v)) return v.length;
+        if (v === null || typeof v !== "object") return undefined;
+        v = (v as Record<string, unknown>)[segment];
+    }
+    return v;
+}
+
+function show(v: unknown): string {
+    if (typeof v === "string") return v.length > 48 ? `${v.slice(0, 45)}...` : v;
+    return JSON.stringify(v);
+}
+
+export function keyProperties(r: PlanResource): string {
+    const paths = KEY_PROPS[r.type] ?? Object.keys(r.inputs).filter((k) => ["string", "number", "boolean"].includes(typeof r.inputs[k])).slice(0, 4);
+    return paths
+        .map((p) => [p, lookup(r.inputs, p)] as const)
+        .filter(([, v]) => v !== undefined)
+        .map(([p, v]) => `${p}=${show(v)}`)
+        .join(" ");
+}
+
+function shortType(type: string): string {
+    const parts = type.split(":");
+    return parts.length === 3 ? `${parts[0]}:${parts[2]}` : type;
+}
+
+function flags(r: PlanResource): string {
+    const f: string[] = [];
+    if (r.protect) f.push("protect");
+    if (r.retainOnDelete) f.push("retain");
+    return f.length ? ` [${f.join(", ")}]` : "";
+}
+
+export function renderTree(resources: PlanResource[]): string[] {
+    const children = new Map<string | null, PlanResource[]>();
+    const urns = new Set(resources.map((r) => r.urn));
+    for (const r of resources) {
+        const parent = r.parent && urns.has(r.parent) ? r.parent : null;
+        children.set(parent, [...(children.get(parent) ?? []), r]);
+    }
+    const lines: string[] = [];
+    const walk = (parent: string | null, prefix: string) => {
+        const list = children.get(parent) ?? [];
+        list.forEach((r, i) => {
+            const last = i === list.length - 1;
+            const props = keyProperties(r);
+            lines.push(`${prefix}${last ? "└─ " : "├─ "}${shortType(r.type)} ${r.name}${flags(r)}${props ? `  ${props}` : ""}`);
+            walk(r.urn, prefix + (last ? "   " : "│  "));
+        });
+    };
+    walk(null, "");
+    return lines;
+}
+
+function resourceLabel(urn: string | null, byUrn: Map<string, PlanResource>): string {
+    if (urn === null) return "(stack)";
+    const r = byUrn.get(urn);
+    return r ? `${shortType(r.type)} ${r.name}` : urn;
+}
+
+function requirementTag(v: Violation): string {
+    return v.requirements.length ? ` (${v.requirements.join(", ")})` : "";
+}
+
+export function renderText(plan: PlanFile): string {
+    const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
+    const lines = [`Plan for stack '${plan.stack}': ${plan.summary.resources} resources`, "", ...renderTree(plan.resources), ""];
+    for (const level of ["mandatory", "advisory"] as const) {
+        const vs = plan.violations.filter((v) => v.enforcementLevel === level);
+        lines.push(`${level === "mandatory" ? "Mandatory" : "Advisory"} violations: ${vs.length}`);
+        for (const v of vs) {
+            lines.push(`  ✗ ${v.policy}${requirementTag(v)}  ${resourceLabel(v.urn, byUrn)}`);
+            lines.push(`      ${v.message.replace(/\n/g, "\n      ")}`);
+            if (v.urn) lines.push(`      ${v.urn}`);
+        }
+        lines.push("");
+    }
+    const pack = `${plan.policyPack.name}@${plan.policyPack.version}${plan.policyPack.config ? ` with ${plan.policyPack.config}` : ""}`;
+    lines.push(
+        plan.summary.mandatory > 0
+            ? `FAIL: ${plan.summary.mandatory} mandatory violation(s) from policy pack ${pack}. 'pulumi up' would be blocked.`
+            : `PASS: no mandatory violations from policy pack ${pack}.`,
+    );
+    return lines.join("\n");
+}
+
+function cell(s: string): string {
+    return s.replace(/\|/g, "\\|").replace(/\n/g, "<br>");
+}
+
+export function renderMarkdown(plan: PlanFile): string {
+    const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
+    const status = plan.summary.mandatory > 0 ? "❌ blocked by policy" : "✅ passes policy";
+    const lines = [
+        `### Runbook plan: \`${plan.stack}\` ${status}`,
+        "",
+        `| Resources | Mandatory violations | Advisory violations | Policy pack |`,
+        `|---:|---:|---:|---|`,
+        `| ${plan.summary.resources} | ${plan.summary.mandatory} | ${plan.summary.advisory} | \`${plan.policyPack.name}@${plan.policyPack.version}\`${plan.policyPack.config ? ` (\`${plan.policyPack.config}\`)` : ""} |`,
+        "",
+    ];
+    if (plan.violations.length > 0) {
+        lines.push("| Level | Policy | Requirement | Resource | Message |", "|---|---|---|---|---|");
+        for (const v of [...plan.violations].sort((a, b) => (a.enforcementLevel === b.enforcementLevel ? 0 : a.enforcementLevel === "mandatory" ? -1 : 1))) {
+            lines.push(`| ${v.enforcementLevel} | \`${v.policy}\` | ${v.requirements.join(", ")} | \`${cell(resourceLabel(v.urn, byUrn))}\` | ${cell(v.message)} |`);
+        }
+        lines.push("");
+    }
+    lines.push("<details><summary>Resources</summary>", "", "```", ...renderTree(plan.resources), "```", "", "</details>");
+    return lines.join("\n");
+}

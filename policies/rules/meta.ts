@@ -1,0 +1,17 @@
+import { PolicyComplianceFramework } from "@pulumi/policy";
+
+/** The pack's name, as `pulumi preview --policy-pack` and the offline plan report it. */
+export const PACK_NAME = "runbook";
+
+/** The requirement a policy enforces, from the runbook requirements table. */
+export function requirement(id: string, specification: string): { tags: string[]; framework: PolicyComplianceFramework } {
+    return {
+        tags: [id],
+        framework: { name: "runbook-requirements", version: "1", reference: id, specification },
+    };
+}
+
+/** The Pulumi type token of a resource class, e.g. cloudflare:index/r2Bucket:R2Bucket. */
+export function typeOf(resourceClass: { __pulumiType: string }): string {
+    return resourceClass.__pulumiType;
+}

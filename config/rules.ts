@@ -12,10 +12,10 @@ const MONGODB_ONLY = ["members", "storageGb"] as const;
 const ELASTICACHE_ONLY = ["engine", "nodeType", "replicas", "multiAz", "snapshotWindow"] as const;
 const IN_CLUSTER_ONLY = ["storageGb"] as const;
 
-function onlyFor<T extends object>(
+function onlyFor(
     section: string,
-    values: T,
-    keys: readonly (keyof T & string)[],
+    values: Record<string, unknown>,
+    keys: readonly string[],
     selector: string,
     selected: string,
     belongsTo: string,
@@ -28,6 +28,29 @@ function onlyFor<T extends object>(
             message: `only applies to ${selector} ${belongsTo}, but ${section}.${selector} is ${selected}`,
             fix: `remove ${section}.${k}, or set ${section}.${selector}: ${belongsTo}`,
         }));
+}
+
+function section(values: Record<string, unknown>, key: string): Record<string, unknown> | undefined {
+    const v = values[key];
+    return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+/**
+ * Keys that contradict the chosen engine or mode, such as `instanceClass` with `engine: mongodb`.
+ * These only need the keys to be present, so they are checked even when other values are invalid.
+ */
+export function contradictions(values: Record<string, unknown>): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    const db = section(values, "database");
+    if (db?.engine === "mongodb") problems.push(...onlyFor("database", db, POSTGRES_ONLY, "engine", "mongodb", "postgres"));
+    if (db?.engine === "postgres") problems.push(...onlyFor("database", db, MONGODB_ONLY, "engine", "postgres", "mongodb"));
+    const redis = section(values, "redis");
+    if (redis?.mode === "in-cluster") problems.push(...onlyFor("redis", redis, ELASTICACHE_ONLY, "mode", "in-cluster", "elasticache"));
+    if (redis?.mode === "elasticache") problems.push(...onlyFor("redis", redis, IN_CLUSTER_ONLY, "mode", "elasticache", "in-cluster"));
+    const net = section(values, "network");
+    if (net?.mode === "existing") problems.push(...onlyFor("network", net, ["vpcCidr", "azCount"], "mode", "existing", "create"));
+    if (net?.mode === "create") problems.push(...onlyFor("network", net, ["vpcId", "privateSubnetIds"], "mode", "create", "existing"));
+    return problems;
 }
 
 function minutesOfDay(hhmm: string): number {
@@ -67,12 +90,11 @@ export function memoryMiB(q: string): number {
     return q.endsWith("Gi") ? Number(q.slice(0, -2)) * 1024 : Number(q.slice(0, -2));
 }
 
-/** Rules that span several keys or depend on the environment. Runs only on schema-valid config. */
+/** Rules that span several keys or depend on the environment. Runs only on schema-valid config; see also `contradictions`. */
 export function crossFieldProblems(raw: RawStackConfig, env: Environment): ConfigProblem[] {
     const problems: ConfigProblem[] = [];
     const db = raw.database;
     if (db.engine === "mongodb") {
-        problems.push(...onlyFor("database", db, POSTGRES_ONLY, "engine", "mongodb", "postgres"));
         const members = db.members ?? (env.isProduction ? 3 : 1);
         if (env.isProduction && members < 3) {
             problems.push({ path: "database.members", value: members, message: "is below the 3 members a production replica set needs", requirement: "DB-1", fix: "set 3, 5 or 7" });
@@ -80,7 +102,6 @@ export function crossFieldProblems(raw: RawStackConfig, env: Environment): Confi
             problems.push({ path: "database.members", value: members, message: "is even, so a split vote can leave no primary", requirement: "DB-1", fix: "set an odd number: 1, 3, 5 or 7" });
         }
     } else {
-        problems.push(...onlyFor("database", db, MONGODB_ONLY, "engine", "postgres", "mongodb"));
         if (db.allocatedStorageGb !== undefined && db.maxAllocatedStorageGb !== undefined && db.maxAllocatedStorageGb < db.allocatedStorageGb) {
             problems.push({
                 path: "database.maxAllocatedStorageGb",
@@ -103,10 +124,7 @@ export function crossFieldProblems(raw: RawStackConfig, env: Environment): Confi
     }
 
     const redis = raw.redis;
-    if (redis.mode === "in-cluster") {
-        problems.push(...onlyFor("redis", redis, ELASTICACHE_ONLY, "mode", "in-cluster", "elasticache"));
-    } else {
-        problems.push(...onlyFor("redis", redis, IN_CLUSTER_ONLY, "mode", "elasticache", "in-cluster"));
+    if (redis.mode === "elasticache") {
         if (env.isProduction && redis.replicas === 0) {
             problems.push({ path: "redis.replicas", value: 0, message: "leaves production Redis without a failover target", requirement: "RD-1", fix: "set 1 or more" });
         }
@@ -221,13 +239,6 @@ export function crossFieldProblems(raw: RawStackConfig, env: Environment): Confi
         if (net.vpcId === undefined) problems.push({ path: "network.vpcId", message: "is required when network.mode is existing", fix: "set the VPC ID, or set network.mode: create" });
         if ((net.privateSubnetIds ?? []).length < 2) {
             problems.push({ path: "network.privateSubnetIds", value: net.privateSubnetIds, message: "needs at least two private subnets in different AZs", requirement: "DB-2", fix: "list two or more subnet IDs" });
-        }
-        for (const k of ["vpcCidr", "azCount"] as const) {
-            if (net[k] !== undefined) problems.push({ path: `network.${k}`, value: net[k], message: "only applies to mode create, but network.mode is existing", fix: `remove network.${k}, or set network.mode: create` });
-        }
-    } else {
-        for (const k of ["vpcId", "privateSubnetIds"] as const) {
-            if (net[k] !== undefined) problems.push({ path: `network.${k}`, value: net[k], message: "only applies to mode existing, but network.mode is create", fix: `remove network.${k}, or set network.mode: existing` });
         }
     }
     return problems;

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ConfigProblem, SECRET_MASK, joinPath, nearest, requirementFor } from "./problems";
 import { Environment, StackConfig, isProductionStack, resolveConfig } from "./resolve";
-import { crossFieldProblems } from "./rules";
+import { contradictions, crossFieldProblems } from "./rules";
 import { stackConfigSchema } from "./schema";
 import { PROJECT, RawConfig, findPlaintextSecrets, isSecurePath } from "./secrets";
 import { maskedNamespaces } from "./source";
@@ -113,6 +113,7 @@ export function validateConfig(raw: RawConfig, stack: string): ValidationResult 
     // Secret values are masked before validation, so no message can ever echo one.
     const values = maskedNamespaces(raw)[PROJECT] ?? {};
     const parsed = stackConfigSchema.safeParse(values);
+    problems.push(...contradictions(values));
     if (!parsed.success) {
         for (const issue of parsed.error.issues) problems.push(...issueToProblems(issue, values, raw.securePaths));
     } else {

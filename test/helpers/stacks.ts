@@ -1,0 +1,27 @@
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { RawConfig } from "../../config/secrets";
+import { rawConfigFromStackFile } from "../../config/source";
+import { ROOT } from "./harness";
+
+/** A stack file's YAML document, to mutate in tests. */
+export function stackDocument(stack: string): { config: Record<string, any> } {
+    return YAML.parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8"));
+}
+
+/** The raw config of a stack file after `mutate` edits its `config:` map. */
+export function stackRaw(stack: string, mutate: (config: Record<string, any>) => void = () => {}): RawConfig {
+    const doc = stackDocument(stack);
+    mutate(doc.config);
+    return rawConfigFromStackFile(YAML.stringify(doc));
+}
+
+/** Writes a mutated copy of a stack file to a temp path and returns it. */
+export function writeStackVariant(stack: string, dir: string, mutate: (config: Record<string, any>) => void): string {
+    const doc = stackDocument(stack);
+    mutate(doc.config);
+    const file = path.join(dir, `Pulumi.${stack}.variant-${Math.random().toString(36).slice(2)}.yaml`);
+    fs.writeFileSync(file, YAML.stringify(doc));
+    return file;
+}

@@ -1,0 +1,98 @@
+import * as assert from "assert";
+import { r2BackupsNeverPublic, r2BackupsWriteOnce, r2BucketLifecycle } from "../../policies/rules/storage";
+import { check, resource } from "../helpers/policy";
+
+const ACCOUNT = "0123456789abcdef0123456789abcdef";
+const backupParent = resource("runbook:storage:BackupBucket", "b", {});
+const assetParent = resource("runbook:storage:AssetBucket", "a", {});
+
+function bucket(name: string, parent = assetParent) {
+    return resource("cloudflare:index/r2Bucket:R2Bucket", `${name}-bucket`, { accountId: ACCOUNT, name }, { parent: parent.urn });
+}
+function lifecycle(bucketName: string, rules: unknown[]) {
+    return resource("cloudflare:index/r2BucketLifecycle:R2BucketLifecycle", `${bucketName}-lifecycle`, { accountId: ACCOUNT, bucketName, rules });
+}
+function lock(bucketName: string, rules: unknown[]) {
+    return resource("cloudflare:index/r2BucketLock:R2BucketLock", `${bucketName}-lock`, { accountId: ACCOUNT, bucketName, rules });
+}
+const abortRule = { id: "abort", enabled: true, conditions: { prefix: "" }, abortMultipartUploadsTransition: { condition: { type: "Age", maxAge: 604800 } } };
+const lockRule = (days: number, prefix = "") => ({ id: "lock", enabled: true, prefix, condition: { type: "Age", maxAgeSeconds: days * 86400 } });
+
+describe("policy: r2-bucket-lifecycle (ST-2)", () => {
+    it("ST-2 compliant: a bucket with an enabled lifecycle rule passes", async () => {
+        assert.deepStrictEqual(await check([r2BucketLifecycle], [assetParent, bucket("assets"), lifecycle("assets", [abortRule])]), []);
+    });
+
+    it("ST-2 violating: a bucket without lifecycle rules is named in a mandatory violation", async () => {
+        const b = bucket("assets");
+        const vs = await check([r2BucketLifecycle], [assetParent, b, lifecycle("other", [abortRule])]);
+        assert.strictEqual(vs.length, 1);
+        assert.strictEqual(vs[0].urn, b.urn);
+        assert.strictEqual(vs[0].enforcementLevel, "mandatory");
+        assert.deepStrictEqual(vs[0].requirements, ["ST-2"]);
+        assert.match(vs[0].message, /'assets' has 0 enabled lifecycle rule/);
+    });
+
+    it("ST-2 violating: disabled rules do not count", async () => {
+        const vs = await check([r2BucketLifecycle], [assetParent, bucket("assets"), lifecycle("assets", [{ ...abortRule, enabled: false }])]);
+        assert.strictEqual(vs.length, 1);
+    });
+
+    it("ST-2: the required number of rules comes from policy config", async () => {
+        const resources = [assetParent, bucket("assets"), lifecycle("assets", [abortRule])];
+        const vs = await check([r2BucketLifecycle], resources, { "r2-bucket-lifecycle": { minimumEnabledRules: 2 } });
+        assert.strictEqual(vs.length, 1);
+    });
+});
+
+describe("policy: r2-backups-never-public (ST-3)", () => {
+    it("ST-3 compliant: an assets bucket may have a custom domain", async () => {
+        const domain = resource("cloudflare:index/r2CustomDomain:R2CustomDomain", "d", { accountId: ACCOUNT, bucketName: "assets", domain: "assets.example.com", enabled: true });
+        assert.deepStrictEqual(await check([r2BackupsNeverPublic], [assetParent, bucket("assets"), domain]), []);
+    });
+
+    it("ST-3 violating: a custom domain on a backups bucket is rejected and names the domain", async () => {
+        const domain = resource("cloudflare:index/r2CustomDomain:R2CustomDomain", "leak", { accountId: ACCOUNT, bucketName: "backups", domain: "dl.example.com", enabled: true });
+        const vs = await check([r2BackupsNeverPublic], [backupParent, bucket("backups", backupParent), domain]);
+        assert.strictEqual(vs.length, 1);
+        assert.strictEqual(vs[0].urn, domain.urn);
+        assert.match(vs[0].message, /dl\.example\.com/);
+    });
+
+    it("ST-3 violating: the public r2.dev domain on a backups bucket is rejected", async () => {
+        const managed = resource("cloudflare:index/r2ManagedDomain:R2ManagedDomain", "dev", { accountId: ACCOUNT, bucketName: "backups", enabled: true });
+        const vs = await check([r2BackupsNeverPublic], [backupParent, bucket("backups", backupParent), managed]);
+        assert.match(vs[0].message, /r2\.dev/);
+    });
+
+    it("ST-3 compliant: a disabled r2.dev domain is not public", async () => {
+        const managed = resource("cloudflare:index/r2ManagedDomain:R2ManagedDomain", "dev", { accountId: ACCOUNT, bucketName: "backups", enabled: false });
+        assert.deepStrictEqual(await check([r2BackupsNeverPublic], [backupParent, bucket("backups", backupParent), managed]), []);
+    });
+});
+
+describe("policy: r2-backups-write-once (BK-4)", () => {
+    it("BK-4 compliant: a backups bucket locked for the retention passes", async () => {
+        const resources = [backupParent, bucket("backups", backupParent), lock("backups", [lockRule(30)])];
+        assert.deepStrictEqual(await check([r2BackupsWriteOnce], resources, { "r2-backups-write-once": { minimumLockDays: 30 } }), []);
+    });
+
+    it("BK-4 violating: a backups bucket without a lock is rejected", async () => {
+        const b = bucket("backups", backupParent);
+        const vs = await check([r2BackupsWriteOnce], [backupParent, b]);
+        assert.strictEqual(vs.length, 1);
+        assert.strictEqual(vs[0].urn, b.urn);
+        assert.deepStrictEqual(vs[0].requirements, ["BK-4"]);
+    });
+
+    it("BK-4 violating: a lock shorter than the configured minimum, or on a prefix only, is rejected", async () => {
+        const short = await check([r2BackupsWriteOnce], [backupParent, bucket("backups", backupParent), lock("backups", [lockRule(7)])], { "r2-backups-write-once": { minimumLockDays: 30 } });
+        assert.match(short[0].message, /locks objects for 7 day\(s\); at least 30 required/);
+        const partial = await check([r2BackupsWriteOnce], [backupParent, bucket("backups", backupParent), lock("backups", [lockRule(30, "tmp/")])]);
+        assert.strictEqual(partial.length, 1);
+    });
+
+    it("BK-4: assets buckets need no lock", async () => {
+        assert.deepStrictEqual(await check([r2BackupsWriteOnce], [assetParent, bucket("assets")]), []);
+    });
+});

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import * as fs from "fs";
 import { formatReport } from "../config/problems";
 import { PLAN_SCHEMA_VERSION, PlanFile, parsePlanFile, summarize } from "../plan/model";

@@ -16,8 +16,17 @@ export function holdsBackups(bucket: PolicyResource): boolean {
     return bucket.parent?.type === BACKUP_BUCKET_TYPE;
 }
 
-function sameBucket(bucket: PolicyResource, other: PolicyResource): boolean {
-    return other.props.bucketName === bucket.props.name && other.props.accountId === bucket.props.accountId;
+/**
+ * Resources that configure a bucket (lifecycle, lock, domain), grouped by the bucket they name, so
+ * each policy is one pass over the stack however many buckets it has.
+ */
+function byBucket(resources: PolicyResource[]): (bucket: PolicyResource) => PolicyResource[] {
+    const groups = new Map<string, PolicyResource[]>();
+    for (const r of resources) {
+        const key = `${r.props.accountId}/${r.props.bucketName}`;
+        groups.set(key, [...(groups.get(key) ?? []), r]);
+    }
+    return (bucket) => groups.get(`${bucket.props.accountId}/${bucket.props.name}`) ?? [];
 }
 
 export const r2BucketLifecycle: StackValidationPolicy = {
@@ -32,10 +41,9 @@ export const r2BucketLifecycle: StackValidationPolicy = {
     },
     validateStack: (args, reportViolation) => {
         const { minimumEnabledRules } = args.getConfig<{ minimumEnabledRules: number }>();
-        const lifecycles = args.resources.filter((r) => r.isType(cloudflare.R2BucketLifecycle));
+        const lifecyclesOf = byBucket(args.resources.filter((r) => r.isType(cloudflare.R2BucketLifecycle)));
         for (const bucket of bucketsOf(args.resources)) {
-            const enabled = lifecycles
-                .filter((l) => sameBucket(bucket, l))
+            const enabled = lifecyclesOf(bucket)
                 .flatMap((l) => (l.props.rules ?? []) as Array<{ enabled?: boolean }>)
                 .filter((rule) => rule.enabled === true).length;
             if (enabled < minimumEnabledRules) {
@@ -54,11 +62,11 @@ export const r2BackupsNeverPublic: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     ...requirement("ST-3", "Assets served from a public base URL behind the CDN; buckets holding backups are never public"),
     validateStack: (args, reportViolation) => {
-        const domains = args.resources.filter(
-            (r) => (r.isType(cloudflare.R2CustomDomain) || r.isType(cloudflare.R2ManagedDomain)) && r.props.enabled !== false,
+        const domainsOf = byBucket(
+            args.resources.filter((r) => (r.isType(cloudflare.R2CustomDomain) || r.isType(cloudflare.R2ManagedDomain)) && r.props.enabled !== false),
         );
         for (const bucket of bucketsOf(args.resources).filter(holdsBackups)) {
-            for (const domain of domains.filter((d) => sameBucket(bucket, d))) {
+            for (const domain of domainsOf(bucket)) {
                 const what = domain.props.domain ? `custom domain ${domain.props.domain}` : "the public r2.dev domain";
                 reportViolation(`Backups bucket '${bucket.props.name}' is exposed through ${what} (${domain.urn}). Remove the domain.`, domain.urn);
             }
@@ -78,12 +86,11 @@ export const r2BackupsWriteOnce: StackValidationPolicy = {
     },
     validateStack: (args, reportViolation) => {
         const { minimumLockDays } = args.getConfig<{ minimumLockDays: number }>();
-        const locks = args.resources.filter((r) => r.isType(cloudflare.R2BucketLock));
+        const locksOf = byBucket(args.resources.filter((r) => r.isType(cloudflare.R2BucketLock)));
         for (const bucket of bucketsOf(args.resources).filter(holdsBackups)) {
             const longest = Math.max(
                 0,
-                ...locks
-                    .filter((l) => sameBucket(bucket, l))
+                ...locksOf(bucket)
                     .flatMap((l) => (l.props.rules ?? []) as Array<{ enabled?: boolean; prefix?: string; condition?: { maxAgeSeconds?: number } }>)
                     .filter((rule) => rule.enabled === true && (rule.prefix ?? "") === "")
                     .map((rule) => rule.condition?.maxAgeSeconds ?? 0),

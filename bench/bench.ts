@@ -1,0 +1,87 @@
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { PlanFile, PlanResource } from "../plan/model";
+
+/**
+ * Prints the plan's cold-start cost against a baseline measured in the same run (a bare
+ * `require('@pulumi/pulumi')`), and the time to check a synthetic 10,000-resource plan file.
+ * Runs are interleaved so that machine noise hits baseline and subject alike.
+ */
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const CLI = path.join(ROOT, "dist", "cli", "runbook.js");
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+
+function time(args: string[], expectStatus = 0): number {
+    const start = process.hrtime.bigint();
+    const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    if (r.status !== expectStatus) throw new Error(`${args.join(" ")} exited ${r.status}:\n${r.stderr}`);
+    return ms;
+}
+
+function median(xs: number[]): number {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** A plan of `count` resources made by repeating production's R2 resources under fresh names. */
+function syntheticPlan(base: PlanFile, count: number): PlanFile {
+    const template = base.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
+    const resources: PlanResource[] = [];
+    for (let copy = 0; resources.length < count; copy++) {
+        const rename = (s: string) => s.replace(/retail-/g, `retail${copy}-`).replace(/::storage/g, `::storage${copy}`);
+        for (const r of template) {
+            if (resources.length >= count) break;
+            resources.push({
+                ...r,
+                urn: rename(r.urn),
+                name: rename(r.name),
+                parent: r.parent && !r.parent.includes("pulumi:pulumi:Stack") ? rename(r.parent) : null,
+                dependencies: r.dependencies.map(rename),
+                inputs: JSON.parse(rename(JSON.stringify(r.inputs))),
+            });
+        }
+    }
+    return { ...base, resources, violations: [] };
+}
+
+function main(): void {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "runbook-bench-"));
+    try {
+        const planFile = path.join(tmp, "production.json");
+        time([CLI, "plan", "--stack", "production", "--json", planFile]); // warm the file cache once
+
+        const baseline: number[] = [];
+        const plan: number[] = [];
+        for (let i = 0; i < RUNS; i++) {
+            baseline.push(time(["-e", "require('@pulumi/pulumi')"]));
+            plan.push(time([CLI, "plan", "--stack", "production", "--json", planFile]));
+        }
+        const base = JSON.parse(fs.readFileSync(planFile, "utf8")) as PlanFile;
+        const bigFile = path.join(tmp, "synthetic-10000.json");
+        fs.writeFileSync(bigFile, JSON.stringify(syntheticPlan(base, 10000)));
+        const check: number[] = [];
+        const checkBaseline: number[] = [];
+        for (let i = 0; i < 3; i++) {
+            checkBaseline.push(time(["-e", "require('@pulumi/pulumi')"]));
+            check.push(time([CLI, "check", bigFile, "--stack", "production", "--json", path.join(tmp, "out.json")]));
+        }
+
+        const b = median(baseline);
+        const p = median(plan);
+        const c = median(check);
+        const cb = median(checkBaseline);
+        console.log(`runbook benchmark (${RUNS} cold runs each, medians, node ${process.version})`);
+        console.log(`  baseline  node -e "require('@pulumi/pulumi')"          ${b.toFixed(0)} ms`);
+        console.log(`  plan      runbook plan --stack production (${base.resources.length} resources)  ${p.toFixed(0)} ms  = ${(p / b).toFixed(2)}x baseline  (goal: within 2x)`);
+        console.log(`  check     runbook check, synthetic 10000-resource plan     ${c.toFixed(0)} ms  = ${(c / cb).toFixed(2)}x baseline  (goal: under 2000 ms)`);
+        console.log(`  raw plan runs (ms): ${plan.map((x) => x.toFixed(0)).join(", ")}; baseline runs: ${baseline.map((x) => x.toFixed(0)).join(", ")}`);
+    } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+    }
+}
+
+main();

@@ -1,0 +1,157 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { PlanFile } from "../../plan/model";
+import { runbook } from "../helpers/cli";
+import { ROOT } from "../helpers/harness";
+import { stackDocument, writeStackVariant } from "../helpers/stacks";
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "runbook-stack-"));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+/** Every `secure:` ciphertext in a stack file; none may ever show up in any output. */
+function secureValues(stack: string): string[] {
+    const found: string[] = [];
+    const visit = (v: unknown) => {
+        if (v && typeof v === "object") {
+            if (typeof (v as { secure?: unknown }).secure === "string") found.push((v as { secure: string }).secure);
+            else Object.values(v).forEach(visit);
+        }
+    };
+    visit(stackDocument(stack).config);
+    return found;
+}
+
+for (const stack of ["staging", "production"]) {
+    describe(`stack: ${stack}`, function () {
+        this.timeout(120000);
+        let plan: PlanFile;
+        let text: string;
+        let markdown: string;
+
+        before(() => {
+            const jsonFile = path.join(tmp, `${stack}.json`);
+            const mdFile = path.join(tmp, `${stack}.md`);
+            const r = runbook("plan", "--stack", stack, "--json", jsonFile, "--markdown", mdFile);
+            assert.strictEqual(r.status, 0, `plan exited ${r.status}\n${r.stdout}\n${r.stderr}`);
+            text = r.stdout;
+            plan = JSON.parse(fs.readFileSync(jsonFile, "utf8"));
+            markdown = fs.readFileSync(mdFile, "utf8");
+        });
+
+        it("plans with zero mandatory violations", () => {
+            assert.strictEqual(plan.summary.mandatory, 0);
+            assert.strictEqual(plan.violations.filter((v) => v.enforcementLevel === "mandatory").length, 0);
+            assert.match(text, /PASS: no mandatory violations/);
+            assert.match(markdown, /passes policy/);
+        });
+
+        it("records every resource with its options, under the stack root", () => {
+            const root = plan.resources.find((r) => r.type === "pulumi:pulumi:Stack");
+            assert.ok(root, "the stack resource is recorded");
+            assert.ok(plan.resources.length > 5);
+            for (const r of plan.resources) {
+                if (r !== root) assert.ok(r.parent, `${r.urn} has a parent`);
+                assert.strictEqual(typeof r.protect, "boolean");
+                assert.strictEqual(typeof r.retainOnDelete, "boolean");
+            }
+            const buckets = plan.resources.filter((r) => r.type === "cloudflare:index/r2Bucket:R2Bucket");
+            assert.ok(buckets.length >= 2);
+            for (const b of buckets) assert.strictEqual(b.protect, stack === "production", `${b.name} protect`);
+        });
+
+        it("SC-1: never prints a secret, in text, JSON or Markdown", () => {
+            const all = [text, JSON.stringify(plan), markdown].join("\n");
+            assert.doesNotMatch(all, /offline-placeholder-for-/);
+            for (const secret of secureValues(stack)) assert.ok(!all.includes(secret), "a secure value leaked");
+        });
+    });
+}
+
+describe("stack: broken configs", function () {
+    this.timeout(60000);
+
+    it("exits 2 and prints only the validation report, naming the key and the requirement", () => {
+        const file = writeStackVariant("production", tmp, (c) => {
+            c["runbook:database"].backupRetentionDays = 3;
+            c["runbook:redis"].storageGb = 5;
+        });
+        const r = runbook("plan", "--stack", "production", "--config", file);
+        assert.strictEqual(r.status, 2);
+        assert.strictEqual(r.stdout, "", "nothing but the report is printed");
+        assert.match(r.stderr, /database\.backupRetentionDays: 3 is below the minimum of 7 \(BK-2\); set 7–35/);
+        assert.match(r.stderr, /redis\.storageGb: 5 only applies to mode in-cluster/);
+        assert.doesNotMatch(r.stderr, /at .*\.js:\d+/, "no stack trace");
+    });
+
+    it("exits 2 for an unknown stack", () => {
+        const r = runbook("plan", "--stack", "nope");
+        assert.strictEqual(r.status, 2);
+        assert.match(r.stderr, /no stack file Pulumi\.nope\.yaml; stacks in this project: production, staging/);
+    });
+
+    it("exits 2 for bad usage", () => {
+        assert.strictEqual(runbook("plan").status, 2);
+        assert.strictEqual(runbook("deploy").status, 2);
+    });
+});
+
+describe("stack: checking a saved plan", function () {
+    this.timeout(60000);
+    let planFile: string;
+
+    before(() => {
+        planFile = path.join(tmp, "production-for-check.json");
+        const r = runbook("plan", "--stack", "production", "--json", planFile);
+        assert.strictEqual(r.status, 0, r.stderr);
+    });
+
+    it("an unchanged plan checks clean", () => {
+        const r = runbook("check", planFile, "--stack", "production");
+        assert.strictEqual(r.status, 0, r.stdout + r.stderr);
+    });
+
+    it("a hand-edited plan that unprotects a production bucket exits 1, naming the policy and the resource", () => {
+        const plan: PlanFile = JSON.parse(fs.readFileSync(planFile, "utf8"));
+        const bucket = plan.resources.find((r) => r.type === "cloudflare:index/r2Bucket:R2Bucket" && r.name.includes("backups"))!;
+        bucket.protect = false;
+        const edited = path.join(tmp, "edited.json");
+        fs.writeFileSync(edited, JSON.stringify(plan));
+        const r = runbook("check", edited, "--stack", "production", "--json", "-");
+        assert.strictEqual(r.status, 1);
+        const result: PlanFile = JSON.parse(r.stdout);
+        const v = result.violations.find((x) => x.policy === "stateful-resources-protected");
+        assert.ok(v, r.stdout);
+        assert.strictEqual(v.urn, bucket.urn);
+        assert.deepStrictEqual(v.requirements, ["DB-6"]);
+    });
+
+    it("a hand-edited plan that drops a lifecycle and exposes backups names each policy in text output", () => {
+        const plan: PlanFile = JSON.parse(fs.readFileSync(planFile, "utf8"));
+        const assetsDomain = plan.resources.find((r) => r.type === "cloudflare:index/r2CustomDomain:R2CustomDomain")!;
+        assetsDomain.inputs.bucketName = "retail-backups";
+        plan.resources = plan.resources.filter((r) => !(r.type === "cloudflare:index/r2BucketLifecycle:R2BucketLifecycle" && r.inputs.bucketName === "retail-uploads"));
+        const edited = path.join(tmp, "edited-2.json");
+        fs.writeFileSync(edited, JSON.stringify(plan));
+        const r = runbook("check", edited, "--stack", "production");
+        assert.strictEqual(r.status, 1);
+        assert.match(r.stdout, /r2-backups-never-public \(ST-3\)/);
+        assert.match(r.stdout, /r2-bucket-lifecycle \(ST-2\)  cloudflare:R2Bucket storage-retail-uploads-bucket/);
+        assert.match(r.stdout, /FAIL: 2 mandatory violation/);
+    });
+
+    it("a malformed plan file exits 2 naming the field", () => {
+        const bad = path.join(tmp, "bad.json");
+        fs.writeFileSync(bad, JSON.stringify({ schemaVersion: 1, stack: "production", resources: [{ urn: "x", type: "t" }] }));
+        const r = runbook("check", bad);
+        assert.strictEqual(r.status, 2);
+        assert.match(r.stderr, /resources\[0\]\.name must be a string/);
+    });
+});
+
+describe("stack: the committed stack files are what the tests plan", () => {
+    it("both stack files exist at the project root", () => {
+        for (const s of ["staging", "production"]) assert.ok(fs.existsSync(path.join(ROOT, `Pulumi.${s}.yaml`)));
+    });
+});

@@ -1,0 +1,61 @@
+import { PlanResource, SECRET, UNKNOWN } from "../../plan/model";
+
+/**
+ * Validates Kubernetes objects against the Kubernetes OpenAPI schema (the `kubernetes-models`
+ * validators, generated from the upstream OpenAPI document). Unknown fields are caught earlier, by
+ * the compiler: components build objects from @pulumi/kubernetes' typed inputs.
+ */
+
+// kubernetes-models is ESM-only; a real dynamic import keeps it out of the CommonJS require path.
+const importEsm = new Function("specifier", "return import(specifier)") as (s: string) => Promise<Record<string, unknown>>;
+
+interface AjvError {
+    instancePath: string;
+    message?: string;
+}
+
+function valueAt(obj: unknown, pointer: string): unknown {
+    let v: unknown = obj;
+    for (const part of pointer.split("/").slice(1)) {
+        if (v === null || typeof v !== "object") return undefined;
+        v = (v as Record<string, unknown>)[part.replace(/~1/g, "/").replace(/~0/g, "~")];
+    }
+    return v;
+}
+
+/** Schema errors for one object, ignoring values the plan could not know (`[unknown]`, `[secret]`). */
+export async function validateK8sObject(obj: Record<string, unknown>): Promise<string[]> {
+    const apiVersion = String(obj.apiVersion);
+    const kind = String(obj.kind);
+    let mod: Record<string, unknown>;
+    try {
+        mod = await importEsm(`kubernetes-models/${apiVersion}/${kind}`);
+    } catch {
+        return [`${apiVersion}/${kind} is not a Kubernetes kind this schema knows`];
+    }
+    const Model = mod[kind] as new (o: unknown) => { validate(): void };
+    try {
+        new Model(obj).validate();
+        return [];
+    } catch (e) {
+        const errors = ((e as { errors?: AjvError[] }).errors ?? [{ instancePath: "", message: (e as Error).message }]).filter((err) => {
+            const v = valueAt(obj, err.instancePath.replace(/^\/?data/, ""));
+            return v !== UNKNOWN && v !== SECRET;
+        });
+        return errors.map((err) => `${apiVersion}/${kind} ${err.instancePath || "/"}: ${err.message}`);
+    }
+}
+
+/** The Kubernetes objects among planned resources (inputs are the object; providers excluded). */
+export function kubernetesObjects(resources: PlanResource[]): PlanResource[] {
+    return resources.filter((r) => r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:providers"));
+}
+
+/** Every schema error among the planned Kubernetes objects, each prefixed with the resource's URN. */
+export async function kubernetesSchemaErrors(resources: PlanResource[]): Promise<string[]> {
+    const errors: string[] = [];
+    for (const r of kubernetesObjects(resources)) {
+        for (const e of await validateK8sObject(r.inputs)) errors.push(`${r.urn}: ${e}`);
+    }
+    return errors;
+}

@@ -35,6 +35,16 @@ function options(r: PlanResource) {
     return o;
 }
 
+/** Fills the fields AnalyzeRequest and AnalyzerResource share, as the engine does. */
+function describeResource<T extends { setType(t: string): void; setName(n: string): void; setUrn(u: string): void; setProperties(p: unknown): void; setOptions(o: unknown): void }>(msg: T, r: PlanResource): T {
+    msg.setType(r.type);
+    msg.setName(r.name);
+    msg.setUrn(r.urn);
+    msg.setProperties(structproto.Struct.fromJavaScript(wire(r.inputs) as never));
+    msg.setOptions(options(r));
+    return msg;
+}
+
 function unary<T>(client: any, method: string, req: unknown): Promise<T> {
     return new Promise((resolve, reject) => client[method](req, (err: unknown, resp: T) => (err ? reject(err) : resolve(resp))));
 }
@@ -107,24 +117,13 @@ describe("integration: the policy pack served over gRPC agrees with the offline 
 
         const served: string[] = [];
         for (const r of plan.resources) {
-            const a = new analyzerproto.AnalyzeRequest();
-            a.setType(r.type);
-            a.setName(r.name);
-            a.setUrn(r.urn);
-            a.setProperties(structproto.Struct.fromJavaScript(wire(r.inputs) as never));
-            a.setOptions(options(r));
-            const resp = await unary<any>(client, "analyze", a);
+            const resp = await unary<any>(client, "analyze", describeResource(new analyzerproto.AnalyzeRequest(), r));
             for (const d of resp.getDiagnosticsList()) served.push(`${d.getPolicyname()} ${fromProtoLevel(d.getEnforcementlevel())} ${d.getUrn() || r.urn}`);
         }
         const stackReq = new analyzerproto.AnalyzeStackRequest();
         stackReq.setResourcesList(
             plan.resources.map((r) => {
-                const ar = new analyzerproto.AnalyzerResource();
-                ar.setType(r.type);
-                ar.setName(r.name);
-                ar.setUrn(r.urn);
-                ar.setProperties(structproto.Struct.fromJavaScript(wire(r.inputs) as never));
-                ar.setOptions(options(r));
+                const ar = describeResource(new analyzerproto.AnalyzerResource(), r);
                 if (r.parent) ar.setParent(r.parent);
                 ar.setDependenciesList(r.dependencies);
                 return ar;

@@ -1,0 +1,37 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface NamespaceArgs {
+    /** Namespace name, e.g. `runbook` (kubernetes.namespace in the stack config). */
+    name: string;
+}
+
+/**
+ * The environment's namespace. Pod Security admission enforces the `restricted` profile, so a
+ * workload that runs as root or escalates privileges is refused by the cluster itself (SC-5).
+ */
+export class Namespace extends pulumi.ComponentResource {
+    /** The namespace name, once it exists. */
+    public readonly name: pulumi.Output<string>;
+
+    constructor(name: string, args: NamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("runbook:k8s:Namespace", name, {}, opts);
+        const ns = new k8s.core.v1.Namespace(
+            `${name}-namespace`,
+            {
+                metadata: {
+                    name: args.name,
+                    labels: {
+                        "app.kubernetes.io/part-of": "runbook",
+                        "pod-security.kubernetes.io/enforce": "restricted",
+                        "pod-security.kubernetes.io/enforce-version": "latest",
+                        "pod-security.kubernetes.io/warn": "restricted",
+                    },
+                },
+            },
+            { parent: this },
+        );
+        this.name = ns.metadata.name;
+        this.registerOutputs({ name: this.name });
+    }
+}

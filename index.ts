@@ -1,17 +1,43 @@
 import { loadConfig } from "./config";
+import { Database } from "./components/database/database";
+import { Namespace } from "./components/k8s/namespace";
+import { Network } from "./components/network/network";
+import { Redis } from "./components/redis/redis";
+import { AppSecrets } from "./components/secrets/appSecrets";
 import { Storage } from "./components/storage/storage";
 
 // Config is validated before any resource exists: a bad stack file yields no partial program.
-const { config } = loadConfig();
+const { config, appSecrets } = loadConfig();
+const { environment } = config;
+
+const namespace = new Namespace("namespace", { name: config.kubernetes.namespace });
+const kubernetes = { namespace: namespace.name, storageClass: config.kubernetes.storageClass };
+
+// A VPC only when a data store lives in AWS.
+const usesAws = config.database.engine === "postgres" || config.redis.mode === "elasticache";
+const network = usesAws ? new Network("network", { network: config.network }) : undefined;
+const dataNetwork = network && { vpcId: network.vpcId, subnetIds: network.privateSubnetIds, appCidrs: network.appCidrs };
+
+const database = new Database("database", { database: config.database, environment, network: dataNetwork, kubernetes });
+const redis = new Redis("redis", { redis: config.redis, environment, network: dataNetwork, kubernetes });
 
 const storage = new Storage("storage", {
     accountId: config.storage.accountId,
     buckets: config.storage.buckets,
     zoneId: config.edge.zoneId,
     backups: { bucket: config.backups.bucket, retentionDays: config.backups.retentionDays },
-    protect: config.environment.isProduction,
+    protect: environment.isProduction,
 });
 
-export const environment = config.environment.stack;
+const secrets = new AppSecrets("app-secrets", {
+    namespace: namespace.name,
+    connectionUrls: { [database.connectionEnvName]: database.connectionUrl, REDIS_URL: redis.connectionUrl },
+    appSecrets: appSecrets(),
+});
+
+export const stack = environment.stack;
+export const kubernetesNamespace = namespace.name;
+export const appSecretName = secrets.secretName;
+export const vpcId = network?.vpcId;
 export const bucketNames = storage.bucketNames;
 export const publicBaseUrls = storage.publicBaseUrls;

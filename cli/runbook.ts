@@ -145,8 +145,16 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
+    // A failure the program leaves behind after the plan has been decided (a second rejected apply)
+    // must not turn the exit code into Node's 1, which means "policy violation" here.
+    let reported = false;
+    process.on("unhandledRejection", (reason) => {
+        if (!reported) process.stderr.write(`runbook: the program failed: ${reason instanceof Error ? reason.message : String(reason)}\n`);
+        process.exit(EXIT_ERROR);
+    });
     main(process.argv.slice(2)).then(
         (code) => {
+            reported = code === EXIT_ERROR;
             process.exitCode = code;
         },
         () => {

@@ -1,3 +1,4 @@
+import { DEFAULT_BACKUP_WINDOW, DEFAULT_MAINTENANCE_WINDOW } from "../components/database/postgresSettings";
 import { ConfigProblem } from "./problems";
 import { Environment } from "./resolve";
 import { RawStackConfig } from "./schema";
@@ -110,8 +111,8 @@ export function crossFieldProblems(raw: RawStackConfig, env: Environment): Confi
                 fix: `set at least ${db.allocatedStorageGb}`,
             });
         }
-        const backupWindow = db.backupWindow ?? "02:00-03:00";
-        const maintenanceWindow = db.maintenanceWindow ?? "sun:04:00-sun:05:00";
+        const backupWindow = db.backupWindow ?? DEFAULT_BACKUP_WINDOW;
+        const maintenanceWindow = db.maintenanceWindow ?? DEFAULT_MAINTENANCE_WINDOW;
         if (windowsOverlap(backupWindow, maintenanceWindow)) {
             problems.push({
                 path: "database.maintenanceWindow",

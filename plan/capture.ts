@@ -141,9 +141,24 @@ export async function captureProgram(options: CaptureOptions): Promise<Capture> 
         registerOutputs(req, cb);
     };
 
-    await pulumi.runtime.runInPulumiStack(async () => options.program());
-    // Every registration is in flight once the program returns; wait until the last one lands.
-    await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    // An error inside an apply() surfaces as an unhandled rejection; the engine would fail the
+    // preview with it, so the plan does too.
+    let rejectRun: (e: unknown) => void = () => {};
+    const failed = new Promise<never>((_, reject) => (rejectRun = reject));
+    const onUnhandled = (reason: unknown) => rejectRun(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+        await Promise.race([
+            (async () => {
+                await pulumi.runtime.runInPulumiStack(async () => options.program());
+                // Every registration is in flight once the program returns; wait until the last one lands.
+                await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+            })(),
+            failed,
+        ]);
+    } finally {
+        process.off("unhandledRejection", onUnhandled);
+    }
 
     const stackResource = records.find((r) => r.type === "pulumi:pulumi:Stack");
     return { resources: records, outputs: (stackResource && outputsByUrn.get(stackResource.urn)) ?? {} };

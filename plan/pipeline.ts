@@ -99,7 +99,7 @@ export async function planStack(options: PlanOptions): Promise<PlanOutcome> {
             invokes: offlineInvokes,
         });
     } catch (e) {
-        throw new ProgramError(`the program failed: ${(e as Error).stack ?? e}`);
+        throw new ProgramError(`the program failed: ${e instanceof Error ? e.message : String(e)}`);
     } finally {
         configModule.useOfflineConfig(undefined);
     }

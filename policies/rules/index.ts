@@ -1,5 +1,8 @@
 import { EnforcementLevel, Policies } from "@pulumi/policy";
+import { k8sDataRestrictedSecurity, k8sDataVolumesRetained, k8sNoPublicDataService } from "./kubernetes";
 import { statefulResourcesProtected } from "./protection";
+import { rdsBackupRetention, rdsDeletionProtection, rdsForceSsl, rdsMultiAz, rdsNotPublic, rdsPasswordNotLiteral, rdsStorageEncrypted } from "./rds";
+import { securityGroupNoPublicDataPorts, securityGroupRuleDescriptions } from "./securityGroups";
 import { r2BackupsNeverPublic, r2BackupsWriteOnce, r2BucketLifecycle } from "./storage";
 
 export { PACK_NAME } from "./meta";
@@ -8,4 +11,21 @@ export { PACK_NAME } from "./meta";
 export const PACK_ENFORCEMENT_LEVEL: EnforcementLevel = "mandatory";
 
 /** Every rule of the runbook policy pack, in the order they are reported. */
-export const policies: Policies = [statefulResourcesProtected, r2BucketLifecycle, r2BackupsNeverPublic, r2BackupsWriteOnce];
+export const policies: Policies = [
+    statefulResourcesProtected,
+    r2BucketLifecycle,
+    r2BackupsNeverPublic,
+    r2BackupsWriteOnce,
+    rdsStorageEncrypted,
+    rdsNotPublic,
+    rdsBackupRetention,
+    rdsDeletionProtection,
+    rdsMultiAz,
+    rdsForceSsl,
+    rdsPasswordNotLiteral,
+    securityGroupNoPublicDataPorts,
+    securityGroupRuleDescriptions,
+    k8sDataVolumesRetained,
+    k8sNoPublicDataService,
+    k8sDataRestrictedSecurity,
+];

@@ -126,6 +126,11 @@ describe("integration: the policy pack served over gRPC agrees with the offline 
                 const ar = describeResource(new analyzerproto.AnalyzerResource(), r);
                 if (r.parent) ar.setParent(r.parent);
                 ar.setDependenciesList(r.dependencies);
+                for (const [key, urns] of Object.entries(r.propertyDependencies)) {
+                    const deps = new analyzerproto.AnalyzerPropertyDependencies();
+                    deps.setUrnsList(urns);
+                    ar.getPropertydependenciesMap().set(key, deps);
+                }
                 return ar;
             }),
         );

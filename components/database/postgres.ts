@@ -1,0 +1,218 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { Environment, StackConfig } from "../../config";
+import { parseCidr } from "../network/subnets";
+import {
+    DATABASE_NAME,
+    MASTER_PASSWORD_SPEC,
+    MASTER_USERNAME,
+    POSTGRES_PORT,
+    databaseUrl,
+    finalSnapshotIdentifier,
+    keyAliasName,
+    parameterGroupName,
+    parameterGroupParameters,
+    postgresSettings,
+} from "./postgresSettings";
+
+export interface PostgresDatabaseArgs {
+    /**
+     * The stack's `database` config (engine postgres). Unset values default by environment:
+     * instanceClass db.m6g.large in production and db.t4g.medium elsewhere; multiAz true in
+     * production and false elsewhere; allocatedStorageGb 50; maxAllocatedStorageGb 4x the allocated
+     * storage; slowQueryMs 500; backupWindow 02:00-03:00; maintenanceWindow sun:04:00-sun:05:00;
+     * readReplica false. `backupRetentionDays` and `protect` come resolved from the config.
+     */
+    database: StackConfig["database"];
+    /** The stack; names the parameter group and key alias, and picks the defaults above. */
+    environment: Environment;
+    /** VPC of the database's security group. */
+    vpcId: pulumi.Input<string>;
+    /** Private subnets for the DB subnet group: at least two, in different AZs. */
+    subnetIds: pulumi.Input<string[]>;
+    /** The application tier: the only sources admitted on 5432 (DB-2). At least one; never 0.0.0.0/0. */
+    appCidrs: string[];
+}
+
+/**
+ * The primary PostgreSQL database on AWS RDS (DB-1): encrypted with its own rotating KMS key (DB-3),
+ * private and reachable only from the application tier (DB-2), TLS-only (ED-2), observable through
+ * pg_stat_statements, the slow-query log and Performance Insights (DB-4), backed up daily with the
+ * configured retention (BK-1, BK-2), optionally with a read replica (DB-5), and in production
+ * impossible to delete by accident, with a final snapshot on decommission everywhere (DB-6).
+ */
+export class PostgresDatabase extends pulumi.ComponentResource {
+    /** DATABASE_URL for the apps, with sslmode=require; secret. */
+    public readonly connectionUrl: pulumi.Output<string>;
+    /** DATABASE_URL of the read replica, when there is one; secret (DB-5). */
+    public readonly readerConnectionUrl: pulumi.Output<string> | undefined;
+    /** DNS name of the primary. */
+    public readonly address: pulumi.Output<string>;
+    /** RDS identifier of the primary, for snapshots and restore drills. */
+    public readonly instanceIdentifier: pulumi.Output<string>;
+    /** The security group that admits the application tier on 5432. */
+    public readonly securityGroupId: pulumi.Output<string>;
+
+    constructor(name: string, args: PostgresDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("runbook:database:Postgres", name, {}, opts);
+        // Validate before declaring anything.
+        const settings = postgresSettings(args.database, args.environment);
+        if (args.appCidrs.length === 0) throw new Error("network.appCidrs: is empty; the database must admit the application tier (DB-2)");
+        args.appCidrs.forEach((c, i) => {
+            if (parseCidr(c, `network.appCidrs[${i}]`).prefix === 0) {
+                throw new Error(`network.appCidrs[${i}]: '${c}' admits the whole internet; the database is reachable only from the application tier (DB-2)`);
+            }
+        });
+        const parameters = parameterGroupParameters(settings.slowQueryMs);
+        const protect = settings.protect;
+        const stack = args.environment.stack;
+        const tags = { "runbook:stack": stack, "runbook:component": name };
+
+        // DB-3: a customer-managed key, rotated yearly, for storage and Performance Insights. In
+        // production it outlives the stack so the retained instance and final snapshot stay readable;
+        // elsewhere its 30-day deletion window is the time left to restore the final snapshot
+        // (`aws kms cancel-key-deletion`).
+        const key = new aws.kms.Key(
+            `${name}-key`,
+            { description: `PostgreSQL ${stack}/${name}: storage and Performance Insights (DB-3)`, enableKeyRotation: true, deletionWindowInDays: 30, tags },
+            { parent: this, protect, retainOnDelete: protect },
+        );
+        new aws.kms.Alias(`${name}-key-alias`, { name: keyAliasName(stack, name), targetKeyId: key.keyId }, { parent: this });
+
+        const subnetGroup = new aws.rds.SubnetGroup(
+            `${name}-subnets`,
+            { description: `PostgreSQL ${stack}/${name}: private subnets only (DB-2)`, subnetIds: args.subnetIds, tags },
+            { parent: this },
+        );
+
+        const securityGroup = new aws.ec2.SecurityGroup(
+            `${name}-sg`,
+            {
+                vpcId: args.vpcId,
+                description: `PostgreSQL ${stack}/${name}: 5432 from the application tier only (DB-2)`,
+                ingress: [
+                    {
+                        description: "PostgreSQL from the application tier (DB-2)",
+                        protocol: "tcp",
+                        fromPort: POSTGRES_PORT,
+                        toPort: POSTGRES_PORT,
+                        cidrBlocks: args.appCidrs,
+                    },
+                ],
+                // RDS needs no outbound rules: replication and backups run outside the customer's
+                // security groups. An empty list removes AWS's default allow-all egress.
+                egress: [],
+                tags,
+            },
+            { parent: this },
+        );
+
+        const parameterGroup = new aws.rds.ParameterGroup(
+            `${name}-params`,
+            {
+                name: parameterGroupName(stack, name, settings.family),
+                family: settings.family,
+                description: `PostgreSQL ${stack}/${name}: TLS only (ED-2), pg_stat_statements and slow-query log (DB-4)`,
+                parameters,
+                tags,
+            },
+            { parent: this },
+        );
+
+        // SC-3: generated, never typed; RandomPassword.result is a secret Output.
+        const password = new random.RandomPassword(`${name}-password`, { ...MASTER_PASSWORD_SPEC }, { parent: this });
+
+        // The suffix changes whenever an input that forces a new instance changes (the same list
+        // as the provider's force-new fields we set), so each incarnation's final snapshot has a
+        // name of its own and deleting it never fails on "snapshot already exists" (DB-6).
+        const snapshotSuffix = new random.RandomId(
+            `${name}-final-snapshot-suffix`,
+            { byteLength: 4, keepers: { engine: "postgres", username: MASTER_USERNAME, dbName: DATABASE_NAME, kmsKeyId: key.arn } },
+            { parent: this },
+        );
+
+        // Shared by the primary and the replica.
+        const common = {
+            instanceClass: settings.instanceClass,
+            storageType: "gp3",
+            maxAllocatedStorage: settings.maxAllocatedStorageGb,
+            storageEncrypted: true,
+            publiclyAccessible: false,
+            port: POSTGRES_PORT,
+            vpcSecurityGroupIds: [securityGroup.id],
+            parameterGroupName: parameterGroup.name,
+            autoMinorVersionUpgrade: settings.autoMinorVersionUpgrade,
+            maintenanceWindow: settings.maintenanceWindow,
+            copyTagsToSnapshot: true,
+            // DB-4: the PostgreSQL log (slow statements) and upgrade log go to CloudWatch Logs.
+            enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
+            performanceInsightsEnabled: true,
+            performanceInsightsKmsKeyId: key.arn,
+            performanceInsightsRetentionPeriod: 7,
+            // ED-2: the RSA 2048 CA; RDS rotates the server certificate under it automatically.
+            caCertIdentifier: "rds-ca-rsa2048-g1",
+            deletionProtection: protect,
+            tags,
+        };
+
+        const instance = new aws.rds.Instance(
+            `${name}-instance`,
+            {
+                ...common,
+                engine: "postgres",
+                engineVersion: settings.engineVersion,
+                // Lets a deliberate config change from 16 to 17 go through; never happens on its own.
+                allowMajorVersionUpgrade: true,
+                allocatedStorage: settings.allocatedStorageGb,
+                kmsKeyId: key.arn,
+                dbName: DATABASE_NAME,
+                username: MASTER_USERNAME,
+                password: password.result,
+                dbSubnetGroupName: subnetGroup.name,
+                multiAz: settings.multiAz,
+                backupRetentionPeriod: settings.backupRetentionDays,
+                backupWindow: settings.backupWindow,
+                // DB-6: staging takes a final snapshot too. It costs one snapshot per teardown, and it
+                // means tearing down staging never loses the data a restore drill (BK-6) was using.
+                skipFinalSnapshot: false,
+                finalSnapshotIdentifier: snapshotSuffix.hex.apply((hex) => finalSnapshotIdentifier(`runbook-${stack}-${name}`, hex)),
+                // In production, automated backups survive the instance until their retention ends.
+                deleteAutomatedBackups: !protect,
+            },
+            { parent: this, protect, retainOnDelete: protect },
+        );
+
+        let readerConnectionUrl: pulumi.Output<string> | undefined;
+        if (settings.readReplica) {
+            // DB-5: a same-region read replica. It inherits engine, version, subnet group, master
+            // user and encryption key from the primary; RDS rejects a KMS key for a same-region
+            // replica and a final snapshot for any replica, and the primary's backups cover its data.
+            const replica = new aws.rds.Instance(
+                `${name}-replica`,
+                { ...common, replicateSourceDb: instance.identifier, multiAz: false, skipFinalSnapshot: true },
+                { parent: this, protect },
+            );
+            readerConnectionUrl = pulumi.secret(
+                pulumi
+                    .all([password.result, replica.address])
+                    .apply(([pw, host]) => databaseUrl({ username: MASTER_USERNAME, password: pw, host, database: DATABASE_NAME })),
+            );
+        }
+
+        this.connectionUrl = pulumi.secret(
+            pulumi.all([password.result, instance.address]).apply(([pw, host]) => databaseUrl({ username: MASTER_USERNAME, password: pw, host, database: DATABASE_NAME })),
+        );
+        this.readerConnectionUrl = readerConnectionUrl;
+        this.address = instance.address;
+        this.instanceIdentifier = instance.identifier;
+        this.securityGroupId = securityGroup.id;
+        this.registerOutputs({
+            connectionUrl: this.connectionUrl,
+            readerConnectionUrl: this.readerConnectionUrl,
+            address: this.address,
+            instanceIdentifier: this.instanceIdentifier,
+            securityGroupId: this.securityGroupId,
+        });
+    }
+}

@@ -1,0 +1,86 @@
+/*
+ * Subnet maths for the private network, without any Pulumi: every function here is pure and
+ * unit-tested (test/unit/network/subnets.test.ts).
+ */
+
+/** An IPv4 CIDR block: the network address as an unsigned 32-bit number and the prefix length. */
+export interface Ipv4Cidr {
+    network: number;
+    prefix: number;
+}
+
+/**
+ * Each private subnet is this many bits longer than the VPC: a /16 VPC gives /20 subnets (4,091
+ * usable addresses each) and leaves room for 16 of them. The size never depends on `azCount`, so
+ * adding an availability zone later adds a subnet without renumbering the existing ones (a new
+ * CIDR would replace a subnet, and every database in it).
+ */
+export const PRIVATE_SUBNET_NEW_BITS = 4;
+
+/** AWS allows VPCs from /16 to /28; subnets need 4 more bits and can be no smaller than /28. */
+export const MIN_VPC_PREFIX = 16;
+export const MAX_VPC_PREFIX = 28 - PRIVATE_SUBNET_NEW_BITS;
+
+/** Parses a.b.c.d/n, rejecting bad octets, bad prefixes and host bits (AWS rejects those too). */
+export function parseCidr(cidr: string, path = "cidr"): Ipv4Cidr {
+    const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+    if (!match) throw new Error(`${path}: '${cidr}' is not an IPv4 CIDR; use a.b.c.d/n such as 10.20.0.0/16`);
+    const octets = match.slice(1, 5).map(Number);
+    const prefix = Number(match[5]);
+    if (octets.some((o) => o > 255)) throw new Error(`${path}: '${cidr}' has an octet above 255`);
+    if (prefix > 32) throw new Error(`${path}: '${cidr}' has a prefix above /32`);
+    const address = octets.reduce((acc, o) => acc * 256 + o, 0);
+    const network = prefix === 0 ? 0 : (address & maskOf(prefix)) >>> 0;
+    if (network !== address) {
+        throw new Error(`${path}: '${cidr}' has host bits set; use ${formatCidr({ network, prefix })}`);
+    }
+    return { network, prefix };
+}
+
+export function formatCidr(cidr: Ipv4Cidr): string {
+    const n = cidr.network;
+    return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}/${cidr.prefix}`;
+}
+
+function maskOf(prefix: number): number {
+    return prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0;
+}
+
+/** True when the two blocks share any address. */
+export function cidrsOverlap(a: Ipv4Cidr, b: Ipv4Cidr): boolean {
+    const prefix = Math.min(a.prefix, b.prefix);
+    const mask = maskOf(prefix);
+    return ((a.network & mask) >>> 0) === ((b.network & mask) >>> 0);
+}
+
+/**
+ * The CIDRs of the private subnets, one per availability zone: the first `azCount` blocks of
+ * `PRIVATE_SUBNET_NEW_BITS` more bits than the VPC, in order. 10.20.0.0/16 with 3 AZs gives
+ * 10.20.0.0/20, 10.20.16.0/20 and 10.20.32.0/20.
+ */
+export function privateSubnetCidrs(vpcCidr: string, azCount: number): string[] {
+    const vpc = parseCidr(vpcCidr, "network.vpcCidr");
+    if (vpc.prefix < MIN_VPC_PREFIX || vpc.prefix > MAX_VPC_PREFIX) {
+        throw new Error(`network.vpcCidr: '${vpcCidr}' is a /${vpc.prefix}; use a /${MIN_VPC_PREFIX} to /${MAX_VPC_PREFIX}, so each AZ gets a subnet of at least /28`);
+    }
+    const capacity = 2 ** PRIVATE_SUBNET_NEW_BITS;
+    if (!Number.isInteger(azCount) || azCount < 1 || azCount > capacity) {
+        throw new Error(`network.azCount: ${azCount} is not between 1 and ${capacity}`);
+    }
+    const prefix = vpc.prefix + PRIVATE_SUBNET_NEW_BITS;
+    const size = 2 ** (32 - prefix);
+    return Array.from({ length: azCount }, (_, i) => formatCidr({ network: vpc.network + i * size, prefix }));
+}
+
+/**
+ * The availability zone of the `index`th subnet. Throws when the region has fewer zones than the
+ * config asks for, naming the zones there are.
+ */
+export function zoneFor(zones: string[], azCount: number, index: number): string {
+    if (azCount > zones.length) {
+        throw new Error(
+            `network.azCount: ${azCount} exceeds the ${zones.length} availability zone(s) of the region (${zones.join(", ")}); set network.azCount to ${zones.length} or fewer`,
+        );
+    }
+    return zones[index];
+}

@@ -1,0 +1,121 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { Environment } from "../../config";
+import { ArgProblem, REDIS_PORT, RedisConfig, elastiCacheName, elastiCacheSettings, formatArgProblems, parameterGroupParameters, redisUrl } from "./redisSettings";
+
+export interface ElastiCacheArgs {
+    /**
+     * The resolved `redis` section, mode `elasticache`. Defaults: engine redis 7.1, node type
+     * cache.m6g.large in production and cache.t4g.small elsewhere, 1 replica with Multi-AZ failover
+     * in production and none elsewhere, snapshots kept 7 days in the 03:00-04:00 UTC window.
+     */
+    redis: RedisConfig;
+    environment: Environment;
+    /** VPC of the security group. */
+    vpcId: pulumi.Input<string>;
+    /** Private subnets for the cache nodes, in at least two AZs when Multi-AZ is on. */
+    subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    /** The application tier: the only sources admitted on port 6379 (DB-2). */
+    appCidrs: string[];
+    /** KMS key for encryption at rest. Defaults to the AWS-managed ElastiCache key. */
+    kmsKeyArn?: pulumi.Input<string>;
+}
+
+/**
+ * A managed Redis (or Valkey) replication group for queues, rate limits and cache (RD-1): reachable
+ * on 6379 from the app tier only (DB-2), encrypted at rest and in transit (DB-3), AUTH required
+ * (RD-3), `maxmemory-policy noeviction` (RD-2), daily snapshots (BK-2), Multi-AZ failover and
+ * deletion protection in production (RD-1, DB-6).
+ */
+export class ElastiCache extends pulumi.ComponentResource {
+    /** REDIS_URL: `rediss://:<token>@<primary endpoint>:6379`. Secret. */
+    public readonly connectionUrl: pulumi.Output<string>;
+    /** Address of the primary endpoint; replicas take over behind it on failover. */
+    public readonly primaryEndpoint: pulumi.Output<string>;
+
+    constructor(name: string, args: ElastiCacheArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("runbook:redis:ElastiCache", name, {}, opts);
+        const settings = elastiCacheSettings(args.redis, args.environment);
+        const problems: ArgProblem[] = Array.isArray(settings) ? [...settings] : [];
+        if (args.appCidrs.length === 0) problems.push({ propertyPath: "appCidrs", reason: "is empty, so no app could reach Redis; pass the app tier's CIDRs (DB-2)" });
+        if (Array.isArray(settings) || problems.length > 0) {
+            throw new pulumi.InputPropertiesError({ message: formatArgProblems(`ElastiCache ${name}`, problems), errors: problems });
+        }
+        const prefix = elastiCacheName(pulumi.getProject(), args.environment.stack, name);
+
+        const subnetGroup = new aws.elasticache.SubnetGroup(
+            `${name}-subnets`,
+            { description: `Private subnets of ${prefix} Redis`, subnetIds: args.subnetIds },
+            { parent: this },
+        );
+        const securityGroup = new aws.ec2.SecurityGroup(
+            `${name}-sg`,
+            {
+                vpcId: args.vpcId,
+                description: `Redis ${prefix}: port ${REDIS_PORT} from the app tier only (DB-2)`,
+                ingress: [
+                    {
+                        description: `Redis from the app tier (DB-2)`,
+                        protocol: "tcp",
+                        fromPort: REDIS_PORT,
+                        toPort: REDIS_PORT,
+                        cidrBlocks: args.appCidrs,
+                    },
+                ],
+                // Cache nodes open no connections of their own; replies to admitted clients pass
+                // because security groups are stateful. An empty list removes AWS's allow-all egress.
+                egress: [],
+            },
+            { parent: this },
+        );
+        // The family is part of the name: a family cannot change in place, so an engine upgrade
+        // creates the new group before the old one is deleted.
+        const parameterGroup = new aws.elasticache.ParameterGroup(
+            `${name}-params`,
+            {
+                name: elastiCacheName(prefix, settings.family),
+                family: settings.family,
+                description: `${prefix}: maxmemory-policy noeviction so queues never lose jobs (RD-2)`,
+                parameters: parameterGroupParameters(),
+            },
+            { parent: this },
+        );
+        // ElastiCache AUTH tokens: 16-128 printable characters without @, " or /. Alphanumerics only
+        // also keep the token intact in a URL and a shell.
+        const authToken = new random.RandomPassword(`${name}-auth-token`, { length: 64, special: false, minLower: 1, minUpper: 1, minNumeric: 1 }, { parent: this });
+
+        const group = new aws.elasticache.ReplicationGroup(
+            `${name}-group`,
+            {
+                description: `Redis for ${prefix}: queues, rate limits and cache (RD-1)`,
+                engine: settings.engine,
+                engineVersion: settings.engineVersion,
+                nodeType: settings.nodeType,
+                port: REDIS_PORT,
+                numCacheClusters: settings.numCacheClusters,
+                automaticFailoverEnabled: settings.automaticFailoverEnabled,
+                multiAzEnabled: settings.multiAzEnabled,
+                parameterGroupName: parameterGroup.name,
+                subnetGroupName: subnetGroup.name,
+                securityGroupIds: [securityGroup.id],
+                atRestEncryptionEnabled: true,
+                kmsKeyId: args.kmsKeyArn,
+                transitEncryptionEnabled: true,
+                authToken: authToken.result,
+                snapshotRetentionLimit: settings.snapshotRetentionLimit,
+                snapshotWindow: settings.snapshotWindow,
+                maintenanceWindow: settings.maintenanceWindow,
+                finalSnapshotIdentifier: settings.finalSnapshot ? elastiCacheName(prefix, "final") : undefined,
+                applyImmediately: settings.applyImmediately,
+            },
+            { parent: this, protect: settings.protect, retainOnDelete: settings.protect },
+        );
+
+        this.primaryEndpoint = group.primaryEndpointAddress;
+        this.connectionUrl = pulumi.secret(
+            pulumi.all([authToken.result, group.primaryEndpointAddress]).apply(([password, host]) => redisUrl({ scheme: "rediss", password, host })),
+        );
+        this.registerOutputs({ connectionUrl: this.connectionUrl, primaryEndpoint: this.primaryEndpoint });
+    }
+}

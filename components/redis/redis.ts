@@ -1,0 +1,40 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { Environment, StackConfig } from "../../config";
+import type { DataNetwork } from "../network/dataNetwork";
+import { ElastiCache } from "./elasticache";
+import { InCluster } from "./inCluster";
+
+export interface RedisArgs {
+    redis: StackConfig["redis"];
+    environment: Environment;
+    /** Where ElastiCache lives and who may reach it. Required for `mode: elasticache`. */
+    network?: DataNetwork;
+    /** Where in-cluster Redis runs. Required for `mode: in-cluster`. */
+    kubernetes?: { namespace: pulumi.Input<string>; storageClass?: string };
+}
+
+/** Redis for queues, rate limits and cache (RD-1): ElastiCache or a StatefulSet, chosen by `redis.mode`. */
+export class Redis extends pulumi.ComponentResource {
+    /** REDIS_URL, a secret. */
+    public readonly connectionUrl: pulumi.Output<string>;
+
+    constructor(name: string, args: RedisArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("runbook:redis:Redis", name, {}, opts);
+        if (args.redis.mode === "elasticache") {
+            if (!args.network) throw new Error(`Redis ${name}: mode elasticache needs network (VPC, private subnets, application CIDRs)`);
+            this.connectionUrl = new ElastiCache(
+                `${name}-elasticache`,
+                { redis: args.redis, environment: args.environment, vpcId: args.network.vpcId, subnetIds: args.network.subnetIds, appCidrs: args.network.appCidrs },
+                { parent: this },
+            ).connectionUrl;
+        } else {
+            if (!args.kubernetes) throw new Error(`Redis ${name}: mode in-cluster needs a Kubernetes namespace`);
+            this.connectionUrl = new InCluster(
+                `${name}-in-cluster`,
+                { redis: args.redis, environment: args.environment, namespace: args.kubernetes.namespace, storageClass: args.kubernetes.storageClass },
+                { parent: this },
+            ).connectionUrl;
+        }
+        this.registerOutputs({ connectionUrl: this.connectionUrl });
+    }
+}

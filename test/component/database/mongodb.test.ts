@@ -1,0 +1,268 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as assert from "assert";
+import { MongoDB, MongoDBArgs } from "../../../components/database/mongodb";
+import { APP_TIER, BACKUP_ROLE, ROLE_LABEL, TIER_LABEL } from "../../../components/k8s/labels";
+import { PlanResource, SECRET } from "../../../plan/model";
+import { mockRun, ofType, one } from "../../helpers/harness";
+import { kubernetesObjects, kubernetesSchemaErrors } from "../../helpers/k8sSchema";
+
+const STS = "kubernetes:apps/v1:StatefulSet";
+const SERVICE = "kubernetes:core/v1:Service";
+const SECRET_TYPE = "kubernetes:core/v1:Secret";
+const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
+const NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+const JOB = "kubernetes:batch/v1:Job";
+const CONFIGMAP = "kubernetes:core/v1:ConfigMap";
+const PASSWORD = "random:index/randomPassword:RandomPassword";
+
+const staging = { stack: "staging", isProduction: false };
+const production = { stack: "production", isProduction: true };
+
+function args(stack: "staging" | "production", overrides: Partial<MongoDBArgs> = {}, database: Partial<MongoDBArgs["database"]> = {}): MongoDBArgs {
+    const environment = stack === "production" ? production : staging;
+    return {
+        database: { engine: "mongodb", engineVersion: "7.0", backupRetentionDays: environment.isProduction ? 30 : 7, protect: environment.isProduction, ...database },
+        environment,
+        namespace: "runbook",
+        ...overrides,
+    };
+}
+
+async function plan(stack: "staging" | "production", overrides: Partial<MongoDBArgs> = {}, database: Partial<MongoDBArgs["database"]> = {}): Promise<PlanResource[]> {
+    return mockRun(() => {
+        new MongoDB("mongodb", args(stack, overrides, database));
+    }, stack);
+}
+
+const podSpec = (r: PlanResource): any => (r.inputs as any).spec.template.spec;
+const podLabels = (r: PlanResource): Record<string, string> => (r.inputs as any).spec.template.metadata.labels;
+const mongod = (r: PlanResource): any => podSpec(r).containers.find((c: any) => c.name === "mongod");
+const matches = (selector: Record<string, string>, labels: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+
+describe("component: database MongoDB (DB-1, DB-2, DB-3, DB-6, BK-1, SC-5)", () => {
+    let stagingPlan: PlanResource[];
+    let productionPlan: PlanResource[];
+    before(async () => {
+        stagingPlan = await plan("staging");
+        productionPlan = await plan("production");
+    });
+
+    it("DB-1 / BK-1: staging runs a one-member replica set rs0, so the oplog exists for point-in-time backups", () => {
+        const sts = one(stagingPlan, STS);
+        assert.strictEqual((sts.inputs as any).spec.replicas, 1);
+        const args: string[] = mongod(sts).args;
+        assert.strictEqual(args[args.indexOf("--replSet") + 1], "rs0");
+        assert.strictEqual(mongod(sts).image, "mongo:7.0.14");
+        const job = one(stagingPlan, JOB);
+        assert.strictEqual((job.inputs as any).metadata.annotations["runbook.dev/members"], "mongodb-0.mongodb-headless.runbook.svc.cluster.local:27017");
+    });
+
+    it("DB-1: production runs three members, one per zone and per node", () => {
+        const sts = one(productionPlan, STS);
+        const spec = podSpec(sts);
+        assert.strictEqual((sts.inputs as any).spec.replicas, 3);
+        assert.strictEqual((sts.inputs as any).spec.podManagementPolicy, "Parallel");
+        const spread = spec.topologySpreadConstraints[0];
+        assert.strictEqual(spread.topologyKey, "topology.kubernetes.io/zone");
+        assert.strictEqual(spread.whenUnsatisfiable, "DoNotSchedule");
+        assert.ok(matches(spread.labelSelector.matchLabels, podLabels(sts)));
+        const anti = spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0];
+        assert.strictEqual(anti.topologyKey, "kubernetes.io/hostname");
+        assert.ok(matches(anti.labelSelector.matchLabels, podLabels(sts)));
+        assert.strictEqual(podSpec(one(stagingPlan, STS)).topologySpreadConstraints[0].whenUnsatisfiable, "ScheduleAnyway");
+        assert.ok(spec.terminationGracePeriodSeconds >= 30, "a primary gets time to step down");
+    });
+
+    it("DB-1: production's budget lets one member be evicted at a time; single-member staging gets none", async () => {
+        const pdb = one(productionPlan, PDB);
+        assert.strictEqual((pdb.inputs as any).spec.maxUnavailable, 1);
+        assert.ok(matches((pdb.inputs as any).spec.selector.matchLabels, podLabels(one(productionPlan, STS))));
+        assert.deepStrictEqual(ofType(stagingPlan, PDB), []);
+        assert.strictEqual(ofType(await plan("staging", {}, { members: 3 }), PDB).length, 1, "any multi-member set gets one");
+    });
+
+    it("DB-6: member volumes are retained when the StatefulSet is deleted or scaled down", () => {
+        for (const resources of [stagingPlan, productionPlan]) {
+            const spec = (one(resources, STS).inputs as any).spec;
+            assert.deepStrictEqual(spec.persistentVolumeClaimRetentionPolicy, { whenDeleted: "Retain", whenScaled: "Retain" });
+            assert.strictEqual(spec.volumeClaimTemplates[0].spec.resources.requests.storage, "50Gi");
+        }
+    });
+
+    it("DB-6: production protects and retains the StatefulSet, the Secrets and the generated keys; staging does not", () => {
+        for (const r of [one(productionPlan, STS), ...ofType(productionPlan, SECRET_TYPE)]) {
+            assert.strictEqual(r.protect, true, `${r.name} protected`);
+            assert.strictEqual(r.retainOnDelete, true, `${r.name} retained`);
+        }
+        assert.strictEqual(ofType(productionPlan, SECRET_TYPE).length, 4);
+        assert.ok(ofType(productionPlan, PASSWORD).every((r) => r.protect));
+        for (const r of [one(stagingPlan, STS), ...ofType(stagingPlan, SECRET_TYPE), ...ofType(stagingPlan, PASSWORD)]) {
+            assert.strictEqual(r.protect, false, `${r.name} can be torn down in staging`);
+        }
+    });
+
+    it("DB-3: member volumes come from the configured StorageClass, which provides encryption at rest", async () => {
+        const resources = await plan("production", { storageClass: "gp3-encrypted" }, { storageGb: 200 });
+        const claim = (one(resources, STS).inputs as any).spec.volumeClaimTemplates[0];
+        assert.strictEqual(claim.spec.storageClassName, "gp3-encrypted");
+        assert.strictEqual(claim.spec.resources.requests.storage, "200Gi");
+        assert.deepStrictEqual(claim.spec.accessModes, ["ReadWriteOnce"]);
+        assert.ok(!("storageClassName" in (one(stagingPlan, STS).inputs as any).spec.volumeClaimTemplates[0].spec), "the cluster default when unset");
+    });
+
+    it("DB-2: members are reachable through a headless service for their DNS names and a ClusterIP service, never from outside", () => {
+        const sts = one(productionPlan, STS);
+        const headless = one(productionPlan, SERVICE, "headless");
+        const client = one(productionPlan, SERVICE, "service");
+        assert.strictEqual((sts.inputs as any).spec.serviceName, (headless.inputs as any).metadata.name);
+        assert.strictEqual((headless.inputs as any).spec.clusterIP, "None");
+        assert.strictEqual((headless.inputs as any).spec.publishNotReadyAddresses, true);
+        assert.strictEqual((client.inputs as any).spec.type, "ClusterIP");
+        for (const service of [headless, client]) {
+            assert.ok(matches((service.inputs as any).spec.selector, podLabels(sts)));
+            assert.deepStrictEqual(
+                (service.inputs as any).spec.ports.map((p: any) => p.port),
+                [27017],
+            );
+        }
+        assert.ok(ofType(productionPlan, SERVICE).every((s) => !["LoadBalancer", "NodePort"].includes((s.inputs as any).spec.type)));
+    });
+
+    it("DB-2 / SC-5: the NetworkPolicy admits only the app tier, backup jobs, the members and the init Job, on 27017", () => {
+        const policy = (one(productionPlan, NETPOL).inputs as any).spec;
+        const sts = one(productionPlan, STS);
+        assert.ok(matches(policy.podSelector.matchLabels, podLabels(sts)), "applies to the members");
+        assert.deepStrictEqual(policy.policyTypes, ["Ingress"]);
+        assert.strictEqual(policy.ingress.length, 1);
+        const rule = policy.ingress[0];
+        assert.deepStrictEqual(rule.ports, [{ protocol: "TCP", port: 27017 }]);
+        const selectors: Array<Record<string, string>> = rule.from.map((f: any) => f.podSelector.matchLabels);
+        assert.ok(rule.from.every((f: any) => f.namespaceSelector === undefined && f.ipBlock === undefined), "same namespace, no CIDRs");
+        const admitted = (labels: Record<string, string>) => selectors.some((s) => matches(s, labels));
+        assert.ok(admitted({ [TIER_LABEL]: APP_TIER, "app.kubernetes.io/name": "api" }), "application pods");
+        assert.ok(admitted({ [ROLE_LABEL]: BACKUP_ROLE }), "backup jobs");
+        assert.ok(admitted(podLabels(sts)), "members replicate from each other");
+        assert.ok(admitted(podLabels(one(productionPlan, JOB))), "the init Job");
+        assert.ok(!admitted({ [TIER_LABEL]: "data", "app.kubernetes.io/name": "redis" }), "other data-tier pods are not admitted");
+        assert.ok(!admitted({ "app.kubernetes.io/name": "debug" }), "unlabelled pods are not admitted");
+    });
+
+    it("WL-2 / WL-4: mongod has startup, readiness and liveness pings, and requests and limits", () => {
+        const container = mongod(one(productionPlan, STS));
+        for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"]) {
+            assert.ok(container[probe].exec.command.includes('db.adminCommand("ping")'), `${probe} pings`);
+            assert.ok(container[probe].timeoutSeconds >= 5);
+        }
+        assert.deepStrictEqual(container.resources, { requests: { cpu: "1", memory: "4Gi" }, limits: { cpu: "2", memory: "4Gi" } });
+        const args: string[] = container.args;
+        assert.strictEqual(args[args.indexOf("--wiredTigerCacheSizeGB") + 1], "1.5", "the cache fits the memory limit");
+        const custom = mongod(one(stagingPlan, STS)).resources;
+        assert.deepStrictEqual(custom.limits, { cpu: "1", memory: "1Gi" });
+        for (const c of [...podSpec(one(productionPlan, STS)).initContainers, ...podSpec(one(productionPlan, JOB)).containers]) {
+            assert.ok(c.resources.requests.cpu && c.resources.requests.memory && c.resources.limits.cpu && c.resources.limits.memory, `${c.name} has requests and limits`);
+        }
+    });
+
+    it("SC-5: members and the init Job run as the mongodb user with the restricted security context", () => {
+        for (const workload of [one(productionPlan, STS), one(productionPlan, JOB), one(stagingPlan, STS)]) {
+            const spec = podSpec(workload);
+            assert.deepStrictEqual(spec.securityContext, {
+                runAsNonRoot: true,
+                seccompProfile: { type: "RuntimeDefault" },
+                runAsUser: 999,
+                runAsGroup: 999,
+                fsGroup: 999,
+                fsGroupChangePolicy: "OnRootMismatch",
+            });
+            assert.strictEqual(spec.automountServiceAccountToken, false);
+            for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
+                assert.strictEqual(c.securityContext.allowPrivilegeEscalation, false, c.name);
+                assert.strictEqual(c.securityContext.readOnlyRootFilesystem, true, c.name);
+                assert.strictEqual(c.securityContext.runAsNonRoot, true, c.name);
+                assert.deepStrictEqual(c.securityContext.capabilities, { drop: ["ALL"] }, c.name);
+            }
+            const tmp = spec.volumes.find((v: any) => v.name === "tmp");
+            assert.ok(tmp.emptyDir, "a writable /tmp on the read-only root");
+            assert.ok(spec.containers.every((c: any) => c.volumeMounts.some((m: any) => m.name === "tmp" && m.mountPath === "/tmp")));
+        }
+    });
+
+    it("SC-5: the keyfile Secret is mounted read-only with mode 0400, and mongod reads an in-memory copy it owns", () => {
+        const sts = one(productionPlan, STS);
+        const spec = podSpec(sts);
+        const keyfileSecret = one(productionPlan, SECRET_TYPE, "keyfile");
+        const secretVolume = spec.volumes.find((v: any) => v.secret);
+        assert.strictEqual(secretVolume.secret.secretName, (keyfileSecret.inputs as any).metadata.name);
+        assert.strictEqual(secretVolume.secret.defaultMode, 0o400);
+        const install = spec.initContainers[0];
+        assert.ok(install.volumeMounts.some((m: any) => m.name === secretVolume.name && m.readOnly === true));
+        assert.deepStrictEqual(install.command.slice(0, 3), ["install", "-m", "0400"]);
+        const copy = spec.volumes.find((v: any) => v.name === "keyfile");
+        assert.strictEqual(copy.emptyDir.medium, "Memory", "the key never reaches a disk");
+        const container = mongod(sts);
+        const args: string[] = container.args;
+        const keyFile = args[args.indexOf("--keyFile") + 1];
+        const mount = container.volumeMounts.find((m: any) => keyFile.startsWith(`${m.mountPath}/`));
+        assert.strictEqual(mount.name, "keyfile");
+        assert.strictEqual(mount.readOnly, true);
+        assert.ok(args.includes("--auth"));
+        assert.ok(!container.volumeMounts.some((m: any) => m.name === secretVolume.name), "mongod never sees the group-readable Secret file");
+    });
+
+    it("SC-1 / SC-3: credentials are generated, secret in the plan, and reach the Job only by reference", async () => {
+        for (const secret of ofType(productionPlan, SECRET_TYPE)) assert.strictEqual((secret.inputs as any).stringData, SECRET, secret.name);
+        const keyfile = one(productionPlan, PASSWORD, "keyfile");
+        assert.strictEqual(keyfile.inputs.length, 756);
+        assert.strictEqual(keyfile.inputs.special, false, "base64-alphabet characters only, as mongod requires");
+        assert.ok(ofType(productionPlan, PASSWORD).every((p) => (p.inputs.length as number) >= 32));
+        const env: any[] = podSpec(one(productionPlan, JOB)).containers[0].env;
+        const secretEnv = env.filter((e) => e.name !== "HOME");
+        assert.deepStrictEqual(
+            secretEnv.map((e) => e.name),
+            ["MONGODB_KEYFILE", "MONGODB_ROOT_PASSWORD", "MONGODB_APP_PASSWORD", "MONGODB_BACKUP_PASSWORD"],
+        );
+        assert.ok(secretEnv.every((e) => e.value === undefined && e.valueFrom.secretKeyRef.name));
+        const script = (one(productionPlan, CONFIGMAP).inputs as any).data["init.js"] as string;
+        assert.ok(!script.includes(SECRET) && !/pwd:\s*"/.test(script), "the script reads passwords from the environment");
+
+        let db!: MongoDB;
+        await mockRun(() => {
+            db = new MongoDB("mongodb", args("production"));
+        }, "production");
+        assert.strictEqual(await pulumi.isSecret(db.connectionUrl), true);
+        assert.strictEqual(await pulumi.isSecret(db.backupConnectionUrl), true);
+    });
+
+    it("DB-1: the init Job is named by its script, so a changed member list runs it again; it waits for the members", async () => {
+        const job = one(stagingPlan, JOB);
+        const configMap = one(stagingPlan, CONFIGMAP);
+        const name = (job.inputs as any).metadata.name as string;
+        assert.match(name, /^mongodb-init-[0-9a-f]{10}$/);
+        assert.strictEqual((configMap.inputs as any).metadata.name, name);
+        assert.strictEqual((configMap.inputs as any).immutable, true);
+        assert.strictEqual((one(await plan("staging"), JOB).inputs as any).metadata.name, name, "stable for the same members");
+        const grown = one(await plan("staging", {}, { members: 3 }), JOB);
+        assert.notStrictEqual((grown.inputs as any).metadata.name, name);
+        assert.ok(job.dependencies.includes(one(stagingPlan, STS).urn), "runs after the members are up");
+        const spec = (job.inputs as any).spec;
+        assert.ok(spec.backoffLimit > 0 && spec.ttlSecondsAfterFinished > 0 && spec.activeDeadlineSeconds > 0);
+        assert.strictEqual(spec.template.spec.restartPolicy, "Never");
+        assert.ok(spec.template.spec.volumes.some((v: any) => v.configMap?.name === name));
+    });
+
+    it("puts every object in the given namespace", () => {
+        for (const r of kubernetesObjects(productionPlan)) assert.strictEqual((r.inputs as any).metadata.namespace, "runbook", r.name);
+    });
+
+    it("refuses a postgres database config before creating anything", async () => {
+        await assert.rejects(plan("staging", {}, { engine: "postgres" }), /database\.engine: "postgres" is not mongodb/);
+    });
+
+    it("every Kubernetes object it emits, in staging and production, passes the Kubernetes schema", async () => {
+        assert.ok(kubernetesObjects(stagingPlan).length >= 9);
+        assert.deepStrictEqual(await kubernetesSchemaErrors(stagingPlan), []);
+        assert.deepStrictEqual(await kubernetesSchemaErrors(productionPlan), []);
+        const custom = await plan("production", { storageClass: "gp3-encrypted", databaseName: "shop", resources: { memoryLimit: "8Gi", memoryRequest: "8Gi" } }, { members: 5 });
+        assert.deepStrictEqual(await kubernetesSchemaErrors(custom), []);
+    });
+});

@@ -1,0 +1,337 @@
+import * as assert from "assert";
+import { PostgresDatabase } from "../../components/database/postgres";
+import { PlanResource, UNKNOWN, SECRET } from "../../plan/model";
+import {
+    rdsBackupRetention,
+    rdsDeletionProtection,
+    rdsForceSsl,
+    rdsMultiAz,
+    rdsNotPublic,
+    rdsPasswordNotLiteral,
+    rdsStorageEncrypted,
+} from "../../policies/rules/rds";
+import { mockRun } from "../helpers/harness";
+import { check, resource } from "../helpers/policy";
+import { Policy } from "@pulumi/policy";
+
+const INSTANCE = "aws:rds/instance:Instance";
+const PARAMS = "aws:rds/parameterGroup:ParameterGroup";
+const PASSWORD = "random:index/randomPassword:RandomPassword";
+
+const passwordResource = resource(PASSWORD, "db-password", { length: 32 });
+const paramsResource = (parameters: Array<{ name: string; value: string }>, name = "runbook-test-db-postgres16", resourceName = "db-params") =>
+    resource(PARAMS, resourceName, { name, family: "postgres16", parameters });
+const forceSsl = paramsResource([{ name: "rds.force_ssl", value: "1" }]);
+
+/** A primary as the component declares it in production: every policy passes. */
+function primary(overrides: Record<string, unknown> = {}, options: Partial<PlanResource> = {}): PlanResource {
+    return resource(
+        INSTANCE,
+        "db-instance",
+        {
+            engine: "postgres",
+            engineVersion: "16.4",
+            instanceClass: "db.m6g.large",
+            storageEncrypted: true,
+            kmsKeyId: UNKNOWN,
+            publiclyAccessible: false,
+            multiAz: true,
+            backupRetentionPeriod: 30,
+            deletionProtection: true,
+            skipFinalSnapshot: false,
+            finalSnapshotIdentifier: UNKNOWN,
+            parameterGroupName: "runbook-test-db-postgres16",
+            username: "runbook_admin",
+            password: SECRET,
+            ...overrides,
+        },
+        { propertyDependencies: { password: [passwordResource.urn], parameterGroupName: [forceSsl.urn] }, ...options },
+    );
+}
+
+function replica(source: PlanResource, overrides: Record<string, unknown> = {}): PlanResource {
+    return resource(
+        INSTANCE,
+        "db-replica",
+        { replicateSourceDb: UNKNOWN, instanceClass: "db.m6g.large", storageEncrypted: true, publiclyAccessible: false, multiAz: false, deletionProtection: true, skipFinalSnapshot: true, parameterGroupName: "runbook-test-db-postgres16", ...overrides },
+        { propertyDependencies: { replicateSourceDb: [source.urn], parameterGroupName: [forceSsl.urn] } },
+    );
+}
+
+const env = { staging: { stack: "staging", isProduction: false }, production: { stack: "production", isProduction: true } };
+
+/** The resources the real component declares, as the offline plan records them. */
+async function componentPlan(stack: "staging" | "production", readReplica = true): Promise<PlanResource[]> {
+    const environment = env[stack];
+    return mockRun(() => {
+        new PostgresDatabase("postgres", {
+            database: { engine: "postgres", engineVersion: "16.4", backupRetentionDays: environment.isProduction ? 30 : 7, protect: environment.isProduction, readReplica },
+            environment,
+            vpcId: "vpc-0abc1234",
+            subnetIds: ["subnet-0abc1234", "subnet-0def5678"],
+            appCidrs: ["10.20.0.0/16"],
+        });
+    }, stack);
+}
+
+/** The entries suggested for policies/config/<stack>.json. */
+const SUGGESTED: Record<"staging" | "production", Record<string, Record<string, unknown>>> = {
+    production: { "rds-backup-retention": { minimumDays: 14 }, "rds-multi-az": { enforcementLevel: "mandatory" } },
+    staging: { "rds-backup-retention": { minimumDays: 7 }, "rds-deletion-protection": { requireDeletionProtection: false }, "rds-multi-az": { enforcementLevel: "advisory" } },
+};
+/** A stack's suggested config for one policy, as a policy config file holding only that policy. */
+function suggested(stack: "staging" | "production", policy: Policy): Record<string, unknown> {
+    const entry = SUGGESTED[stack][policy.name];
+    return entry ? { [policy.name]: entry } : {};
+}
+
+describe("policy: rds-storage-encrypted (DB-3)", () => {
+    it("DB-3 compliant: encrypted with a customer-managed key (unknown during preview) passes", async () => {
+        assert.deepStrictEqual(await check([rdsStorageEncrypted], [primary()]), []);
+    });
+
+    it("DB-3 violating: unencrypted storage is a mandatory violation naming the instance", async () => {
+        const db = primary({ storageEncrypted: false });
+        const vs = await check([rdsStorageEncrypted], [db]);
+        assert.strictEqual(vs.length, 1);
+        assert.strictEqual(vs[0].urn, db.urn);
+        assert.strictEqual(vs[0].enforcementLevel, "mandatory");
+        assert.deepStrictEqual(vs[0].requirements, ["DB-3"]);
+        assert.match(vs[0].message, /'db-instance' does not encrypt its storage \(storageEncrypted is false\)/);
+    });
+
+    it("DB-3 violating: storageEncrypted left unset is caught too", async () => {
+        const { storageEncrypted: _, ...rest } = primary().inputs;
+        const vs = await check([rdsStorageEncrypted], [resource(INSTANCE, "db-instance", rest)]);
+        assert.match(vs[0].message, /storageEncrypted is not set/);
+    });
+
+    it("DB-3 violating: the AWS-managed key (no kmsKeyId) is rejected on a primary, unless config allows it", async () => {
+        const { kmsKeyId: _, ...rest } = primary().inputs;
+        const db = resource(INSTANCE, "db-instance", rest);
+        assert.match((await check([rdsStorageEncrypted], [db]))[0].message, /AWS-managed key/);
+        assert.deepStrictEqual(await check([rdsStorageEncrypted], [db], { "rds-storage-encrypted": { requireCustomerManagedKey: false } }), []);
+    });
+
+    it("DB-3 compliant: a same-region replica needs no kmsKeyId (it uses its source's key)", async () => {
+        const source = primary();
+        assert.deepStrictEqual(await check([rdsStorageEncrypted], [source, replica(source)]), []);
+    });
+
+    it("DB-3 compliant: the component's primary and replica pass", async () => {
+        assert.deepStrictEqual(await check([rdsStorageEncrypted], await componentPlan("production")), []);
+    });
+});
+
+describe("policy: rds-not-public (DB-2)", () => {
+    it("DB-2 compliant: a private instance passes", async () => {
+        assert.deepStrictEqual(await check([rdsNotPublic], [primary()]), []);
+    });
+
+    it("DB-2 violating: a publicly accessible instance or replica is rejected", async () => {
+        const source = primary({ publiclyAccessible: true });
+        const vs = await check([rdsNotPublic], [source, replica(source, { publiclyAccessible: true })]);
+        assert.deepStrictEqual(vs.map((v) => v.urn).sort(), [source.urn, replica(source).urn].sort());
+        assert.match(vs[0].message, /is publicly accessible\. Set publiclyAccessible: false/);
+        assert.deepStrictEqual(vs[0].requirements, ["DB-2"]);
+    });
+
+    it("DB-2 compliant: the component's instances pass", async () => {
+        assert.deepStrictEqual(await check([rdsNotPublic], await componentPlan("staging")), []);
+    });
+});
+
+describe("policy: rds-backup-retention (BK-2)", () => {
+    it("BK-2 compliant: 30 days passes the production minimum of 14", async () => {
+        assert.deepStrictEqual(await check([rdsBackupRetention], [primary()], suggested("production", rdsBackupRetention)), []);
+    });
+
+    it("BK-2 violating: 7 days is below the production minimum of 14, and says what is required", async () => {
+        const db = primary({ backupRetentionPeriod: 7 });
+        const vs = await check([rdsBackupRetention], [db], suggested("production", rdsBackupRetention));
+        assert.strictEqual(vs.length, 1);
+        assert.strictEqual(vs[0].urn, db.urn);
+        assert.match(vs[0].message, /keeps backups for 7 day\(s\); 14–35 required/);
+        assert.deepStrictEqual(vs[0].requirements, ["BK-2"]);
+    });
+
+    it("BK-2: defaults to 7–35 days: 7 passes, 0 (backups off) and an unset retention fail", async () => {
+        assert.deepStrictEqual(await check([rdsBackupRetention], [primary({ backupRetentionPeriod: 7 })]), []);
+        assert.match((await check([rdsBackupRetention], [primary({ backupRetentionPeriod: 0 })]))[0].message, /0 day\(s\); 7–35 required/);
+        const { backupRetentionPeriod: _, ...rest } = primary().inputs;
+        assert.match((await check([rdsBackupRetention], [resource(INSTANCE, "db-instance", rest)]))[0].message, /does not set backupRetentionPeriod/);
+    });
+
+    it("BK-2 violating: above the configured maximum", async () => {
+        const vs = await check([rdsBackupRetention], [primary({ backupRetentionPeriod: 35 })], { "rds-backup-retention": { maximumDays: 30 } });
+        assert.match(vs[0].message, /35 day\(s\); 7–30 required/);
+    });
+
+    it("BK-2: a read replica is not checked (its source's backups cover it)", async () => {
+        const source = primary();
+        assert.deepStrictEqual(await check([rdsBackupRetention], [source, replica(source)], suggested("production", rdsBackupRetention)), []);
+    });
+
+    it("BK-2 compliant: the component passes each stack's suggested minimum with its resolved retention", async () => {
+        assert.deepStrictEqual(await check([rdsBackupRetention], await componentPlan("production"), suggested("production", rdsBackupRetention)), []);
+        assert.deepStrictEqual(await check([rdsBackupRetention], await componentPlan("staging"), suggested("staging", rdsBackupRetention)), []);
+    });
+});
+
+describe("policy: rds-deletion-protection (DB-6)", () => {
+    it("DB-6 compliant: deletion protection plus a final snapshot passes", async () => {
+        assert.deepStrictEqual(await check([rdsDeletionProtection], [primary()]), []);
+    });
+
+    it("DB-6 violating: no deletion protection and no final snapshot are reported together, with the fix", async () => {
+        const db = primary({ deletionProtection: false, skipFinalSnapshot: true, finalSnapshotIdentifier: undefined });
+        const vs = await check([rdsDeletionProtection], [db]);
+        assert.strictEqual(vs.length, 1);
+        assert.strictEqual(vs[0].urn, db.urn);
+        assert.match(vs[0].message, /deletionProtection is false; skipFinalSnapshot is true; no finalSnapshotIdentifier is set/);
+        assert.match(vs[0].message, /set deletionProtection: true, set skipFinalSnapshot: false, set a unique finalSnapshotIdentifier/);
+    });
+
+    it("DB-6 violating: a final snapshot without a name is still a violation", async () => {
+        const { finalSnapshotIdentifier: _, ...rest } = primary().inputs;
+        const vs = await check([rdsDeletionProtection], [resource(INSTANCE, "db-instance", rest)]);
+        assert.match(vs[0].message, /no finalSnapshotIdentifier is set/);
+    });
+
+    it("DB-6: staging's config drops deletion protection but still requires the final snapshot", async () => {
+        assert.deepStrictEqual(await check([rdsDeletionProtection], [primary({ deletionProtection: false })], suggested("staging", rdsDeletionProtection)), []);
+        const vs = await check([rdsDeletionProtection], [primary({ deletionProtection: false, skipFinalSnapshot: true })], suggested("staging", rdsDeletionProtection));
+        assert.match(vs[0].message, /skipFinalSnapshot is true/);
+        assert.doesNotMatch(vs[0].message, /deletionProtection/);
+    });
+
+    it("DB-6: a replica needs deletion protection but no final snapshot (RDS refuses one)", async () => {
+        const source = primary();
+        assert.deepStrictEqual(await check([rdsDeletionProtection], [source, replica(source)]), []);
+        const vs = await check([rdsDeletionProtection], [source, replica(source, { deletionProtection: false })]);
+        assert.strictEqual(vs.length, 1);
+        assert.match(vs[0].message, /'db-replica' .*deletionProtection is false/);
+    });
+
+    it("DB-6 compliant: the component passes in production (defaults) and in staging (suggested config)", async () => {
+        assert.deepStrictEqual(await check([rdsDeletionProtection], await componentPlan("production")), []);
+        assert.deepStrictEqual(await check([rdsDeletionProtection], await componentPlan("staging"), suggested("staging", rdsDeletionProtection)), []);
+    });
+});
+
+describe("policy: rds-multi-az (DB-1)", () => {
+    it("DB-1 compliant: a Multi-AZ primary passes; replicas are not checked", async () => {
+        const source = primary();
+        assert.deepStrictEqual(await check([rdsMultiAz], [source, replica(source)]), []);
+    });
+
+    it("DB-1 violating: a single-AZ primary is mandatory in production and advisory in staging", async () => {
+        const db = primary({ multiAz: false });
+        const prod = await check([rdsMultiAz], [db], suggested("production", rdsMultiAz));
+        assert.strictEqual(prod.length, 1);
+        assert.strictEqual(prod[0].enforcementLevel, "mandatory");
+        assert.strictEqual(prod[0].urn, db.urn);
+        assert.match(prod[0].message, /is single-AZ \(multiAz is false\)\. Set multiAz: true/);
+        assert.strictEqual((await check([rdsMultiAz], [db], suggested("staging", rdsMultiAz)))[0].enforcementLevel, "advisory");
+    });
+
+    it("DB-1: the component is Multi-AZ in production, and flagged (advisory) as single-AZ in staging", async () => {
+        assert.deepStrictEqual(await check([rdsMultiAz], await componentPlan("production"), suggested("production", rdsMultiAz)), []);
+        const staging = await check([rdsMultiAz], await componentPlan("staging"), suggested("staging", rdsMultiAz));
+        assert.deepStrictEqual(staging.map((v) => v.enforcementLevel), ["advisory"]);
+    });
+});
+
+describe("policy: rds-force-ssl (ED-2)", () => {
+    it("ED-2 compliant: the instance's parameter group sets rds.force_ssl = 1", async () => {
+        assert.deepStrictEqual(await check([rdsForceSsl], [forceSsl, primary()]), []);
+    });
+
+    it("ED-2 compliant: matched by name when the group is referenced by a literal name", async () => {
+        const db = primary({}, { propertyDependencies: { password: [passwordResource.urn] } });
+        assert.deepStrictEqual(await check([rdsForceSsl], [forceSsl, db]), []);
+    });
+
+    it("ED-2 violating: a parameter group with rds.force_ssl = 0, or without it, is named in the violation", async () => {
+        for (const parameters of [[{ name: "rds.force_ssl", value: "0" }], [{ name: "log_min_duration_statement", value: "500" }]]) {
+            const group = paramsResource(parameters);
+            const db = primary({}, { propertyDependencies: { parameterGroupName: [group.urn] } });
+            const vs = await check([rdsForceSsl], [group, db]);
+            assert.strictEqual(vs.length, 1);
+            assert.strictEqual(vs[0].urn, db.urn);
+            assert.deepStrictEqual(vs[0].requirements, ["ED-2"]);
+            assert.match(vs[0].message, /parameter group 'db-params', where rds\.force_ssl is ("0"|not set)/);
+        }
+    });
+
+    it("ED-2 violating: the default parameter group (none given) is a violation", async () => {
+        const { parameterGroupName: _, ...rest } = primary().inputs;
+        const db = resource(INSTANCE, "db-instance", rest);
+        const vs = await check([rdsForceSsl], [db]);
+        assert.strictEqual(vs[0].urn, db.urn);
+        assert.match(vs[0].message, /default parameter group/);
+    });
+
+    it("ED-2 violating: a group this stack does not declare cannot be checked", async () => {
+        const db = primary({ parameterGroupName: "shared-pg" }, { propertyDependencies: {} });
+        assert.match((await check([rdsForceSsl], [forceSsl, db]))[0].message, /'shared-pg', which this stack does not declare/);
+    });
+
+    it("ED-2: a replica is checked through its source's engine", async () => {
+        const source = primary();
+        const group = paramsResource([{ name: "rds.force_ssl", value: "0" }], "other", "other-params");
+        const r = resource(INSTANCE, "db-replica", { replicateSourceDb: UNKNOWN, parameterGroupName: "other" }, { propertyDependencies: { replicateSourceDb: [source.urn], parameterGroupName: [group.urn] } });
+        const vs = await check([rdsForceSsl], [forceSsl, group, source, r]);
+        assert.deepStrictEqual(vs.map((v) => v.urn), [r.urn]);
+    });
+
+    it("ED-2: MySQL instances are not checked (rds.force_ssl is a PostgreSQL parameter)", async () => {
+        const { parameterGroupName: _, ...rest } = primary().inputs;
+        assert.deepStrictEqual(await check([rdsForceSsl], [resource(INSTANCE, "mysql", { ...rest, engine: "mysql" })]), []);
+    });
+
+    it("ED-2 compliant: the component's primary and replica pass", async () => {
+        assert.deepStrictEqual(await check([rdsForceSsl], await componentPlan("production")), []);
+    });
+});
+
+describe("policy: rds-password-not-literal (SC-3)", () => {
+    it("SC-3 compliant: a password from random.RandomPassword passes", async () => {
+        assert.deepStrictEqual(await check([rdsPasswordNotLiteral], [passwordResource, primary()]), []);
+    });
+
+    it("SC-3 compliant: an RDS-managed master password (Secrets Manager) passes", async () => {
+        const { password: _, ...rest } = primary().inputs;
+        assert.deepStrictEqual(await check([rdsPasswordNotLiteral], [resource(INSTANCE, "db-instance", { ...rest, manageMasterUserPassword: true })]), []);
+    });
+
+    it("SC-3 violating: a literal password is rejected without printing it", async () => {
+        const db = primary({ password: "hunter2hunter2" }, { propertyDependencies: {} });
+        const vs = await check([rdsPasswordNotLiteral], [db]);
+        assert.strictEqual(vs.length, 1);
+        assert.strictEqual(vs[0].urn, db.urn);
+        assert.deepStrictEqual(vs[0].requirements, ["SC-3"]);
+        assert.match(vs[0].message, /sets its master password from a value no password generator produced/);
+        assert.doesNotMatch(vs[0].message, /hunter2/);
+    });
+
+    it("SC-3 violating: a typed-in secret (pulumi.secret of a literal) is not generated either", async () => {
+        const db = primary({ password: SECRET }, { propertyDependencies: {} });
+        assert.strictEqual((await check([rdsPasswordNotLiteral], [db])).length, 1);
+    });
+
+    it("SC-3 violating: depending on some other resource does not count", async () => {
+        const other = resource("aws:ssm/parameter:Parameter", "pw", {});
+        const db = primary({ passwordWo: SECRET, password: undefined }, { propertyDependencies: { passwordWo: [other.urn] } });
+        const vs = await check([rdsPasswordNotLiteral], [other, db]);
+        assert.strictEqual(vs.length, 1);
+        assert.match(vs[0].message, /master passwordWo/);
+    });
+
+    it("SC-3 compliant: the component's password, as recorded in the plan (propertyDependencies), passes", async () => {
+        const plan = await componentPlan("staging");
+        const instance = plan.find((r) => r.type === INSTANCE && r.name === "postgres-instance")!;
+        assert.strictEqual(plan.find((r) => r.urn === instance.propertyDependencies.password[0])?.type, PASSWORD);
+        assert.deepStrictEqual(await check([rdsPasswordNotLiteral], plan), []);
+    });
+});

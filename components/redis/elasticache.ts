@@ -11,6 +11,7 @@ export interface ElastiCacheArgs {
      * in production and none elsewhere, snapshots kept 7 days in the 03:00-04:00 UTC window.
      */
     redis: RedisConfig;
+    /** Production defaults to a replica with Multi-AZ failover, and adds protection, a final snapshot and changes held for the maintenance window. */
     environment: Environment;
     /** VPC of the security group. */
     vpcId: pulumi.Input<string>;

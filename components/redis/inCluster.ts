@@ -21,7 +21,7 @@ import {
     serviceHost,
 } from "./redisSettings";
 
-/** `app.kubernetes.io/component` of the in-cluster Redis; the redis-noeviction policy looks for it with the data tier. */
+/** `app.kubernetes.io/component` of the in-cluster Redis. The redis-noeviction policy finds its config by the data-tier label and the redis.conf key. */
 export const REDIS_COMPONENT = "cache";
 /** Key of the password in the Secret. */
 export const PASSWORD_KEY = "password";
@@ -32,6 +32,7 @@ export interface InClusterArgs {
      * 512Mi of memory (1Gi in production) with maxmemory at 75% of it.
      */
     redis: RedisConfig;
+    /** Production protects and retains the StatefulSet and the Secret and sizes memory at 1Gi; elsewhere nothing is protected. */
     environment: Environment;
     /** Namespace of the apps, which alone may connect (with the backup jobs). */
     namespace: pulumi.Input<string>;

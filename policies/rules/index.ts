@@ -1,6 +1,7 @@
 import { EnforcementLevel, Policies } from "@pulumi/policy";
 import { k8sDataRestrictedSecurity, k8sDataVolumesRetained, k8sNoPublicDataService } from "./kubernetes";
 import { statefulResourcesProtected } from "./protection";
+import { elasticacheEncryption, elasticacheMultiAz, elasticacheSnapshotRetention, redisNoeviction, redisRequiresAuth } from "./redis";
 import { rdsBackupRetention, rdsDeletionProtection, rdsForceSsl, rdsMultiAz, rdsNotPublic, rdsPasswordNotLiteral, rdsStorageEncrypted } from "./rds";
 import { securityGroupNoPublicDataPorts, securityGroupRuleDescriptions } from "./securityGroups";
 import { r2BackupsNeverPublic, r2BackupsWriteOnce, r2BucketLifecycle } from "./storage";
@@ -28,4 +29,9 @@ export const policies: Policies = [
     k8sDataVolumesRetained,
     k8sNoPublicDataService,
     k8sDataRestrictedSecurity,
+    elasticacheEncryption,
+    elasticacheSnapshotRetention,
+    elasticacheMultiAz,
+    redisNoeviction,
+    redisRequiresAuth,
 ];

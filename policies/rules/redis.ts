@@ -53,7 +53,7 @@ function isSet(v: unknown): boolean {
 
 export const elasticacheEncryption: ResourceValidationPolicy = {
     name: "elasticache-encryption",
-    description: "DB-3, RD-3: ElastiCache replication groups encrypt data at rest and in transit, and require AUTH.",
+    description: "DB-3: ElastiCache replication groups encrypt data at rest and in transit, and require AUTH (RD-3).",
     enforcementLevel: "mandatory",
     ...requirement("DB-3", "Data encrypted at rest"),
     tags: ["DB-3", "RD-3"],

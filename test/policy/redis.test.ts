@@ -108,9 +108,10 @@ describe("policy: elasticache-multi-az (RD-1)", () => {
         assert.deepStrictEqual(await check([elasticacheMultiAz], [sharded]), []);
     });
 
-    it("RD-1: staging's suggested config (disabled) lets a single node through", async () => {
+    it("RD-1: staging's suggested config (advisory) reports a single node without blocking", async () => {
         const single = group({ numCacheClusters: 1, automaticFailoverEnabled: false, multiAzEnabled: false });
-        assert.deepStrictEqual(await check([elasticacheMultiAz], [single], { "elasticache-multi-az": { enforcementLevel: "disabled" } }), []);
+        const vs = await check([elasticacheMultiAz], [single], { "elasticache-multi-az": { enforcementLevel: "advisory" } });
+        assert.deepStrictEqual(vs.map((v) => v.enforcementLevel), ["advisory"]);
     });
 });
 
@@ -239,7 +240,7 @@ describe("policy: the Redis components comply with the Redis policies", () => {
     const inCluster: RedisConfig = { mode: "in-cluster", snapshotRetentionDays: 7, maxmemoryPolicy: "noeviction" };
     const network = { vpcId: "vpc-0abc1234", subnetIds: ["subnet-0aaa1111", "subnet-0bbb2222"], appCidrs: ["10.20.0.0/16"] };
     const productionConfig = { "elasticache-snapshot-retention": { minimumDays: 7 } };
-    const stagingConfig = { "elasticache-snapshot-retention": { minimumDays: 1 }, "elasticache-multi-az": { enforcementLevel: "disabled" } };
+    const stagingConfig = { "elasticache-snapshot-retention": { minimumDays: 1 }, "elasticache-multi-az": { enforcementLevel: "advisory" } };
 
     it("RD-1, RD-2, RD-3, DB-3, BK-2: production's ElastiCache and in-cluster Redis pass every Redis policy at production settings", async () => {
         const resources = await mockRun(() => {
@@ -249,13 +250,12 @@ describe("policy: the Redis components comply with the Redis policies", () => {
         assert.deepStrictEqual(await check(all, resources, productionConfig), []);
     });
 
-    it("RD-2, RD-3, DB-3, BK-2: staging's pass at staging settings; only the single-node Multi-AZ check would object", async () => {
+    it("RD-2, RD-3, DB-3, BK-2: staging's pass at staging settings; the single node is only an advisory RD-1 note", async () => {
         const resources = await mockRun(() => {
             new ElastiCache("redis", { redis: elasticache, environment: staging, ...network });
             new InCluster("cache", { redis: inCluster, environment: staging, namespace: "runbook-staging" });
         });
-        assert.deepStrictEqual(await check(all, resources, stagingConfig), []);
-        const strict = await check(all, resources, productionConfig);
-        assert.deepStrictEqual(strict.map((v) => v.policy), ["elasticache-multi-az"]);
+        const vs = await check(all, resources, stagingConfig);
+        assert.deepStrictEqual(vs.map((v) => [v.policy, v.enforcementLevel]), [["elasticache-multi-az", "advisory"]]);
     });
 });

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 import { requirement } from "./meta";
+import { at, isSet, knownString } from "./props";
 
 /*
  * RDS policies. Inputs computed from other resources (a KMS key's ARN, a random suffix, the source
@@ -11,21 +12,9 @@ import { requirement } from "./meta";
 
 type Props = Record<string, unknown>;
 
-/** A property's value, or `known: false` when it is a preview unknown (reading it throws). */
-function peek(props: Props, key: string): { known: true; value: unknown } | { known: false } {
-    try {
-        return { known: true, value: props[key] };
-    } catch {
-        // The only thing that throws on a property read is the policy server's unknown-value proxy.
-        return { known: false };
-    }
-}
-
-/** Set: present and, when known, not null or empty. A preview unknown is set (it is computed later). */
-function isSet(props: Props, key: string): boolean {
-    if (!(key in props)) return false;
-    const v = peek(props, key);
-    return !v.known || (v.value !== undefined && v.value !== null && v.value !== "");
+/** Set: present and, when known, not empty. A preview unknown is set (it is computed later). */
+function isSetAt(props: Props, key: string): boolean {
+    return isSet(at(props, key));
 }
 
 /**
@@ -33,7 +22,7 @@ function isSet(props: Props, key: string): boolean {
  * refuses a final snapshot for it, and the source's backups cover its data.
  */
 function isReplica(props: Props): boolean {
-    return isSet(props, "replicateSourceDb");
+    return isSetAt(props, "replicateSourceDb");
 }
 
 function show(value: unknown): string {
@@ -60,7 +49,7 @@ export const rdsStorageEncrypted: ResourceValidationPolicy = {
             reportViolation(`RDS instance '${args.name}' does not encrypt its storage (storageEncrypted is ${show(instance.storageEncrypted)}). Set storageEncrypted: true with a kmsKeyId; encryption cannot be added to an existing instance without a snapshot restore.`);
             return;
         }
-        if (requireCustomerManagedKey && !isReplica(args.props) && !isSet(args.props, "kmsKeyId")) {
+        if (requireCustomerManagedKey && !isReplica(args.props) && !isSetAt(args.props, "kmsKeyId")) {
             reportViolation(`RDS instance '${args.name}' is encrypted with the AWS-managed key. Set kmsKeyId to a customer-managed aws.kms.Key with enableKeyRotation: true.`);
         }
     }),
@@ -128,7 +117,7 @@ export const rdsDeletionProtection: ResourceValidationPolicy = {
                 problems.push("skipFinalSnapshot is true");
                 fixes.push("set skipFinalSnapshot: false");
             }
-            if (!isSet(args.props, "finalSnapshotIdentifier")) {
+            if (!isSetAt(args.props, "finalSnapshotIdentifier")) {
                 problems.push("no finalSnapshotIdentifier is set");
                 fixes.push("set a unique finalSnapshotIdentifier (e.g. with a random.RandomId suffix)");
             }
@@ -156,11 +145,10 @@ const RDS_INSTANCE = "aws:rds/instance:Instance";
 
 /** The engine of an instance; a replica's is its source's when the source is in the stack. */
 function engineOf(instance: PolicyResource): string | undefined {
-    const engine = peek(instance.props, "engine");
-    if (engine.known && typeof engine.value === "string") return engine.value;
+    const engine = knownString(at(instance.props, "engine"));
+    if (engine !== undefined) return engine;
     const source = (instance.propertyDependencies.replicateSourceDb ?? []).find((d) => d.type === RDS_INSTANCE);
-    const sourceEngine = source ? peek(source.props, "engine") : undefined;
-    return sourceEngine?.known && typeof sourceEngine.value === "string" ? sourceEngine.value : undefined;
+    return source ? knownString(at(source.props, "engine")) : undefined;
 }
 
 interface Parameter {
@@ -178,8 +166,8 @@ export const rdsForceSsl: StackValidationPolicy = {
         const instances: PolicyResource[] = [];
         for (const r of args.resources) {
             if (r.isType(aws.rds.ParameterGroup)) {
-                const name = peek(r.props, "name");
-                if (name.known && typeof name.value === "string") groupsByName.set(name.value.toLowerCase(), r);
+                const name = knownString(at(r.props, "name"));
+                if (name !== undefined) groupsByName.set(name.toLowerCase(), r);
             } else if (r.isType(aws.rds.Instance)) {
                 instances.push(r);
             }
@@ -237,8 +225,7 @@ export const rdsPasswordNotLiteral: StackValidationPolicy = {
         const generators = new Set(args.getConfig<{ generatorTypes: string[] }>().generatorTypes);
         for (const instance of args.resources) {
             if (!instance.isType(aws.rds.Instance) || isReplica(instance.props)) continue;
-            const managed = peek(instance.props, "manageMasterUserPassword");
-            if (managed.known && managed.value === true) continue;
+            if (at(instance.props, "manageMasterUserPassword") === true) continue;
             for (const key of PASSWORD_INPUTS.filter((k) => k in instance.props)) {
                 const generated = (instance.propertyDependencies[key] ?? []).some((d) => generators.has(d.type));
                 if (!generated) {

@@ -1,7 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import { PolicyResource, ReportViolation, ResourceValidationPolicy, StackValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+import { DATA_TIER, TIER_LABEL } from "./kubernetes";
 import { requirement } from "./meta";
+import { UNKNOWN, at, isSet, listAt } from "./props";
 
 /*
  * Redis rules, for ElastiCache and for Redis running in the cluster. The pack cannot import the
@@ -11,45 +13,9 @@ import { requirement } from "./meta";
 
 /** The only policy under which BullMQ never loses a queued job (RD-2). */
 const NOEVICTION = "noeviction";
-const TIER_LABEL = "runbook.dev/tier";
-const DATA_TIER = "data";
 /** The ConfigMap key that holds an in-cluster server's config. */
 const REDIS_CONF_KEY = "redis.conf";
 
-type Props = Record<string, any>;
-
-/** Stands for a value that is only known after `pulumi up`. */
-const UNKNOWN = Symbol("unknown");
-
-/**
- * The value at a path of props, `undefined` when absent, or `UNKNOWN` when a preview cannot know it.
- * The policy server's proxy throws on reading an unknown; `in` does not read, so a policy can tell
- * "absent" from "known later" and check the rest of the stack instead of giving up.
- */
-function at(obj: unknown, ...path: string[]): unknown {
-    let v = obj;
-    for (const key of path) {
-        if (v === null || typeof v !== "object" || !(key in (v as object))) return undefined;
-        try {
-            v = (v as Props)[key];
-        } catch {
-            return UNKNOWN;
-        }
-    }
-    return v;
-}
-
-/** The elements of a list at a path; an unknown element is `UNKNOWN`. */
-function listAt(obj: unknown, ...path: string[]): unknown[] {
-    const list = at(obj, ...path);
-    if (!Array.isArray(list)) return [];
-    return Array.from({ length: list.length }, (_, i) => at(list, String(i)));
-}
-
-/** True when a value is set: non-empty, `[secret]` in a plan, or only known after `pulumi up`. */
-function isSet(v: unknown): boolean {
-    return v === UNKNOWN || (v !== undefined && v !== null && v !== "" && !(Array.isArray(v) && v.length === 0));
-}
 
 export const elasticacheEncryption: ResourceValidationPolicy = {
     name: "elasticache-encryption",

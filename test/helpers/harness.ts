@@ -29,3 +29,7 @@ export function one(resources: PlanResource[], type: string, nameIncludes = ""):
     if (found.length !== 1) throw new Error(`expected one ${type} named *${nameIncludes}*, found ${found.length}: ${found.map((r) => r.name).join(", ")}`);
     return found[0];
 }
+
+/** The two environments, as config/resolve.ts derives them from the stack name. */
+export const staging = { stack: "staging", isProduction: false };
+export const production = { stack: "production", isProduction: true };

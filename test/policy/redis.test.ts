@@ -4,7 +4,7 @@ import { InCluster } from "../../components/redis/inCluster";
 import { RedisConfig } from "../../components/redis/redisSettings";
 import { PlanResource } from "../../plan/model";
 import { elasticacheEncryption, elasticacheMultiAz, elasticacheSnapshotRetention, redisNoeviction, redisRequiresAuth } from "../../policies/rules/redis";
-import { mockRun } from "../helpers/harness";
+import { mockRun, staging, production } from "../helpers/harness";
 import { check, resource } from "../helpers/policy";
 
 const GROUP = "aws:elasticache/replicationGroup:ReplicationGroup";
@@ -234,9 +234,7 @@ describe("policy: redis-requires-auth (RD-3)", () => {
 
 describe("policy: the Redis components comply with the Redis policies", () => {
     const all = [elasticacheEncryption, elasticacheSnapshotRetention, elasticacheMultiAz, redisNoeviction, redisRequiresAuth];
-    const production = { stack: "production", isProduction: true };
-    const staging = { stack: "staging", isProduction: false };
-    const elasticache: RedisConfig = { mode: "elasticache", snapshotRetentionDays: 7, maxmemoryPolicy: "noeviction" };
+            const elasticache: RedisConfig = { mode: "elasticache", snapshotRetentionDays: 7, maxmemoryPolicy: "noeviction" };
     const inCluster: RedisConfig = { mode: "in-cluster", snapshotRetentionDays: 7, maxmemoryPolicy: "noeviction" };
     const network = { vpcId: "vpc-0abc1234", subnetIds: ["subnet-0aaa1111", "subnet-0bbb2222"], appCidrs: ["10.20.0.0/16"] };
     const productionConfig = { "elasticache-snapshot-retention": { minimumDays: 7 } };

@@ -3,7 +3,7 @@ import * as assert from "assert";
 import { MongoDB, MongoDBArgs } from "../../../components/database/mongodb";
 import { APP_TIER, BACKUP_ROLE, ROLE_LABEL, TIER_LABEL } from "../../../components/k8s/labels";
 import { PlanResource, SECRET } from "../../../plan/model";
-import { mockRun, ofType, one } from "../../helpers/harness";
+import { mockRun, ofType, one, staging, production } from "../../helpers/harness";
 import { kubernetesObjects, kubernetesSchemaErrors } from "../../helpers/k8sSchema";
 
 const STS = "kubernetes:apps/v1:StatefulSet";
@@ -15,8 +15,6 @@ const JOB = "kubernetes:batch/v1:Job";
 const CONFIGMAP = "kubernetes:core/v1:ConfigMap";
 const PASSWORD = "random:index/randomPassword:RandomPassword";
 
-const staging = { stack: "staging", isProduction: false };
-const production = { stack: "production", isProduction: true };
 
 function args(stack: "staging" | "production", overrides: Partial<MongoDBArgs> = {}, database: Partial<MongoDBArgs["database"]> = {}): MongoDBArgs {
     const environment = stack === "production" ? production : staging;

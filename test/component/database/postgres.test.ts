@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PostgresDatabase, PostgresDatabaseArgs } from "../../../components/database/postgres";
 import { PostgresDatabaseConfig } from "../../../components/database/postgresSettings";
 import { PlanResource } from "../../../plan/model";
-import { mockRun, ofType, one } from "../../helpers/harness";
+import { mockRun, ofType, one, staging, production } from "../../helpers/harness";
 
 const INSTANCE = "aws:rds/instance:Instance";
 const KEY = "aws:kms/key:Key";
@@ -13,8 +13,6 @@ const SUBNET_GROUP = "aws:rds/subnetGroup:SubnetGroup";
 const PASSWORD = "random:index/randomPassword:RandomPassword";
 const SUFFIX = "random:index/randomId:RandomId";
 
-const staging = { stack: "staging", isProduction: false };
-const production = { stack: "production", isProduction: true };
 
 function args(env: typeof staging, database: Partial<PostgresDatabaseConfig> = {}): PostgresDatabaseArgs {
     return {

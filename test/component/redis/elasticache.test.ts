@@ -4,7 +4,7 @@ import { ElastiCache, ElastiCacheArgs } from "../../../components/redis/elastica
 import { RedisConfig } from "../../../components/redis/redisSettings";
 import { windowsOverlap } from "../../../config/rules";
 import { PlanResource } from "../../../plan/model";
-import { mockRun, ofType, one } from "../../helpers/harness";
+import { mockRun, ofType, one, staging, production } from "../../helpers/harness";
 
 const GROUP = "aws:elasticache/replicationGroup:ReplicationGroup";
 const PARAMS = "aws:elasticache/parameterGroup:ParameterGroup";
@@ -12,8 +12,6 @@ const SUBNETS = "aws:elasticache/subnetGroup:SubnetGroup";
 const SG = "aws:ec2/securityGroup:SecurityGroup";
 const PASSWORD = "random:index/randomPassword:RandomPassword";
 
-const staging = { stack: "staging", isProduction: false };
-const production = { stack: "production", isProduction: true };
 const redis = (extra: Partial<RedisConfig> = {}): RedisConfig => ({ mode: "elasticache", snapshotRetentionDays: 7, maxmemoryPolicy: "noeviction", ...extra });
 const args = (environment = staging, extra: Partial<ElastiCacheArgs> = {}): ElastiCacheArgs => ({
     redis: redis(),

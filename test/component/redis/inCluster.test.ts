@@ -4,7 +4,7 @@ import { InCluster, InClusterArgs } from "../../../components/redis/inCluster";
 import { RedisConfig, configChecksum } from "../../../components/redis/redisSettings";
 import { memoryMiB } from "../../../config/rules";
 import { PlanResource } from "../../../plan/model";
-import { mockRun, ofType, one } from "../../helpers/harness";
+import { mockRun, ofType, one, staging, production } from "../../helpers/harness";
 import { kubernetesObjects, kubernetesSchemaErrors } from "../../helpers/k8sSchema";
 
 const STATEFULSET = "kubernetes:apps/v1:StatefulSet";
@@ -14,8 +14,6 @@ const SERVICE = "kubernetes:core/v1:Service";
 const NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const PASSWORD = "random:index/randomPassword:RandomPassword";
 
-const staging = { stack: "staging", isProduction: false };
-const production = { stack: "production", isProduction: true };
 const redis = (extra: Partial<RedisConfig> = {}): RedisConfig => ({ mode: "in-cluster", snapshotRetentionDays: 7, maxmemoryPolicy: "noeviction", ...extra });
 const args = (environment = staging, extra: Partial<InClusterArgs> = {}): InClusterArgs => ({ redis: redis(), environment, namespace: "runbook-staging", ...extra });
 

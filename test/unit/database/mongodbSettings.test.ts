@@ -14,9 +14,8 @@ import {
     resolveMongoSettings,
     wiredTigerCacheSizeGb,
 } from "../../../components/database/mongodbSettings";
+import { production, staging } from "../../helpers/harness";
 
-const staging = { stack: "staging", isProduction: false };
-const production = { stack: "production", isProduction: true };
 
 /** The value after a flag in an argument list. */
 function flag(args: string[], name: string): string | undefined {

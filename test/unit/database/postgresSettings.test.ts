@@ -10,9 +10,8 @@ import {
     postgresSettings,
     PostgresDatabaseConfig,
 } from "../../../components/database/postgresSettings";
+import { production, staging } from "../../helpers/harness";
 
-const staging = { stack: "staging", isProduction: false };
-const production = { stack: "production", isProduction: true };
 const base = (env: { isProduction: boolean }, extra: Partial<PostgresDatabaseConfig> = {}): PostgresDatabaseConfig => ({
     engine: "postgres",
     engineVersion: "16.4",

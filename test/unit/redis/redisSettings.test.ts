@@ -20,9 +20,8 @@ import {
 } from "../../../components/redis/redisSettings";
 import { windowsOverlap } from "../../../config/rules";
 import { maxmemoryPolicyOf } from "../../../policies/rules/redis";
+import { production, staging } from "../../helpers/harness";
 
-const staging = { stack: "staging", isProduction: false };
-const production = { stack: "production", isProduction: true };
 const elasticache = (extra: Partial<RedisConfig> = {}): RedisConfig => ({ mode: "elasticache", snapshotRetentionDays: 7, maxmemoryPolicy: "noeviction", ...extra });
 const inCluster = (extra: Partial<RedisConfig> = {}): RedisConfig => ({ mode: "in-cluster", snapshotRetentionDays: 7, maxmemoryPolicy: "noeviction", ...extra });
 

@@ -86,6 +86,12 @@ export class ElastiCache extends pulumi.ComponentResource {
         // also keep the token intact in a URL and a shell.
         const authToken = new random.RandomPassword(`${name}-auth-token`, { length: 64, special: false, minLower: 1, minUpper: 1, minNumeric: 1 }, { parent: this });
 
+        // A deleted production group leaves its final snapshot behind; a fresh suffix per group keeps
+        // a re-created group from colliding with the snapshot of the one before it (DB-6).
+        const finalSnapshotSuffix = settings.finalSnapshot
+            ? new random.RandomId(`${name}-final-snapshot-suffix`, { byteLength: 4, keepers: { engine: settings.engine, port: String(REDIS_PORT) } }, { parent: this })
+            : undefined;
+
         const group = new aws.elasticache.ReplicationGroup(
             `${name}-group`,
             {
@@ -107,7 +113,7 @@ export class ElastiCache extends pulumi.ComponentResource {
                 snapshotRetentionLimit: settings.snapshotRetentionLimit,
                 snapshotWindow: settings.snapshotWindow,
                 maintenanceWindow: settings.maintenanceWindow,
-                finalSnapshotIdentifier: settings.finalSnapshot ? elastiCacheName(prefix, "final") : undefined,
+                finalSnapshotIdentifier: finalSnapshotSuffix?.hex.apply((hex) => elastiCacheName(prefix, "final", hex)),
                 applyImmediately: settings.applyImmediately,
             },
             { parent: this, protect: settings.protect, retainOnDelete: settings.protect },

@@ -27,7 +27,13 @@ export interface PackSpec {
     policies: Policies;
 }
 
-class NotApplicable extends Error {}
+/**
+ * Thrown by `args.notApplicable()`. Most policies call it for most resources, so it is a plain
+ * object: an Error would capture a stack trace on every call, which dominated large checks.
+ */
+class NotApplicable {
+    constructor(readonly reason: string) {}
+}
 
 function throwNotApplicable(reason?: string): never {
     throw new NotApplicable(reason ?? "Policy does not apply");
@@ -40,10 +46,24 @@ function toWire(value: unknown): unknown {
     return value;
 }
 
-/** Props as the policy server deserializes them: plain JSON behind the unknown-checking proxy. */
+const wireCache = new WeakMap<PlanResource, Record<string, unknown>>();
+
+/** Props as the policy server deserializes them: a fresh plain-JSON copy behind the unknown-checking proxy. */
 function policyProps(r: PlanResource): Record<string, any> {
-    const wire = toWire(r.inputs) as Record<string, unknown>;
-    return unknownCheckingProxy(deserializeProperties({ toJavaScript: () => wire }, false));
+    let wire = wireCache.get(r);
+    if (!wire) {
+        wire = toWire(r.inputs) as Record<string, unknown>;
+        wireCache.set(r, wire);
+    }
+    const source = wire;
+    return unknownCheckingProxy(deserializeProperties({ toJavaScript: () => source }, false));
+}
+
+/** Defines `props` (and `asType`) so the copy is only made when a policy reads it. */
+function lazyProps<T extends object>(target: T, r: PlanResource): T & { props: Record<string, any> } {
+    let props: Record<string, any> | undefined;
+    Object.defineProperty(target, "props", { enumerable: true, get: () => (props ??= policyProps(r)) });
+    return target as T & { props: Record<string, any> };
 }
 
 function isTypeOf(type: string, resourceClass: unknown): boolean {
@@ -143,19 +163,20 @@ export async function evaluatePolicies(resources: PlanResource[], pack: PackSpec
             const validations = Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
             for (const validation of validations) {
                 await runGuarded(p, pack, r.urn, violations, () => {
-                    const props = policyProps(r);
-                    const args: ResourceValidationArgs = {
-                        type: r.type,
-                        props,
-                        urn: r.urn,
-                        name: r.name,
-                        opts: resourceOptions(r),
-                        stackTags,
-                        isType: ((cls: unknown) => isTypeOf(r.type, cls)) as ResourceValidationArgs["isType"],
-                        asType: ((cls: unknown) => (isTypeOf(r.type, cls) ? props : undefined)) as ResourceValidationArgs["asType"],
-                        getConfig: configGetter(p, config),
-                        notApplicable: throwNotApplicable,
-                    };
+                    const args = lazyProps(
+                        {
+                            type: r.type,
+                            urn: r.urn,
+                            name: r.name,
+                            opts: resourceOptions(r),
+                            stackTags,
+                            isType: ((cls: unknown) => isTypeOf(r.type, cls)) as ResourceValidationArgs["isType"],
+                            asType: ((cls: unknown) => (isTypeOf(r.type, cls) ? args.props : undefined)) as ResourceValidationArgs["asType"],
+                            getConfig: configGetter(p, config),
+                            notApplicable: throwNotApplicable,
+                        } as Omit<ResourceValidationArgs, "props">,
+                        r,
+                    ) as ResourceValidationArgs;
                     const provider = providerOf(r, byUrn);
                     if (provider) args.provider = provider;
                     return validation(args, report);
@@ -175,18 +196,19 @@ export async function evaluatePolicies(resources: PlanResource[], pack: PackSpec
         await runGuarded(p, pack, null, violations, () => {
             const policyResources = new Map<string, PolicyResource>();
             for (const r of resources) {
-                const props = policyProps(r);
-                const resource: PolicyResource = {
-                    type: r.type,
-                    props,
-                    urn: r.urn,
-                    name: r.name,
-                    opts: resourceOptions(r),
-                    dependencies: [],
-                    propertyDependencies: {},
-                    isType: ((cls: unknown) => isTypeOf(r.type, cls)) as PolicyResource["isType"],
-                    asType: ((cls: unknown) => (isTypeOf(r.type, cls) ? props : undefined)) as PolicyResource["asType"],
-                };
+                const resource = lazyProps(
+                    {
+                        type: r.type,
+                        urn: r.urn,
+                        name: r.name,
+                        opts: resourceOptions(r),
+                        dependencies: [] as PolicyResource[],
+                        propertyDependencies: {} as Record<string, PolicyResource[]>,
+                        isType: ((cls: unknown) => isTypeOf(r.type, cls)) as PolicyResource["isType"],
+                        asType: ((cls: unknown) => (isTypeOf(r.type, cls) ? resource.props : undefined)) as PolicyResource["asType"],
+                    } as Omit<PolicyResource, "props">,
+                    r,
+                ) as PolicyResource;
                 const provider = providerOf(r, byUrn);
                 if (provider) resource.provider = provider;
                 policyResources.set(r.urn, resource);

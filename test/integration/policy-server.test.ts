@@ -51,10 +51,10 @@ function unary<T>(client: any, method: string, req: unknown): Promise<T> {
 
 /**
  * The policy pack exactly as `pulumi preview --policy-pack policies` runs it: its own process,
- * serving gRPC, configured and queried the way the engine does.
+ * started from its TypeScript source, serving gRPC, configured and queried the way the engine does.
  */
 describe("integration: the policy pack served over gRPC agrees with the offline plan", function () {
-    this.timeout(60000);
+    this.timeout(120000);
     let pack: ChildProcess;
     let client: any;
     let plan: PlanFile;
@@ -78,7 +78,11 @@ describe("integration: the policy pack served over gRPC agrees with the offline 
             parsePolicyConfigFile(JSON.parse(fs.readFileSync(path.join(ROOT, "policies", "config", "production.json"), "utf8"))),
         );
 
-        pack = spawn(process.execPath, [path.join(ROOT, "dist", "policies", "index.js")], { cwd: path.join(ROOT, "policies"), stdio: ["ignore", "pipe", "pipe"] });
+        // Started as the Pulumi CLI starts a Node.js policy pack: @pulumi/pulumi's policy-pack runner
+        // in the pack's directory, compiling and type-checking index.ts with ts-node. The runner
+        // ignores the engine address it is given first.
+        const runner = path.join(ROOT, "node_modules", "@pulumi", "pulumi", "cmd", "run-policy-pack");
+        pack = spawn(process.execPath, [runner, "127.0.0.1:1", "."], { cwd: path.join(ROOT, "policies"), stdio: ["ignore", "pipe", "pipe"] });
         const port = await new Promise<string>((resolve, reject) => {
             let out = "";
             let errText = "";

@@ -5,11 +5,8 @@ import { DATA_TIER, TIER_LABEL, k8sDataRestrictedSecurity, k8sDataVolumesRetaine
 import { PlanResource } from "../../plan/model";
 import { mockRun } from "../helpers/harness";
 import { check, resource } from "../helpers/policy";
+import { K8S_STATEFUL_SET as STS, K8S_SERVICE as SERVICE, K8S_JOB as JOB, K8S_CRON_JOB as CRONJOB } from "../helpers/types";
 
-const STS = "kubernetes:apps/v1:StatefulSet";
-const SERVICE = "kubernetes:core/v1:Service";
-const JOB = "kubernetes:batch/v1:Job";
-const CRONJOB = "kubernetes:batch/v1:CronJob";
 
 const dataLabels = { "app.kubernetes.io/name": "mongodb", [TIER_LABEL]: DATA_TIER };
 const restrictedContainer = (name: string) => ({

@@ -13,10 +13,8 @@ import {
 import { mockRun } from "../helpers/harness";
 import { check, resource } from "../helpers/policy";
 import { Policy } from "@pulumi/policy";
+import { AWS_RDS_INSTANCE as INSTANCE, AWS_RDS_PARAMETER_GROUP as PARAMS, RANDOM_RANDOM_PASSWORD as PASSWORD } from "../helpers/types";
 
-const INSTANCE = "aws:rds/instance:Instance";
-const PARAMS = "aws:rds/parameterGroup:ParameterGroup";
-const PASSWORD = "random:index/randomPassword:RandomPassword";
 
 const passwordResource = resource(PASSWORD, "db-password", { length: 32 });
 const paramsResource = (parameters: Array<{ name: string; value: string }>, name = "runbook-test-db-postgres16", resourceName = "db-params") =>

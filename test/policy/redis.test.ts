@@ -6,12 +6,8 @@ import { PlanResource } from "../../plan/model";
 import { elasticacheEncryption, elasticacheMultiAz, elasticacheSnapshotRetention, redisNoeviction, redisRequiresAuth } from "../../policies/rules/redis";
 import { mockRun, staging, production } from "../helpers/harness";
 import { check, resource } from "../helpers/policy";
+import { AWS_ELASTICACHE_REPLICATION_GROUP as GROUP, AWS_ELASTICACHE_PARAMETER_GROUP as PARAMS, K8S_CONFIG_MAP as CONFIGMAP, K8S_STATEFUL_SET as STATEFULSET, K8S_DEPLOYMENT as DEPLOYMENT } from "../helpers/types";
 
-const GROUP = "aws:elasticache/replicationGroup:ReplicationGroup";
-const PARAMS = "aws:elasticache/parameterGroup:ParameterGroup";
-const CONFIGMAP = "kubernetes:core/v1:ConfigMap";
-const STATEFULSET = "kubernetes:apps/v1:StatefulSet";
-const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 
 const compliantGroup = {
     engine: "redis",

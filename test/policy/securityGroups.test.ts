@@ -3,11 +3,8 @@ import { PostgresDatabase } from "../../components/database/postgres";
 import { securityGroupNoPublicDataPorts, securityGroupRuleDescriptions, tcpPortRange } from "../../policies/rules/securityGroups";
 import { mockRun } from "../helpers/harness";
 import { check, resource } from "../helpers/policy";
+import { AWS_EC2_SECURITY_GROUP as SG, AWS_EC2_SECURITY_GROUP_RULE as SG_RULE, AWS_VPC_SECURITY_GROUP_INGRESS_RULE as VPC_INGRESS, AWS_VPC_SECURITY_GROUP_EGRESS_RULE as VPC_EGRESS } from "../helpers/types";
 
-const SG = "aws:ec2/securityGroup:SecurityGroup";
-const SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule";
-const VPC_INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
-const VPC_EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule";
 
 const ingress = (rule: Record<string, unknown>) => ({ description: "app tier", protocol: "tcp", fromPort: 5432, toPort: 5432, cidrBlocks: ["10.20.0.0/16"], ...rule });
 const group = (rules: Array<Record<string, unknown>>, egress: Array<Record<string, unknown>> = []) => resource(SG, "db-sg", { vpcId: "vpc-0abc1234", ingress: rules, egress });

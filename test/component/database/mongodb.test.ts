@@ -5,15 +5,8 @@ import { APP_TIER, BACKUP_ROLE, ROLE_LABEL, TIER_LABEL } from "../../../componen
 import { PlanResource, SECRET } from "../../../plan/model";
 import { mockRun, ofType, one, staging, production } from "../../helpers/harness";
 import { kubernetesObjects, kubernetesSchemaErrors } from "../../helpers/k8sSchema";
+import { K8S_STATEFUL_SET as STS, K8S_SERVICE as SERVICE, K8S_SECRET as SECRET_TYPE, K8S_POD_DISRUPTION_BUDGET as PDB, K8S_NETWORK_POLICY as NETPOL, K8S_JOB as JOB, K8S_CONFIG_MAP as CONFIGMAP, RANDOM_RANDOM_PASSWORD as PASSWORD } from "../../helpers/types";
 
-const STS = "kubernetes:apps/v1:StatefulSet";
-const SERVICE = "kubernetes:core/v1:Service";
-const SECRET_TYPE = "kubernetes:core/v1:Secret";
-const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
-const NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
-const JOB = "kubernetes:batch/v1:Job";
-const CONFIGMAP = "kubernetes:core/v1:ConfigMap";
-const PASSWORD = "random:index/randomPassword:RandomPassword";
 
 
 function args(stack: "staging" | "production", overrides: Partial<MongoDBArgs> = {}, database: Partial<MongoDBArgs["database"]> = {}): MongoDBArgs {

@@ -4,14 +4,8 @@ import { PostgresDatabase, PostgresDatabaseArgs } from "../../../components/data
 import { PostgresDatabaseConfig } from "../../../components/database/postgresSettings";
 import { PlanResource } from "../../../plan/model";
 import { mockRun, ofType, one, staging, production } from "../../helpers/harness";
+import { AWS_RDS_INSTANCE as INSTANCE, AWS_KMS_KEY as KEY, AWS_EC2_SECURITY_GROUP as SG, AWS_RDS_PARAMETER_GROUP as PARAMS, AWS_RDS_SUBNET_GROUP as SUBNET_GROUP, RANDOM_RANDOM_PASSWORD as PASSWORD, RANDOM_RANDOM_ID as SUFFIX } from "../../helpers/types";
 
-const INSTANCE = "aws:rds/instance:Instance";
-const KEY = "aws:kms/key:Key";
-const SG = "aws:ec2/securityGroup:SecurityGroup";
-const PARAMS = "aws:rds/parameterGroup:ParameterGroup";
-const SUBNET_GROUP = "aws:rds/subnetGroup:SubnetGroup";
-const PASSWORD = "random:index/randomPassword:RandomPassword";
-const SUFFIX = "random:index/randomId:RandomId";
 
 
 function args(env: typeof staging, database: Partial<PostgresDatabaseConfig> = {}): PostgresDatabaseArgs {

@@ -5,10 +5,8 @@ import { captureProgram, InvokeMocks } from "../../../plan/capture";
 import { offlineInvokes } from "../../../plan/invokes";
 import { PlanResource } from "../../../plan/model";
 import { ofType, one } from "../../helpers/harness";
+import { AWS_EC2_VPC as VPC, AWS_EC2_SUBNET as SUBNET, AWS_GET_AVAILABILITY_ZONES as AZ_TOKEN } from "../../helpers/types";
 
-const VPC = "aws:ec2/vpc:Vpc";
-const SUBNET = "aws:ec2/subnet:Subnet";
-const AZ_TOKEN = "aws:index/getAvailabilityZones:getAvailabilityZones";
 
 /** Like mockRun, but answers the availability-zone lookup the way the offline plan does (or as given). */
 async function runNetwork(network: NetworkArgs["network"], invokes: InvokeMocks = offlineInvokes) {

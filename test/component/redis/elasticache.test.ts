@@ -5,12 +5,8 @@ import { RedisConfig } from "../../../components/redis/redisSettings";
 import { windowsOverlap } from "../../../config/rules";
 import { PlanResource } from "../../../plan/model";
 import { mockRun, ofType, one, staging, production } from "../../helpers/harness";
+import { AWS_ELASTICACHE_REPLICATION_GROUP as GROUP, AWS_ELASTICACHE_PARAMETER_GROUP as PARAMS, AWS_ELASTICACHE_SUBNET_GROUP as SUBNETS, AWS_EC2_SECURITY_GROUP as SG, RANDOM_RANDOM_PASSWORD as PASSWORD } from "../../helpers/types";
 
-const GROUP = "aws:elasticache/replicationGroup:ReplicationGroup";
-const PARAMS = "aws:elasticache/parameterGroup:ParameterGroup";
-const SUBNETS = "aws:elasticache/subnetGroup:SubnetGroup";
-const SG = "aws:ec2/securityGroup:SecurityGroup";
-const PASSWORD = "random:index/randomPassword:RandomPassword";
 
 const redis = (extra: Partial<RedisConfig> = {}): RedisConfig => ({ mode: "elasticache", snapshotRetentionDays: 7, maxmemoryPolicy: "noeviction", ...extra });
 const args = (environment = staging, extra: Partial<ElastiCacheArgs> = {}): ElastiCacheArgs => ({

@@ -6,13 +6,8 @@ import { memoryMiB } from "../../../config/rules";
 import { PlanResource } from "../../../plan/model";
 import { mockRun, ofType, one, staging, production } from "../../helpers/harness";
 import { kubernetesObjects, kubernetesSchemaErrors } from "../../helpers/k8sSchema";
+import { K8S_STATEFUL_SET as STATEFULSET, K8S_SECRET as SECRET, K8S_CONFIG_MAP as CONFIGMAP, K8S_SERVICE as SERVICE, K8S_NETWORK_POLICY as NETPOL, RANDOM_RANDOM_PASSWORD as PASSWORD } from "../../helpers/types";
 
-const STATEFULSET = "kubernetes:apps/v1:StatefulSet";
-const SECRET = "kubernetes:core/v1:Secret";
-const CONFIGMAP = "kubernetes:core/v1:ConfigMap";
-const SERVICE = "kubernetes:core/v1:Service";
-const NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
-const PASSWORD = "random:index/randomPassword:RandomPassword";
 
 const redis = (extra: Partial<RedisConfig> = {}): RedisConfig => ({ mode: "in-cluster", snapshotRetentionDays: 7, maxmemoryPolicy: "noeviction", ...extra });
 const args = (environment = staging, extra: Partial<InClusterArgs> = {}): InClusterArgs => ({ redis: redis(), environment, namespace: "runbook-staging", ...extra });

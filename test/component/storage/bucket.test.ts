@@ -3,13 +3,10 @@ import { Bucket } from "../../../components/storage/bucket";
 import { Storage } from "../../../components/storage/storage";
 import { resolveBucket } from "../../../config/resolve";
 import { mockRun, ofType, one } from "../../helpers/harness";
+import { CLOUDFLARE_R2_BUCKET as R2, CLOUDFLARE_R2_BUCKET_LIFECYCLE as LIFECYCLE, CLOUDFLARE_R2_BUCKET_LOCK as LOCK, CLOUDFLARE_R2_CUSTOM_DOMAIN as DOMAIN } from "../../helpers/types";
 
 const ACCOUNT = "0123456789abcdef0123456789abcdef";
 const ZONE = "fedcba9876543210fedcba9876543210";
-const R2 = "cloudflare:index/r2Bucket:R2Bucket";
-const LIFECYCLE = "cloudflare:index/r2BucketLifecycle:R2BucketLifecycle";
-const LOCK = "cloudflare:index/r2BucketLock:R2BucketLock";
-const DOMAIN = "cloudflare:index/r2CustomDomain:R2CustomDomain";
 
 const assets = resolveBucket({ name: "acme-assets", purpose: "assets", publicHost: "assets.example.com" }, 30, false);
 const backups = resolveBucket({ name: "acme-backups", purpose: "backups" }, 30, true);

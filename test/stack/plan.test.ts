@@ -1,3 +1,4 @@
+import Ajv from "ajv";
 import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
@@ -38,6 +39,12 @@ for (const stack of ["staging", "production"]) {
             text = r.stdout;
             plan = JSON.parse(fs.readFileSync(jsonFile, "utf8"));
             markdown = fs.readFileSync(mdFile, "utf8");
+        });
+
+        it("writes a plan file that matches the published JSON Schema", () => {
+            const ajv = new Ajv({ allErrors: true, strict: false });
+            const validate = ajv.compile(JSON.parse(fs.readFileSync(path.join(ROOT, "docs", "plan.schema.json"), "utf8")));
+            assert.ok(validate(plan), ajv.errorsText(validate.errors));
         });
 
         it("plans with zero mandatory violations", () => {
@@ -121,6 +128,8 @@ describe("stack: checking a saved plan", function () {
         const r = runbook("check", edited, "--stack", "production", "--json", "-");
         assert.strictEqual(r.status, 1);
         const result: PlanFile = JSON.parse(r.stdout);
+        const validate = new Ajv({ strict: false }).compile(JSON.parse(fs.readFileSync(path.join(ROOT, "docs", "plan.schema.json"), "utf8")));
+        assert.ok(validate(result), "check --json writes the same schema, violations included");
         const v = result.violations.find((x) => x.policy === "stateful-resources-protected");
         assert.ok(v, r.stdout);
         assert.strictEqual(v.urn, bucket.urn);

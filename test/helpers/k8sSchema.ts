@@ -23,13 +23,25 @@ function valueAt(obj: unknown, pointer: string): unknown {
     return v;
 }
 
+/**
+ * The models package for an API group: the core Kubernetes schema, or the CRD schemas of the Gateway
+ * API, cert-manager and the Prometheus operator.
+ */
+export function modelPackage(apiVersion: string): string {
+    const group = apiVersion.includes("/") ? apiVersion.split("/")[0] : "";
+    if (group.startsWith("gateway.networking.")) return "@kubernetes-models/gateway-api";
+    if (group.endsWith("cert-manager.io")) return "@kubernetes-models/cert-manager";
+    if (group === "monitoring.coreos.com") return "@kubernetes-models/prometheus-operator";
+    return "kubernetes-models";
+}
+
 /** Schema errors for one object, ignoring values the plan could not know (`[unknown]`, `[secret]`). */
 export async function validateK8sObject(obj: Record<string, unknown>): Promise<string[]> {
     const apiVersion = String(obj.apiVersion);
     const kind = String(obj.kind);
     let mod: Record<string, unknown>;
     try {
-        mod = await importEsm(`kubernetes-models/${apiVersion}/${kind}`);
+        mod = await importEsm(`${modelPackage(apiVersion)}/${apiVersion}/${kind}`);
     } catch {
         return [`${apiVersion}/${kind} is not a Kubernetes kind this schema knows`];
     }

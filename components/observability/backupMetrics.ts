@@ -1,0 +1,43 @@
+/*
+ * The metrics the backup and restore-drill jobs publish, and the alert rules read (OB-6, BK-6). One
+ * declaration of the names, so the jobs that push them and the rules that page on them cannot drift.
+ *
+ * Every job pushes to the Prometheus Pushgateway under `job="runbook-backup"` (backups) or
+ * `job="runbook-restore-drill"` (drills), grouped by `datastore` and `stack`, so a new push replaces
+ * the previous one for the same datastore. Times are Unix seconds.
+ */
+
+/** The Pushgateway job label of the backup CronJobs. */
+export const BACKUP_PUSH_JOB = "runbook-backup";
+/** The Pushgateway job label of the restore-drill CronJobs. */
+export const DRILL_PUSH_JOB = "runbook-restore-drill";
+
+/** What a backup or drill is about: `postgres`, `mongodb`, `mongodb-oplog` or `redis`. */
+export const DATASTORE_LABEL = "datastore";
+export const STACK_LABEL = "stack";
+
+export const BACKUP_METRICS = {
+    /** Gauge: when the last backup that was uploaded and promoted finished. */
+    lastSuccessTimestamp: "runbook_backup_last_success_timestamp_seconds",
+    /** Gauge: when the last backup attempt ended, good or not. */
+    lastRunTimestamp: "runbook_backup_last_run_timestamp_seconds",
+    /** Gauge: 1 when the last attempt succeeded, 0 when it failed. */
+    lastRunSuccess: "runbook_backup_last_run_success",
+    /** Gauge: size of the last good encrypted object, in bytes. */
+    sizeBytes: "runbook_backup_size_bytes",
+    /** Gauge: duration of the last attempt, in seconds. */
+    durationSeconds: "runbook_backup_duration_seconds",
+} as const;
+
+export const DRILL_METRICS = {
+    /** Gauge: when the last drill that restored and passed every check finished. */
+    lastSuccessTimestamp: "runbook_restore_drill_last_success_timestamp_seconds",
+    /** Gauge: when the last drill attempt ended. */
+    lastRunTimestamp: "runbook_restore_drill_last_run_timestamp_seconds",
+    /** Gauge: 1 when the last drill passed, 0 when it failed. */
+    lastRunSuccess: "runbook_restore_drill_last_run_success",
+    /** Gauge: measured recovery time: fetch, verify, decrypt and restore, in seconds (BK-7). */
+    rtoSeconds: "runbook_restore_drill_rto_seconds",
+    /** Gauge: measured recovery point: age of the restored backup when the drill started, in seconds (BK-7). */
+    rpoSeconds: "runbook_restore_drill_rpo_seconds",
+} as const;

@@ -1,4 +1,5 @@
 import { loadConfig } from "./config";
+import { App } from "./components/app/app";
 import { Database } from "./components/database/database";
 import { Namespace } from "./components/k8s/namespace";
 import { Network } from "./components/network/network";
@@ -13,13 +14,12 @@ const { environment } = config;
 const namespace = new Namespace("namespace", { name: config.kubernetes.namespace });
 const kubernetes = { namespace: namespace.name, storageClass: config.kubernetes.storageClass };
 
-// A VPC only when a data store lives in AWS.
-const usesAws = config.database.engine === "postgres" || config.redis.mode === "elasticache";
-const network = usesAws ? new Network("network", { network: config.network }) : undefined;
+// A VPC only when a data store lives in AWS; the config requires `network` exactly then.
+const network = config.network ? new Network("network", { network: config.network }) : undefined;
 const dataNetwork = network && { vpcId: network.vpcId, subnetIds: network.privateSubnetIds, appCidrs: network.appCidrs };
 
 const database = new Database("database", { database: config.database, environment, network: dataNetwork, kubernetes });
-const redis = new Redis("redis", { redis: config.redis, environment, network: dataNetwork, kubernetes });
+const redis = config.redis ? new Redis("redis", { redis: config.redis, environment, network: dataNetwork, kubernetes }) : undefined;
 
 const storage = new Storage("storage", {
     accountId: config.storage.accountId,
@@ -31,14 +31,19 @@ const storage = new Storage("storage", {
 
 const secrets = new AppSecrets("app-secrets", {
     namespace: namespace.name,
-    connectionUrls: { [database.connectionEnvName]: database.connectionUrl, REDIS_URL: redis.connectionUrl },
+    connectionUrls: { [database.connectionEnvName]: database.connectionUrl, ...(redis ? { REDIS_URL: redis.connectionUrl } : {}) },
     appSecrets: appSecrets(),
 });
+
+const apps = config.apps.map(
+    (app) => new App(`app-${app.name}`, { app, environment, namespace: namespace.name, secretName: secrets.secretName }),
+);
 
 export const stack = environment.stack;
 export const kubernetesNamespace = namespace.name;
 export const appSecretName = secrets.secretName;
 export const databaseEngine = config.database.engine;
-export const redisMode = config.redis.mode;
+export const redisMode = config.redis?.mode ?? "none";
+export const deployments = apps.map((a) => a.deploymentName);
 export const bucketNames = storage.bucketNames;
 export const publicBaseUrls = storage.publicBaseUrls;

@@ -20,7 +20,14 @@ export const SECRET_MASK = "[secret]";
  * every key below.
  */
 const REQUIREMENTS: Record<string, string> = {
+    "apps[].image": "WL-3",
     "apps[].replicas": "WL-1",
+    "apps[].autoscaling.*": "WL-1",
+    "apps[].startupPath": "WL-2",
+    "apps[].websocketPaths.*": "WL-7",
+    "apps[].migrate.*": "WL-5",
+    "apps[].runAsUser": "SC-5",
+    "apps[].writablePaths.*": "SC-5",
     "apps[].healthPath": "WL-2",
     "apps[].readinessPath": "WL-2",
     "apps[].resources.*": "WL-4",
@@ -51,6 +58,7 @@ const REQUIREMENTS: Record<string, string> = {
     "alerts.highResponseTimeMs": "OB-2",
     "alerts.routes.*": "OB-4",
     "network.appCidrs": "DB-2",
+    "redis": "RD-1",
     "secrets.*": "SC-1",
 };
 

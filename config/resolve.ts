@@ -10,11 +10,34 @@ export interface Environment {
     isProduction: boolean;
 }
 
-export interface ResolvedApp extends Omit<AppConfig, "replicas" | "env" | "secretRefs" | "resources"> {
+export interface ResolvedAutoscaling {
+    minReplicas: number;
+    maxReplicas: number;
+    cpuPercent: number;
+    memoryPercent: number;
+}
+
+export interface ResolvedMigration {
+    command: string[];
+    timeoutSeconds: number;
+    backoffLimit: number;
+}
+
+export interface ResolvedApp
+    extends Omit<AppConfig, "replicas" | "env" | "secretRefs" | "resources" | "autoscaling" | "startupPath" | "websocketPaths" | "migrate" | "runAsUser" | "writablePaths"> {
+    /** Pods when not autoscaled; the autoscaling floor otherwise. */
     replicas: number;
+    /** Set in production, and elsewhere when the stack asks for it. */
+    autoscaling?: ResolvedAutoscaling;
+    startupPath: string;
+    websocketPaths: string[];
+    migrate?: ResolvedMigration;
     env: Record<string, string>;
     secretRefs: string[];
     resources: { cpuRequest: string; memoryRequest: string; cpuLimit: string; memoryLimit: string };
+    runAsUser: number;
+    /** Writable emptyDir mounts, `/tmp` first. */
+    writablePaths: string[];
 }
 
 export interface ResolvedBucket extends Omit<BucketConfig, "lifecycle"> {
@@ -30,12 +53,14 @@ export interface StackConfig {
         backupRetentionDays: number;
         protect: boolean;
     };
-    redis: RawStackConfig["redis"] & { snapshotRetentionDays: number; maxmemoryPolicy: "noeviction" };
+    /** Absent when the stack declares no Redis. */
+    redis?: NonNullable<RawStackConfig["redis"]> & { snapshotRetentionDays: number; maxmemoryPolicy: "noeviction" };
     storage: { accountId: string; buckets: ResolvedBucket[] };
     backups: Required<Omit<RawStackConfig["backups"], never>>;
     edge: RawStackConfig["edge"] & { loginPath: string; loginRateLimit: { requests: number; periodSeconds: number } };
     alerts: RawStackConfig["alerts"] & { p95LatencyMs: number; errorRatePercent: number; highResponseTimeMs: number };
-    network: RawStackConfig["network"];
+    /** Present exactly when a data store lives in AWS. */
+    network?: NonNullable<RawStackConfig["network"]>;
     kubernetes: { namespace: string; storageClass?: string };
     /** Names of the keys in `runbook:secrets`. Values are read separately and stay secret. */
     secretNames: string[];
@@ -54,13 +79,64 @@ export function defaultRestoreDrillSchedule(env: Environment): string {
     return env.isProduction ? "0 5 1 1,4,7,10 *" : "0 5 * * 1";
 }
 
+/** WL-1: production runs 3 API pods (003 scales the API to 3) and 2 of anything else; elsewhere 1. */
+export function defaultReplicas(role: AppConfig["role"], env: Environment): number {
+    if (!env.isProduction) return 1;
+    return role === "api" ? 3 : 2;
+}
+
+/** The pod count an app starts with: `replicas`, else the autoscaling floor, else the role's default. */
+export function appReplicas(app: Pick<AppConfig, "replicas" | "autoscaling" | "role">, env: Environment): number {
+    return app.replicas ?? app.autoscaling?.minReplicas ?? defaultReplicas(app.role, env);
+}
+
+/** Target utilisation of the autoscaler, in percent of the requests. */
+export const DEFAULT_CPU_PERCENT = 70;
+export const DEFAULT_MEMORY_PERCENT = 80;
+/** WL-5: a migration gets 10 minutes and one retry before the deploy stops. */
+export const DEFAULT_MIGRATION_TIMEOUT_SECONDS = 600;
+export const DEFAULT_MIGRATION_BACKOFF_LIMIT = 1;
+/** The `node` user of the official Node.js images. */
+export const DEFAULT_RUN_AS_USER = 1000;
+/** Next.js writes its image and fetch cache here (standalone output in /app). */
+export const NEXT_CACHE_PATH = "/app/.next/cache";
+
 export function resolveApp(app: AppConfig, env: Environment): ResolvedApp {
+    const replicas = appReplicas(app, env);
+    const scaling = app.autoscaling;
+    // Production always autoscales (WL-1); by default up to twice its floor.
+    const autoscaling: ResolvedAutoscaling | undefined =
+        scaling !== undefined || env.isProduction
+            ? {
+                  minReplicas: Math.max(1, replicas),
+                  maxReplicas: scaling?.maxReplicas ?? Math.max(1, replicas) * 2,
+                  cpuPercent: scaling?.cpuPercent ?? DEFAULT_CPU_PERCENT,
+                  memoryPercent: scaling?.memoryPercent ?? DEFAULT_MEMORY_PERCENT,
+              }
+            : undefined;
+    const migrate = app.migrate && {
+        command: app.migrate.command,
+        timeoutSeconds: app.migrate.timeoutSeconds ?? DEFAULT_MIGRATION_TIMEOUT_SECONDS,
+        backoffLimit: app.migrate.backoffLimit ?? DEFAULT_MIGRATION_BACKOFF_LIMIT,
+    };
+    const extraPaths = app.writablePaths ?? (app.role === "web" ? [NEXT_CACHE_PATH] : []);
     return {
-        ...app,
-        replicas: app.replicas ?? (env.isProduction ? 2 : 1),
+        name: app.name,
+        image: app.image,
+        role: app.role,
+        port: app.port,
+        healthPath: app.healthPath,
+        readinessPath: app.readinessPath,
+        replicas,
+        autoscaling,
+        startupPath: app.startupPath ?? app.healthPath,
+        websocketPaths: app.websocketPaths ?? [],
+        migrate,
         env: app.env ?? {},
         secretRefs: app.secretRefs ?? [],
         resources: { ...DEFAULT_APP_RESOURCES, ...stripUndefined(app.resources ?? {}) },
+        runAsUser: app.runAsUser ?? DEFAULT_RUN_AS_USER,
+        writablePaths: ["/tmp", ...extraPaths.filter((p) => p !== "/tmp")],
     };
 }
 
@@ -88,7 +164,7 @@ export function resolveConfig(raw: RawStackConfig, env: Environment): StackConfi
             backupRetentionDays: raw.database.backupRetentionDays ?? defaultRetentionDays(env),
             protect: env.isProduction,
         },
-        redis: { ...raw.redis, snapshotRetentionDays: raw.redis.snapshotRetentionDays ?? 7, maxmemoryPolicy: "noeviction" },
+        redis: raw.redis && { ...raw.redis, snapshotRetentionDays: raw.redis.snapshotRetentionDays ?? 7, maxmemoryPolicy: "noeviction" },
         storage: {
             accountId: raw.storage.accountId,
             buckets: raw.storage.buckets.map((b) => resolveBucket(b, backupRetentionDays, b.name === raw.backups.bucket)),

@@ -2,10 +2,11 @@ import { DEFAULT_BACKUP_WINDOW, DEFAULT_MAINTENANCE_WINDOW } from "../components
 import { ConfigProblem } from "./problems";
 import { Environment } from "./resolve";
 import { RawStackConfig } from "./schema";
+import { workloadProblems } from "./rulesApps";
 
-/** Connection strings the data tier writes into the environment's Secret. */
-export function generatedSecretNames(raw: Pick<RawStackConfig, "database">): string[] {
-    return [raw.database.engine === "postgres" ? "DATABASE_URL" : "MONGODB_URI", "REDIS_URL"];
+/** Connection strings the data tier writes into the environment's Secret; REDIS_URL only with Redis. */
+export function generatedSecretNames(raw: Pick<RawStackConfig, "database" | "redis">): string[] {
+    return [raw.database.engine === "postgres" ? "DATABASE_URL" : "MONGODB_URI", ...(raw.redis ? ["REDIS_URL"] : [])];
 }
 
 const POSTGRES_ONLY = ["instanceClass", "allocatedStorageGb", "maxAllocatedStorageGb", "multiAz", "readReplica", "slowQueryMs", "backupWindow", "maintenanceWindow"] as const;
@@ -125,7 +126,7 @@ export function crossFieldProblems(raw: RawStackConfig, env: Environment): Confi
     }
 
     const redis = raw.redis;
-    if (redis.mode === "elasticache") {
+    if (redis?.mode === "elasticache") {
         if (env.isProduction && redis.replicas === 0) {
             problems.push({ path: "redis.replicas", value: 0, message: "leaves production Redis without a failover target", requirement: "RD-1", fix: "set 1 or more" });
         }
@@ -133,7 +134,7 @@ export function crossFieldProblems(raw: RawStackConfig, env: Environment): Confi
             problems.push({ path: "redis.multiAz", value: false, message: "is not allowed in production", requirement: "RD-1", fix: "remove it or set true" });
         }
     }
-    if (redis.maxmemoryPolicy !== undefined && redis.maxmemoryPolicy !== "noeviction") {
+    if (redis?.maxmemoryPolicy !== undefined && redis.maxmemoryPolicy !== "noeviction") {
         problems.push({
             path: "redis.maxmemoryPolicy",
             value: redis.maxmemoryPolicy,
@@ -149,12 +150,16 @@ export function crossFieldProblems(raw: RawStackConfig, env: Environment): Confi
         if (appNames.indexOf(app.name) !== i) {
             problems.push({ path: `apps[${i}].name`, value: app.name, message: "is used by another app", fix: "give every app a unique name" });
         }
-        const replicas = app.replicas ?? (env.isProduction ? 2 : 1);
-        if (env.isProduction && replicas < 2) {
-            problems.push({ path: `apps[${i}].replicas`, value: replicas, message: "is below the 2 replicas production needs to survive a node loss", requirement: "WL-1", fix: "set 2 or more" });
-        }
         (app.secretRefs ?? []).forEach((ref, j) => {
-            if (!secretNames.has(ref)) {
+            if (ref === "REDIS_URL" && raw.redis === undefined) {
+                problems.push({
+                    path: `apps[${i}].secretRefs[${j}]`,
+                    value: ref,
+                    message: `asks app '${app.name}' for REDIS_URL, but the stack declares no redis`,
+                    requirement: "RD-1",
+                    fix: "add a runbook:redis section (mode: in-cluster or elasticache), or remove REDIS_URL from the app's secretRefs",
+                });
+            } else if (!secretNames.has(ref)) {
                 problems.push({
                     path: `apps[${i}].secretRefs[${j}]`,
                     value: ref,
@@ -236,11 +241,12 @@ export function crossFieldProblems(raw: RawStackConfig, env: Environment): Confi
     });
 
     const net = raw.network;
-    if (net.mode === "existing") {
+    if (net?.mode === "existing") {
         if (net.vpcId === undefined) problems.push({ path: "network.vpcId", message: "is required when network.mode is existing", fix: "set the VPC ID, or set network.mode: create" });
         if ((net.privateSubnetIds ?? []).length < 2) {
             problems.push({ path: "network.privateSubnetIds", value: net.privateSubnetIds, message: "needs at least two private subnets in different AZs", requirement: "DB-2", fix: "list two or more subnet IDs" });
         }
     }
+    problems.push(...workloadProblems(raw, env));
     return problems;
 }

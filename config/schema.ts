@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { imageProblem } from "./images";
 
 /*
  * The stack config schema: one declaration of every key a stack may set under the `runbook:`
@@ -30,20 +31,75 @@ const weeklyWindow = z
         message: "must be a UTC window ddd:hh:mm-ddd:hh:mm such as sun:04:00-sun:05:00",
     });
 
+/** An absolute filesystem path such as /tmp or /app/.next/cache. */
+const absolutePath = z.string().regex(/^\/[^\s]*$/, { message: "must be an absolute path such as /app/.next/cache" });
+
+/**
+ * A container image pinned to a tag other than `latest`, or to a digest (WL-3: a rollback returns
+ * to exactly the previous release). The rules live in `images.ts`, shared with the messages.
+ */
+const pinnedImage = z.string().superRefine((value, ctx) => {
+    const problem = imageProblem(value);
+    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+});
+
+/**
+ * The migration (WL-5): a command run once per image version, before the new version takes
+ * traffic. A string is split on whitespace (no shell); use the object form for arguments that
+ * contain spaces.
+ */
+const migrateSchema = z.preprocess(
+    (value) => (typeof value === "string" ? { command: value.trim().split(/\s+/) } : value),
+    z.strictObject({
+        /** The command, as the container's argv: `[npx, prisma, migrate, deploy]`. */
+        command: z.array(z.string().min(1)).min(1),
+        /** How long the migration may run before the deploy fails. Defaults to 600. */
+        timeoutSeconds: z.number().int().min(30).max(86400).optional(),
+        /** Retries after a failed attempt. Defaults to 1: a migration that fails twice needs a person. */
+        backoffLimit: z.number().int().min(0).max(10).optional(),
+    }),
+);
+
 export const appSchema = z.strictObject({
-    /** Workload name; also the Kubernetes Deployment and Service name. */
+    /** Workload name; also the Kubernetes Deployment, Service and ServiceAccount name. */
     name: dnsLabel,
-    /** Container image, pinned to a tag or digest. */
-    image: z.string().regex(/^[^\s:@]+(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/, { message: "must be an image reference pinned to a tag or digest, such as ghcr.io/acme/api:1.4.2" }),
+    /** Container image, pinned to a tag (not `latest`) or a digest, such as ghcr.io/acme/api:1.4.2 (WL-3). */
+    image: pinnedImage,
     /** `api` and `web` take traffic through the edge; `worker` runs queue consumers and scales on its own (WL-6). */
     role: z.enum(["api", "web", "worker"]),
+    /** The container port, named `http`; probes and metrics (`/metrics`) are served on it, and it is set as PORT. Several apps may share a port number. */
     port: z.number().int().min(1).max(65535),
-    /** Defaults to 2 in production and 1 elsewhere (WL-1). */
+    /**
+     * Pods when not autoscaled, and the autoscaling floor otherwise (WL-1). Defaults to 3 for `api`
+     * and 2 for other roles in production, and to 1 elsewhere.
+     */
     replicas: z.number().int().min(0).max(100).optional(),
+    /**
+     * Horizontal autoscaling on CPU and memory (WL-1, WL-6). Production always autoscales, by default
+     * from `replicas` to twice that; elsewhere only when this is set.
+     */
+    autoscaling: z
+        .strictObject({
+            /** Fewest pods. Defaults to `replicas`, or its default. */
+            minReplicas: z.number().int().min(1).max(100).optional(),
+            /** Most pods. */
+            maxReplicas: z.number().int().min(1).max(100),
+            /** Target average CPU use, in percent of the request. Defaults to 70. */
+            cpuPercent: z.number().int().min(10).max(100).optional(),
+            /** Target average memory use, in percent of the request. Defaults to 80. */
+            memoryPercent: z.number().int().min(10).max(100).optional(),
+        })
+        .optional(),
     /** Liveness probe path (WL-2). */
     healthPath: urlPath,
     /** Readiness probe path; it must cover the database path (WL-2). */
     readinessPath: urlPath,
+    /** Startup probe path: liveness waits until it answers, for up to 5 minutes (WL-2). Defaults to `healthPath`. */
+    startupPath: urlPath.optional(),
+    /** Paths that carry WebSocket connections, such as /events; the edge keeps them open (WL-7). Only for `api` and `web`. Defaults to none. */
+    websocketPaths: z.array(urlPath).optional(),
+    /** The migration run before each new image takes traffic (WL-5): `npx prisma migrate deploy`, or `{ command: [...] }`. Defaults to none. */
+    migrate: migrateSchema.optional(),
     /** Plain, non-secret environment variables. Secret values go in `runbook:secrets` and are referenced by `secretRefs`. */
     env: z.record(envVarName, z.string()).optional(),
     /** Keys of the environment's Kubernetes Secret that this app reads through `secretKeyRef`. */
@@ -57,6 +113,13 @@ export const appSchema = z.strictObject({
             memoryLimit: memoryQuantity.optional(),
         })
         .optional(),
+    /** The non-root user the container runs as (SC-5). Defaults to 1000, the `node` user of the official Node.js images. */
+    runAsUser: z.number().int().min(1).max(2147483647).optional(),
+    /**
+     * Writable directories on the otherwise read-only root filesystem (SC-5), each an emptyDir.
+     * `/tmp` is always writable. Defaults to `/app/.next/cache` for `web` apps and none otherwise.
+     */
+    writablePaths: z.array(absolutePath).optional(),
 });
 
 export const databaseSchema = z.strictObject({
@@ -217,12 +280,14 @@ export const kubernetesSchema = z.strictObject({
 export const stackConfigSchema = z.strictObject({
     apps: z.array(appSchema).min(1),
     database: databaseSchema,
-    redis: redisSchema,
+    /** Optional: a stack without Redis has no Redis resources and no REDIS_URL. */
+    redis: redisSchema.optional(),
     storage: storageSchema,
     backups: backupsSchema,
     edge: edgeSchema,
     alerts: alertsSchema,
-    network: networkSchema,
+    /** Required when a data store lives in AWS (database.engine postgres or redis.mode elasticache), and refused otherwise. */
+    network: networkSchema.optional(),
     kubernetes: kubernetesSchema.optional(),
     /** Secret values for the apps, stored in the environment's Kubernetes Secret. Every value must be `secure:` (SC-1). */
     secrets: z.record(envVarName, z.string()).optional(),

@@ -26,7 +26,10 @@ export function schemaAt(schema: z.ZodType, path: ReadonlyArray<PropertyKey>): A
 
 function unwrap(schema: AnySchema | undefined): AnySchema | undefined {
     let s = schema;
-    while (s && (s.def.type === "optional" || s.def.type === "default" || s.def.type === "nullable")) s = s.def.innerType as AnySchema;
+    while (s && ["optional", "default", "nullable", "pipe"].includes(s.def.type)) {
+        // A preprocessed schema (apps[].migrate accepts a string) is described by its output.
+        s = (s.def.type === "pipe" ? s.def.out : s.def.innerType) as AnySchema;
+    }
     return s;
 }
 

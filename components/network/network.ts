@@ -13,7 +13,7 @@ export interface NetworkArgs {
      * `mode: existing` uses `vpcId` and `privateSubnetIds` and creates nothing. `appCidrs` (required)
      * are the application tier that the data tier admits (DB-2).
      */
-    network: StackConfig["network"];
+    network: NonNullable<StackConfig["network"]>;
 }
 
 /**

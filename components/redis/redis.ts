@@ -5,7 +5,7 @@ import { ElastiCache } from "./elasticache";
 import { InCluster } from "./inCluster";
 
 export interface RedisArgs {
-    redis: StackConfig["redis"];
+    redis: NonNullable<StackConfig["redis"]>;
     environment: Environment;
     /** Where ElastiCache lives and who may reach it. Required for `mode: elasticache`. */
     network?: DataNetwork;

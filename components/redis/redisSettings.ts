@@ -8,7 +8,7 @@ import { memoryMiB, windowsOverlap } from "../../config/rules";
  * No Pulumi resources here, so every rule is unit-tested without mocks.
  */
 
-export type RedisConfig = StackConfig["redis"];
+export type RedisConfig = NonNullable<StackConfig["redis"]>;
 
 export const REDIS_PORT = 6379;
 

@@ -1,10 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 
 /**
  * The environment variables an app gets from the environment's Secret: one `secretKeyRef` per name
  * in its `secretRefs`, so the value never appears in the Deployment (SC-1).
  */
-export function secretEnv(secretRefs: readonly string[], secretName: string): k8s.types.input.core.v1.EnvVar[] {
+export function secretEnv(secretRefs: readonly string[], secretName: pulumi.Input<string>): k8s.types.input.core.v1.EnvVar[] {
     return secretRefs.map((name) => ({ name, valueFrom: { secretKeyRef: { name: secretName, key: name } } }));
 }
 

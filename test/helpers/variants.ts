@@ -5,10 +5,21 @@
 const POSTGRES_ONLY = ["instanceClass", "allocatedStorageGb", "maxAllocatedStorageGb", "multiAz", "readReplica", "slowQueryMs", "backupWindow", "maintenanceWindow", "engineVersion"];
 const ELASTICACHE_ONLY = ["engine", "nodeType", "replicas", "multiAz", "snapshotWindow", "engineVersion"];
 
+/** The network the committed stack files use, for variants that move a data store back into AWS. */
+const DEFAULT_NETWORK = { mode: "create", vpcCidr: "10.40.0.0/16", azCount: 2, appCidrs: ["10.40.0.0/16"] };
+
+/** A network section exactly when a data store lives in AWS, as the config requires. */
+export function fitNetwork(c: Record<string, any>): void {
+    const aws = c["runbook:database"]?.engine === "postgres" || c["runbook:redis"]?.mode === "elasticache";
+    if (!aws) delete c["runbook:network"];
+    else if (c["runbook:network"] === undefined) c["runbook:network"] = { ...DEFAULT_NETWORK };
+}
+
 export function useMongodb(c: Record<string, any>): void {
     for (const k of POSTGRES_ONLY) delete c["runbook:database"][k];
     c["runbook:database"].engine = "mongodb";
     for (const app of c["runbook:apps"]) app.secretRefs = (app.secretRefs ?? []).map((r: string) => (r === "DATABASE_URL" ? "MONGODB_URI" : r));
+    fitNetwork(c);
 }
 
 export function usePostgres(c: Record<string, any>): void {
@@ -16,14 +27,17 @@ export function usePostgres(c: Record<string, any>): void {
     delete c["runbook:database"].storageGb;
     c["runbook:database"].engine = "postgres";
     for (const app of c["runbook:apps"]) app.secretRefs = (app.secretRefs ?? []).map((r: string) => (r === "MONGODB_URI" ? "DATABASE_URL" : r));
+    fitNetwork(c);
 }
 
 export function useInClusterRedis(c: Record<string, any>): void {
     for (const k of ELASTICACHE_ONLY) delete c["runbook:redis"][k];
     c["runbook:redis"].mode = "in-cluster";
+    fitNetwork(c);
 }
 
 export function useElastiCache(c: Record<string, any>): void {
     delete c["runbook:redis"].storageGb;
     c["runbook:redis"].mode = "elasticache";
+    fitNetwork(c);
 }

@@ -1,0 +1,261 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
+import type { Environment, ResolvedApp } from "../../config/resolve";
+import { APP_TIER, RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY, workloadLabels } from "../k8s/labels";
+import { secretEnv } from "../secrets/secretEnv";
+
+/*
+ * Pure builders for one app's Kubernetes objects: the pod template shared by the Deployment and
+ * the migration Job, the Deployment, Service, autoscaler and disruption budget specs. No resource
+ * is created here, so the unit tests call these directly.
+ */
+
+/** The container port's name; Services, probes, routes and ServiceMonitors refer to it. */
+export const HTTP_PORT_NAME = "http";
+/** `app.kubernetes.io/component` of the migration Job's pods. */
+export const MIGRATE_COMPONENT = "migrate";
+/** Pod-template annotation carrying the checksum of the environment's Secret: a rotation rolls the pods. */
+export const SECRET_CHECKSUM_ANNOTATION = "runbook.dev/secret-checksum";
+/** Job annotation with the image the migration ran for. */
+export const MIGRATION_IMAGE_ANNOTATION = "runbook.dev/migrated-image";
+
+/** WL-3: rollback is `kubectl rollout undo` to one of the last few ReplicaSets. */
+export const REVISION_HISTORY_LIMIT = 5;
+/** The Gateway stops sending to a terminating pod within a few seconds; the pod waits that long before SIGTERM. */
+export const PRE_STOP_SLEEP_SECONDS = 5;
+export const TERMINATION_GRACE_SECONDS = 30;
+/** WL-2: the startup probe allows this long to start (period × failures) before liveness applies. */
+export const STARTUP_PERIOD_SECONDS = 5;
+export const STARTUP_FAILURE_THRESHOLD = 60;
+
+/** Deployment, Service and ServiceAccount are named after the app; pods are selected by name and role. */
+export function appSelector(app: Pick<ResolvedApp, "name" | "role">): Record<string, string> {
+    return { "app.kubernetes.io/name": app.name, "app.kubernetes.io/component": app.role };
+}
+
+export function appLabels(app: Pick<ResolvedApp, "name" | "role">): Record<string, string> {
+    return workloadLabels(app.name, app.role, APP_TIER);
+}
+
+/** The labels of the migration Job's pods: the app tier (they reach the database), never selected by the app's Service. */
+export function migrateLabels(app: Pick<ResolvedApp, "name">): Record<string, string> {
+    return workloadLabels(app.name, MIGRATE_COMPONENT, APP_TIER);
+}
+
+/** api and web apps take traffic and get a Service; workers do not (WL-6). */
+export function isWebFacing(app: Pick<ResolvedApp, "role">): boolean {
+    return app.role !== "worker";
+}
+
+/** Volume name for a writable path: `tmp`, `app-next-cache`. */
+export function volumeName(path: string): string {
+    const name = path.replace(/^\/+/, "").replace(/[^a-z0-9]+/gi, "-").replace(/^-+|-+$/g, "").toLowerCase();
+    return (name === "" ? "root" : name).slice(0, 63).replace(/-+$/, "");
+}
+
+/** Plain env (PORT first unless the stack sets it), sorted, then one secretKeyRef per secret (SC-1). */
+export function containerEnv(app: Pick<ResolvedApp, "env" | "secretRefs" | "port">, secretName: pulumi.Input<string>): k8s.types.input.core.v1.EnvVar[] {
+    const plain: Record<string, string> = { PORT: String(app.port), ...app.env };
+    return [
+        ...Object.keys(plain)
+            .sort()
+            .map((name) => ({ name, value: plain[name] })),
+        ...secretEnv(app.secretRefs, secretName),
+    ];
+}
+
+function resources(app: Pick<ResolvedApp, "resources">): k8s.types.input.core.v1.ResourceRequirements {
+    const r = app.resources;
+    return { requests: { cpu: r.cpuRequest, memory: r.memoryRequest }, limits: { cpu: r.cpuLimit, memory: r.memoryLimit } };
+}
+
+function podSecurity(app: Pick<ResolvedApp, "runAsUser">): k8s.types.input.core.v1.PodSecurityContext {
+    return { ...RESTRICTED_POD_SECURITY, runAsUser: app.runAsUser, runAsGroup: app.runAsUser, fsGroup: app.runAsUser };
+}
+
+/** SC-5: the restricted profile; the root filesystem is read-only and only `writablePaths` are writable. */
+export function containerSecurity(app: Pick<ResolvedApp, "runAsUser">): k8s.types.input.core.v1.SecurityContext {
+    return { ...RESTRICTED_CONTAINER_SECURITY, runAsUser: app.runAsUser, runAsGroup: app.runAsUser, seccompProfile: { type: "RuntimeDefault" } };
+}
+
+function writableVolumes(app: Pick<ResolvedApp, "writablePaths">): { volumes: k8s.types.input.core.v1.Volume[]; mounts: k8s.types.input.core.v1.VolumeMount[] } {
+    return {
+        volumes: app.writablePaths.map((p) => ({ name: volumeName(p), emptyDir: { sizeLimit: "1Gi" } })),
+        mounts: app.writablePaths.map((p) => ({ name: volumeName(p), mountPath: p })),
+    };
+}
+
+function httpProbe(path: string, periodSeconds: number, failureThreshold: number): k8s.types.input.core.v1.Probe {
+    return { httpGet: { path, port: HTTP_PORT_NAME }, periodSeconds, timeoutSeconds: 3, failureThreshold };
+}
+
+/**
+ * WL-1: pods spread across zones and nodes. Zones are best effort (a cluster may have fewer zones
+ * than pods); in production two pods of an app never share a node while another node has fewer.
+ * `matchLabelKeys` counts each rollout's ReplicaSet on its own, so a rolling update is not blocked
+ * by the pods it is replacing.
+ */
+export function topologySpread(app: Pick<ResolvedApp, "name" | "role">, env: Environment): k8s.types.input.core.v1.TopologySpreadConstraint[] {
+    const labelSelector = { matchLabels: appSelector(app) };
+    return [
+        { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector, matchLabelKeys: ["pod-template-hash"] },
+        {
+            maxSkew: 1,
+            topologyKey: "kubernetes.io/hostname",
+            whenUnsatisfiable: env.isProduction ? "DoNotSchedule" : "ScheduleAnyway",
+            labelSelector,
+            matchLabelKeys: ["pod-template-hash"],
+        },
+    ];
+}
+
+export interface PodTemplateInput {
+    app: ResolvedApp;
+    environment: Environment;
+    serviceAccountName: pulumi.Input<string>;
+    secretName: pulumi.Input<string>;
+    /** Checksum of the environment's Secret; changes roll the pods. */
+    secretChecksum?: pulumi.Input<string>;
+}
+
+/** The Deployment's pod template: probes, requests and limits, restricted security, spread (WL-1…4, SC-5). */
+export function deploymentPodTemplate(input: PodTemplateInput): k8s.types.input.core.v1.PodTemplateSpec {
+    const { app } = input;
+    const writable = writableVolumes(app);
+    const webFacing = isWebFacing(app);
+    return {
+        metadata: {
+            labels: appLabels(app),
+            ...(input.secretChecksum !== undefined ? { annotations: { [SECRET_CHECKSUM_ANNOTATION]: input.secretChecksum } } : {}),
+        },
+        spec: {
+            serviceAccountName: input.serviceAccountName,
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            securityContext: podSecurity(app),
+            terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
+            topologySpreadConstraints: topologySpread(app, input.environment),
+            containers: [
+                {
+                    name: app.name,
+                    image: app.image,
+                    ports: [{ name: HTTP_PORT_NAME, containerPort: app.port, protocol: "TCP" }],
+                    env: containerEnv(app, input.secretName),
+                    resources: resources(app),
+                    securityContext: containerSecurity(app),
+                    // WL-2: startup gives a slow boot 5 minutes; liveness restarts a hung process;
+                    // readiness (which covers the database) takes the pod out of the Service.
+                    startupProbe: httpProbe(app.startupPath, STARTUP_PERIOD_SECONDS, STARTUP_FAILURE_THRESHOLD),
+                    livenessProbe: httpProbe(app.healthPath, 10, 3),
+                    readinessProbe: httpProbe(app.readinessPath, 5, 3),
+                    // WL-3: a terminating web pod keeps serving while the Gateway drops it from its endpoints.
+                    ...(webFacing ? { lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SLEEP_SECONDS } } } } : {}),
+                    volumeMounts: writable.mounts,
+                },
+            ],
+            volumes: writable.volumes,
+        },
+    };
+}
+
+/** WL-3: zero-downtime rolling updates (a new pod is ready before an old one goes) and one-step rollback. */
+export function deploymentSpec(input: PodTemplateInput): k8s.types.input.apps.v1.DeploymentSpec {
+    return {
+        replicas: input.app.replicas,
+        revisionHistoryLimit: REVISION_HISTORY_LIMIT,
+        progressDeadlineSeconds: 600,
+        selector: { matchLabels: appSelector(input.app) },
+        strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
+        template: deploymentPodTemplate(input),
+    };
+}
+
+/** ClusterIP only (ED-5): the Gateway is the one way in. Named after the app, port named `http`. */
+export function serviceSpec(app: ResolvedApp): k8s.types.input.core.v1.ServiceSpec {
+    return {
+        type: "ClusterIP",
+        selector: appSelector(app),
+        ports: [{ name: HTTP_PORT_NAME, port: app.port, targetPort: HTTP_PORT_NAME, protocol: "TCP" }],
+    };
+}
+
+/** WL-1, WL-6: scale on CPU and memory between the configured bounds; scale down slowly. */
+export function autoscalerSpec(app: ResolvedApp): k8s.types.input.autoscaling.v2.HorizontalPodAutoscalerSpec | undefined {
+    const scaling = app.autoscaling;
+    if (scaling === undefined) return undefined;
+    const utilisation = (name: string, averageUtilization: number) => ({ type: "Resource", resource: { name, target: { type: "Utilization", averageUtilization } } });
+    return {
+        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: app.name },
+        minReplicas: scaling.minReplicas,
+        maxReplicas: scaling.maxReplicas,
+        metrics: [utilisation("cpu", scaling.cpuPercent), utilisation("memory", scaling.memoryPercent)],
+        behavior: { scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: "Pods", value: 1, periodSeconds: 60 }] } },
+    };
+}
+
+/** WL-1: a node drain takes at most one pod of the app at a time. Only when the app runs 2 or more. */
+export function disruptionBudgetSpec(app: ResolvedApp): k8s.types.input.policy.v1.PodDisruptionBudgetSpec | undefined {
+    const floor = app.autoscaling?.minReplicas ?? app.replicas;
+    if (floor < 2) return undefined;
+    return { maxUnavailable: 1, selector: { matchLabels: appSelector(app) } };
+}
+
+/**
+ * WL-5: the migration Job's name carries a hash of everything it runs (image, command, limits, env,
+ * secret names), so each image version gets its own Job and runs once, and an unchanged image is no
+ * change at all. A new name is a new Job: Pulumi creates and awaits it before deleting the old one.
+ */
+export function migrationJobName(app: Pick<ResolvedApp, "name" | "image" | "migrate" | "env" | "secretRefs" | "resources" | "runAsUser">): string {
+    const digest = createHash("sha256")
+        .update(JSON.stringify({ image: app.image, migrate: app.migrate ?? null, env: app.env, secretRefs: app.secretRefs, resources: app.resources, runAsUser: app.runAsUser }))
+        .digest("hex")
+        .slice(0, 10);
+    // Job names become pod label values: at most 63 characters.
+    return `${app.name.slice(0, 63 - "-migrate-".length - digest.length)}-migrate-${digest}`;
+}
+
+export interface MigrationJobInput {
+    app: ResolvedApp;
+    serviceAccountName: pulumi.Input<string>;
+    secretName: pulumi.Input<string>;
+}
+
+/**
+ * WL-5: the migrate command in the app's image with the app's env and secrets. Jobs carry no probes.
+ * The finished Job is kept (no TTL): the next image version replaces it, and a Job that disappeared
+ * would make `pulumi refresh` run the migration again.
+ */
+export function migrationJobSpec(input: MigrationJobInput): k8s.types.input.batch.v1.JobSpec {
+    const { app } = input;
+    const migrate = app.migrate;
+    if (migrate === undefined) throw new Error(`app ${app.name} has no migrate command`);
+    const writable = writableVolumes({ writablePaths: ["/tmp"] });
+    return {
+        backoffLimit: migrate.backoffLimit,
+        activeDeadlineSeconds: migrate.timeoutSeconds,
+        template: {
+            metadata: { labels: migrateLabels(app) },
+            spec: {
+                restartPolicy: "Never",
+                serviceAccountName: input.serviceAccountName,
+                automountServiceAccountToken: false,
+                enableServiceLinks: false,
+                securityContext: podSecurity(app),
+                containers: [
+                    {
+                        name: MIGRATE_COMPONENT,
+                        image: app.image,
+                        command: migrate.command,
+                        // npx and prisma keep caches under $HOME; the root filesystem is read-only, /tmp is not.
+                        env: containerEnv({ ...app, env: { HOME: "/tmp", ...app.env } }, input.secretName),
+                        resources: resources(app),
+                        securityContext: containerSecurity(app),
+                        volumeMounts: writable.mounts,
+                    },
+                ],
+                volumes: writable.volumes,
+            },
+        },
+    };
+}

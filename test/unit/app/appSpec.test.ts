@@ -1,0 +1,112 @@
+import * as assert from "assert";
+import {
+    HTTP_PORT_NAME,
+    SECRET_CHECKSUM_ANNOTATION,
+    autoscalerSpec,
+    containerEnv,
+    deploymentSpec,
+    disruptionBudgetSpec,
+    migrationJobName,
+    migrationJobSpec,
+    serviceSpec,
+    topologySpread,
+    volumeName,
+} from "../../../components/app/appSpec";
+import { resolvedApp } from "../../helpers/apps";
+import { production, staging } from "../../helpers/harness";
+
+const api = (env = staging) => resolvedApp({ name: "api", role: "api", secretRefs: ["DATABASE_URL"], env: { LOG_LEVEL: "info" }, migrate: { command: ["npx", "prisma", "migrate", "deploy"] } }, env);
+
+describe("unit: app builders (WL-1…7, SC-5)", () => {
+    it("SC-1: plain env is sorted with PORT, secrets only through secretKeyRef", () => {
+        assert.deepStrictEqual(containerEnv(api(), "runbook-env"), [
+            { name: "LOG_LEVEL", value: "info" },
+            { name: "PORT", value: "3001" },
+            { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: "runbook-env", key: "DATABASE_URL" } } },
+        ]);
+    });
+
+    it("WL-3: rolling updates never drop below the desired count and keep a few revisions", () => {
+        const spec = deploymentSpec({ app: api(), environment: staging, serviceAccountName: "api", secretName: "runbook-env" }) as any;
+        assert.deepStrictEqual(spec.strategy, { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } });
+        assert.ok(spec.revisionHistoryLimit >= 2);
+        assert.strictEqual(spec.template.metadata.annotations, undefined, "no checksum annotation without a checksum");
+        const withChecksum = deploymentSpec({ app: api(), environment: staging, serviceAccountName: "api", secretName: "runbook-env", secretChecksum: "abc" }) as any;
+        assert.strictEqual(withChecksum.template.metadata.annotations[SECRET_CHECKSUM_ANNOTATION], "abc");
+    });
+
+    it("WL-2: startup, liveness and readiness probe the configured paths on the http port", () => {
+        const app = resolvedApp({ name: "web", role: "web", healthPath: "/live", readinessPath: "/ready", startupPath: "/started" }, staging);
+        const c = (deploymentSpec({ app, environment: staging, serviceAccountName: "web", secretName: "s" }) as any).template.spec.containers[0];
+        assert.deepStrictEqual([c.startupProbe.httpGet, c.livenessProbe.httpGet, c.readinessProbe.httpGet], [
+            { path: "/started", port: HTTP_PORT_NAME },
+            { path: "/live", port: HTTP_PORT_NAME },
+            { path: "/ready", port: HTTP_PORT_NAME },
+        ]);
+        assert.ok(c.startupProbe.periodSeconds * c.startupProbe.failureThreshold >= 300, "five minutes to start");
+    });
+
+    it("SC-5: read-only root with emptyDirs for /tmp and .next/cache on web apps", () => {
+        const app = resolvedApp({ name: "web", role: "web" }, staging);
+        const pod = (deploymentSpec({ app, environment: staging, serviceAccountName: "web", secretName: "s" }) as any).template.spec;
+        assert.deepStrictEqual(pod.containers[0].volumeMounts, [
+            { name: "tmp", mountPath: "/tmp" },
+            { name: "app-next-cache", mountPath: "/app/.next/cache" },
+        ]);
+        assert.deepStrictEqual(pod.volumes.map((v: any) => Object.keys(v.emptyDir)), [["sizeLimit"], ["sizeLimit"]]);
+        const security = pod.containers[0].securityContext;
+        assert.deepStrictEqual(
+            [security.readOnlyRootFilesystem, security.runAsNonRoot, security.allowPrivilegeEscalation, security.capabilities.drop, security.seccompProfile.type],
+            [true, true, false, ["ALL"], "RuntimeDefault"],
+        );
+        assert.strictEqual(pod.automountServiceAccountToken, false);
+        assert.strictEqual(volumeName("/var/cache/My App/"), "var-cache-my-app");
+    });
+
+    it("WL-1: pods spread across zones and nodes; production never stacks a node", () => {
+        const app = api();
+        assert.deepStrictEqual(topologySpread(app, staging).map((t) => [t.topologyKey, t.whenUnsatisfiable]), [
+            ["topology.kubernetes.io/zone", "ScheduleAnyway"],
+            ["kubernetes.io/hostname", "ScheduleAnyway"],
+        ]);
+        assert.strictEqual(topologySpread(app, production)[1].whenUnsatisfiable, "DoNotSchedule");
+    });
+
+    it("WL-1: production gets an autoscaler on CPU and memory and a disruption budget; staging with one pod gets neither", () => {
+        const hpa = autoscalerSpec(api(production)) as any;
+        assert.deepStrictEqual([hpa.minReplicas, hpa.maxReplicas], [3, 6]);
+        assert.deepStrictEqual(hpa.metrics.map((m: any) => [m.resource.name, m.resource.target.averageUtilization]), [["cpu", 70], ["memory", 80]]);
+        assert.deepStrictEqual(hpa.scaleTargetRef, { apiVersion: "apps/v1", kind: "Deployment", name: "api" });
+        assert.deepStrictEqual(disruptionBudgetSpec(api(production)), { maxUnavailable: 1, selector: { matchLabels: { "app.kubernetes.io/name": "api", "app.kubernetes.io/component": "api" } } });
+        assert.strictEqual(autoscalerSpec(api()), undefined);
+        assert.strictEqual(disruptionBudgetSpec(api()), undefined);
+    });
+
+    it("ED-5: the Service is ClusterIP, named port http on the app's port", () => {
+        assert.deepStrictEqual(serviceSpec(api()).ports, [{ name: "http", port: 3001, targetPort: "http", protocol: "TCP" }]);
+        assert.strictEqual(serviceSpec(api()).type, "ClusterIP");
+    });
+
+    it("WL-5: one migration Job name per image version; the same image is the same Job", () => {
+        const a = migrationJobName(api());
+        assert.match(a, /^api-migrate-[0-9a-f]{10}$/);
+        assert.strictEqual(migrationJobName(api()), a);
+        assert.notStrictEqual(migrationJobName({ ...api(), image: "ghcr.io/acme/api:1.4.3" }), a);
+        assert.notStrictEqual(migrationJobName({ ...api(), migrate: { command: ["other"], timeoutSeconds: 600, backoffLimit: 1 } }), a);
+        assert.ok(migrationJobName({ ...api(), name: "a".repeat(40) }).length <= 63);
+    });
+
+    it("WL-5: the migration runs the command with the app's image and secrets, no probes, bounded in time", () => {
+        const spec = migrationJobSpec({ app: api(), serviceAccountName: "api", secretName: "runbook-env" }) as any;
+        const c = spec.template.spec.containers[0];
+        assert.deepStrictEqual(c.command, ["npx", "prisma", "migrate", "deploy"]);
+        assert.strictEqual(c.image, "ghcr.io/acme/api:1.4.2");
+        assert.ok(c.env.some((e: any) => e.name === "DATABASE_URL" && e.valueFrom.secretKeyRef.name === "runbook-env"));
+        assert.ok(c.env.some((e: any) => e.name === "HOME" && e.value === "/tmp"));
+        assert.deepStrictEqual([c.livenessProbe, c.readinessProbe, c.startupProbe], [undefined, undefined, undefined]);
+        assert.deepStrictEqual([spec.activeDeadlineSeconds, spec.backoffLimit, spec.ttlSecondsAfterFinished], [600, 1, undefined]);
+        assert.strictEqual(spec.template.spec.restartPolicy, "Never");
+        assert.strictEqual(spec.template.metadata.labels["app.kubernetes.io/component"], "migrate");
+        assert.strictEqual(spec.template.metadata.labels["runbook.dev/tier"], "app", "the Job reaches the database as the app does");
+    });
+});

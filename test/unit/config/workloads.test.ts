@@ -1,0 +1,162 @@
+import * as assert from "assert";
+import { ConfigProblem, formatProblem } from "../../../config/problems";
+import { validateConfig } from "../../../config/validate";
+import { stackRaw } from "../../helpers/stacks";
+import { useInClusterRedis, useMongodb } from "../../helpers/variants";
+
+type Mutation = (c: Record<string, any>) => void;
+
+function problemsOf(stack: string, mutate: Mutation): ConfigProblem[] {
+    const result = validateConfig(stackRaw(stack, mutate), stack);
+    assert.ok(!result.ok, "expected the config to be rejected");
+    return result.problems;
+}
+
+function find(problems: ConfigProblem[], path: string): ConfigProblem {
+    const p = problems.find((x) => x.path === path);
+    assert.ok(p, `no problem at ${path}; got:\n${problems.map(formatProblem).join("\n")}`);
+    return p;
+}
+
+function accepted(stack: string, mutate: Mutation) {
+    const result = validateConfig(stackRaw(stack, mutate), stack);
+    assert.ok(result.ok, result.ok ? "" : result.problems.map(formatProblem).join("\n"));
+    return result.config;
+}
+
+const app = (c: Record<string, any>, name: string) => c["runbook:apps"].find((a: any) => a.name === name);
+const withoutRedis: Mutation = (c) => {
+    delete c["runbook:redis"];
+    for (const a of c["runbook:apps"]) a.secretRefs = (a.secretRefs ?? []).filter((r: string) => r !== "REDIS_URL");
+};
+/** Nothing in AWS: MongoDB and in-cluster Redis. */
+const allInCluster: Mutation = (c) => {
+    useMongodb(c);
+    useInClusterRedis(c);
+};
+
+describe("unit: workload config (WL-1…7, RD-1, SC-5)", () => {
+    it("WL-3: an image tagged latest is refused, naming the key and the fix", () => {
+        const p = find(problemsOf("staging", (c) => (app(c, "api").image = "ghcr.io/acme/retail-api:latest")), "apps[0].image");
+        assert.strictEqual(p.requirement, "WL-3");
+        assert.match(formatProblem(p), /^apps\[0\]\.image: "ghcr.io\/acme\/retail-api:latest" is tagged latest, which is not pinned.*use a release tag/);
+    });
+
+    it("WL-3: an untagged image is refused as latest", () => {
+        assert.match(formatProblem(find(problemsOf("production", (c) => (app(c, "web").image = "ghcr.io/acme/retail-web")), "apps[1].image")), /no tag, which means latest/);
+    });
+
+    it("RD-1: redis is optional; without it there is no REDIS_URL", () => {
+        const config = accepted("staging", withoutRedis);
+        assert.strictEqual(config.redis, undefined);
+    });
+
+    it("RD-1: secretRefs REDIS_URL without redis names the app and the key", () => {
+        const problems = problemsOf("staging", (c) => delete c["runbook:redis"]);
+        const p = find(problems, "apps[0].secretRefs[1]");
+        assert.match(formatProblem(p), /"REDIS_URL" asks app 'api' for REDIS_URL, but the stack declares no redis \(RD-1\); add a runbook:redis section/);
+        find(problems, "apps[2].secretRefs[1]");
+    });
+
+    it("DB-2: network is required when a data store lives in AWS, naming what lives there", () => {
+        const p = find(problemsOf("production", (c) => delete c["runbook:network"]), "network");
+        assert.match(formatProblem(p), /network: is required because database.engine is postgres \(RDS\) and redis.mode is elasticache \(DB-2\); add a runbook:network section/);
+    });
+
+    it("network is refused when nothing lives in AWS, and not needed then", () => {
+        const p = find(
+            problemsOf("staging", (c) => {
+                const network = c["runbook:network"];
+                allInCluster(c);
+                c["runbook:network"] = network;
+            }),
+            "network",
+        );
+        assert.match(formatProblem(p), /nothing in this stack lives in AWS.*remove the runbook:network section/);
+        assert.strictEqual(accepted("staging", allInCluster).network, undefined);
+    });
+
+    it("WL-5: migrate accepts a command string (split on spaces) or an object, with defaults", () => {
+        const config = accepted("staging", (c) => {
+            app(c, "api").migrate = "npx prisma migrate deploy";
+            app(c, "worker").migrate = { command: ["node", "scripts/migrate.js", "--to", "latest version"], timeoutSeconds: 1200 };
+        });
+        assert.deepStrictEqual(config.apps[0].migrate, { command: ["npx", "prisma", "migrate", "deploy"], timeoutSeconds: 600, backoffLimit: 1 });
+        assert.deepStrictEqual(config.apps[2].migrate, { command: ["node", "scripts/migrate.js", "--to", "latest version"], timeoutSeconds: 1200, backoffLimit: 1 });
+        assert.strictEqual(config.apps[1].migrate, undefined);
+    });
+
+    it("WL-5: a bad migrate value names the key path and suggests known keys", () => {
+        const problems = problemsOf("staging", (c) => (app(c, "api").migrate = { commands: ["x"] }));
+        assert.match(formatProblem(find(problems, "apps[0].migrate.commands")), /did you mean apps\[0\]\.migrate\.command\?/);
+        const timeout = find(problemsOf("staging", (c) => (app(c, "api").migrate = { command: ["x"], timeoutSeconds: 5 })), "apps[0].migrate.timeoutSeconds");
+        assert.match(formatProblem(timeout), /5 is below the minimum of 30 \(WL-5\); set 30–86400/);
+    });
+
+    it("WL-7: websocketPaths are kept for api and web, refused on a worker", () => {
+        const config = accepted("staging", (c) => (app(c, "api").websocketPaths = ["/events"]));
+        assert.deepStrictEqual(config.apps[0].websocketPaths, ["/events"]);
+        assert.deepStrictEqual(config.apps[1].websocketPaths, []);
+        const p = find(problemsOf("staging", (c) => (app(c, "worker").websocketPaths = ["/events"])), "apps[2].websocketPaths");
+        assert.match(formatProblem(p), /is set on a worker, which takes no traffic \(WL-7\)/);
+        assert.match(formatProblem(find(problemsOf("staging", (c) => (app(c, "api").websocketPaths = ["events"])), "apps[0].websocketPaths[0]")), /absolute URL path/);
+    });
+
+    it("WL-1: production defaults to 3 API pods and 2 of other roles, autoscaled to twice that", () => {
+        const config = accepted("production", (c) => {
+            for (const a of c["runbook:apps"]) {
+                delete a.replicas;
+                delete a.autoscaling;
+            }
+        });
+        assert.deepStrictEqual(
+            config.apps.map((a) => [a.name, a.replicas, a.autoscaling?.minReplicas, a.autoscaling?.maxReplicas, a.autoscaling?.cpuPercent, a.autoscaling?.memoryPercent]),
+            [
+                ["api", 3, 3, 6, 70, 80],
+                ["web", 2, 2, 4, 70, 80],
+                ["worker", 2, 2, 4, 70, 80],
+            ],
+        );
+    });
+
+    it("WL-1: staging autoscales only when asked; bounds 3-5 as in 003", () => {
+        const config = accepted("staging", (c) => (app(c, "api").autoscaling = { minReplicas: 3, maxReplicas: 5 }));
+        assert.deepStrictEqual(config.apps[0].autoscaling, { minReplicas: 3, maxReplicas: 5, cpuPercent: 70, memoryPercent: 80 });
+        assert.strictEqual(config.apps[0].replicas, 3);
+        assert.strictEqual(config.apps[1].autoscaling, undefined);
+    });
+
+    it("WL-1: contradictory or inverted autoscaling bounds are refused", () => {
+        const both = find(problemsOf("staging", (c) => Object.assign(app(c, "api"), { replicas: 2, autoscaling: { minReplicas: 3, maxReplicas: 5 } })), "apps[0].autoscaling.minReplicas");
+        assert.match(formatProblem(both), /contradicts apps\[0\]\.replicas \(2\)/);
+        const inverted = find(problemsOf("staging", (c) => (app(c, "api").autoscaling = { minReplicas: 6, maxReplicas: 5 })), "apps[0].autoscaling.maxReplicas");
+        assert.match(formatProblem(inverted), /5 is below the autoscaling floor of 6 \(WL-1\); set at least 6/);
+        const floor = find(problemsOf("production", (c) => (app(c, "api").autoscaling = { maxReplicas: 2 })), "apps[0].autoscaling.maxReplicas");
+        assert.match(formatProblem(floor), /below the autoscaling floor of 3/);
+    });
+
+    it("WL-1: production refuses a single replica, at the key that sets it", () => {
+        assert.match(formatProblem(find(problemsOf("production", (c) => (app(c, "web").replicas = 1)), "apps[1].replicas")), /below the 2 replicas production needs/);
+        const p = find(problemsOf("production", (c) => Object.assign(app(c, "web"), { replicas: undefined, autoscaling: { minReplicas: 1, maxReplicas: 3 } })), "apps[1].autoscaling.minReplicas");
+        assert.strictEqual(p.requirement, "WL-1");
+    });
+
+    it("WL-2, SC-5: startupPath defaults to healthPath; web apps get a writable .next/cache, every app /tmp", () => {
+        const config = accepted("staging", (c) => (app(c, "worker").writablePaths = ["/var/cache/app"]));
+        assert.strictEqual(config.apps[0].startupPath, "/v1/health");
+        assert.deepStrictEqual(config.apps[0].writablePaths, ["/tmp"]);
+        assert.deepStrictEqual(config.apps[1].writablePaths, ["/tmp", "/app/.next/cache"]);
+        assert.deepStrictEqual(config.apps[2].writablePaths, ["/tmp", "/var/cache/app"]);
+        assert.strictEqual(config.apps[0].runAsUser, 1000);
+        assert.match(formatProblem(find(problemsOf("staging", (c) => (app(c, "api").writablePaths = ["/"])), "apps[0].writablePaths[0]")), /whole root filesystem writable \(SC-5\)/);
+    });
+
+    it("several front ends may share a port, each with its own host", () => {
+        const config = accepted("production", (c) => {
+            const web = app(c, "web");
+            c["runbook:apps"].push({ ...web, name: "vendor", image: "ghcr.io/acme/vendor:1.0.0" }, { ...web, name: "admin", image: "ghcr.io/acme/admin:1.0.0" });
+            c["runbook:edge"].hosts.push({ host: "vendor.example.com", app: "vendor" }, { host: "admin.example.com", app: "admin" });
+        });
+        assert.deepStrictEqual(config.apps.filter((a) => a.port === 3000).map((a) => a.name), ["web", "vendor", "admin"]);
+    });
+});

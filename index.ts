@@ -11,7 +11,7 @@ import { Storage } from "./components/storage/storage";
 const { config, appSecrets } = loadConfig();
 const { environment } = config;
 
-const namespace = new Namespace("namespace", { name: config.kubernetes.namespace });
+const namespace = new Namespace("namespace", { name: config.kubernetes.namespace, protect: environment.isProduction });
 const kubernetes = { namespace: namespace.name, storageClass: config.kubernetes.storageClass };
 
 // A VPC only when a data store lives in AWS; the config requires `network` exactly then.

@@ -3,6 +3,7 @@
 // plan's start-up is compiling @pulumi/* modules, identical every time. Must load first.
 import "v8-compile-cache";
 import * as fs from "fs";
+import { placeholderNote } from "../config/offline";
 import { formatReport } from "../config/problems";
 import { PLAN_SCHEMA_VERSION, PlanFile, parsePlanFile, summarize } from "../plan/model";
 import { PolicyConfigError } from "../plan/policyConfig";
@@ -104,6 +105,7 @@ async function runPlan(args: Args): Promise<number> {
         process.stderr.write(`${formatReport(outcome.stack, outcome.problems)}\n`);
         return EXIT_ERROR;
     }
+    if (outcome.placeholders.length > 0) process.stderr.write(`${placeholderNote(outcome.plan.stack, outcome.placeholders)}\n`);
     return emit(outcome.plan, args);
 }
 

@@ -160,7 +160,9 @@ export function resolveConfig(raw: RawStackConfig, env: Environment): StackConfi
         apps: raw.apps.map((a) => resolveApp(a, env)),
         database: {
             ...raw.database,
-            engineVersion: raw.database.engineVersion ?? (raw.database.engine === "postgres" ? "16.4" : "7.0"),
+            // A major only: RDS applies minor upgrades itself (autoMinorVersionUpgrade), and a pinned minor
+            // is the user's to keep current (docs/operations.md).
+            engineVersion: raw.database.engineVersion ?? (raw.database.engine === "postgres" ? "16" : "7.0"),
             backupRetentionDays: raw.database.backupRetentionDays ?? defaultRetentionDays(env),
             protect: env.isProduction,
         },

@@ -37,6 +37,12 @@ export function isSecurePath(securePaths: ReadonlySet<string>, fullPath: string)
     return false;
 }
 
+/** The command that stores a secret at a `runbook:` key path. */
+export function setSecretCommand(path: string): string {
+    const pathFlag = path.includes(".") || path.includes("[") ? "--path " : "";
+    return `pulumi config set --secret ${pathFlag}'${PROJECT}:${path}' <value>`;
+}
+
 /** How a path is shown to users: keys of this project without the namespace, others with it. */
 export function displayPath(namespace: string, path: string): string {
     return namespace === PROJECT ? path : `${namespace}:${path}`;

@@ -3,7 +3,7 @@ import { ConfigProblem, SECRET_MASK, joinPath, nearest, requirementFor } from ".
 import { Environment, StackConfig, isProductionStack, resolveConfig } from "./resolve";
 import { contradictions, crossFieldProblems } from "./rules";
 import { stackConfigSchema } from "./schema";
-import { PROJECT, RawConfig, findPlaintextSecrets, isSecurePath } from "./secrets";
+import { PROJECT, RawConfig, findPlaintextSecrets, isSecurePath, looksSecret, setSecretCommand } from "./secrets";
 import { maskedNamespaces } from "./source";
 
 export type ValidationResult = { ok: true; config: StackConfig } | { ok: false; problems: ConfigProblem[] };
@@ -82,6 +82,11 @@ function issueToProblems(issue: z.core.$ZodIssue, root: unknown, securePaths: Re
         }
         case "invalid_type":
             if (raw === undefined) {
+                // A secret is never written into the stack file by hand: only the CLI encrypts it.
+                const last = String(issue.path[issue.path.length - 1] ?? "");
+                if (issue.expected === "string" && (issue.path[0] === "secrets" || looksSecret(last))) {
+                    return [{ path, message: "is required and is a secret", requirement, fix: `set it with: ${setSecretCommand(path)}` }];
+                }
                 return [{ path, message: "is required", requirement, fix: `set ${path} (${issue.expected})` }];
             }
             return [{ path, value, message: `is ${describeType(raw)}, but must be ${issue.expected === "int" ? "a whole number" : `a ${issue.expected}`}`, requirement }];

@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
+import { FilledSecret, fillAbsentSecrets } from "../config/offline";
 import { ConfigProblem } from "../config/problems";
 import { PROJECT, RawConfig } from "../config/secrets";
 import { rawConfigFromStackFile, stackFilePath } from "../config/source";
@@ -16,7 +17,10 @@ export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 
 export class ProgramError extends Error {}
 
-export type PlanOutcome = { kind: "config-error"; stack: string; problems: ConfigProblem[] } | { kind: "planned"; plan: PlanFile };
+/** `placeholders`: required secrets the stack file leaves out, planned with marked placeholders. */
+export type PlanOutcome =
+    | { kind: "config-error"; stack: string; problems: ConfigProblem[]; placeholders: FilledSecret[] }
+    | { kind: "planned"; plan: PlanFile; placeholders: FilledSecret[] };
 
 export interface PlanOptions {
     stack: string;
@@ -80,9 +84,10 @@ export async function planStack(options: PlanOptions): Promise<PlanOutcome> {
     if (!fs.existsSync(file)) {
         throw new ProgramError(`no stack file ${path.relative(process.cwd(), file)}; stacks in this project: ${listStacks().join(", ")}`);
     }
-    const raw = rawConfigFromStackFile(fs.readFileSync(file, "utf8"), path.basename(file));
+    // Secrets are never committed; the plan stands in for the absent ones and reports which.
+    const { raw, filled: placeholders } = fillAbsentSecrets(rawConfigFromStackFile(fs.readFileSync(file, "utf8"), path.basename(file)));
     const validation = validateConfig(raw, options.stack);
-    if (!validation.ok) return { kind: "config-error", stack: options.stack, problems: validation.problems };
+    if (!validation.ok) return { kind: "config-error", stack: options.stack, problems: validation.problems, placeholders };
 
     // The program validates again on its own; it must see exactly what was validated here.
     const configModule = await import("../config");
@@ -110,6 +115,7 @@ export async function planStack(options: PlanOptions): Promise<PlanOutcome> {
     const { pack, violations, policyConfigFile } = await checkResources(capture.resources, options.stack, options.policyConfigFile);
     return {
         kind: "planned",
+        placeholders,
         plan: {
             schemaVersion: PLAN_SCHEMA_VERSION,
             project: PROJECT,

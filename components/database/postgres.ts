@@ -11,7 +11,7 @@ import {
     databaseUrl,
     finalSnapshotIdentifier,
     keyAliasName,
-    parameterGroupName,
+    parameterGroupNamePrefix,
     parameterGroupParameters,
     postgresSettings,
 } from "./postgresSettings";
@@ -111,7 +111,8 @@ export class PostgresDatabase extends pulumi.ComponentResource {
         const parameterGroup = new aws.rds.ParameterGroup(
             `${name}-params`,
             {
-                name: parameterGroupName(stack, name, settings.family),
+                // Auto-named, so a replacement creates the new group before deleting the old one.
+                namePrefix: parameterGroupNamePrefix(stack, name, settings.family),
                 family: settings.family,
                 description: `PostgreSQL ${stack}/${name}: TLS only (ED-2), pg_stat_statements and slow-query log (DB-4)`,
                 parameters,

@@ -144,12 +144,15 @@ export function rdsNamePart(value: string): string {
 }
 
 /**
- * The parameter group's name. It is set explicitly (not auto-named) so that it is known during a
- * preview and the rds-force-ssl policy can match it to the instance; the family is part of it so a
- * major-version upgrade creates the new group beside the old one instead of clashing with it.
+ * The prefix of the parameter group's name; RDS appends a unique suffix. The group is never given a
+ * fixed name: changing its family (a major upgrade, 16 to 17) or its description replaces it, and
+ * Pulumi replaces by creating the new group first and deleting the old one after the instance has
+ * switched to it. With a fixed name the new group could not exist beside the old one, so the update
+ * would fail. The rds-force-ssl policy matches the instance to its group through the instance's
+ * dependency on the group, so it does not need the name at preview.
  */
-export function parameterGroupName(stack: string, component: string, family: string): string {
-    return rdsNamePart(`runbook-${stack}-${component}-${family}`);
+export function parameterGroupNamePrefix(stack: string, component: string, family: string): string {
+    return `${rdsNamePart(`runbook-${stack}-${component}-${family}`)}-`;
 }
 
 /** KMS alias of the database key; unique per stack and component. */

@@ -4,6 +4,13 @@ import * as pulumi from "@pulumi/pulumi";
 export interface NamespaceArgs {
     /** Namespace name, e.g. `runbook` (kubernetes.namespace in the stack config). */
     name: string;
+    /**
+     * Protect and retain the Namespace (DB-6). Defaults to false. Deleting a namespace deletes every
+     * object in it, the data volumes' claims included, so production sets it: `pulumi destroy` or a
+     * renamed namespace then fails instead of deleting data, and removing the Namespace from the
+     * program leaves it in the cluster.
+     */
+    protect?: boolean;
 }
 
 /**
@@ -29,7 +36,7 @@ export class Namespace extends pulumi.ComponentResource {
                     },
                 },
             },
-            { parent: this },
+            { parent: this, protect: args.protect ?? false, retainOnDelete: args.protect ?? false },
         );
         this.name = ns.metadata.name;
         this.registerOutputs({ name: this.name });

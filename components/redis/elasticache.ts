@@ -70,12 +70,13 @@ export class ElastiCache extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        // The family is part of the name: a family cannot change in place, so an engine upgrade
-        // creates the new group before the old one is deleted.
+        // No fixed name: Pulumi auto-names the group (the resource name plus a random suffix). A new
+        // family (redis 7 to valkey 8) or description replaces the group, and Pulumi creates the
+        // replacement beside the old one, switches the replication group over, then deletes the old
+        // one. A fixed name would make the replacement collide with the group still in use.
         const parameterGroup = new aws.elasticache.ParameterGroup(
             `${name}-params`,
             {
-                name: elastiCacheName(prefix, settings.family),
                 family: settings.family,
                 description: `${prefix}: maxmemory-policy noeviction so queues never lose jobs (RD-2)`,
                 parameters: parameterGroupParameters(),
@@ -115,6 +116,8 @@ export class ElastiCache extends pulumi.ComponentResource {
                 maintenanceWindow: settings.maintenanceWindow,
                 finalSnapshotIdentifier: finalSnapshotSuffix?.hex.apply((hex) => elastiCacheName(prefix, "final", hex)),
                 applyImmediately: settings.applyImmediately,
+                // Patch releases within the configured major.minor arrive in the maintenance window.
+                autoMinorVersionUpgrade: true,
             },
             { parent: this, protect: settings.protect, retainOnDelete: settings.protect },
         );

@@ -32,7 +32,11 @@ export function formatArgProblems(component: string, problems: ArgProblem[]): st
 // ---------------------------------------------------------------------------------------------
 // ElastiCache
 
-/** Engine defaults: 7.1 is ElastiCache's newest Redis OSS; Valkey starts at 7.2. */
+/**
+ * Engine defaults: 7.1 is ElastiCache's newest Redis OSS; Valkey starts at 7.2. ElastiCache takes a
+ * major.minor for Redis 7 and later; patch releases within it arrive in the maintenance window
+ * (autoMinorVersionUpgrade), so a patch AWS applies is never drift.
+ */
 const DEFAULT_ENGINE_VERSION = { redis: "7.1", valkey: "7.2" } as const;
 
 /**

@@ -163,11 +163,14 @@ export const rdsForceSsl: StackValidationPolicy = {
     ...requirement("ED-2", "TLS everywhere; certificates renew automatically and their expiry is monitored"),
     validateStack: (args, reportViolation) => {
         const groupsByName = new Map<string, PolicyResource>();
+        const groupsWithPrefix: Array<[string, PolicyResource]> = [];
         const instances: PolicyResource[] = [];
         for (const r of args.resources) {
             if (r.isType(aws.rds.ParameterGroup)) {
                 const name = knownString(at(r.props, "name"));
                 if (name !== undefined) groupsByName.set(name.toLowerCase(), r);
+                const prefix = knownString(at(r.props, "namePrefix"));
+                if (prefix !== undefined && prefix !== "") groupsWithPrefix.push([prefix.toLowerCase(), r]);
             } else if (r.isType(aws.rds.Instance)) {
                 instances.push(r);
             }
@@ -181,13 +184,15 @@ export const rdsForceSsl: StackValidationPolicy = {
                 );
                 continue;
             }
-            // The dependency names the group even while its name is unknown (an auto-named group).
-            const group =
-                (instance.propertyDependencies.parameterGroupName ?? []).find((d) => d.isType(aws.rds.ParameterGroup)) ??
-                groupsByName.get(String(instance.props.parameterGroupName).toLowerCase());
+            // The dependency names the group even while its name is unknown (a group with a
+            // namePrefix, or auto-named); otherwise a declared group of that name, or whose prefix it has.
+            const dependency = (instance.propertyDependencies.parameterGroupName ?? []).find((d) => d.isType(aws.rds.ParameterGroup));
+            const givenName = dependency ? undefined : knownString(at(instance.props, "parameterGroupName"));
+            if (!dependency && givenName === undefined) continue; // unknown and from outside: `pulumi up` checks it with the name
+            const group = dependency ?? groupsByName.get(givenName!.toLowerCase()) ?? groupsWithPrefix.find(([prefix]) => givenName!.toLowerCase().startsWith(prefix))?.[1];
             if (!group) {
                 reportViolation(
-                    `RDS instance '${instance.name}' uses parameter group '${instance.props.parameterGroupName}', which this stack does not declare, so rds.force_ssl cannot be checked. Declare it as an aws.rds.ParameterGroup with rds.force_ssl = 1.`,
+                    `RDS instance '${instance.name}' uses parameter group '${givenName}', which this stack does not declare, so rds.force_ssl cannot be checked. Declare it as an aws.rds.ParameterGroup with rds.force_ssl = 1.`,
                     instance.urn,
                 );
                 continue;

@@ -165,18 +165,22 @@ export const redisNoeviction: StackValidationPolicy = {
     },
 };
 
-/** The parameter group a replication group uses: by its name, or, when the name is unknown in a preview, by the resource it comes from. */
+/**
+ * The parameter group a replication group uses: the resource its parameterGroupName comes from
+ * (an auto-named group's name is unknown at preview, and under `pulumi up` it is a generated name no
+ * declared input carries), or else the declared group of that name.
+ */
 function checkReplicationGroup(group: PolicyResource, parameterGroupsByName: Map<string, PolicyResource>, reportViolation: ReportViolation): void {
     const name = at(group.props, "parameterGroupName");
-    let parameterGroup: PolicyResource | undefined;
-    if (name === UNKNOWN) {
-        parameterGroup = group.propertyDependencies["parameterGroupName"]?.find((d) => d.isType(aws.elasticache.ParameterGroup));
-        // Comes from something this stack cannot see into; `pulumi up` re-runs the policy with the name.
-        if (parameterGroup === undefined) return;
-    } else if (typeof name !== "string" || name === "") {
-        reportViolation(`ElastiCache replication group '${group.name}' sets no parameterGroupName, so it gets the default group (maxmemory-policy volatile-lru), ${EVICTS}. ${USE_NOEVICTION}`, group.urn);
-        return;
-    } else {
+    let parameterGroup = group.propertyDependencies["parameterGroupName"]?.find((d) => d.isType(aws.elasticache.ParameterGroup));
+    if (parameterGroup === undefined) {
+        if (name === UNKNOWN) {
+            // Comes from something this stack cannot see into; `pulumi up` re-runs the policy with the name.
+            return;
+        } else if (typeof name !== "string" || name === "") {
+            reportViolation(`ElastiCache replication group '${group.name}' sets no parameterGroupName, so it gets the default group (maxmemory-policy volatile-lru), ${EVICTS}. ${USE_NOEVICTION}`, group.urn);
+            return;
+        }
         parameterGroup = parameterGroupsByName.get(name);
         if (parameterGroup === undefined) {
             const why = name.startsWith("default.")

@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import { fillAbsentSecrets } from "../../config/offline";
 import { RawConfig } from "../../config/secrets";
 import { rawConfigFromStackFile } from "../../config/source";
 import { ROOT } from "./harness";
@@ -10,8 +11,16 @@ export function stackDocument(stack: string): { config: Record<string, any> } {
     return YAML.parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8"));
 }
 
-/** The raw config of a stack file after `mutate` edits its `config:` map. */
+/**
+ * The raw config of a stack file after `mutate` edits its `config:` map, as the offline plan sees it:
+ * required secrets the file leaves out are filled with marked placeholders.
+ */
 export function stackRaw(stack: string, mutate: (config: Record<string, any>) => void = () => {}): RawConfig {
+    return fillAbsentSecrets(stackRawAsFiled(stack, mutate)).raw;
+}
+
+/** The raw config exactly as the (mutated) stack file holds it: what `pulumi preview` would get. */
+export function stackRawAsFiled(stack: string, mutate: (config: Record<string, any>) => void = () => {}): RawConfig {
     const doc = stackDocument(stack);
     mutate(doc.config);
     return rawConfigFromStackFile(YAML.stringify(doc));

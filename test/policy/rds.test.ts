@@ -275,6 +275,28 @@ describe("policy: rds-force-ssl (ED-2)", () => {
         assert.match((await check([rdsForceSsl], [forceSsl, db]))[0].message, /'shared-pg', which this stack does not declare/);
     });
 
+    it("ED-2 compliant: an auto-named group (namePrefix, name unknown at preview) is found through the instance's dependency", async () => {
+        const group = resource(PARAMS, "db-params", { namePrefix: "runbook-test-db-postgres16-", family: "postgres16", parameters: [{ name: "rds.force_ssl", value: "1" }] });
+        const db = primary({ parameterGroupName: UNKNOWN }, { propertyDependencies: { password: [passwordResource.urn], parameterGroupName: [group.urn] } });
+        assert.deepStrictEqual(await check([rdsForceSsl], [group, db]), []);
+    });
+
+    it("ED-2 violating: an auto-named group without rds.force_ssl is caught through the dependency, with the name unknown", async () => {
+        const group = resource(PARAMS, "db-params", { namePrefix: "runbook-test-db-postgres16-", family: "postgres16", parameters: [{ name: "rds.force_ssl", value: "0" }] });
+        const db = primary({ parameterGroupName: UNKNOWN }, { propertyDependencies: { password: [passwordResource.urn], parameterGroupName: [group.urn] } });
+        const vs = await check([rdsForceSsl], [group, db]);
+        assert.deepStrictEqual(vs.map((v) => [v.urn, v.enforcementLevel]), [[db.urn, "mandatory"]]);
+        assert.match(vs[0].message, /rds\.force_ssl is "0"/);
+    });
+
+    it("ED-2: under `pulumi up` a generated name is matched to the declared group by its namePrefix", async () => {
+        const ok = resource(PARAMS, "db-params", { namePrefix: "runbook-test-db-postgres16-", family: "postgres16", parameters: [{ name: "rds.force_ssl", value: "1" }] });
+        const generated = primary({ parameterGroupName: "runbook-test-db-postgres16-20250101abcdef" }, { propertyDependencies: { password: [passwordResource.urn] } });
+        assert.deepStrictEqual(await check([rdsForceSsl], [ok, generated]), []);
+        const bad = resource(PARAMS, "db-params", { namePrefix: "runbook-test-db-postgres16-", family: "postgres16", parameters: [] });
+        assert.match((await check([rdsForceSsl], [bad, generated]))[0].message, /rds\.force_ssl is not set/);
+    });
+
     it("ED-2: a replica is checked through its source's engine", async () => {
         const source = primary();
         const group = paramsResource([{ name: "rds.force_ssl", value: "0" }], "other", "other-params");

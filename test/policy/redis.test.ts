@@ -164,6 +164,15 @@ describe("policy: redis-noeviction (RD-2)", () => {
         assert.deepStrictEqual(await check([redisNoeviction], [ok, group({ parameterGroupName: "[unknown]" }, { propertyDependencies: { parameterGroupName: [ok.urn] } })]), []);
     });
 
+    it("RD-2: under `pulumi up` an auto-named group's generated name is followed through the dependency, not looked up by name", async () => {
+        const auto = resource(PARAMS, "queues-params", { family: "redis7", parameters: [noeviction] });
+        const up = group({ parameterGroupName: "queues-params-4f2a9c1" }, { propertyDependencies: { parameterGroupName: [auto.urn] } });
+        assert.deepStrictEqual(await check([redisNoeviction], [auto, up]), []);
+        const lru = resource(PARAMS, "queues-params", { family: "redis7", parameters: [{ name: "maxmemory-policy", value: "allkeys-lru" }] });
+        const vs = await check([redisNoeviction], [lru, group({ parameterGroupName: "queues-params-4f2a9c1" }, { propertyDependencies: { parameterGroupName: [lru.urn] } })]);
+        assert.deepStrictEqual(vs.map((v) => v.urn), [lru.urn]);
+    });
+
     it("RD-2 compliant: an in-cluster redis.conf with noeviction passes", async () => {
         assert.deepStrictEqual(await check([redisNoeviction], [configMap(conf("maxmemory-policy noeviction"))]), []);
     });

@@ -30,6 +30,7 @@ for (const stack of ["staging", "production"]) {
         let plan: PlanFile;
         let text: string;
         let markdown: string;
+        let stderr: string;
 
         before(() => {
             const jsonFile = path.join(tmp, `${stack}.json`);
@@ -37,6 +38,7 @@ for (const stack of ["staging", "production"]) {
             const r = runbook("plan", "--stack", stack, "--json", jsonFile, "--markdown", mdFile);
             assert.strictEqual(r.status, 0, `plan exited ${r.status}\n${r.stdout}\n${r.stderr}`);
             text = r.stdout;
+            stderr = r.stderr;
             plan = JSON.parse(fs.readFileSync(jsonFile, "utf8"));
             markdown = fs.readFileSync(mdFile, "utf8");
         });
@@ -66,6 +68,12 @@ for (const stack of ["staging", "production"]) {
             const buckets = plan.resources.filter((r) => r.type === "cloudflare:index/r2Bucket:R2Bucket");
             assert.ok(buckets.length >= 2);
             for (const b of buckets) assert.strictEqual(b.protect, stack === "production", `${b.name} protect`);
+        });
+
+        it("SC-1: says on stderr which required secrets the stack file leaves out, and how to set each", () => {
+            assert.match(stderr, new RegExp(`the stack file of '${stack}' has no value for \\d+ required secret\\(s\\); this plan used marked placeholders`));
+            assert.match(stderr, /pulumi config set --secret --path 'runbook:secrets\.JWT_SECRET' <value>/);
+            assert.doesNotMatch(text, /Note: the stack file/, "stdout stays the plan itself");
         });
 
         it("SC-1: never prints a secret, in text, JSON or Markdown", () => {

@@ -76,8 +76,31 @@ describe("component: PostgresDatabase on RDS (DB-1…DB-6, BK-2, SC-3, ED-2)", (
         const { resources, primary } = await build(staging, { slowQueryMs: 250 });
         const params = one(resources, PARAMS);
         assert.strictEqual(params.inputs.family, "postgres16");
-        assert.strictEqual(primary.inputs.parameterGroupName, params.inputs.name, "known at preview, so the policy can match them");
-        assert.strictEqual(params.inputs.name, "runbook-staging-postgres-postgres16");
+        assert.strictEqual(params.inputs.namePrefix, "runbook-staging-postgres-postgres16-");
+        const values = Object.fromEntries((params.inputs.parameters as Array<{ name: string; value: string }>).map((p) => [p.name, p.value]));
+        assert.deepStrictEqual(values, { "rds.force_ssl": "1", shared_preload_libraries: "pg_stat_statements", "pg_stat_statements.track": "all", log_min_duration_statement: "250" });
+        assert.deepStrictEqual(primary.inputs.enabledCloudwatchLogsExports, ["postgresql", "upgrade"]);
+    });
+
+    it("ED-2: the parameter group is never given a fixed name, so a new family or description creates the new group before the old one is deleted", async () => {
+        const { resources, primary } = await build(staging);
+        const params = one(resources, PARAMS);
+        assert.strictEqual(params.inputs.name, undefined, "a fixed name would collide with the group still in use during the replacement");
+        assert.strictEqual(params.deleteBeforeReplace, false);
+        // The instance names the group through a dependency, which is how rds-force-ssl matches them while the name is unknown.
+        assert.deepStrictEqual(primary.propertyDependencies.parameterGroupName, [params.urn]);
+    });
+
+    it("DB-1: a major version only turns automatic minor upgrades on; a pinned minor turns them off", async () => {
+        const { primary } = await build(staging, { engineVersion: "16" });
+        assert.deepStrictEqual([primary.inputs.engineVersion, primary.inputs.autoMinorVersionUpgrade], ["16", true]);
+        const pinned = await build(staging, { engineVersion: "16.6" });
+        assert.deepStrictEqual([pinned.primary.inputs.engineVersion, pinned.primary.inputs.autoMinorVersionUpgrade], ["16.6", false]);
+    });
+
+    it("ED-2, DB-4: parameter values survive the auto-naming", async () => {
+        const { resources, primary } = await build(staging, { slowQueryMs: 250 });
+        const params = one(resources, PARAMS);
         const values = Object.fromEntries((params.inputs.parameters as Array<{ name: string; value: string }>).map((p) => [p.name, p.value]));
         assert.deepStrictEqual(values, { "rds.force_ssl": "1", shared_preload_libraries: "pg_stat_statements", "pg_stat_statements.track": "all", log_min_duration_statement: "250" });
         assert.deepStrictEqual(primary.inputs.enabledCloudwatchLogsExports, ["postgresql", "upgrade"]);

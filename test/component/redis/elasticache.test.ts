@@ -76,8 +76,20 @@ describe("component: redis ElastiCache (RD-1, RD-2, RD-3, DB-2, DB-3, BK-2, DB-6
         assert.strictEqual(params.inputs.family, "redis7");
         assert.deepStrictEqual(params.inputs.parameters, [{ name: "maxmemory-policy", value: "noeviction" }]);
         const group = one(resources, GROUP);
-        assert.strictEqual(group.inputs.parameterGroupName, params.inputs.name);
+        assert.deepStrictEqual(group.propertyDependencies.parameterGroupName, [params.urn]);
         assert.deepStrictEqual([group.inputs.engine, group.inputs.engineVersion, group.inputs.port], ["redis", "7.1", 6379]);
+    });
+
+    it("RD-2: the parameter group is auto-named, so a family change (redis 7 to valkey 8) creates the new group before deleting the old", async () => {
+        const { resources } = await plan(args(staging));
+        const params = one(resources, PARAMS);
+        assert.strictEqual(params.inputs.name, undefined, "a fixed name would collide with the group still in use");
+        assert.strictEqual(params.deleteBeforeReplace, false);
+    });
+
+    it("RD-1: patch releases of the configured major.minor arrive in the maintenance window", async () => {
+        const { resources } = await plan(args(production));
+        assert.strictEqual(one(resources, GROUP).inputs.autoMinorVersionUpgrade, true);
     });
 
     it("RD-2: a valkey engine gets a valkey parameter group", async () => {

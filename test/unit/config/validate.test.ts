@@ -1,10 +1,10 @@
 import * as assert from "assert";
 import { ConfigProblem, formatProblem } from "../../../config/problems";
 import { validateConfig } from "../../../config/validate";
-import { stackRaw } from "../../helpers/stacks";
+import { stackRaw, stackRawAsFiled } from "../../helpers/stacks";
 
-function problemsOf(stack: string, mutate: (c: Record<string, any>) => void): ConfigProblem[] {
-    const result = validateConfig(stackRaw(stack, mutate), stack);
+function problemsOf(stack: string, mutate: (c: Record<string, any>) => void, read = stackRaw): ConfigProblem[] {
+    const result = validateConfig(read(stack, mutate), stack);
     assert.ok(!result.ok, "expected the config to be rejected");
     return result.problems;
 }
@@ -101,7 +101,7 @@ describe("unit: stack config validation", () => {
 
     it("SC-1: a secret-looking key in plain text is rejected, without echoing the value", () => {
         const problems = problemsOf("staging", (c) => {
-            c["runbook:secrets"].JWT_SECRET = "hunter2-plain";
+            (c["runbook:secrets"] ??= {}).JWT_SECRET = "hunter2-plain";
             c["cloudflare:apiToken"] = "cf-plain-token";
             c["runbook:alerts"].routes.pagerdutyRoutingKey = "pd-plain";
         });
@@ -115,13 +115,39 @@ describe("unit: stack config validation", () => {
     });
 
     it("SC-1: every value under runbook:secrets must be secure, whatever its name", () => {
-        find(problemsOf("staging", (c) => (c["runbook:secrets"].STRIPE_PUBLISHABLE = "pk_live_x")), "secrets.STRIPE_PUBLISHABLE");
+        find(problemsOf("staging", (c) => ((c["runbook:secrets"] ??= {}).STRIPE_PUBLISHABLE = "pk_live_x")), "secrets.STRIPE_PUBLISHABLE");
     });
 
     it("SC-1: an app cannot reference a secret that does not exist", () => {
-        const p = find(problemsOf("staging", (c) => c["runbook:apps"][0].secretRefs.push("MISSING_SECRET")), "apps[0].secretRefs[3]");
-        assert.match(p.fix!, /runbook:secrets\.MISSING_SECRET/);
+        const withAlertSecrets = (c: Record<string, any>) => {
+            c["runbook:alerts"].routes.pagerdutyRoutingKey = { secure: "v1:pd" };
+            c["runbook:alerts"].routes.slackWebhookUrl = { secure: "v1:slack" };
+        };
+        const p = find(
+            problemsOf("staging", (c) => (withAlertSecrets(c), c["runbook:apps"][0].secretRefs.push("MISSING_SECRET")), stackRawAsFiled),
+            "apps[0].secretRefs[3]",
+        );
+        assert.match(p.fix!, /pulumi config set --secret --path 'runbook:secrets\.MISSING_SECRET'/);
     });
+
+    for (const stack of ["staging", "production"]) {
+        it(`SC-1: under the real CLI, ${stack}'s required secrets that were never set are config errors naming the command that sets them`, () => {
+            const problems = problemsOf(stack, () => {}, stackRawAsFiled);
+            const p = find(problems, "alerts.routes.pagerdutyRoutingKey");
+            assert.strictEqual(formatProblem(p), "alerts.routes.pagerdutyRoutingKey: is required and is a secret (OB-4); set it with: pulumi config set --secret --path 'runbook:alerts.routes.pagerdutyRoutingKey' <value>");
+            find(problems, "alerts.routes.slackWebhookUrl");
+            // With the alert routes set, the app secret that was never set is next.
+            const rest = problemsOf(
+                stack,
+                (c) => {
+                    c["runbook:alerts"].routes.pagerdutyRoutingKey = { secure: "v1:pd" };
+                    c["runbook:alerts"].routes.slackWebhookUrl = { secure: "v1:slack" };
+                },
+                stackRawAsFiled,
+            );
+            assert.match(formatProblem(find(rest, "apps[0].secretRefs[2]")), /names no secret.*pulumi config set --secret --path 'runbook:secrets\.JWT_SECRET'/);
+        });
+    }
 
     it("ST-3: a backups bucket cannot have a public host", () => {
         const p = find(problemsOf("staging", (c) => (c["runbook:storage"].buckets[1].publicHost = "backups.example.com")), "storage.buckets[1].publicHost");

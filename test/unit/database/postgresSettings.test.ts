@@ -5,7 +5,7 @@ import {
     finalSnapshotIdentifier,
     keyAliasName,
     parameterGroupFamily,
-    parameterGroupName,
+    parameterGroupNamePrefix,
     parameterGroupParameters,
     postgresSettings,
     PostgresDatabaseConfig,
@@ -113,10 +113,10 @@ describe("unit: PostgreSQL parameter group (ED-2, DB-4)", () => {
         assert.throws(() => parameterGroupParameters(1.5), /database\.slowQueryMs: 1\.5/);
     });
 
-    it("names the group by stack, component and family, in characters RDS accepts", () => {
-        assert.strictEqual(parameterGroupName("production", "postgres", "postgres16"), "runbook-production-postgres-postgres16");
-        assert.strictEqual(parameterGroupName("Dev_Feature.1", "db", "postgres17"), "runbook-dev-feature-1-db-postgres17");
-        assert.notStrictEqual(parameterGroupName("staging", "postgres", "postgres16"), parameterGroupName("production", "postgres", "postgres16"));
+    it("prefixes the group's name by stack, component and family, in characters RDS accepts; RDS appends the unique rest", () => {
+        assert.strictEqual(parameterGroupNamePrefix("production", "postgres", "postgres16"), "runbook-production-postgres-postgres16-");
+        assert.strictEqual(parameterGroupNamePrefix("Dev_Feature.1", "db", "postgres17"), "runbook-dev-feature-1-db-postgres17-");
+        assert.notStrictEqual(parameterGroupNamePrefix("staging", "postgres", "postgres16"), parameterGroupNamePrefix("production", "postgres", "postgres16"));
         assert.strictEqual(keyAliasName("staging", "postgres"), "alias/runbook-staging-postgres");
     });
 });

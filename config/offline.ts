@@ -21,6 +21,9 @@ export interface FilledSecret {
     command: string;
 }
 
+/** Names the data tier builds; an app asking for one the stack does not build has a config problem. */
+const CONNECTION_NAMES = new Set(["DATABASE_URL", "MONGODB_URI", "REDIS_URL"]);
+
 type AnySchema = z.ZodType & { def: Record<string, unknown> & { type: string } };
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -108,13 +111,14 @@ export function fillAbsentSecrets(raw: RawConfig): { raw: RawConfig; filled: Fil
     // Secrets the apps reference: the stack builds the connection strings; every other name must be
     // set with `pulumi config set --secret`.
     const database = isRecord(values.database) ? values.database : {};
-    const generated = new Set(typeof database.engine === "string" ? generatedSecretNames({ database } as never) : []);
+    const generated = new Set(typeof database.engine === "string" ? generatedSecretNames({ database, redis: values.redis } as never) : []);
     const given = isRecord(values.secrets) ? values.secrets : {};
     const apps = Array.isArray(values.apps) ? values.apps : [];
     for (const app of apps) {
         const refs = isRecord(app) && Array.isArray(app.secretRefs) ? app.secretRefs : [];
         for (const ref of refs) {
-            if (typeof ref !== "string" || !/^[A-Z_][A-Z0-9_]*$/.test(ref) || generated.has(ref) || ref in given) continue;
+            // Connection strings are the stack's to build; a missing one is a config error, never a placeholder.
+            if (typeof ref !== "string" || !/^[A-Z_][A-Z0-9_]*$/.test(ref) || generated.has(ref) || CONNECTION_NAMES.has(ref) || ref in given) continue;
             setAt(["secrets", ref], offlineSecretPlaceholder(`${PROJECT}:secrets.${ref}`));
             filled.push(`secrets.${ref}`);
             given[ref] = true;

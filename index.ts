@@ -2,7 +2,9 @@ import { loadConfig } from "./config";
 import { App } from "./components/app/app";
 import { Database } from "./components/database/database";
 import { Namespace } from "./components/k8s/namespace";
-import { Network } from "./components/network/network";
+import { NetworkPolicies } from "./components/k8s/networkPolicies";
+import { awsDataDestinations } from "./components/k8s/networkPolicySpecs";
+import { DEFAULT_VPC_CIDR, Network } from "./components/network/network";
 import { Redis } from "./components/redis/redis";
 import { AppSecrets } from "./components/secrets/appSecrets";
 import { Storage } from "./components/storage/storage";
@@ -33,6 +35,13 @@ const secrets = new AppSecrets("app-secrets", {
     namespace: namespace.name,
     connectionUrls: { [database.connectionEnvName]: database.connectionUrl, ...(redis ? { REDIS_URL: redis.connectionUrl } : {}) },
     appSecrets: appSecrets(),
+});
+
+// SC-5, DB-2: default deny in the namespace, then what the apps and the data tier need.
+new NetworkPolicies("network-policies", {
+    namespace: namespace.name,
+    appPorts: config.apps.map((a) => a.port),
+    awsData: awsDataDestinations(config.network, DEFAULT_VPC_CIDR, { postgres: config.database.engine === "postgres", redis: config.redis?.mode === "elasticache" }),
 });
 
 const apps = config.apps.map(

@@ -224,6 +224,21 @@ export class MongoDB extends pulumi.ComponentResource {
             { parent: this },
         );
 
+        // The namespace denies egress by default: members replicate to each other, and the init Job
+        // connects to every member; nothing else leaves these pods (DNS is allowed namespace-wide).
+        new k8s.networking.v1.NetworkPolicy(
+            `${name}-egress`,
+            {
+                metadata: meta(`${names.networkPolicy}-egress`),
+                spec: {
+                    podSelector: { matchExpressions: [{ key: "app.kubernetes.io/component", operator: "In", values: [MEMBER_COMPONENT, INIT_COMPONENT] }], matchLabels: { [TIER_LABEL]: DATA_TIER } },
+                    policyTypes: ["Egress"],
+                    egress: [{ to: [{ podSelector: { matchLabels: selector } }], ports: [{ protocol: "TCP", port: MONGODB_PORT }] }],
+                },
+            },
+            { parent: this },
+        );
+
         const hostsIn = (ns: string) =>
             memberHosts({ statefulSet: names.statefulSet, headlessService: names.headlessService, namespace: ns, members: settings.members, clusterDomain: args.clusterDomain });
         const hosts = pulumi.output(namespace).apply(hostsIn);

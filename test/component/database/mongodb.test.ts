@@ -120,7 +120,7 @@ describe("component: database MongoDB (DB-1, DB-2, DB-3, DB-6, BK-1, SC-5)", () 
     });
 
     it("DB-2 / SC-5: the NetworkPolicy admits only the app tier, backup jobs, the members and the init Job, on 27017", () => {
-        const policy = (one(productionPlan, NETPOL).inputs as any).spec;
+        const policy = (one(productionPlan, NETPOL, "network-policy").inputs as any).spec;
         const sts = one(productionPlan, STS);
         assert.ok(matches(policy.podSelector.matchLabels, podLabels(sts)), "applies to the members");
         assert.deepStrictEqual(policy.policyTypes, ["Ingress"]);
@@ -136,6 +136,21 @@ describe("component: database MongoDB (DB-1, DB-2, DB-3, DB-6, BK-1, SC-5)", () 
         assert.ok(admitted(podLabels(one(productionPlan, JOB))), "the init Job");
         assert.ok(!admitted({ [TIER_LABEL]: "data", "app.kubernetes.io/name": "redis" }), "other data-tier pods are not admitted");
         assert.ok(!admitted({ "app.kubernetes.io/name": "debug" }), "unlabelled pods are not admitted");
+    });
+
+    it("SC-5: under the namespace's default deny, members reach each other and the init Job reaches the members, on 27017 only", () => {
+        const egress = (one(productionPlan, NETPOL, "egress").inputs as any).spec;
+        assert.deepStrictEqual(egress.policyTypes, ["Egress"]);
+        const selects = (labels: Record<string, string>) =>
+            matches(egress.podSelector.matchLabels, labels) &&
+            egress.podSelector.matchExpressions.every((e: any) => e.operator === "In" && e.values.includes(labels[e.key]));
+        const members = podLabels(one(productionPlan, STS));
+        assert.ok(selects(members), "applies to the members");
+        assert.ok(selects(podLabels(one(productionPlan, JOB))), "applies to the init Job");
+        assert.ok(!selects({ [TIER_LABEL]: "data", "app.kubernetes.io/component": "cache" }), "not to Redis");
+        assert.strictEqual(egress.egress.length, 1);
+        assert.deepStrictEqual(egress.egress[0].ports, [{ protocol: "TCP", port: 27017 }]);
+        assert.ok(matches(egress.egress[0].to[0].podSelector.matchLabels, members), "to the members");
     });
 
     it("WL-2 / WL-4: mongod has startup, readiness and liveness pings, and requests and limits", () => {

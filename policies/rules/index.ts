@@ -5,6 +5,17 @@ import { elasticacheEncryption, elasticacheMultiAz, elasticacheSnapshotRetention
 import { rdsBackupRetention, rdsDeletionProtection, rdsForceSsl, rdsMultiAz, rdsNotPublic, rdsPasswordNotLiteral, rdsStorageEncrypted } from "./rds";
 import { securityGroupNoPublicDataPorts, securityGroupRuleDescriptions } from "./securityGroups";
 import { r2BackupsNeverPublic, r2BackupsWriteOnce, r2BucketLifecycle } from "./storage";
+import {
+    k8sEnvNoLiteralSecret,
+    k8sImagePinned,
+    k8sNamespaceNetworkPolicy,
+    k8sNoExposedAppService,
+    k8sNoHostAccess,
+    k8sProductionReplicas,
+    k8sWorkloadProbes,
+    k8sWorkloadResources,
+    k8sWorkloadRestrictedSecurity,
+} from "./workloads";
 
 export { PACK_NAME } from "./meta";
 
@@ -34,4 +45,13 @@ export const policies: Policies = [
     elasticacheMultiAz,
     redisNoeviction,
     redisRequiresAuth,
+    k8sWorkloadProbes,
+    k8sWorkloadResources,
+    k8sWorkloadRestrictedSecurity,
+    k8sNoHostAccess,
+    k8sImagePinned,
+    k8sEnvNoLiteralSecret,
+    k8sProductionReplicas,
+    k8sNamespaceNetworkPolicy,
+    k8sNoExposedAppService,
 ];

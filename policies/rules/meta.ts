@@ -15,3 +15,10 @@ export function requirement(id: string, specification: string): { tags: string[]
 export function typeOf(resourceClass: { __pulumiType: string }): string {
     return resourceClass.__pulumiType;
 }
+
+/** The stack of a URN: `urn:pulumi:<stack>::<project>::<type>::<name>`; undefined for anything else. */
+export function stackOf(urn: string | undefined | null): string | undefined {
+    if (typeof urn !== "string" || !urn.startsWith("urn:pulumi:")) return undefined;
+    const end = urn.indexOf("::", "urn:pulumi:".length);
+    return end < 0 ? undefined : urn.slice("urn:pulumi:".length, end);
+}

@@ -1,0 +1,406 @@
+import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { requirement, stackOf } from "./meta";
+import { UNKNOWN, at, listAt } from "./props";
+
+/*
+ * Workload rules: every pod the stack runs (Deployments, StatefulSets, DaemonSets, Jobs, CronJobs,
+ * bare Pods) is probed, sized, least-privileged and pinned; production keeps web-facing apps
+ * replicated and budgeted; every namespace with workloads is isolated by a default-deny
+ * NetworkPolicy; and no app is reached except through the Gateway. Values only known after
+ * `pulumi up` are read with the unknown-tolerant helpers and never count as a violation.
+ *
+ * The pack imports nothing from the program, so the tier label is repeated here (see
+ * components/k8s/labels.ts); a test keeps the two in step.
+ */
+
+export const TIER_LABEL = "runbook.dev/tier";
+export const APP_TIER = "app";
+export const DATA_TIER = "data";
+
+export const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+export const SERVICE = "kubernetes:core/v1:Service";
+export const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+export const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
+export const HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
+
+/** Where each workload kind keeps its pod template. */
+const POD_TEMPLATE_PATHS: Record<string, string[]> = {
+    "kubernetes:apps/v1:Deployment": ["spec", "template"],
+    "kubernetes:apps/v1:StatefulSet": ["spec", "template"],
+    "kubernetes:apps/v1:DaemonSet": ["spec", "template"],
+    "kubernetes:apps/v1:ReplicaSet": ["spec", "template"],
+    "kubernetes:batch/v1:Job": ["spec", "template"],
+    "kubernetes:batch/v1:CronJob": ["spec", "jobTemplate", "spec", "template"],
+    "kubernetes:core/v1:Pod": [],
+};
+/** Kinds whose pods run to completion: probes make no sense there, and a liveness probe can kill a migration. */
+const RUN_TO_COMPLETION = new Set(["kubernetes:batch/v1:Job", "kubernetes:batch/v1:CronJob"]);
+
+type Obj = Record<string, unknown>;
+
+function obj(v: unknown): Obj {
+    return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : {};
+}
+
+function kindOf(type: string): string {
+    return type.split(":").pop() ?? type;
+}
+
+export function isWorkload(type: string): boolean {
+    return POD_TEMPLATE_PATHS[type] !== undefined;
+}
+
+function podTemplate(type: string, props: unknown): unknown {
+    return at(props, ...POD_TEMPLATE_PATHS[type]);
+}
+
+interface Container {
+    kind: "container" | "init container";
+    name: string;
+    value: unknown;
+}
+
+function containersOf(podSpec: unknown, includeInit = true): Container[] {
+    const named = (kind: Container["kind"]) => (c: unknown) => ({ kind, name: String(at(c, "name") ?? "?"), value: c });
+    return [...(includeInit ? listAt(podSpec, "initContainers").map(named("init container")) : []), ...listAt(podSpec, "containers").map(named("container"))];
+}
+
+function podLabels(type: string, props: unknown): Obj {
+    return obj(at(podTemplate(type, props), "metadata", "labels"));
+}
+
+function tierOf(type: string, props: unknown): unknown {
+    return podLabels(type, props)[TIER_LABEL] ?? obj(at(props, "metadata", "labels"))[TIER_LABEL];
+}
+
+function describe(type: string, name: string): string {
+    return `${kindOf(type)} '${name}'`;
+}
+
+function namespaceOf(props: unknown): string | typeof UNKNOWN {
+    const ns = at(props, "metadata", "namespace");
+    if (ns === UNKNOWN) return UNKNOWN;
+    return typeof ns === "string" && ns !== "" ? ns : "default";
+}
+
+/** True when every pair of a label selector is in the labels. An empty selector selects nothing here. */
+function selects(selector: Obj, labels: Obj): boolean {
+    const pairs = Object.entries(selector);
+    return pairs.length > 0 && pairs.every(([k, v]) => labels[k] === v);
+}
+
+/** Secret-looking environment variable names (SC-1), split into words as the config check splits keys. */
+const SECRET_WORDS = new Set(["password", "passwd", "pwd", "token", "secret", "key", "apikey", "webhook", "credential", "credentials", "privatekey"]);
+
+export function looksSecretName(name: string): boolean {
+    return name
+        .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+        .split(/[^A-Za-z0-9]+/)
+        .some((w) => SECRET_WORDS.has(w.toLowerCase()));
+}
+
+/** Why an image reference is not pinned (no tag, `latest`), or undefined when it is. Mirrors config/images.ts. */
+export function unpinnedReason(image: string): string | undefined {
+    const [withTag, digest] = image.split("@", 2);
+    if (digest !== undefined) return /^sha256:[a-f0-9]{64}$/.test(digest) ? undefined : `has an invalid digest`;
+    const tagAt = withTag.indexOf(":", withTag.lastIndexOf("/") + 1);
+    if (tagAt === -1) return "has no tag, which means latest";
+    const tag = withTag.slice(tagAt + 1);
+    if (tag === "") return "has an empty tag";
+    if (tag.toLowerCase() === "latest") return "is tagged latest";
+    return undefined;
+}
+
+export const k8sWorkloadProbes: ResourceValidationPolicy = {
+    name: "k8s-workload-probes",
+    description:
+        "WL-2: every container of a long-running workload (Deployment, StatefulSet, DaemonSet) has a liveness and a readiness probe; containers of Jobs and CronJobs have none.",
+    enforcementLevel: "mandatory",
+    ...requirement("WL-2", "Every long-running container has a liveness and a readiness check; readiness covers the database path"),
+    severity: "high",
+    remediationSteps: "Give each long-running container livenessProbe and readinessProbe (apps[].healthPath and readinessPath); remove probes from Job containers.",
+    validateResource: (args, reportViolation) => {
+        if (!isWorkload(args.type) || args.type === "kubernetes:core/v1:Pod") args.notApplicable("not a workload controller");
+        const podSpec = at(podTemplate(args.type, args.props), "spec");
+        if (podSpec === UNKNOWN) return;
+        const completes = RUN_TO_COMPLETION.has(args.type);
+        for (const c of containersOf(podSpec, false)) {
+            if (completes) {
+                const probes = ["livenessProbe", "readinessProbe", "startupProbe"].filter((p) => at(c.value, p) !== undefined);
+                if (probes.length > 0) {
+                    reportViolation(
+                        `${describe(args.type, args.name)} container '${c.name}' has ${probes.join(", ")}: a Job runs to completion, so a readiness probe means nothing and a liveness probe can kill it mid-run (a migration half applied). Remove the probes.`,
+                    );
+                }
+                continue;
+            }
+            const missing = ["livenessProbe", "readinessProbe"].filter((p) => at(c.value, p) === undefined);
+            if (missing.length > 0) {
+                reportViolation(
+                    `${describe(args.type, args.name)} container '${c.name}' has no ${missing.join(" and no ")}: a hung process is never restarted, or traffic reaches a pod that cannot serve it. Add ${missing.join(" and ")} (apps[].healthPath, apps[].readinessPath).`,
+                );
+            }
+        }
+    },
+};
+
+export const k8sWorkloadResources: ResourceValidationPolicy = {
+    name: "k8s-workload-resources",
+    description: "WL-4: every container and init container of every workload requests and limits both CPU and memory.",
+    enforcementLevel: "mandatory",
+    ...requirement("WL-4", "CPU and memory requests and limits on every container (003 uses 2Gi / 1000m)"),
+    severity: "medium",
+    remediationSteps: "Set resources.requests and resources.limits for cpu and memory on every container (apps[].resources).",
+    validateResource: (args, reportViolation) => {
+        if (!isWorkload(args.type)) args.notApplicable("not a workload");
+        const podSpec = at(podTemplate(args.type, args.props), "spec");
+        if (podSpec === UNKNOWN) return;
+        for (const c of containersOf(podSpec)) {
+            const missing = ["requests", "limits"].flatMap((kind) =>
+                ["cpu", "memory"].filter((r) => at(c.value, "resources", kind, r) === undefined).map((r) => `${kind}.${r}`),
+            );
+            if (missing.length > 0) {
+                reportViolation(
+                    `${describe(args.type, args.name)} ${c.kind} '${c.name}' sets no resources.${missing.join(", resources.")}: without requests the scheduler overcommits nodes, without limits one pod can starve the rest. Set them (apps[].resources).`,
+                );
+            }
+        }
+    },
+};
+
+/** What keeps a container from the restricted Pod Security profile. Container settings override the pod's. */
+function restrictedProblems(podSecurity: unknown, container: unknown): string[] {
+    const c = (key: string) => at(container, "securityContext", key);
+    const p = (key: string) => at(podSecurity, key);
+    const problems: string[] = [];
+    const known = (v: unknown) => v !== UNKNOWN;
+    const runAsNonRoot = c("runAsNonRoot") ?? p("runAsNonRoot");
+    const runAsUser = c("runAsUser") ?? p("runAsUser");
+    if (known(runAsNonRoot) && runAsNonRoot !== true) problems.push("runAsNonRoot is not true");
+    if (runAsUser === 0) problems.push("runAsUser is 0 (root)");
+    const escalation = c("allowPrivilegeEscalation");
+    if (known(escalation) && escalation !== false) problems.push("allowPrivilegeEscalation is not false");
+    const readOnly = c("readOnlyRootFilesystem");
+    if (known(readOnly) && readOnly !== true) problems.push("readOnlyRootFilesystem is not true");
+    const drop = at(container, "securityContext", "capabilities", "drop");
+    if (known(drop) && !(Array.isArray(drop) && drop.includes("ALL"))) problems.push("capabilities.drop does not include ALL");
+    const seccomp = at(container, "securityContext", "seccompProfile", "type") ?? at(podSecurity, "seccompProfile", "type");
+    if (known(seccomp) && seccomp !== "RuntimeDefault" && seccomp !== "Localhost") problems.push("seccompProfile is not RuntimeDefault");
+    return problems;
+}
+
+export const k8sWorkloadRestrictedSecurity: ResourceValidationPolicy = {
+    name: "k8s-workload-restricted-security",
+    description:
+        "SC-5: every container of every workload outside the data tier runs as non-root with a read-only root filesystem, no privilege escalation, all capabilities dropped and the RuntimeDefault seccomp profile (the data tier has k8s-data-restricted-security).",
+    enforcementLevel: "mandatory",
+    ...requirement("SC-5", "Workloads run with least privilege (non-root, no privilege escalation, network isolation)"),
+    severity: "high",
+    remediationSteps:
+        "Set runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true (with emptyDir mounts for writable paths), capabilities.drop: [ALL] and seccompProfile.type: RuntimeDefault.",
+    validateResource: (args, reportViolation) => {
+        if (!isWorkload(args.type)) args.notApplicable("not a workload");
+        if (tierOf(args.type, args.props) === DATA_TIER) args.notApplicable("the data tier is checked by k8s-data-restricted-security");
+        const podSpec = at(podTemplate(args.type, args.props), "spec");
+        if (podSpec === UNKNOWN) return;
+        const podSecurity = at(podSpec, "securityContext");
+        for (const c of containersOf(podSpec)) {
+            const problems = restrictedProblems(podSecurity, c.value);
+            if (problems.length > 0) {
+                reportViolation(`${describe(args.type, args.name)} ${c.kind} '${c.name}': ${problems.join("; ")}. The namespace enforces the restricted Pod Security profile, so the cluster would refuse these pods.`);
+            }
+        }
+    },
+};
+
+export const k8sNoHostAccess: ResourceValidationPolicy = {
+    name: "k8s-no-host-access",
+    description: "SC-5: no workload runs privileged containers, shares the node's network, PID or IPC namespace, mounts a hostPath or binds a hostPort.",
+    enforcementLevel: "mandatory",
+    ...requirement("SC-5", "Workloads run with least privilege (non-root, no privilege escalation, network isolation)"),
+    severity: "critical",
+    remediationSteps: "Remove privileged, hostNetwork, hostPID, hostIPC, hostPath volumes and hostPort; use emptyDir or a PersistentVolumeClaim, and a Service for ports.",
+    validateResource: (args, reportViolation) => {
+        if (!isWorkload(args.type)) args.notApplicable("not a workload");
+        const podSpec = at(podTemplate(args.type, args.props), "spec");
+        if (podSpec === UNKNOWN) return;
+        const found: string[] = [];
+        for (const key of ["hostNetwork", "hostPID", "hostIPC"]) if (at(podSpec, key) === true) found.push(`${key}: true`);
+        for (const v of listAt(podSpec, "volumes")) if (at(v, "hostPath") !== undefined) found.push(`hostPath volume '${String(at(v, "name"))}'`);
+        for (const c of containersOf(podSpec)) {
+            if (at(c.value, "securityContext", "privileged") === true) found.push(`${c.kind} '${c.name}' is privileged`);
+            for (const port of listAt(c.value, "ports")) {
+                const hostPort = at(port, "hostPort");
+                if (hostPort !== undefined && hostPort !== UNKNOWN) found.push(`${c.kind} '${c.name}' binds hostPort ${String(hostPort)}`);
+            }
+        }
+        if (found.length > 0) {
+            reportViolation(`${describe(args.type, args.name)} reaches into the node: ${found.join("; ")}. A compromised pod would own the node. Remove them.`);
+        }
+    },
+};
+
+export const k8sImagePinned: ResourceValidationPolicy = {
+    name: "k8s-image-pinned",
+    description: "WL-3: every container image is pinned to a release tag or a digest, never `latest` or untagged, so a deploy is repeatable and a rollback returns to the same code.",
+    enforcementLevel: "mandatory",
+    ...requirement("WL-3", "Zero-downtime rolling updates; rollback to the previous release is one step"),
+    severity: "high",
+    remediationSteps: "Use an image tag that names a release (ghcr.io/acme/api:1.4.2) or a digest (@sha256:...) in apps[].image.",
+    validateResource: (args, reportViolation) => {
+        if (!isWorkload(args.type)) args.notApplicable("not a workload");
+        const podSpec = at(podTemplate(args.type, args.props), "spec");
+        if (podSpec === UNKNOWN) return;
+        for (const c of containersOf(podSpec)) {
+            const image = at(c.value, "image");
+            if (image === UNKNOWN) continue;
+            if (typeof image !== "string" || image === "") {
+                reportViolation(`${describe(args.type, args.name)} ${c.kind} '${c.name}' has no image. Set one pinned to a release tag or digest.`);
+                continue;
+            }
+            const reason = unpinnedReason(image);
+            if (reason !== undefined) {
+                reportViolation(`${describe(args.type, args.name)} ${c.kind} '${c.name}' image ${image} ${reason}: each pull may bring different code, and a rollback cannot return to it. Pin a release tag or a digest.`);
+            }
+        }
+    },
+};
+
+export const k8sEnvNoLiteralSecret: ResourceValidationPolicy = {
+    name: "k8s-env-no-literal-secret",
+    description: "SC-1: no container sets a secret-looking environment variable (password, token, secret, key, credential, ...) to a literal value; secrets come through secretKeyRef.",
+    enforcementLevel: "mandatory",
+    ...requirement("SC-1", "Secrets live in a secrets store, never in git or plain config, never logged"),
+    severity: "critical",
+    remediationSteps: "Put the value in runbook:secrets (pulumi config set --secret) and list its name in apps[].secretRefs, so it reaches the pod through secretKeyRef.",
+    validateResource: (args, reportViolation) => {
+        if (!isWorkload(args.type)) args.notApplicable("not a workload");
+        const podSpec = at(podTemplate(args.type, args.props), "spec");
+        if (podSpec === UNKNOWN) return;
+        for (const c of containersOf(podSpec)) {
+            for (const env of listAt(c.value, "env")) {
+                const name = at(env, "name");
+                const value = at(env, "value");
+                if (typeof name !== "string" || value === undefined || value === "") continue;
+                if (!looksSecretName(name)) continue;
+                reportViolation(
+                    `${describe(args.type, args.name)} ${c.kind} '${c.name}' sets ${name} to a literal value: it is stored in the Deployment, readable by anyone who can read it, and in the stack state. Use valueFrom.secretKeyRef.`,
+                );
+            }
+        }
+    },
+};
+
+/** A web-facing Deployment: an app-tier Deployment whose pods a Service selects. */
+function webFacingDeployments(resources: PolicyResource[]): PolicyResource[] {
+    const services = resources.filter((r) => r.type === SERVICE);
+    return resources.filter((r) => {
+        if (r.type !== DEPLOYMENT || tierOf(r.type, r.props) !== APP_TIER) return false;
+        const ns = namespaceOf(r.props);
+        const labels = podLabels(r.type, r.props);
+        return services.some((s) => namespaceOf(s.props) === ns && selects(obj(at(s.props, "spec", "selector")), labels));
+    });
+}
+
+export const k8sProductionReplicas: StackValidationPolicy = {
+    name: "k8s-production-replicas",
+    description:
+        "WL-1: in production, every web-facing app (an app-tier Deployment behind a Service) runs at least 2 replicas (or an autoscaler with at least 2) and has a PodDisruptionBudget, so a node loss or drain never takes it down. Other stacks are not checked.",
+    enforcementLevel: "mandatory",
+    ...requirement("WL-1", "API and front ends are stateless, replicated behind a load balancer, and scale horizontally"),
+    severity: "high",
+    remediationSteps: "Set apps[].replicas (or autoscaling.minReplicas) to 2 or more; the App component then adds a PodDisruptionBudget.",
+    configSchema: {
+        properties: {
+            minimumReplicas: { type: "integer", minimum: 1, default: 2, description: "Fewest pods a web-facing app may run in production." },
+        },
+    },
+    validateStack: (args, reportViolation) => {
+        if (args.resources.length === 0 || stackOf(args.resources[0].urn) !== "production") return;
+        const { minimumReplicas } = args.getConfig<{ minimumReplicas: number }>();
+        const budgets = args.resources.filter((r) => r.type === PDB);
+        const autoscalers = args.resources.filter((r) => r.type === HPA);
+        for (const d of webFacingDeployments(args.resources)) {
+            const name = at(d.props, "metadata", "name");
+            const ns = namespaceOf(d.props);
+            const replicas = at(d.props, "spec", "replicas");
+            const autoscaler = autoscalers.find(
+                (h) => namespaceOf(h.props) === ns && at(h.props, "spec", "scaleTargetRef", "kind") === "Deployment" && at(h.props, "spec", "scaleTargetRef", "name") === name,
+            );
+            const floor = autoscaler ? at(autoscaler.props, "spec", "minReplicas") : replicas;
+            // Kubernetes defaults both to 1 when unset.
+            const count = floor === undefined ? 1 : floor;
+            if (typeof count === "number" && count < minimumReplicas) {
+                reportViolation(
+                    `Deployment '${d.name}' takes traffic in production with ${autoscaler ? "an autoscaler floor" : "replicas"} of ${count}: one node loss or rollout takes it down. Run at least ${minimumReplicas} (apps[].replicas).`,
+                    d.urn,
+                );
+            }
+            const labels = podLabels(d.type, d.props);
+            const budgeted = budgets.some((b) => namespaceOf(b.props) === ns && selects(obj(at(b.props, "spec", "selector", "matchLabels")), labels));
+            if (!budgeted) {
+                reportViolation(`Deployment '${d.name}' takes traffic in production without a PodDisruptionBudget: a node drain may evict every pod at once. Add one with maxUnavailable: 1.`, d.urn);
+            }
+        }
+    },
+};
+
+/** A NetworkPolicy that denies by default: it selects every pod and names both directions. */
+function isDefaultDeny(props: unknown): boolean {
+    const selector = at(props, "spec", "podSelector");
+    if (selector === UNKNOWN || Object.keys(obj(selector)).some((k) => Object.keys(obj(obj(selector)[k])).length > 0)) return false;
+    const types = at(props, "spec", "policyTypes");
+    return Array.isArray(types) && types.includes("Ingress") && types.includes("Egress");
+}
+
+export const k8sNamespaceNetworkPolicy: StackValidationPolicy = {
+    name: "k8s-namespace-network-policy",
+    description: "SC-5: every namespace that runs app workloads has a default-deny NetworkPolicy (all pods, Ingress and Egress), so only what a policy allows can connect.",
+    enforcementLevel: "mandatory",
+    ...requirement("SC-5", "Workloads run with least privilege (non-root, no privilege escalation, network isolation)"),
+    severity: "high",
+    remediationSteps: "Declare a NetworkPolicy with podSelector: {} and policyTypes [Ingress, Egress] in the namespace (the NetworkPolicies component does).",
+    validateStack: (args, reportViolation) => {
+        const denied = new Set(
+            args.resources.filter((r) => r.type === NETWORK_POLICY && isDefaultDeny(r.props)).map((r) => namespaceOf(r.props)),
+        );
+        const reported = new Set<string>();
+        for (const w of args.resources) {
+            if (!isWorkload(w.type) || tierOf(w.type, w.props) !== APP_TIER) continue;
+            const ns = namespaceOf(w.props);
+            if (ns === UNKNOWN || denied.has(ns) || reported.has(ns)) continue;
+            reported.add(ns);
+            reportViolation(
+                `Namespace '${ns}' runs app workloads (${describe(w.type, w.name)}) but has no default-deny NetworkPolicy: any pod can reach them and they can reach anything. Add a NetworkPolicy with podSelector: {} and policyTypes [Ingress, Egress].`,
+                w.urn,
+            );
+        }
+    },
+};
+
+export const k8sNoExposedAppService: StackValidationPolicy = {
+    name: "k8s-no-exposed-app-service",
+    description: "ED-5: no Service of type LoadBalancer or NodePort selects app pods; apps are reached only through the Gateway on 80 and 443.",
+    enforcementLevel: "mandatory",
+    ...requirement("ED-5", "Only 80/443 exposed through the reverse proxy"),
+    severity: "high",
+    remediationSteps: "Use type ClusterIP for the app's Service and route to it with an HTTPRoute through the Gateway.",
+    validateStack: (args, reportViolation) => {
+        const appPods = args.resources
+            .filter((r) => isWorkload(r.type) && tierOf(r.type, r.props) === APP_TIER)
+            .map((r) => ({ ns: namespaceOf(r.props), labels: podLabels(r.type, r.props) }));
+        for (const s of args.resources) {
+            if (s.type !== SERVICE) continue;
+            const type = at(s.props, "spec", "type");
+            if (type !== "LoadBalancer" && type !== "NodePort") continue;
+            const selector = obj(at(s.props, "spec", "selector"));
+            const ns = namespaceOf(s.props);
+            const selectsApp = selector[TIER_LABEL] === APP_TIER || appPods.some((p) => p.ns === ns && selects(selector, p.labels));
+            if (!selectsApp) continue;
+            reportViolation(
+                `Service '${s.name}' exposes app pods as type ${String(type)}, bypassing the Gateway's TLS, headers and limits and opening node ports. Use type ClusterIP and an HTTPRoute.`,
+                s.urn,
+            );
+        }
+    },
+};

@@ -1,0 +1,204 @@
+import * as assert from "assert";
+import { App } from "../../components/app/app";
+import * as labels from "../../components/k8s/labels";
+import { NetworkPolicies } from "../../components/k8s/networkPolicies";
+import { PlanResource, Violation } from "../../plan/model";
+import { stackOf } from "../../policies/rules/meta";
+import {
+    APP_TIER,
+    DATA_TIER,
+    TIER_LABEL,
+    k8sEnvNoLiteralSecret,
+    k8sImagePinned,
+    k8sNamespaceNetworkPolicy,
+    k8sNoExposedAppService,
+    k8sNoHostAccess,
+    k8sProductionReplicas,
+    k8sWorkloadProbes,
+    k8sWorkloadResources,
+    k8sWorkloadRestrictedSecurity,
+    looksSecretName,
+    unpinnedReason,
+} from "../../policies/rules/workloads";
+import { resolvedApp } from "../helpers/apps";
+import { mockRun, production, staging } from "../helpers/harness";
+import { check } from "../helpers/policy";
+import { K8S_DEPLOYMENT, K8S_JOB, K8S_NETWORK_POLICY, K8S_POD_DISRUPTION_BUDGET, K8S_SERVICE } from "../helpers/types";
+
+const ALL = [
+    k8sWorkloadProbes,
+    k8sWorkloadResources,
+    k8sWorkloadRestrictedSecurity,
+    k8sNoHostAccess,
+    k8sImagePinned,
+    k8sEnvNoLiteralSecret,
+    k8sProductionReplicas,
+    k8sNamespaceNetworkPolicy,
+    k8sNoExposedAppService,
+];
+
+/** What the program plans for an API with a migration, a web app and a worker, with the namespace's policies. */
+async function appsPlan(env = production): Promise<PlanResource[]> {
+    return mockRun(() => {
+        const apps = [
+            resolvedApp({ name: "api", role: "api", secretRefs: ["DATABASE_URL"], migrate: { command: ["npx", "prisma", "migrate", "deploy"] } }, env),
+            resolvedApp({ name: "web", role: "web" }, env),
+            resolvedApp({ name: "worker", role: "worker" }, env),
+        ];
+        for (const app of apps) new App(`app-${app.name}`, { app, environment: env, namespace: "runbook", secretName: "runbook-env" });
+        new NetworkPolicies("network-policies", { namespace: "runbook", appPorts: [3000, 3001], awsData: { cidrs: [], ports: [] } });
+    }, env.stack);
+}
+
+const clone = (rs: PlanResource[]) => JSON.parse(JSON.stringify(rs)) as PlanResource[];
+const find = (rs: PlanResource[], type: string, name: string) => {
+    const r = rs.find((x) => x.type === type && x.name === name);
+    assert.ok(r, `no ${type} ${name}`);
+    return r;
+};
+const deployment = (rs: PlanResource[], app: string) => find(rs, K8S_DEPLOYMENT, `app-${app}-deployment`);
+const container = (r: PlanResource) => (r.inputs as any).spec.template.spec.containers[0];
+const only = (vs: Violation[], policy: string) => vs.filter((v) => v.policy === policy);
+
+function assertOneViolation(vs: Violation[], policy: string, urn: string, message: RegExp): void {
+    assert.deepStrictEqual(
+        vs.map((v) => v.policy),
+        [policy],
+        vs.map((v) => v.message).join("\n"),
+    );
+    assert.strictEqual(vs[0].urn, urn);
+    assert.match(vs[0].message, message);
+}
+
+describe("policy: workloads (WL-1…4, SC-1, SC-5, ED-5)", function () {
+    this.timeout(30000);
+    let prod: PlanResource[];
+    let stag: PlanResource[];
+    before(async () => {
+        prod = await appsPlan(production);
+        stag = await appsPlan(staging);
+    });
+
+    it("the pack's labels and stack parsing agree with the program", () => {
+        assert.deepStrictEqual([TIER_LABEL, APP_TIER, DATA_TIER], [labels.TIER_LABEL, labels.APP_TIER, labels.DATA_TIER]);
+        assert.strictEqual(stackOf(prod[0].urn), "production");
+        assert.strictEqual(stackOf("not-a-urn"), undefined);
+    });
+
+    it("every workload policy passes what the App and NetworkPolicies components plan, in both environments", async () => {
+        assert.deepStrictEqual(await check(ALL, prod), []);
+        assert.deepStrictEqual(await check(ALL, stag), []);
+    });
+
+    it("WL-2: a Deployment container without a readiness probe is a violation", async () => {
+        const rs = clone(prod);
+        const d = deployment(rs, "web");
+        delete container(d).readinessProbe;
+        assertOneViolation(await check([k8sWorkloadProbes], rs), "k8s-workload-probes", d.urn, /container 'web' has no readinessProbe/);
+    });
+
+    it("WL-2: a probe on a Job is a violation (a liveness probe can kill a migration)", async () => {
+        const rs = clone(prod);
+        const job = rs.find((r) => r.type === K8S_JOB)!;
+        container(job).livenessProbe = { httpGet: { path: "/", port: 80 } };
+        assertOneViolation(await check([k8sWorkloadProbes], rs), "k8s-workload-probes", job.urn, /has livenessProbe: a Job runs to completion/);
+    });
+
+    it("WL-4: a container without a memory limit is a violation", async () => {
+        const rs = clone(prod);
+        const d = deployment(rs, "worker");
+        delete container(d).resources.limits.memory;
+        assertOneViolation(await check([k8sWorkloadResources], rs), "k8s-workload-resources", d.urn, /sets no resources\.limits\.memory/);
+    });
+
+    it("SC-5: a writable root filesystem or a missing seccomp profile is a violation outside the data tier", async () => {
+        const rs = clone(prod);
+        const d = deployment(rs, "api");
+        container(d).securityContext.readOnlyRootFilesystem = false;
+        delete container(d).securityContext.seccompProfile;
+        delete (d.inputs as any).spec.template.spec.securityContext.seccompProfile;
+        assertOneViolation(await check([k8sWorkloadRestrictedSecurity], rs), "k8s-workload-restricted-security", d.urn, /readOnlyRootFilesystem is not true; seccompProfile is not RuntimeDefault/);
+    });
+
+    it("SC-5: a root migration Job is a violation", async () => {
+        const rs = clone(prod);
+        const job = rs.find((r) => r.type === K8S_JOB)!;
+        (job.inputs as any).spec.template.spec.securityContext.runAsNonRoot = false;
+        delete container(job).securityContext.runAsNonRoot;
+        container(job).securityContext.runAsUser = 0;
+        assertOneViolation(await check([k8sWorkloadRestrictedSecurity], rs), "k8s-workload-restricted-security", job.urn, /runAsNonRoot is not true; runAsUser is 0/);
+    });
+
+    it("SC-5: privileged containers, host namespaces, hostPath and hostPort are violations", async () => {
+        const rs = clone(prod);
+        const d = deployment(rs, "worker");
+        const pod = (d.inputs as any).spec.template.spec;
+        pod.hostNetwork = true;
+        pod.volumes.push({ name: "docker", hostPath: { path: "/var/run/docker.sock" } });
+        container(d).securityContext.privileged = true;
+        container(d).ports[0].hostPort = 8080;
+        assertOneViolation(await check([k8sNoHostAccess], rs), "k8s-no-host-access", d.urn, /hostNetwork: true; hostPath volume 'docker'; container 'worker' is privileged; container 'worker' binds hostPort 8080/);
+    });
+
+    it("WL-3: an image tagged latest, or untagged, is a violation", async () => {
+        const rs = clone(prod);
+        const d = deployment(rs, "api");
+        container(d).image = "ghcr.io/acme/api:latest";
+        assertOneViolation(await check([k8sImagePinned], rs), "k8s-image-pinned", d.urn, /image ghcr.io\/acme\/api:latest is tagged latest/);
+        assert.strictEqual(unpinnedReason("registry:5000/app"), "has no tag, which means latest");
+        assert.strictEqual(unpinnedReason("registry:5000/app:1.2"), undefined);
+    });
+
+    it("SC-1: a literal value under a secret-looking env name is a violation; a secretKeyRef is not", async () => {
+        const rs = clone(prod);
+        const d = deployment(rs, "api");
+        container(d).env.push({ name: "ADMIN_PASSWORD", value: "hunter2" });
+        assertOneViolation(await check([k8sEnvNoLiteralSecret], rs), "k8s-env-no-literal-secret", d.urn, /sets ADMIN_PASSWORD to a literal value/);
+        assert.ok(looksSecretName("R2_SECRET_ACCESS_KEY") && looksSecretName("jwtSecret") && !looksSecretName("LOG_LEVEL") && !looksSecretName("MONKEY_COUNT"));
+    });
+
+    it("WL-1: in production, a web-facing app with 1 replica or without a PDB is a violation; a worker is not checked", async () => {
+        const rs = clone(prod).filter((r) => !(r.type === K8S_POD_DISRUPTION_BUDGET && r.name === "app-web-pdb"));
+        rs.splice(rs.findIndex((r) => r.name === "app-web-hpa"), 1);
+        const web = deployment(rs, "web");
+        (web.inputs as any).spec.replicas = 1;
+        const worker = deployment(rs, "worker");
+        (worker.inputs as any).spec.replicas = 1;
+        const vs = await check([k8sProductionReplicas], rs);
+        assert.deepStrictEqual(vs.map((v) => [v.urn, v.message.replace(/:.*/, "")]), [
+            [web.urn, "Deployment 'app-web-deployment' takes traffic in production with replicas of 1"],
+            [web.urn, "Deployment 'app-web-deployment' takes traffic in production without a PodDisruptionBudget"],
+        ]);
+    });
+
+    it("WL-1: an autoscaler floor of 1 is a violation in production, and the same plan in staging is not checked", async () => {
+        const rs = clone(prod);
+        (find(rs, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "app-api-hpa").inputs as any).spec.minReplicas = 1;
+        assertOneViolation(await check([k8sProductionReplicas], rs), "k8s-production-replicas", deployment(rs, "api").urn, /autoscaler floor of 1/);
+        const staged = clone(stag);
+        for (const d of staged.filter((r) => r.type === K8S_DEPLOYMENT)) (d.inputs as any).spec.replicas = 1;
+        assert.deepStrictEqual(only(await check([k8sProductionReplicas], staged), "k8s-production-replicas"), []);
+    });
+
+    it("SC-5: a namespace of app workloads without a default-deny NetworkPolicy is a violation (reported once)", async () => {
+        const rs = clone(prod);
+        const deny = find(rs, K8S_NETWORK_POLICY, "network-policies-default-deny");
+        (deny.inputs as any).spec.policyTypes = ["Ingress"];
+        const vs = await check([k8sNamespaceNetworkPolicy], rs);
+        assert.strictEqual(vs.length, 1, vs.map((v) => v.message).join("\n"));
+        assert.match(vs[0].message, /Namespace 'runbook' runs app workloads .* but has no default-deny NetworkPolicy/);
+        const withoutAny = clone(prod).filter((r) => r.type !== K8S_NETWORK_POLICY);
+        assert.strictEqual((await check([k8sNamespaceNetworkPolicy], withoutAny)).length, 1);
+    });
+
+    it("ED-5: an app Service of type LoadBalancer or NodePort is a violation", async () => {
+        const rs = clone(prod);
+        const web = find(rs, K8S_SERVICE, "app-web-service");
+        (web.inputs as any).spec.type = "LoadBalancer";
+        const api = find(rs, K8S_SERVICE, "app-api-service");
+        (api.inputs as any).spec.type = "NodePort";
+        const vs = await check([k8sNoExposedAppService], rs);
+        assert.deepStrictEqual(vs.map((v) => v.urn).sort(), [api.urn, web.urn].sort());
+        assert.match(vs.find((v) => v.urn === web.urn)!.message, /exposes app pods as type LoadBalancer, bypassing the Gateway/);
+    });
+});

@@ -7,21 +7,31 @@ import { placeholderNote } from "../config/offline";
 import { formatReport } from "../config/problems";
 import { PLAN_SCHEMA_VERSION, PlanFile, parsePlanFile, summarize } from "../plan/model";
 import { PolicyConfigError } from "../plan/policyConfig";
+import { diffFails } from "../plan/diff";
+import { renderDiffMarkdown, renderDiffText } from "../plan/diffRender";
+import { RevisionError, diffStack } from "../plan/diffStack";
 import { ProgramError, checkResources, planStack } from "../plan/pipeline";
 import { renderMarkdown, renderText } from "../plan/render";
 
 const USAGE = `Usage:
   runbook plan --stack <name> [--json [file]] [--markdown [file]] [--config <stack file>] [--policy-config <file>]
   runbook check <plan.json> [--stack <name>] [--json [file]] [--markdown [file]] [--policy-config <file>]
+  runbook diff --base <git ref> --stack <name> [--json [file]] [--markdown [file]]
 
 plan    runs the program offline with the stack's config and checks every resource with the policy pack.
 check   checks a saved plan file (from plan --json) with the policy pack again.
+diff    plans the stack at the base revision and in the working tree, both offline, and shows what
+        would change: resources created, updated, replaced and deleted (protected ones first), the
+        property changes (secrets only as "changed"), and the violations introduced and fixed.
 
 --json [file]      write the plan as JSON (docs/plan-schema.md) to the file, or to stdout
 --markdown [file]  write a pull-request summary in Markdown to the file, or to stdout
-Without --json or --markdown on stdout, a resource tree and the violations are printed.
+                   (for diff: the diff as JSON, docs/diff-schema.md, or as Markdown)
+Without --json or --markdown on stdout, a resource tree and the violations are printed (for diff: the diff).
 
-Exit codes: 0 no mandatory violation, 1 a mandatory violation, 2 bad config, bad input or program error.`;
+Exit codes for plan and check: 0 no mandatory violation, 1 a mandatory violation, 2 bad config, bad input or program error.
+Exit codes for diff: 0 no new mandatory violation and no protected resource replaced or deleted,
+1 a new mandatory violation or a protected resource replaced or deleted, 2 bad config, bad ref or program error.`;
 
 export const EXIT_OK = 0;
 export const EXIT_VIOLATIONS = 1;
@@ -33,6 +43,7 @@ interface Args {
     command: string;
     planFile?: string;
     stack?: string;
+    base?: string;
     json?: string;
     markdown?: string;
     configFile?: string;
@@ -41,7 +52,7 @@ interface Args {
 
 export function parseArgs(argv: string[]): Args {
     const [command, ...rest] = argv;
-    if (command !== "plan" && command !== "check") throw new UsageError(command ? `unknown command '${command}'` : "no command given");
+    if (command !== "plan" && command !== "check" && command !== "diff") throw new UsageError(command ? `unknown command '${command}'` : "no command given");
     const args: Args = { command };
     for (let i = 0; i < rest.length; i++) {
         const arg = rest[i];
@@ -68,6 +79,10 @@ export function parseArgs(argv: string[]): Args {
             case "--markdown":
                 args.markdown = optionalFile();
                 break;
+            case "--base":
+                if (command !== "diff") throw new UsageError("--base only applies to diff");
+                args.base = value(arg);
+                break;
             case "--config":
                 args.configFile = value(arg);
                 break;
@@ -84,6 +99,8 @@ export function parseArgs(argv: string[]): Args {
     }
     if (command === "plan" && !args.stack) throw new UsageError("plan needs --stack <name>");
     if (command === "check" && !args.planFile) throw new UsageError("check needs the path of a plan file");
+    if (command === "diff" && (!args.base || !args.stack)) throw new UsageError("diff needs --base <git ref> and --stack <name>");
+    if (command === "diff" && (args.configFile || args.policyConfig)) throw new UsageError("diff plans each revision with its own stack file and policy config; --config and --policy-config do not apply");
     return args;
 }
 
@@ -131,16 +148,30 @@ async function runCheck(args: Args): Promise<number> {
     return emit(plan, args);
 }
 
+async function runDiff(args: Args): Promise<number> {
+    const outcome = await diffStack({ base: args.base!, stack: args.stack! });
+    if (outcome.kind === "config-error") {
+        process.stderr.write(`${formatReport(outcome.outcome.stack, outcome.outcome.problems)}\n`);
+        return EXIT_ERROR;
+    }
+    const { report } = outcome;
+    if (args.json !== undefined) write(args.json, JSON.stringify(report, null, 2));
+    if (args.markdown !== undefined) write(args.markdown, renderDiffMarkdown(report));
+    if (args.json !== "-" && args.markdown !== "-") write("-", renderDiffText(report));
+    return diffFails(report) ? EXIT_VIOLATIONS : EXIT_OK;
+}
+
 export async function main(argv: string[]): Promise<number> {
     try {
         const args = parseArgs(argv);
+        if (args.command === "diff") return await runDiff(args);
         return args.command === "plan" ? await runPlan(args) : await runCheck(args);
     } catch (e) {
         if (e instanceof UsageError) {
             process.stderr.write(`${e.message ? `runbook: ${e.message}\n\n` : ""}${USAGE}\n`);
             return e.message ? EXIT_ERROR : EXIT_OK;
         }
-        if (e instanceof ProgramError || e instanceof PolicyConfigError || (e instanceof Error && e.message.startsWith("plan file:"))) {
+        if (e instanceof ProgramError || e instanceof PolicyConfigError || e instanceof RevisionError || (e instanceof Error && e.message.startsWith("plan file:"))) {
             process.stderr.write(`runbook: ${e.message}\n`);
             return EXIT_ERROR;
         }

@@ -1,0 +1,103 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { DiffReport } from "../../plan/diff";
+import { AWS_RDS_INSTANCE, CLOUDFLARE_R2_BUCKET, CLOUDFLARE_R2_BUCKET_LIFECYCLE } from "../helpers/types";
+import { FixtureRepo } from "../helpers/fixtureRepo";
+
+/**
+ * `runbook diff` on a real git history: a fixture repository with the project as it is, then a
+ * commit that changes the production stack file in three ways a reviewer must see.
+ */
+describe("stack: runbook diff between two commits of a fixture repository (DL-5, DB-6)", function () {
+    this.timeout(180000);
+    let repo: FixtureRepo;
+    let report: DiffReport;
+    let status: number | null;
+    let text: string;
+    let markdown: string;
+
+    before(() => {
+        repo = new FixtureRepo();
+        repo.editStack("production", (config) => {
+            config["runbook:database"].instanceClass = "db.m6g.xlarge"; // an in-place change
+            config["runbook:database"].multiAz = false; // breaks DB-1: rds-multi-az is mandatory in production
+            const uploads = config["runbook:storage"].buckets.find((b: { name: string }) => b.name === "retail-uploads");
+            uploads.location = "weur"; // an R2 bucket's location cannot change: the protected bucket is replaced
+        });
+        repo.commit("production: bigger database, single-AZ, uploads moved to Western Europe");
+        const json = path.join(repo.dir, "diff.json");
+        const md = path.join(repo.dir, "diff.md");
+        const r = repo.runbook("diff", "--base", "HEAD~1", "--stack", "production", "--json", json, "--markdown", md);
+        status = r.status;
+        text = r.stdout;
+        assert.ok(fs.existsSync(json), `no diff written (exit ${r.status}):\n${r.stderr}`);
+        report = JSON.parse(fs.readFileSync(json, "utf8"));
+        markdown = fs.readFileSync(md, "utf8");
+    });
+    after(() => repo?.remove());
+
+    it("DB-6: calls out the protected bucket that would be replaced, before anything else, and exits 1", () => {
+        assert.strictEqual(status, 1);
+        assert.strictEqual(report.summary.protectedAtRisk, 1);
+        const first = report.resources[0];
+        assert.deepStrictEqual([first.type, first.name, first.action, first.protect], [CLOUDFLARE_R2_BUCKET, "storage-retail-uploads-bucket", "replace", true]);
+        assert.deepStrictEqual(report.protectedAtRisk, [first.urn]);
+        assert.deepStrictEqual(first.changes, [{ path: "location", new: "weur", secret: false, forcesReplacement: true }]);
+        assert.match(text, /^Desired-state diff for stack 'production': HEAD~1 \([0-9a-f]{12}\) → working tree/);
+        assert.match(text.split("\n")[2], /^PROTECTED RESOURCES AT RISK: 1\./);
+        assert.match(text.split("\n")[3], /\+- replace cloudflare:R2Bucket storage-retail-uploads-bucket \[protect/);
+        assert.match(markdown, /> \[!CAUTION\]\n> \*\*1 protected resource\(s\) would be replaced or deleted/);
+    });
+
+    it("DL-5: reports exactly the changed properties with old and new values, and nothing that did not change", () => {
+        const changed = Object.fromEntries(report.resources.map((c) => [c.name, [c.action, c.changes.map((p) => [p.path, p.old, p.new])]]));
+        assert.deepStrictEqual(changed, {
+            "storage-retail-uploads-bucket": ["replace", [["location", undefined, "weur"]]],
+            // Its bucketName comes from the replaced bucket: the preview shows it replaced too.
+            "storage-retail-uploads-lifecycle": ["replace", []],
+            "database-postgres-instance": ["update", [["instanceClass", "db.m6g.large", "db.m6g.xlarge"], ["multiAz", true, false]]],
+            "database-postgres-replica": ["update", [["instanceClass", "db.m6g.large", "db.m6g.xlarge"]]],
+        });
+        assert.strictEqual(report.resources.find((c) => c.name === "storage-retail-uploads-lifecycle")!.type, CLOUDFLARE_R2_BUCKET_LIFECYCLE);
+        assert.match(text, /instanceClass: "db\.m6g\.large" → "db\.m6g\.xlarge"/);
+        assert.ok(report.summary.unchanged > 10);
+    });
+
+    it("DB-1: reports the violation the change introduces and none fixed", () => {
+        assert.deepStrictEqual(
+            report.violations.introduced.map((v) => [v.policy, v.enforcementLevel, v.requirements, v.resource]),
+            [["rds-multi-az", "mandatory", ["DB-1"], "aws:Instance database-postgres-instance"]],
+        );
+        assert.strictEqual(report.resources.find((c) => c.name === "database-postgres-instance")!.type, AWS_RDS_INSTANCE);
+        assert.deepStrictEqual(report.violations.fixed, []);
+        assert.match(text, /Violations introduced: 1\n  ✗ mandatory rds-multi-az \(DB-1\)/);
+        assert.match(text, /FAIL: 1 protected resource\(s\) would be replaced or deleted; 1 new mandatory violation\(s\)\./);
+    });
+
+    it("DL-5: the same revision on both sides is no change and exits 0; a stack new since the base is all creates", () => {
+        fs.copyFileSync(path.join(repo.dir, "Pulumi.staging.yaml"), path.join(repo.dir, "Pulumi.preview.yaml"));
+        repo.commit("a preview stack");
+        const same = repo.runbook("diff", "--base", "HEAD", "--stack", "staging", "--json", "-");
+        assert.strictEqual(same.status, 0, same.stderr);
+        const unchanged: DiffReport = JSON.parse(same.stdout);
+        assert.deepStrictEqual(unchanged.resources, []);
+        assert.deepStrictEqual(unchanged.violations, { introduced: [], fixed: [] });
+        const fresh = repo.runbook("diff", "--base", "HEAD~1", "--stack", "preview", "--json", "-");
+        const created: DiffReport = JSON.parse(fresh.stdout);
+        // Every finding on a new stack is new: the exit code follows its mandatory ones.
+        assert.strictEqual(fresh.status, created.summary.introducedMandatory > 0 ? 1 : 0, fresh.stderr);
+        assert.strictEqual(created.base.stackExists, false);
+        assert.ok(created.summary.create > 10 && created.summary.update === 0 && created.summary.delete === 0);
+        assert.match(created.notes.join("\n"), /Pulumi\.preview\.yaml does not exist at HEAD~1/);
+    });
+
+    it("exits 2 with a clear message for a ref that is not a commit, and for missing arguments", () => {
+        const bad = repo.runbook("diff", "--base", "no-such-branch", "--stack", "production");
+        assert.strictEqual(bad.status, 2);
+        assert.match(bad.stderr, /--base 'no-such-branch' is not a commit in this repository/);
+        const usage = repo.runbook("diff", "--stack", "production");
+        assert.strictEqual(usage.status, 2);
+        assert.match(usage.stderr, /diff needs --base <git ref> and --stack <name>/);
+    });
+});

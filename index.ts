@@ -1,6 +1,9 @@
 import { loadConfig } from "./config";
 import { App } from "./components/app/app";
 import { Database } from "./components/database/database";
+import { Certificates } from "./components/edge/certificates";
+import { Gateway } from "./components/edge/gateway";
+import { hostRoutes } from "./components/edge/gatewaySpec";
 import { Namespace } from "./components/k8s/namespace";
 import { NetworkPolicies } from "./components/k8s/networkPolicies";
 import { awsDataDestinations } from "./components/k8s/networkPolicySpecs";
@@ -10,7 +13,7 @@ import { AppSecrets } from "./components/secrets/appSecrets";
 import { Storage } from "./components/storage/storage";
 
 // Config is validated before any resource exists: a bad stack file yields no partial program.
-const { config, appSecrets } = loadConfig();
+const { config, appSecrets, secret } = loadConfig();
 const { environment } = config;
 
 const namespace = new Namespace("namespace", { name: config.kubernetes.namespace, protect: environment.isProduction });
@@ -48,6 +51,31 @@ const apps = config.apps.map(
     (app) => new App(`app-${app.name}`, { app, environment, namespace: namespace.name, secretName: secrets.secretName }),
 );
 
+// Traffic enters through one Gateway with cert-manager's certificates (ED-2, ED-3, ED-5, WL-7).
+const { edge } = config;
+const certificates = new Certificates("certificates", {
+    namespace: namespace.name,
+    zone: edge.zone,
+    hosts: edge.hosts.map((h) => h.host),
+    dnsApiToken: secret("edge.tls.dnsApiToken"),
+    ...edge.tls,
+});
+const gateway = new Gateway(
+    "gateway",
+    {
+        namespace: namespace.name,
+        routes: hostRoutes(edge.hosts, config.apps),
+        className: edge.gateway.className,
+        implementation: edge.gateway.implementation,
+        proxyNamespace: edge.gateway.namespace,
+        hstsMaxAgeSeconds: edge.hstsMaxAgeSeconds,
+        requestTimeoutSeconds: edge.requestTimeoutSeconds,
+        websocketTimeoutSeconds: edge.websocketTimeoutSeconds,
+        maxRequestBodyMb: edge.maxRequestBodyMb,
+    },
+    { dependsOn: [certificates] },
+);
+
 export const stack = environment.stack;
 export const kubernetesNamespace = namespace.name;
 export const appSecretName = secrets.secretName;
@@ -56,3 +84,5 @@ export const redisMode = config.redis?.mode ?? "none";
 export const deployments = apps.map((a) => a.deploymentName);
 export const bucketNames = storage.bucketNames;
 export const publicBaseUrls = storage.publicBaseUrls;
+export const gatewayName = gateway.gatewayName;
+export const certificateIssuer = certificates.issuerName;

@@ -1,4 +1,4 @@
-import { AppConfig, BucketConfig, RawStackConfig } from "./schema";
+import { AppConfig, BucketConfig, EdgeConfig, RawStackConfig } from "./schema";
 
 /** Only the stack named `production` is production; every other stack is non-production. */
 export function isProductionStack(stack: string): boolean {
@@ -44,6 +44,81 @@ export interface ResolvedBucket extends Omit<BucketConfig, "lifecycle"> {
     lifecycle: { expireAfterDays?: number; infrequentAccessAfterDays?: number; abortMultipartAfterDays: number };
 }
 
+/** The edge section with every default filled in. The DNS token stays out: it is read as a secret. */
+export interface ResolvedEdge {
+    zone: string;
+    zoneId: string;
+    hosts: Array<{ host: string; app: string }>;
+    origin: string;
+    loginPath: string;
+    loginRateLimit: { requests: number; periodSeconds: number; blockSeconds: number };
+    hstsMaxAgeSeconds: number;
+    maxRequestBodyMb: number;
+    requestTimeoutSeconds: number;
+    websocketTimeoutSeconds: number;
+    cache: { staticTtlSeconds: number; assetTtlSeconds: number };
+    waf: { managedRuleset: boolean; owaspRuleset: boolean };
+    gateway: { implementation: "envoy-gateway" | "generic"; className: string; namespace: string };
+    tls: { acmeEmail?: string; acmeServer: string; certManagerNamespace: string; renewBeforeDays: number };
+}
+
+/** Edge defaults (ED-1…ED-5, WL-7), in one place for config, components and docs. */
+export const EDGE_DEFAULTS = {
+    loginPath: "/api/auth/login",
+    /** ED-4: five attempts a minute per IP, then a 15-minute block. */
+    loginRateLimit: { requests: 5, periodSeconds: 60, blockSeconds: 900 },
+    /** ED-3: one year; the runbook's floor is six months (15,768,000 s). */
+    hstsMaxAgeSeconds: 31536000,
+    maxRequestBodyMb: 10,
+    requestTimeoutSeconds: 60,
+    websocketTimeoutSeconds: 3600,
+    cache: { staticTtlSeconds: 31536000, assetTtlSeconds: 2592000 },
+    gateway: { implementation: "envoy-gateway" as const, className: "eg", namespace: "envoy-gateway-system" },
+    tls: { acmeServer: "https://acme-v02.api.letsencrypt.org/directory", certManagerNamespace: "cert-manager", renewBeforeDays: 30 },
+};
+
+/** The runbook's HSTS floor (ED-3): six months. */
+export const MIN_HSTS_MAX_AGE_SECONDS = 15768000;
+
+export function resolveEdge(edge: EdgeConfig, env: Environment): ResolvedEdge {
+    const d = EDGE_DEFAULTS;
+    return {
+        zone: edge.zone,
+        zoneId: edge.zoneId,
+        hosts: edge.hosts,
+        origin: edge.origin,
+        loginPath: edge.loginPath ?? d.loginPath,
+        loginRateLimit: {
+            requests: edge.loginRateLimit?.requests ?? d.loginRateLimit.requests,
+            periodSeconds: edge.loginRateLimit?.periodSeconds ?? d.loginRateLimit.periodSeconds,
+            blockSeconds: edge.loginRateLimit?.blockSeconds ?? d.loginRateLimit.blockSeconds,
+        },
+        hstsMaxAgeSeconds: edge.hstsMaxAgeSeconds ?? d.hstsMaxAgeSeconds,
+        maxRequestBodyMb: edge.maxRequestBodyMb ?? d.maxRequestBodyMb,
+        requestTimeoutSeconds: edge.requestTimeoutSeconds ?? d.requestTimeoutSeconds,
+        websocketTimeoutSeconds: edge.websocketTimeoutSeconds ?? d.websocketTimeoutSeconds,
+        cache: {
+            staticTtlSeconds: edge.cache?.staticTtlSeconds ?? d.cache.staticTtlSeconds,
+            assetTtlSeconds: edge.cache?.assetTtlSeconds ?? d.cache.assetTtlSeconds,
+        },
+        waf: {
+            managedRuleset: edge.waf?.managedRuleset ?? env.isProduction,
+            owaspRuleset: edge.waf?.owaspRuleset ?? env.isProduction,
+        },
+        gateway: {
+            implementation: edge.gateway?.implementation ?? d.gateway.implementation,
+            className: edge.gateway?.className ?? d.gateway.className,
+            namespace: edge.gateway?.namespace ?? d.gateway.namespace,
+        },
+        tls: {
+            acmeEmail: edge.tls.acmeEmail,
+            acmeServer: edge.tls.acmeServer ?? d.tls.acmeServer,
+            certManagerNamespace: edge.tls.certManagerNamespace ?? d.tls.certManagerNamespace,
+            renewBeforeDays: edge.tls.renewBeforeDays ?? d.tls.renewBeforeDays,
+        },
+    };
+}
+
 /** The validated stack config with every default filled in. Components take slices of it. */
 export interface StackConfig {
     environment: Environment;
@@ -57,11 +132,11 @@ export interface StackConfig {
     redis?: NonNullable<RawStackConfig["redis"]> & { snapshotRetentionDays: number; maxmemoryPolicy: "noeviction" };
     storage: { accountId: string; buckets: ResolvedBucket[] };
     backups: Required<Omit<RawStackConfig["backups"], never>>;
-    edge: RawStackConfig["edge"] & { loginPath: string; loginRateLimit: { requests: number; periodSeconds: number } };
+    edge: ResolvedEdge;
     alerts: RawStackConfig["alerts"] & { p95LatencyMs: number; errorRatePercent: number; highResponseTimeMs: number };
     /** Present exactly when a data store lives in AWS. */
     network?: NonNullable<RawStackConfig["network"]>;
-    kubernetes: { namespace: string; storageClass?: string };
+    kubernetes: { namespace: string; storageClass?: string; platform: "install" | "existing" };
     /** Names of the keys in `runbook:secrets`. Values are read separately and stay secret. */
     secretNames: string[];
 }
@@ -177,14 +252,7 @@ export function resolveConfig(raw: RawStackConfig, env: Environment): StackConfi
             retentionDays: backupRetentionDays,
             restoreDrillSchedule: raw.backups.restoreDrillSchedule ?? defaultRestoreDrillSchedule(env),
         },
-        edge: {
-            ...raw.edge,
-            loginPath: raw.edge.loginPath ?? "/api/auth/login",
-            loginRateLimit: {
-                requests: raw.edge.loginRateLimit?.requests ?? 5,
-                periodSeconds: raw.edge.loginRateLimit?.periodSeconds ?? 900,
-            },
-        },
+        edge: resolveEdge(raw.edge, env),
         alerts: {
             ...raw.alerts,
             p95LatencyMs: raw.alerts.p95LatencyMs ?? 400,
@@ -192,7 +260,11 @@ export function resolveConfig(raw: RawStackConfig, env: Environment): StackConfi
             highResponseTimeMs: raw.alerts.highResponseTimeMs ?? 2000,
         },
         network: raw.network,
-        kubernetes: { namespace: raw.kubernetes?.namespace ?? "runbook", storageClass: raw.kubernetes?.storageClass },
+        kubernetes: {
+            namespace: raw.kubernetes?.namespace ?? "runbook",
+            storageClass: raw.kubernetes?.storageClass,
+            platform: raw.kubernetes?.platform ?? "existing",
+        },
         secretNames: Object.keys(raw.secrets ?? {}),
     };
 }

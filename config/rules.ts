@@ -3,6 +3,7 @@ import { ConfigProblem } from "./problems";
 import { Environment } from "./resolve";
 import { RawStackConfig } from "./schema";
 import { workloadProblems } from "./rulesApps";
+import { edgeProblems } from "./rulesEdge";
 
 /** Connection strings the data tier writes into the environment's Secret; REDIS_URL only with Redis. */
 export function generatedSecretNames(raw: Pick<RawStackConfig, "database" | "redis">): string[] {
@@ -248,5 +249,6 @@ export function crossFieldProblems(raw: RawStackConfig, env: Environment): Confi
         }
     }
     problems.push(...workloadProblems(raw, env));
+    problems.push(...edgeProblems(raw, env));
     return problems;
 }

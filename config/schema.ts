@@ -213,6 +213,17 @@ export const backupsSchema = z.strictObject({
     restoreDrillSchedule: cron.optional(),
 });
 
+/** The Gateway's load balancer, as Cloudflare reaches it: a DNS name (CNAME) or an IPv4 address (A record). */
+const origin = z
+    .string()
+    .regex(/^((?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}|((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d))$/, {
+        message: "must be the Gateway load balancer's DNS name (such as a1b2c3.elb.us-east-1.amazonaws.com) or an IPv4 address",
+    });
+const email = z.string().regex(/^[^\s@]+@[^\s@]+\.[a-z]{2,63}$/i, { message: "must be an email address such as ops@example.com" });
+
+/** Rate-limit periods Cloudflare accepts, in seconds. */
+export const RATE_LIMIT_PERIODS = [10, 60, 120, 300, 600, 3600] as const;
+
 export const edgeSchema = z.strictObject({
     /** Cloudflare zone name, such as example.com. */
     zone: hostname,
@@ -226,15 +237,80 @@ export const edgeSchema = z.strictObject({
             }),
         )
         .min(1),
+    /**
+     * Where Cloudflare sends every host's traffic: the Gateway's load balancer, as a DNS name (a
+     * proxied CNAME) or an IPv4 address (a proxied A record).
+     */
+    origin,
     /** Path of the login endpoint that gets the strict rate limit (ED-4). Defaults to /api/auth/login. */
     loginPath: urlPath.optional(),
-    /** Login attempts allowed per client per period (ED-4). Defaults to 5 per 900 seconds. */
+    /**
+     * Login attempts allowed per client IP (ED-4). Defaults to 5 requests per 60 seconds, then a
+     * block of 900 seconds (15 minutes).
+     */
     loginRateLimit: z
         .strictObject({
+            /** Defaults to 5. */
             requests: z.number().int().min(1).max(1000).optional(),
-            periodSeconds: z.number().int().min(10).max(86400).optional(),
+            /** One of the periods Cloudflare accepts: 10, 60, 120, 300, 600 or 3600. Defaults to 60. */
+            periodSeconds: z.number().int().min(10).max(3600).optional(),
+            /** How long a client that hit the limit stays blocked. Defaults to 900. */
+            blockSeconds: z.number().int().min(10).max(86400).optional(),
         })
         .optional(),
+    /** HSTS max-age, at Cloudflare and on the Gateway (ED-3). Defaults to 31536000 (one year); at least six months. */
+    hstsMaxAgeSeconds: z.number().int().min(15768000).max(63072000).optional(),
+    /** Largest request body the Gateway accepts, in MiB; larger requests get 413. Defaults to 10. */
+    maxRequestBodyMb: z.number().int().min(1).max(1024).optional(),
+    /** Request timeout of ordinary routes, in seconds. Defaults to 60. */
+    requestTimeoutSeconds: z.number().int().min(1).max(3600).optional(),
+    /** Request and idle timeout of WebSocket routes, in seconds (WL-7). Defaults to 3600. */
+    websocketTimeoutSeconds: z.number().int().min(60).max(86400).optional(),
+    /** Edge cache TTLs (ED-1). */
+    cache: z
+        .strictObject({
+            /** `/_next/static/*`, content-hashed build output. Defaults to 31536000 (one year). */
+            staticTtlSeconds: z.number().int().min(60).max(31536000).optional(),
+            /** The asset buckets' public hosts. Defaults to 2592000 (30 days). */
+            assetTtlSeconds: z.number().int().min(60).max(31536000).optional(),
+        })
+        .optional(),
+    /** Cloudflare WAF managed rulesets. Both default to on in production and off elsewhere; production cannot turn them off. */
+    waf: z
+        .strictObject({
+            /** The Cloudflare Managed Ruleset. */
+            managedRuleset: z.boolean().optional(),
+            /** The Cloudflare OWASP Core Ruleset. */
+            owaspRuleset: z.boolean().optional(),
+        })
+        .optional(),
+    /** The Gateway API implementation in the cluster. */
+    gateway: z
+        .strictObject({
+            /**
+             * `envoy-gateway` (the default) also gets Envoy Gateway's traffic policies: the body-size
+             * limit and WebSocket idle timeouts. `generic` declares only standard Gateway API objects.
+             */
+            implementation: z.enum(["envoy-gateway", "generic"]).optional(),
+            /** GatewayClass of the environment's Gateway. Defaults to `eg`, Envoy Gateway's usual class. */
+            className: dnsLabel.optional(),
+            /** Namespace of the Gateway's proxy pods, admitted to the web-facing apps. Defaults to `envoy-gateway-system`. */
+            namespace: dnsLabel.optional(),
+        })
+        .optional(),
+    /** Certificates for the Gateway, from cert-manager over ACME DNS-01 through Cloudflare (ED-2). */
+    tls: z.strictObject({
+        /** Cloudflare API token with Zone:DNS:Edit on the zone, for DNS-01 challenges. Must be `secure:`. */
+        dnsApiToken: z.string().min(1),
+        /** ACME account email. Optional. */
+        acmeEmail: email.optional(),
+        /** ACME directory URL. Defaults to Let's Encrypt production. */
+        acmeServer: z.string().regex(/^https:\/\/\S+$/, { message: "must be an https URL of an ACME directory" }).optional(),
+        /** Namespace cert-manager runs in; the ClusterIssuer reads the token Secret there. Defaults to `cert-manager`. */
+        certManagerNamespace: dnsLabel.optional(),
+        /** Renew a certificate this many days before it expires. Defaults to 30. */
+        renewBeforeDays: z.number().int().min(7).max(60).optional(),
+    }),
 });
 
 export const alertsSchema = z.strictObject({
@@ -274,6 +350,11 @@ export const kubernetesSchema = z.strictObject({
     namespace: dnsLabel.optional(),
     /** StorageClass for persistent volumes; the cluster default when unset. */
     storageClass: dnsLabel.optional(),
+    /**
+     * `existing` (the default) uses the cert-manager, Gateway implementation and Prometheus
+     * operator the cluster already runs; `install` installs them as pinned Helm releases.
+     */
+    platform: z.enum(["install", "existing"]).optional(),
 });
 
 /** Everything under the `runbook:` namespace of a stack file. */
@@ -296,3 +377,4 @@ export const stackConfigSchema = z.strictObject({
 export type RawStackConfig = z.infer<typeof stackConfigSchema>;
 export type AppConfig = z.infer<typeof appSchema>;
 export type BucketConfig = z.infer<typeof bucketSchema>;
+export type EdgeConfig = z.infer<typeof edgeSchema>;

@@ -24,6 +24,12 @@ const KEY_PROPS: Record<string, string[]> = {
     "kubernetes:batch/v1:CronJob": ["metadata.name", "spec.schedule"],
     "kubernetes:policy/v1:PodDisruptionBudget": ["metadata.name", "spec.minAvailable", "spec.maxUnavailable"],
     "kubernetes:networking.k8s.io/v1:NetworkPolicy": ["metadata.name"],
+    "kubernetes:gateway.networking.k8s.io/v1:Gateway": ["metadata.name", "spec.gatewayClassName", "spec.listeners.length"],
+    "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute": ["metadata.name", "spec.hostnames"],
+    "kubernetes:gateway.envoyproxy.io/v1alpha1:BackendTrafficPolicy": ["metadata.name", "spec.requestBuffer.limit", "spec.timeout.http.streamIdleTimeout"],
+    "kubernetes:gateway.envoyproxy.io/v1alpha1:ClientTrafficPolicy": ["metadata.name", "spec.tls.minVersion"],
+    "kubernetes:cert-manager.io/v1:ClusterIssuer": ["metadata.name", "spec.acme.server"],
+    "kubernetes:cert-manager.io/v1:Certificate": ["metadata.name", "spec.secretName", "spec.renewBefore"],
 };
 
 function lookup(value: unknown, path: string): unknown {

@@ -1,0 +1,86 @@
+import { ConfigProblem } from "./problems";
+import { EDGE_DEFAULTS, Environment } from "./resolve";
+import { RATE_LIMIT_PERIODS, RawStackConfig } from "./schema";
+
+/** One Gateway holds 64 listeners; one is port 80. */
+export const MAX_HOSTS = 63;
+
+/**
+ * Rules of the `edge` section (and `kubernetes.platform`) that span several keys or depend on the
+ * environment. Runs only on schema-valid config.
+ */
+export function edgeProblems(raw: RawStackConfig, env: Environment): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    const edge = raw.edge;
+
+    const hosts = edge.hosts.map((h) => h.host);
+    // A Gateway has at most 64 listeners: port 80 plus one HTTPS listener per host.
+    if (hosts.length > MAX_HOSTS) {
+        problems.push({ path: "edge.hosts", value: `${hosts.length} hosts`, message: `exceeds the ${MAX_HOSTS} HTTPS listeners one Gateway can hold`, fix: `list at most ${MAX_HOSTS} hosts` });
+    }
+    edge.hosts.forEach((h, i) => {
+        if (hosts.indexOf(h.host) !== i) {
+            problems.push({ path: `edge.hosts[${i}].host`, value: h.host, message: "is listed twice; one host is served by one app", fix: "remove the duplicate entry" });
+        }
+    });
+    if (hosts.includes(edge.origin)) {
+        problems.push({
+            path: "edge.origin",
+            value: edge.origin,
+            message: "is one of edge.hosts, so Cloudflare would send the traffic back to itself",
+            requirement: "ED-2",
+            fix: "set the Gateway load balancer's own DNS name or IP address",
+        });
+    }
+
+    const limit = edge.loginRateLimit ?? {};
+    const period = limit.periodSeconds ?? EDGE_DEFAULTS.loginRateLimit.periodSeconds;
+    const block = limit.blockSeconds ?? EDGE_DEFAULTS.loginRateLimit.blockSeconds;
+    if (!(RATE_LIMIT_PERIODS as readonly number[]).includes(period)) {
+        problems.push({ path: "edge.loginRateLimit.periodSeconds", value: period, message: "is not a period Cloudflare rate limiting accepts", requirement: "ED-4", fix: `use one of ${RATE_LIMIT_PERIODS.join(", ")}` });
+    }
+    if (block < period) {
+        problems.push({ path: "edge.loginRateLimit.blockSeconds", value: block, message: `is shorter than the counting period (${period} s)`, requirement: "ED-4", fix: `set at least ${period}` });
+    }
+
+    if (env.isProduction) {
+        for (const key of ["managedRuleset", "owaspRuleset"] as const) {
+            if (edge.waf?.[key] === false) {
+                problems.push({ path: `edge.waf.${key}`, value: false, message: "turns a WAF ruleset off in production", requirement: "ED-4", fix: "remove the key or set true" });
+            }
+        }
+    }
+
+    const requestTimeout = edge.requestTimeoutSeconds ?? EDGE_DEFAULTS.requestTimeoutSeconds;
+    const websocketTimeout = edge.websocketTimeoutSeconds ?? EDGE_DEFAULTS.websocketTimeoutSeconds;
+    if (websocketTimeout < requestTimeout) {
+        problems.push({
+            path: "edge.websocketTimeoutSeconds",
+            value: websocketTimeout,
+            message: `is shorter than edge.requestTimeoutSeconds (${requestTimeout}), so WebSocket connections would drop before ordinary requests time out`,
+            requirement: "WL-7",
+            fix: `set at least ${requestTimeout}`,
+        });
+    }
+
+    const implementation = edge.gateway?.implementation ?? EDGE_DEFAULTS.gateway.implementation;
+    if (implementation === "generic") {
+        if (edge.maxRequestBodyMb !== undefined) {
+            problems.push({
+                path: "edge.maxRequestBodyMb",
+                value: edge.maxRequestBodyMb,
+                message: "needs Envoy Gateway's BackendTrafficPolicy, but edge.gateway.implementation is generic",
+                fix: "remove it and set the limit in your Gateway implementation, or set edge.gateway.implementation: envoy-gateway",
+            });
+        }
+        if (raw.kubernetes?.platform === "install") {
+            problems.push({
+                path: "kubernetes.platform",
+                value: "install",
+                message: "installs Envoy Gateway, but edge.gateway.implementation is generic",
+                fix: "set edge.gateway.implementation: envoy-gateway, or kubernetes.platform: existing",
+            });
+        }
+    }
+    return problems;
+}

@@ -122,6 +122,7 @@ describe("unit: stack config validation", () => {
         const withAlertSecrets = (c: Record<string, any>) => {
             c["runbook:alerts"].routes.pagerdutyRoutingKey = { secure: "v1:pd" };
             c["runbook:alerts"].routes.slackWebhookUrl = { secure: "v1:slack" };
+            c["runbook:edge"].tls.dnsApiToken = { secure: "v1:dns" };
         };
         const p = find(
             problemsOf("staging", (c) => (withAlertSecrets(c), c["runbook:apps"][0].secretRefs.push("MISSING_SECRET")), stackRawAsFiled),
@@ -136,12 +137,14 @@ describe("unit: stack config validation", () => {
             const p = find(problems, "alerts.routes.pagerdutyRoutingKey");
             assert.strictEqual(formatProblem(p), "alerts.routes.pagerdutyRoutingKey: is required and is a secret (OB-4); set it with: pulumi config set --secret --path 'runbook:alerts.routes.pagerdutyRoutingKey' <value>");
             find(problems, "alerts.routes.slackWebhookUrl");
-            // With the alert routes set, the app secret that was never set is next.
+            assert.match(formatProblem(find(problems, "edge.tls.dnsApiToken")), /is required and is a secret \(ED-2\); set it with: pulumi config set --secret --path 'runbook:edge\.tls\.dnsApiToken'/);
+            // With the alert routes and the DNS token set, the app secret that was never set is next.
             const rest = problemsOf(
                 stack,
                 (c) => {
                     c["runbook:alerts"].routes.pagerdutyRoutingKey = { secure: "v1:pd" };
                     c["runbook:alerts"].routes.slackWebhookUrl = { secure: "v1:slack" };
+                    c["runbook:edge"].tls.dnsApiToken = { secure: "v1:dns" };
                 },
                 stackRawAsFiled,
             );

@@ -80,6 +80,8 @@ export const stack = environment.stack;
 export const kubernetesNamespace = namespace.name;
 export const appSecretName = secrets.secretName;
 export const databaseEngine = config.database.engine;
+/** The RDS instance the deploy workflow snapshots before a production update (BK-5); absent for mongodb. */
+export const databaseInstanceIdentifier = database.instanceIdentifier;
 export const redisMode = config.redis?.mode ?? "none";
 export const deployments = apps.map((a) => a.deploymentName);
 export const bucketNames = storage.bucketNames;

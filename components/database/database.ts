@@ -22,6 +22,8 @@ export class Database extends pulumi.ComponentResource {
     public readonly connectionUrl: pulumi.Output<string>;
     /** The environment variable the apps read the connection string from. */
     public readonly connectionEnvName: "DATABASE_URL" | "MONGODB_URI";
+    /** The RDS instance identifier (postgres only), for the snapshot taken before each production deploy (BK-5). */
+    public readonly instanceIdentifier: pulumi.Output<string> | undefined;
 
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("runbook:database:Database", name, {}, opts);
@@ -34,6 +36,7 @@ export class Database extends pulumi.ComponentResource {
             );
             this.connectionUrl = pg.connectionUrl;
             this.connectionEnvName = "DATABASE_URL";
+            this.instanceIdentifier = pg.instanceIdentifier;
         } else {
             if (!args.kubernetes) throw new Error(`Database ${name}: engine mongodb needs a Kubernetes namespace`);
             const mongo = new MongoDB(
@@ -43,7 +46,8 @@ export class Database extends pulumi.ComponentResource {
             );
             this.connectionUrl = mongo.connectionUrl;
             this.connectionEnvName = "MONGODB_URI";
+            this.instanceIdentifier = undefined;
         }
-        this.registerOutputs({ connectionUrl: this.connectionUrl, connectionEnvName: this.connectionEnvName });
+        this.registerOutputs({ connectionUrl: this.connectionUrl, connectionEnvName: this.connectionEnvName, instanceIdentifier: this.instanceIdentifier });
     }
 }

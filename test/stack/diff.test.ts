@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { DiffReport } from "../../plan/diff";
@@ -90,6 +91,21 @@ describe("stack: runbook diff between two commits of a fixture repository (DL-5,
         assert.strictEqual(created.base.stackExists, false);
         assert.ok(created.summary.create > 10 && created.summary.update === 0 && created.summary.delete === 0);
         assert.match(created.notes.join("\n"), /Pulumi\.preview\.yaml does not exist at HEAD~1/);
+    });
+
+    it("DL-5: the pull-request summary script writes one comment with every stack's plan and diff", () => {
+        const out = path.join(repo.dir, "pr-summary");
+        const r = spawnSync(path.join(repo.dir, "scripts", "deploy", "pr-summary.sh"), ["HEAD~2", out], { cwd: repo.dir, encoding: "utf8" });
+        assert.strictEqual(r.status, 1, `${r.stdout}\n${r.stderr}`);
+        const comment = fs.readFileSync(path.join(out, "comment.md"), "utf8");
+        assert.ok(comment.startsWith("<!-- runbook-pr-summary -->\n## Runbook: offline plan and desired-state diff"));
+        for (const stack of ["preview", "production", "staging"]) {
+            assert.match(comment, new RegExp(`### Runbook plan: \`${stack}\``));
+            assert.match(comment, new RegExp(`### Runbook diff: \`${stack}\``));
+        }
+        assert.match(comment, /### Runbook diff: `production` ❌/);
+        assert.match(comment, /### Runbook diff: `staging` ✅/);
+        assert.ok(comment.length < 65536, "fits in one GitHub comment");
     });
 
     it("exits 2 with a clear message for a ref that is not a commit, and for missing arguments", () => {

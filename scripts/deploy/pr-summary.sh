@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The pull-request summary (DL-5): the offline plan of every stack and the desired-state diff
+# against the base branch, as one Markdown comment. Needs no secrets and no cloud access.
+#
+# Usage: pr-summary.sh <base ref> <output directory>
+#   base ref  what the pull request merges into, e.g. origin/main (fetched, full history)
+# Writes <output directory>/comment.md (starting with the comment marker) and the plan and diff
+# files of each stack. Exits 1 when a stack fails its plan or its diff, 2 on an error, after
+# writing everything.
+set -euo pipefail
+
+base="${1:?usage: pr-summary.sh <base ref> <output directory>}"
+out="${2:?usage: pr-summary.sh <base ref> <output directory>}"
+cli=(node dist/cli/runbook.js)
+marker="<!-- runbook-pr-summary -->"
+# GitHub comments hold at most 65536 characters; each stack gets an equal share.
+limit=60000
+
+mkdir -p "$out"
+mapfile -t stacks < <(find . -maxdepth 1 -name 'Pulumi.*.yaml' -printf '%f\n' | sed -e 's/^Pulumi\.//' -e 's/\.yaml$//' | sort)
+if [[ "${#stacks[@]}" -eq 0 ]]; then
+  echo "no Pulumi.<stack>.yaml files here" >&2
+  exit 2
+fi
+share=$((limit / ${#stacks[@]}))
+worst=0
+
+# Runs a command, keeps its output, and remembers the worst exit code.
+run() {
+  local log="$1"
+  shift
+  local code=0
+  "$@" >"$log" 2>&1 || code=$?
+  if ((code > worst)); then worst=$code; fi
+  return 0
+}
+
+for stack in "${stacks[@]}"; do
+  run "$out/plan-$stack.log" "${cli[@]}" plan --stack "$stack" --json "$out/plan-$stack.json" --markdown "$out/plan-$stack.md"
+  run "$out/diff-$stack.log" "${cli[@]}" diff --base "$base" --stack "$stack" --json "$out/diff-$stack.json" --markdown "$out/diff-$stack.md"
+done
+
+{
+  echo "$marker"
+  echo "## Runbook: offline plan and desired-state diff"
+  echo
+  echo "Commit \`$(git rev-parse --short HEAD)\` against \`$base\` (\`$(git rev-parse --short "$base")\`). Planned offline with the policy pack; no cloud credentials were used."
+  for stack in "${stacks[@]}"; do
+    echo
+    section=""
+    for part in plan diff; do
+      if [[ -s "$out/$part-$stack.md" ]]; then
+        section+="$(cat "$out/$part-$stack.md")"$'\n\n'
+      else
+        section+="### Runbook $part: \`$stack\` failed"$'\n\n```\n'"$(tail -c 3000 "$out/$part-$stack.log")"$'\n```\n\n'
+      fi
+    done
+    if ((${#section} > share)); then
+      section="${section:0:share}"$'\n\n… (cut to fit the comment; the full files are in the workflow run'"'"'s artifact)\n'
+    fi
+    printf '%s' "$section"
+  done
+} >"$out/comment.md"
+
+echo "wrote $out/comment.md for stacks: ${stacks[*]} (worst exit code $worst)"
+exit "$worst"

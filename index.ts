@@ -21,7 +21,12 @@ const kubernetes = { namespace: namespace.name, storageClass: config.kubernetes.
 
 // A VPC only when a data store lives in AWS; the config requires `network` exactly then.
 const network = config.network ? new Network("network", { network: config.network }) : undefined;
-const dataNetwork = network && { vpcId: network.vpcId, subnetIds: network.privateSubnetIds, appCidrs: network.appCidrs };
+const dataNetwork = network && {
+    vpcId: network.vpcId,
+    subnetIds: network.privateSubnetIds,
+    appCidrs: network.appCidrs,
+    appSecurityGroupIds: network.appSecurityGroupIds,
+};
 
 const database = new Database("database", { database: config.database, environment, network: dataNetwork, kubernetes });
 const redis = config.redis ? new Redis("redis", { redis: config.redis, environment, network: dataNetwork, kubernetes }) : undefined;

@@ -1,4 +1,5 @@
 import { DEFAULT_BACKUP_WINDOW, DEFAULT_MAINTENANCE_WINDOW } from "../components/database/postgresSettings";
+import { Ipv4Cidr, cidrsOverlap, parseCidr } from "../components/network/subnets";
 import { ConfigProblem } from "./problems";
 import { Environment } from "./resolve";
 import { RawStackConfig } from "./schema";
@@ -51,7 +52,7 @@ export function contradictions(values: Record<string, unknown>): ConfigProblem[]
     if (redis?.mode === "in-cluster") problems.push(...onlyFor("redis", redis, ELASTICACHE_ONLY, "mode", "in-cluster", "elasticache"));
     if (redis?.mode === "elasticache") problems.push(...onlyFor("redis", redis, IN_CLUSTER_ONLY, "mode", "elasticache", "in-cluster"));
     const net = section(values, "network");
-    if (net?.mode === "existing") problems.push(...onlyFor("network", net, ["vpcCidr", "azCount"], "mode", "existing", "create"));
+    if (net?.mode === "existing") problems.push(...onlyFor("network", net, ["vpcCidr", "azCount", "availabilityZones", "peering"], "mode", "existing", "create"));
     if (net?.mode === "create") problems.push(...onlyFor("network", net, ["vpcId", "privateSubnetIds"], "mode", "create", "existing"));
     return problems;
 }
@@ -241,14 +242,118 @@ export function crossFieldProblems(raw: RawStackConfig, env: Environment): Confi
         }
     });
 
-    const net = raw.network;
-    if (net?.mode === "existing") {
-        if (net.vpcId === undefined) problems.push({ path: "network.vpcId", message: "is required when network.mode is existing", fix: "set the VPC ID, or set network.mode: create" });
+    if (raw.network) problems.push(...networkReachabilityProblems(raw.network, env));
+    problems.push(...workloadProblems(raw, env));
+    problems.push(...edgeProblems(raw, env));
+    return problems;
+}
+
+function tryCidr(c: string): Ipv4Cidr | undefined {
+    try {
+        return parseCidr(c);
+    } catch {
+        return undefined;
+    }
+}
+
+/** True when `inner` lies entirely inside `outer`. */
+function within(inner: Ipv4Cidr, outer: Ipv4Cidr): boolean {
+    return inner.prefix >= outer.prefix && cidrsOverlap(inner, outer);
+}
+
+const REACH_FIX =
+    "add network.peering (the cluster's VPC ID, its CIDR and the route tables of its node subnets), or set network.mode: existing with the cluster's VPC, private subnets and network.clusterSecurityGroupIds";
+
+/**
+ * DB-2 reachability: the data tier must be somewhere the cluster's pods can reach, admit them, and,
+ * in production, admit nothing wider than the cluster. Config errors here mean DATABASE_URL and
+ * REDIS_URL would point at endpoints that no pod can open.
+ */
+export function networkReachabilityProblems(net: NonNullable<RawStackConfig["network"]>, env: Environment): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    const p = (path: string, value: unknown, message: string, fix: string) =>
+        problems.push({ path, ...(value !== undefined ? { value } : {}), message, requirement: "DB-2", fix });
+    const appCidrs = net.appCidrs ?? [];
+    const sgs = net.clusterSecurityGroupIds ?? [];
+
+    if (appCidrs.length === 0 && sgs.length === 0) {
+        p("network.clusterSecurityGroupIds", undefined, "is missing, and so is network.appCidrs: the data tier would admit no one", "list the cluster's node or pod security group IDs (preferred), or the CIDRs of its nodes or pods in network.appCidrs");
+    }
+    appCidrs.forEach((c, i) => {
+        const parsed = tryCidr(c);
+        if (parsed === undefined) p(`network.appCidrs[${i}]`, c, "has host bits set", "use the network address of the block");
+        else if (parsed.prefix === 0) p(`network.appCidrs[${i}]`, c, "admits the whole internet", "list the CIDRs of the cluster's nodes or pods");
+    });
+
+    if (net.mode === "existing") {
+        if (net.vpcId === undefined) problems.push({ path: "network.vpcId", message: "is required when network.mode is existing", requirement: "DB-2", fix: "set the cluster's VPC ID, or set network.mode: create with network.peering" });
         if ((net.privateSubnetIds ?? []).length < 2) {
             problems.push({ path: "network.privateSubnetIds", value: net.privateSubnetIds, message: "needs at least two private subnets in different AZs", requirement: "DB-2", fix: "list two or more subnet IDs" });
         }
+        if (env.isProduction && appCidrs.length > 0) {
+            p(
+                "network.appCidrs",
+                appCidrs,
+                "admits address ranges inside the cluster's VPC, and with them everything else in those ranges; production admits the cluster by its security group",
+                "remove network.appCidrs and list the cluster's node or pod security groups in network.clusterSecurityGroupIds",
+            );
+        }
+        if (env.isProduction && sgs.length === 0) {
+            p("network.clusterSecurityGroupIds", undefined, "is required in production with network.mode existing", "list the cluster's node or pod security group IDs (for EKS, the cluster security group)");
+        }
+        return problems;
     }
-    problems.push(...workloadProblems(raw, env));
-    problems.push(...edgeProblems(raw, env));
+
+    // mode: create
+    const vpcCidrText = net.vpcCidr ?? "10.20.0.0/16";
+    const vpcCidr = tryCidr(vpcCidrText);
+    if (net.peering === undefined) {
+        p("network.peering", undefined, "is missing, so the new VPC has no route to or from the cluster and no pod could reach the data tier", REACH_FIX);
+    } else {
+        const peer = tryCidr(net.peering.vpcCidr);
+        if (peer === undefined) {
+            p("network.peering.vpcCidr", net.peering.vpcCidr, "has host bits set", "use the cluster VPC's CIDR as AWS shows it");
+        } else {
+            if (vpcCidr && cidrsOverlap(vpcCidr, peer)) {
+                p("network.vpcCidr", vpcCidrText, `overlaps the cluster's VPC (network.peering.vpcCidr ${net.peering.vpcCidr}); AWS refuses to peer overlapping VPCs`, "choose a vpcCidr disjoint from the cluster's VPC");
+            }
+            appCidrs.forEach((c, i) => {
+                const parsed = tryCidr(c);
+                if (parsed === undefined || parsed.prefix === 0) return;
+                if (vpcCidr && cidrsOverlap(parsed, vpcCidr)) return; // reported below
+                if (!within(parsed, peer)) {
+                    p(`network.appCidrs[${i}]`, c, `is outside the cluster's VPC (${net.peering!.vpcCidr}); the data VPC routes only to that VPC, so nothing there is reachable`, `list CIDRs of the cluster's nodes or pods inside ${net.peering!.vpcCidr}`);
+                } else if (env.isProduction && parsed.prefix <= peer.prefix) {
+                    p(
+                        `network.appCidrs[${i}]`,
+                        c,
+                        "admits the whole cluster VPC, not just the cluster",
+                        "list the CIDRs of the node or pod subnets, which are narrower than the VPC, or use network.clusterSecurityGroupIds",
+                    );
+                }
+            });
+        }
+    }
+    appCidrs.forEach((c, i) => {
+        const parsed = tryCidr(c);
+        if (parsed && parsed.prefix > 0 && vpcCidr && cidrsOverlap(parsed, vpcCidr)) {
+            p(
+                `network.appCidrs[${i}]`,
+                c,
+                `is inside the data VPC's own CIDR (${vpcCidrText}), where no pod runs: the cluster is in another VPC, so this admits nothing that could connect`,
+                net.peering ? `list the CIDRs of the cluster's nodes or pods inside ${net.peering.vpcCidr}, or use network.clusterSecurityGroupIds` : REACH_FIX,
+            );
+        }
+    });
+    if (net.availabilityZones !== undefined) {
+        if (net.azCount !== undefined) p("network.azCount", net.azCount, "is given with network.availabilityZones, which already sets the number of zones", "remove network.azCount");
+        const seen = new Set<string>();
+        net.availabilityZones.forEach((z, i) => {
+            if (seen.has(z)) p(`network.availabilityZones[${i}]`, z, "is listed twice", "list each zone once");
+            seen.add(z);
+        });
+    } else if (env.isProduction) {
+        p("network.availabilityZones", undefined, "is required in production with network.mode create", "list the zones of the private subnets, such as [us-east-1a, us-east-1b, us-east-1c]; they never change afterwards");
+    }
     return problems;
 }

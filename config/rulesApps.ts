@@ -28,7 +28,7 @@ export function networkProblems(raw: RawStackConfig): ConfigProblem[] {
                 path: "network",
                 message: `is required because ${awsReasons(raw).join(" and ")}`,
                 requirement: "DB-2",
-                fix: "add a runbook:network section (mode: create with appCidrs, or mode: existing with vpcId, privateSubnetIds and appCidrs)",
+                fix: "add a runbook:network section (mode: existing with the cluster's vpcId, privateSubnetIds and clusterSecurityGroupIds, or mode: create with peering to the cluster's VPC)",
             },
         ];
     }

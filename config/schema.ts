@@ -330,19 +330,60 @@ export const alertsSchema = z.strictObject({
     }),
 });
 
+const vpcId = z.string().regex(/^vpc-[0-9a-f]{8,17}$/, { message: "must be a VPC ID such as vpc-0abc1234" });
+const securityGroupId = z.string().regex(/^sg-[0-9a-f]{8,17}$/, { message: "must be a security group ID such as sg-0abc1234" });
+const routeTableId = z.string().regex(/^rtb-[0-9a-f]{8,17}$/, { message: "must be a route table ID such as rtb-0abc1234" });
+const availabilityZone = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, { message: "must be an availability zone name such as us-east-1a" });
+
+/**
+ * Where the data tier lives and how the cluster's pods reach it (DB-2). Either the cluster's own VPC
+ * (`existing`), or a new VPC peered with the cluster's (`create` with `peering`). A new VPC without
+ * peering is unreachable and refused (config/rules.ts).
+ */
 export const networkSchema = z.strictObject({
-    /** `create` builds a VPC with private subnets; `existing` uses the IDs given here. */
+    /** `existing` puts the data tier in the cluster's VPC and private subnets; `create` builds a VPC peered with the cluster's. */
     mode: z.enum(["create", "existing"]),
-    /** create only. Defaults to 10.20.0.0/16. */
+    /** create only. Defaults to 10.20.0.0/16; must not overlap the cluster's VPC. */
     vpcCidr: cidr.optional(),
-    /** create only: availability zones for private subnets. Defaults to 2. */
+    /**
+     * create only: the availability zones of the private subnets, in order, pinned so an impaired
+     * zone never re-plans a subnet that holds data. Required in production. Elsewhere, when unset,
+     * the first `azCount` zones of the region by name are used, impaired or not.
+     */
+    availabilityZones: z.array(availabilityZone).min(2).max(6).optional(),
+    /** create only, without availabilityZones: how many zones. Defaults to 2. */
     azCount: z.number().int().min(2).max(6).optional(),
-    /** existing only. */
-    vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, { message: "must be a VPC ID such as vpc-0abc1234" }).optional(),
-    /** existing only: at least two private subnets in different AZs. */
+    /** existing only: the cluster's VPC. */
+    vpcId: vpcId.optional(),
+    /** existing only: at least two private subnets of the cluster's VPC, in different AZs. */
     privateSubnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { message: "must be a subnet ID such as subnet-0abc1234" })).optional(),
-    /** The application tier that may reach the data tier (DB-2): CIDRs of the cluster's nodes or pods. */
-    appCidrs: z.array(cidr).min(1),
+    /**
+     * create only: the cluster's VPC, which the new VPC is peered with (same account and region).
+     * Routes to the data VPC are added to each of the cluster's route tables, and the data VPC routes
+     * back to `vpcCidr`.
+     */
+    peering: z
+        .strictObject({
+            /** The cluster's VPC ID. */
+            vpcId,
+            /** The cluster VPC's CIDR; the data VPC routes it through the peering connection. */
+            vpcCidr: cidr,
+            /** Route tables of the cluster's node and pod subnets. */
+            routeTableIds: z.array(routeTableId).min(1),
+        })
+        .optional(),
+    /**
+     * The cluster's node or pod security groups, admitted to the data ports (DB-2). The preferred
+     * source: it admits exactly the cluster, wherever its addresses are. Required in production
+     * with `mode: existing`.
+     */
+    clusterSecurityGroupIds: z.array(securityGroupId).min(1).optional(),
+    /**
+     * CIDRs of the cluster's nodes or pods, admitted to the data ports (DB-2). In production narrower
+     * than the cluster's VPC, and not used with `mode: existing` (a security group admits the cluster
+     * without admitting the rest of its VPC).
+     */
+    appCidrs: z.array(cidr).min(1).optional(),
 });
 
 export const kubernetesSchema = z.strictObject({

@@ -31,7 +31,7 @@ export class Database extends pulumi.ComponentResource {
             if (!args.network) throw new Error(`Database ${name}: engine postgres needs network (VPC, private subnets, application CIDRs)`);
             const pg = new PostgresDatabase(
                 `${name}-postgres`,
-                { database: args.database, environment: args.environment, vpcId: args.network.vpcId, subnetIds: args.network.subnetIds, appCidrs: args.network.appCidrs },
+                { database: args.database, environment: args.environment, vpcId: args.network.vpcId, subnetIds: args.network.subnetIds, appCidrs: args.network.appCidrs, appSecurityGroupIds: args.network.appSecurityGroupIds },
                 { parent: this },
             );
             this.connectionUrl = pg.connectionUrl;

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { Environment, StackConfig } from "../../config";
+import { clusterSources } from "../network/dataNetwork";
 import { parseCidr } from "../network/subnets";
 import {
     DATABASE_NAME,
@@ -31,8 +32,10 @@ export interface PostgresDatabaseArgs {
     vpcId: pulumi.Input<string>;
     /** Private subnets for the DB subnet group: at least two, in different AZs. */
     subnetIds: pulumi.Input<string[]>;
-    /** The application tier: the only sources admitted on 5432 (DB-2). At least one; never 0.0.0.0/0. */
+    /** The cluster's node or pod CIDRs admitted on 5432 (DB-2); never 0.0.0.0/0. May be empty when security groups are given. */
     appCidrs: string[];
+    /** The cluster's security groups admitted on 5432 (DB-2). Defaults to none; with no CIDRs either, the component refuses to build. */
+    appSecurityGroupIds?: string[];
 }
 
 /**
@@ -58,12 +61,8 @@ export class PostgresDatabase extends pulumi.ComponentResource {
         super("runbook:database:Postgres", name, {}, opts);
         // Validate before declaring anything.
         const settings = postgresSettings(args.database, args.environment);
-        if (args.appCidrs.length === 0) throw new Error("network.appCidrs: is empty; the database must admit the application tier (DB-2)");
-        args.appCidrs.forEach((c, i) => {
-            if (parseCidr(c, `network.appCidrs[${i}]`).prefix === 0) {
-                throw new Error(`network.appCidrs[${i}]: '${c}' admits the whole internet; the database is reachable only from the application tier (DB-2)`);
-            }
-        });
+        args.appCidrs.forEach((c, i) => parseCidr(c, `network.appCidrs[${i}]`));
+        const sources = clusterSources(args.appCidrs, args.appSecurityGroupIds);
         const parameters = parameterGroupParameters(settings.slowQueryMs);
         const protect = settings.protect;
         const stack = args.environment.stack;
@@ -97,7 +96,7 @@ export class PostgresDatabase extends pulumi.ComponentResource {
                         protocol: "tcp",
                         fromPort: POSTGRES_PORT,
                         toPort: POSTGRES_PORT,
-                        cidrBlocks: args.appCidrs,
+                        ...sources,
                     },
                 ],
                 // RDS needs no outbound rules: replication and backups run outside the customer's

@@ -84,3 +84,14 @@ export function zoneFor(zones: string[], azCount: number, index: number): string
     }
     return zones[index];
 }
+
+/**
+ * The zones to use when the config pins none: the region's zones sorted by name, the first `azCount`
+ * of them. The list must not depend on zone health, so the caller asks for every zone whatever its
+ * state; a name never changes meaning within an account, so the choice is the same on every run.
+ */
+export function stableZones(zones: string[], azCount: number): string[] {
+    const sorted = [...zones].sort();
+    zoneFor(sorted, azCount, 0);
+    return sorted.slice(0, azCount);
+}

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { Environment } from "../../config";
+import { clusterSources } from "../network/dataNetwork";
 import { ArgProblem, REDIS_PORT, RedisConfig, elastiCacheName, elastiCacheSettings, formatArgProblems, parameterGroupParameters, redisUrl } from "./redisSettings";
 
 export interface ElastiCacheArgs {
@@ -17,8 +18,10 @@ export interface ElastiCacheArgs {
     vpcId: pulumi.Input<string>;
     /** Private subnets for the cache nodes, in at least two AZs when Multi-AZ is on. */
     subnetIds: pulumi.Input<pulumi.Input<string>[]>;
-    /** The application tier: the only sources admitted on port 6379 (DB-2). */
+    /** The cluster's node or pod CIDRs admitted on port 6379 (DB-2). May be empty when security groups are given. */
     appCidrs: string[];
+    /** The cluster's security groups admitted on port 6379 (DB-2). Defaults to none. */
+    appSecurityGroupIds?: string[];
     /** KMS key for encryption at rest. Defaults to the AWS-managed ElastiCache key. */
     kmsKeyArn?: pulumi.Input<string>;
 }
@@ -39,7 +42,9 @@ export class ElastiCache extends pulumi.ComponentResource {
         super("runbook:redis:ElastiCache", name, {}, opts);
         const settings = elastiCacheSettings(args.redis, args.environment);
         const problems: ArgProblem[] = Array.isArray(settings) ? [...settings] : [];
-        if (args.appCidrs.length === 0) problems.push({ propertyPath: "appCidrs", reason: "is empty, so no app could reach Redis; pass the app tier's CIDRs (DB-2)" });
+        if (args.appCidrs.length === 0 && (args.appSecurityGroupIds ?? []).length === 0) {
+            problems.push({ propertyPath: "appCidrs", reason: "is empty and so is appSecurityGroupIds, so no app could reach Redis; pass the cluster's security groups or CIDRs (DB-2)" });
+        }
         if (Array.isArray(settings) || problems.length > 0) {
             throw new pulumi.InputPropertiesError({ message: formatArgProblems(`ElastiCache ${name}`, problems), errors: problems });
         }
@@ -61,7 +66,7 @@ export class ElastiCache extends pulumi.ComponentResource {
                         protocol: "tcp",
                         fromPort: REDIS_PORT,
                         toPort: REDIS_PORT,
-                        cidrBlocks: args.appCidrs,
+                        ...clusterSources(args.appCidrs, args.appSecurityGroupIds),
                     },
                 ],
                 // Cache nodes open no connections of their own; replies to admitted clients pass

@@ -24,7 +24,7 @@ export class Redis extends pulumi.ComponentResource {
             if (!args.network) throw new Error(`Redis ${name}: mode elasticache needs network (VPC, private subnets, application CIDRs)`);
             this.connectionUrl = new ElastiCache(
                 `${name}-elasticache`,
-                { redis: args.redis, environment: args.environment, vpcId: args.network.vpcId, subnetIds: args.network.subnetIds, appCidrs: args.network.appCidrs },
+                { redis: args.redis, environment: args.environment, vpcId: args.network.vpcId, subnetIds: args.network.subnetIds, appCidrs: args.network.appCidrs, appSecurityGroupIds: args.network.appSecurityGroupIds },
                 { parent: this },
             ).connectionUrl;
         } else {

@@ -6,7 +6,21 @@ const POSTGRES_ONLY = ["instanceClass", "allocatedStorageGb", "maxAllocatedStora
 const ELASTICACHE_ONLY = ["engine", "nodeType", "replicas", "multiAz", "snapshotWindow", "engineVersion"];
 
 /** The network the committed stack files use, for variants that move a data store back into AWS. */
-const DEFAULT_NETWORK = { mode: "create", vpcCidr: "10.40.0.0/16", azCount: 2, appCidrs: ["10.40.0.0/16"] };
+const DEFAULT_NETWORK = {
+    mode: "existing",
+    vpcId: "vpc-0a1b2c3d4e5f60718",
+    privateSubnetIds: ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"],
+    clusterSecurityGroupIds: ["sg-0a1b2c3d4e5f60718"],
+};
+
+/** A data VPC of its own, peered with the cluster's: the other reachable shape (DB-2). */
+export const PEERED_NETWORK = {
+    mode: "create",
+    vpcCidr: "10.40.0.0/16",
+    availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"],
+    peering: { vpcId: "vpc-0f1e2d3c4b5a69788", vpcCidr: "10.0.0.0/16", routeTableIds: ["rtb-0f1e2d3c4b5a69001"] },
+    appCidrs: ["10.0.32.0/19"],
+};
 
 /** A network section exactly when a data store lives in AWS, as the config requires. */
 export function fitNetwork(c: Record<string, any>): void {

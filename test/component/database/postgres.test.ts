@@ -72,6 +72,14 @@ describe("component: PostgresDatabase on RDS (DB-1…DB-6, BK-2, SC-3, ED-2)", (
         await assert.rejects(withCidrs([]), /network\.appCidrs: is empty/);
     });
 
+    it("DB-2: admits the cluster by its security group, with no CIDR at all when none is given", async () => {
+        const resources = await mockRun(() => {
+            new PostgresDatabase("postgres", { ...args(production), appCidrs: [], appSecurityGroupIds: ["sg-0abc1234"] });
+        }, "production");
+        const ingress = one(resources, SG).inputs.ingress as Array<Record<string, unknown>>;
+        assert.deepStrictEqual(ingress.map((i) => [i.fromPort, i.cidrBlocks, i.securityGroups]), [[5432, undefined, ["sg-0abc1234"]]]);
+    });
+
     it("ED-2, DB-4: the instance uses its own parameter group, which forces TLS and turns on pg_stat_statements and the slow-query log", async () => {
         const { resources, primary } = await build(staging, { slowQueryMs: 250 });
         const params = one(resources, PARAMS);

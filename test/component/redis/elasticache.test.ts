@@ -98,6 +98,12 @@ describe("component: redis ElastiCache (RD-1, RD-2, RD-3, DB-2, DB-3, BK-2, DB-6
         assert.strictEqual(one(resources, GROUP).inputs.engine, "valkey");
     });
 
+    it("DB-2: admits the cluster by its security group, with no CIDR at all when none is given", async () => {
+        const { resources } = await plan(args(production, { appCidrs: [], appSecurityGroupIds: ["sg-0abc1234"] }));
+        const ingress = one(resources, SG).inputs.ingress as Array<Record<string, unknown>>;
+        assert.deepStrictEqual(ingress.map((i) => [i.fromPort, i.cidrBlocks, i.securityGroups]), [[6379, undefined, ["sg-0abc1234"]]]);
+    });
+
     it("DB-2: admits 6379 from the app CIDRs only, every rule described, and opens nothing outbound", async () => {
         const { resources } = await plan(args(staging, { appCidrs: ["10.20.0.0/16", "10.21.0.0/16"] }));
         const sg = one(resources, SG);

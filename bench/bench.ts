@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PlanFile, PlanResource } from "../plan/model";
+import { benchDiff } from "./diff";
 
 /**
  * Prints the plan's cold-start cost against a baseline measured in the same run (a bare
@@ -91,6 +92,7 @@ function main(): void {
         console.log(`  plan, compile cache off (a first run after install)      ${pn.toFixed(0)} ms  = ${(pn / b).toFixed(2)}x baseline`);
         console.log(`  check     runbook check, synthetic 10000-resource plan     ${c.toFixed(0)} ms  = ${(c / cb).toFixed(2)}x baseline  (goal: under 2000 ms)`);
         console.log(`  raw plan runs (ms): ${plan.map((x) => x.toFixed(0)).join(", ")}; baseline runs: ${baseline.map((x) => x.toFixed(0)).join(", ")}`);
+        benchDiff(RUNS);
     } finally {
         fs.rmSync(tmp, { recursive: true, force: true });
     }

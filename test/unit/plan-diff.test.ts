@@ -3,7 +3,7 @@ import { DiffReport, diffFails, diffPlans, diffValues, valuesAt } from "../../pl
 import { renderDiffMarkdown, renderDiffText } from "../../plan/diffRender";
 import { PlanFile, PlanResource, SECRET, UNKNOWN, Violation } from "../../plan/model";
 import { replacementRules } from "../../plan/replacement";
-import { secureValues } from "../../plan/revision";
+import { RevisionError, readRevisionPlan, secureValues } from "../../plan/revision";
 import { resource } from "../helpers/policy";
 import { AWS_KMS_KEY, AWS_RDS_INSTANCE, CLOUDFLARE_R2_BUCKET, CLOUDFLARE_R2_BUCKET_LIFECYCLE, K8S_DEPLOYMENT, K8S_SECRET, RANDOM_RANDOM_PASSWORD } from "../helpers/types";
 
@@ -172,5 +172,13 @@ describe("unit: runbook diff (DL-5)", () => {
         const text = "config:\n  runbook:secrets:\n    JWT_SECRET:\n      secure: AAAB1\n  runbook:alerts:\n    routes:\n      key:\n        secure: AAAB2\n  aws:region: us-east-1\n";
         assert.deepStrictEqual(secureValues(text), { "runbook:secrets.JWT_SECRET": "AAAB1", "runbook:alerts.routes.key": "AAAB2" });
         assert.deepStrictEqual(secureValues(undefined), {});
+    });
+
+    it("reads a base revision's plan file of another schema version leniently, with a note, and refuses one it cannot compare", () => {
+        const notes: string[] = [];
+        const old = readRevisionPlan({ schemaVersion: 0, stack: "production", resources: [{ urn: "u", type: AWS_KMS_KEY, name: "k", inputs: {} }] }, notes);
+        assert.strictEqual(old.resources[0].protect, false);
+        assert.match(notes[0], /plan schema version 0 \(this runbook reads 1\)/);
+        assert.throws(() => readRevisionPlan({ schemaVersion: 2, stack: "production", items: [] }, []), (e: Error) => e instanceof RevisionError && /resources must be a list/.test(e.message));
     });
 });

@@ -8,6 +8,7 @@ import { Namespace } from "./components/k8s/namespace";
 import { NetworkPolicies } from "./components/k8s/networkPolicies";
 import { awsDataDestinations } from "./components/k8s/networkPolicySpecs";
 import { DEFAULT_VPC_CIDR, Network } from "./components/network/network";
+import { createProviders } from "./components/providers/providers";
 import { Redis } from "./components/redis/redis";
 import { AppSecrets } from "./components/secrets/appSecrets";
 import { Storage } from "./components/storage/storage";
@@ -16,11 +17,15 @@ import { Storage } from "./components/storage/storage";
 const { config, appSecrets, secret } = loadConfig();
 const { environment } = config;
 
-const namespace = new Namespace("namespace", { name: config.kubernetes.namespace, protect: environment.isProduction });
+// Explicit providers, configured by the stack (region and accounts, kubeconfig context, API token),
+// handed to every top-level component; each child inherits them through `{ parent: this }`.
+const { opts } = createProviders({ config, cloudflareApiToken: secret("providers.cloudflare.apiToken") });
+
+const namespace = new Namespace("namespace", { name: config.kubernetes.namespace, protect: environment.isProduction }, opts);
 const kubernetes = { namespace: namespace.name, storageClass: config.kubernetes.storageClass };
 
 // A VPC only when a data store lives in AWS; the config requires `network` exactly then.
-const network = config.network ? new Network("network", { network: config.network }) : undefined;
+const network = config.network ? new Network("network", { network: config.network }, opts) : undefined;
 const dataNetwork = network && {
     vpcId: network.vpcId,
     subnetIds: network.privateSubnetIds,
@@ -28,8 +33,8 @@ const dataNetwork = network && {
     appSecurityGroupIds: network.appSecurityGroupIds,
 };
 
-const database = new Database("database", { database: config.database, environment, network: dataNetwork, kubernetes });
-const redis = config.redis ? new Redis("redis", { redis: config.redis, environment, network: dataNetwork, kubernetes }) : undefined;
+const database = new Database("database", { database: config.database, environment, network: dataNetwork, kubernetes }, opts);
+const redis = config.redis ? new Redis("redis", { redis: config.redis, environment, network: dataNetwork, kubernetes }, opts) : undefined;
 
 const storage = new Storage("storage", {
     accountId: config.storage.accountId,
@@ -37,23 +42,23 @@ const storage = new Storage("storage", {
     zoneId: config.edge.zoneId,
     backups: { bucket: config.backups.bucket, retentionDays: config.backups.retentionDays },
     protect: environment.isProduction,
-});
+}, opts);
 
 const secrets = new AppSecrets("app-secrets", {
     namespace: namespace.name,
     connectionUrls: { [database.connectionEnvName]: database.connectionUrl, ...(redis ? { REDIS_URL: redis.connectionUrl } : {}) },
     appSecrets: appSecrets(),
-});
+}, opts);
 
 // SC-5, DB-2: default deny in the namespace, then what the apps and the data tier need.
 new NetworkPolicies("network-policies", {
     namespace: namespace.name,
     appPorts: config.apps.map((a) => a.port),
     awsData: awsDataDestinations(config.network, DEFAULT_VPC_CIDR, { postgres: config.database.engine === "postgres", redis: config.redis?.mode === "elasticache" }),
-});
+}, opts);
 
 const apps = config.apps.map(
-    (app) => new App(`app-${app.name}`, { app, environment, namespace: namespace.name, secretName: secrets.secretName }),
+    (app) => new App(`app-${app.name}`, { app, environment, namespace: namespace.name, secretName: secrets.secretName }, opts),
 );
 
 // Traffic enters through one Gateway with cert-manager's certificates (ED-2, ED-3, ED-5, WL-7).
@@ -64,7 +69,7 @@ const certificates = new Certificates("certificates", {
     hosts: edge.hosts.map((h) => h.host),
     dnsApiToken: secret("edge.tls.dnsApiToken"),
     ...edge.tls,
-});
+}, opts);
 const gateway = new Gateway(
     "gateway",
     {
@@ -78,7 +83,7 @@ const gateway = new Gateway(
         websocketTimeoutSeconds: edge.websocketTimeoutSeconds,
         maxRequestBodyMb: edge.maxRequestBodyMb,
     },
-    { dependsOn: [certificates] },
+    { ...opts, dependsOn: [certificates] },
 );
 
 export const stack = environment.stack;

@@ -1,9 +1,8 @@
-import { z } from "zod";
 import { generatedSecretNames } from "./rules";
 import { stackConfigSchema } from "./schema";
-import { PROJECT, RawConfig, looksSecret, setSecretCommand } from "./secrets";
+import { PROJECT, RawConfig, setSecretCommand } from "./secrets";
 import { offlineSecretPlaceholder } from "./source";
-import { schemaAt } from "./validate";
+import { isSecretLeaf, requiredSecretLeaves, schemaAt } from "./validate";
 
 /*
  * Stack files in the repository carry no secret values: `pulumi config set --secret` writes real
@@ -24,47 +23,10 @@ export interface FilledSecret {
 /** Names the data tier builds; an app asking for one the stack does not build has a config problem. */
 const CONNECTION_NAMES = new Set(["DATABASE_URL", "MONGODB_URI", "REDIS_URL"]);
 
-type AnySchema = z.ZodType & { def: Record<string, unknown> & { type: string } };
-
 function isRecord(v: unknown): v is Record<string, unknown> {
     return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
-function isOptional(schema: AnySchema | undefined): boolean {
-    return schema?.def.type === "optional" || schema?.def.type === "default";
-}
-
-/** A required string whose key marks it as secret, or that sits under `secrets`. */
-function isSecretLeaf(path: ReadonlyArray<PropertyKey>, schema: AnySchema | undefined): boolean {
-    const key = String(path[path.length - 1]);
-    return schema?.def.type === "string" && (path[0] === "secrets" || looksSecret(key));
-}
-
-/**
- * For an absent object: its contents when every required key in it is a secret (recursively), so
- * the placeholders alone make it valid; undefined otherwise (the missing section is a real problem).
- */
-function secretOnlyObject(path: PropertyKey[], schema: AnySchema): Record<string, unknown> | undefined {
-    if (schema.def.type !== "object") return undefined;
-    const out: Record<string, unknown> = {};
-    for (const [key, child] of Object.entries(schema.def.shape as Record<string, AnySchema>)) {
-        if (isOptional(child)) continue;
-        const childPath = [...path, key];
-        const inner = schemaAt(stackConfigSchema, childPath);
-        if (isSecretLeaf(childPath, inner)) out[key] = offlineSecretPlaceholder(`${PROJECT}:${childPath.join(".")}`);
-        else if (inner?.def.type === "object") {
-            const nested = secretOnlyObject(childPath, inner);
-            if (nested === undefined) return undefined;
-            out[key] = nested;
-        } else return undefined;
-    }
-    return Object.keys(out).length > 0 ? out : undefined;
-}
-
-function leafPaths(value: unknown, prefix: string): string[] {
-    if (!isRecord(value)) return [prefix];
-    return Object.entries(value).flatMap(([k, v]) => leafPaths(v, `${prefix}.${k}`));
-}
 
 /**
  * Fills every required secret that the stack file leaves out with a marked placeholder: required
@@ -94,16 +56,11 @@ export function fillAbsentSecrets(raw: RawConfig): { raw: RawConfig; filled: Fil
             let v: unknown = values;
             for (const p of path) v = isRecord(v) ? v[String(p)] : undefined;
             if (v !== undefined) continue;
-            const schema = schemaAt(stackConfigSchema, path);
-            const dotted = path.map(String).join(".");
-            if (isSecretLeaf(path, schema)) {
-                setAt(path, offlineSecretPlaceholder(`${PROJECT}:${dotted}`));
+            const leaves = isSecretLeaf(path, schemaAt(stackConfigSchema, path)) ? [path] : requiredSecretLeaves(path);
+            for (const leaf of leaves ?? []) {
+                const dotted = leaf.map(String).join(".");
+                setAt(leaf, offlineSecretPlaceholder(`${PROJECT}:${dotted}`));
                 filled.push(dotted);
-            } else if (schema) {
-                const contents = secretOnlyObject(path, schema);
-                if (contents === undefined) continue;
-                setAt(path, contents);
-                filled.push(...leafPaths(contents, dotted));
             }
         }
     }

@@ -65,6 +65,9 @@ const REQUIREMENTS: Record<string, string> = {
     "alerts.highResponseTimeMs": "OB-2",
     "alerts.routes.*": "OB-4",
     "network.appCidrs": "DB-2",
+    "network.clusterSecurityGroupIds": "DB-2",
+    "network.peering.*": "DB-2",
+    "providers.cloudflare.apiToken": "SC-1",
     "redis": "RD-1",
     "secrets.*": "SC-1",
 };

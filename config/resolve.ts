@@ -136,7 +136,9 @@ export interface StackConfig {
     alerts: RawStackConfig["alerts"] & { p95LatencyMs: number; errorRatePercent: number; highResponseTimeMs: number };
     /** Present exactly when a data store lives in AWS. */
     network?: NonNullable<RawStackConfig["network"]>;
-    kubernetes: { namespace: string; storageClass?: string; platform: "install" | "existing" };
+    kubernetes: { context: string; namespace: string; storageClass?: string; platform: "install" | "existing" };
+    /** The explicit providers' settings. The Cloudflare token is read separately and stays secret. */
+    providers: { aws?: { region: string; allowedAccountIds?: string[] } };
     /** Names of the keys in `runbook:secrets`. Values are read separately and stay secret. */
     secretNames: string[];
 }
@@ -261,10 +263,12 @@ export function resolveConfig(raw: RawStackConfig, env: Environment): StackConfi
         },
         network: raw.network,
         kubernetes: {
-            namespace: raw.kubernetes?.namespace ?? "runbook",
-            storageClass: raw.kubernetes?.storageClass,
-            platform: raw.kubernetes?.platform ?? "existing",
+            context: raw.kubernetes.context,
+            namespace: raw.kubernetes.namespace ?? "runbook",
+            storageClass: raw.kubernetes.storageClass,
+            platform: raw.kubernetes.platform ?? "existing",
         },
+        providers: { aws: raw.providers.aws },
         secretNames: Object.keys(raw.secrets ?? {}),
     };
 }

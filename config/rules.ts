@@ -3,7 +3,7 @@ import { Ipv4Cidr, cidrsOverlap, parseCidr } from "../components/network/subnets
 import { ConfigProblem } from "./problems";
 import { Environment } from "./resolve";
 import { RawStackConfig } from "./schema";
-import { workloadProblems } from "./rulesApps";
+import { usesAws, workloadProblems } from "./rulesApps";
 import { edgeProblems } from "./rulesEdge";
 
 /** Connection strings the data tier writes into the environment's Secret; REDIS_URL only with Redis. */
@@ -243,8 +243,38 @@ export function crossFieldProblems(raw: RawStackConfig, env: Environment): Confi
     });
 
     if (raw.network) problems.push(...networkReachabilityProblems(raw.network, env));
+    problems.push(...providerProblems(raw, env));
     problems.push(...workloadProblems(raw, env));
     problems.push(...edgeProblems(raw, env));
+    return problems;
+}
+
+/**
+ * The explicit providers: AWS settings exactly when something lives in AWS, pinned to the stack's
+ * accounts in production, and zones that belong to the region.
+ */
+export function providerProblems(raw: RawStackConfig, env: Environment): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    const aws = raw.providers.aws;
+    if (usesAws(raw) && aws === undefined) {
+        problems.push({
+            path: "providers.aws",
+            message: "is required because a data store lives in AWS",
+            fix: "set providers.aws.region (and providers.aws.allowedAccountIds, required in production)",
+        });
+    }
+    if (env.isProduction && aws !== undefined && aws.allowedAccountIds === undefined) {
+        problems.push({
+            path: "providers.aws.allowedAccountIds",
+            message: "is required in production, so production's AWS resources can only ever be changed in production's account",
+            fix: "list the production AWS account ID, such as [\"123456789012\"]",
+        });
+    }
+    (raw.network?.availabilityZones ?? []).forEach((zone, i) => {
+        if (aws !== undefined && !(zone.startsWith(aws.region) && /^[a-z]$/.test(zone.slice(aws.region.length)))) {
+            problems.push({ path: `network.availabilityZones[${i}]`, value: zone, message: `is not a zone of providers.aws.region (${aws.region})`, requirement: "DB-2", fix: `use zones such as ${aws.region}a` });
+        }
+    });
     return problems;
 }
 

@@ -387,7 +387,13 @@ export const networkSchema = z.strictObject({
 });
 
 export const kubernetesSchema = z.strictObject({
-    /** Namespace for every workload. Defaults to `runbook`. */
+    /**
+     * The kubeconfig context of this stack's cluster (required). The stack's Kubernetes provider uses
+     * it and nothing else, so the context that happens to be current in a shell can never receive
+     * another stack's objects.
+     */
+    context: z.string().min(1).regex(/^\S+$/, { message: "must be a kubeconfig context name (no spaces)" }),
+    /** Namespace for every workload, and the provider's default namespace. Defaults to `runbook`. */
     namespace: dnsLabel.optional(),
     /** StorageClass for persistent volumes; the cluster default when unset. */
     storageClass: dnsLabel.optional(),
@@ -396,6 +402,29 @@ export const kubernetesSchema = z.strictObject({
      * operator the cluster already runs; `install` installs them as pinned Helm releases.
      */
     platform: z.enum(["install", "existing"]).optional(),
+});
+
+const awsRegion = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: "must be an AWS region such as us-east-1" });
+
+/** The stack's explicit providers; every resource uses one of them, never an ambient default. */
+export const providersSchema = z.strictObject({
+    /** AWS, when a data store lives there (then required). */
+    aws: z
+        .strictObject({
+            /** Region of every AWS resource of the stack. */
+            region: awsRegion,
+            /**
+             * The only AWS accounts the stack may touch; the provider refuses credentials for any other.
+             * Required in production.
+             */
+            allowedAccountIds: z.array(z.string().regex(/^\d{12}$/, { message: "must be a 12-digit AWS account ID" })).min(1).optional(),
+        })
+        .optional(),
+    /** Cloudflare: R2 buckets, DNS and the edge. */
+    cloudflare: z.strictObject({
+        /** API token scoped to this stack's account and zone. Must be `secure:`. */
+        apiToken: z.string().min(1),
+    }),
 });
 
 /** Everything under the `runbook:` namespace of a stack file. */
@@ -410,7 +439,8 @@ export const stackConfigSchema = z.strictObject({
     alerts: alertsSchema,
     /** Required when a data store lives in AWS (database.engine postgres or redis.mode elasticache), and refused otherwise. */
     network: networkSchema.optional(),
-    kubernetes: kubernetesSchema.optional(),
+    kubernetes: kubernetesSchema,
+    providers: providersSchema,
     /** Secret values for the apps, stored in the environment's Kubernetes Secret. Every value must be `secure:` (SC-1). */
     secrets: z.record(envVarName, z.string()).optional(),
 });

@@ -24,6 +24,34 @@ export function schemaAt(schema: z.ZodType, path: ReadonlyArray<PropertyKey>): A
     return current;
 }
 
+/** A required string whose key marks it as secret, or that sits under `secrets`. */
+export function isSecretLeaf(path: ReadonlyArray<PropertyKey>, schema: AnySchema | undefined): boolean {
+    const key = String(path[path.length - 1]);
+    return schema?.def.type === "string" && (path[0] === "secrets" || looksSecret(key));
+}
+
+/**
+ * For an absent object: the paths of its required keys when every one of them is a secret
+ * (recursively), such as `providers.cloudflare` → [[providers, cloudflare, apiToken]]; undefined
+ * when it needs anything else.
+ */
+export function requiredSecretLeaves(path: PropertyKey[]): PropertyKey[][] | undefined {
+    const schema = schemaAt(stackConfigSchema, path);
+    if (schema?.def.type !== "object") return undefined;
+    const leaves: PropertyKey[][] = [];
+    for (const [key, child] of Object.entries(schema.def.shape as Record<string, AnySchema>)) {
+        if (child.def.type === "optional" || child.def.type === "default") continue;
+        const childPath = [...path, key];
+        if (isSecretLeaf(childPath, schemaAt(stackConfigSchema, childPath))) leaves.push(childPath);
+        else {
+            const nested = requiredSecretLeaves(childPath);
+            if (nested === undefined) return undefined;
+            leaves.push(...nested);
+        }
+    }
+    return leaves.length > 0 ? leaves : undefined;
+}
+
 function unwrap(schema: AnySchema | undefined): AnySchema | undefined {
     let s = schema;
     while (s && ["optional", "default", "nullable", "pipe"].includes(s.def.type)) {
@@ -83,9 +111,12 @@ function issueToProblems(issue: z.core.$ZodIssue, root: unknown, securePaths: Re
         case "invalid_type":
             if (raw === undefined) {
                 // A secret is never written into the stack file by hand: only the CLI encrypts it.
-                const last = String(issue.path[issue.path.length - 1] ?? "");
-                if (issue.expected === "string" && (issue.path[0] === "secrets" || looksSecret(last))) {
-                    return [{ path, message: "is required and is a secret", requirement, fix: `set it with: ${setSecretCommand(path)}` }];
+                const secretLeaves = isSecretLeaf(issue.path, schema) ? [[...issue.path]] : requiredSecretLeaves([...issue.path]);
+                if (secretLeaves !== undefined) {
+                    return secretLeaves.map((leaf) => {
+                        const leafPath = joinPath(leaf);
+                        return { path: leafPath, message: "is required and is a secret", requirement: requirementFor(leafPath), fix: `set it with: ${setSecretCommand(leafPath)}` };
+                    });
                 }
                 return [{ path, message: "is required", requirement, fix: `set ${path} (${issue.expected})` }];
             }

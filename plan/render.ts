@@ -61,6 +61,17 @@ function shortType(type: string): string {
     return parts.length === 3 ? `${parts[0]}:${parts[2]}` : type;
 }
 
+/**
+ * The provider that manages a resource: its logical name (`aws`, `kubernetes`, ...), or
+ * `default` when the resource falls back to an ambient default provider. Components have none.
+ */
+export function providerLabel(r: PlanResource): string | undefined {
+    if (!r.custom || r.type.startsWith("pulumi:")) return undefined;
+    if (r.provider === null) return "default";
+    const name = r.provider.slice(r.provider.lastIndexOf("::") + 2);
+    return name.startsWith("default") ? "default" : name;
+}
+
 function flags(r: PlanResource): string {
     const f: string[] = [];
     if (r.protect) f.push("protect");
@@ -81,7 +92,8 @@ export function renderTree(resources: PlanResource[]): string[] {
         list.forEach((r, i) => {
             const last = i === list.length - 1;
             const props = keyProperties(r);
-            lines.push(`${prefix}${last ? "└─ " : "├─ "}${shortType(r.type)} ${r.name}${flags(r)}${props ? `  ${props}` : ""}`);
+            const provider = providerLabel(r);
+            lines.push(`${prefix}${last ? "└─ " : "├─ "}${shortType(r.type)} ${r.name}${flags(r)}${provider ? ` via ${provider}` : ""}${props ? `  ${props}` : ""}`);
             walk(r.urn, prefix + (last ? "   " : "│  "));
         });
     };

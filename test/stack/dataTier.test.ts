@@ -34,6 +34,8 @@ describe("stack: every database engine and Redis mode, in both environments", fu
                 const plan = planVariant(stack, edits);
                 assert.deepStrictEqual(plan.violations.filter((v) => v.enforcementLevel === "mandatory"), []);
                 assert.deepStrictEqual(await kubernetesSchemaErrors(plan.resources), []);
+                const defaulted = plan.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:") && (r.provider === null || !r.provider.includes("::pulumi:providers:")));
+                assert.deepStrictEqual(defaulted.map((r) => r.urn), [], "every resource has an explicit provider");
                 const awsData = plan.resources.some((r) => r.type.startsWith("aws:"));
                 assert.strictEqual(awsData, label.includes("postgres") || label.includes("elasticache"), "a VPC only when a data store lives in AWS");
             });

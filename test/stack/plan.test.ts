@@ -70,6 +70,23 @@ for (const stack of ["staging", "production"]) {
             for (const b of buckets) assert.strictEqual(b.protect, stack === "production", `${b.name} protect`);
         });
 
+        it("every resource is managed by one of the stack's explicit providers, never a default one, and the tree says which", () => {
+            const providers = plan.resources.filter((r) => r.type.startsWith("pulumi:providers:"));
+            assert.deepStrictEqual(providers.map((p) => p.name).sort(), ["aws", "cloudflare", "kubernetes", "random"]);
+            const explicit = new Set(providers.map((p) => p.urn));
+            const custom = plan.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:"));
+            assert.ok(custom.length > 20);
+            const without = custom.filter((r) => r.provider === null || !explicit.has(r.provider)).map((r) => `${r.type} ${r.name} (${r.provider})`);
+            assert.deepStrictEqual(without, []);
+            for (const r of custom) {
+                const pkg = r.type.split(":")[0];
+                assert.ok(r.provider!.endsWith(`pulumi:providers:${pkg}::${pkg}`), `${r.name} is managed by the ${pkg} provider, got ${r.provider}`);
+            }
+            assert.doesNotMatch(text, / via default/);
+            assert.match(text, /kubernetes:Namespace namespace-namespace.* via kubernetes/);
+            assert.match(text, /cloudflare:R2Bucket .* via cloudflare/);
+        });
+
         it("SC-1: says on stderr which required secrets the stack file leaves out, and how to set each", () => {
             assert.match(stderr, new RegExp(`the stack file of '${stack}' has no value for \\d+ required secret\\(s\\); this plan used marked placeholders`));
             assert.match(stderr, /pulumi config set --secret --path 'runbook:secrets\.JWT_SECRET' <value>/);

@@ -6,7 +6,7 @@ import { resource } from "../helpers/policy";
 describe("unit: reading a plan", () => {
     const root = resource("pulumi:pulumi:Stack", "runbook-production", {});
     const comp = resource("runbook:storage:Storage", "storage", {}, { parent: root.urn });
-    const bucket = resource("cloudflare:index/r2Bucket:R2Bucket", "b", { name: "retail-backups", location: "weur", accountId: "x" }, { parent: comp.urn, protect: true, retainOnDelete: true });
+    const bucket = resource("cloudflare:index/r2Bucket:R2Bucket", "b", { name: "retail-backups", location: "weur", accountId: "x" }, { parent: comp.urn, protect: true, retainOnDelete: true, provider: "urn:pulumi:production::runbook::pulumi:providers:cloudflare::cloudflare" });
     const sts = resource("kubernetes:apps/v1:StatefulSet", "db", { metadata: { name: "mongodb" }, spec: { replicas: 3, persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain" } } }, { parent: comp.urn });
     const plan: PlanFile = {
         schemaVersion: 1,
@@ -24,8 +24,8 @@ describe("unit: reading a plan", () => {
         assert.deepStrictEqual(tree, [
             "└─ pulumi:Stack runbook-production",
             "   └─ runbook:Storage storage",
-            "      ├─ cloudflare:R2Bucket b [protect, retain]  name=retail-backups location=weur",
-            "      └─ kubernetes:StatefulSet db  metadata.name=mongodb spec.replicas=3 spec.persistentVolumeClaimRetentionPolicy.whenDeleted=Retain",
+            "      ├─ cloudflare:R2Bucket b [protect, retain] via cloudflare  name=retail-backups location=weur",
+            "      └─ kubernetes:StatefulSet db via default  metadata.name=mongodb spec.replicas=3 spec.persistentVolumeClaimRetentionPolicy.whenDeleted=Retain",
         ]);
         assert.strictEqual(keyProperties(resource("test:index:Thing", "t", { a: 1, b: "x", c: { nested: true } })), "a=1 b=x");
     });

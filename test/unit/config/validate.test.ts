@@ -123,6 +123,7 @@ describe("unit: stack config validation", () => {
             c["runbook:alerts"].routes.pagerdutyRoutingKey = { secure: "v1:pd" };
             c["runbook:alerts"].routes.slackWebhookUrl = { secure: "v1:slack" };
             c["runbook:edge"].tls.dnsApiToken = { secure: "v1:dns" };
+            c["runbook:providers"].cloudflare = { apiToken: { secure: "v1:cf" } };
         };
         const p = find(
             problemsOf("staging", (c) => (withAlertSecrets(c), c["runbook:apps"][0].secretRefs.push("MISSING_SECRET")), stackRawAsFiled),
@@ -137,6 +138,7 @@ describe("unit: stack config validation", () => {
             const p = find(problems, "alerts.routes.pagerdutyRoutingKey");
             assert.strictEqual(formatProblem(p), "alerts.routes.pagerdutyRoutingKey: is required and is a secret (OB-4); set it with: pulumi config set --secret --path 'runbook:alerts.routes.pagerdutyRoutingKey' <value>");
             find(problems, "alerts.routes.slackWebhookUrl");
+            assert.match(formatProblem(find(problems, "providers.cloudflare.apiToken")), /is required and is a secret \(SC-1\); set it with: pulumi config set --secret --path 'runbook:providers\.cloudflare\.apiToken'/);
             assert.match(formatProblem(find(problems, "edge.tls.dnsApiToken")), /is required and is a secret \(ED-2\); set it with: pulumi config set --secret --path 'runbook:edge\.tls\.dnsApiToken'/);
             // With the alert routes and the DNS token set, the app secret that was never set is next.
             const rest = problemsOf(
@@ -145,6 +147,7 @@ describe("unit: stack config validation", () => {
                     c["runbook:alerts"].routes.pagerdutyRoutingKey = { secure: "v1:pd" };
                     c["runbook:alerts"].routes.slackWebhookUrl = { secure: "v1:slack" };
                     c["runbook:edge"].tls.dnsApiToken = { secure: "v1:dns" };
+                    c["runbook:providers"].cloudflare = { apiToken: { secure: "v1:cf" } };
                 },
                 stackRawAsFiled,
             );

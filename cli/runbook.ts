@@ -5,24 +5,30 @@ import "v8-compile-cache";
 import * as fs from "fs";
 import { placeholderNote } from "../config/offline";
 import { formatReport } from "../config/problems";
-import { PLAN_SCHEMA_VERSION, PlanFile, parsePlanFile, summarize } from "../plan/model";
+import { PLAN_SCHEMA_VERSION, PlanFile, PlanFileError, parsePlanFile, summarize } from "../plan/model";
 import { PolicyConfigError } from "../plan/policyConfig";
 import { diffFails } from "../plan/diff";
 import { renderDiffMarkdown, renderDiffText } from "../plan/diffRender";
 import { RevisionError, diffStack } from "../plan/diffStack";
-import { ProgramError, checkResources, planStack } from "../plan/pipeline";
+import { PROJECT_ROOT, ProgramError, checkResources, planStack } from "../plan/pipeline";
+import { policies } from "../policies/rules";
+import { collectTestTitles, findRequirementsFile, parseRequirements, renderTraceabilityMarkdown, renderTraceabilityText, trace } from "../plan/traceability";
+import * as path from "path";
 import { renderMarkdown, renderText } from "../plan/render";
 
 const USAGE = `Usage:
   runbook plan --stack <name> [--json [file]] [--markdown [file]] [--config <stack file>] [--policy-config <file>]
   runbook check <plan.json> [--stack <name>] [--json [file]] [--markdown [file]] [--policy-config <file>]
   runbook diff --base <git ref> --stack <name> [--json [file]] [--markdown [file]]
+  runbook policies [--json [file]] [--markdown [file]]
 
 plan    runs the program offline with the stack's config and checks every resource with the policy pack.
 check   checks a saved plan file (from plan --json) with the policy pack again.
 diff    plans the stack at the base revision and in the working tree, both offline, and shows what
         would change: resources created, updated, replaced and deleted (protected ones first), the
         property changes (secrets only as "changed"), and the violations introduced and fixed.
+policies  prints which policies enforce each runbook requirement and which tests prove them
+          (--markdown docs/traceability.md rewrites the committed traceability table).
 
 --json [file]      write the plan as JSON (docs/plan-schema.md) to the file, or to stdout
 --markdown [file]  write a pull-request summary in Markdown to the file, or to stdout
@@ -52,7 +58,7 @@ interface Args {
 
 export function parseArgs(argv: string[]): Args {
     const [command, ...rest] = argv;
-    if (command !== "plan" && command !== "check" && command !== "diff") throw new UsageError(command ? `unknown command '${command}'` : "no command given");
+    if (command !== "plan" && command !== "check" && command !== "diff" && command !== "policies") throw new UsageError(command ? `unknown command '${command}'` : "no command given");
     const args: Args = { command };
     for (let i = 0; i < rest.length; i++) {
         const arg = rest[i];
@@ -128,14 +134,23 @@ async function runPlan(args: Args): Promise<number> {
 
 async function runCheck(args: Args): Promise<number> {
     const file = args.planFile!;
-    let json: unknown;
+    let text: string;
     try {
-        json = JSON.parse(fs.readFileSync(file, "utf8"));
+        text = fs.readFileSync(file, "utf8");
     } catch (e) {
         throw new ProgramError(`cannot read plan file ${file}: ${(e as Error).message}`);
     }
+    let json: unknown;
+    try {
+        json = JSON.parse(text);
+    } catch (e) {
+        throw new PlanFileError(`bad plan file: ${file} is not JSON: ${(e as Error).message}`);
+    }
     const saved = parsePlanFile(json);
-    const stack = args.stack ?? saved.stack;
+    if (args.stack !== undefined && args.stack !== saved.stack) {
+        throw new PlanFileError(`bad plan file: stack: the plan is for stack '${saved.stack}', not '${args.stack}'; the policies read the environment from each resource's URN, so check it as '${saved.stack}'`);
+    }
+    const stack = saved.stack;
     const { pack, violations, policyConfigFile } = await checkResources(saved.resources, stack, args.policyConfig);
     const plan: PlanFile = {
         ...saved,
@@ -161,17 +176,29 @@ async function runDiff(args: Args): Promise<number> {
     return diffFails(report) ? EXIT_VIOLATIONS : EXIT_OK;
 }
 
+function runPolicies(args: Args): number {
+    const file = findRequirementsFile(PROJECT_ROOT);
+    const requirements = file ? parseRequirements(fs.readFileSync(file, "utf8")) : [];
+    const titles = collectTestTitles(path.join(PROJECT_ROOT, "dist", "test"));
+    const traced = trace(policies, requirements, titles, file ? path.relative(PROJECT_ROOT, file) : undefined);
+    if (args.json !== undefined) write(args.json, JSON.stringify(traced, null, 2));
+    if (args.markdown !== undefined) write(args.markdown, renderTraceabilityMarkdown(traced));
+    if (args.json !== "-" && args.markdown !== "-") write("-", renderTraceabilityText(traced));
+    return EXIT_OK;
+}
+
 export async function main(argv: string[]): Promise<number> {
     try {
         const args = parseArgs(argv);
         if (args.command === "diff") return await runDiff(args);
+        if (args.command === "policies") return runPolicies(args);
         return args.command === "plan" ? await runPlan(args) : await runCheck(args);
     } catch (e) {
         if (e instanceof UsageError) {
             process.stderr.write(`${e.message ? `runbook: ${e.message}\n\n` : ""}${USAGE}\n`);
             return e.message ? EXIT_ERROR : EXIT_OK;
         }
-        if (e instanceof ProgramError || e instanceof PolicyConfigError || e instanceof RevisionError || (e instanceof Error && e.message.startsWith("plan file:"))) {
+        if (e instanceof ProgramError || e instanceof PolicyConfigError || e instanceof RevisionError || e instanceof PlanFileError) {
             process.stderr.write(`runbook: ${e.message}\n`);
             return EXIT_ERROR;
         }

@@ -76,6 +76,9 @@ function isTypeOf(type: string, resourceClass: unknown): boolean {
 function resourceOptions(r: PlanResource) {
     return {
         protect: r.protect,
+        // Not sent to policy packs by the engine; the offline check passes it so that the
+        // offline-only rules (stateful-resources-retained) can see it.
+        retainOnDelete: r.retainOnDelete,
         ignoreChanges: r.ignoreChanges,
         aliases: [],
         customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },

@@ -1,3 +1,7 @@
+import Ajv, { ValidateFunction } from "ajv";
+import * as fs from "fs";
+import * as path from "path";
+
 /**
  * The plan file: what `runbook plan --json` writes and `runbook check` reads. Documented in
  * docs/plan-schema.md; bump PLAN_SCHEMA_VERSION on any incompatible change.
@@ -61,28 +65,70 @@ export function summarize(resources: PlanResource[], violations: Violation[]): P
     };
 }
 
+/** A plan file that is not valid JSON or does not match docs/plan.schema.json. */
+export class PlanFileError extends Error {}
+
 function fail(where: string, what: string): never {
-    throw new Error(`plan file: ${where} ${what}`);
+    throw new PlanFileError(`bad plan file: ${where}: ${what}`);
 }
 
-/** Checks that parsed JSON has the shape of a plan file, naming the first field that does not. */
+/** `/resources/0/protect` → `resources[0].protect`. */
+function jsonPath(pointer: string): string {
+    const path = pointer
+        .split("/")
+        .slice(1)
+        .map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"))
+        .reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc === "" ? p : `${acc}.${p}`), "");
+    return path === "" ? "(root)" : path;
+}
+
+/**
+ * The published schema, relaxed so that a hand-written plan may leave out what `check` recomputes
+ * (violations, summary, the pack) and what has a default (a resource's options). Everything that is
+ * present must have the published type.
+ */
+let validator: ValidateFunction | undefined;
+function validate(json: unknown): void {
+    if (!validator) {
+        const schema = JSON.parse(fs.readFileSync(path.resolve(__dirname, "..", "..", "docs", "plan.schema.json"), "utf8"));
+        schema.required = ["schemaVersion", "stack", "resources"];
+        schema.definitions.resource.required = ["urn", "type", "name", "inputs"];
+        validator = new Ajv({ allErrors: false, strict: false }).compile(schema);
+    }
+    if (validator(json)) return;
+    const e = validator.errors![0];
+    const where = jsonPath(e.instancePath);
+    if (e.keyword === "required") fail(`${where === "(root)" ? "" : `${where}.`}${(e.params as { missingProperty: string }).missingProperty}`, "is missing");
+    if (e.keyword === "additionalProperties") fail(`${where === "(root)" ? "" : `${where}.`}${(e.params as { additionalProperty: string }).additionalProperty}`, "is not a field of the plan file");
+    if (e.keyword === "const") fail(where, `must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}, got ${JSON.stringify(valueAt(json, e.instancePath))}`);
+    fail(where, `${e.message}, got ${JSON.stringify(valueAt(json, e.instancePath)) ?? "undefined"}`);
+}
+
+function valueAt(json: unknown, pointer: string): unknown {
+    return pointer
+        .split("/")
+        .slice(1)
+        .reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), json);
+}
+
+/** The stack a URN belongs to: `urn:pulumi:<stack>::…`. */
+function urnStack(urn: string): string {
+    return urn.slice("urn:pulumi:".length, urn.indexOf("::"));
+}
+
+/**
+ * Checks parsed JSON against the plan file schema (docs/plan.schema.json), naming the JSON path of
+ * the first field that does not match, and that every resource belongs to the plan's stack: the
+ * policies read the environment from each URN, so a URN of another stack would change the rules.
+ */
 export function parsePlanFile(json: unknown): PlanFile {
-    if (json === null || typeof json !== "object" || Array.isArray(json)) fail("root", "must be an object");
-    const plan = json as Partial<PlanFile>;
-    if (plan.schemaVersion !== PLAN_SCHEMA_VERSION) fail("schemaVersion", `must be ${PLAN_SCHEMA_VERSION}, got ${JSON.stringify(plan.schemaVersion)}`);
-    if (typeof plan.stack !== "string") fail("stack", "must be a string");
-    if (!Array.isArray(plan.resources)) fail("resources", "must be a list");
+    validate(json);
+    const plan = json as Partial<PlanFile> & { stack: string; resources: Array<Partial<PlanResource> & Pick<PlanResource, "urn" | "type" | "name" | "inputs">> };
     const urns = new Set<string>();
     plan.resources.forEach((r, i) => {
-        const at = `resources[${i}]`;
-        if (r === null || typeof r !== "object") fail(at, "must be an object");
-        for (const key of ["urn", "type", "name"] as const) if (typeof r[key] !== "string") fail(`${at}.${key}`, "must be a string");
-        if (urns.has(r.urn)) fail(`${at}.urn`, `repeats ${r.urn}`);
+        if (urns.has(r.urn)) fail(`resources[${i}].urn`, `repeats ${r.urn}`);
         urns.add(r.urn);
-        if (r.inputs === null || typeof r.inputs !== "object" || Array.isArray(r.inputs)) fail(`${at}.inputs`, "must be an object");
-        for (const key of ["dependencies", "ignoreChanges", "additionalSecretOutputs"] as const) {
-            if (r[key] !== undefined && !Array.isArray(r[key])) fail(`${at}.${key}`, "must be a list");
-        }
+        if (urnStack(r.urn) !== plan.stack) fail(`resources[${i}].urn`, `belongs to stack '${urnStack(r.urn)}', but the plan is for stack '${plan.stack}'`);
     });
     return {
         schemaVersion: PLAN_SCHEMA_VERSION,

@@ -1,10 +1,20 @@
 import { EnforcementLevel, Policies } from "@pulumi/policy";
-import { k8sDataRestrictedSecurity, k8sDataVolumesRetained, k8sNoPublicDataService } from "./kubernetes";
-import { statefulResourcesProtected } from "./protection";
+import {
+    k8sDataVolumesRetained,
+    k8sNamespaceRestricted,
+    k8sNetworkIsolation,
+    k8sNoPublicDataService,
+    k8sNoSecretsInConfigMaps,
+    k8sRestrictedSecurity,
+    k8sSecretValuesNotLiteral,
+    mongodbRequiresAuth,
+} from "./kubernetes";
+import { statefulResourcesProtected, statefulResourcesRetained } from "./protection";
 import { elasticacheEncryption, elasticacheMultiAz, elasticacheSnapshotRetention, redisNoeviction, redisRequiresAuth } from "./redis";
-import { rdsBackupRetention, rdsDeletionProtection, rdsForceSsl, rdsMultiAz, rdsNotPublic, rdsPasswordNotLiteral, rdsStorageEncrypted } from "./rds";
+import { kmsKeyHardened, rdsBackupRetention, rdsDeletionProtection, rdsForceSsl, rdsMultiAz, rdsNotPublic, rdsPasswordNotLiteral, rdsStorageEncrypted } from "./rds";
+import { generatedCredentials } from "./secrets";
 import { securityGroupNoPublicDataPorts, securityGroupRuleDescriptions } from "./securityGroups";
-import { r2BackupsNeverPublic, r2BackupsWriteOnce, r2BucketLifecycle } from "./storage";
+import { r2BackupsNeverPublic, r2BackupsWriteOnce, r2BucketLifecycle, r2CustomDomainTls } from "./storage";
 import {
     k8sEnvNoLiteralSecret,
     k8sImagePinned,
@@ -25,21 +35,30 @@ export const PACK_ENFORCEMENT_LEVEL: EnforcementLevel = "mandatory";
 /** Every rule of the runbook policy pack, in the order they are reported. */
 export const policies: Policies = [
     statefulResourcesProtected,
+    statefulResourcesRetained,
     r2BucketLifecycle,
     r2BackupsNeverPublic,
     r2BackupsWriteOnce,
+    r2CustomDomainTls,
     rdsStorageEncrypted,
+    kmsKeyHardened,
     rdsNotPublic,
     rdsBackupRetention,
     rdsDeletionProtection,
     rdsMultiAz,
     rdsForceSsl,
     rdsPasswordNotLiteral,
+    generatedCredentials,
     securityGroupNoPublicDataPorts,
     securityGroupRuleDescriptions,
     k8sDataVolumesRetained,
     k8sNoPublicDataService,
-    k8sDataRestrictedSecurity,
+    k8sRestrictedSecurity,
+    k8sNamespaceRestricted,
+    k8sNetworkIsolation,
+    k8sNoSecretsInConfigMaps,
+    k8sSecretValuesNotLiteral,
+    mongodbRequiresAuth,
     elasticacheEncryption,
     elasticacheSnapshotRetention,
     elasticacheMultiAz,

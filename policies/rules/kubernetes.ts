@@ -1,154 +1,174 @@
-import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { requirement } from "./meta";
+import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { cannotCheckYet, guidance, requirement } from "./meta";
+import { UNKNOWN, at, keysAt, knownNumber, knownString, listAt, stringMap } from "./props";
+import {
+    APP_TIER,
+    DATA_PORTS,
+    DATA_TIER,
+    TIER_LABEL,
+    containersOf,
+    dataDirectoryOf,
+    dataServerPorts,
+    isDataTier,
+    isWorkload,
+    namespaceOf,
+    podLabels,
+    podSpec,
+    serverOf,
+    tokensOf,
+} from "./workloadShape";
+
+export { DATA_PORTS, DATA_TIER, TIER_LABEL } from "./workloadShape";
 
 /*
- * Kubernetes data-tier rules. Workloads say what they are with labels (components/k8s/labels.ts):
- * `runbook.dev/tier: data` marks databases and caches. The pack does not import the program's
- * components, so the label names are repeated here; a test keeps the two in step.
+ * Kubernetes rules: the data tier's volumes and exposure, the restricted Pod Security profile for
+ * every workload, namespaces and NetworkPolicies, and secrets kept out of plain objects.
  */
-
-export const TIER_LABEL = "runbook.dev/tier";
-export const DATA_TIER = "data";
 
 const STATEFUL_SET = "kubernetes:apps/v1:StatefulSet";
 const SERVICE = "kubernetes:core/v1:Service";
+const NAMESPACE = "kubernetes:core/v1:Namespace";
+const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
+const SECRET = "kubernetes:core/v1:Secret";
 
-type Obj = Record<string, any>;
-
-/** Where each workload kind keeps its pod template. */
-const POD_TEMPLATE_PATHS: Record<string, string[]> = {
-    "kubernetes:apps/v1:StatefulSet": ["spec", "template"],
-    "kubernetes:apps/v1:Deployment": ["spec", "template"],
-    "kubernetes:apps/v1:DaemonSet": ["spec", "template"],
-    "kubernetes:apps/v1:ReplicaSet": ["spec", "template"],
-    "kubernetes:batch/v1:Job": ["spec", "template"],
-    "kubernetes:batch/v1:CronJob": ["spec", "jobTemplate", "spec", "template"],
-    "kubernetes:core/v1:Pod": [],
-};
-
-function obj(value: unknown): Obj {
-    return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Obj) : {};
-}
-
-function list(value: unknown): Obj[] {
-    return Array.isArray(value) ? value.map(obj) : [];
-}
-
-function podTemplate(type: string, props: Obj): Obj | undefined {
-    const path = POD_TEMPLATE_PATHS[type];
-    if (path === undefined) return undefined;
-    return path.reduce((o, key) => obj(o[key]), props);
-}
-
-/** Labels of the pods a workload runs. */
-function podLabels(type: string, props: Obj): Record<string, string> {
-    return obj(obj(podTemplate(type, props)?.metadata).labels);
-}
-
-/** A workload is in the data tier when the object or its pods carry `runbook.dev/tier: data`. */
-function isDataTier(type: string, props: Obj): boolean {
-    return obj(obj(props.metadata).labels)[TIER_LABEL] === DATA_TIER || podLabels(type, props)[TIER_LABEL] === DATA_TIER;
-}
-
-function namespaceOf(props: Obj): string {
-    const ns = obj(props.metadata).namespace;
-    return typeof ns === "string" && ns !== "" ? ns : "default";
+function kindOf(type: string): string {
+    return type.split(":").pop() ?? type;
 }
 
 export const k8sDataVolumesRetained: ResourceValidationPolicy = {
     name: "k8s-data-volumes-retained",
     description:
-        "DB-6: a data-tier StatefulSet keeps its data on volumes from volumeClaimTemplates, and its persistentVolumeClaimRetentionPolicy retains them when the StatefulSet is deleted or scaled down.",
+        "DB-6: a data-tier workload (by label, or because it runs a database) keeps its data directory on a persistent volume, never emptyDir, hostPath or the container's own filesystem, and a StatefulSet's persistentVolumeClaimRetentionPolicy retains its volumes on delete and scale-down.",
     enforcementLevel: "mandatory",
     ...requirement("DB-6", "Production databases cannot be deleted by accident; a final snapshot is taken on decommission"),
+    ...guidance("critical", "Run the datastore as a StatefulSet with a volumeClaimTemplate mounted at its data directory, and persistentVolumeClaimRetentionPolicy whenDeleted/whenScaled: Retain."),
+    configSchema: {
+        properties: {
+            dataPorts: { type: "array", items: { type: "integer" }, default: DATA_PORTS, description: "Container ports that identify a datastore server." },
+        },
+    },
     validateResource: (args, reportViolation) => {
-        if (args.type !== STATEFUL_SET) args.notApplicable("only StatefulSets have volumeClaimTemplates");
-        if (!isDataTier(args.type, args.props)) args.notApplicable("not in the data tier");
-        const spec = obj(args.props.spec);
-        const templates = list(spec.volumeClaimTemplates);
-        if (templates.length === 0) {
-            const claims = list(obj(obj(spec.template).spec).volumes).filter((v) => v.persistentVolumeClaim !== undefined);
-            if (claims.length === 0) {
-                reportViolation(
-                    `StatefulSet '${args.name}' is in the data tier but has no volumeClaimTemplates: its data lives on the node and is lost with the pod. Add a volumeClaimTemplate for the data directory.`,
-                );
+        if (!isWorkload(args.type)) args.notApplicable("not a workload");
+        const { dataPorts = DATA_PORTS } = args.getConfig<{ dataPorts?: number[] }>();
+        if (!isDataTier(args.type, args.props, dataPorts)) args.notApplicable("not in the data tier");
+        const what = `${kindOf(args.type)} '${args.name}'`;
+        const spec = podSpec(args.type, args.props);
+        const claimTemplates = new Set(listAt(args.props, "spec", "volumeClaimTemplates").map((t) => knownString(at(t, "metadata", "name"))).filter((n): n is string => !!n));
+        const volumes = new Map(listAt(spec, "volumes").map((v) => [knownString(at(v, "name")) ?? "", v]));
+        const persistent = (name: string) => claimTemplates.has(name) || at(volumes.get(name), "persistentVolumeClaim") !== undefined;
+        let servers = 0;
+        for (const c of containersOf(spec)) {
+            const store = serverOf(c.value, dataPorts);
+            if (store === undefined || c.kind === "init container") continue;
+            servers++;
+            const dir = dataDirectoryOf(store, c.value);
+            const mounts = listAt(c.value, "volumeMounts")
+                .map((m) => ({ path: knownString(at(m, "mountPath")) ?? "", name: knownString(at(m, "name")) ?? "" }))
+                .filter((m) => m.path !== "" && (dir === m.path || dir.startsWith(m.path.endsWith("/") ? m.path : `${m.path}/`)))
+                .sort((a, b) => b.path.length - a.path.length);
+            const mount = mounts[0];
+            if (mount === undefined) {
+                reportViolation(`${what} ${c.kind} '${c.name}' keeps its ${store} data in ${dir} on the container's own filesystem, lost with the pod. Mount a persistent volume (a volumeClaimTemplate) at ${dir}.`);
+            } else if (!persistent(mount.name)) {
+                const volume = volumes.get(mount.name);
+                const type = volume === undefined ? "an undeclared volume" : (keysAt(volume).find((k) => k !== "name") ?? "a volume");
+                reportViolation(`${what} ${c.kind} '${c.name}' keeps its ${store} data in ${dir} on ${type} '${mount.name}', which does not outlive the pod. Use a volumeClaimTemplate (a retained PersistentVolumeClaim) for ${dir}.`);
             }
-            return;
+        }
+        if (args.type !== STATEFUL_SET) return;
+        if (claimTemplates.size === 0 && servers === 0 && ![...volumes.keys()].some(persistent)) {
+            reportViolation(`StatefulSet '${args.name}' is in the data tier but has no volumeClaimTemplates: its data lives on the node and is lost with the pod. Add a volumeClaimTemplate for the data directory.`);
         }
         // Kubernetes retains when the policy is unset; only an explicit Delete loses data.
-        const retention = obj(spec.persistentVolumeClaimRetentionPolicy);
         for (const when of ["whenDeleted", "whenScaled"] as const) {
-            const value = retention[when] ?? "Retain";
-            if (value !== "Retain") {
+            const value = at(args.props, "spec", "persistentVolumeClaimRetentionPolicy", when);
+            if (value === UNKNOWN) cannotCheckYet(reportViolation, "k8s-data-volumes-retained", args.urn, `persistentVolumeClaimRetentionPolicy.${when} of '${args.name}'`);
+            else if (value !== undefined && value !== null && value !== "Retain") {
                 reportViolation(
-                    `StatefulSet '${args.name}' sets persistentVolumeClaimRetentionPolicy.${when}: ${value}, so its data volumes are deleted ${when === "whenDeleted" ? "with the StatefulSet" : "when it scales down"}. Set ${when}: Retain.`,
+                    `StatefulSet '${args.name}' sets persistentVolumeClaimRetentionPolicy.${when}: ${JSON.stringify(value)}, so its data volumes are deleted ${when === "whenDeleted" ? "with the StatefulSet" : "when it scales down"}. Set ${when}: Retain.`,
                 );
             }
         }
     },
 };
 
-/** Ports of PostgreSQL, MongoDB and Redis. */
-export const DATA_PORTS = [5432, 27017, 6379];
+interface DataPods {
+    /** Pod labels of data-tier workloads by namespace and label pair. */
+    index: Map<string, Array<Record<string, string>>>;
+    /** Named and numbered ports of their datastore servers, by namespace. */
+    ports: Map<string, Map<string, number>>;
+}
 
 /**
  * Pod labels of every data-tier workload, indexed by namespace and one label pair, so that matching
- * a Service's selector costs the candidates sharing its first pair, not a scan of the stack.
+ * a selector costs the candidates sharing its first pair, not a scan of the stack.
  */
-function dataPodIndex(resources: Array<{ type: string; props: Obj }>): Map<string, Array<Record<string, string>>> {
+function dataPods(resources: PolicyResource[], dataPorts: number[]): DataPods {
     const index = new Map<string, Array<Record<string, string>>>();
+    const ports = new Map<string, Map<string, number>>();
     for (const r of resources) {
-        if (POD_TEMPLATE_PATHS[r.type] === undefined) continue;
+        if (!isWorkload(r.type) || !isDataTier(r.type, r.props, dataPorts)) continue;
         const labels = podLabels(r.type, r.props);
-        if (labels[TIER_LABEL] !== DATA_TIER) continue;
         const ns = namespaceOf(r.props);
         for (const [k, v] of Object.entries(labels)) {
             const key = `${ns}\u0000${k}=${v}`;
             index.set(key, [...(index.get(key) ?? []), labels]);
         }
+        const named = ports.get(ns) ?? new Map<string, number>();
+        for (const [name, number] of dataServerPorts(r.type, r.props, dataPorts)) named.set(name, number);
+        ports.set(ns, named);
     }
-    return index;
+    return { index, ports };
 }
 
-function selectsDataPods(ns: string, selector: Record<string, string>, index: Map<string, Array<Record<string, string>>>): boolean {
+/** True when a label selector (matchLabels form) selects any data pod of the namespace. An empty selector selects every pod. */
+function selectsDataPods(ns: string, selector: Record<string, string>, pods: DataPods, emptySelectsAll: boolean): boolean {
     const pairs = Object.entries(selector);
-    if (pairs.length === 0) return false;
+    if (pairs.length === 0) return emptySelectsAll && [...pods.index.keys()].some((k) => k.startsWith(`${ns}\u0000`));
     if (selector[TIER_LABEL] === DATA_TIER) return true;
     const [k, v] = pairs[0];
-    return (index.get(`${ns}\u0000${k}=${v}`) ?? []).some((labels) => pairs.every(([key, value]) => labels[key] === value));
+    return (pods.index.get(`${ns}\u0000${k}=${v}`) ?? []).some((labels) => pairs.every(([key, value]) => labels[key] === value));
 }
 
 export const k8sNoPublicDataService: StackValidationPolicy = {
     name: "k8s-no-public-data-service",
     description:
-        "DB-2: no LoadBalancer or NodePort Service, and no Service with externalIPs, reaches data-tier pods or a database port (5432, 27017, 6379); the data tier is reached from inside the cluster only.",
+        "DB-2: no LoadBalancer or NodePort Service, and no Service with externalIPs, reaches data-tier pods (however its selector picks them) or a database port (the configured ports and the datastore containers' own ports); the data tier is reached from inside the cluster only.",
     enforcementLevel: "mandatory",
     ...requirement("DB-2", "The database is reachable only from the application tier, never publicly"),
+    ...guidance("critical", "Use type ClusterIP without externalIPs for any Service in front of a datastore; applications reach it inside the cluster."),
     configSchema: {
         properties: {
             dataPorts: { type: "array", items: { type: "integer" }, default: DATA_PORTS, description: "Ports that only the data tier listens on." },
         },
     },
     validateStack: (args, reportViolation) => {
-        const { dataPorts } = args.getConfig<{ dataPorts: number[] }>();
-        const index = dataPodIndex(args.resources);
+        const { dataPorts = DATA_PORTS } = args.getConfig<{ dataPorts?: number[] }>();
+        const pods = dataPods(args.resources, dataPorts);
         for (const service of args.resources) {
             if (service.type !== SERVICE) continue;
-            const spec = obj(service.props.spec);
-            const type = spec.type ?? "ClusterIP";
-            const exposure =
-                type === "LoadBalancer" || type === "NodePort"
-                    ? `type ${type}`
-                    : Array.isArray(spec.externalIPs) && spec.externalIPs.length > 0
-                      ? "externalIPs"
-                      : undefined;
+            const spec = at(service.props, "spec");
+            const type = at(spec, "type") ?? "ClusterIP";
+            if (type === UNKNOWN || at(spec, "externalIPs") === UNKNOWN) {
+                cannotCheckYet(reportViolation, "k8s-no-public-data-service", service.urn, `the type of Service '${service.name}'`);
+                continue;
+            }
+            const exposure = type === "LoadBalancer" || type === "NodePort" ? `type ${type}` : listAt(spec, "externalIPs").length > 0 ? "externalIPs" : undefined;
             if (exposure === undefined) continue;
-            const ports = list(spec.ports)
-                .flatMap((p) => [p.port, p.targetPort])
-                .filter((p): p is number => typeof p === "number" && dataPorts.includes(p));
+            const ns = namespaceOf(service.props);
+            const named = pods.ports.get(ns) ?? new Map<string, number>();
+            const exposed = new Set<string>();
+            for (const p of listAt(spec, "ports")) {
+                for (const value of [at(p, "port"), at(p, "targetPort")]) {
+                    const number = knownNumber(value);
+                    if (number !== undefined && (dataPorts.includes(number) || [...named.values()].includes(number))) exposed.add(String(number));
+                    else if (typeof value === "string" && named.has(value)) exposed.add(`${value} (${named.get(value)})`);
+                }
+            }
             const reasons: string[] = [];
-            if (selectsDataPods(namespaceOf(service.props), obj(spec.selector), index)) reasons.push("selects data-tier pods");
-            if (ports.length > 0) reasons.push(`exposes database port ${[...new Set(ports)].join(", ")}`);
+            if (selectsDataPods(ns, stringMap(at(spec, "selector")), pods, false)) reasons.push("selects data-tier pods");
+            if (exposed.size > 0) reasons.push(`exposes database port ${[...exposed].join(", ")}`);
             if (reasons.length === 0) continue;
             reportViolation(
                 `Service '${service.name}' is reachable from outside the cluster (${exposure}) and ${reasons.join(" and ")}. Use type ClusterIP without externalIPs; applications reach the database inside the cluster.`,
@@ -158,46 +178,284 @@ export const k8sNoPublicDataService: StackValidationPolicy = {
     },
 };
 
-/** Data-tier workloads whose pods this policy checks. */
-const SECURED_TYPES = ["kubernetes:apps/v1:StatefulSet", "kubernetes:batch/v1:Job", "kubernetes:batch/v1:CronJob"];
+/** Capabilities the restricted profile lets a container add. */
+const ADDABLE = new Set(["NET_BIND_SERVICE"]);
+const HOST_NAMESPACES = ["hostNetwork", "hostPID", "hostIPC"] as const;
 
-/** What breaks least privilege on one container, if anything. Container settings override the pod's. */
-function privilegeProblems(podSecurity: Obj, container: Obj): string[] {
-    const security = obj(container.securityContext);
-    const problems: string[] = [];
-    const runAsNonRoot = security.runAsNonRoot ?? podSecurity.runAsNonRoot;
-    const runAsUser = security.runAsUser ?? podSecurity.runAsUser;
-    if (runAsNonRoot !== true) problems.push("runAsNonRoot is not true");
-    if (runAsUser === 0) problems.push("runAsUser is 0 (root)");
-    if (security.allowPrivilegeEscalation !== false) problems.push("allowPrivilegeEscalation is not false");
-    if (security.privileged === true) problems.push("privileged is true");
-    const drop = Array.isArray(obj(security.capabilities).drop) ? (obj(security.capabilities).drop as unknown[]) : [];
-    if (!drop.includes("ALL")) problems.push("capabilities.drop does not include ALL");
-    return problems;
+/** What breaks the restricted Pod Security profile in a pod spec, pod-level first. */
+export function restrictedProblems(spec: unknown): Array<{ where: string; problems: string[] }> {
+    const out: Array<{ where: string; problems: string[] }> = [];
+    const podProblems: string[] = [];
+    for (const key of HOST_NAMESPACES) {
+        if (at(spec, key) === true) podProblems.push(`${key} is true`);
+    }
+    for (const v of listAt(spec, "volumes")) {
+        if (at(v, "hostPath") !== undefined) podProblems.push(`volume '${knownString(at(v, "name")) ?? "?"}' is a hostPath`);
+    }
+    const podSecurity = at(spec, "securityContext");
+    const podSeccomp = at(podSecurity, "seccompProfile", "type");
+    if (podSeccomp === "Unconfined") podProblems.push("seccompProfile is Unconfined");
+    if (podProblems.length > 0) out.push({ where: "pod", problems: podProblems });
+    for (const c of containersOf(spec)) {
+        const security = at(c.value, "securityContext");
+        const problems: string[] = [];
+        const runAsNonRoot = at(security, "runAsNonRoot") ?? at(podSecurity, "runAsNonRoot");
+        const runAsUser = at(security, "runAsUser") ?? at(podSecurity, "runAsUser");
+        if (runAsNonRoot !== true) problems.push("runAsNonRoot is not true");
+        if (runAsUser === 0) problems.push("runAsUser is 0 (root)");
+        if (at(security, "allowPrivilegeEscalation") !== false) problems.push("allowPrivilegeEscalation is not false");
+        if (at(security, "privileged") === true) problems.push("privileged is true");
+        const drop = listAt(security, "capabilities", "drop");
+        if (!drop.includes("ALL")) problems.push("capabilities.drop does not include ALL");
+        const added = listAt(security, "capabilities", "add").filter((cap) => !ADDABLE.has(String(cap).toUpperCase().replace(/^CAP_/, "")));
+        if (added.length > 0) problems.push(`capabilities.add has ${added.map((x) => String(x)).join(", ")}`);
+        const seccomp = at(security, "seccompProfile", "type") ?? podSeccomp;
+        if (seccomp !== "RuntimeDefault" && seccomp !== "Localhost") problems.push(seccomp === undefined ? "no seccompProfile (RuntimeDefault) is set" : `seccompProfile is ${String(seccomp)}`);
+        const hostPorts = listAt(c.value, "ports").filter((p) => isSetNumber(at(p, "hostPort")));
+        if (hostPorts.length > 0) problems.push(`hostPort ${hostPorts.map((p) => String(at(p, "hostPort"))).join(", ")}`);
+        if (problems.length > 0) out.push({ where: `${c.kind} '${c.name}'`, problems });
+    }
+    return out;
 }
 
-export const k8sDataRestrictedSecurity: ResourceValidationPolicy = {
-    name: "k8s-data-restricted-security",
+function isSetNumber(v: unknown): boolean {
+    const n = knownNumber(v);
+    return n !== undefined && n !== 0;
+}
+
+export const k8sRestrictedSecurity: ResourceValidationPolicy = {
+    name: "k8s-restricted-security",
     description:
-        "SC-5: every container of a data-tier StatefulSet, Job or CronJob runs as non-root, cannot escalate privileges and drops all capabilities.",
+        "SC-5: every workload (data tier, apps and jobs alike) meets the restricted Pod Security profile in every container, init containers included: non-root, no privilege escalation, all capabilities dropped and none added, seccomp RuntimeDefault, no privileged container, host namespace, hostPath or hostPort.",
     enforcementLevel: "mandatory",
     ...requirement("SC-5", "Workloads run with least privilege (non-root, no privilege escalation, network isolation)"),
+    ...guidance(
+        "high",
+        "Set securityContext runAsNonRoot: true with a non-zero runAsUser, allowPrivilegeEscalation: false, capabilities.drop: [ALL], seccompProfile.type: RuntimeDefault; remove privileged, hostNetwork/hostPID/hostIPC, hostPath volumes and hostPort.",
+    ),
     validateResource: (args, reportViolation) => {
-        if (!SECURED_TYPES.includes(args.type)) args.notApplicable("not a StatefulSet, Job or CronJob");
-        if (!isDataTier(args.type, args.props)) args.notApplicable("not in the data tier");
-        const podSpec = obj(podTemplate(args.type, args.props)?.spec);
-        const podSecurity = obj(podSpec.securityContext);
-        const containers = [
-            ...list(podSpec.initContainers).map((c) => ({ kind: "init container", c })),
-            ...list(podSpec.containers).map((c) => ({ kind: "container", c })),
-        ];
-        for (const { kind, c } of containers) {
-            const problems = privilegeProblems(podSecurity, c);
-            if (problems.length > 0) {
+        if (!isWorkload(args.type)) args.notApplicable("not a workload");
+        const spec = podSpec(args.type, args.props);
+        if (spec === UNKNOWN) {
+            cannotCheckYet(reportViolation, "k8s-restricted-security", args.urn, `the pod spec of '${args.name}'`);
+            return;
+        }
+        for (const { where, problems } of restrictedProblems(spec)) {
+            reportViolation(`${kindOf(args.type)} '${args.name}' ${where}: ${problems.join("; ")}. The restricted Pod Security profile rejects this pod.`);
+        }
+    },
+};
+
+const PSA_ENFORCE = "pod-security.kubernetes.io/enforce";
+
+export const k8sNamespaceRestricted: StackValidationPolicy = {
+    name: "k8s-namespace-restricted",
+    description: "SC-5: every Namespace the stack declares that runs a workload of the stack enforces the restricted Pod Security level (label pod-security.kubernetes.io/enforce: restricted).",
+    enforcementLevel: "mandatory",
+    ...requirement("SC-5", "Workloads run with least privilege (non-root, no privilege escalation, network isolation)"),
+    ...guidance("high", "Label the Namespace pod-security.kubernetes.io/enforce: restricted (and enforce-version: latest)."),
+    validateStack: (args, reportViolation) => {
+        const used = new Set(args.resources.filter((r) => isWorkload(r.type)).map((r) => namespaceOf(r.props)));
+        for (const ns of args.resources.filter((r) => r.type === NAMESPACE)) {
+            const name = at(ns.props, "metadata", "name");
+            if (typeof name !== "string" || !used.has(name)) continue;
+            const level = at(ns.props, "metadata", "labels", PSA_ENFORCE);
+            if (level === UNKNOWN) cannotCheckYet(reportViolation, "k8s-namespace-restricted", ns.urn, `the Pod Security labels of namespace '${name}'`);
+            else if (level !== "restricted") {
                 reportViolation(
-                    `${args.type.split(":").pop()} '${args.name}' ${kind} '${c.name}': ${problems.join("; ")}. Set securityContext runAsNonRoot: true with a non-zero runAsUser, allowPrivilegeEscalation: false and capabilities.drop: [ALL].`,
+                    `Namespace '${name}' runs workloads but enforces Pod Security level ${level === undefined ? "none (no pod-security.kubernetes.io/enforce label)" : JSON.stringify(level)}. Label it ${PSA_ENFORCE}: restricted.`,
+                    ns.urn,
                 );
             }
         }
     },
 };
+
+/** Public ranges: anything but loopback, link-local and the private ranges (IPv4 and IPv6). */
+function isPublicCidr(cidr: string): boolean {
+    return !/^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|127\.|169\.254\.|f[cd][0-9a-f]{2}:|fe80:|::1\/)/i.test(cidr.trim());
+}
+
+/** What in an ingress rule admits too much: every source, a public range, or every namespace. */
+function openSources(rule: unknown): string[] {
+    const from = at(rule, "from");
+    if (from === undefined || from === null || (Array.isArray(from) && from.length === 0)) return ["every source (no 'from')"];
+    const found: string[] = [];
+    for (const peer of listAt(rule, "from")) {
+        if (peer === UNKNOWN) continue;
+        const cidr = knownString(at(peer, "ipBlock", "cidr"));
+        if (cidr !== undefined && isPublicCidr(cidr)) found.push(`ipBlock ${cidr}`);
+        const nsSelector = at(peer, "namespaceSelector");
+        if (nsSelector !== undefined && nsSelector !== null && keysAt(nsSelector, "matchLabels").length === 0 && listAt(nsSelector, "matchExpressions").length === 0) {
+            found.push("every namespace (empty namespaceSelector)");
+        }
+        if (keysAt(peer).length === 0) found.push("every pod (an empty peer)");
+    }
+    return found;
+}
+
+function isDefaultDeny(policy: PolicyResource): boolean {
+    const spec = at(policy.props, "spec");
+    const selector = at(spec, "podSelector");
+    const selectsAll = keysAt(selector, "matchLabels").length === 0 && listAt(selector, "matchExpressions").length === 0;
+    const types = listAt(spec, "policyTypes").map(String);
+    const ingressTyped = types.length === 0 || types.includes("Ingress");
+    return selectsAll && ingressTyped && listAt(spec, "ingress").length === 0;
+}
+
+export const k8sNetworkIsolation: StackValidationPolicy = {
+    name: "k8s-network-isolation",
+    description:
+        "SC-5: every namespace that runs application workloads has a default-deny NetworkPolicy; no NetworkPolicy admits every source on every port; nothing admits a public range (0.0.0.0/0 or any other), every namespace or every source to data-tier pods.",
+    enforcementLevel: "mandatory",
+    ...requirement(["SC-5", "DB-2"], "Workloads run with least privilege (non-root, no privilege escalation, network isolation)"),
+    ...guidance(
+        "high",
+        "Add a NetworkPolicy with podSelector: {} and policyTypes [Ingress, Egress] and no rules to each app namespace; admit named pods or labelled namespaces only, never an empty 'from', an empty namespaceSelector or a public ipBlock, and never to the data tier.",
+    ),
+    configSchema: {
+        properties: {
+            dataPorts: { type: "array", items: { type: "integer" }, default: DATA_PORTS, description: "Container ports that identify a datastore server." },
+        },
+    },
+    validateStack: (args, reportViolation) => {
+        const { dataPorts = DATA_PORTS } = args.getConfig<{ dataPorts?: number[] }>();
+        const pods = dataPods(args.resources, dataPorts);
+        const policies = args.resources.filter((r) => r.type === NETWORK_POLICY);
+        const appNamespaces = new Map<string, PolicyResource>();
+        for (const r of args.resources) {
+            if (isWorkload(r.type) && podLabels(r.type, r.props)[TIER_LABEL] === APP_TIER) {
+                const ns = namespaceOf(r.props);
+                if (!appNamespaces.has(ns)) appNamespaces.set(ns, r);
+            }
+        }
+        for (const [ns, first] of appNamespaces) {
+            if (!policies.some((p) => namespaceOf(p.props) === ns && isDefaultDeny(p))) {
+                reportViolation(
+                    `Namespace '${ns}' runs application workloads (e.g. '${first.name}') without a default-deny NetworkPolicy, so every pod accepts traffic from anywhere. Add a NetworkPolicy with podSelector: {} and policyTypes [Ingress, Egress] and no rules.`,
+                    first.urn,
+                );
+            }
+        }
+        for (const policy of policies) {
+            const spec = at(policy.props, "spec");
+            if (spec === UNKNOWN || at(spec, "ingress") === UNKNOWN) {
+                cannotCheckYet(reportViolation, "k8s-network-isolation", policy.urn, `the rules of NetworkPolicy '${policy.name}'`);
+                continue;
+            }
+            const types = listAt(spec, "policyTypes").map(String);
+            if (types.length > 0 && !types.includes("Ingress")) continue;
+            const ns = namespaceOf(policy.props);
+            const selector = at(spec, "podSelector");
+            const toData = selectsDataPods(ns, stringMap(at(selector, "matchLabels")), pods, listAt(selector, "matchExpressions").length === 0);
+            listAt(spec, "ingress").forEach((rule, i) => {
+                if (rule === UNKNOWN) return;
+                const open = openSources(rule);
+                const allPorts = listAt(rule, "ports").length === 0;
+                if (open.includes("every source (no 'from')") && allPorts) {
+                    reportViolation(`NetworkPolicy '${policy.name}' ingress[${i}] admits every source on every port, which undoes isolation. Name the pods or namespaces it admits, and the ports.`, policy.urn);
+                } else if (toData && open.length > 0) {
+                    reportViolation(`NetworkPolicy '${policy.name}' ingress[${i}] lets ${open.join(", ")} reach data-tier pods. Admit only the app tier and the backup job by pod label.`, policy.urn);
+                }
+            });
+        }
+    },
+};
+
+/** Key names that hold secrets (SC-1): a ConfigMap is readable by anyone who can read the namespace's config. */
+const SECRET_KEY = /(passw(or)?d|(^|[-_.])pass($|[-_.])|secret|token|api[-_]?key|private[-_]?key|credential|(^|[-_.])auth($|[-_.])|connection[-_]?string)/i;
+const SECRET_LINE = /^\s*(requirepass|masterauth|masterpassword)\s+\S+/im;
+const URL_WITH_PASSWORD = /[a-z][a-z0-9+.-]*:\/\/[^\s/:@]+:[^\s/@]+@/i;
+
+export const k8sNoSecretsInConfigMaps: StackValidationPolicy = {
+    name: "k8s-no-secrets-in-configmaps",
+    description: "SC-1: no ConfigMap holds a secret: no secret-like key (password, token, secret, api key, credentials, connection URL), no requirepass/masterauth line, no URL with a password.",
+    enforcementLevel: "mandatory",
+    ...requirement("SC-1", "Secrets live in a secrets store, never in git or plain config, never logged"),
+    ...guidance("critical", "Move the value into a Kubernetes Secret built from a secret Output, and read it through secretKeyRef or a mounted Secret volume."),
+    validateStack: (args, reportViolation) => {
+        for (const cm of args.resources.filter((r) => r.type === CONFIG_MAP)) {
+            for (const section of ["data", "binaryData"]) {
+                if (at(cm.props, section) === UNKNOWN) {
+                    cannotCheckYet(reportViolation, "k8s-no-secrets-in-configmaps", cm.urn, `the ${section} of ConfigMap '${cm.name}'`);
+                    continue;
+                }
+                for (const key of keysAt(cm.props, section)) {
+                    const value = at(cm.props, section, key);
+                    const problems: string[] = [];
+                    if (SECRET_KEY.test(key.replace(/\.(conf|ya?ml|json|js|sh|txt|ini|env|toml)$/i, ""))) problems.push(`key '${key}' names a secret`);
+                    if (typeof value === "string") {
+                        const line = SECRET_LINE.exec(value);
+                        if (line) problems.push(`'${key}' has a ${line[1]} line`);
+                        if (URL_WITH_PASSWORD.test(value)) problems.push(`'${key}' has a URL with a password`);
+                    }
+                    if (problems.length > 0) {
+                        // Never print the value.
+                        reportViolation(`ConfigMap '${cm.name}': ${problems.join("; ")}. Put secrets in a Secret and read them through secretKeyRef.`, cm.urn);
+                    }
+                }
+            }
+        }
+    },
+};
+
+/** The offline plan writes every secret value as this marker; the policy server passes secrets unwrapped. */
+const SECRET_MARKER = "[secret]";
+const UNKNOWN_MARKER = "[unknown]";
+
+export const k8sSecretValuesNotLiteral: ResourceValidationPolicy = {
+    name: "k8s-secret-values-not-literal",
+    description:
+        "SC-1: (offline only) every value of a Kubernetes Secret's data and stringData is a secret Output. A plain string in the plan is a literal that reached the resource unmarked. Checked by `runbook plan` and `runbook check`; `pulumi preview` unwraps secrets before policies see them and skips the policy.",
+    enforcementLevel: "mandatory",
+    ...requirement(["SC-1", "SC-3"], "Secrets live in a secrets store, never in git or plain config, never logged"),
+    ...guidance("critical", "Build the Secret's data from secret Outputs (config.requireSecret, a RandomPassword's result, pulumi.secret()), never from a literal."),
+    validateResource: (args, reportViolation) => {
+        if (args.type !== SECRET) args.notApplicable("not a Secret");
+        if (typeof (args.opts as { retainOnDelete?: unknown }).retainOnDelete !== "boolean") args.notApplicable("the policy server unwraps secrets; runbook check enforces this offline");
+        const literal: string[] = [];
+        for (const section of ["data", "stringData"]) {
+            const values = at(args.props, section);
+            if (values === UNKNOWN || values === SECRET_MARKER || values === UNKNOWN_MARKER || values === undefined || values === null) continue;
+            for (const key of keysAt(values)) {
+                const v = at(values, key);
+                if (typeof v === "string" && v !== SECRET_MARKER && v !== UNKNOWN_MARKER) literal.push(`${section}.${key}`);
+            }
+        }
+        if (literal.length > 0) {
+            reportViolation(`Secret '${args.name}' holds plain, unmarked values in ${literal.join(", ")} (offline-only check). Build them from secret Outputs; a literal in code or config is readable in the program and the state.`);
+        }
+    },
+};
+
+const MONGODB_FIX = "Start mongod with --auth and --keyFile <path> (the keyfile from a Secret), as the MongoDB component does.";
+
+export const mongodbRequiresAuth: ResourceValidationPolicy = {
+    name: "mongodb-requires-auth",
+    description: "SC-5: every MongoDB server the stack runs (recognised by image or command) starts with --auth and a --keyFile, so clients and replica-set members must authenticate.",
+    enforcementLevel: "mandatory",
+    ...requirement(["SC-5", "DB-2"], "Workloads run with least privilege (non-root, no privilege escalation, network isolation)"),
+    ...guidance("critical", MONGODB_FIX),
+    validateResource: (args, reportViolation) => {
+        if (!isWorkload(args.type)) args.notApplicable("not a workload");
+        for (const c of containersOf(podSpec(args.type, args.props))) {
+            if (c.kind === "init container" || serverOf(c.value, DATA_PORTS) !== "mongodb") continue;
+            const tokens = tokensOf(c.value);
+            if (at(c.value, "args") === UNKNOWN || at(c.value, "command") === UNKNOWN) {
+                cannotCheckYet(reportViolation, "mongodb-requires-auth", args.urn, `the command line of MongoDB container '${c.name}'`);
+                continue;
+            }
+            const missing: string[] = [];
+            if (!tokens.includes("--auth")) missing.push("--auth");
+            const keyFile = tokens.findIndex((t) => /^--keyFile(=|$)/.test(t));
+            if (keyFile < 0 || (!tokens[keyFile].includes("=") && (tokens[keyFile + 1] === undefined || tokens[keyFile + 1].startsWith("--")))) missing.push("--keyFile <path>");
+            if (missing.length > 0) {
+                reportViolation(`${kindOf(args.type)} '${args.name}' MongoDB container '${c.name}' starts without ${missing.join(" and ")}, so it serves unauthenticated clients or members. ${MONGODB_FIX}`);
+            }
+        }
+    },
+};
+
+export function isDataWorkload(r: { type: string; props: unknown }): boolean {
+    return isWorkload(r.type) && isDataTier(r.type, r.props);
+}

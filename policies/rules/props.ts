@@ -1,19 +1,23 @@
 /**
- * Reading resource props in a policy without tripping over preview unknowns. The policy server's
- * proxy throws when a policy reads a value that is only known after `pulumi up`; the `in` operator
- * does not read, so these helpers can tell "absent" from "known later" and let a policy check the
- * rest of the stack instead of giving up.
+ * Reading resource props in a policy without tripping over preview unknowns or malformed input.
+ * The policy server's proxy throws when a policy reads a value that is only known after
+ * `pulumi up`; the `in` operator does not read, so these helpers can tell "absent" from "known
+ * later" and let a policy check the rest of the stack instead of giving up. They never throw on
+ * null, a wrong type or a missing level, so a hand-edited plan cannot crash a policy.
  */
 
 /** Stands for a value that is only known after `pulumi up`. */
 export const UNKNOWN = Symbol("unknown");
+export type Unknown = typeof UNKNOWN;
 
 /** The value at a path of props: `undefined` when absent, `UNKNOWN` when a preview cannot know it. */
 export function at(obj: unknown, ...path: string[]): unknown {
     let v = obj;
     for (const key of path) {
-        if (v === null || typeof v !== "object" || !(key in (v as object))) return undefined;
+        if (v === UNKNOWN) return UNKNOWN;
+        if (v === null || typeof v !== "object") return undefined;
         try {
+            if (!(key in (v as object))) return undefined;
             v = (v as Record<string, unknown>)[key];
         } catch {
             // The only thing that throws on a property read is the policy server's unknown-value proxy.
@@ -23,11 +27,33 @@ export function at(obj: unknown, ...path: string[]): unknown {
     return v;
 }
 
-/** The elements of a list at a path; an unknown element is `UNKNOWN`. */
+/** The elements of a list at a path; an unknown element is `UNKNOWN`. An unknown list is `UNKNOWN`. */
 export function listAt(obj: unknown, ...path: string[]): unknown[] {
     const list = at(obj, ...path);
     if (!Array.isArray(list)) return [];
-    return Array.from({ length: list.length }, (_, i) => at(list, String(i)));
+    let length: number;
+    try {
+        length = list.length;
+    } catch {
+        return [UNKNOWN];
+    }
+    return Array.from({ length }, (_, i) => at(list, String(i)));
+}
+
+/** True when the list at a path is itself unknown (a preview cannot tell how many elements it has). */
+export function isUnknownAt(obj: unknown, ...path: string[]): boolean {
+    return at(obj, ...path) === UNKNOWN;
+}
+
+/** The keys of an object at a path (none when absent, unknown or not an object). */
+export function keysAt(obj: unknown, ...path: string[]): string[] {
+    const v = at(obj, ...path);
+    if (v === null || typeof v !== "object" || Array.isArray(v)) return [];
+    try {
+        return Object.keys(v);
+    } catch {
+        return [];
+    }
 }
 
 /** Set: present and not empty, `[secret]` in a plan, or only known after `pulumi up` (it is computed later). */
@@ -38,4 +64,21 @@ export function isSet(v: unknown): boolean {
 /** A known string, or undefined. */
 export function knownString(v: unknown): string | undefined {
     return typeof v === "string" ? v : undefined;
+}
+
+/** A known finite number (numbers written as strings count), or undefined. */
+export function knownNumber(v: unknown): number | undefined {
+    if (typeof v === "number" && Number.isFinite(v)) return v;
+    if (typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v))) return Number(v);
+    return undefined;
+}
+
+/** A plain object's string values (labels, selectors): anything else is dropped. */
+export function stringMap(v: unknown): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const k of keysAt(v)) {
+        const value = at(v, k);
+        if (typeof value === "string") out[k] = value;
+    }
+    return out;
 }

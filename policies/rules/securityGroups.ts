@@ -1,17 +1,24 @@
 import * as aws from "@pulumi/aws";
-import { ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
-import { requirement } from "./meta";
+import { PolicyResource, ReportViolation, ResourceValidationPolicy, StackValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+import { PRIVATE_CIDRS, reachesBeyond } from "./cidr";
+import { cannotCheckYet, guidance, requirement } from "./meta";
+import { UNKNOWN, at, knownNumber, knownString, listAt } from "./props";
 
 /*
- * Security-group policies. A rule can be written three ways: inline in aws.ec2.SecurityGroup,
- * as an aws.ec2.SecurityGroupRule, or as an aws.vpc.SecurityGroupIngressRule / EgressRule. Each
- * is turned into the same `Rule` shape so the checks are written once.
+ * Security-group policies. A rule can be written four ways: inline in aws.ec2.SecurityGroup or
+ * aws.ec2.DefaultSecurityGroup, as an aws.ec2.SecurityGroupRule, or as an
+ * aws.vpc.SecurityGroupIngressRule / EgressRule. Each is turned into the same `Rule` shape so the
+ * checks are written once.
  */
 
-/** Ports of the data tier: PostgreSQL, MongoDB, Redis. */
-export const DATA_PORTS = [5432, 27017, 6379];
-const PORT_NAMES: Record<number, string> = { 5432: "PostgreSQL", 27017: "MongoDB", 6379: "Redis" };
-const INTERNET = new Set(["0.0.0.0/0", "::/0"]);
+/** Ports of the data tier: PostgreSQL, MySQL, MongoDB, Redis. The stack's own data resources add theirs. */
+export const DATA_PORTS = [5432, 3306, 27017, 6379];
+const PORT_NAMES: Record<number, string> = { 5432: "PostgreSQL", 3306: "MySQL", 27017: "MongoDB", 6379: "Redis" };
+
+const SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup";
+const DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup";
+const SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule";
+const VPC_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
 
 interface Rule {
     /** Where the rule sits, for messages: "ingress[0]" or "the rule". */
@@ -23,24 +30,22 @@ interface Rule {
     description: unknown;
 }
 
-interface InlineRule {
-    protocol?: unknown;
-    fromPort?: unknown;
-    toPort?: unknown;
-    cidrBlocks?: unknown[];
-    ipv6CidrBlocks?: unknown[];
-    description?: unknown;
+function inlineRules(rules: unknown, direction: "ingress" | "egress"): Rule[] {
+    return listAt(rules).map((r, i) => ({
+        label: `${direction}[${i}]`,
+        protocol: at(r, "protocol"),
+        fromPort: at(r, "fromPort"),
+        toPort: at(r, "toPort"),
+        sources: r === UNKNOWN ? [UNKNOWN] : [...listAt(r, "cidrBlocks"), ...listAt(r, "ipv6CidrBlocks")],
+        description: at(r, "description"),
+    }));
 }
 
-function inlineRules(rules: InlineRule[] | undefined, direction: "ingress" | "egress"): Rule[] {
-    return (rules ?? []).map((r, i) => ({
-        label: `${direction}[${i}]`,
-        protocol: r.protocol,
-        fromPort: r.fromPort,
-        toPort: r.toPort,
-        sources: [...(r.cidrBlocks ?? []), ...(r.ipv6CidrBlocks ?? [])],
-        description: r.description,
-    }));
+/** Inline rules at a path of props (listAt on a list value). */
+function inlineAt(props: unknown, key: "ingress" | "egress"): Rule[] {
+    const value = at(props, key);
+    if (value === UNKNOWN) return [{ label: key, protocol: UNKNOWN, fromPort: UNKNOWN, toPort: UNKNOWN, sources: [UNKNOWN], description: UNKNOWN }];
+    return inlineRules(value, key);
 }
 
 /**
@@ -48,71 +53,132 @@ function inlineRules(rules: InlineRule[] | undefined, direction: "ingress" | "eg
  * opens every port whatever the port fields say.
  */
 export function tcpPortRange(protocol: unknown, fromPort: unknown, toPort: unknown): [number, number] | undefined {
-    const p = String(protocol ?? "").toLowerCase();
+    const p = String(protocol ?? "").trim().toLowerCase();
     if (p === "-1" || p === "all") return [0, 65535];
     if (p !== "tcp" && p !== "6") return undefined;
-    const from = typeof fromPort === "number" && fromPort >= 0 ? fromPort : 0;
-    const to = typeof toPort === "number" && toPort >= 0 ? toPort : 65535;
-    return [from, to];
-}
-
-function exposedDataPorts(rule: Rule, ports: number[]): { source: string; ports: number[] } | undefined {
-    const source = rule.sources.map((s) => String(s).trim()).find((s) => INTERNET.has(s));
-    if (source === undefined) return undefined;
-    const range = tcpPortRange(rule.protocol, rule.fromPort, rule.toPort);
-    if (!range) return undefined;
-    const hit = ports.filter((port) => port >= range[0] && port <= range[1]);
-    return hit.length > 0 ? { source, ports: hit } : undefined;
+    const fromNumber = knownNumber(fromPort);
+    const toNumber = knownNumber(toPort);
+    const from = fromNumber !== undefined && fromNumber >= 0 ? fromNumber : 0;
+    const to = toNumber !== undefined && toNumber >= 0 ? toNumber : 65535;
+    return [Math.min(from, to), Math.max(from, to)];
 }
 
 function describePorts(ports: number[]): string {
     return ports.map((p) => `${PORT_NAMES[p] ?? "port"} ${p}`).join(", ");
 }
 
-export const securityGroupNoPublicDataPorts: ResourceValidationPolicy = {
+/** The rules a security-group resource declares for inbound traffic; none for other types or egress rules. */
+function ingressRules(r: PolicyResource): Rule[] | undefined {
+    switch (r.type) {
+        case SECURITY_GROUP:
+        case DEFAULT_SECURITY_GROUP:
+            return inlineAt(r.props, "ingress");
+        case SECURITY_GROUP_RULE: {
+            const type = at(r.props, "type");
+            if (type === UNKNOWN) return [{ label: "the rule", protocol: UNKNOWN, fromPort: UNKNOWN, toPort: UNKNOWN, sources: [UNKNOWN], description: undefined }];
+            if (type !== "ingress") return [];
+            return [
+                {
+                    label: "the rule",
+                    protocol: at(r.props, "protocol"),
+                    fromPort: at(r.props, "fromPort"),
+                    toPort: at(r.props, "toPort"),
+                    sources: [...listAt(r.props, "cidrBlocks"), ...listAt(r.props, "ipv6CidrBlocks")],
+                    description: at(r.props, "description"),
+                },
+            ];
+        }
+        case VPC_INGRESS_RULE:
+            return [
+                {
+                    label: "the rule",
+                    protocol: at(r.props, "ipProtocol"),
+                    fromPort: at(r.props, "fromPort"),
+                    toPort: at(r.props, "toPort"),
+                    sources: [at(r.props, "cidrIpv4"), at(r.props, "cidrIpv6")].filter((s) => s !== undefined && s !== null),
+                    description: at(r.props, "description"),
+                },
+            ];
+        default:
+            return undefined;
+    }
+}
+
+/** Default ports of the engines RDS runs, for instances that do not set `port`. */
+const ENGINE_PORTS: Array<[RegExp, number]> = [
+    [/postgres/i, 5432],
+    [/mysql|maria/i, 3306],
+    [/sqlserver/i, 1433],
+    [/oracle/i, 1521],
+];
+
+/** Ports the stack's own data resources listen on: each RDS instance's and ElastiCache group's `port`, or its engine's default. */
+function stackDataPorts(resources: PolicyResource[]): number[] {
+    const ports: number[] = [];
+    for (const r of resources) {
+        if (r.type === "aws:rds/instance:Instance" || r.type === "aws:rds/cluster:Cluster" || r.type === "aws:docdb/cluster:Cluster") {
+            const port = knownNumber(at(r.props, "port"));
+            const engine = knownString(at(r.props, "engine")) ?? "";
+            ports.push(port ?? ENGINE_PORTS.find(([re]) => re.test(engine))?.[1] ?? 5432);
+        } else if (r.type === "aws:elasticache/replicationGroup:ReplicationGroup" || r.type === "aws:elasticache/cluster:Cluster") {
+            ports.push(knownNumber(at(r.props, "port")) ?? 6379);
+        }
+    }
+    return ports;
+}
+
+function kindOf(type: string): string {
+    return type === SECURITY_GROUP ? "Security group" : type === DEFAULT_SECURITY_GROUP ? "Default security group" : type === VPC_INGRESS_RULE ? "Security group ingress rule" : "Security group rule";
+}
+
+export const securityGroupNoPublicDataPorts: StackValidationPolicy = {
     name: "security-group-no-public-data-ports",
-    description: "DB-2: no security group admits the internet (0.0.0.0/0 or ::/0) on a data-tier port (PostgreSQL 5432, MongoDB 27017, Redis 6379), directly or through a port range or an all-traffic rule.",
+    description:
+        "DB-2: no security-group rule (inline, default security group, SecurityGroupRule or vpc.SecurityGroupIngressRule) admits a source outside the private ranges and network.appCidrs, in IPv4 or IPv6 however it is split, on a data-tier port: the configured ports and every port the stack's databases and caches listen on.",
     enforcementLevel: "mandatory",
     ...requirement("DB-2", "The database is reachable only from the application tier, never publicly"),
+    ...guidance("critical", "Admit only the application tier's CIDRs (network.appCidrs) or its security group on data ports; never a public range, however split."),
     configSchema: {
         properties: {
-            ports: { type: "array", items: { type: "integer", minimum: 0, maximum: 65535 }, default: DATA_PORTS, description: "Ports never to open to the internet." },
+            ports: { type: "array", items: { type: "integer", minimum: 0, maximum: 65535 }, default: DATA_PORTS, description: "Ports never to open to the internet, besides the ports of the stack's own databases and caches." },
+            appCidrs: { type: "array", items: { type: "string" }, default: [], description: "The application tier's CIDRs (network.appCidrs), allowed on data ports even when they are public addresses." },
+            privateCidrs: { type: "array", items: { type: "string" }, default: PRIVATE_CIDRS, description: "Ranges that are not the internet." },
         },
     },
-    validateResource: [
-        validateResourceOfType(aws.ec2.SecurityGroup, (group, args, reportViolation) => {
-            const { ports } = args.getConfig<{ ports: number[] }>();
-            for (const rule of inlineRules(group.ingress as InlineRule[] | undefined, "ingress")) {
-                const exposed = exposedDataPorts(rule, ports);
-                if (exposed) {
-                    reportViolation(
-                        `Security group '${args.name}' ${rule.label} admits ${exposed.source} on ${describePorts(exposed.ports)}. Admit only the application tier's CIDRs or security group.`,
-                    );
-                }
-            }
-        }),
-        validateResourceOfType(aws.ec2.SecurityGroupRule, (rule, args, reportViolation) => {
-            if (rule.type !== "ingress") return;
-            const { ports } = args.getConfig<{ ports: number[] }>();
-            const sources = [...(rule.cidrBlocks ?? []), ...(rule.ipv6CidrBlocks ?? [])];
-            const exposed = exposedDataPorts({ label: "the rule", protocol: rule.protocol, fromPort: rule.fromPort, toPort: rule.toPort, sources, description: rule.description }, ports);
-            if (exposed) {
-                reportViolation(`Security group rule '${args.name}' admits ${exposed.source} on ${describePorts(exposed.ports)}. Admit only the application tier's CIDRs or security group.`);
-            }
-        }),
-        validateResourceOfType(aws.vpc.SecurityGroupIngressRule, (rule, args, reportViolation) => {
-            const { ports } = args.getConfig<{ ports: number[] }>();
-            const sources = [rule.cidrIpv4, rule.cidrIpv6].filter((s) => s !== undefined);
-            const exposed = exposedDataPorts({ label: "the rule", protocol: rule.ipProtocol, fromPort: rule.fromPort, toPort: rule.toPort, sources, description: rule.description }, ports);
-            if (exposed) {
-                reportViolation(`Security group ingress rule '${args.name}' admits ${exposed.source} on ${describePorts(exposed.ports)}. Admit only the application tier's CIDR or security group.`);
-            }
-        }),
-    ],
+    validateStack: (args, reportViolation) => {
+        const { ports = DATA_PORTS, appCidrs = [], privateCidrs = PRIVATE_CIDRS } = args.getConfig<{ ports?: number[]; appCidrs?: string[]; privateCidrs?: string[] }>();
+        const dataPorts = [...new Set([...ports, ...stackDataPorts(args.resources)])].sort((a, b) => a - b);
+        const allowed = [...privateCidrs, ...appCidrs];
+        for (const r of args.resources) {
+            const rules = ingressRules(r);
+            if (rules === undefined) continue;
+            for (const rule of rules) checkRule(r, rule, dataPorts, allowed, reportViolation);
+        }
+    },
 };
 
+function checkRule(r: PolicyResource, rule: Rule, dataPorts: number[], allowed: string[], report: ReportViolation): void {
+    const where = `${kindOf(r.type)} '${r.name}'${rule.label === "the rule" ? "" : ` ${rule.label}`}`;
+    if ([rule.protocol, rule.fromPort, rule.toPort].includes(UNKNOWN)) {
+        if (rule.sources.some((s) => s === UNKNOWN || (typeof s === "string" && reachesBeyond(s, allowed)))) {
+            cannotCheckYet(report, "security-group-no-public-data-ports", r.urn, `the ports of ${where}`);
+        }
+        return;
+    }
+    const range = tcpPortRange(rule.protocol, rule.fromPort, rule.toPort);
+    if (!range) return;
+    const hit = dataPorts.filter((port) => port >= range[0] && port <= range[1]);
+    if (hit.length === 0) return;
+    const publicSources = rule.sources.filter((s): s is string => typeof s === "string" && reachesBeyond(s, allowed));
+    if (publicSources.length > 0) {
+        report(`${where} admits ${publicSources.join(", ")} (beyond the private ranges and the app tier) on ${describePorts(hit)}. Admit only the application tier's CIDRs or security group.`, r.urn);
+    } else if (rule.sources.includes(UNKNOWN)) {
+        cannotCheckYet(report, "security-group-no-public-data-ports", r.urn, `the sources of ${where}`);
+    }
+}
+
 function isBlank(description: unknown): boolean {
-    return typeof description !== "string" || description.trim() === "";
+    return description !== UNKNOWN && (typeof description !== "string" || description.trim() === "");
 }
 
 const DESCRIBE = "Say in each rule's description who it admits and why, so a reviewer can tell a needed rule from a leftover one.";
@@ -122,20 +188,21 @@ export const securityGroupRuleDescriptions: ResourceValidationPolicy = {
     description: "DB-2: every security-group rule, inline or separate, has a description saying what it admits and why.",
     enforcementLevel: "advisory",
     ...requirement("DB-2", "The database is reachable only from the application tier, never publicly"),
+    ...guidance("low", DESCRIBE),
     validateResource: [
-        validateResourceOfType(aws.ec2.SecurityGroup, (group, args, reportViolation) => {
-            const rules = [...inlineRules(group.ingress as InlineRule[] | undefined, "ingress"), ...inlineRules(group.egress as InlineRule[] | undefined, "egress")];
+        validateResourceOfType(aws.ec2.SecurityGroup, (_group, args, reportViolation) => {
+            const rules = [...inlineAt(args.props, "ingress"), ...inlineAt(args.props, "egress")];
             const blank = rules.filter((r) => isBlank(r.description)).map((r) => r.label);
             if (blank.length > 0) reportViolation(`Security group '${args.name}' has rules without a description: ${blank.join(", ")}. ${DESCRIBE}`);
         }),
-        validateResourceOfType(aws.ec2.SecurityGroupRule, (rule, args, reportViolation) => {
-            if (isBlank(rule.description)) reportViolation(`Security group rule '${args.name}' has no description. ${DESCRIBE}`);
+        validateResourceOfType(aws.ec2.SecurityGroupRule, (_rule, args, reportViolation) => {
+            if (isBlank(at(args.props, "description"))) reportViolation(`Security group rule '${args.name}' has no description. ${DESCRIBE}`);
         }),
-        validateResourceOfType(aws.vpc.SecurityGroupIngressRule, (rule, args, reportViolation) => {
-            if (isBlank(rule.description)) reportViolation(`Security group ingress rule '${args.name}' has no description. ${DESCRIBE}`);
+        validateResourceOfType(aws.vpc.SecurityGroupIngressRule, (_rule, args, reportViolation) => {
+            if (isBlank(at(args.props, "description"))) reportViolation(`Security group ingress rule '${args.name}' has no description. ${DESCRIBE}`);
         }),
-        validateResourceOfType(aws.vpc.SecurityGroupEgressRule, (rule, args, reportViolation) => {
-            if (isBlank(rule.description)) reportViolation(`Security group egress rule '${args.name}' has no description. ${DESCRIBE}`);
+        validateResourceOfType(aws.vpc.SecurityGroupEgressRule, (_rule, args, reportViolation) => {
+            if (isBlank(at(args.props, "description"))) reportViolation(`Security group egress rule '${args.name}' has no description. ${DESCRIBE}`);
         }),
     ],
 };

@@ -121,7 +121,8 @@ describe("policy evaluation: the offline plan builds the policy server's argumen
 
     it("fills policy config defaults from each policy's schema and rejects values the schema forbids", () => {
         const reconciled = reconcilePolicyConfig(policies, PACK_ENFORCEMENT_LEVEL, {});
-        assert.strictEqual(reconciled["r2-backups-write-once"].properties.minimumLockDays, 7);
+        assert.strictEqual(reconciled["r2-bucket-lifecycle"].properties.minimumEnabledRules, 1);
+        assert.strictEqual(reconciled["r2-backups-write-once"].properties.minimumLockDays, undefined, "environment-dependent: chosen from the URN's stack");
         assert.throws(() => reconcilePolicyConfig(policies, PACK_ENFORCEMENT_LEVEL, parsePolicyConfigFile({ "r2-backups-write-once": { minimumLockDays: "seven" } })), /r2-backups-write-once\.minimumLockDays: must be integer/);
         assert.throws(() => parsePolicyConfigFile({ "r2-bucket-lifecycle": "strict" }), PolicyConfigError);
         assert.throws(() => reconcilePolicyConfig(policies, PACK_ENFORCEMENT_LEVEL, parsePolicyConfigFile({ "r2-bucket-lifecyle": "advisory" })), /not a policy of this pack/);

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { MongoDB } from "../../components/database/mongodb";
 import * as labels from "../../components/k8s/labels";
-import { DATA_TIER, TIER_LABEL, k8sDataRestrictedSecurity, k8sDataVolumesRetained, k8sNoPublicDataService } from "../../policies/rules/kubernetes";
+import { DATA_TIER, TIER_LABEL, k8sRestrictedSecurity, k8sDataVolumesRetained, k8sNoPublicDataService } from "../../policies/rules/kubernetes";
 import { PlanResource } from "../../plan/model";
 import { mockRun } from "../helpers/harness";
 import { check, resource } from "../helpers/policy";
@@ -14,10 +14,11 @@ const restrictedContainer = (name: string) => ({
     image: "mongo:7.0.14",
     // runAsNonRoot comes from the pod, as in the component.
     securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+    volumeMounts: [{ name: "data", mountPath: "/data/db" }],
 });
 const podTemplate = (podLabels: Record<string, string>, spec: Record<string, unknown> = {}) => ({
     metadata: { labels: podLabels },
-    spec: { securityContext: { runAsNonRoot: true, runAsUser: 999 }, containers: [restrictedContainer("mongod")], ...spec },
+    spec: { securityContext: { runAsNonRoot: true, runAsUser: 999, seccompProfile: { type: "RuntimeDefault" } }, containers: [restrictedContainer("mongod")], ...spec },
 });
 const claim = { metadata: { name: "data" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "50Gi" } } } };
 
@@ -71,13 +72,13 @@ describe("policy: k8s-data-volumes-retained (DB-6)", () => {
         assert.strictEqual(vs[0].urn, sts.urn);
         assert.strictEqual(vs[0].enforcementLevel, "mandatory");
         assert.deepStrictEqual(vs[0].requirements, ["DB-6"]);
-        assert.match(vs[0].message, /'mongodb' sets persistentVolumeClaimRetentionPolicy\.whenDeleted: Delete.*Set whenDeleted: Retain/);
+        assert.match(vs[0].message, /'mongodb' sets persistentVolumeClaimRetentionPolicy\.whenDeleted: "Delete".*Set whenDeleted: Retain/);
     });
 
     it("DB-6 violating: whenScaled Delete loses a removed member's data too", async () => {
         const vs = await check([k8sDataVolumesRetained], [statefulSet("mongodb", { persistentVolumeClaimRetentionPolicy: { whenDeleted: "Delete", whenScaled: "Delete" } })]);
         assert.deepStrictEqual(
-            vs.map((v) => /\.(when\w+):/.exec(v.message)![1]),
+            vs.map((v) => /\.(when\w+):/.exec(v.message)?.[1]),
             ["whenDeleted", "whenScaled"],
         );
     });
@@ -85,13 +86,18 @@ describe("policy: k8s-data-volumes-retained (DB-6)", () => {
     it("DB-6 violating: a data-tier StatefulSet with no volume keeps its data on the node", async () => {
         const vs = await check([k8sDataVolumesRetained], [statefulSet("redis", { volumeClaimTemplates: [] })]);
         assert.strictEqual(vs.length, 1);
-        assert.match(vs[0].message, /'redis' is in the data tier but has no volumeClaimTemplates/);
+        assert.match(vs[0].message, /'redis' container 'mongod' keeps its mongodb data in \/data\/db on an undeclared volume 'data'/);
         const withClaim = statefulSet("redis", { volumeClaimTemplates: [], template: podTemplate(dataLabels, { volumes: [{ name: "data", persistentVolumeClaim: { claimName: "redis-data" } }] }) });
         assert.deepStrictEqual(await check([k8sDataVolumesRetained], [withClaim]), [], "a mounted claim is persistent");
     });
 
     it("DB-6: does not apply to application StatefulSets", async () => {
-        const app = statefulSet("cache-warmer", { persistentVolumeClaimRetentionPolicy: { whenDeleted: "Delete", whenScaled: "Delete" } }, { "app.kubernetes.io/name": "w", [TIER_LABEL]: "app" });
+        const appLabels = { "app.kubernetes.io/name": "w", [TIER_LABEL]: "app" };
+        const app = statefulSet(
+            "cache-warmer",
+            { persistentVolumeClaimRetentionPolicy: { whenDeleted: "Delete", whenScaled: "Delete" }, template: podTemplate(appLabels, { containers: [{ ...restrictedContainer("warmer"), image: "ghcr.io/acme/cache-warmer:1.4.0" }] }) },
+            appLabels,
+        );
         assert.deepStrictEqual(await check([k8sDataVolumesRetained], [app]), []);
     });
 });
@@ -142,28 +148,28 @@ describe("policy: k8s-no-public-data-service (DB-2)", () => {
     });
 
     it("DB-2: the database ports come from policy config", async () => {
-        const lb = service("mysql", { type: "LoadBalancer", selector: { app: "mysql" }, ports: [{ port: 3306 }] });
+        const lb = service("search", { type: "LoadBalancer", selector: { app: "search" }, ports: [{ port: 9200 }] });
         assert.deepStrictEqual(await check([k8sNoPublicDataService], [lb]), []);
-        const vs = await check([k8sNoPublicDataService], [lb], { "k8s-no-public-data-service": { dataPorts: [3306] } });
+        const vs = await check([k8sNoPublicDataService], [lb], { "k8s-no-public-data-service": { dataPorts: [9200] } });
         assert.strictEqual(vs.length, 1);
     });
 });
 
-describe("policy: k8s-data-restricted-security (SC-5)", () => {
+describe("policy: k8s-restricted-security (SC-5)", () => {
     it("SC-5 compliant: a data-tier StatefulSet whose containers are all restricted passes", async () => {
         const sts = statefulSet("mongodb", { template: podTemplate(dataLabels, { initContainers: [restrictedContainer("install-keyfile")] }) });
-        assert.deepStrictEqual(await check([k8sDataRestrictedSecurity], [sts]), []);
+        assert.deepStrictEqual(await check([k8sRestrictedSecurity], [sts]), []);
     });
 
     it("SC-5 violating: each container that can escalate or keeps capabilities is named with what to set", async () => {
         const loose = { name: "sidecar", image: "busybox:1.36", securityContext: { runAsNonRoot: true } };
         const sts = statefulSet("mongodb", { template: podTemplate(dataLabels, { containers: [restrictedContainer("mongod"), loose] }) });
-        const vs = await check([k8sDataRestrictedSecurity], [sts]);
+        const vs = await check([k8sRestrictedSecurity], [sts]);
         assert.strictEqual(vs.length, 1);
         assert.strictEqual(vs[0].urn, sts.urn);
         assert.strictEqual(vs[0].enforcementLevel, "mandatory");
         assert.deepStrictEqual(vs[0].requirements, ["SC-5"]);
-        assert.match(vs[0].message, /StatefulSet 'mongodb' container 'sidecar': allowPrivilegeEscalation is not false; capabilities\.drop does not include ALL\. Set securityContext/);
+        assert.match(vs[0].message, /StatefulSet 'mongodb' container 'sidecar': allowPrivilegeEscalation is not false; capabilities\.drop does not include ALL\. The restricted Pod Security profile/);
     });
 
     it("SC-5 violating: root, by pod default or by an init container's override", async () => {
@@ -171,7 +177,7 @@ describe("policy: k8s-data-restricted-security (SC-5)", () => {
         const rootInit = statefulSet("b", {
             template: podTemplate(dataLabels, { initContainers: [{ ...restrictedContainer("chown"), securityContext: { ...restrictedContainer("x").securityContext, runAsUser: 0 } }] }),
         });
-        const [a, b] = [await check([k8sDataRestrictedSecurity], [rootPod]), await check([k8sDataRestrictedSecurity], [rootInit])];
+        const [a, b] = [await check([k8sRestrictedSecurity], [rootPod]), await check([k8sRestrictedSecurity], [rootInit])];
         assert.match(a[0].message, /container 'mongod': runAsNonRoot is not true/);
         assert.match(b[0].message, /init container 'chown': runAsUser is 0 \(root\)/);
     });
@@ -180,7 +186,7 @@ describe("policy: k8s-data-restricted-security (SC-5)", () => {
         const privileged = { name: "dump", image: "mongo:7.0.14", securityContext: { ...restrictedContainer("x").securityContext, privileged: true } };
         const job = resource(JOB, "restore", { metadata: { labels: dataLabels }, spec: { template: podTemplate(dataLabels, { containers: [privileged] }) } });
         const cron = resource(CRONJOB, "dump", { metadata: {}, spec: { jobTemplate: { spec: { template: podTemplate(dataLabels, { containers: [privileged] }) } } } });
-        const vs = await check([k8sDataRestrictedSecurity], [job, cron]);
+        const vs = await check([k8sRestrictedSecurity], [job, cron]);
         assert.deepStrictEqual(
             vs.map((v) => v.urn),
             [job.urn, cron.urn],
@@ -188,10 +194,11 @@ describe("policy: k8s-data-restricted-security (SC-5)", () => {
         assert.ok(vs.every((v) => /privileged is true/.test(v.message)));
     });
 
-    it("SC-5: does not apply to the application tier", async () => {
+    it("SC-5 violating: the application tier is held to the same profile", async () => {
         const appLabels = { "app.kubernetes.io/name": "api", [TIER_LABEL]: "app" };
         const app = statefulSet("api", { template: podTemplate(appLabels, { securityContext: {}, containers: [{ name: "api", image: "x:1" }] }) }, appLabels);
-        assert.deepStrictEqual(await check([k8sDataRestrictedSecurity], [app]), []);
+        const vs = await check([k8sRestrictedSecurity], [app]);
+        assert.match(vs[0].message, /container 'api': runAsNonRoot is not true.*no seccompProfile/);
     });
 });
 
@@ -205,7 +212,7 @@ describe("policy: Kubernetes data tier against the MongoDB component (DB-2, DB-6
         it(`DB-2, DB-6, SC-5: the MongoDB component's ${stack} plan passes all three policies`, async () => {
             const resources = await componentPlan(stack);
             assert.ok(resources.some((r) => r.type === STS) && resources.some((r) => r.type === JOB));
-            assert.deepStrictEqual(await check([k8sDataVolumesRetained, k8sNoPublicDataService, k8sDataRestrictedSecurity], resources), []);
+            assert.deepStrictEqual(await check([k8sDataVolumesRetained, k8sNoPublicDataService, k8sRestrictedSecurity], resources), []);
         });
     }
 

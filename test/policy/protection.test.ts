@@ -28,11 +28,15 @@ describe("policy: stateful-resources-protected (DB-6)", () => {
         assert.deepStrictEqual(await check([statefulResourcesProtected], [lifecycle]), []);
     });
 
-    it("DB-6: production's policy config makes it mandatory; staging's turns it off", async () => {
-        // The stack configs name every policy of the pack, so evaluate the whole pack and keep DB-6.
-        const db6 = async (stack: string) => (await check(policies, [bucket(false)], stackPolicyConfig(stack))).filter((v) => v.policy === "stateful-resources-protected");
-        assert.strictEqual((await db6("production"))[0].enforcementLevel, "mandatory");
-        assert.deepStrictEqual(await db6("staging"), []);
+    it("DB-6: mandatory in the production stack, off in staging and any other stack, with each stack's policy config", async () => {
+        const unprotected = (stack: string) => resource("cloudflare:index/r2Bucket:R2Bucket", "data", { name: "data" }, { protect: false, stack });
+        const db6 = async (stack: string, config: Record<string, unknown>) =>
+            (await check(policies, [unprotected(stack)], config)).filter((v) => v.policy === "stateful-resources-protected");
+        assert.strictEqual((await db6("production", stackPolicyConfig("production")))[0].enforcementLevel, "mandatory");
+        assert.deepStrictEqual(await db6("staging", stackPolicyConfig("staging")), []);
+        assert.deepStrictEqual(await db6("pr-123", {}), [], "a preview stack with no policy config file gets the non-production setting");
+        const overridden = await db6("pr-123", { "stateful-resources-protected": { outsideProduction: "mandatory" } });
+        assert.strictEqual(overridden[0].enforcementLevel, "mandatory", "the stack's policy config still overrides");
     });
 
     it("DB-6: the list of stateful types comes from policy config", async () => {

@@ -20,6 +20,7 @@ const passwordResource = resource(PASSWORD, "db-password", { length: 32 });
 const paramsResource = (parameters: Array<{ name: string; value: string }>, name = "runbook-test-db-postgres16", resourceName = "db-params") =>
     resource(PARAMS, resourceName, { name, family: "postgres16", parameters });
 const forceSsl = paramsResource([{ name: "rds.force_ssl", value: "1" }]);
+const kmsKey = resource("aws:kms/key:Key", "db-key", { enableKeyRotation: true, deletionWindowInDays: 30 });
 
 /** A primary as the component declares it in production: every policy passes. */
 function primary(overrides: Record<string, unknown> = {}, options: Partial<PlanResource> = {}): PlanResource {
@@ -37,13 +38,14 @@ function primary(overrides: Record<string, unknown> = {}, options: Partial<PlanR
             backupRetentionPeriod: 30,
             deletionProtection: true,
             skipFinalSnapshot: false,
+            deleteAutomatedBackups: false,
             finalSnapshotIdentifier: UNKNOWN,
             parameterGroupName: "runbook-test-db-postgres16",
             username: "runbook_admin",
             password: SECRET,
             ...overrides,
         },
-        { propertyDependencies: { password: [passwordResource.urn], parameterGroupName: [forceSsl.urn] }, ...options },
+        { propertyDependencies: { password: [passwordResource.urn], parameterGroupName: [forceSsl.urn], kmsKeyId: [kmsKey.urn] }, ...options },
     );
 }
 
@@ -85,7 +87,7 @@ function suggested(stack: "staging" | "production", policy: Policy): Record<stri
 
 describe("policy: rds-storage-encrypted (DB-3)", () => {
     it("DB-3 compliant: encrypted with a customer-managed key (unknown during preview) passes", async () => {
-        assert.deepStrictEqual(await check([rdsStorageEncrypted], [primary()]), []);
+        assert.deepStrictEqual(await check([rdsStorageEncrypted], [kmsKey, primary()]), []);
     });
 
     it("DB-3 violating: unencrypted storage is a mandatory violation naming the instance", async () => {
@@ -113,7 +115,7 @@ describe("policy: rds-storage-encrypted (DB-3)", () => {
 
     it("DB-3 compliant: a same-region replica needs no kmsKeyId (it uses its source's key)", async () => {
         const source = primary();
-        assert.deepStrictEqual(await check([rdsStorageEncrypted], [source, replica(source)]), []);
+        assert.deepStrictEqual(await check([rdsStorageEncrypted], [kmsKey, source, replica(source)]), []);
     });
 
     it("DB-3 compliant: the component's primary and replica pass", async () => {
@@ -153,16 +155,18 @@ describe("policy: rds-backup-retention (BK-2)", () => {
         assert.deepStrictEqual(vs[0].requirements, ["BK-2"]);
     });
 
-    it("BK-2: defaults to 7–35 days: 7 passes, 0 (backups off) and an unset retention fail", async () => {
-        assert.deepStrictEqual(await check([rdsBackupRetention], [primary({ backupRetentionPeriod: 7 })]), []);
-        assert.match((await check([rdsBackupRetention], [primary({ backupRetentionPeriod: 0 })]))[0].message, /0 day\(s\); 7–35 required/);
+    it("BK-2: defaults to 14–35 days in production and 7–35 elsewhere: 0 (backups off) and an unset retention fail", async () => {
+        assert.deepStrictEqual(await check([rdsBackupRetention], [primary({ backupRetentionPeriod: 14 })]), []);
+        assert.deepStrictEqual(await check([rdsBackupRetention], [primary({ backupRetentionPeriod: 7 }, { stack: "pr-123" } as never)]), []);
+        assert.match((await check([rdsBackupRetention], [primary({ backupRetentionPeriod: 7 })]))[0].message, /7 day\(s\); 14–35 required/);
+        assert.match((await check([rdsBackupRetention], [primary({ backupRetentionPeriod: 0 })]))[0].message, /0 day\(s\); 14–35 required/);
         const { backupRetentionPeriod: _, ...rest } = primary().inputs;
         assert.match((await check([rdsBackupRetention], [resource(INSTANCE, "db-instance", rest)]))[0].message, /does not set backupRetentionPeriod/);
     });
 
     it("BK-2 violating: above the configured maximum", async () => {
         const vs = await check([rdsBackupRetention], [primary({ backupRetentionPeriod: 35 })], { "rds-backup-retention": { maximumDays: 30 } });
-        assert.match(vs[0].message, /35 day\(s\); 7–30 required/);
+        assert.match(vs[0].message, /35 day\(s\); 14–30 required/);
     });
 
     it("BK-2: a read replica is not checked (its source's backups cover it)", async () => {
@@ -205,7 +209,7 @@ describe("policy: rds-deletion-protection (DB-6)", () => {
 
     it("DB-6: a replica needs deletion protection but no final snapshot (RDS refuses one)", async () => {
         const source = primary();
-        assert.deepStrictEqual(await check([rdsDeletionProtection], [source, replica(source)]), []);
+        assert.deepStrictEqual(await check([rdsDeletionProtection], [source, replica(source, { deletionProtection: true })]), []);
         const vs = await check([rdsDeletionProtection], [source, replica(source, { deletionProtection: false })]);
         assert.strictEqual(vs.length, 1);
         assert.match(vs[0].message, /'db-replica' .*deletionProtection is false/);

@@ -18,6 +18,7 @@ const compliantGroup = {
     transitEncryptionEnabled: true,
     authToken: "[secret]",
     snapshotRetentionLimit: 7,
+    finalSnapshotIdentifier: "[unknown]",
     parameterGroupName: "queues-redis7",
 };
 const group = (overrides: Record<string, unknown> = {}, options: Partial<PlanResource> = {}) => {
@@ -64,14 +65,20 @@ describe("policy: elasticache-encryption (DB-3, RD-3)", () => {
 
 describe("policy: elasticache-snapshot-retention (BK-2)", () => {
     it("BK-2 compliant: 7 days passes the production minimum of 7", async () => {
-        assert.deepStrictEqual(await check([elasticacheSnapshotRetention], [group()], { "elasticache-snapshot-retention": { minimumDays: 7 } }), []);
+        assert.deepStrictEqual(await check([elasticacheSnapshotRetention], [group()]), []);
     });
 
-    it("BK-2 violating: no retention (ElastiCache's 0, snapshots off) fails the default minimum of 1", async () => {
-        const vs = await check([elasticacheSnapshotRetention], [group({ snapshotRetentionLimit: undefined })]);
+    it("BK-2 violating: no retention (ElastiCache's 0, snapshots off) fails the non-production minimum of 1", async () => {
+        const vs = await check([elasticacheSnapshotRetention], [group({ snapshotRetentionLimit: undefined }, { stack: "pr-123" } as never)]);
         assert.strictEqual(vs.length, 1);
-        assert.deepStrictEqual(vs[0].requirements, ["BK-2"]);
+        assert.deepStrictEqual(vs[0].requirements, ["BK-2", "DB-6"]);
         assert.match(vs[0].message, /'queues' keeps snapshots for 0 day\(s\); at least 1 required/);
+    });
+
+    it("DB-6 violating: in production a group without a final snapshot is rejected; elsewhere it may skip it", async () => {
+        const vs = await check([elasticacheSnapshotRetention], [group({ finalSnapshotIdentifier: undefined })]);
+        assert.match(vs[0].message, /takes no final snapshot when deleted/);
+        assert.deepStrictEqual(await check([elasticacheSnapshotRetention], [group({ finalSnapshotIdentifier: undefined }, { stack: "staging" } as never)]), []);
     });
 
     it("BK-2 violating: 1 day passes staging's minimum but not production's 7", async () => {
@@ -91,7 +98,7 @@ describe("policy: elasticache-multi-az (RD-1)", () => {
         const vs = await check([elasticacheMultiAz], [group({ numCacheClusters: 1, automaticFailoverEnabled: false, multiAzEnabled: undefined })]);
         assert.strictEqual(vs.length, 1);
         assert.deepStrictEqual(vs[0].requirements, ["RD-1"]);
-        assert.match(vs[0].message, /needs a replica \(it has 1 cache cluster\(s\).*automaticFailoverEnabled: true, multiAzEnabled: true/);
+        assert.match(vs[0].message, /needs a replica \(it has 1 cache cluster\(s\).*automaticFailoverEnabled: true \(it is false\), multiAzEnabled: true \(it is not set\)/);
     });
 
     it("RD-1 violating: failover within one AZ is not enough", async () => {

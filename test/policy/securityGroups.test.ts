@@ -34,16 +34,16 @@ describe("policy: security-group-no-public-data-ports (DB-2)", () => {
         assert.strictEqual(vs[0].urn, sg.urn);
         assert.strictEqual(vs[0].enforcementLevel, "mandatory");
         assert.deepStrictEqual(vs[0].requirements, ["DB-2"]);
-        assert.match(vs[0].message, /'db-sg' ingress\[1\] admits 0\.0\.0\.0\/0 on PostgreSQL 5432/);
+        assert.match(vs[0].message, /'db-sg' ingress\[1\] admits 0\.0\.0\.0\/0 \(beyond the private ranges and the app tier\) on PostgreSQL 5432/);
     });
 
     it("DB-2 violating: a port range, an all-traffic rule, or IPv6 ::/0 covering data ports counts", async () => {
         const range = await check([securityGroupNoPublicDataPorts], [group([ingress({ fromPort: 6000, toPort: 28000, cidrBlocks: ["0.0.0.0/0"] })])]);
-        assert.match(range[0].message, /on MongoDB 27017, Redis 6379\./);
+        assert.match(range[0].message, /on Redis 6379, MongoDB 27017\./);
         const all = await check([securityGroupNoPublicDataPorts], [group([ingress({ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] })])]);
-        assert.match(all[0].message, /PostgreSQL 5432, MongoDB 27017, Redis 6379/);
+        assert.match(all[0].message, /MySQL 3306, PostgreSQL 5432, Redis 6379, MongoDB 27017/);
         const v6 = await check([securityGroupNoPublicDataPorts], [group([ingress({ cidrBlocks: [], ipv6CidrBlocks: ["::/0"], fromPort: 27017, toPort: 27017 })])]);
-        assert.match(v6[0].message, /admits ::\/0 on MongoDB 27017/);
+        assert.match(v6[0].message, /admits ::\/0 \(beyond the private ranges and the app tier\) on MongoDB 27017/);
     });
 
     it("DB-2 compliant: UDP and egress rules open no data port to inbound traffic", async () => {
@@ -55,7 +55,7 @@ describe("policy: security-group-no-public-data-ports (DB-2)", () => {
         const rule = (type: string) => resource(SG_RULE, `rule-${type}`, { type, securityGroupId: "sg-1", protocol: "tcp", fromPort: 6379, toPort: 6379, cidrBlocks: ["0.0.0.0/0"], description: "x" });
         const vs = await check([securityGroupNoPublicDataPorts], [rule("ingress"), rule("egress")]);
         assert.deepStrictEqual(vs.map((v) => v.urn), [rule("ingress").urn]);
-        assert.match(vs[0].message, /'rule-ingress' admits 0\.0\.0\.0\/0 on Redis 6379/);
+        assert.match(vs[0].message, /'rule-ingress' admits 0\.0\.0\.0\/0 \(beyond the private ranges and the app tier\) on Redis 6379/);
     });
 
     it("DB-2 violating: an aws.vpc.SecurityGroupIngressRule with protocol -1 (no ports) from anywhere", async () => {

@@ -12,8 +12,8 @@ function bucket(name: string, parent = assetParent) {
 function lifecycle(bucketName: string, rules: unknown[]) {
     return resource("cloudflare:index/r2BucketLifecycle:R2BucketLifecycle", `${bucketName}-lifecycle`, { accountId: ACCOUNT, bucketName, rules });
 }
-function lock(bucketName: string, rules: unknown[]) {
-    return resource("cloudflare:index/r2BucketLock:R2BucketLock", `${bucketName}-lock`, { accountId: ACCOUNT, bucketName, rules });
+function lock(bucketName: string, rules: unknown[], protect = true) {
+    return resource("cloudflare:index/r2BucketLock:R2BucketLock", `${bucketName}-lock`, { accountId: ACCOUNT, bucketName, rules }, { protect });
 }
 const abortRule = { id: "abort", enabled: true, conditions: { prefix: "" }, abortMultipartUploadsTransition: { condition: { type: "Age", maxAge: 604800 } } };
 const lockRule = (days: number, prefix = "") => ({ id: "lock", enabled: true, prefix, condition: { type: "Age", maxAgeSeconds: days * 86400 } });
@@ -82,14 +82,16 @@ describe("policy: r2-backups-write-once (BK-4)", () => {
         const vs = await check([r2BackupsWriteOnce], [backupParent, b]);
         assert.strictEqual(vs.length, 1);
         assert.strictEqual(vs[0].urn, b.urn);
-        assert.deepStrictEqual(vs[0].requirements, ["BK-4"]);
+        assert.deepStrictEqual(vs[0].requirements, ["BK-4", "BK-2"]);
     });
 
     it("BK-4 violating: a lock shorter than the configured minimum, or on a prefix only, is rejected", async () => {
         const short = await check([r2BackupsWriteOnce], [backupParent, bucket("backups", backupParent), lock("backups", [lockRule(7)])], { "r2-backups-write-once": { minimumLockDays: 30 } });
-        assert.match(short[0].message, /locks objects for 7 day\(s\); at least 30 required/);
-        const partial = await check([r2BackupsWriteOnce], [backupParent, bucket("backups", backupParent), lock("backups", [lockRule(30, "tmp/")])]);
+        assert.match(short[0].message, /locks every object for 7 day\(s\); at least 30 day\(s\) required/);
+        const expire = lifecycle("backups", [{ id: "expire", enabled: true, conditions: { prefix: "" }, deleteObjectsTransition: { condition: { type: "Age", maxAge: 30 * 86400 } } }]);
+        const partial = await check([r2BackupsWriteOnce], [backupParent, bucket("backups", backupParent), lock("backups", [lockRule(30, "tmp/")]), expire]);
         assert.strictEqual(partial.length, 1);
+        assert.match(partial[0].message, /locks every object for 0 day\(s\)/);
     });
 
     it("BK-4: assets buckets need no lock", async () => {

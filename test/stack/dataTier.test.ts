@@ -122,7 +122,7 @@ const k8sBreakages: Breakage[] = [
         target: byTypeName("kubernetes:core/v1:Service", "mongodb-service"),
         breakIt: (r) => ((r.inputs as any).spec.type = "LoadBalancer"),
     },
-    { policy: "k8s-data-restricted-security", requirement: "SC-5", target: mongoSts, breakIt: (r) => (container(r).securityContext.allowPrivilegeEscalation = true) },
+    { policy: "k8s-restricted-security", requirement: "SC-5", target: mongoSts, breakIt: (r) => (container(r).securityContext.allowPrivilegeEscalation = true) },
     {
         policy: "redis-noeviction",
         requirement: "RD-2",

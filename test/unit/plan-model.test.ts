@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import { sanitize } from "../../plan/capture";
-import { parsePlanFile } from "../../plan/model";
+import { PlanFileError, parsePlanFile } from "../../plan/model";
 import { findLeakedSecrets } from "../../plan/pipeline";
 import { offlineSecretPlaceholder } from "../../config/source";
 import { resource } from "../helpers/policy";
@@ -18,19 +18,28 @@ describe("unit: the plan file", () => {
     });
 
     it("reads a minimal hand-written plan, defaulting optional fields", () => {
-        const plan = parsePlanFile({ schemaVersion: 1, stack: "staging", resources: [{ urn: "u", type: "t", name: "n", inputs: {} }] });
+        const plan = parsePlanFile({ schemaVersion: 1, stack: "staging", resources: [{ urn: "urn:pulumi:staging::runbook::test:index:Thing::n", type: "test:index:Thing", name: "n", inputs: {} }] });
         assert.strictEqual(plan.resources[0].protect, false);
         assert.deepStrictEqual(plan.resources[0].dependencies, []);
         assert.strictEqual(plan.resources[0].parent, null);
     });
 
-    it("names the first bad field of a malformed plan", () => {
-        assert.throws(() => parsePlanFile({ schemaVersion: 2, stack: "s", resources: [] }), /schemaVersion must be 1, got 2/);
-        assert.throws(() => parsePlanFile({ schemaVersion: 1, stack: "s", resources: [{ urn: "u", type: "t", name: "n", inputs: [] }] }), /resources\[0\]\.inputs must be an object/);
-        assert.throws(
-            () => parsePlanFile({ schemaVersion: 1, stack: "s", resources: [{ urn: "u", type: "t", name: "n", inputs: {} }, { urn: "u", type: "t", name: "m", inputs: {} }] }),
-            /resources\[1\]\.urn repeats u/,
-        );
+    it("names the JSON path of the first bad field of a malformed plan, never a TypeError", () => {
+        const urn = (name: string, stack = "s") => `urn:pulumi:${stack}::runbook::test:index:Thing::${name}`;
+        const thing = (name: string, extra: Record<string, unknown> = {}) => ({ urn: urn(name), type: "test:index:Thing", name, inputs: {}, ...extra });
+        const bad = (json: unknown, message: RegExp) => assert.throws(() => parsePlanFile(json), (e: Error) => e instanceof PlanFileError && message.test(e.message) && !(e instanceof TypeError));
+        bad({ schemaVersion: 2, stack: "s", resources: [] }, /^bad plan file: schemaVersion: must be 1, got 2$/);
+        bad(null, /bad plan file: \(root\): must be object/);
+        bad({ schemaVersion: 1, stack: "s", resources: [null] }, /bad plan file: resources\[0\]: must be object, got null/);
+        bad({ schemaVersion: 1, stack: "s", resources: {} }, /bad plan file: resources: must be array/);
+        bad({ schemaVersion: 1, stack: "s", resources: [thing("n", { inputs: [] })] }, /resources\[0\]\.inputs: must be object/);
+        bad({ schemaVersion: 1, stack: "s", resources: [thing("n", { protect: "false" })] }, /resources\[0\]\.protect: must be boolean, got "false"/);
+        bad({ schemaVersion: 1, stack: "s", resources: [thing("n", { dependencies: [null] })] }, /resources\[0\]\.dependencies\[0\]: must be string/);
+        bad({ schemaVersion: 1, stack: "s", resources: [thing("n", { propertyDependencies: { a: "x" } })] }, /resources\[0\]\.propertyDependencies\.a: must be array/);
+        bad({ schemaVersion: 1, stack: "s", resources: [{ urn: urn("n"), type: "test:index:Thing", inputs: {} }] }, /resources\[0\]\.name: is missing/);
+        bad({ schemaVersion: 1, stack: "s", resources: [thing("n", { urn: "u" })] }, /resources\[0\]\.urn: must match pattern/);
+        bad({ schemaVersion: 1, stack: "s", resources: [thing("n"), thing("n")] }, /resources\[1\]\.urn: repeats/);
+        bad({ schemaVersion: 1, stack: "production", resources: [thing("n")] }, /resources\[0\]\.urn: belongs to stack 's', but the plan is for stack 'production'/);
     });
 
     it("SC-1: finds a secure: value that reached a resource without being marked secret", () => {

@@ -1,0 +1,517 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { policies } from "../../policies/rules";
+import { PlanFile, PlanResource, UNKNOWN, Violation } from "../../plan/model";
+import { checkResources } from "../../plan/pipeline";
+import { runbook } from "../helpers/cli";
+import { writeStackVariant } from "../helpers/stacks";
+import { useInClusterRedis, useMongodb } from "../helpers/variants";
+
+/*
+ * The mutation tier. Each shipped plan (staging, production, and production with MongoDB and
+ * in-cluster Redis) is planned once; every evasion below edits a copy in memory the way a hostile
+ * or careless change would, and the pack must reject it with a mandatory violation naming the
+ * policy and the resource. Each evasion runs twice: as is, and with every resource of the other
+ * providers made unknown, so an unrelated unknown cannot hide it. Probes that are stricter than
+ * required must pass. Two evasions also go through `runbook check` to prove the exit code.
+ */
+
+type Base = "staging" | "production" | "mongodb";
+type Resources = PlanResource[];
+type Json = Record<string, any>;
+
+interface Evasion {
+    policy: string;
+    base: Base;
+    what: string;
+    /** Edits the resources; returns the resource the violation must name. */
+    apply: (rs: Resources) => PlanResource;
+}
+
+let tmp: string;
+before(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), "runbook-mutation-"))));
+after(() => tmp && fs.rmSync(tmp, { recursive: true, force: true }));
+
+function find(rs: Resources, type: string, nameIncludes = ""): PlanResource {
+    const r = rs.find((x) => x.custom && x.type.endsWith(`:${type}`) && x.name.includes(nameIncludes));
+    assert.ok(r, `no ${type} *${nameIncludes}* in the plan`);
+    return r;
+}
+const inputs = (r: PlanResource) => r.inputs as Json;
+const pod = (r: PlanResource) => (r.type.endsWith(":CronJob") ? inputs(r).spec.jobTemplate.spec.template.spec : inputs(r).spec.template.spec);
+const container = (r: PlanResource, i = 0) => pod(r).containers[i];
+function edit<T>(r: PlanResource, fn: (i: Json) => T): PlanResource {
+    fn(inputs(r));
+    return r;
+}
+/** A new resource next to `sibling`, in the same stack and under the same parent. */
+function add(rs: Resources, sibling: PlanResource, type: string, name: string, newInputs: Json, options: Partial<PlanResource> = {}): PlanResource {
+    const stackPrefix = sibling.urn.split("::").slice(0, 2).join("::");
+    const r: PlanResource = {
+        ...structuredClone(sibling),
+        urn: `${stackPrefix}::${type}::${name}`,
+        type,
+        name,
+        parent: sibling.parent,
+        protect: false,
+        retainOnDelete: false,
+        dependencies: [],
+        propertyDependencies: {},
+        inputs: newInputs,
+        ...options,
+    };
+    rs.push(r);
+    return r;
+}
+/** Turns a StatefulSet into a Deployment and drops every tier label: "moving Redis into a Deployment". */
+function asUnlabelledDeployment(r: PlanResource, volume: Json): PlanResource {
+    r.type = "kubernetes:apps/v1:Deployment";
+    r.urn = r.urn.replace("kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:Deployment");
+    const i = inputs(r);
+    i.kind = "Deployment";
+    delete i.spec.volumeClaimTemplates;
+    delete i.spec.persistentVolumeClaimRetentionPolicy;
+    delete i.spec.serviceName;
+    delete i.metadata.labels["runbook.dev/tier"];
+    delete i.spec.template.metadata.labels["runbook.dev/tier"];
+    i.spec.template.spec.volumes = [...(i.spec.template.spec.volumes ?? []), { name: "data", ...volume }];
+    return r;
+}
+const publicIngress = (port: number, cidrs: string[], ipv6: string[] = []) => ({ description: "x", protocol: "tcp", fromPort: port, toPort: port, cidrBlocks: cidrs, ipv6CidrBlocks: ipv6 });
+const DAY = 86400;
+
+const evasions: Evasion[] = [
+    // DB-6: protection and retention
+    { policy: "stateful-resources-protected", base: "production", what: "an unprotected RDS primary", apply: (rs) => Object.assign(find(rs, "Instance", "instance"), { protect: false }) },
+    { policy: "stateful-resources-protected", base: "production", what: "an unprotected backups bucket", apply: (rs) => Object.assign(find(rs, "R2Bucket", "backups"), { protect: false }) },
+    { policy: "stateful-resources-protected", base: "mongodb", what: "an unprotected MongoDB StatefulSet", apply: (rs) => Object.assign(find(rs, "StatefulSet", "mongodb"), { protect: false }) },
+    { policy: "stateful-resources-protected", base: "production", what: "an unprotected KMS key", apply: (rs) => Object.assign(find(rs, "Key", "key"), { protect: false }) },
+    { policy: "stateful-resources-retained", base: "production", what: "an RDS primary not retained on delete", apply: (rs) => Object.assign(find(rs, "Instance", "instance"), { retainOnDelete: false }) },
+    { policy: "stateful-resources-retained", base: "production", what: "an ElastiCache group not retained", apply: (rs) => Object.assign(find(rs, "ReplicationGroup"), { retainOnDelete: false }) },
+    { policy: "stateful-resources-retained", base: "mongodb", what: "a MongoDB StatefulSet not retained", apply: (rs) => Object.assign(find(rs, "StatefulSet", "mongodb"), { retainOnDelete: false }) },
+    // ST-2, ST-3, BK-4, ED-2: buckets
+    {
+        policy: "r2-bucket-lifecycle",
+        base: "production",
+        what: "the uploads bucket's lifecycle removed",
+        apply: (rs) => {
+            rs.splice(rs.indexOf(find(rs, "R2BucketLifecycle", "uploads")), 1);
+            return find(rs, "R2Bucket", "uploads");
+        },
+    },
+    { policy: "r2-bucket-lifecycle", base: "production", what: "every lifecycle rule disabled", apply: (rs) => (edit(find(rs, "R2BucketLifecycle", "assets"), (i) => i.rules.forEach((r: Json) => (r.enabled = false))), find(rs, "R2Bucket", "assets")) },
+    { policy: "r2-bucket-lifecycle", base: "staging", what: "an empty rule list", apply: (rs) => (edit(find(rs, "R2BucketLifecycle", "backups"), (i) => (i.rules = [])), find(rs, "R2Bucket", "backups")) },
+    { policy: "r2-backups-never-public", base: "production", what: "the assets domain pointed at the backups bucket", apply: (rs) => edit(find(rs, "R2CustomDomain"), (i) => (i.bucketName = "retail-backups")) },
+    {
+        policy: "r2-backups-never-public",
+        base: "production",
+        what: "the r2.dev domain enabled on backups",
+        apply: (rs) => add(rs, find(rs, "R2Bucket", "backups"), "cloudflare:index/r2ManagedDomain:R2ManagedDomain", "backups-dev", { accountId: inputs(find(rs, "R2Bucket", "backups")).accountId, bucketName: "retail-backups", enabled: true }),
+    },
+    {
+        policy: "r2-backups-never-public",
+        base: "staging",
+        what: "a custom domain on the staging backups bucket",
+        apply: (rs) => edit(find(rs, "R2CustomDomain"), (i) => (i.bucketName = "retail-staging-backups")),
+    },
+    { policy: "r2-backups-write-once", base: "production", what: "a 1-day lock", apply: (rs) => (edit(find(rs, "R2BucketLock"), (i) => (i.rules[0].condition.maxAgeSeconds = DAY)), find(rs, "R2Bucket", "backups")) },
+    {
+        policy: "r2-backups-write-once",
+        base: "production",
+        what: "a lifecycle that deletes backups on day 1",
+        apply: (rs) => (edit(find(rs, "R2BucketLifecycle", "backups"), (i) => (i.rules.find((r: Json) => r.deleteObjectsTransition).deleteObjectsTransition.condition.maxAge = DAY)), find(rs, "R2Bucket", "backups")),
+    },
+    { policy: "r2-backups-write-once", base: "production", what: "an unprotected lock", apply: (rs) => Object.assign(find(rs, "R2BucketLock"), { protect: false }) },
+    { policy: "r2-backups-write-once", base: "production", what: "the lock rule disabled", apply: (rs) => (edit(find(rs, "R2BucketLock"), (i) => (i.rules[0].enabled = false)), find(rs, "R2Bucket", "backups")) },
+    {
+        policy: "r2-backups-write-once",
+        base: "staging",
+        what: "the lock removed",
+        apply: (rs) => {
+            rs.splice(rs.indexOf(find(rs, "R2BucketLock")), 1);
+            return find(rs, "R2Bucket", "backups");
+        },
+    },
+    { policy: "r2-custom-domain-tls", base: "production", what: "minTls 1.0", apply: (rs) => edit(find(rs, "R2CustomDomain"), (i) => (i.minTls = "1.0")) },
+    { policy: "r2-custom-domain-tls", base: "production", what: "minTls removed (Cloudflare's default, 1.0)", apply: (rs) => edit(find(rs, "R2CustomDomain"), (i) => delete i.minTls) },
+    { policy: "r2-custom-domain-tls", base: "staging", what: "minTls 1.1", apply: (rs) => edit(find(rs, "R2CustomDomain"), (i) => (i.minTls = "1.1")) },
+    // DB-3: encryption and keys
+    { policy: "rds-storage-encrypted", base: "production", what: "storage not encrypted", apply: (rs) => edit(find(rs, "Instance", "instance"), (i) => (i.storageEncrypted = false)) },
+    {
+        policy: "rds-storage-encrypted",
+        base: "production",
+        what: "the AWS-managed alias/aws/rds key",
+        apply: (rs) => {
+            const r = edit(find(rs, "Instance", "instance"), (i) => (i.kmsKeyId = "alias/aws/rds"));
+            r.propertyDependencies.kmsKeyId = [];
+            return r;
+        },
+    },
+    {
+        policy: "rds-storage-encrypted",
+        base: "staging",
+        what: "no kmsKeyId",
+        apply: (rs) => {
+            const r = edit(find(rs, "Instance", "instance"), (i) => delete i.kmsKeyId);
+            delete r.propertyDependencies.kmsKeyId;
+            return r;
+        },
+    },
+    { policy: "kms-key-hardened", base: "production", what: "rotation off", apply: (rs) => edit(find(rs, "Key", "key"), (i) => (i.enableKeyRotation = false)) },
+    { policy: "kms-key-hardened", base: "production", what: "a 7-day deletion window", apply: (rs) => edit(find(rs, "Key", "key"), (i) => (i.deletionWindowInDays = 7)) },
+    {
+        policy: "kms-key-hardened",
+        base: "staging",
+        what: "a key policy open to '*'",
+        apply: (rs) => edit(find(rs, "Key", "key"), (i) => (i.policy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: ["*"] }, Action: "kms:*", Resource: "*" }] }))),
+    },
+    // DB-2: exposure
+    { policy: "rds-not-public", base: "production", what: "a public primary", apply: (rs) => edit(find(rs, "Instance", "instance"), (i) => (i.publiclyAccessible = true)) },
+    { policy: "rds-not-public", base: "production", what: "a public read replica", apply: (rs) => edit(find(rs, "Instance", "replica"), (i) => (i.publiclyAccessible = true)) },
+    { policy: "rds-not-public", base: "staging", what: "publiclyAccessible written as a string", apply: (rs) => edit(find(rs, "Instance", "instance"), (i) => (i.publiclyAccessible = "true")) },
+    { policy: "security-group-no-public-data-ports", base: "production", what: "5432 open to 0.0.0.0/0", apply: (rs) => edit(find(rs, "SecurityGroup", "postgres"), (i) => (i.ingress[0].cidrBlocks = ["0.0.0.0/0"])) },
+    { policy: "security-group-no-public-data-ports", base: "production", what: "the internet as two halves", apply: (rs) => edit(find(rs, "SecurityGroup", "postgres"), (i) => (i.ingress[0].cidrBlocks = ["0.0.0.0/1", "128.0.0.0/1"])) },
+    { policy: "security-group-no-public-data-ports", base: "production", what: "Redis open to ::/1", apply: (rs) => edit(find(rs, "SecurityGroup", "redis"), (i) => i.ingress.push(publicIngress(6379, [], ["::/1"]))) },
+    {
+        policy: "security-group-no-public-data-ports",
+        base: "production",
+        what: "a separate SecurityGroupRule from a public /8",
+        apply: (rs) => add(rs, find(rs, "SecurityGroup", "postgres"), "aws:ec2/securityGroupRule:SecurityGroupRule", "db-extra", { type: "ingress", protocol: "tcp", fromPort: 5000, toPort: 6000, cidrBlocks: ["8.0.0.0/8"], securityGroupId: "[unknown]", description: "x" }),
+    },
+    {
+        policy: "security-group-no-public-data-ports",
+        base: "staging",
+        what: "the default security group admitting all traffic",
+        apply: (rs) => add(rs, find(rs, "SecurityGroup", "postgres"), "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "default-sg", { vpcId: "[unknown]", ingress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }] }),
+    },
+    {
+        policy: "security-group-no-public-data-ports",
+        base: "production",
+        what: "the database moved to port 6000 and that port opened",
+        apply: (rs) => {
+            edit(find(rs, "Instance", "instance"), (i) => (i.port = 6000));
+            return edit(find(rs, "SecurityGroup", "postgres"), (i) => (i.ingress = [publicIngress(6000, ["0.0.0.0/0"])]));
+        },
+    },
+    // BK-2, DB-6, DB-1: RDS
+    { policy: "rds-backup-retention", base: "production", what: "7 days (below production's 14)", apply: (rs) => edit(find(rs, "Instance", "instance"), (i) => (i.backupRetentionPeriod = 7)) },
+    { policy: "rds-backup-retention", base: "production", what: "backups off", apply: (rs) => edit(find(rs, "Instance", "instance"), (i) => (i.backupRetentionPeriod = 0)) },
+    { policy: "rds-backup-retention", base: "staging", what: "retention removed (RDS keeps 1 day)", apply: (rs) => edit(find(rs, "Instance", "instance"), (i) => delete i.backupRetentionPeriod) },
+    { policy: "rds-deletion-protection", base: "production", what: "deletion protection off", apply: (rs) => edit(find(rs, "Instance", "instance"), (i) => (i.deletionProtection = false)) },
+    { policy: "rds-deletion-protection", base: "production", what: "automated backups deleted with the instance", apply: (rs) => edit(find(rs, "Instance", "instance"), (i) => (i.deleteAutomatedBackups = true)) },
+    { policy: "rds-deletion-protection", base: "staging", what: "no final snapshot", apply: (rs) => edit(find(rs, "Instance", "instance"), (i) => (i.skipFinalSnapshot = true)) },
+    { policy: "rds-multi-az", base: "production", what: "single-AZ", apply: (rs) => edit(find(rs, "Instance", "instance"), (i) => (i.multiAz = false)) },
+    { policy: "rds-multi-az", base: "production", what: "multiAz removed", apply: (rs) => edit(find(rs, "Instance", "instance"), (i) => delete i.multiAz) },
+    { policy: "rds-multi-az", base: "production", what: "multiAz null", apply: (rs) => edit(find(rs, "Instance", "instance"), (i) => (i.multiAz = null)) },
+    // ED-2
+    { policy: "rds-force-ssl", base: "production", what: "rds.force_ssl removed", apply: (rs) => (edit(find(rs, "ParameterGroup", "postgres"), (i) => (i.parameters = i.parameters.filter((p: Json) => p.name !== "rds.force_ssl"))), find(rs, "Instance", "instance")) },
+    { policy: "rds-force-ssl", base: "staging", what: "RDS.FORCE_SSL = 0 in capitals", apply: (rs) => (edit(find(rs, "ParameterGroup", "postgres"), (i) => i.parameters.push({ name: "RDS.FORCE_SSL", value: "0" })), find(rs, "Instance", "instance")) },
+    {
+        policy: "rds-force-ssl",
+        base: "production",
+        what: "a replica of a source outside the stack on the default group",
+        apply: (rs) => {
+            const r = edit(find(rs, "Instance", "replica"), (i) => {
+                i.replicateSourceDb = "arn:aws:rds:us-east-1:111122223333:db:legacy";
+                delete i.parameterGroupName;
+            });
+            r.propertyDependencies = {};
+            return r;
+        },
+    },
+    // SC-3, SC-1: credentials
+    {
+        policy: "rds-password-not-literal",
+        base: "production",
+        what: "a literal master password",
+        apply: (rs) => {
+            const r = edit(find(rs, "Instance", "instance"), (i) => (i.password = "hunter2-literal"));
+            r.propertyDependencies.password = [];
+            return r;
+        },
+    },
+    {
+        policy: "rds-password-not-literal",
+        base: "production",
+        what: "a password from a RandomId, not a password generator",
+        apply: (rs) => {
+            const r = find(rs, "Instance", "instance");
+            r.propertyDependencies.password = [find(rs, "RandomId", "postgres").urn];
+            return r;
+        },
+    },
+    {
+        policy: "rds-password-not-literal",
+        base: "staging",
+        what: "a typed secret",
+        apply: (rs) => {
+            const r = find(rs, "Instance", "instance");
+            r.propertyDependencies.password = [];
+            return r;
+        },
+    },
+    { policy: "generated-credentials", base: "production", what: "a 16-character AUTH token", apply: (rs) => edit(find(rs, "RandomPassword", "auth-token"), (i) => (i.length = 16)) },
+    {
+        policy: "generated-credentials",
+        base: "production",
+        what: "a literal AUTH token",
+        apply: (rs) => {
+            const r = edit(find(rs, "ReplicationGroup"), (i) => (i.authToken = "a-literal-token-of-forty-characters-long"));
+            r.propertyDependencies.authToken = [];
+            return r;
+        },
+    },
+    { policy: "generated-credentials", base: "mongodb", what: "a 20-character MongoDB app password", apply: (rs) => edit(find(rs, "RandomPassword", "mongodb-app"), (i) => (i.length = 20)) },
+    // DB-3, BK-2, RD-1, RD-2, RD-3: ElastiCache and Redis
+    { policy: "elasticache-encryption", base: "production", what: "no transit encryption", apply: (rs) => edit(find(rs, "ReplicationGroup"), (i) => (i.transitEncryptionEnabled = false)) },
+    { policy: "elasticache-encryption", base: "production", what: "transit encryption preferred", apply: (rs) => edit(find(rs, "ReplicationGroup"), (i) => (i.transitEncryptionMode = "preferred")) },
+    { policy: "elasticache-encryption", base: "production", what: "no AUTH token", apply: (rs) => edit(find(rs, "ReplicationGroup"), (i) => delete i.authToken) },
+    { policy: "elasticache-snapshot-retention", base: "production", what: "snapshots off", apply: (rs) => edit(find(rs, "ReplicationGroup"), (i) => (i.snapshotRetentionLimit = 0)) },
+    { policy: "elasticache-snapshot-retention", base: "production", what: "3 days", apply: (rs) => edit(find(rs, "ReplicationGroup"), (i) => (i.snapshotRetentionLimit = 3)) },
+    { policy: "elasticache-snapshot-retention", base: "production", what: "no final snapshot", apply: (rs) => edit(find(rs, "ReplicationGroup"), (i) => delete i.finalSnapshotIdentifier) },
+    { policy: "elasticache-multi-az", base: "production", what: "Multi-AZ off", apply: (rs) => edit(find(rs, "ReplicationGroup"), (i) => (i.multiAzEnabled = false)) },
+    { policy: "elasticache-multi-az", base: "production", what: "failover off", apply: (rs) => edit(find(rs, "ReplicationGroup"), (i) => (i.automaticFailoverEnabled = false)) },
+    { policy: "elasticache-multi-az", base: "production", what: "a single node", apply: (rs) => edit(find(rs, "ReplicationGroup"), (i) => (i.numCacheClusters = 1)) },
+    { policy: "redis-noeviction", base: "production", what: "allkeys-lru in the parameter group", apply: (rs) => edit(find(rs, "ParameterGroup", "redis"), (i) => (i.parameters = [{ name: "maxmemory-policy", value: "allkeys-lru" }])) },
+    {
+        policy: "redis-noeviction",
+        base: "production",
+        what: "the default parameter group",
+        apply: (rs) => {
+            const r = edit(find(rs, "ReplicationGroup"), (i) => (i.parameterGroupName = "default.redis7"));
+            r.propertyDependencies.parameterGroupName = [];
+            return r;
+        },
+    },
+    { policy: "redis-noeviction", base: "staging", what: "volatile-lru in redis.conf", apply: (rs) => edit(find(rs, "ConfigMap", "redis"), (i) => (i.data["redis.conf"] = i.data["redis.conf"].replace("noeviction", "volatile-lru"))) },
+    { policy: "redis-noeviction", base: "mongodb", what: "--maxmemory-policy allkeys-lru on the command line", apply: (rs) => edit(find(rs, "StatefulSet", "redis"), () => container(find(rs, "StatefulSet", "redis")).args.push("--maxmemory-policy", "allkeys-lru")) },
+    {
+        policy: "redis-noeviction",
+        base: "staging",
+        what: "the config's tier label dropped and eviction turned on",
+        apply: (rs) =>
+            edit(find(rs, "ConfigMap", "redis"), (i) => {
+                delete i.metadata.labels["runbook.dev/tier"];
+                i.data["redis.conf"] = i.data["redis.conf"].replace("noeviction", "allkeys-lru");
+            }),
+    },
+    { policy: "redis-requires-auth", base: "staging", what: "--requirepass removed", apply: (rs) => edit(find(rs, "StatefulSet", "redis"), () => (container(find(rs, "StatefulSet", "redis")).args = ["/etc/redis/redis.conf"])) },
+    { policy: "redis-requires-auth", base: "mongodb", what: "a literal password", apply: (rs) => edit(find(rs, "StatefulSet", "redis"), () => (container(find(rs, "StatefulSet", "redis")).args = ["/etc/redis/redis.conf", "--requirepass", "hunter2"])) },
+    {
+        policy: "redis-requires-auth",
+        base: "staging",
+        what: "Redis moved into an unlabelled Deployment without a password",
+        apply: (rs) => {
+            const r = asUnlabelledDeployment(find(rs, "StatefulSet", "redis"), { persistentVolumeClaim: { claimName: "redis-data" } });
+            container(r).args = ["/etc/redis/redis.conf"];
+            return r;
+        },
+    },
+    {
+        policy: "redis-requires-auth",
+        base: "mongodb",
+        what: "the password variable set from a literal",
+        apply: (rs) => edit(find(rs, "StatefulSet", "redis"), () => (container(find(rs, "StatefulSet", "redis")).env = [{ name: "REDIS_PASSWORD", value: "hunter2" }])),
+    },
+    // DB-6, DB-2, SC-5: Kubernetes data tier
+    { policy: "k8s-data-volumes-retained", base: "mongodb", what: "claims deleted with the StatefulSet", apply: (rs) => edit(find(rs, "StatefulSet", "mongodb"), (i) => (i.spec.persistentVolumeClaimRetentionPolicy.whenDeleted = "Delete")) },
+    {
+        policy: "k8s-data-volumes-retained",
+        base: "mongodb",
+        what: "Redis data on emptyDir",
+        apply: (rs) =>
+            edit(find(rs, "StatefulSet", "redis"), (i) => {
+                i.spec.volumeClaimTemplates = [];
+                i.spec.template.spec.volumes.push({ name: "data", emptyDir: {} });
+            }),
+    },
+    { policy: "k8s-data-volumes-retained", base: "staging", what: "Redis moved into an unlabelled Deployment on emptyDir", apply: (rs) => asUnlabelledDeployment(find(rs, "StatefulSet", "redis"), { emptyDir: {} }) },
+    { policy: "k8s-no-public-data-service", base: "mongodb", what: "the MongoDB Service as a LoadBalancer", apply: (rs) => edit(find(rs, "Service", "mongodb-service"), (i) => (i.spec.type = "LoadBalancer")) },
+    { policy: "k8s-no-public-data-service", base: "mongodb", what: "a NodePort on Redis", apply: (rs) => edit(find(rs, "Service", "redis"), (i) => (i.spec.type = "NodePort")) },
+    { policy: "k8s-no-public-data-service", base: "staging", what: "externalIPs on Redis", apply: (rs) => edit(find(rs, "Service", "redis"), (i) => (i.spec.externalIPs = ["203.0.113.7"])) },
+    {
+        policy: "k8s-no-public-data-service",
+        base: "mongodb",
+        what: "a new LoadBalancer picking Redis pods by name, to the named port",
+        apply: (rs) => {
+            const redis = find(rs, "Service", "redis");
+            return add(rs, redis, "kubernetes:core/v1:Service", "cache-lb", {
+                apiVersion: "v1",
+                kind: "Service",
+                metadata: { name: "cache-lb", namespace: "runbook" },
+                spec: { type: "LoadBalancer", selector: { "app.kubernetes.io/name": "redis-in-cluster" }, ports: [{ port: 443, targetPort: "redis" }] },
+            });
+        },
+    },
+    { policy: "k8s-restricted-security", base: "mongodb", what: "an init container adding NET_ADMIN", apply: (rs) => edit(find(rs, "StatefulSet", "mongodb"), (i) => (i.spec.template.spec.initContainers[0].securityContext.capabilities.add = ["NET_ADMIN"])) },
+    { policy: "k8s-restricted-security", base: "mongodb", what: "seccomp Unconfined", apply: (rs) => edit(find(rs, "StatefulSet", "redis"), (i) => (i.spec.template.spec.securityContext.seccompProfile = { type: "Unconfined" })) },
+    { policy: "k8s-restricted-security", base: "mongodb", what: "the init Job on the host network", apply: (rs) => edit(find(rs, "Job", "mongodb-init"), (i) => (i.spec.template.spec.hostNetwork = true)) },
+    { policy: "k8s-restricted-security", base: "staging", what: "a hostPath volume", apply: (rs) => edit(find(rs, "StatefulSet", "redis"), (i) => i.spec.template.spec.volumes.push({ name: "host", hostPath: { path: "/var/run" } })) },
+    { policy: "k8s-restricted-security", base: "staging", what: "a root container", apply: (rs) => edit(find(rs, "StatefulSet", "redis"), () => Object.assign(container(find(rs, "StatefulSet", "redis")).securityContext, { runAsUser: 0, runAsNonRoot: false })) },
+    { policy: "k8s-namespace-restricted", base: "mongodb", what: "Pod Security baseline", apply: (rs) => edit(find(rs, "Namespace"), (i) => (i.metadata.labels["pod-security.kubernetes.io/enforce"] = "baseline")) },
+    { policy: "k8s-namespace-restricted", base: "mongodb", what: "the enforce label removed", apply: (rs) => edit(find(rs, "Namespace"), (i) => delete i.metadata.labels["pod-security.kubernetes.io/enforce"]) },
+    { policy: "k8s-namespace-restricted", base: "staging", what: "Pod Security privileged", apply: (rs) => edit(find(rs, "Namespace"), (i) => (i.metadata.labels["pod-security.kubernetes.io/enforce"] = "privileged")) },
+    { policy: "k8s-network-isolation", base: "mongodb", what: "Redis admitting 0.0.0.0/0", apply: (rs) => edit(find(rs, "NetworkPolicy", "redis"), (i) => i.spec.ingress[0].from.push({ ipBlock: { cidr: "0.0.0.0/0" } })) },
+    { policy: "k8s-network-isolation", base: "mongodb", what: "MongoDB admitting every namespace", apply: (rs) => edit(find(rs, "NetworkPolicy", "mongodb"), (i) => i.spec.ingress[0].from.push({ namespaceSelector: {} })) },
+    { policy: "k8s-network-isolation", base: "staging", what: "a policy admitting everything", apply: (rs) => edit(find(rs, "NetworkPolicy", "redis"), (i) => (i.spec.ingress = [{}])) },
+    {
+        policy: "k8s-network-isolation",
+        base: "mongodb",
+        what: "an app Deployment in a namespace without default deny",
+        apply: (rs) => {
+            const labels = { "app.kubernetes.io/name": "api", "runbook.dev/tier": "app" };
+            return add(rs, find(rs, "StatefulSet", "redis"), "kubernetes:apps/v1:Deployment", "api", {
+                apiVersion: "apps/v1",
+                kind: "Deployment",
+                metadata: { name: "api", namespace: "runbook", labels },
+                spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: "api", image: "ghcr.io/acme/api:1.0.0" }] } } },
+            });
+        },
+    },
+    { policy: "k8s-no-secrets-in-configmaps", base: "staging", what: "a requirepass line in redis.conf", apply: (rs) => edit(find(rs, "ConfigMap", "redis"), (i) => (i.data["redis.conf"] += "requirepass hunter2\n")) },
+    { policy: "k8s-no-secrets-in-configmaps", base: "mongodb", what: "a password key in the init script ConfigMap", apply: (rs) => edit(find(rs, "ConfigMap", "init-script"), (i) => (i.data.MONGODB_ROOT_PASSWORD = "hunter2")) },
+    { policy: "k8s-no-secrets-in-configmaps", base: "mongodb", what: "a connection URL with a password", apply: (rs) => edit(find(rs, "ConfigMap", "redis"), (i) => (i.data.REDIS_ENDPOINT = "redis://default:hunter2@redis-in-cluster:6379")) },
+    { policy: "k8s-secret-values-not-literal", base: "production", what: "a literal in the app Secret", apply: (rs) => edit(find(rs, "Secret", "app-secrets"), (i) => (i.stringData = { JWT_SECRET: "literal" })) },
+    { policy: "k8s-secret-values-not-literal", base: "mongodb", what: "a literal MongoDB root password", apply: (rs) => edit(find(rs, "Secret", "mongodb-root"), (i) => (i.stringData = { password: "literal" })) },
+    { policy: "k8s-secret-values-not-literal", base: "staging", what: "literal base64 data in the Redis Secret", apply: (rs) => edit(find(rs, "Secret", "redis"), (i) => (i.data = { password: "aHVudGVyMg==" })) },
+    { policy: "mongodb-requires-auth", base: "mongodb", what: "--auth removed", apply: (rs) => edit(find(rs, "StatefulSet", "mongodb"), () => (container(find(rs, "StatefulSet", "mongodb")).args = container(find(rs, "StatefulSet", "mongodb")).args.filter((a: string) => a !== "--auth"))) },
+    {
+        policy: "mongodb-requires-auth",
+        base: "mongodb",
+        what: "the keyfile removed",
+        apply: (rs) =>
+            edit(find(rs, "StatefulSet", "mongodb"), () => {
+                const c = container(find(rs, "StatefulSet", "mongodb"));
+                const i = c.args.indexOf("--keyFile");
+                c.args.splice(i, 2);
+            }),
+    },
+    {
+        policy: "mongodb-requires-auth",
+        base: "mongodb",
+        what: "mongod moved into an unlabelled Deployment without --auth",
+        apply: (rs) => {
+            const r = asUnlabelledDeployment(find(rs, "StatefulSet", "mongodb"), { persistentVolumeClaim: { claimName: "mongo" } });
+            container(r).args = ["--bind_ip_all", "--dbpath", "/data/db"];
+            return r;
+        },
+    },
+];
+
+/** Stricter than required: every one of these must plan with zero mandatory violations. */
+const probes: Array<{ base: Base; what: string; apply: (rs: Resources) => void }> = [
+    { base: "production", what: "35-day RDS retention", apply: (rs) => edit(find(rs, "Instance", "instance"), (i) => (i.backupRetentionPeriod = 35)) },
+    { base: "production", what: "an indefinite bucket lock (and no delete rule)", apply: (rs) => {
+        edit(find(rs, "R2BucketLock"), (i) => (i.rules[0].condition = { type: "Indefinite" }));
+        edit(find(rs, "R2BucketLifecycle", "backups"), (i) => (i.rules = i.rules.filter((r: Json) => !r.deleteObjectsTransition)));
+    } },
+    { base: "production", what: "backups deleted later than the lock", apply: (rs) => edit(find(rs, "R2BucketLifecycle", "backups"), (i) => (i.rules.find((r: Json) => r.deleteObjectsTransition).deleteObjectsTransition.condition.maxAge = 90 * DAY)) },
+    { base: "production", what: "TLS 1.3 on the custom domain", apply: (rs) => edit(find(rs, "R2CustomDomain"), (i) => (i.minTls = "1.3")) },
+    { base: "production", what: "ElastiCache transit mode required and 35-day snapshots", apply: (rs) => edit(find(rs, "ReplicationGroup"), (i) => Object.assign(i, { transitEncryptionMode: "required", snapshotRetentionLimit: 35 })) },
+    { base: "production", what: "a 128-character AUTH token", apply: (rs) => edit(find(rs, "RandomPassword", "auth-token"), (i) => (i.length = 128)) },
+    { base: "production", what: "the security group narrowed to one private /32", apply: (rs) => edit(find(rs, "SecurityGroup", "postgres"), (i) => (i.ingress[0].cidrBlocks = ["10.20.1.7/32"])) },
+    { base: "staging", what: "everything protected, retained and Multi-AZ in staging", apply: (rs) => {
+        for (const r of rs) if (r.custom) Object.assign(r, { protect: true, retainOnDelete: true });
+        edit(find(rs, "Instance", "instance"), (i) => Object.assign(i, { multiAz: true, deletionProtection: true, backupRetentionPeriod: 30, deleteAutomatedBackups: false }));
+    } },
+    { base: "mongodb", what: "a default-deny policy and readOnly data mounts elsewhere", apply: (rs) => {
+        add(rs, find(rs, "NetworkPolicy", "redis"), "kubernetes:networking.k8s.io/v1:NetworkPolicy", "default-deny", { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "default-deny", namespace: "runbook" }, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } });
+        edit(find(rs, "StatefulSet", "redis"), (i) => (i.spec.template.spec.securityContext.seccompProfile = { type: "Localhost", localhostProfile: "profiles/redis.json" }));
+    } },
+    { base: "mongodb", what: "MongoDB with TLS required on top of auth", apply: (rs) => edit(find(rs, "StatefulSet", "mongodb"), () => container(find(rs, "StatefulSet", "mongodb")).args.push("--tlsMode", "requireTLS")) },
+];
+
+/** Every input of every resource of another provider turned into a preview unknown. */
+function withUnrelatedUnknowns(rs: Resources, target: PlanResource): Resources {
+    const provider = (type: string) => type.split(":")[0];
+    return rs.map((r) => (r.custom && provider(r.type) !== provider(target.type) ? { ...r, inputs: Object.fromEntries(Object.keys(r.inputs).map((k) => [k, UNKNOWN])) } : r));
+}
+
+const MANDATORY = policies.filter((p) => (p.enforcementLevel ?? "mandatory") === "mandatory").map((p) => p.name);
+
+describe("mutation tier: every mandatory policy sees through at least three evasions of the shipped plans", function () {
+    this.timeout(300000);
+    const bases = {} as Record<Base, PlanFile>;
+
+    before(() => {
+        const plan = (stack: string, out: string, config?: string) => {
+            const r = runbook("plan", "--stack", stack, "--json", out, ...(config ? ["--config", config] : []));
+            assert.strictEqual(r.status, 0, `${r.stdout}\n${r.stderr}`);
+            return JSON.parse(fs.readFileSync(out, "utf8")) as PlanFile;
+        };
+        bases.staging = plan("staging", path.join(tmp, "staging.json"));
+        bases.production = plan("production", path.join(tmp, "production.json"));
+        const variant = writeStackVariant("production", tmp, (c) => (useMongodb(c), useInClusterRedis(c)));
+        bases.mongodb = plan("production", path.join(tmp, "mongodb.json"), variant);
+    });
+
+    async function mandatory(base: Base, resources: Resources): Promise<Violation[]> {
+        const { violations } = await checkResources(resources, bases[base].stack);
+        return violations.filter((v) => v.enforcementLevel === "mandatory");
+    }
+
+    it("the shipped plans pass as they are", async () => {
+        for (const base of Object.keys(bases) as Base[]) assert.deepStrictEqual(await mandatory(base, bases[base].resources), [], base);
+    });
+
+    it("every mandatory policy has at least three distinct evasions here", () => {
+        for (const name of MANDATORY) {
+            const count = new Set(evasions.filter((e) => e.policy === name).map((e) => e.what)).size;
+            assert.ok(count >= 3, `${name} has ${count} evasion(s)`);
+        }
+    });
+
+    for (const e of evasions) {
+        it(`${e.policy} violating: ${e.what} (${e.base}) is a mandatory violation naming the resource, even among unrelated unknowns`, async () => {
+            const resources = structuredClone(bases[e.base].resources);
+            const target = e.apply(resources);
+            const report = (vs: Violation[]) => vs.map((v) => `${v.policy} ${v.urn}`).join("\n");
+            const found = await mandatory(e.base, resources);
+            assert.ok(found.some((v) => v.policy === e.policy && v.urn === target.urn), `no ${e.policy} on ${target.urn}; got:\n${report(found)}`);
+            const amongUnknowns = await mandatory(e.base, withUnrelatedUnknowns(resources, target));
+            assert.ok(amongUnknowns.some((v) => v.policy === e.policy && v.urn === target.urn), `an unrelated unknown hid ${e.policy} on ${target.urn}; got:\n${report(amongUnknowns)}`);
+        });
+    }
+
+    for (const p of probes) {
+        it(`stricter than required passes: ${p.what} (${p.base})`, async () => {
+            const resources = structuredClone(bases[p.base].resources);
+            p.apply(resources);
+            assert.deepStrictEqual((await mandatory(p.base, resources)).map((v) => `${v.policy}: ${v.message}`), []);
+        });
+    }
+
+    it("no policy crashes on garbage: every input, or every nested value, null, a number, a string or unknown", async () => {
+        const replaceLeaves = (v: unknown, by: unknown): unknown =>
+            Array.isArray(v) ? v.map((x) => replaceLeaves(x, by)) : v !== null && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, replaceLeaves(x, by)])) : by;
+        for (const base of Object.keys(bases) as Base[]) {
+            for (const garbage of [null, 42, "x", UNKNOWN, [], {}]) {
+                const topLevel = bases[base].resources.map((r) => ({ ...r, inputs: Object.fromEntries(Object.keys(r.inputs).map((k) => [k, garbage])) }));
+                const nested = bases[base].resources.map((r) => ({ ...r, inputs: replaceLeaves(r.inputs, garbage) as Record<string, unknown> }));
+                for (const resources of [topLevel, nested]) {
+                    await assert.doesNotReject(checkResources(resources, bases[base].stack), `${base} with ${JSON.stringify(garbage)}`);
+                }
+            }
+        }
+    });
+
+    it("runbook check exits 1 on two evasions, naming the policy and the resource, and 0 on a stricter probe", () => {
+        for (const e of [evasions.find((x) => x.policy === "security-group-no-public-data-ports" && x.what.includes("two halves"))!, evasions.find((x) => x.policy === "k8s-data-volumes-retained" && x.base === "staging")!]) {
+            const plan = structuredClone(bases[e.base]);
+            const target = e.apply(plan.resources);
+            const file = path.join(tmp, `evasion-${e.policy}.json`);
+            fs.writeFileSync(file, JSON.stringify(plan));
+            const r = runbook("check", file);
+            assert.strictEqual(r.status, 1, r.stdout + r.stderr);
+            assert.match(r.stdout, new RegExp(`${e.policy} \\(`));
+            assert.ok(r.stdout.includes(target.urn), r.stdout);
+        }
+        const plan = structuredClone(bases.production);
+        probes[0].apply(plan.resources);
+        const file = path.join(tmp, "probe.json");
+        fs.writeFileSync(file, JSON.stringify(plan));
+        assert.strictEqual(runbook("check", file).status, 0);
+    });
+});

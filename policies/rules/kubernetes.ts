@@ -2,7 +2,6 @@ import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from 
 import { cannotCheckYet, guidance, requirement } from "./meta";
 import { UNKNOWN, at, keysAt, knownNumber, knownString, listAt, stringMap } from "./props";
 import {
-    APP_TIER,
     DATA_PORTS,
     DATA_TIER,
     TIER_LABEL,
@@ -294,24 +293,15 @@ function openSources(rule: unknown): string[] {
     return found;
 }
 
-function isDefaultDeny(policy: PolicyResource): boolean {
-    const spec = at(policy.props, "spec");
-    const selector = at(spec, "podSelector");
-    const selectsAll = keysAt(selector, "matchLabels").length === 0 && listAt(selector, "matchExpressions").length === 0;
-    const types = listAt(spec, "policyTypes").map(String);
-    const ingressTyped = types.length === 0 || types.includes("Ingress");
-    return selectsAll && ingressTyped && listAt(spec, "ingress").length === 0;
-}
-
 export const k8sNetworkIsolation: StackValidationPolicy = {
     name: "k8s-network-isolation",
     description:
-        "SC-5: every namespace that runs application workloads has a default-deny NetworkPolicy; no NetworkPolicy admits every source on every port; nothing admits a public range (0.0.0.0/0 or any other), every namespace or every source to data-tier pods.",
+        "SC-5: no NetworkPolicy admits every source on every port, and nothing admits a public range (0.0.0.0/0 or any other), every namespace or every source to data-tier pods (recognised by label or by what they run). The default-deny policy each app namespace needs is k8s-namespace-network-policy.",
     enforcementLevel: "mandatory",
     ...requirement(["SC-5", "DB-2"], "Workloads run with least privilege (non-root, no privilege escalation, network isolation)"),
     ...guidance(
         "high",
-        "Add a NetworkPolicy with podSelector: {} and policyTypes [Ingress, Egress] and no rules to each app namespace; admit named pods or labelled namespaces only, never an empty 'from', an empty namespaceSelector or a public ipBlock, and never to the data tier.",
+        "Admit named pods or labelled namespaces, on named ports: never an empty 'from', an empty namespaceSelector or a public ipBlock, and to the data tier only the app tier and the backup job by pod label.",
     ),
     configSchema: {
         properties: {
@@ -322,21 +312,6 @@ export const k8sNetworkIsolation: StackValidationPolicy = {
         const { dataPorts = DATA_PORTS } = args.getConfig<{ dataPorts?: number[] }>();
         const pods = dataPods(args.resources, dataPorts);
         const policies = args.resources.filter((r) => r.type === NETWORK_POLICY);
-        const appNamespaces = new Map<string, PolicyResource>();
-        for (const r of args.resources) {
-            if (isWorkload(r.type) && podLabels(r.type, r.props)[TIER_LABEL] === APP_TIER) {
-                const ns = namespaceOf(r.props);
-                if (!appNamespaces.has(ns)) appNamespaces.set(ns, r);
-            }
-        }
-        for (const [ns, first] of appNamespaces) {
-            if (!policies.some((p) => namespaceOf(p.props) === ns && isDefaultDeny(p))) {
-                reportViolation(
-                    `Namespace '${ns}' runs application workloads (e.g. '${first.name}') without a default-deny NetworkPolicy, so every pod accepts traffic from anywhere. Add a NetworkPolicy with podSelector: {} and policyTypes [Ingress, Egress] and no rules.`,
-                    first.urn,
-                );
-            }
-        }
         for (const policy of policies) {
             const spec = at(policy.props, "spec");
             if (spec === UNKNOWN || at(spec, "ingress") === UNKNOWN) {

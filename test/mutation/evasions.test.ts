@@ -354,21 +354,96 @@ const evasions: Evasion[] = [
     { policy: "k8s-namespace-restricted", base: "mongodb", what: "the enforce label removed", apply: (rs) => edit(find(rs, "Namespace"), (i) => delete i.metadata.labels["pod-security.kubernetes.io/enforce"]) },
     { policy: "k8s-namespace-restricted", base: "staging", what: "Pod Security privileged", apply: (rs) => edit(find(rs, "Namespace"), (i) => (i.metadata.labels["pod-security.kubernetes.io/enforce"] = "privileged")) },
     { policy: "k8s-network-isolation", base: "mongodb", what: "Redis admitting 0.0.0.0/0", apply: (rs) => edit(find(rs, "NetworkPolicy", "redis"), (i) => i.spec.ingress[0].from.push({ ipBlock: { cidr: "0.0.0.0/0" } })) },
-    { policy: "k8s-network-isolation", base: "mongodb", what: "MongoDB admitting every namespace", apply: (rs) => edit(find(rs, "NetworkPolicy", "mongodb"), (i) => i.spec.ingress[0].from.push({ namespaceSelector: {} })) },
+    { policy: "k8s-network-isolation", base: "mongodb", what: "MongoDB admitting every namespace", apply: (rs) => edit(find(rs, "NetworkPolicy", "mongodb-network-policy"), (i) => i.spec.ingress[0].from.push({ namespaceSelector: {} })) },
     { policy: "k8s-network-isolation", base: "staging", what: "a policy admitting everything", apply: (rs) => edit(find(rs, "NetworkPolicy", "redis"), (i) => (i.spec.ingress = [{}])) },
+    { policy: "k8s-network-isolation", base: "production", what: "apps admitting everything", apply: (rs) => edit(find(rs, "NetworkPolicy", "app-from-apps"), (i) => (i.spec.ingress = [{}])) },
+    // WL-1…4, SC-1, SC-5, ED-5: the apps
+    { policy: "k8s-workload-probes", base: "production", what: "the API without a readiness probe", apply: (rs) => edit(find(rs, "Deployment", "app-api"), () => delete container(find(rs, "Deployment", "app-api")).readinessProbe) },
+    { policy: "k8s-workload-probes", base: "staging", what: "the web app without a liveness probe", apply: (rs) => edit(find(rs, "Deployment", "app-web"), () => delete container(find(rs, "Deployment", "app-web")).livenessProbe) },
+    { policy: "k8s-workload-probes", base: "production", what: "a liveness probe on the migration Job", apply: (rs) => edit(find(rs, "Job", "migrate"), () => (container(find(rs, "Job", "migrate")).livenessProbe = { exec: { command: ["true"] } })) },
+    { policy: "k8s-workload-resources", base: "production", what: "the API without a memory limit", apply: (rs) => edit(find(rs, "Deployment", "app-api"), () => delete container(find(rs, "Deployment", "app-api")).resources.limits.memory) },
+    { policy: "k8s-workload-resources", base: "staging", what: "the worker without requests", apply: (rs) => edit(find(rs, "Deployment", "app-worker"), () => delete container(find(rs, "Deployment", "app-worker")).resources.requests) },
+    { policy: "k8s-workload-resources", base: "mongodb", what: "the migration Job without resources", apply: (rs) => edit(find(rs, "Job", "migrate"), () => delete container(find(rs, "Job", "migrate")).resources) },
+    { policy: "k8s-workload-restricted-security", base: "production", what: "a writable root filesystem", apply: (rs) => edit(find(rs, "Deployment", "app-api"), () => (container(find(rs, "Deployment", "app-api")).securityContext.readOnlyRootFilesystem = false)) },
     {
-        policy: "k8s-network-isolation",
-        base: "mongodb",
-        what: "an app Deployment in a namespace without default deny",
+        policy: "k8s-workload-restricted-security",
+        base: "staging",
+        what: "no seccomp profile anywhere",
+        apply: (rs) =>
+            edit(find(rs, "Deployment", "app-web"), (i) => {
+                delete i.spec.template.spec.securityContext.seccompProfile;
+                delete container(find(rs, "Deployment", "app-web")).securityContext.seccompProfile;
+            }),
+    },
+    { policy: "k8s-workload-restricted-security", base: "mongodb", what: "a root worker", apply: (rs) => edit(find(rs, "Deployment", "app-worker"), () => Object.assign(container(find(rs, "Deployment", "app-worker")).securityContext, { runAsNonRoot: false, runAsUser: 0 })) },
+    { policy: "k8s-no-host-access", base: "production", what: "the API on the host network", apply: (rs) => edit(find(rs, "Deployment", "app-api"), (i) => (i.spec.template.spec.hostNetwork = true)) },
+    { policy: "k8s-no-host-access", base: "staging", what: "a hostPath volume on the worker", apply: (rs) => edit(find(rs, "Deployment", "app-worker"), (i) => i.spec.template.spec.volumes.push({ name: "docker", hostPath: { path: "/var/run/docker.sock" } })) },
+    { policy: "k8s-no-host-access", base: "mongodb", what: "a hostPort on the web app", apply: (rs) => edit(find(rs, "Deployment", "app-web"), () => (container(find(rs, "Deployment", "app-web")).ports[0].hostPort = 3000)) },
+    { policy: "k8s-image-pinned", base: "production", what: "an image tagged latest", apply: (rs) => edit(find(rs, "Deployment", "app-api"), () => (container(find(rs, "Deployment", "app-api")).image = "ghcr.io/acme/retail-api:latest")) },
+    { policy: "k8s-image-pinned", base: "staging", what: "an untagged image", apply: (rs) => edit(find(rs, "Deployment", "app-web"), () => (container(find(rs, "Deployment", "app-web")).image = "ghcr.io/acme/retail-web")) },
+    { policy: "k8s-image-pinned", base: "mongodb", what: "a malformed digest", apply: (rs) => edit(find(rs, "Deployment", "app-worker"), () => (container(find(rs, "Deployment", "app-worker")).image = "ghcr.io/acme/retail-api@sha256:abc")) },
+    { policy: "k8s-env-no-literal-secret", base: "production", what: "a literal JWT_SECRET", apply: (rs) => edit(find(rs, "Deployment", "app-api"), () => container(find(rs, "Deployment", "app-api")).env.push({ name: "JWT_SECRET_OLD", value: "literal" })) },
+    { policy: "k8s-env-no-literal-secret", base: "staging", what: "a literal database password on the worker", apply: (rs) => edit(find(rs, "Deployment", "app-worker"), () => container(find(rs, "Deployment", "app-worker")).env.push({ name: "DB_PASSWORD", value: "hunter2" })) },
+    { policy: "k8s-env-no-literal-secret", base: "mongodb", what: "a literal API token in the migration Job", apply: (rs) => edit(find(rs, "Job", "migrate"), () => container(find(rs, "Job", "migrate")).env.push({ name: "API_TOKEN", value: "literal" })) },
+    { policy: "k8s-production-replicas", base: "production", what: "the web autoscaler floor at 1", apply: (rs) => (edit(find(rs, "HorizontalPodAutoscaler", "app-web"), (i) => (i.spec.minReplicas = 1)), find(rs, "Deployment", "app-web")) },
+    {
+        policy: "k8s-production-replicas",
+        base: "production",
+        what: "the API's disruption budget removed",
         apply: (rs) => {
-            const labels = { "app.kubernetes.io/name": "api", "runbook.dev/tier": "app" };
-            return add(rs, find(rs, "StatefulSet", "redis"), "kubernetes:apps/v1:Deployment", "api", {
-                apiVersion: "apps/v1",
-                kind: "Deployment",
-                metadata: { name: "api", namespace: "runbook", labels },
-                spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: "api", image: "ghcr.io/acme/api:1.0.0" }] } } },
-            });
+            rs.splice(rs.indexOf(find(rs, "PodDisruptionBudget", "app-api")), 1);
+            return find(rs, "Deployment", "app-api");
         },
+    },
+    {
+        policy: "k8s-production-replicas",
+        base: "mongodb",
+        what: "the web autoscaler removed and one replica",
+        apply: (rs) => {
+            rs.splice(rs.indexOf(find(rs, "HorizontalPodAutoscaler", "app-web")), 1);
+            return edit(find(rs, "Deployment", "app-web"), (i) => (i.spec.replicas = 1));
+        },
+    },
+    {
+        policy: "k8s-namespace-network-policy",
+        base: "production",
+        what: "the default deny removed",
+        apply: (rs) => {
+            rs.splice(rs.indexOf(find(rs, "NetworkPolicy", "default-deny")), 1);
+            return rs.find((r) => r.custom && /:(Deployment|Job|StatefulSet)$/.test(r.type) && (r.inputs as Json).spec?.template?.metadata?.labels?.["runbook.dev/tier"] === "app")!;
+        },
+    },
+    {
+        policy: "k8s-namespace-network-policy",
+        base: "staging",
+        what: "the default deny narrowed to Ingress",
+        apply: (rs) => {
+            edit(find(rs, "NetworkPolicy", "default-deny"), (i) => (i.spec.policyTypes = ["Ingress"]));
+            return rs.find((r) => r.custom && /:(Deployment|Job|StatefulSet)$/.test(r.type) && (r.inputs as Json).spec?.template?.metadata?.labels?.["runbook.dev/tier"] === "app")!;
+        },
+    },
+    {
+        policy: "k8s-namespace-network-policy",
+        base: "mongodb",
+        what: "the default deny narrowed to some pods",
+        apply: (rs) => {
+            edit(find(rs, "NetworkPolicy", "default-deny"), (i) => (i.spec.podSelector = { matchLabels: { "app.kubernetes.io/name": "web" } }));
+            return rs.find((r) => r.custom && /:(Deployment|Job|StatefulSet)$/.test(r.type) && (r.inputs as Json).spec?.template?.metadata?.labels?.["runbook.dev/tier"] === "app")!;
+        },
+    },
+    { policy: "k8s-no-exposed-app-service", base: "production", what: "the API Service as a LoadBalancer", apply: (rs) => edit(find(rs, "Service", "app-api"), (i) => (i.spec.type = "LoadBalancer")) },
+    { policy: "k8s-no-exposed-app-service", base: "staging", what: "the web Service as a NodePort", apply: (rs) => edit(find(rs, "Service", "app-web"), (i) => (i.spec.type = "NodePort")) },
+    {
+        policy: "k8s-no-exposed-app-service",
+        base: "mongodb",
+        what: "a new LoadBalancer selecting the web pods",
+        apply: (rs) =>
+            add(rs, find(rs, "Service", "app-web"), "kubernetes:core/v1:Service", "web-lb", {
+                apiVersion: "v1",
+                kind: "Service",
+                metadata: { name: "web-lb", namespace: "runbook" },
+                spec: { type: "LoadBalancer", selector: { "app.kubernetes.io/name": "web" }, ports: [{ port: 80, targetPort: "http" }] },
+            }),
     },
     { policy: "k8s-no-secrets-in-configmaps", base: "staging", what: "a requirepass line in redis.conf", apply: (rs) => edit(find(rs, "ConfigMap", "redis"), (i) => (i.data["redis.conf"] += "requirepass hunter2\n")) },
     { policy: "k8s-no-secrets-in-configmaps", base: "mongodb", what: "a password key in the init script ConfigMap", apply: (rs) => edit(find(rs, "ConfigMap", "init-script"), (i) => (i.data.MONGODB_ROOT_PASSWORD = "hunter2")) },
@@ -416,8 +491,7 @@ const probes: Array<{ base: Base; what: string; apply: (rs: Resources) => void }
         for (const r of rs) if (r.custom) Object.assign(r, { protect: true, retainOnDelete: true });
         edit(find(rs, "Instance", "instance"), (i) => Object.assign(i, { multiAz: true, deletionProtection: true, backupRetentionPeriod: 30, deleteAutomatedBackups: false }));
     } },
-    { base: "mongodb", what: "a default-deny policy and readOnly data mounts elsewhere", apply: (rs) => {
-        add(rs, find(rs, "NetworkPolicy", "redis"), "kubernetes:networking.k8s.io/v1:NetworkPolicy", "default-deny", { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "default-deny", namespace: "runbook" }, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } });
+    { base: "mongodb", what: "a Localhost seccomp profile on Redis", apply: (rs) => {
         edit(find(rs, "StatefulSet", "redis"), (i) => (i.spec.template.spec.securityContext.seccompProfile = { type: "Localhost", localhostProfile: "profiles/redis.json" }));
     } },
     { base: "mongodb", what: "MongoDB with TLS required on top of auth", apply: (rs) => edit(find(rs, "StatefulSet", "mongodb"), () => container(find(rs, "StatefulSet", "mongodb")).args.push("--tlsMode", "requireTLS")) },

@@ -90,28 +90,28 @@ describe("policy: workloads (WL-1…4, SC-1, SC-5, ED-5)", function () {
         assert.deepStrictEqual(await check(ALL, stag), []);
     });
 
-    it("WL-2: a Deployment container without a readiness probe is a violation", async () => {
+    it("k8s-workload-probes WL-2 violating: a Deployment container without a readiness probe", async () => {
         const rs = clone(prod);
         const d = deployment(rs, "web");
         delete container(d).readinessProbe;
         assertOneViolation(await check([k8sWorkloadProbes], rs), "k8s-workload-probes", d.urn, /container 'web' has no readinessProbe/);
     });
 
-    it("WL-2: a probe on a Job is a violation (a liveness probe can kill a migration)", async () => {
+    it("k8s-workload-probes WL-2 violating: a probe on a Job (a liveness probe can kill a migration)", async () => {
         const rs = clone(prod);
         const job = rs.find((r) => r.type === K8S_JOB)!;
         container(job).livenessProbe = { httpGet: { path: "/", port: 80 } };
         assertOneViolation(await check([k8sWorkloadProbes], rs), "k8s-workload-probes", job.urn, /has livenessProbe: a Job runs to completion/);
     });
 
-    it("WL-4: a container without a memory limit is a violation", async () => {
+    it("k8s-workload-resources WL-4 violating: a container without a memory limit", async () => {
         const rs = clone(prod);
         const d = deployment(rs, "worker");
         delete container(d).resources.limits.memory;
         assertOneViolation(await check([k8sWorkloadResources], rs), "k8s-workload-resources", d.urn, /sets no resources\.limits\.memory/);
     });
 
-    it("SC-5: a writable root filesystem or a missing seccomp profile is a violation outside the data tier", async () => {
+    it("k8s-workload-restricted-security SC-5 violating: a writable root filesystem or a missing seccomp profile outside the data tier", async () => {
         const rs = clone(prod);
         const d = deployment(rs, "api");
         container(d).securityContext.readOnlyRootFilesystem = false;
@@ -120,7 +120,7 @@ describe("policy: workloads (WL-1…4, SC-1, SC-5, ED-5)", function () {
         assertOneViolation(await check([k8sWorkloadRestrictedSecurity], rs), "k8s-workload-restricted-security", d.urn, /readOnlyRootFilesystem is not true; seccompProfile is not RuntimeDefault/);
     });
 
-    it("SC-5: a root migration Job is a violation", async () => {
+    it("k8s-workload-restricted-security SC-5 violating: a root migration Job", async () => {
         const rs = clone(prod);
         const job = rs.find((r) => r.type === K8S_JOB)!;
         (job.inputs as any).spec.template.spec.securityContext.runAsNonRoot = false;
@@ -129,7 +129,7 @@ describe("policy: workloads (WL-1…4, SC-1, SC-5, ED-5)", function () {
         assertOneViolation(await check([k8sWorkloadRestrictedSecurity], rs), "k8s-workload-restricted-security", job.urn, /runAsNonRoot is not true; runAsUser is 0/);
     });
 
-    it("SC-5: privileged containers, host namespaces, hostPath and hostPort are violations", async () => {
+    it("k8s-no-host-access SC-5 violating: privileged containers, host namespaces, hostPath and hostPort", async () => {
         const rs = clone(prod);
         const d = deployment(rs, "worker");
         const pod = (d.inputs as any).spec.template.spec;
@@ -140,7 +140,7 @@ describe("policy: workloads (WL-1…4, SC-1, SC-5, ED-5)", function () {
         assertOneViolation(await check([k8sNoHostAccess], rs), "k8s-no-host-access", d.urn, /hostNetwork: true; hostPath volume 'docker'; container 'worker' is privileged; container 'worker' binds hostPort 8080/);
     });
 
-    it("WL-3: an image tagged latest, or untagged, is a violation", async () => {
+    it("k8s-image-pinned WL-3 violating: an image tagged latest, or untagged", async () => {
         const rs = clone(prod);
         const d = deployment(rs, "api");
         container(d).image = "ghcr.io/acme/api:latest";
@@ -149,7 +149,7 @@ describe("policy: workloads (WL-1…4, SC-1, SC-5, ED-5)", function () {
         assert.strictEqual(unpinnedReason("registry:5000/app:1.2"), undefined);
     });
 
-    it("SC-1: a literal value under a secret-looking env name is a violation; a secretKeyRef is not", async () => {
+    it("k8s-env-no-literal-secret SC-1 violating: a literal value under a secret-looking env name; a secretKeyRef is not", async () => {
         const rs = clone(prod);
         const d = deployment(rs, "api");
         container(d).env.push({ name: "ADMIN_PASSWORD", value: "hunter2" });
@@ -157,7 +157,7 @@ describe("policy: workloads (WL-1…4, SC-1, SC-5, ED-5)", function () {
         assert.ok(looksSecretName("R2_SECRET_ACCESS_KEY") && looksSecretName("jwtSecret") && !looksSecretName("LOG_LEVEL") && !looksSecretName("MONKEY_COUNT"));
     });
 
-    it("WL-1: in production, a web-facing app with 1 replica or without a PDB is a violation; a worker is not checked", async () => {
+    it("k8s-production-replicas WL-1 violating: in production, a web-facing app with 1 replica or without a PDB; a worker is not checked", async () => {
         const rs = clone(prod).filter((r) => !(r.type === K8S_POD_DISRUPTION_BUDGET && r.name === "app-web-pdb"));
         rs.splice(rs.findIndex((r) => r.name === "app-web-hpa"), 1);
         const web = deployment(rs, "web");
@@ -171,7 +171,7 @@ describe("policy: workloads (WL-1…4, SC-1, SC-5, ED-5)", function () {
         ]);
     });
 
-    it("WL-1: an autoscaler floor of 1 is a violation in production, and the same plan in staging is not checked", async () => {
+    it("k8s-production-replicas WL-1 violating: an autoscaler floor of 1 in production; the same plan in staging is not checked", async () => {
         const rs = clone(prod);
         (find(rs, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "app-api-hpa").inputs as any).spec.minReplicas = 1;
         assertOneViolation(await check([k8sProductionReplicas], rs), "k8s-production-replicas", deployment(rs, "api").urn, /autoscaler floor of 1/);
@@ -180,7 +180,7 @@ describe("policy: workloads (WL-1…4, SC-1, SC-5, ED-5)", function () {
         assert.deepStrictEqual(only(await check([k8sProductionReplicas], staged), "k8s-production-replicas"), []);
     });
 
-    it("SC-5: a namespace of app workloads without a default-deny NetworkPolicy is a violation (reported once)", async () => {
+    it("k8s-namespace-network-policy SC-5 violating: a namespace of app workloads without a default-deny NetworkPolicy (reported once)", async () => {
         const rs = clone(prod);
         const deny = find(rs, K8S_NETWORK_POLICY, "network-policies-default-deny");
         (deny.inputs as any).spec.policyTypes = ["Ingress"];
@@ -191,7 +191,7 @@ describe("policy: workloads (WL-1…4, SC-1, SC-5, ED-5)", function () {
         assert.strictEqual((await check([k8sNamespaceNetworkPolicy], withoutAny)).length, 1);
     });
 
-    it("ED-5: an app Service of type LoadBalancer or NodePort is a violation", async () => {
+    it("k8s-no-exposed-app-service ED-5 violating: an app Service of type LoadBalancer or NodePort", async () => {
         const rs = clone(prod);
         const web = find(rs, K8S_SERVICE, "app-web-service");
         (web.inputs as any).spec.type = "LoadBalancer";

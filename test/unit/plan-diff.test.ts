@@ -176,9 +176,9 @@ describe("unit: runbook diff (DL-5)", () => {
 
     it("reads a base revision's plan file of another schema version leniently, with a note, and refuses one it cannot compare", () => {
         const notes: string[] = [];
-        const old = readRevisionPlan({ schemaVersion: 0, stack: "production", resources: [{ urn: "u", type: AWS_KMS_KEY, name: "k", inputs: {} }] }, notes);
+        const old = readRevisionPlan({ schemaVersion: 0, stack: "production", resources: [{ urn: `urn:pulumi:production::runbook::${AWS_KMS_KEY}::k`, type: AWS_KMS_KEY, name: "k", inputs: {} }] }, notes);
         assert.strictEqual(old.resources[0].protect, false);
         assert.match(notes[0], /plan schema version 0 \(this runbook reads 1\)/);
-        assert.throws(() => readRevisionPlan({ schemaVersion: 2, stack: "production", items: [] }, []), (e: Error) => e instanceof RevisionError && /resources must be a list/.test(e.message));
+        assert.throws(() => readRevisionPlan({ schemaVersion: 2, stack: "production", items: [] }, []), (e: Error) => e instanceof RevisionError && /bad plan file: (resources: is missing|items: is not a field)/.test(e.message));
     });
 });

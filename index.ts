@@ -2,6 +2,7 @@ import { loadConfig } from "./config";
 import { App } from "./components/app/app";
 import { Database } from "./components/database/database";
 import { Certificates } from "./components/edge/certificates";
+import { CloudflareEdge } from "./components/edge/cloudflare";
 import { Gateway } from "./components/edge/gateway";
 import { hostRoutes } from "./components/edge/gatewaySpec";
 import { Namespace } from "./components/k8s/namespace";
@@ -86,6 +87,20 @@ const gateway = new Gateway(
     { ...opts, dependsOn: [certificates] },
 );
 
+// Cloudflare in front of the Gateway: proxied DNS, TLS and HSTS, cache rules, login rate limit, WAF.
+const cdn = new CloudflareEdge("cloudflare", {
+    zoneId: edge.zoneId,
+    hosts: edge.hosts.map((h) => ({ ...h, role: config.apps.find((a) => a.name === h.app)?.role ?? "web" })),
+    origin: edge.origin,
+    ownsZone: edge.ownsZone,
+    hstsMaxAgeSeconds: edge.hstsMaxAgeSeconds,
+    assetHosts: config.storage.buckets.flatMap((b) => (b.purpose !== "backups" && b.publicHost ? [b.publicHost] : [])),
+    cache: edge.cache,
+    loginPath: edge.loginPath,
+    loginRateLimit: edge.loginRateLimit,
+    waf: edge.waf,
+}, opts);
+
 export const stack = environment.stack;
 export const kubernetesNamespace = namespace.name;
 export const appSecretName = secrets.secretName;
@@ -98,3 +113,4 @@ export const bucketNames = storage.bucketNames;
 export const publicBaseUrls = storage.publicBaseUrls;
 export const gatewayName = gateway.gatewayName;
 export const certificateIssuer = certificates.issuerName;
+export const edgeHostnames = cdn.hostnames;

@@ -50,6 +50,7 @@ export interface ResolvedEdge {
     zoneId: string;
     hosts: Array<{ host: string; app: string }>;
     origin: string;
+    ownsZone: boolean;
     loginPath: string;
     loginRateLimit: { requests: number; periodSeconds: number; blockSeconds: number };
     hstsMaxAgeSeconds: number;
@@ -87,6 +88,7 @@ export function resolveEdge(edge: EdgeConfig, env: Environment): ResolvedEdge {
         zoneId: edge.zoneId,
         hosts: edge.hosts,
         origin: edge.origin,
+        ownsZone: edge.ownsZone ?? true,
         loginPath: edge.loginPath ?? d.loginPath,
         loginRateLimit: {
             requests: edge.loginRateLimit?.requests ?? d.loginRateLimit.requests,

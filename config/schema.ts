@@ -242,6 +242,12 @@ export const edgeSchema = z.strictObject({
      * proxied CNAME) or an IPv4 address (a proxied A record).
      */
     origin,
+    /**
+     * This stack owns the zone-wide settings and rulesets: zone settings, cache rules, the login rate
+     * limit and the WAF. Cloudflare keeps one ruleset per phase in a zone, so when stacks share a
+     * zone, exactly one of them owns it; the others declare only their DNS records. Defaults to true.
+     */
+    ownsZone: z.boolean().optional(),
     /** Path of the login endpoint that gets the strict rate limit (ED-4). Defaults to /api/auth/login. */
     loginPath: urlPath.optional(),
     /**

@@ -1,4 +1,5 @@
 import { EnforcementLevel, Policies } from "@pulumi/policy";
+import { cloudflareHsts, cloudflareLoginRateLimit, cloudflareZoneTls, gatewayHttpRedirectOnly, gatewaySecurityHeaders } from "./edge";
 import {
     k8sDataVolumesRetained,
     k8sNamespaceRestricted,
@@ -73,4 +74,9 @@ export const policies: Policies = [
     k8sProductionReplicas,
     k8sNamespaceNetworkPolicy,
     k8sNoExposedAppService,
+    cloudflareZoneTls,
+    cloudflareHsts,
+    cloudflareLoginRateLimit,
+    gatewayHttpRedirectOnly,
+    gatewaySecurityHeaders,
 ];

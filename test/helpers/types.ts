@@ -34,3 +34,6 @@ export const K8S_BACKEND_TRAFFIC_POLICY = "kubernetes:gateway.envoyproxy.io/v1al
 export const K8S_CLIENT_TRAFFIC_POLICY = "kubernetes:gateway.envoyproxy.io/v1alpha1:ClientTrafficPolicy";
 export const K8S_CLUSTER_ISSUER = "kubernetes:cert-manager.io/v1:ClusterIssuer";
 export const K8S_CERTIFICATE = "kubernetes:cert-manager.io/v1:Certificate";
+export const CLOUDFLARE_DNS_RECORD = "cloudflare:index/dnsRecord:DnsRecord";
+export const CLOUDFLARE_ZONE_SETTING = "cloudflare:index/zoneSetting:ZoneSetting";
+export const CLOUDFLARE_RULESET = "cloudflare:index/ruleset:Ruleset";

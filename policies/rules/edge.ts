@@ -1,0 +1,265 @@
+import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { requirement } from "./meta";
+import { UNKNOWN, at, knownString, listAt } from "./props";
+
+/*
+ * Edge rules: the Cloudflare zone (TLS, HSTS, the login rate limit) and the Gateway API objects
+ * (port 80 only redirects, security headers on every served route). Zone-wide rules apply to the
+ * zones a stack configures (it declares their settings or rulesets); a stack that shares a zone owned
+ * by another declares only DNS records there, and the owner's stack is checked instead.
+ */
+
+const ZONE_SETTING = "cloudflare:index/zoneSetting:ZoneSetting";
+const RULESET = "cloudflare:index/ruleset:Ruleset";
+const GATEWAY = "kubernetes:gateway.networking.k8s.io/v1:Gateway";
+const HTTP_ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute";
+
+/** The runbook's HSTS floor (ED-3): six months. */
+const SIX_MONTHS_SECONDS = 15768000;
+
+/** Zones this stack configures, with their settings by ID (the last one wins, as Cloudflare applies them). */
+function configuredZones(resources: PolicyResource[]): Map<string, { settings: Map<string, PolicyResource>; rulesets: PolicyResource[]; first: PolicyResource }> {
+    const zones = new Map<string, { settings: Map<string, PolicyResource>; rulesets: PolicyResource[]; first: PolicyResource }>();
+    const zoneOf = (r: PolicyResource) => {
+        const id = knownString(at(r.props, "zoneId")) ?? "(unknown zone)";
+        if (!zones.has(id)) zones.set(id, { settings: new Map(), rulesets: [], first: r });
+        return zones.get(id)!;
+    };
+    for (const r of resources) {
+        if (r.type === ZONE_SETTING) {
+            const id = knownString(at(r.props, "settingId"));
+            if (id !== undefined) zoneOf(r).settings.set(id, r);
+        } else if (r.type === RULESET && at(r.props, "kind") === "zone") {
+            zoneOf(r).rulesets.push(r);
+        }
+    }
+    return zones;
+}
+
+/** A nested value under either the provider's camelCase key or the API's snake_case one. */
+function field(obj: unknown, camel: string, snake: string): unknown {
+    const v = at(obj, camel);
+    return v !== undefined ? v : at(obj, snake);
+}
+
+export const cloudflareZoneTls: StackValidationPolicy = {
+    name: "cloudflare-zone-tls",
+    description: "ED-2: every zone the stack configures verifies the origin's certificate (SSL strict), refuses TLS below 1.2 and redirects HTTP to HTTPS.",
+    enforcementLevel: "mandatory",
+    ...requirement("ED-2", "TLS everywhere; certificates renew automatically and their expiry is monitored"),
+    validateStack: (args, reportViolation) => {
+        for (const [zoneId, zone] of configuredZones(args.resources)) {
+            const value = (id: string) => at(zone.settings.get(id)?.props, "value");
+            const where = (id: string) => zone.settings.get(id)?.urn ?? zone.first.urn;
+            const ssl = value("ssl");
+            if (ssl !== UNKNOWN && ssl !== "strict") {
+                reportViolation(`Zone ${zoneId}: SSL mode is ${ssl === undefined ? "not set" : JSON.stringify(ssl)}; set the 'ssl' zone setting to "strict" so Cloudflare verifies the origin's certificate.`, where("ssl"));
+            }
+            const minTls = value("min_tls_version");
+            if (minTls !== UNKNOWN && !(typeof minTls === "string" && Number(minTls) >= 1.2)) {
+                reportViolation(`Zone ${zoneId}: minimum TLS version is ${minTls === undefined ? "not set" : JSON.stringify(minTls)}; set 'min_tls_version' to "1.2" or "1.3".`, where("min_tls_version"));
+            }
+            const https = value("always_use_https");
+            if (https !== UNKNOWN && https !== "on") {
+                reportViolation(`Zone ${zoneId}: Always Use HTTPS is ${https === undefined ? "not set" : JSON.stringify(https)}; set 'always_use_https' to "on".`, where("always_use_https"));
+            }
+        }
+    },
+};
+
+export const cloudflareHsts: StackValidationPolicy = {
+    name: "cloudflare-hsts",
+    description: "ED-3: every zone the stack configures sends HSTS with includeSubdomains and a max-age of at least six months.",
+    enforcementLevel: "mandatory",
+    ...requirement("ED-3", "Security headers: HSTS, X-Frame-Options DENY, Referrer-Policy, CSP"),
+    configSchema: {
+        properties: {
+            minimumMaxAgeSeconds: { type: "integer", minimum: SIX_MONTHS_SECONDS, default: SIX_MONTHS_SECONDS, description: "Shortest HSTS max-age allowed, in seconds." },
+        },
+    },
+    validateStack: (args, reportViolation) => {
+        const { minimumMaxAgeSeconds } = args.getConfig<{ minimumMaxAgeSeconds: number }>();
+        for (const [zoneId, zone] of configuredZones(args.resources)) {
+            const header = zone.settings.get("security_header");
+            if (!header) {
+                reportViolation(`Zone ${zoneId} has no 'security_header' zone setting; add one with strictTransportSecurity enabled, includeSubdomains and maxAge ≥ ${minimumMaxAgeSeconds}.`, zone.first.urn);
+                continue;
+            }
+            const hsts = field(at(header.props, "value"), "strictTransportSecurity", "strict_transport_security");
+            if (hsts === UNKNOWN) continue;
+            const enabled = at(hsts, "enabled");
+            const subdomains = field(hsts, "includeSubdomains", "include_subdomains");
+            const maxAge = field(hsts, "maxAge", "max_age");
+            const problems: string[] = [];
+            if (enabled !== true && enabled !== UNKNOWN) problems.push("HSTS is not enabled");
+            if (subdomains !== true && subdomains !== UNKNOWN) problems.push("includeSubdomains is off");
+            if (maxAge !== UNKNOWN && !(typeof maxAge === "number" && maxAge >= minimumMaxAgeSeconds)) problems.push(`max-age is ${maxAge ?? "not set"}, below ${minimumMaxAgeSeconds}`);
+            if (problems.length > 0) reportViolation(`Zone ${zoneId}: ${problems.join("; ")}. Fix the 'security_header' zone setting.`, header.urn);
+        }
+    },
+};
+
+interface RateLimitConfig {
+    loginPathPattern: string;
+    maximumRequestsPerMinute: number;
+    minimumBlockSeconds: number;
+}
+
+/** Why a rate-limit rule is not a login lockout, or undefined when it is one. */
+function loginRuleProblem(rule: unknown, c: RateLimitConfig): string | undefined {
+    if (at(rule, "enabled") === false) return "disabled";
+    const expression = at(rule, "expression");
+    if (expression === UNKNOWN) return undefined;
+    if (typeof expression !== "string" || !expression.includes("http.request.uri.path") || !expression.includes(c.loginPathPattern)) return `does not match a path containing '${c.loginPathPattern}'`;
+    if (at(rule, "action") !== "block") return `acts with ${JSON.stringify(at(rule, "action"))}, not block`;
+    const period = at(rule, "ratelimit", "period");
+    const requests = at(rule, "ratelimit", "requestsPerPeriod");
+    const block = at(rule, "ratelimit", "mitigationTimeout");
+    const characteristics = listAt(rule, "ratelimit", "characteristics");
+    if (!characteristics.includes("ip.src") && !characteristics.includes(UNKNOWN)) return "does not count per client IP (ip.src)";
+    if (typeof period === "number" && typeof requests === "number" && (requests * 60) / period > c.maximumRequestsPerMinute) {
+        return `allows ${requests} per ${period} s, above ${c.maximumRequestsPerMinute} a minute`;
+    }
+    if (period === undefined || requests === undefined) return "sets no period or request count";
+    if (block !== UNKNOWN && !(typeof block === "number" && block >= c.minimumBlockSeconds)) return `blocks for ${block ?? 0} s, under ${c.minimumBlockSeconds} s`;
+    return undefined;
+}
+
+export const cloudflareLoginRateLimit: StackValidationPolicy = {
+    name: "cloudflare-login-rate-limit",
+    description: "ED-4: every zone the stack configures rate-limits the login path per client IP and blocks an offender for at least 15 minutes.",
+    enforcementLevel: "mandatory",
+    ...requirement("ED-4", "Rate limiting, above all on login; brute-force lockout after 5 failures for 15 minutes"),
+    configSchema: {
+        properties: {
+            loginPathPattern: { type: "string", default: "login", description: "Text the rule's path expression must contain." },
+            maximumRequestsPerMinute: { type: "number", minimum: 1, default: 5, description: "Most login requests a client may send per minute." },
+            minimumBlockSeconds: { type: "integer", minimum: 10, default: 900, description: "Shortest block once the limit is hit." },
+        },
+    },
+    validateStack: (args, reportViolation) => {
+        const config = args.getConfig<RateLimitConfig>();
+        for (const [zoneId, zone] of configuredZones(args.resources)) {
+            const rulesets = zone.rulesets.filter((r) => at(r.props, "phase") === "http_ratelimit");
+            const rules = rulesets.flatMap((r) => listAt(r.props, "rules"));
+            if (rules.includes(UNKNOWN) || rules.some((rule) => loginRuleProblem(rule, config) === undefined)) continue;
+            const why = rules.map((rule) => `'${knownString(at(rule, "description")) ?? knownString(at(rule, "ref")) ?? "rule"}' ${loginRuleProblem(rule, config)}`);
+            reportViolation(
+                `Zone ${zoneId} has no login rate limit${why.length > 0 ? ` (${why.join("; ")})` : ""}. Add an http_ratelimit ruleset rule on the login path: at most ${config.maximumRequestsPerMinute} requests a minute per ip.src, action block, mitigationTimeout ≥ ${config.minimumBlockSeconds}.`,
+                rulesets[0]?.urn ?? zone.first.urn,
+            );
+        }
+    },
+};
+
+function namespaceOf(r: PolicyResource): string | undefined {
+    return knownString(at(r.props, "metadata", "namespace"));
+}
+
+function isHttpsOrUnknown(scheme: unknown): boolean {
+    return scheme === UNKNOWN || scheme === "https";
+}
+
+export const gatewayHttpRedirectOnly: StackValidationPolicy = {
+    name: "gateway-http-redirect-only",
+    description: "ED-5: a Gateway listens only on 80 and 443, plain HTTP only on 80, and every route on its HTTP listener only redirects to HTTPS.",
+    enforcementLevel: "mandatory",
+    ...requirement("ED-5", "Only 80/443 exposed through the reverse proxy"),
+    validateStack: (args, reportViolation) => {
+        const gateways = args.resources.filter((r) => r.type === GATEWAY);
+        /** name → HTTP listeners (section names) of Gateways that have any. */
+        const httpListeners = new Map<string, { namespace?: string; sections: Set<string> }>();
+        for (const gw of gateways) {
+            const sections = new Set<string>();
+            for (const l of listAt(gw.props, "spec", "listeners")) {
+                if (l === UNKNOWN) continue;
+                const port = at(l, "port");
+                const protocol = at(l, "protocol");
+                const listener = knownString(at(l, "name")) ?? "?";
+                if (port !== UNKNOWN && port !== 80 && port !== 443) reportViolation(`Gateway listener '${listener}' listens on port ${port}; only 80 and 443 may be exposed.`, gw.urn);
+                if (protocol === "HTTP") {
+                    sections.add(listener);
+                    if (port !== 80 && port !== UNKNOWN) reportViolation(`Gateway listener '${listener}' serves plain HTTP on port ${port}; plain HTTP is allowed on 80 only, to redirect.`, gw.urn);
+                } else if ((protocol === "HTTPS" || protocol === "TLS") && port === 80) {
+                    reportViolation(`Gateway listener '${listener}' serves ${protocol} on port 80; use 443.`, gw.urn);
+                }
+            }
+            const name = knownString(at(gw.props, "metadata", "name"));
+            if (name !== undefined && sections.size > 0) httpListeners.set(name, { namespace: namespaceOf(gw), sections });
+        }
+        for (const route of args.resources.filter((r) => r.type === HTTP_ROUTE)) {
+            const onHttp = listAt(route.props, "spec", "parentRefs").some((ref) => {
+                const gw = httpListeners.get(knownString(at(ref, "name")) ?? "");
+                if (!gw) return false;
+                const refNamespace = knownString(at(ref, "namespace")) ?? namespaceOf(route);
+                if (gw.namespace !== undefined && refNamespace !== undefined && gw.namespace !== refNamespace) return false;
+                const section = at(ref, "sectionName");
+                const port = at(ref, "port");
+                // No section and no port: the route attaches to every listener, the HTTP one included.
+                if (section === undefined) return port === undefined || port === 80;
+                return typeof section === "string" && gw.sections.has(section);
+            });
+            if (!onHttp) continue;
+            const rules = listAt(route.props, "spec", "rules");
+            const redirectsOnly = rules.every((rule) => {
+                if (rule === UNKNOWN) return true;
+                if (listAt(rule, "backendRefs").length > 0) return false;
+                const filters = listAt(rule, "filters");
+                return filters.length > 0 && filters.every((f) => f === UNKNOWN || (at(f, "type") === "RequestRedirect" && isHttpsOrUnknown(at(f, "requestRedirect", "scheme"))));
+            });
+            if (!redirectsOnly || rules.length === 0) {
+                reportViolation(
+                    `HTTPRoute '${knownString(at(route.props, "metadata", "name")) ?? route.name}' is attached to a plain-HTTP listener but does more than redirect to HTTPS. Attach it to an HTTPS listener (parentRefs[].sectionName), or make every rule a RequestRedirect to https without backends.`,
+                    route.urn,
+                );
+            }
+        }
+    },
+};
+
+/** Header value set by a rule's ResponseHeaderModifier filters, by lowercase name. */
+function responseHeaders(rule: unknown): Map<string, unknown> {
+    const headers = new Map<string, unknown>();
+    for (const f of listAt(rule, "filters")) {
+        if (at(f, "type") !== "ResponseHeaderModifier") continue;
+        for (const h of [...listAt(f, "responseHeaderModifier", "set"), ...listAt(f, "responseHeaderModifier", "add")]) {
+            const name = knownString(at(h, "name"));
+            if (name !== undefined) headers.set(name.toLowerCase(), at(h, "value"));
+        }
+    }
+    return headers;
+}
+
+export const gatewaySecurityHeaders: ResourceValidationPolicy = {
+    name: "gateway-security-headers",
+    description: "ED-3: every HTTPRoute rule that serves an app sets HSTS (with includeSubDomains), X-Frame-Options DENY, X-Content-Type-Options nosniff and a Referrer-Policy.",
+    enforcementLevel: "mandatory",
+    ...requirement("ED-3", "Security headers: HSTS, X-Frame-Options DENY, Referrer-Policy, CSP"),
+    configSchema: {
+        properties: {
+            minimumHstsMaxAgeSeconds: { type: "integer", minimum: SIX_MONTHS_SECONDS, default: SIX_MONTHS_SECONDS, description: "Shortest HSTS max-age allowed, in seconds." },
+        },
+    },
+    validateResource: (args, reportViolation) => {
+        if (args.type !== HTTP_ROUTE) return;
+        const { minimumHstsMaxAgeSeconds } = args.getConfig<{ minimumHstsMaxAgeSeconds: number }>();
+        listAt(args.props, "spec", "rules").forEach((rule, i) => {
+            if (rule === UNKNOWN || listAt(rule, "backendRefs").length === 0) return;
+            const headers = responseHeaders(rule);
+            const missing: string[] = [];
+            const hsts = headers.get("strict-transport-security");
+            const maxAge = typeof hsts === "string" ? Number(/max-age=(\d+)/i.exec(hsts)?.[1] ?? 0) : undefined;
+            if (hsts !== UNKNOWN && !(typeof hsts === "string" && /includesubdomains/i.test(hsts) && (maxAge ?? 0) >= minimumHstsMaxAgeSeconds)) {
+                missing.push(`Strict-Transport-Security with includeSubDomains and max-age ≥ ${minimumHstsMaxAgeSeconds}`);
+            }
+            const frame = headers.get("x-frame-options");
+            if (frame !== UNKNOWN && !(typeof frame === "string" && frame.toUpperCase() === "DENY")) missing.push("X-Frame-Options: DENY");
+            const sniff = headers.get("x-content-type-options");
+            if (sniff !== UNKNOWN && !(typeof sniff === "string" && sniff.toLowerCase() === "nosniff")) missing.push("X-Content-Type-Options: nosniff");
+            if (!headers.has("referrer-policy")) missing.push("Referrer-Policy");
+            if (missing.length > 0) {
+                reportViolation(`HTTPRoute rule ${i} serves an app without ${missing.join(", ")}. Add a ResponseHeaderModifier filter that sets them.`);
+            }
+        });
+    },
+};

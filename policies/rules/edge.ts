@@ -44,6 +44,8 @@ function field(obj: unknown, camel: string, snake: string): unknown {
 
 export const cloudflareZoneTls: StackValidationPolicy = {
     name: "cloudflare-zone-tls",
+    severity: "high",
+    remediationSteps: "Set the zone settings ssl: strict, min_tls_version: 1.2 (or 1.3) and always_use_https: on (the CloudflareEdge component does, for the stack with edge.ownsZone).",
     description: "ED-2: every zone the stack configures verifies the origin's certificate (SSL strict), refuses TLS below 1.2 and redirects HTTP to HTTPS.",
     enforcementLevel: "mandatory",
     ...requirement("ED-2", "TLS everywhere; certificates renew automatically and their expiry is monitored"),
@@ -69,6 +71,8 @@ export const cloudflareZoneTls: StackValidationPolicy = {
 
 export const cloudflareHsts: StackValidationPolicy = {
     name: "cloudflare-hsts",
+    severity: "high",
+    remediationSteps: "Set the security_header zone setting with strictTransportSecurity enabled, includeSubdomains and maxAge at least six months (edge.hstsMaxAgeSeconds).",
     description: "ED-3: every zone the stack configures sends HSTS with includeSubdomains and a max-age of at least six months.",
     enforcementLevel: "mandatory",
     ...requirement("ED-3", "Security headers: HSTS, X-Frame-Options DENY, Referrer-Policy, CSP"),
@@ -127,6 +131,8 @@ function loginRuleProblem(rule: unknown, c: RateLimitConfig): string | undefined
 
 export const cloudflareLoginRateLimit: StackValidationPolicy = {
     name: "cloudflare-login-rate-limit",
+    severity: "high",
+    remediationSteps: "Add an http_ratelimit zone ruleset rule on the login path (edge.loginPath, edge.loginRateLimit): per ip.src, action block, a mitigation timeout of at least 15 minutes.",
     description: "ED-4: every zone the stack configures rate-limits the login path per client IP and blocks an offender for at least 15 minutes.",
     enforcementLevel: "mandatory",
     ...requirement("ED-4", "Rate limiting, above all on login; brute-force lockout after 5 failures for 15 minutes"),
@@ -162,6 +168,8 @@ function isHttpsOrUnknown(scheme: unknown): boolean {
 
 export const gatewayHttpRedirectOnly: StackValidationPolicy = {
     name: "gateway-http-redirect-only",
+    severity: "high",
+    remediationSteps: "Keep Gateway listeners on 80 and 443; attach app routes to HTTPS listeners by sectionName and leave port 80 to a route whose only rule redirects to https.",
     description: "ED-5: a Gateway listens only on 80 and 443, plain HTTP only on 80, and every route on its HTTP listener only redirects to HTTPS.",
     enforcementLevel: "mandatory",
     ...requirement("ED-5", "Only 80/443 exposed through the reverse proxy"),
@@ -232,6 +240,8 @@ function responseHeaders(rule: unknown): Map<string, unknown> {
 
 export const gatewaySecurityHeaders: ResourceValidationPolicy = {
     name: "gateway-security-headers",
+    severity: "medium",
+    remediationSteps: "Add a ResponseHeaderModifier filter to every rule with backendRefs that sets Strict-Transport-Security, X-Frame-Options: DENY, X-Content-Type-Options: nosniff and Referrer-Policy.",
     description: "ED-3: every HTTPRoute rule that serves an app sets HSTS (with includeSubDomains), X-Frame-Options DENY, X-Content-Type-Options nosniff and a Referrer-Policy.",
     enforcementLevel: "mandatory",
     ...requirement("ED-3", "Security headers: HSTS, X-Frame-Options DENY, Referrer-Policy, CSP"),

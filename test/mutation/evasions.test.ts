@@ -473,6 +473,25 @@ const evasions: Evasion[] = [
             return r;
         },
     },
+    // ED-2, ED-3, ED-4: the Cloudflare zone (production owns example.com)
+    { policy: "cloudflare-zone-tls", base: "production", what: "SSL flexible", apply: (rs) => edit(find(rs, "ZoneSetting", "ssl"), (i) => (i.value = "flexible")) },
+    { policy: "cloudflare-zone-tls", base: "production", what: "SSL full without verification", apply: (rs) => edit(find(rs, "ZoneSetting", "ssl"), (i) => (i.value = "full")) },
+    { policy: "cloudflare-zone-tls", base: "production", what: "minimum TLS 1.0", apply: (rs) => edit(find(rs, "ZoneSetting", "min_tls_version"), (i) => (i.value = "1.0")) },
+    { policy: "cloudflare-zone-tls", base: "production", what: "Always Use HTTPS off", apply: (rs) => edit(find(rs, "ZoneSetting", "always_use_https"), (i) => (i.value = "off")) },
+    { policy: "cloudflare-hsts", base: "production", what: "HSTS for a day", apply: (rs) => edit(find(rs, "ZoneSetting", "security_header"), (i) => (i.value.strictTransportSecurity.maxAge = DAY)) },
+    { policy: "cloudflare-hsts", base: "production", what: "HSTS without subdomains", apply: (rs) => edit(find(rs, "ZoneSetting", "security_header"), (i) => (i.value.strictTransportSecurity.includeSubdomains = false)) },
+    { policy: "cloudflare-hsts", base: "production", what: "HSTS disabled", apply: (rs) => edit(find(rs, "ZoneSetting", "security_header"), (i) => (i.value.strictTransportSecurity.enabled = false)) },
+    { policy: "cloudflare-login-rate-limit", base: "production", what: "100 login attempts a minute", apply: (rs) => edit(find(rs, "Ruleset", "rate-limit"), (i) => (i.rules[0].ratelimit.requestsPerPeriod = 100)) },
+    { policy: "cloudflare-login-rate-limit", base: "production", what: "a one-minute block", apply: (rs) => edit(find(rs, "Ruleset", "rate-limit"), (i) => (i.rules[0].ratelimit.mitigationTimeout = 60)) },
+    { policy: "cloudflare-login-rate-limit", base: "production", what: "counted per data centre, not per IP", apply: (rs) => edit(find(rs, "Ruleset", "rate-limit"), (i) => (i.rules[0].ratelimit.characteristics = ["cf.colo.id"])) },
+    { policy: "cloudflare-login-rate-limit", base: "production", what: "the login rule disabled", apply: (rs) => edit(find(rs, "Ruleset", "rate-limit"), (i) => (i.rules[0].enabled = false)) },
+    // ED-5, ED-3: the Gateway
+    { policy: "gateway-http-redirect-only", base: "production", what: "a host route on every listener, port 80 included", apply: (rs) => edit(find(rs, "HTTPRoute", "api."), (i) => delete i.spec.parentRefs[0].sectionName) },
+    { policy: "gateway-http-redirect-only", base: "staging", what: "the redirect route also serving the web app", apply: (rs) => edit(find(rs, "HTTPRoute", "https-redirect"), (i) => (i.spec.rules[0].backendRefs = [{ name: "web", port: 3000 }])) },
+    { policy: "gateway-http-redirect-only", base: "staging", what: "an extra listener on 8080", apply: (rs) => edit(find(rs, "Gateway", "gateway"), (i) => i.spec.listeners.push({ name: "debug", protocol: "HTTP", port: 8080 })) },
+    { policy: "gateway-security-headers", base: "production", what: "X-Frame-Options dropped", apply: (rs) => edit(find(rs, "HTTPRoute", "api."), (i) => (i.spec.rules[0].filters[0].responseHeaderModifier.set = i.spec.rules[0].filters[0].responseHeaderModifier.set.filter((h: Json) => h.name !== "X-Frame-Options"))) },
+    { policy: "gateway-security-headers", base: "staging", what: "HSTS for five minutes", apply: (rs) => edit(find(rs, "HTTPRoute", "api."), (i) => (i.spec.rules[0].filters[0].responseHeaderModifier.set[0].value = "max-age=300; includeSubDomains")) },
+    { policy: "gateway-security-headers", base: "production", what: "the header filter removed", apply: (rs) => edit(find(rs, "HTTPRoute", "api."), (i) => (i.spec.rules[0].filters = [])) },
 ];
 
 /** Stricter than required: every one of these must plan with zero mandatory violations. */

@@ -1,8 +1,9 @@
 import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { cannotCheckYet, guidance, requirement } from "./meta";
+import { cannotCheckYet, forTypes, guidance, requirement } from "./meta";
 import { UNKNOWN, at, keysAt, knownNumber, knownString, listAt, stringMap } from "./props";
 import {
     DATA_PORTS,
+    WORKLOAD_TYPES,
     DATA_TIER,
     TIER_LABEL,
     containersOf,
@@ -47,8 +48,7 @@ export const k8sDataVolumesRetained: ResourceValidationPolicy = {
             dataPorts: { type: "array", items: { type: "integer" }, default: DATA_PORTS, description: "Container ports that identify a datastore server." },
         },
     },
-    validateResource: (args, reportViolation) => {
-        if (!isWorkload(args.type)) args.notApplicable("not a workload");
+    validateResource: forTypes(WORKLOAD_TYPES, (args, reportViolation) => {
         const { dataPorts = DATA_PORTS } = args.getConfig<{ dataPorts?: number[] }>();
         if (!isDataTier(args.type, args.props, dataPorts)) args.notApplicable("not in the data tier");
         const what = `${kindOf(args.type)} '${args.name}'`;
@@ -89,7 +89,7 @@ export const k8sDataVolumesRetained: ResourceValidationPolicy = {
                 );
             }
         }
-    },
+    }),
 };
 
 interface DataPods {
@@ -103,7 +103,19 @@ interface DataPods {
  * Pod labels of every data-tier workload, indexed by namespace and one label pair, so that matching
  * a selector costs the candidates sharing its first pair, not a scan of the stack.
  */
+const dataPodsCache = new WeakMap<PolicyResource[], Map<string, DataPods>>();
+
+/** The stack's data pods; the offline plan hands every stack policy the same resource list, so two policies share one scan. */
 function dataPods(resources: PolicyResource[], dataPorts: number[]): DataPods {
+    const key = dataPorts.join(",");
+    let byPorts = dataPodsCache.get(resources);
+    if (!byPorts) dataPodsCache.set(resources, (byPorts = new Map()));
+    let pods = byPorts.get(key);
+    if (!pods) byPorts.set(key, (pods = scanDataPods(resources, dataPorts)));
+    return pods;
+}
+
+function scanDataPods(resources: PolicyResource[], dataPorts: number[]): DataPods {
     const index = new Map<string, Array<Record<string, string>>>();
     const ports = new Map<string, Map<string, number>>();
     for (const r of resources) {
@@ -232,8 +244,7 @@ export const k8sRestrictedSecurity: ResourceValidationPolicy = {
         "high",
         "Set securityContext runAsNonRoot: true with a non-zero runAsUser, allowPrivilegeEscalation: false, capabilities.drop: [ALL], seccompProfile.type: RuntimeDefault; remove privileged, hostNetwork/hostPID/hostIPC, hostPath volumes and hostPort.",
     ),
-    validateResource: (args, reportViolation) => {
-        if (!isWorkload(args.type)) args.notApplicable("not a workload");
+    validateResource: forTypes(WORKLOAD_TYPES, (args, reportViolation) => {
         const spec = podSpec(args.type, args.props);
         if (spec === UNKNOWN) {
             cannotCheckYet(reportViolation, "k8s-restricted-security", args.urn, `the pod spec of '${args.name}'`);
@@ -242,7 +253,7 @@ export const k8sRestrictedSecurity: ResourceValidationPolicy = {
         for (const { where, problems } of restrictedProblems(spec)) {
             reportViolation(`${kindOf(args.type)} '${args.name}' ${where}: ${problems.join("; ")}. The restricted Pod Security profile rejects this pod.`);
         }
-    },
+    }),
 };
 
 const PSA_ENFORCE = "pod-security.kubernetes.io/enforce";
@@ -385,8 +396,7 @@ export const k8sSecretValuesNotLiteral: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     ...requirement(["SC-1", "SC-3"], "Secrets live in a secrets store, never in git or plain config, never logged"),
     ...guidance("critical", "Build the Secret's data from secret Outputs (config.requireSecret, a RandomPassword's result, pulumi.secret()), never from a literal."),
-    validateResource: (args, reportViolation) => {
-        if (args.type !== SECRET) args.notApplicable("not a Secret");
+    validateResource: forTypes([SECRET], (args, reportViolation) => {
         if (typeof (args.opts as { retainOnDelete?: unknown }).retainOnDelete !== "boolean") args.notApplicable("the policy server unwraps secrets; runbook check enforces this offline");
         const literal: string[] = [];
         for (const section of ["data", "stringData"]) {
@@ -400,7 +410,7 @@ export const k8sSecretValuesNotLiteral: ResourceValidationPolicy = {
         if (literal.length > 0) {
             reportViolation(`Secret '${args.name}' holds plain, unmarked values in ${literal.join(", ")} (offline-only check). Build them from secret Outputs; a literal in code or config is readable in the program and the state.`);
         }
-    },
+    }),
 };
 
 const MONGODB_FIX = "Start mongod with --auth and --keyFile <path> (the keyfile from a Secret), as the MongoDB component does.";
@@ -411,8 +421,7 @@ export const mongodbRequiresAuth: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     ...requirement(["SC-5", "DB-2"], "Workloads run with least privilege (non-root, no privilege escalation, network isolation)"),
     ...guidance("critical", MONGODB_FIX),
-    validateResource: (args, reportViolation) => {
-        if (!isWorkload(args.type)) args.notApplicable("not a workload");
+    validateResource: forTypes(WORKLOAD_TYPES, (args, reportViolation) => {
         for (const c of containersOf(podSpec(args.type, args.props))) {
             if (c.kind === "init container" || serverOf(c.value, DATA_PORTS) !== "mongodb") continue;
             const tokens = tokensOf(c.value);
@@ -428,7 +437,7 @@ export const mongodbRequiresAuth: ResourceValidationPolicy = {
                 reportViolation(`${kindOf(args.type)} '${args.name}' MongoDB container '${c.name}' starts without ${missing.join(" and ")}, so it serves unauthenticated clients or members. ${MONGODB_FIX}`);
             }
         }
-    },
+    }),
 };
 
 export function isDataWorkload(r: { type: string; props: unknown }): boolean {

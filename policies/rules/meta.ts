@@ -1,4 +1,4 @@
-import { EnforcementLevel, PolicyComplianceFramework, ReportViolation, Severity } from "@pulumi/policy";
+import { EnforcementLevel, PolicyComplianceFramework, ReportViolation, ResourceValidation, ResourceValidationArgs, Severity, validateResourceOfType } from "@pulumi/policy";
 
 /** The pack's name, as `pulumi preview --policy-pack` and the offline plan report it. */
 export const PACK_NAME = "runbook";
@@ -108,4 +108,13 @@ export function cannotCheckYet(report: ReportViolation, policyName: string, urn:
         urn,
         enforcementLevel: "advisory",
     });
+}
+
+/**
+ * One validation per resource type token, each filtered the way `validateResourceOfType` filters
+ * (the server and the offline plan skip a resource of another type without calling it), for
+ * policies that span several types and need no provider class.
+ */
+export function forTypes(types: string[], validate: (args: ResourceValidationArgs, report: ReportViolation) => void): ResourceValidation[] {
+    return types.map((type) => validateResourceOfType({ __pulumiType: type } as never, (_props: unknown, args: ResourceValidationArgs, report: ReportViolation) => validate(args, report)));
 }

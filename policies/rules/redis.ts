@@ -1,8 +1,8 @@
 import * as aws from "@pulumi/aws";
 import { PolicyResource, ReportViolation, ResourceValidationPolicy, StackValidationPolicy, validateResourceOfType } from "@pulumi/policy";
-import { cannotCheckYet, describeDefaults, forEnvironment, guidance, isProductionUrn, outsideProductionSchema, reportAt, requirement } from "./meta";
+import { cannotCheckYet, describeDefaults, forEnvironment, forTypes, guidance, isProductionUrn, outsideProductionSchema, reportAt, requirement } from "./meta";
 import { UNKNOWN, at, isSet, knownNumber, knownString, listAt } from "./props";
-import { DATA_TIER, TIER_LABEL, containersOf, imageName, isWorkload, namespaceOf, podSpec, tokensOf } from "./workloadShape";
+import { DATA_TIER, TIER_LABEL, WORKLOAD_TYPES, containersOf, imageName, isWorkload, namespaceOf, podSpec, tokensOf } from "./workloadShape";
 
 /*
  * Redis rules, for ElastiCache and for Redis running in the cluster. The pack cannot import the
@@ -282,10 +282,7 @@ export const redisRequiresAuth: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     ...requirement("RD-3", "Redis requires authentication"),
     ...guidance("critical", "Add args '--requirepass $(REDIS_PASSWORD)' and set REDIS_PASSWORD with valueFrom.secretKeyRef."),
-    validateResource: (args, reportViolation) => {
-        if (!isWorkload(args.type)) args.notApplicable("not a workload");
-        checkRedisAuth(args.type, args.props, args.name, reportViolation);
-    },
+    validateResource: forTypes(WORKLOAD_TYPES, (args, reportViolation) => checkRedisAuth(args.type, args.props, args.name, reportViolation)),
 };
 
 const SET_PASSWORD = "Add args '--requirepass $(REDIS_PASSWORD)' and set REDIS_PASSWORD with valueFrom.secretKeyRef";

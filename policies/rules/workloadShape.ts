@@ -27,6 +27,9 @@ export const POD_TEMPLATE_PATHS: Record<string, string[]> = {
     "kubernetes:core/v1:Pod": [],
 };
 
+/** Every type token that runs pods. */
+export const WORKLOAD_TYPES = Object.keys(POD_TEMPLATE_PATHS);
+
 export function isWorkload(type: string): boolean {
     return POD_TEMPLATE_PATHS[type] !== undefined;
 }

@@ -293,12 +293,13 @@ export const k8sEnvNoLiteralSecret: ResourceValidationPolicy = {
 
 /** A web-facing Deployment: an app-tier Deployment whose pods a Service selects. */
 function webFacingDeployments(resources: PolicyResource[]): PolicyResource[] {
-    const services = resources.filter((r) => r.type === SERVICE);
+    // Each Service's namespace and selector are read once, not once per Deployment.
+    const services = resources.filter((r) => r.type === SERVICE).map((s) => ({ ns: namespaceOf(s.props), selector: obj(at(s.props, "spec", "selector")) }));
     return resources.filter((r) => {
         if (r.type !== DEPLOYMENT || tierOf(r.type, r.props) !== APP_TIER) return false;
         const ns = namespaceOf(r.props);
         const labels = podLabels(r.type, r.props);
-        return services.some((s) => namespaceOf(s.props) === ns && selects(obj(at(s.props, "spec", "selector")), labels));
+        return services.some((s) => s.ns === ns && selects(s.selector, labels));
     });
 }
 

@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { PlanFile, PlanResource } from "../plan/model";
 import { benchDiff } from "./diff";
+import { benchWorkloads } from "./workloads";
 
 /**
  * Prints the plan's cold-start cost against a baseline measured in the same run (a bare
@@ -109,3 +110,4 @@ function main(): void {
 }
 
 main();
+benchWorkloads(RUNS);

@@ -100,7 +100,7 @@ export class App extends pulumi.ComponentResource {
         }
 
         if (autoscaler !== undefined) {
-            new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-hpa`, { metadata: meta(app.name), spec: autoscaler }, { parent: this, dependsOn: [deployment] });
+            new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-hpa`, { metadata: meta(app.name), spec: autoscaler }, { parent: this });
         }
         const budget = disruptionBudgetSpec(app);
         if (budget !== undefined) {

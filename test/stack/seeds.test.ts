@@ -7,7 +7,7 @@ import { PlanFile, PlanResource } from "../../plan/model";
 import { runbook } from "../helpers/cli";
 import { ROOT } from "../helpers/harness";
 import { kubernetesSchemaErrors } from "../helpers/k8sSchema";
-import { K8S_DEPLOYMENT, K8S_JOB, K8S_SERVICE, K8S_STATEFUL_SET } from "../helpers/types";
+import { K8S_DEPLOYMENT, K8S_HTTP_ROUTE, K8S_JOB, K8S_SERVICE, K8S_STATEFUL_SET } from "../helpers/types";
 
 /*
  * The five seed runbooks as stack files (examples/seeds/), each planned as staging and as
@@ -64,6 +64,11 @@ const expectations: Record<string, (p: PlanFile, production: boolean) => void> =
         assert.ok(!inAws(p) && !hasRedis(p), "nothing in AWS and no Redis");
         assert.deepStrictEqual(named(ofType(p, K8S_DEPLOYMENT)), ["api"]);
         assert.strictEqual(ofType(p, K8S_JOB).filter((r) => (r.inputs.metadata as any).name.startsWith("api-migrate")).length, 0);
+        // WL-7: the realtime namespace reaches the api Service through the Gateway with long timeouts.
+        const sockets = ofType(p, K8S_HTTP_ROUTE).flatMap((r) => (r.inputs.spec as any).rules as any[]).filter((rule) => rule.matches?.some((m: any) => m.path?.value === "/events"));
+        assert.strictEqual(sockets.length, 1, "one route for /events");
+        assert.deepStrictEqual(sockets[0].backendRefs.map((b: any) => [b.name, b.port]), [["api", 3000]]);
+        assert.ok(parseInt(sockets[0].timeouts.request, 10) >= 3600, "long request timeout");
     },
     "003-retail-super-app": (p) => {
         assert.ok(p.resources.some((r) => r.type === "aws:elasticache/replicationGroup:ReplicationGroup"), "ElastiCache");

@@ -4,6 +4,7 @@ import { Database } from "./components/database/database";
 import { Certificates } from "./components/edge/certificates";
 import { CloudflareEdge } from "./components/edge/cloudflare";
 import { Gateway } from "./components/edge/gateway";
+import { Platform } from "./components/platform/platform";
 import { hostRoutes } from "./components/edge/gatewaySpec";
 import { Namespace } from "./components/k8s/namespace";
 import { NetworkPolicies } from "./components/k8s/networkPolicies";
@@ -64,13 +65,19 @@ const apps = config.apps.map(
 
 // Traffic enters through one Gateway with cert-manager's certificates (ED-2, ED-3, ED-5, WL-7).
 const { edge } = config;
+// `kubernetes.platform: install` brings cert-manager, Envoy Gateway and kube-prometheus-stack (CRDs first).
+const platform =
+    config.kubernetes.platform === "install"
+        ? new Platform("platform", { certManagerNamespace: edge.tls.certManagerNamespace, gatewayNamespace: edge.gateway.namespace, gatewayClassName: edge.gateway.className }, opts)
+        : undefined;
+const platformReady = platform?.ready ?? [];
 const certificates = new Certificates("certificates", {
     namespace: namespace.name,
     zone: edge.zone,
     hosts: edge.hosts.map((h) => h.host),
     dnsApiToken: secret("edge.tls.dnsApiToken"),
     ...edge.tls,
-}, opts);
+}, { ...opts, dependsOn: platformReady });
 const gateway = new Gateway(
     "gateway",
     {
@@ -84,7 +91,7 @@ const gateway = new Gateway(
         websocketTimeoutSeconds: edge.websocketTimeoutSeconds,
         maxRequestBodyMb: edge.maxRequestBodyMb,
     },
-    { ...opts, dependsOn: [certificates] },
+    { ...opts, dependsOn: [certificates, ...platformReady] },
 );
 
 // Cloudflare in front of the Gateway: proxied DNS, TLS and HSTS, cache rules, login rate limit, WAF.

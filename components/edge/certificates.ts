@@ -42,7 +42,9 @@ export class Certificates extends pulumi.ComponentResource {
                 // SC-1: stays a secret Output end to end.
                 stringData: { [DNS_TOKEN_KEY]: pulumi.secret(args.dnsApiToken) },
             },
-            { parent: this },
+            // The component's own dependencies (the platform's releases) reach the first child; the
+            // issuer and certificates follow it.
+            { parent: this, dependsOn: opts?.dependsOn },
         );
         const issuer = new k8s.apiextensions.CustomResource(
             `${name}-issuer`,

@@ -67,7 +67,9 @@ export class Gateway extends pulumi.ComponentResource {
         const gateway = new k8s.apiextensions.CustomResource(
             `${name}-gateway`,
             { apiVersion: GATEWAY_API_VERSION, kind: "Gateway", metadata: metadata(GATEWAY_NAME, args.namespace), spec: gatewaySpec(args.className, hosts) },
-            { parent: this },
+            // The component's own dependencies (certificates, the platform's CRDs) reach the Gateway;
+            // routes and policies follow it.
+            { parent: this, dependsOn: opts?.dependsOn },
         );
         const routeOpts = { parent: this, dependsOn: [gateway] };
         const route = (logical: string, objectName: string, spec: object) =>

@@ -1,0 +1,60 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { CHARTS, MONITORING_NAMESPACE, PinnedChart, certManagerValues, envoyGatewayValues, gatewayClassSpec, gatewayCrdsValues, kubePrometheusStackValues } from "./charts";
+
+export interface PlatformArgs {
+    /** Namespace for cert-manager (`edge.tls.certManagerNamespace`). */
+    certManagerNamespace: string;
+    /** Namespace for Envoy Gateway and its proxies (`edge.gateway.namespace`). */
+    gatewayNamespace: string;
+    /** GatewayClass to create for Envoy Gateway (`edge.gateway.className`). */
+    gatewayClassName: string;
+    /** Namespace for kube-prometheus-stack. Defaults to `monitoring`. */
+    monitoringNamespace?: string;
+}
+
+function release(logicalName: string, releaseName: string, chart: PinnedChart, namespace: string, values: Record<string, unknown>, opts: pulumi.CustomResourceOptions) {
+    return new k8s.helm.v3.Release(
+        logicalName,
+        {
+            name: releaseName,
+            chart: chart.chart,
+            version: chart.version,
+            ...(chart.repo ? { repositoryOpts: { repo: chart.repo } } : {}),
+            namespace,
+            createNamespace: true,
+            values,
+            // A failed install or upgrade rolls back instead of leaving half a controller.
+            atomic: true,
+            timeout: 600,
+        },
+        opts,
+    );
+}
+
+/**
+ * `kubernetes.platform: install`: cert-manager, Envoy Gateway and kube-prometheus-stack as Helm
+ * releases with pinned chart versions. CRDs come first: cert-manager's and the Prometheus
+ * operator's are installed by their own release before its templates, the Gateway API and Envoy
+ * Gateway CRDs by a release of their own that the controller's release depends on. Whatever uses
+ * these CRDs depends on `ready`.
+ */
+export class Platform extends pulumi.ComponentResource {
+    /** The releases (and the GatewayClass) that must exist before any object of their CRDs. */
+    public readonly ready: pulumi.Resource[];
+
+    constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("runbook:platform:Platform", name, {}, opts);
+        const certManager = release(`${name}-cert-manager`, "cert-manager", CHARTS.certManager, args.certManagerNamespace, certManagerValues(), { parent: this });
+        const gatewayCrds = release(`${name}-gateway-crds`, "envoy-gateway-crds", CHARTS.gatewayCrds, args.gatewayNamespace, gatewayCrdsValues(), { parent: this });
+        const envoyGateway = release(`${name}-envoy-gateway`, "envoy-gateway", CHARTS.envoyGateway, args.gatewayNamespace, envoyGatewayValues(), { parent: this, dependsOn: [gatewayCrds] });
+        const gatewayClass = new k8s.apiextensions.CustomResource(
+            `${name}-gateway-class`,
+            { apiVersion: "gateway.networking.k8s.io/v1", kind: "GatewayClass", metadata: { name: args.gatewayClassName }, spec: gatewayClassSpec() },
+            { parent: this, dependsOn: [envoyGateway] },
+        );
+        const monitoring = release(`${name}-kube-prometheus-stack`, "kube-prometheus-stack", CHARTS.kubePrometheusStack, args.monitoringNamespace ?? MONITORING_NAMESPACE, kubePrometheusStackValues(), { parent: this });
+        this.ready = [certManager, gatewayCrds, envoyGateway, gatewayClass, monitoring];
+        this.registerOutputs({});
+    }
+}

@@ -1,0 +1,53 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { PlanFile } from "../../plan/model";
+import { runbook } from "../helpers/cli";
+import { kubernetesSchemaErrors } from "../helpers/k8sSchema";
+import { writeStackVariant } from "../helpers/stacks";
+import { K8S_CERTIFICATE, K8S_GATEWAY, K8S_HELM_RELEASE } from "../helpers/types";
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "runbook-edge-"));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function planVariant(stack: string, edit: (c: Record<string, any>) => void): PlanFile {
+    const file = writeStackVariant(stack, tmp, edit);
+    const out = path.join(tmp, `${path.basename(file)}.json`);
+    const r = runbook("plan", "--stack", stack, "--config", file, "--json", out);
+    assert.strictEqual(r.status, 0, `plan exited ${r.status}\n${r.stdout}\n${r.stderr}`);
+    return JSON.parse(fs.readFileSync(out, "utf8"));
+}
+
+describe("stack: the edge and the platform", function () {
+    this.timeout(180000);
+    for (const stack of ["staging", "production"]) {
+        it(`ED-2, ED-5: ${stack} with kubernetes.platform: install plans clean, and every certificate and the Gateway wait for the releases`, async () => {
+            const plan = planVariant(stack, (c) => (c["runbook:kubernetes"].platform = "install"));
+            assert.deepStrictEqual(plan.violations.filter((v) => v.enforcementLevel === "mandatory"), []);
+            assert.deepStrictEqual(await kubernetesSchemaErrors(plan.resources), []);
+            const releases = plan.resources.filter((r) => r.type === K8S_HELM_RELEASE).map((r) => r.urn);
+            assert.strictEqual(releases.length, 4);
+            const gateway = plan.resources.find((r) => r.type === K8S_GATEWAY)!;
+            for (const urn of releases) assert.ok(gateway.dependencies.includes(urn), `the Gateway waits for ${urn}`);
+            // Certificates wait for their issuer, which waits for the token Secret, which waits for cert-manager.
+            const token = plan.resources.find((r) => r.name === "certificates-dns-token")!;
+            assert.ok(token.dependencies.some((d) => d.endsWith("::platform-cert-manager")));
+            for (const cert of plan.resources.filter((r) => r.type === K8S_CERTIFICATE)) assert.ok(cert.dependencies.some((d) => d.endsWith("::certificates-issuer")));
+        });
+    }
+
+    it("kubernetes.platform: existing (the default) installs nothing", async () => {
+        const plan = planVariant("staging", () => {});
+        assert.strictEqual(plan.resources.filter((r) => r.type === K8S_HELM_RELEASE).length, 0);
+    });
+
+    it("WL-7: an app's WebSocket paths get their own route through the Gateway, in a clean plan", async () => {
+        const plan = planVariant("production", (c) => (c["runbook:apps"].find((a: any) => a.name === "api").websocketPaths = ["/events"]));
+        assert.deepStrictEqual(plan.violations.filter((v) => v.enforcementLevel === "mandatory"), []);
+        const ws = plan.resources.find((r) => r.name === "gateway-websocket-api.example.com");
+        assert.ok(ws, "a WebSocket route for the api host");
+        assert.deepStrictEqual((ws.inputs.spec as any).rules[0].matches, [{ path: { type: "PathPrefix", value: "/events" } }]);
+        assert.deepStrictEqual(await kubernetesSchemaErrors(plan.resources), []);
+    });
+});

@@ -16,11 +16,11 @@ const ROOT = path.resolve(__dirname, "..", "..");
 const CLI = path.join(ROOT, "dist", "cli", "runbook.js");
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 
-function time(args: string[], expectStatus = 0, env: NodeJS.ProcessEnv = process.env): number {
+function time(args: string[], expectStatus: number | number[] = 0, env: NodeJS.ProcessEnv = process.env): number {
     const start = process.hrtime.bigint();
     const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8", maxBuffer: 256 * 1024 * 1024, env });
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
-    if (r.status !== expectStatus) throw new Error(`${args.join(" ")} exited ${r.status}:\n${r.stderr}`);
+    if (![expectStatus].flat().includes(r.status ?? -1)) throw new Error(`${args.join(" ")} exited ${r.status}:\n${r.stderr}`);
     return ms;
 }
 
@@ -89,7 +89,8 @@ function main(): void {
         const checkBaseline: number[] = [];
         for (let i = 0; i < 3; i++) {
             checkBaseline.push(time(["-e", "require('@pulumi/pulumi')"]));
-            check.push(time([CLI, "check", bigFile, "--stack", "production", "--json", path.join(tmp, "out.json")]));
+            // Copies of production repeat names that policies want unique: violations are expected, only the time counts.
+            check.push(time([CLI, "check", bigFile, "--stack", "production", "--json", path.join(tmp, "out.json")], [0, 1]));
         }
 
         const b = median(baseline);

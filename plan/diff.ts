@@ -370,6 +370,7 @@ export function diffPlans(input: DiffInput): DiffReport {
         if (r.deleteBeforeReplace || (r.type.startsWith("kubernetes:") && typeof (r.inputs.metadata as Record<string, unknown> | undefined)?.name === "string")) {
             c.deleteBeforeReplace = true;
         }
+        if (c.action === "replace" && r.retainOnDelete) c.reasons.push("retainOnDelete: the old one is left running in the cloud, outside the stack, and the new one starts empty");
         if (c.action === "update" && c.changes.length === 0 && c.reasons.length === 0) {
             unchanged++;
             continue;

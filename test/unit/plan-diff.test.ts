@@ -49,17 +49,18 @@ describe("unit: runbook diff (DL-5)", () => {
     });
 
     it("DB-6: a force-new change on a protected resource is a replacement, called out first, and fails the diff", () => {
-        const bucket = (location?: string) => resource(CLOUDFLARE_R2_BUCKET, "storage-retail-uploads-bucket", { accountId: "x", name: "retail-uploads", ...(location ? { location } : {}) }, { protect: true });
+        const bucket = (location?: string) => resource(CLOUDFLARE_R2_BUCKET, "storage-retail-uploads-bucket", { accountId: "x", name: "retail-uploads", ...(location ? { location } : {}) }, { protect: true, retainOnDelete: true });
         const report = diff([rds({}), bucket()], [rds({ instanceClass: "db.m6g.xlarge" }), bucket("weur")]);
         assert.strictEqual(report.resources[0].name, "storage-retail-uploads-bucket");
         assert.strictEqual(report.resources[0].action, "replace");
         assert.deepStrictEqual(report.resources[0].changes, [{ path: "location", new: "weur", secret: false, forcesReplacement: true }]);
         assert.match(report.resources[0].reasons[0], /location cannot change in place/);
+        assert.match(report.resources[0].reasons[1], /retainOnDelete: the old one is left running in the cloud, outside the stack/);
         assert.deepStrictEqual(report.protectedAtRisk, [report.resources[0].urn]);
         assert.strictEqual(diffFails(report), true);
         const text = renderDiffText(report);
         assert.ok(text.indexOf("PROTECTED RESOURCES AT RISK: 1") < text.indexOf("database-postgres-instance"), "the protected replacement comes before everything else");
-        assert.match(renderDiffMarkdown(report), /\[!CAUTION\][\s\S]*⚠️ replace \[protect\]/);
+        assert.match(renderDiffMarkdown(report), /\[!CAUTION\][\s\S]*⚠️ replace \[protect, retain\]/);
     });
 
     it("DB-6: deleting a protected resource is at risk too, and retainOnDelete is explained", () => {

@@ -201,16 +201,37 @@ export function linkDependencies(projectRoot: string, dir: string): void {
     }
 }
 
+const RESOURCE_FIELDS = ["urn", "type", "name", "custom", "parent", "provider", "protect", "retainOnDelete", "deleteBeforeReplace", "ignoreChanges", "additionalSecretOutputs", "dependencies", "propertyDependencies", "inputs"];
+const VIOLATION_FIELDS = ["policy", "policyPack", "enforcementLevel", "requirements", "urn", "message"];
+
+function pick(value: unknown, fields: string[]): unknown {
+    if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
+    return Object.fromEntries(fields.filter((f) => f in value).map((f) => [f, (value as Record<string, unknown>)[f]]));
+}
+
 /**
- * Reads a plan file written by any revision. The current schema goes through the strict reader;
- * an older or newer one is accepted when its resources still carry what the diff compares.
+ * Reads a plan file written by any revision. A file of this runbook's schema goes through the
+ * strict reader; another version, or one with fields this runbook does not know, is read for the
+ * fields the diff compares, with a note saying so.
  */
 export function readRevisionPlan(json: unknown, notes: string[]): PlanFile {
     const version = (json as { schemaVersion?: unknown } | null)?.schemaVersion;
-    if (version === PLAN_SCHEMA_VERSION) return parsePlanFile(json);
-    notes.push(`the base revision writes plan schema version ${JSON.stringify(version)} (this runbook reads ${PLAN_SCHEMA_VERSION}); fields it lacks were read as their defaults`);
+    if (version === PLAN_SCHEMA_VERSION) {
+        try {
+            return parsePlanFile(json);
+        } catch (e) {
+            notes.push(`the base revision's plan file does not match this runbook's schema (${(e as Error).message}); only the fields the diff compares were read`);
+        }
+    } else {
+        notes.push(`the base revision writes plan schema version ${JSON.stringify(version)} (this runbook reads ${PLAN_SCHEMA_VERSION}); only the fields the diff compares were read`);
+    }
+    const plan = (json ?? {}) as Record<string, unknown>;
+    const known: Record<string, unknown> = { schemaVersion: PLAN_SCHEMA_VERSION };
+    for (const key of ["project", "stack", "outputs"]) if (key in plan) known[key] = plan[key];
+    if ("resources" in plan) known.resources = Array.isArray(plan.resources) ? plan.resources.map((r) => pick(r, RESOURCE_FIELDS)) : plan.resources;
+    if (Array.isArray(plan.violations)) known.violations = plan.violations.map((v) => pick(v, VIOLATION_FIELDS));
     try {
-        return parsePlanFile({ ...(json as object), schemaVersion: PLAN_SCHEMA_VERSION });
+        return parsePlanFile(known);
     } catch (e) {
         throw new RevisionError(`the base revision's plan file cannot be compared: ${(e as Error).message}`);
     }

@@ -180,6 +180,13 @@ describe("unit: runbook diff (DL-5)", () => {
         const old = readRevisionPlan({ schemaVersion: 0, stack: "production", resources: [{ urn: `urn:pulumi:production::runbook::${AWS_KMS_KEY}::k`, type: AWS_KMS_KEY, name: "k", inputs: {} }] }, notes);
         assert.strictEqual(old.resources[0].protect, false);
         assert.match(notes[0], /plan schema version 0 \(this runbook reads 1\)/);
+        const newer: string[] = [];
+        const withNewFields = readRevisionPlan(
+            { schemaVersion: 1, stack: "production", futureField: 1, resources: [{ urn: `urn:pulumi:production::runbook::${AWS_KMS_KEY}::k`, type: AWS_KMS_KEY, name: "k", inputs: { a: 1 }, aliases: [] }] },
+            newer,
+        );
+        assert.deepStrictEqual(withNewFields.resources[0].inputs, { a: 1 });
+        assert.match(newer[0], /only the fields the diff compares were read/);
         assert.throws(() => readRevisionPlan({ schemaVersion: 2, stack: "production", items: [] }, []), (e: Error) => e instanceof RevisionError && /bad plan file: (resources: is missing|items: is not a field)/.test(e.message));
     });
 });

@@ -85,7 +85,8 @@ export function httpCheck(target: string, timeoutMs: number): Promise<{ ok: bool
     const url = new URL(target);
     return new Promise((resolve) => {
         const started = Date.now();
-        const req = client(url).get(url, { timeout: timeoutMs, headers: { "user-agent": "runbook-smoke" } }, (res) => {
+        // A fresh connection per check, as a new client would open: no reuse of a socket the server closed.
+        const req = client(url).get(url, { agent: false, timeout: timeoutMs, headers: { "user-agent": "runbook-smoke" } }, (res) => {
             res.resume();
             const status = res.statusCode ?? 0;
             resolve({ ok: status >= 200 && status < 300, detail: `HTTP ${status} in ${Date.now() - started} ms` });
@@ -106,6 +107,7 @@ export function websocketCheck(target: string, timeoutMs: number): Promise<{ ok:
     return new Promise((resolve) => {
         const started = Date.now();
         const req = client(url).request(httpUrl, {
+            agent: false,
             timeout: timeoutMs,
             headers: { Connection: "Upgrade", Upgrade: "websocket", "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": key, "user-agent": "runbook-smoke" },
         });

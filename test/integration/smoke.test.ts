@@ -45,7 +45,15 @@ async function appServer(options: { notReadyFor?: number; badAccept?: boolean; r
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const { port } = server.address() as AddressInfo;
-    return { url: `http://127.0.0.1:${port}`, hits, close: () => new Promise((resolve) => server.close(() => resolve())) };
+    return {
+        url: `http://127.0.0.1:${port}`,
+        hits,
+        close: () =>
+            new Promise((resolve) => {
+                server.close(() => resolve());
+                server.closeAllConnections();
+            }),
+    };
 }
 
 /** Runs the compiled smoke CLI without blocking this process's event loop (the server lives here). */

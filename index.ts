@@ -60,7 +60,7 @@ new NetworkPolicies("network-policies", {
 }, opts);
 
 const apps = config.apps.map(
-    (app) => new App(`app-${app.name}`, { app, environment, namespace: namespace.name, secretName: secrets.secretName }, opts),
+    (app) => new App(`app-${app.name}`, { app, environment, namespace: namespace.name, secretName: secrets.secretName, secretChecksum: secrets.checksum }, opts),
 );
 
 // Traffic enters through one Gateway with cert-manager's certificates (ED-2, ED-3, ED-5, WL-7).

@@ -12,11 +12,14 @@ import {
     TIER_LABEL,
     workloadLabels,
 } from "../k8s/labels";
+import { CHECKSUM_ANNOTATION, contentHashOutput, hashedName } from "../k8s/contentHash";
+import { VOLUME_SIZE_PATH, volumeGrowth } from "../k8s/volumeGrowth";
 import {
     APP_PASSWORD_ENV,
     BACKUP_PASSWORD_ENV,
     KEYFILE_ENV,
     ROOT_PASSWORD_ENV,
+    initJobName,
     initScriptHash,
     initUsers,
     renderInitScript,
@@ -52,6 +55,11 @@ export const MONGODB_TYPE = "runbook:database:MongoDB";
 /** The `app.kubernetes.io/component` of the members and of the init Job; NetworkPolicies select on them. */
 export const MEMBER_COMPONENT = "database";
 export const INIT_COMPONENT = "database-init";
+
+/** The init Job's own limit: its script retries each step for about 5 minutes, and it may take several steps and pod retries. */
+export const INIT_JOB_DEADLINE_SECONDS = 1800;
+/** How long Pulumi waits for the init Job: longer than the Job's own deadline, so the Job's reason is what fails an update. */
+export const INIT_JOB_TIMEOUT = "35m";
 
 /** File name of the init script in its ConfigMap. */
 export const INIT_SCRIPT_FILE = "init.js";
@@ -147,13 +155,22 @@ export class MongoDB extends pulumi.ComponentResource {
         const appPassword = password("app");
         const backupPassword = password("backup");
 
-        const keyfileSecret = new k8s.core.v1.Secret(
-            `${name}-keyfile-secret`,
-            { metadata: meta(names.keyfileSecret), type: "Opaque", stringData: { [KEYFILE_KEY]: keyfile.result } },
-            stateful,
-        );
+        // The Secrets are derived from the generated values above (which production protects), and are
+        // named by their content: a rotated password or keyfile is a new Secret, created before the
+        // old one is deleted. They are not protected themselves, since a protected object cannot be
+        // replaced, and nothing is lost with them.
+        const hashedSecret = (role: string, baseName: string, data: Record<string, pulumi.Input<string>>) => {
+            const hash = contentHashOutput(data);
+            const secret = new k8s.core.v1.Secret(
+                `${name}-${role}-secret`,
+                { metadata: { ...meta(baseName), name: hash.apply((h) => hashedName(baseName, h)) }, type: "Opaque", stringData: data },
+                { parent: this },
+            );
+            return { secret, hash };
+        };
+        const keyfileSecret = hashedSecret("keyfile", names.keyfileSecret, { [KEYFILE_KEY]: keyfile.result });
         const credentials = (role: string, secretName: string, username: string, result: pulumi.Output<string>, extra: Record<string, string> = {}) =>
-            new k8s.core.v1.Secret(`${name}-${role}-secret`, { metadata: meta(secretName), type: "Opaque", stringData: { username, password: result, ...extra } }, stateful);
+            hashedSecret(role, secretName, { username, password: result, ...extra }).secret;
         const rootSecret = credentials("root", names.rootSecret, ROOT_USERNAME, rootPassword.result);
         const appSecret = credentials("app", names.appSecret, APP_USERNAME, appPassword.result, { database: databaseName });
         const backupSecret = credentials("backup", names.backupSecret, BACKUP_USERNAME, backupPassword.result);
@@ -187,13 +204,16 @@ export class MongoDB extends pulumi.ComponentResource {
                     storageClass: args.storageClass,
                     resources,
                     environment: args.environment,
-                    keyfileSecretName: keyfileSecret.metadata.name,
+                    keyfileSecretName: keyfileSecret.secret.metadata.name,
+                    keyfileChecksum: keyfileSecret.hash,
                 }),
             },
             // A named StatefulSet can only be replaced by deleting it first; its volumes stay (Retain) and
-            // the new one adopts them by name.
-            { ...stateful, deleteBeforeReplace: true, dependsOn: [headless] },
+            // the new one adopts them by name. A new volume size is not such a change: the claim
+            // template keeps its size and the claims are patched (volumeGrowth).
+            { ...stateful, deleteBeforeReplace: true, dependsOn: [headless], ignoreChanges: [VOLUME_SIZE_PATH] },
         );
+        volumeGrowth(this, { statefulSet, statefulSetName: names.statefulSet, namespace, members: settings.members, storageGb: settings.storageGb });
 
         const budget = disruptionBudgetSpec(settings.members, selector);
         if (budget !== undefined) {
@@ -249,15 +269,18 @@ export class MongoDB extends pulumi.ComponentResource {
                 users: initUsers({ rootUser: ROOT_USERNAME, appUser: APP_USERNAME, backupUser: BACKUP_USERNAME, database: databaseName }),
             }),
         );
-        // The script's hash names the Job: a new member list or user set is a new Job, so it runs again.
+        // The Job is named by the hash of everything it runs with: the script (member list, users), the
+        // image and the Secrets it reads. A new member list, user set or rotated password is a new Job,
+        // which runs again (setting the new passwords); an unchanged one is never re-created.
+        const secretNames = pulumi.all([keyfileSecret.secret.metadata.name, rootSecret.metadata.name, appSecret.metadata.name, backupSecret.metadata.name]);
         const hash = script.apply(initScriptHash);
-        const initName = hash.apply((h) => `${names.initPrefix}-${h}`);
+        const initName = pulumi.all([script, secretNames]).apply(([text, secrets]) => initJobName(names.initPrefix, text, settings.image, secrets));
         const initScript = new k8s.core.v1.ConfigMap(
             `${name}-init-script`,
             { metadata: meta(initName, initLabels), immutable: true, data: { [INIT_SCRIPT_FILE]: script } },
             { parent: this },
         );
-        new k8s.batch.v1.Job(
+        const initJob = new k8s.batch.v1.Job(
             `${name}-init`,
             {
                 metadata: {
@@ -269,19 +292,23 @@ export class MongoDB extends pulumi.ComponentResource {
                     image: settings.image,
                     scriptConfigMap: initScript.metadata.name,
                     secrets: {
-                        keyfile: keyfileSecret.metadata.name,
+                        keyfile: keyfileSecret.secret.metadata.name,
                         root: rootSecret.metadata.name,
                         app: appSecret.metadata.name,
                         backup: backupSecret.metadata.name,
                     },
                 }),
             },
-            { parent: this, dependsOn: [statefulSet, headless] },
+            // Pulumi waits for the Job to succeed. Its own limit (activeDeadlineSeconds) ends it first,
+            // so a stuck Job fails the update with the Job's reason rather than a Pulumi timeout.
+            { parent: this, dependsOn: [statefulSet, headless], customTimeouts: { create: INIT_JOB_TIMEOUT, update: INIT_JOB_TIMEOUT } },
         );
 
+        // The connection strings wait for the init Job: after a rotation, the apps get the new password
+        // once the users have it.
         const url = (username: string, result: pulumi.Output<string>) =>
             pulumi.secret(
-                pulumi.all([result, hosts]).apply(([pw, members]) =>
+                pulumi.all([result, hosts, initJob.metadata.name]).apply(([pw, members]) =>
                     connectionString({ username, password: pw, hosts: members, database: databaseName, replicaSetName: settings.replicaSetName }),
                 ),
             );
@@ -312,6 +339,8 @@ export interface StatefulSetSpecInput {
     resources: MemberResources;
     environment: Environment;
     keyfileSecretName: pulumi.Input<string>;
+    /** Hash of the keyfile Secret's content, as a pod-template annotation: members roll when it changes. */
+    keyfileChecksum?: pulumi.Input<string>;
 }
 
 export function statefulSetSpec(input: StatefulSetSpecInput): k8s.types.input.apps.v1.StatefulSetSpec {
@@ -328,7 +357,7 @@ export function statefulSetSpec(input: StatefulSetSpecInput): k8s.types.input.ap
         // DB-6: deleting or scaling down the StatefulSet never deletes a member's data.
         persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
         template: {
-            metadata: { labels: input.labels },
+            metadata: { labels: input.labels, ...(input.keyfileChecksum !== undefined ? { annotations: { [CHECKSUM_ANNOTATION]: input.keyfileChecksum } } : {}) },
             spec: {
                 automountServiceAccountToken: false,
                 enableServiceLinks: false,
@@ -406,9 +435,10 @@ export function initJobSpec(input: InitJobSpecInput): k8s.types.input.batch.v1.J
     return {
         // The script retries each step for minutes; a few pod retries cover node loss on top.
         backoffLimit: 4,
-        activeDeadlineSeconds: 1800,
-        // Kept a day for its logs. Re-creating it later (after a refresh) is harmless: the script is idempotent.
-        ttlSecondsAfterFinished: 86400,
+        activeDeadlineSeconds: INIT_JOB_DEADLINE_SECONDS,
+        // No ttlSecondsAfterFinished: a Job the cluster deleted on its own would be missing at the next
+        // `pulumi refresh`, and the following `pulumi up` would create and run it again for nothing.
+        // Pulumi deletes it instead, when a changed input names a new Job.
         template: {
             metadata: { labels: input.labels },
             spec: {

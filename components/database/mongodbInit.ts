@@ -2,7 +2,8 @@ import { createHash } from "crypto";
 
 /*
  * The replica-set init Job's script (DB-1): mongosh JavaScript that initiates the set once, brings its
- * member list in line with the StatefulSet's, and creates the users that are missing. It is safe to
+ * member list in line with the StatefulSet's, creates the users that are missing and sets the
+ * password and roles of those that exist (so a rotated password reaches the server). It is safe to
  * run any number of times, which is what lets the Job re-run whenever its inputs change, or after the
  * cluster has garbage-collected a finished Job.
  */
@@ -187,7 +188,9 @@ function ensureUsers(primary) {
     for (const user of params.users) {
         const existing = command(primary, { usersInfo: { user: user.user, db: "admin" } }).users;
         if (existing.length > 0) {
-            log("user " + user.user + " exists; left unchanged");
+            // The Secrets are the truth: a rotated password (a new Secret, so a new Job) reaches the server here.
+            command(primary, { updateUser: user.user, pwd: process.env[user.passwordEnv], roles: user.roles, writeConcern: { w: "majority" } });
+            log("user " + user.user + " exists; password and roles set from its Secret");
             continue;
         }
         command(primary, { createUser: user.user, pwd: process.env[user.passwordEnv], roles: user.roles, writeConcern: { w: "majority" } });
@@ -232,4 +235,21 @@ export function renderInitScript(input: InitScriptParams): string {
 /** A short content hash, used to name the Job so that a new member list or user set runs it again. */
 export function initScriptHash(script: string): string {
     return createHash("sha256").update(script).digest("hex").slice(0, 10);
+}
+
+/**
+ * The init Job's name: the prefix and a hash of everything the Job runs with (the script, which
+ * carries the member list and users; the image; the names of the Secrets it reads, which carry
+ * their content hashes). Same inputs, same name, so the Job is never re-created for nothing; a new
+ * member list, image or rotated password is a new Job, which runs.
+ */
+export function initJobName(prefix: string, script: string, image: string, secretNames: string[]): string {
+    return `${prefix}-${initScriptHash(`${script}\n${image}\n${secretNames.join(",")}`)}`;
+}
+
+/** "35m", "1h", "90s" in seconds, as Pulumi's customTimeouts read them. */
+export function timeoutSeconds(timeout: string): number {
+    const m = /^(\d+)(s|m|h)$/.exec(timeout);
+    if (!m) throw new Error(`'${timeout}' is not a timeout such as 35m`);
+    return Number(m[1]) * { s: 1, m: 60, h: 3600 }[m[2] as "s" | "m" | "h"];
 }

@@ -116,6 +116,10 @@ export class ElastiCache extends pulumi.ComponentResource {
                 kmsKeyId: args.kmsKeyArn,
                 transitEncryptionEnabled: true,
                 authToken: authToken.result,
+                // A rotated token (`pulumi up --replace` of the RandomPassword) is added beside the old
+                // one, so clients keep working until they have rolled onto the new REDIS_URL; the old
+                // one is revoked by hand afterwards (docs/operations.md).
+                authTokenUpdateStrategy: "ROTATE",
                 snapshotRetentionLimit: settings.snapshotRetentionLimit,
                 snapshotWindow: settings.snapshotWindow,
                 maintenanceWindow: settings.maintenanceWindow,

@@ -2,6 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { Environment } from "../../config";
+import { CHECKSUM_ANNOTATION, combinedChecksum, contentHash, contentHashOutput, hashedName } from "../k8s/contentHash";
+import { VOLUME_SIZE_PATH, volumeGrowth } from "../k8s/volumeGrowth";
 import { APP_TIER, BACKUP_ROLE, DATA_TIER, RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY, ROLE_LABEL, TIER_LABEL, workloadLabels } from "../k8s/labels";
 import {
     ArgProblem,
@@ -66,15 +68,35 @@ export class InCluster extends pulumi.ComponentResource {
         const selector = { "app.kubernetes.io/name": name, "app.kubernetes.io/component": REDIS_COMPONENT };
         const metadata = (objectName: string): k8s.types.input.meta.v1.ObjectMeta => ({ name: objectName, namespace: args.namespace, labels });
 
-        const password = new random.RandomPassword(`${name}-password`, { length: 48, special: false, minLower: 1, minUpper: 1, minNumeric: 1 }, { parent: this });
-        const secretName = `${name}-auth`;
-        const secretArgs: k8s.types.input.core.v1.Secret = { metadata: metadata(secretName), type: "Opaque", stringData: { [PASSWORD_KEY]: password.result } };
-        new k8s.core.v1.Secret(`${name}-secret`, secretArgs, stateful);
+        // The password is the source of truth, protected in production; the Secret is derived from it.
+        const password = new random.RandomPassword(
+            `${name}-password`,
+            { length: 48, special: false, minLower: 1, minUpper: 1, minNumeric: 1 },
+            { parent: this, protect: settings.protect },
+        );
+        // Content-hash names: a rotated password or a new redis.conf is a new object, created before
+        // the old one is deleted, and the StatefulSet moves to it (and rolls). Not protected: a
+        // protected object could not be replaced, and nothing is lost with it (it is derived).
+        const authHash = contentHashOutput({ [PASSWORD_KEY]: password.result });
+        const secret = new k8s.core.v1.Secret(
+            `${name}-secret`,
+            {
+                metadata: { ...metadata(`${name}-auth`), name: authHash.apply((h) => hashedName(`${name}-auth`, h)) },
+                type: "Opaque",
+                stringData: { [PASSWORD_KEY]: password.result },
+            },
+            { parent: this },
+        );
+        const secretName = secret.metadata.name;
 
         const redisConf = renderRedisConf({ maxmemoryBytes: settings.maxmemoryBytes });
-        const configMapName = `${name}-config`;
-        const configMapArgs: k8s.types.input.core.v1.ConfigMap = { metadata: metadata(configMapName), data: { [REDIS_CONF_KEY]: redisConf } };
-        new k8s.core.v1.ConfigMap(`${name}-config`, configMapArgs, { parent: this });
+        const confHash = contentHash({ [REDIS_CONF_KEY]: redisConf });
+        const configMap = new k8s.core.v1.ConfigMap(
+            `${name}-config`,
+            { metadata: metadata(hashedName(`${name}-config`, confHash)), immutable: true, data: { [REDIS_CONF_KEY]: redisConf } },
+            { parent: this },
+        );
+        const configMapName = configMap.metadata.name;
 
         const fromSecret: k8s.types.input.core.v1.EnvVarSource = { secretKeyRef: { name: secretName, key: PASSWORD_KEY } };
         const probe = (periodSeconds: number, failureThreshold: number): k8s.types.input.core.v1.Probe => ({
@@ -118,7 +140,8 @@ export class InCluster extends pulumi.ComponentResource {
                 // The volume holds the queues: neither deleting nor scaling the StatefulSet removes it (DB-6).
                 persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
                 template: {
-                    metadata: { labels, annotations: { "runbook.dev/config-sha256": configChecksum(redisConf) } },
+                    // The pod rolls when its config or its password changes.
+                    metadata: { labels, annotations: { "runbook.dev/config-sha256": configChecksum(redisConf), [CHECKSUM_ANNOTATION]: combinedChecksum([confHash, authHash]) } },
                     spec: {
                         automountServiceAccountToken: false,
                         enableServiceLinks: false,
@@ -144,7 +167,10 @@ export class InCluster extends pulumi.ComponentResource {
                 ],
             },
         };
-        new k8s.apps.v1.StatefulSet(`${name}-statefulset`, statefulSetArgs, stateful);
+        // Volume claim templates are immutable: a new size would replace the (protected) StatefulSet.
+        // The template keeps the size it was created with; growth is applied to the claim itself.
+        const statefulSet = new k8s.apps.v1.StatefulSet(`${name}-statefulset`, statefulSetArgs, { ...stateful, ignoreChanges: [VOLUME_SIZE_PATH] });
+        volumeGrowth(this, { statefulSet, statefulSetName: name, namespace: args.namespace, members: 1, storageGb: settings.storageGb });
 
         // ClusterIP only: Redis is never exposed outside the cluster (DB-2).
         const serviceArgs: k8s.types.input.core.v1.Service = {
@@ -170,8 +196,12 @@ export class InCluster extends pulumi.ComponentResource {
         new k8s.networking.v1.NetworkPolicy(`${name}-netpol`, networkPolicyArgs, { parent: this });
 
         this.serviceName = name;
+        // Tied to the StatefulSet, whose update Pulumi awaits: after a rotation, REDIS_URL (and with it
+        // the apps' Secret) changes once the server runs with the new password.
         this.connectionUrl = pulumi.secret(
-            pulumi.all([password.result, args.namespace]).apply(([pw, namespace]) => redisUrl({ scheme: "redis", password: pw, host: serviceHost(name, namespace) })),
+            pulumi
+                .all([password.result, args.namespace, statefulSet.metadata.uid])
+                .apply(([pw, namespace]) => redisUrl({ scheme: "redis", password: pw, host: serviceHost(name, namespace) })),
         );
         this.registerOutputs({ connectionUrl: this.connectionUrl, serviceName: this.serviceName });
     }

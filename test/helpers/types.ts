@@ -23,6 +23,7 @@ export const K8S_JOB = "kubernetes:batch/v1:Job";
 export const K8S_NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 export const K8S_POD_DISRUPTION_BUDGET = "kubernetes:policy/v1:PodDisruptionBudget";
 export const K8S_SECRET = "kubernetes:core/v1:Secret";
+export const K8S_PVC_PATCH = "kubernetes:core/v1:PersistentVolumeClaimPatch";
 export const K8S_SERVICE = "kubernetes:core/v1:Service";
 export const K8S_STATEFUL_SET = "kubernetes:apps/v1:StatefulSet";
 export const RANDOM_RANDOM_ID = "random:index/randomId:RandomId";

@@ -1,11 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as assert from "assert";
-import { MongoDB, MongoDBArgs } from "../../../components/database/mongodb";
+import { INIT_JOB_DEADLINE_SECONDS, INIT_JOB_TIMEOUT, MongoDB, MongoDBArgs } from "../../../components/database/mongodb";
+import { initJobName, timeoutSeconds } from "../../../components/database/mongodbInit";
+import { CHECKSUM_ANNOTATION } from "../../../components/k8s/contentHash";
+import { VOLUME_SIZE_PATH } from "../../../components/k8s/volumeGrowth";
 import { APP_TIER, BACKUP_ROLE, ROLE_LABEL, TIER_LABEL } from "../../../components/k8s/labels";
 import { PlanResource, SECRET } from "../../../plan/model";
 import { mockRun, ofType, one, staging, production } from "../../helpers/harness";
 import { kubernetesObjects, kubernetesSchemaErrors } from "../../helpers/k8sSchema";
-import { K8S_STATEFUL_SET as STS, K8S_SERVICE as SERVICE, K8S_SECRET as SECRET_TYPE, K8S_POD_DISRUPTION_BUDGET as PDB, K8S_NETWORK_POLICY as NETPOL, K8S_JOB as JOB, K8S_CONFIG_MAP as CONFIGMAP, RANDOM_RANDOM_PASSWORD as PASSWORD } from "../../helpers/types";
+import { K8S_STATEFUL_SET as STS, K8S_SERVICE as SERVICE, K8S_SECRET as SECRET_TYPE, K8S_POD_DISRUPTION_BUDGET as PDB, K8S_NETWORK_POLICY as NETPOL, K8S_JOB as JOB, K8S_CONFIG_MAP as CONFIGMAP, RANDOM_RANDOM_PASSWORD as PASSWORD, K8S_PVC_PATCH as PVC_PATCH } from "../../helpers/types";
 
 
 
@@ -80,15 +83,39 @@ describe("component: database MongoDB (DB-1, DB-2, DB-3, DB-6, BK-1, SC-5)", () 
         }
     });
 
-    it("DB-6: production protects and retains the StatefulSet, the Secrets and the generated keys; staging does not", () => {
-        for (const r of [one(productionPlan, STS), ...ofType(productionPlan, SECRET_TYPE)]) {
-            assert.strictEqual(r.protect, true, `${r.name} protected`);
-            assert.strictEqual(r.retainOnDelete, true, `${r.name} retained`);
-        }
-        assert.strictEqual(ofType(productionPlan, SECRET_TYPE).length, 4);
-        assert.ok(ofType(productionPlan, PASSWORD).every((r) => r.protect));
+    it("DB-6: production protects and retains the StatefulSet and protects the generated keys; staging protects nothing", () => {
+        const sts = one(productionPlan, STS);
+        assert.deepStrictEqual([sts.protect, sts.retainOnDelete], [true, true]);
+        assert.ok(ofType(productionPlan, PASSWORD).every((r) => r.protect), "the keyfile and passwords are the source of truth");
         for (const r of [one(stagingPlan, STS), ...ofType(stagingPlan, SECRET_TYPE), ...ofType(stagingPlan, PASSWORD)]) {
             assert.strictEqual(r.protect, false, `${r.name} can be torn down in staging`);
+        }
+    });
+
+    it("SC-3, DB-6: the Secrets are named by their content and replaceable (never protected, never deleted first), so a rotation can update them", () => {
+        const secrets = ofType(productionPlan, SECRET_TYPE);
+        assert.strictEqual(secrets.length, 4);
+        for (const s of secrets) {
+            assert.deepStrictEqual([s.protect, s.deleteBeforeReplace], [false, false], `${s.name}: a protected object cannot be replaced; deleting first would leave pods without it`);
+            assert.strictEqual((s.inputs as any).metadata.name, "[unknown]", `${s.name}: named by the hash of generated content`);
+        }
+        const keyfile = one(productionPlan, SECRET_TYPE, "keyfile");
+        const sts = one(productionPlan, STS);
+        assert.ok(sts.propertyDependencies.spec.includes(keyfile.urn), "the members' template follows the keyfile Secret's name");
+        assert.strictEqual(typeof (sts.inputs as any).spec.template.metadata.annotations[CHECKSUM_ANNOTATION], "string", "and carries its checksum, so members roll");
+    });
+
+    it("DB-6: a bigger volume never replaces the StatefulSet: the template's size is ignored and each member's claim is patched", async () => {
+        const grown = await plan("production", {}, { storageGb: 200 });
+        const sts = one(grown, STS);
+        assert.deepStrictEqual(sts.ignoreChanges, [VOLUME_SIZE_PATH]);
+        const patches = ofType(grown, PVC_PATCH);
+        assert.deepStrictEqual(patches.map((p) => (p.inputs as any).metadata.name).sort(), ["data-mongodb-0", "data-mongodb-1", "data-mongodb-2"]);
+        for (const p of patches) {
+            assert.strictEqual((p.inputs as any).spec.resources.requests.storage, "200Gi");
+            assert.strictEqual((p.inputs as any).metadata.namespace, "runbook");
+            assert.ok(p.dependencies.includes(sts.urn), "patched after the StatefulSet, once the claim exists");
+            assert.strictEqual(p.protect, false, "a patch owns one field; removing it never deletes the claim");
         }
     });
 
@@ -239,21 +266,36 @@ describe("component: database MongoDB (DB-1, DB-2, DB-3, DB-6, BK-1, SC-5)", () 
         assert.strictEqual(await pulumi.isSecret(db.backupConnectionUrl), true);
     });
 
-    it("DB-1: the init Job is named by its script, so a changed member list runs it again; it waits for the members", async () => {
+    it("DB-1: the init Job and its script share one name, derived from what the Job runs with; it waits for the members and is never garbage-collected", async () => {
         const job = one(stagingPlan, JOB);
         const configMap = one(stagingPlan, CONFIGMAP);
-        const name = (job.inputs as any).metadata.name as string;
-        assert.match(name, /^mongodb-init-[0-9a-f]{10}$/);
-        assert.strictEqual((configMap.inputs as any).metadata.name, name);
+        // Unknown at preview: the Secrets it reads are named by their generated content.
+        assert.strictEqual((job.inputs as any).metadata.name, "[unknown]");
+        assert.strictEqual((configMap.inputs as any).metadata.name, "[unknown]");
         assert.strictEqual((configMap.inputs as any).immutable, true);
-        assert.strictEqual((one(await plan("staging"), JOB).inputs as any).metadata.name, name, "stable for the same members");
-        const grown = one(await plan("staging", {}, { members: 3 }), JOB);
-        assert.notStrictEqual((grown.inputs as any).metadata.name, name);
+        const secrets = ofType(stagingPlan, SECRET_TYPE).map((s) => s.urn);
+        assert.deepStrictEqual(job.propertyDependencies["metadata"]?.filter((u) => secrets.includes(u)).sort(), secrets.sort(), "the name follows every Secret it reads");
         assert.ok(job.dependencies.includes(one(stagingPlan, STS).urn), "runs after the members are up");
         const spec = (job.inputs as any).spec;
-        assert.ok(spec.backoffLimit > 0 && spec.ttlSecondsAfterFinished > 0 && spec.activeDeadlineSeconds > 0);
+        assert.ok(spec.backoffLimit > 0 && spec.activeDeadlineSeconds > 0);
+        assert.ok(!("ttlSecondsAfterFinished" in spec), "a Job the cluster deletes itself would be re-created (and re-run) by the next pulumi up after a refresh");
         assert.strictEqual(spec.template.spec.restartPolicy, "Never");
-        assert.ok(spec.template.spec.volumes.some((v: any) => v.configMap?.name === name));
+    });
+
+    it("DB-1: the init Job's name is stable for the same inputs and changes with the members, the image or a rotated Secret", () => {
+        const base = initJobName("mongodb-init", "script", "mongo:7.0.14", ["mongodb-keyfile-aaaa", "mongodb-app-bbbb"]);
+        assert.match(base, /^mongodb-init-[0-9a-f]{10}$/);
+        assert.strictEqual(initJobName("mongodb-init", "script", "mongo:7.0.14", ["mongodb-keyfile-aaaa", "mongodb-app-bbbb"]), base);
+        assert.notStrictEqual(initJobName("mongodb-init", "script with 3 members", "mongo:7.0.14", ["mongodb-keyfile-aaaa", "mongodb-app-bbbb"]), base);
+        assert.notStrictEqual(initJobName("mongodb-init", "script", "mongo:8.0.4", ["mongodb-keyfile-aaaa", "mongodb-app-bbbb"]), base);
+        assert.notStrictEqual(initJobName("mongodb-init", "script", "mongo:7.0.14", ["mongodb-keyfile-aaaa", "mongodb-app-cccc"]), base);
+    });
+
+    it("DB-1: Pulumi waits for the init Job longer than the Job's own deadline, so the Job's reason is what fails an update", () => {
+        assert.ok(timeoutSeconds(INIT_JOB_TIMEOUT) > INIT_JOB_DEADLINE_SECONDS);
+        assert.strictEqual((one(stagingPlan, JOB).inputs as any).spec.activeDeadlineSeconds, INIT_JOB_DEADLINE_SECONDS);
+        // The script retries each wait 60 times 5 seconds; the deadline leaves room for several such steps.
+        assert.ok(INIT_JOB_DEADLINE_SECONDS >= 5 * 60 * 5);
     });
 
     it("puts every object in the given namespace", () => {

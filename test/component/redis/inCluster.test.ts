@@ -6,7 +6,9 @@ import { memoryMiB } from "../../../config/rules";
 import { PlanResource } from "../../../plan/model";
 import { mockRun, ofType, one, staging, production } from "../../helpers/harness";
 import { kubernetesObjects, kubernetesSchemaErrors } from "../../helpers/k8sSchema";
-import { K8S_STATEFUL_SET as STATEFULSET, K8S_SECRET as SECRET, K8S_CONFIG_MAP as CONFIGMAP, K8S_SERVICE as SERVICE, K8S_NETWORK_POLICY as NETPOL, RANDOM_RANDOM_PASSWORD as PASSWORD } from "../../helpers/types";
+import { K8S_STATEFUL_SET as STATEFULSET, K8S_SECRET as SECRET, K8S_CONFIG_MAP as CONFIGMAP, K8S_SERVICE as SERVICE, K8S_NETWORK_POLICY as NETPOL, RANDOM_RANDOM_PASSWORD as PASSWORD, K8S_PVC_PATCH as PVC_PATCH } from "../../helpers/types";
+import { CHECKSUM_ANNOTATION, contentHash, hashedName } from "../../../components/k8s/contentHash";
+import { VOLUME_SIZE_PATH } from "../../../components/k8s/volumeGrowth";
 
 
 const redis = (extra: Partial<RedisConfig> = {}): RedisConfig => ({ mode: "in-cluster", snapshotRetentionDays: 7, maxmemoryPolicy: "noeviction", ...extra });
@@ -112,11 +114,48 @@ describe("component: redis InCluster (RD-1, RD-2, RD-3, DB-2, SC-5, DB-6)", () =
         ]);
     });
 
-    it("DB-6: production protects and retains the StatefulSet and the Secret, and nothing else", async () => {
+    it("DB-6: production protects and retains the StatefulSet and protects the generated password; the Secret derived from it stays replaceable", async () => {
         const { resources } = await plan(args(production, { namespace: "runbook" }));
         const protectedTypes = resources.filter((r) => r.protect).map((r) => r.type).sort();
-        assert.deepStrictEqual(protectedTypes, [STATEFULSET, SECRET].sort());
-        assert.ok(resources.filter((r) => r.protect).every((r) => r.retainOnDelete));
+        assert.deepStrictEqual(protectedTypes, [STATEFULSET, PASSWORD].sort());
+        assert.ok(one(resources, STATEFULSET).retainOnDelete);
+        const secret = one(resources, SECRET);
+        assert.deepStrictEqual([secret.protect, secret.deleteBeforeReplace], [false, false], "a protected Secret could not be replaced by a rotation; deleting it first would leave the pod without it");
+    });
+
+    it("RD-3: the Secret and the ConfigMap are named by their content, referenced by the pod, and summed up in a checksum annotation, so a rotated password or new config rolls the pod", async () => {
+        const { resources } = await plan(args(production, { namespace: "runbook" }));
+        const sts = one(resources, STATEFULSET);
+        const secret = one(resources, SECRET);
+        const configMap = one(resources, CONFIGMAP);
+        const conf = (configMap.inputs.data as Obj)["redis.conf"] as string;
+        assert.strictEqual((configMap.inputs.metadata as Obj).name, hashedName("redis-config", contentHash({ "redis.conf": conf })));
+        assert.strictEqual(configMap.inputs.immutable, true);
+        assert.strictEqual((secret.inputs.metadata as Obj).name, "[unknown]", "named by the hash of the generated password, known once it exists");
+        assert.ok(sts.propertyDependencies.spec.includes(secret.urn) && sts.propertyDependencies.spec.includes(configMap.urn));
+        assert.strictEqual((podSpec(sts).volumes as Obj[]).find((v) => v.name === "config")!.configMap.name, (configMap.inputs.metadata as Obj).name);
+        assert.ok(CHECKSUM_ANNOTATION in spec(sts).template.metadata.annotations);
+    });
+
+    it("RD-3: REDIS_URL waits for the server: it changes only after the StatefulSet has rolled onto a rotated password", async () => {
+        let url: pulumi.Output<string> | undefined;
+        const resources = await mockRun(() => {
+            url = new InCluster("redis", args(staging)).connectionUrl;
+            new (require("@pulumi/kubernetes").core.v1.ConfigMap)("consumer", { data: { url } });
+        });
+        assert.ok(url);
+        const consumer = resources.find((r) => r.name === "consumer")!;
+        assert.ok(consumer.dependencies.includes(one(resources, STATEFULSET).urn), "whatever reads REDIS_URL is updated after the StatefulSet");
+    });
+
+    it("DB-6: a bigger volume never replaces the StatefulSet: the template's size is ignored and the claim is patched", async () => {
+        const { resources } = await plan(args(production, { namespace: "runbook", redis: redis({ storageGb: 40 }) }));
+        const sts = one(resources, STATEFULSET);
+        assert.deepStrictEqual(sts.ignoreChanges, [VOLUME_SIZE_PATH]);
+        const patch = one(resources, PVC_PATCH);
+        assert.deepStrictEqual([(patch.inputs.metadata as Obj).name, (patch.inputs.spec as Obj).resources.requests.storage], ["data-redis-0", "40Gi"]);
+        assert.strictEqual((patch.inputs.metadata as Obj).annotations["pulumi.com/patchForce"], "true");
+        assert.ok(patch.dependencies.includes(sts.urn));
     });
 
     it("DB-6: staging protects nothing, so the stack can be torn down", async () => {
@@ -144,7 +183,7 @@ describe("schema: redis InCluster Kubernetes objects", () => {
     for (const environment of [staging, production]) {
         it(`every object is valid against the Kubernetes OpenAPI schema (${environment.stack})`, async () => {
             const { resources } = await plan(args(environment, { storageClass: "standard" }));
-            assert.strictEqual(kubernetesObjects(resources).length, 5);
+            assert.strictEqual(kubernetesObjects(resources).length, 6, "Secret, ConfigMap, StatefulSet, claim patch, Service, NetworkPolicy");
             assert.deepStrictEqual(await kubernetesSchemaErrors(resources), []);
         });
     }

@@ -109,6 +109,12 @@ class FakeReplicaSet {
                 const user = this.users.get(cmd.usersInfo.user);
                 return { ok: 1, users: user ? [{ user: cmd.usersInfo.user, db: "admin", roles: user.roles }] : [] };
             }
+            case "updateUser": {
+                if (host !== this.primary) throw new ServerError(10107, "NotWritablePrimary", "not primary");
+                if (!this.users.has(cmd.updateUser)) throw new ServerError(11, "UserNotFound", `User "${cmd.updateUser}@admin" not found`);
+                this.users.set(cmd.updateUser, { pwd: cmd.pwd, roles: structuredClone(cmd.roles) });
+                return { ok: 1 };
+            }
             case "createUser":
                 if (host !== this.primary) throw new ServerError(10107, "NotWritablePrimary", "not primary");
                 if (this.users.has(cmd.createUser)) throw new ServerError(51003, "Location51003", `User "${cmd.createUser}@admin" already exists`);
@@ -186,7 +192,18 @@ describe("unit: MongoDB replica-set init script (DB-1)", () => {
         assert.strictEqual(fake.commands("replSetReconfig").length, 0);
     });
 
-    it("DB-1: a second run with the same members changes nothing", () => {
+    it("SC-3: a rotated password reaches the server: a re-run sets each existing user's password from its Secret", () => {
+        const fake = new FakeReplicaSet();
+        run(script(3), fake);
+        fake.calls = [];
+        run(script(3), fake, { ...ENV, [APP_PASSWORD_ENV]: "rotated-app-pw" });
+        assert.strictEqual(fake.users.get("app")!.pwd, "rotated-app-pw");
+        assert.deepStrictEqual(fake.users.get("app")!.roles, [{ role: "readWrite", db: "shop" }]);
+        assert.deepStrictEqual(fake.commands("createUser"), []);
+        assert.ok(fake.commands("updateUser").every((c) => c.command.writeConcern.w === "majority"));
+    });
+
+    it("DB-1: a second run with the same members changes nothing but re-setting the same passwords", () => {
         const fake = new FakeReplicaSet();
         run(script(3), fake);
         const configBefore = structuredClone(fake.config);
@@ -196,7 +213,7 @@ describe("unit: MongoDB replica-set init script (DB-1)", () => {
         assert.deepStrictEqual(fake.commands("replSetReconfig"), []);
         assert.deepStrictEqual(fake.commands("createUser"), []);
         assert.deepStrictEqual(fake.config, configBefore);
-        assert.ok(logs.some((l) => /user root exists; left unchanged/.test(l)));
+        assert.ok(logs.some((l) => /user root exists; password and roles set from its Secret/.test(l)));
     });
 
     it("DB-1: added members join one reconfig at a time, each with a bumped version, existing members untouched", () => {
@@ -254,7 +271,7 @@ describe("unit: MongoDB replica-set init script (DB-1)", () => {
         assert.deepStrictEqual(fake.config!.members[3], { _id: 3, host: hosts(4)[3] });
     });
 
-    it("DB-1: creates only the users that are missing and leaves existing passwords alone", () => {
+    it("DB-1: creates only the users that are missing, and sets an existing user's password back to its Secret's", () => {
         const fake = new FakeReplicaSet();
         fake.users.set("root", { pwd: "rotated-by-hand", roles: [{ role: "root", db: "admin" }] });
         run(script(1), fake);
@@ -262,7 +279,8 @@ describe("unit: MongoDB replica-set init script (DB-1)", () => {
             fake.commands("createUser").map((c) => c.command.createUser),
             ["app", "backup"],
         );
-        assert.strictEqual(fake.users.get("root")!.pwd, "rotated-by-hand");
+        assert.deepStrictEqual(fake.commands("updateUser").map((c) => c.command.updateUser), ["root"]);
+        assert.strictEqual(fake.users.get("root")!.pwd, ENV[ROOT_PASSWORD_ENV], "the Secret is the truth: the apps and the backup job read it");
     });
 
     it("DB-1: waits for members that are still starting instead of failing the Job", () => {

@@ -11,6 +11,9 @@ import { NetworkPolicies } from "./components/k8s/networkPolicies";
 import { awsDataDestinations } from "./components/k8s/networkPolicySpecs";
 import { DEFAULT_VPC_CIDR, Network } from "./components/network/network";
 import { createProviders } from "./components/providers/providers";
+import { CloudWatchAlarms } from "./components/observability/cloudwatchAlarms";
+import { alertRulesInput } from "./components/observability/fromConfig";
+import { Observability } from "./components/observability/observability";
 import { Redis } from "./components/redis/redis";
 import { AppSecrets } from "./components/secrets/appSecrets";
 import { Storage } from "./components/storage/storage";
@@ -108,7 +111,41 @@ const cdn = new CloudflareEdge("cloudflare", {
     waf: edge.waf,
 }, opts);
 
+// Alerting (OB-1…OB-4, OB-6, OB-7): rules, routing, monitors and dashboard in the cluster, and
+// CloudWatch alarms for whatever runs in AWS.
+const routes = config.alerts.routes;
+const observability = new Observability("observability", {
+    rules: alertRulesInput(config),
+    namespace: namespace.name,
+    monitoringNamespace: config.alerts.monitoringNamespace,
+    selectorLabels: config.alerts.selectorLabels,
+    routes: {
+        pagerdutyRoutingKey: secret("alerts.routes.pagerdutyRoutingKey"),
+        slackWebhookUrl: secret("alerts.routes.slackWebhookUrl"),
+        slackChannel: routes.slackChannel,
+        deadMansSwitchWebhookUrl: routes.deadMansSwitchWebhookUrl !== undefined ? secret("alerts.routes.deadMansSwitchWebhookUrl") : undefined,
+    },
+}, opts);
+if (database.rdsInstances || redis?.elastiCache) {
+    const rds = database.rdsInstances;
+    const rdsInstances = rds
+        ? [
+              { role: "rds-primary", identifier: rds.primary, replica: false },
+              ...(rds.replica ? [{ role: "rds-replica", identifier: rds.replica, replica: true }] : []),
+          ].map((i) => ({ ...i, instanceClass: rds.instanceClass, allocatedStorageGb: rds.allocatedStorageGb }))
+        : [];
+    new CloudWatchAlarms("alarms", {
+        rdsInstances,
+        elastiCache: redis?.elastiCache,
+        thresholds: config.alerts,
+        pagerdutyCloudwatchKey: routes.pagerdutyCloudwatchKey !== undefined ? secret("alerts.routes.pagerdutyCloudwatchKey") : undefined,
+        slack: routes.awsChatbotSlack,
+        tags: { "runbook.dev/stack": environment.stack },
+    }, opts);
+}
+
 export const stack = environment.stack;
+export const alertNames = observability.alertNames;
 export const kubernetesNamespace = namespace.name;
 export const appSecretName = secrets.secretName;
 export const databaseEngine = config.database.engine;

@@ -227,7 +227,7 @@ export async function main(argv: string[]): Promise<number> {
         return 2;
     }
     // Only apps and edge hosts matter here: secrets the stack file does not carry get placeholders.
-    const { raw } = fillAbsentSecrets(rawConfigFromStackFile(fs.readFileSync(file, "utf8"), path.basename(file)));
+    const { raw } = fillAbsentSecrets(rawConfigFromStackFile(fs.readFileSync(file, "utf8"), path.basename(file)), args.stack);
     const validation = validateConfig(raw, args.stack);
     if (!validation.ok) {
         process.stderr.write(`${formatReport(args.stack, validation.problems)}\n`);

@@ -1,4 +1,6 @@
+import { isProductionStack } from "./resolve";
 import { generatedSecretNames } from "./rules";
+import { conditionallyRequiredSecrets } from "./rulesAlerts";
 import { stackConfigSchema } from "./schema";
 import { PROJECT, RawConfig, setSecretCommand } from "./secrets";
 import { offlineSecretPlaceholder } from "./source";
@@ -34,7 +36,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
  * and every `secrets.<NAME>` an app lists in `secretRefs` that the stack does not generate. Returns
  * the completed config and what was filled, in key order. Values already present are left alone.
  */
-export function fillAbsentSecrets(raw: RawConfig): { raw: RawConfig; filled: FilledSecret[] } {
+export function fillAbsentSecrets(raw: RawConfig, stack: string): { raw: RawConfig; filled: FilledSecret[] } {
     const values: Record<string, unknown> = structuredClone(raw.namespaces[PROJECT] ?? {});
     const securePaths = new Set(raw.securePaths);
     const filled: string[] = [];
@@ -63,6 +65,15 @@ export function fillAbsentSecrets(raw: RawConfig): { raw: RawConfig; filled: Fil
                 filled.push(dotted);
             }
         }
+    }
+
+    // Secrets a rule requires only for some configs (OB-4: the PagerDuty CloudWatch key in production).
+    for (const path of conditionallyRequiredSecrets(values, isProductionStack(stack))) {
+        let v: unknown = values;
+        for (const p of path) v = isRecord(v) ? v[p] : undefined;
+        if (v !== undefined) continue;
+        setAt(path, offlineSecretPlaceholder(`${PROJECT}:${path.join(".")}`));
+        filled.push(path.join("."));
     }
 
     // Secrets the apps reference: the stack builds the connection strings; every other name must be

@@ -135,7 +135,7 @@ export interface StackConfig {
     storage: { accountId: string; buckets: ResolvedBucket[] };
     backups: Required<Omit<RawStackConfig["backups"], never>>;
     edge: ResolvedEdge;
-    alerts: RawStackConfig["alerts"] & { p95LatencyMs: number; errorRatePercent: number; highResponseTimeMs: number };
+    alerts: ResolvedAlerts;
     /** Present exactly when a data store lives in AWS. */
     network?: NonNullable<RawStackConfig["network"]>;
     kubernetes: { context: string; namespace: string; storageClass?: string; platform: "install" | "existing" };
@@ -143,6 +143,59 @@ export interface StackConfig {
     providers: { aws?: { region: string; allowedAccountIds?: string[] } };
     /** Names of the keys in `runbook:secrets`. Values are read separately and stay secret. */
     secretNames: string[];
+}
+
+type AlertThresholdKey = Exclude<keyof RawStackConfig["alerts"], "routes" | "monitoringNamespace" | "selectorLabels" | "runbookBaseUrl">;
+
+/** The `alerts` section with every threshold filled in. */
+export type ResolvedAlerts = Required<Pick<RawStackConfig["alerts"], AlertThresholdKey>> & {
+    monitoringNamespace: string;
+    selectorLabels: Record<string, string>;
+    runbookBaseUrl: string;
+    routes: RawStackConfig["alerts"]["routes"];
+};
+
+/**
+ * The runbooks' numbers (OB-1, OB-2, OB-7, BK-7, ED-2); every environment may override any of them.
+ * 001: p95 < 400 ms, errors < 1 %, 99.5 % a month, regression > 20 %; 003: response time > 2 s,
+ * RTO 1 h, RPO 24 h; the issue's backup margin: 26 h for a daily backup.
+ */
+export const ALERT_DEFAULTS: Required<Pick<RawStackConfig["alerts"], AlertThresholdKey>> = {
+    p95LatencyMs: 400,
+    errorRatePercent: 1,
+    availabilityPercent: 99.5,
+    highResponseTimeMs: 2000,
+    latencyRegressionPercent: 20,
+    authFailurePercent: 10,
+    routeServerErrorPercent: 5,
+    routeClientErrorPercent: 25,
+    websocketDropPercent: 50,
+    queueFailedJobsPerMinute: 5,
+    queueBacklogJobs: 1000,
+    podRestartsPer15m: 3,
+    cpuThrottlingPercent: 25,
+    memoryLimitPercent: 90,
+    dbConnectionsPercent: 80,
+    replicationLagSeconds: 30,
+    redisMemoryPercent: 90,
+    diskFullWithinHours: 24,
+    backupMarginHours: 2,
+    rtoTargetMinutes: 60,
+    rpoTargetHours: 24,
+    certificateExpiryDays: 14,
+};
+
+export function resolveAlerts(raw: RawStackConfig["alerts"]): ResolvedAlerts {
+    const thresholds = Object.fromEntries(
+        (Object.keys(ALERT_DEFAULTS) as AlertThresholdKey[]).map((k) => [k, raw[k] ?? ALERT_DEFAULTS[k]]),
+    ) as Required<Pick<RawStackConfig["alerts"], AlertThresholdKey>>;
+    return {
+        ...thresholds,
+        monitoringNamespace: raw.monitoringNamespace ?? "monitoring",
+        selectorLabels: raw.selectorLabels ?? { release: "kube-prometheus-stack" },
+        runbookBaseUrl: raw.runbookBaseUrl ?? "docs/alerts.md",
+        routes: raw.routes,
+    };
 }
 
 /** WL-4: 003 sizes the API at 2Gi / 1000m. */
@@ -257,12 +310,7 @@ export function resolveConfig(raw: RawStackConfig, env: Environment): StackConfi
             restoreDrillSchedule: raw.backups.restoreDrillSchedule ?? defaultRestoreDrillSchedule(env),
         },
         edge: resolveEdge(raw.edge, env),
-        alerts: {
-            ...raw.alerts,
-            p95LatencyMs: raw.alerts.p95LatencyMs ?? 400,
-            errorRatePercent: raw.alerts.errorRatePercent ?? 1,
-            highResponseTimeMs: raw.alerts.highResponseTimeMs ?? 2000,
-        },
+        alerts: resolveAlerts(raw.alerts),
         network: raw.network,
         kubernetes: {
             context: raw.kubernetes.context,

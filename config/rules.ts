@@ -2,6 +2,7 @@ import { DEFAULT_BACKUP_WINDOW, DEFAULT_MAINTENANCE_WINDOW } from "../components
 import { Ipv4Cidr, cidrsOverlap, parseCidr } from "../components/network/subnets";
 import { ConfigProblem } from "./problems";
 import { Environment } from "./resolve";
+import { alertProblems } from "./rulesAlerts";
 import { RawStackConfig } from "./schema";
 import { usesAws, workloadProblems } from "./rulesApps";
 import { edgeProblems } from "./rulesEdge";
@@ -246,6 +247,7 @@ export function crossFieldProblems(raw: RawStackConfig, env: Environment): Confi
     problems.push(...providerProblems(raw, env));
     problems.push(...workloadProblems(raw, env));
     problems.push(...edgeProblems(raw, env));
+    problems.push(...alertProblems(raw, env));
     return problems;
 }
 

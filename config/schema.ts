@@ -319,20 +319,96 @@ export const edgeSchema = z.strictObject({
     }),
 });
 
+const percent = (min: number, max: number) => z.number().min(min).max(max);
+
 export const alertsSchema = z.strictObject({
-    /** OB-1: p95 latency objective. Defaults to 400. */
+    /** OB-1: p95 latency objective, in milliseconds. Defaults to 400. */
     p95LatencyMs: z.number().int().min(50).max(60000).optional(),
-    /** OB-1: error-rate objective in percent. Defaults to 1. */
-    errorRatePercent: z.number().min(0.01).max(50).optional(),
-    /** OB-2: the "high response time" page. Defaults to 2000. */
+    /** OB-1: error-rate objective (5xx of all requests), in percent. Defaults to 1. */
+    errorRatePercent: percent(0.01, 50).optional(),
+    /** OB-1: monthly availability objective, in percent; the burn-rate alerts spend its error budget. Defaults to 99.5. */
+    availabilityPercent: percent(90, 99.99).optional(),
+    /** OB-2: the "high response time" page, in milliseconds. Defaults to 2000. */
     highResponseTimeMs: z.number().int().min(100).max(120000).optional(),
+    /** OB-2: p95 latency regression against the same hour a week earlier, in percent. Defaults to 20. */
+    latencyRegressionPercent: percent(5, 500).optional(),
+    /** OB-3: share of requests answered 401 or 403, in percent. Defaults to 10. */
+    authFailurePercent: percent(1, 100).optional(),
+    /** OB-3: share of a route's requests answered 5xx, in percent. Defaults to 5. */
+    routeServerErrorPercent: percent(0.1, 100).optional(),
+    /** OB-3: share of a route's requests answered 4xx, in percent. Defaults to 25. */
+    routeClientErrorPercent: percent(1, 100).optional(),
+    /** OB-3: drop in open WebSocket connections within 30 minutes, in percent. Defaults to 50. */
+    websocketDropPercent: percent(10, 100).optional(),
+    /** OB-3: failed BullMQ jobs per minute, per queue. Defaults to 5. */
+    queueFailedJobsPerMinute: z.number().min(0.1).max(100000).optional(),
+    /** OB-3: jobs waiting in one BullMQ queue. Defaults to 1000. */
+    queueBacklogJobs: z.number().int().min(1).max(10000000).optional(),
+    /** OB-7: container restarts within 15 minutes that make a restart loop. Defaults to 3. */
+    podRestartsPer15m: z.number().int().min(1).max(100).optional(),
+    /** OB-7: share of CPU periods throttled, in percent. Defaults to 25. */
+    cpuThrottlingPercent: percent(1, 100).optional(),
+    /** OB-7: working-set memory against the container limit, in percent. Defaults to 90. */
+    memoryLimitPercent: percent(50, 100).optional(),
+    /** DB-4: database connections against the server's maximum, in percent. Defaults to 80. */
+    dbConnectionsPercent: percent(10, 100).optional(),
+    /** DB-1, DB-5: MongoDB secondary or RDS read-replica lag, in seconds. Defaults to 30. */
+    replicationLagSeconds: z.number().int().min(1).max(86400).optional(),
+    /** RD-2: Redis memory against maxmemory, in percent. Defaults to 90. */
+    redisMemoryPercent: percent(10, 100).optional(),
+    /** Volumes predicted to fill within this many hours alert. Defaults to 24. */
+    diskFullWithinHours: z.number().int().min(1).max(720).optional(),
+    /** OB-6: how late a backup may be beyond its schedule before it alerts, in hours. Defaults to 2 (26 h for a daily backup). */
+    backupMarginHours: z.number().int().min(1).max(48).optional(),
+    /** BK-7: recovery-time target a restore drill must meet, in minutes. Defaults to 60. */
+    rtoTargetMinutes: z.number().int().min(1).max(10080).optional(),
+    /** BK-7: recovery-point target a restore drill must meet, in hours. Defaults to 24. */
+    rpoTargetHours: z.number().int().min(1).max(720).optional(),
+    /** ED-2: certificates expiring within this many days alert. Defaults to 14. */
+    certificateExpiryDays: z.number().int().min(1).max(60).optional(),
+    /**
+     * Where docs/alerts.md is published, such as https://github.com/acme/runbook/blob/main/docs/alerts.md;
+     * every alert's runbook_url is this plus `#<alert name in lowercase>`. Defaults to `docs/alerts.md`.
+     */
+    runbookBaseUrl: z.string().regex(/^(https:\/\/\S+|docs\/\S+)$/, { message: "must be an https:// URL or a docs/ path" }).optional(),
+    /** Namespace of Prometheus and Alertmanager; it may scrape the apps' metrics ports. Defaults to `monitoring`. */
+    monitoringNamespace: dnsLabel.optional(),
+    /**
+     * Labels the Prometheus operator selects rules, monitors and Alertmanager configs by. Defaults to
+     * `release: kube-prometheus-stack`, the chart's default selector.
+     */
+    selectorLabels: z.record(z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9_.-]{1,63}$/, { message: "must be a Kubernetes label key" }), z.string().max(63)).optional(),
     /** OB-4: where alerts go, by severity. */
     routes: z.strictObject({
-        /** PagerDuty Events v2 routing key for SEV1 and SEV2. Must be `secure:`. */
+        /** PagerDuty Events v2 routing key: SEV1 and SEV2 page. Must be `secure:`. */
         pagerdutyRoutingKey: z.string().min(1),
-        /** Slack incoming-webhook URL for SEV3 and SEV4. Must be `secure:`. */
+        /** Slack incoming-webhook URL: every severity posts. Must be `secure:`. */
         slackWebhookUrl: z.string().min(1),
         slackChannel: z.string().regex(/^#[a-z0-9_-]+$/, { message: "must be a Slack channel such as #ops-alerts" }),
+        /**
+         * A dead man's switch (healthchecks.io, PagerDuty heartbeat, Dead Man's Snitch) that the
+         * always-firing Watchdog alert pings; when the pings stop, it alerts. Must be `secure:`.
+         * Without it the Watchdog posts to Slack once a day.
+         */
+        deadMansSwitchWebhookUrl: z.string().min(1).optional(),
+        /**
+         * Integration key of a PagerDuty "Amazon CloudWatch" integration, for the RDS and
+         * ElastiCache alarms. Must be `secure:`. Required in production when a data store runs in AWS.
+         */
+        pagerdutyCloudwatchKey: z.string().min(1).optional(),
+        /**
+         * AWS Chatbot (Amazon Q Developer in chat) Slack channel for the CloudWatch alarms: the
+         * workspace must be authorized in the AWS console once. Without it, CloudWatch alarms reach
+         * Slack only through PagerDuty's Slack integration.
+         */
+        awsChatbotSlack: z
+            .strictObject({
+                /** Slack workspace ID, such as T012AB3C4. */
+                workspaceId: z.string().regex(/^T[A-Z0-9]{6,12}$/, { message: "must be a Slack workspace ID such as T012AB3C4" }),
+                /** Slack channel ID, such as C012AB3CD. */
+                channelId: z.string().regex(/^[CG][A-Z0-9]{6,12}$/, { message: "must be a Slack channel ID such as C012AB3CD" }),
+            })
+            .optional(),
     }),
 });
 

@@ -85,7 +85,7 @@ export async function planStack(options: PlanOptions): Promise<PlanOutcome> {
         throw new ProgramError(`no stack file ${path.relative(process.cwd(), file)}; stacks in this project: ${listStacks().join(", ")}`);
     }
     // Secrets are never committed; the plan stands in for the absent ones and reports which.
-    const { raw, filled: placeholders } = fillAbsentSecrets(rawConfigFromStackFile(fs.readFileSync(file, "utf8"), path.basename(file)));
+    const { raw, filled: placeholders } = fillAbsentSecrets(rawConfigFromStackFile(fs.readFileSync(file, "utf8"), path.basename(file)), options.stack);
     const validation = validateConfig(raw, options.stack);
     if (!validation.ok) return { kind: "config-error", stack: options.stack, problems: validation.problems, placeholders };
 

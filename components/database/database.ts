@@ -24,6 +24,8 @@ export class Database extends pulumi.ComponentResource {
     public readonly connectionEnvName: "DATABASE_URL" | "MONGODB_URI";
     /** The RDS instance identifier (postgres only), for the snapshot taken before each production deploy (BK-5). */
     public readonly instanceIdentifier: pulumi.Output<string> | undefined;
+    /** postgres: the RDS identifiers of the primary and, when there is one, the read replica (for CloudWatch alarms). */
+    public readonly rdsInstances: { primary: pulumi.Output<string>; replica?: pulumi.Output<string>; instanceClass: string; allocatedStorageGb: number } | undefined;
 
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("runbook:database:Database", name, {}, opts);
@@ -37,6 +39,7 @@ export class Database extends pulumi.ComponentResource {
             this.connectionUrl = pg.connectionUrl;
             this.connectionEnvName = "DATABASE_URL";
             this.instanceIdentifier = pg.instanceIdentifier;
+            this.rdsInstances = { primary: pg.instanceIdentifier, ...(pg.replicaIdentifier ? { replica: pg.replicaIdentifier } : {}), ...pg.sizing };
         } else {
             if (!args.kubernetes) throw new Error(`Database ${name}: engine mongodb needs a Kubernetes namespace`);
             const mongo = new MongoDB(
@@ -47,6 +50,7 @@ export class Database extends pulumi.ComponentResource {
             this.connectionUrl = mongo.connectionUrl;
             this.connectionEnvName = "MONGODB_URI";
             this.instanceIdentifier = undefined;
+            this.rdsInstances = undefined;
         }
         this.registerOutputs({ connectionUrl: this.connectionUrl, connectionEnvName: this.connectionEnvName, instanceIdentifier: this.instanceIdentifier });
     }

@@ -56,6 +56,10 @@ export class PostgresDatabase extends pulumi.ComponentResource {
     public readonly instanceIdentifier: pulumi.Output<string>;
     /** The security group that admits the application tier on 5432. */
     public readonly securityGroupId: pulumi.Output<string>;
+    /** RDS identifier of the read replica, when there is one, for its CloudWatch alarms. */
+    public readonly replicaIdentifier: pulumi.Output<string> | undefined;
+    /** The resolved instance class and allocated storage, which the CloudWatch alarm thresholds scale with. */
+    public readonly sizing: { instanceClass: string; allocatedStorageGb: number };
 
     constructor(name: string, args: PostgresDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("runbook:database:Postgres", name, {}, opts);
@@ -184,6 +188,7 @@ export class PostgresDatabase extends pulumi.ComponentResource {
         );
 
         let readerConnectionUrl: pulumi.Output<string> | undefined;
+        let replicaIdentifier: pulumi.Output<string> | undefined;
         if (settings.readReplica) {
             // DB-5: a same-region read replica. It inherits engine, version, subnet group, master
             // user and encryption key from the primary; RDS rejects a KMS key for a same-region
@@ -193,6 +198,7 @@ export class PostgresDatabase extends pulumi.ComponentResource {
                 { ...common, replicateSourceDb: instance.identifier, multiAz: false, skipFinalSnapshot: true },
                 { parent: this, protect },
             );
+            replicaIdentifier = replica.identifier;
             readerConnectionUrl = pulumi.secret(
                 pulumi
                     .all([password.result, replica.address])
@@ -207,7 +213,10 @@ export class PostgresDatabase extends pulumi.ComponentResource {
         this.address = instance.address;
         this.instanceIdentifier = instance.identifier;
         this.securityGroupId = securityGroup.id;
+        this.replicaIdentifier = replicaIdentifier;
+        this.sizing = { instanceClass: settings.instanceClass, allocatedStorageGb: settings.allocatedStorageGb };
         this.registerOutputs({
+            replicaIdentifier: this.replicaIdentifier,
             connectionUrl: this.connectionUrl,
             readerConnectionUrl: this.readerConnectionUrl,
             address: this.address,

@@ -37,6 +37,10 @@ export class ElastiCache extends pulumi.ComponentResource {
     public readonly connectionUrl: pulumi.Output<string>;
     /** Address of the primary endpoint; replicas take over behind it on failover. */
     public readonly primaryEndpoint: pulumi.Output<string>;
+    /** The replication group's ID; its members are <id>-001, -002, … (for CloudWatch alarms). */
+    public readonly replicationGroupId: pulumi.Output<string>;
+    /** Cache clusters in the group: the primary and its replicas. */
+    public readonly numCacheClusters: number;
 
     constructor(name: string, args: ElastiCacheArgs, opts?: pulumi.ComponentResourceOptions) {
         super("runbook:redis:ElastiCache", name, {}, opts);
@@ -132,9 +136,11 @@ export class ElastiCache extends pulumi.ComponentResource {
         );
 
         this.primaryEndpoint = group.primaryEndpointAddress;
+        this.replicationGroupId = group.id;
+        this.numCacheClusters = settings.numCacheClusters;
         this.connectionUrl = pulumi.secret(
             pulumi.all([authToken.result, group.primaryEndpointAddress]).apply(([password, host]) => redisUrl({ scheme: "rediss", password, host })),
         );
-        this.registerOutputs({ connectionUrl: this.connectionUrl, primaryEndpoint: this.primaryEndpoint });
+        this.registerOutputs({ connectionUrl: this.connectionUrl, primaryEndpoint: this.primaryEndpoint, replicationGroupId: this.replicationGroupId });
     }
 }

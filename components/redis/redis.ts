@@ -17,16 +17,20 @@ export interface RedisArgs {
 export class Redis extends pulumi.ComponentResource {
     /** REDIS_URL, a secret. */
     public readonly connectionUrl: pulumi.Output<string>;
+    /** elasticache: the replication group's ID and cache-cluster count (for CloudWatch alarms). */
+    public readonly elastiCache: { replicationGroupId: pulumi.Output<string>; numCacheClusters: number } | undefined;
 
     constructor(name: string, args: RedisArgs, opts?: pulumi.ComponentResourceOptions) {
         super("runbook:redis:Redis", name, {}, opts);
         if (args.redis.mode === "elasticache") {
             if (!args.network) throw new Error(`Redis ${name}: mode elasticache needs network (VPC, private subnets, application CIDRs)`);
-            this.connectionUrl = new ElastiCache(
+            const elastiCache = new ElastiCache(
                 `${name}-elasticache`,
                 { redis: args.redis, environment: args.environment, vpcId: args.network.vpcId, subnetIds: args.network.subnetIds, appCidrs: args.network.appCidrs, appSecurityGroupIds: args.network.appSecurityGroupIds },
                 { parent: this },
-            ).connectionUrl;
+            );
+            this.connectionUrl = elastiCache.connectionUrl;
+            this.elastiCache = { replicationGroupId: elastiCache.replicationGroupId, numCacheClusters: elastiCache.numCacheClusters };
         } else {
             if (!args.kubernetes) throw new Error(`Redis ${name}: mode in-cluster needs a Kubernetes namespace`);
             this.connectionUrl = new InCluster(
@@ -34,6 +38,7 @@ export class Redis extends pulumi.ComponentResource {
                 { redis: args.redis, environment: args.environment, namespace: args.kubernetes.namespace, storageClass: args.kubernetes.storageClass },
                 { parent: this },
             ).connectionUrl;
+            this.elastiCache = undefined;
         }
         this.registerOutputs({ connectionUrl: this.connectionUrl });
     }

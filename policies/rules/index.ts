@@ -10,6 +10,7 @@ import {
     k8sSecretValuesNotLiteral,
     mongodbRequiresAuth,
 } from "./kubernetes";
+import { alertsCoverApps, alertsHaveSeverityAndRunbook, dataStoreCloudwatchAlarms, pagingAlertsReachPager } from "./observability";
 import { statefulResourcesProtected, statefulResourcesRetained } from "./protection";
 import { elasticacheEncryption, elasticacheMultiAz, elasticacheSnapshotRetention, redisNoeviction, redisRequiresAuth } from "./redis";
 import { kmsKeyHardened, rdsBackupRetention, rdsDeletionProtection, rdsForceSsl, rdsMultiAz, rdsNotPublic, rdsPasswordNotLiteral, rdsStorageEncrypted } from "./rds";
@@ -79,4 +80,8 @@ export const policies: Policies = [
     cloudflareLoginRateLimit,
     gatewayHttpRedirectOnly,
     gatewaySecurityHeaders,
+    alertsCoverApps,
+    alertsHaveSeverityAndRunbook,
+    pagingAlertsReachPager,
+    dataStoreCloudwatchAlarms,
 ];

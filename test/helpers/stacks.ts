@@ -16,7 +16,7 @@ export function stackDocument(stack: string): { config: Record<string, any> } {
  * required secrets the file leaves out are filled with marked placeholders.
  */
 export function stackRaw(stack: string, mutate: (config: Record<string, any>) => void = () => {}): RawConfig {
-    return fillAbsentSecrets(stackRawAsFiled(stack, mutate)).raw;
+    return fillAbsentSecrets(stackRawAsFiled(stack, mutate), stack).raw;
 }
 
 /** The raw config exactly as the (mutated) stack file holds it: what `pulumi preview` would get. */

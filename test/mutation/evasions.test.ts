@@ -81,6 +81,10 @@ function asUnlabelledDeployment(r: PlanResource, volume: Json): PlanResource {
 }
 const publicIngress = (port: number, cidrs: string[], ipv6: string[] = []) => ({ description: "x", protocol: "tcp", fromPort: port, toPort: port, cidrBlocks: cidrs, ipv6CidrBlocks: ipv6 });
 const DAY = 86400;
+/** The first app-tier Deployment: where a stack without its alerts is reported. */
+const firstApp = (rs: Resources) => rs.find((r) => r.type === "kubernetes:apps/v1:Deployment" && inputs(r).metadata?.labels?.["runbook.dev/tier"] === "app")!;
+/** One alerting rule of a PrometheusRule's inputs, by name. */
+const alertRule = (i: Json, name: string): Json => i.spec.groups.flatMap((g: Json) => g.rules).find((r: Json) => r.alert === name);
 
 const evasions: Evasion[] = [
     // DB-6: protection and retention
@@ -492,6 +496,70 @@ const evasions: Evasion[] = [
     { policy: "gateway-security-headers", base: "production", what: "X-Frame-Options dropped", apply: (rs) => edit(find(rs, "HTTPRoute", "api."), (i) => (i.spec.rules[0].filters[0].responseHeaderModifier.set = i.spec.rules[0].filters[0].responseHeaderModifier.set.filter((h: Json) => h.name !== "X-Frame-Options"))) },
     { policy: "gateway-security-headers", base: "staging", what: "HSTS for five minutes", apply: (rs) => edit(find(rs, "HTTPRoute", "api."), (i) => (i.spec.rules[0].filters[0].responseHeaderModifier.set[0].value = "max-age=300; includeSubDomains")) },
     { policy: "gateway-security-headers", base: "production", what: "the header filter removed", apply: (rs) => edit(find(rs, "HTTPRoute", "api."), (i) => (i.spec.rules[0].filters = [])) },
+    // OB-1, OB-6, OB-7: the alerts a stack with apps must declare
+    { policy: "alerts-cover-apps", base: "production", what: "the PrometheusRule removed", apply: (rs) => {
+        rs.splice(rs.indexOf(find(rs, "PrometheusRule")), 1);
+        return firstApp(rs);
+    } },
+    { policy: "alerts-cover-apps", base: "staging", what: "the fast-burn SLO alert renamed", apply: (rs) => {
+        edit(find(rs, "PrometheusRule"), (i) => alertRule(i, "ErrorBudgetBurnFast").alert = "BudgetBurn");
+        return firstApp(rs);
+    } },
+    { policy: "alerts-cover-apps", base: "mongodb", what: "the backup and drill group dropped", apply: (rs) => {
+        edit(find(rs, "PrometheusRule"), (i) => (i.spec.groups = i.spec.groups.filter((g: Json) => g.name !== "runbook-backups")));
+        return firstApp(rs);
+    } },
+    { policy: "alerts-cover-apps", base: "production", what: "the restart-loop alert turned into a recording rule", apply: (rs) => {
+        edit(find(rs, "PrometheusRule"), (i) => {
+            const rule = alertRule(i, "PodRestartLoop");
+            rule.record = "runbook:restarts";
+            delete rule.alert;
+        });
+        return firstApp(rs);
+    } },
+    // OB-4: severity and runbook on every alert
+    { policy: "alerts-have-severity-and-runbook", base: "production", what: "AppDown labelled severity critical", apply: (rs) => edit(find(rs, "PrometheusRule"), (i) => (alertRule(i, "AppDown").labels.severity = "critical")) },
+    { policy: "alerts-have-severity-and-runbook", base: "staging", what: "a runbook_url removed", apply: (rs) => edit(find(rs, "PrometheusRule"), (i) => delete alertRule(i, "BackupTooOld").annotations.runbook_url) },
+    { policy: "alerts-have-severity-and-runbook", base: "mongodb", what: "a severity label removed", apply: (rs) => edit(find(rs, "PrometheusRule"), (i) => delete alertRule(i, "ContainerOOMKilled").labels.severity) },
+    // OB-4: sev1 and sev2 reach a pager
+    { policy: "paging-alerts-reach-pager", base: "production", what: "the sev1 route's PagerDuty branch removed", apply: (rs) => {
+        edit(find(rs, "AlertmanagerConfig"), (i) => delete i.spec.route.routes.find((r: Json) => r.matchers?.some((m: Json) => m.value === "sev1")).routes);
+        return find(rs, "PrometheusRule");
+    } },
+    { policy: "paging-alerts-reach-pager", base: "staging", what: "the pagerduty receiver turned into a second Slack", apply: (rs) => {
+        edit(find(rs, "AlertmanagerConfig"), (i) => {
+            const receiver = i.spec.receivers.find((r: Json) => r.name === "pagerduty");
+            receiver.slackConfigs = i.spec.receivers.find((r: Json) => r.name === "slack").slackConfigs;
+            delete receiver.pagerdutyConfigs;
+        });
+        return find(rs, "PrometheusRule");
+    } },
+    { policy: "paging-alerts-reach-pager", base: "mongodb", what: "the AlertmanagerConfig moved to another namespace", apply: (rs) => {
+        edit(find(rs, "AlertmanagerConfig"), (i) => (i.metadata.namespace = "monitoring"));
+        return find(rs, "PrometheusRule");
+    } },
+    { policy: "paging-alerts-reach-pager", base: "production", what: "sev2 matched by a regex that never matches", apply: (rs) => {
+        edit(find(rs, "AlertmanagerConfig"), (i) => (i.spec.route.routes.find((r: Json) => r.matchers?.some((m: Json) => m.value === "sev2")).matchers = [{ name: "severity", value: "sev2x|(", matchType: "=~" }]));
+        return find(rs, "PrometheusRule");
+    } },
+    // OB-3: CloudWatch alarms on every AWS data store in production
+    { policy: "data-store-cloudwatch-alarms", base: "production", what: "the read replica's ReplicaLag alarm removed", apply: (rs) => {
+        rs.splice(rs.indexOf(find(rs, "MetricAlarm", "rds-replica-replica-lag")), 1);
+        return find(rs, "Instance", "replica");
+    } },
+    { policy: "data-store-cloudwatch-alarms", base: "production", what: "the primary's FreeStorageSpace alarm pointed at another instance", apply: (rs) => {
+        const alarm = find(rs, "MetricAlarm", "rds-primary-free-storage");
+        alarm.propertyDependencies = { dimensions: [find(rs, "Instance", "replica").urn] };
+        return find(rs, "Instance", "instance");
+    } },
+    { policy: "data-store-cloudwatch-alarms", base: "production", what: "ElastiCache eviction alarms removed", apply: (rs) => {
+        for (const r of rs.filter((x) => x.type.endsWith(":MetricAlarm") && x.name.includes("evictions"))) rs.splice(rs.indexOf(r), 1);
+        return find(rs, "ReplicationGroup");
+    } },
+    { policy: "data-store-cloudwatch-alarms", base: "production", what: "a memory alarm without actions", apply: (rs) => {
+        edit(find(rs, "MetricAlarm", "redis-001-memory"), (i) => (i.alarmActions = []));
+        return find(rs, "ReplicationGroup");
+    } },
 ];
 
 /** Stricter than required: every one of these must plan with zero mandatory violations. */

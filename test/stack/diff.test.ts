@@ -5,6 +5,7 @@ import * as path from "path";
 import { DiffReport } from "../../plan/diff";
 import { AWS_RDS_INSTANCE, CLOUDFLARE_R2_BUCKET, CLOUDFLARE_R2_BUCKET_LIFECYCLE } from "../helpers/types";
 import { FixtureRepo } from "../helpers/fixtureRepo";
+import { alarmDescription, rdsAlarmSpecs } from "../../components/observability/cloudwatchAlarms";
 
 /**
  * `runbook diff` on a real git history: a fixture repository with the project as it is, then a
@@ -59,6 +60,8 @@ describe("stack: runbook diff between two commits of a fixture repository (DL-5,
             "storage-retail-uploads-lifecycle": ["replace", []],
             "database-postgres-instance": ["update", [["instanceClass", "db.m6g.large", "db.m6g.xlarge"], ["multiAz", true, false]]],
             "database-postgres-replica": ["update", [["instanceClass", "db.m6g.large", "db.m6g.xlarge"]]],
+            // The CloudWatch alarms scale with the instance class's memory: a real consequence of the change.
+            ...alarmUpdates("db.m6g.large", "db.m6g.xlarge"),
         });
         assert.strictEqual(report.resources.find((c) => c.name === "storage-retail-uploads-lifecycle")!.type, CLOUDFLARE_R2_BUCKET_LIFECYCLE);
         assert.match(text, /instanceClass: "db\.m6g\.large" → "db\.m6g\.xlarge"/);
@@ -117,3 +120,16 @@ describe("stack: runbook diff between two commits of a fixture repository (DL-5,
         assert.match(usage.stderr, /diff needs --base <git ref> and --stack <name>/);
     });
 });
+
+/** The connection and freeable-memory alarms of both RDS instances, from one class to another. */
+function alarmUpdates(from: string, to: string): Record<string, unknown> {
+    const specs = (instanceClass: string) =>
+        Object.fromEntries(rdsAlarmSpecs({ instanceClass, allocatedStorageGb: 100, replica: false, thresholds: { dbConnectionsPercent: 80, replicationLagSeconds: 30 } }).map((s) => [s.role, s]));
+    const [before, after] = [specs(from), specs(to)];
+    return Object.fromEntries(
+        ["rds-primary", "rds-replica"].flatMap((instance) => [
+            [`alarms-${instance}-connections`, ["update", [["alarmDescription", alarmDescription(before.connections), alarmDescription(after.connections)], ["threshold", before.connections.threshold, after.connections.threshold]]]],
+            [`alarms-${instance}-freeable-memory`, ["update", [["threshold", before["freeable-memory"].threshold, after["freeable-memory"].threshold]]]],
+        ]),
+    );
+}

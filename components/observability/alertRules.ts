@@ -1,0 +1,1255 @@
+import { cronPeriodSeconds } from "../../config/schedule";
+import type { ResolvedAlerts } from "../../config/resolve";
+import { BACKUP_METRICS, BACKUP_PUSH_JOB, DRILL_METRICS, DRILL_PUSH_JOB } from "./backupMetrics";
+import {
+    CERT_MANAGER_METRICS,
+    HTTP_METRICS,
+    KUBE_METRICS,
+    MONGODB_METRICS,
+    POSTGRES_METRICS,
+    QUEUE_METRICS,
+    REDIS_METRICS,
+} from "./appMetrics";
+import { counter, gauge, matchers, oneOf, renderTemplate, series } from "./promql";
+
+/*
+ * The alert rules, generated from the stack config (OB-1, OB-2, OB-3, OB-6, OB-7, BK-6, ED-2). Every
+ * alert is declared together with its proof: synthetic series that must make it fire with exactly
+ * these labels and annotations, and series just inside the threshold that must not. The rule
+ * groups are derived from the same list, so an alert cannot exist without its promtool unit test.
+ */
+
+export type Severity = "sev1" | "sev2" | "sev3" | "sev4";
+export const SEVERITIES: Severity[] = ["sev1", "sev2", "sev3", "sev4"];
+
+/** What each alert is about; the `category` label, which policies and routes read. */
+export type Category = "slo" | "latency" | "traffic" | "queues" | "pods" | "data" | "backups" | "certificates" | "watchdog";
+
+export interface AlertRule {
+    alert: string;
+    expr: string;
+    for?: string;
+    labels: Record<string, string>;
+    annotations: { summary: string; description: string; runbook_url: string };
+}
+
+export interface RecordingRule {
+    record: string;
+    expr: string;
+}
+
+export interface RuleGroup {
+    name: string;
+    rules: Array<AlertRule | RecordingRule>;
+}
+
+export interface InputSeries {
+    series: string;
+    values: string;
+}
+
+/** A promtool unit test for one alert. Durations are Prometheus durations (`1m`, `26h`). */
+export interface AlertProof {
+    /** Sample interval of the input series, and the rule evaluation interval. */
+    interval: string;
+    /** Series that must make the alert fire at `evalTime`. */
+    firing: InputSeries[];
+    evalTime: string;
+    /** Labels the expression keeps from the firing series; the rule's own labels are added to them. */
+    outputLabels: Record<string, string>;
+    /** The alert's value at `evalTime`, which the annotations print. */
+    value: number;
+    /**
+     * Series just inside the threshold, which must not fire at `quietEvalTime`; null only for an
+     * alert that fires by design (the watchdog), with the reason.
+     */
+    quiet: InputSeries[] | { none: string };
+    quietEvalTime?: string;
+    /** Rule groups the alert reads besides its own (recording rules). */
+    needs?: string[];
+}
+
+export interface AlertSpec {
+    group: string;
+    rule: AlertRule;
+    proof: AlertProof;
+}
+
+/** An app, as the `apps` config declares it (websocketPaths only where the app serves WebSockets). */
+export interface AlertApp {
+    name: string;
+    role: "api" | "web" | "worker";
+    websocketPaths?: string[];
+}
+
+/** A backed-up datastore and how often its backup runs. */
+export interface BackupTarget {
+    /** The `datastore` label the backup job pushes: postgres, mongodb, mongodb-oplog or redis. */
+    datastore: string;
+    /** The backup's cron schedule. */
+    schedule: string;
+}
+
+export interface AlertRulesInput {
+    stack: string;
+    /** The apps' namespace; every alert carries it as its `namespace` label. */
+    namespace: string;
+    apps: AlertApp[];
+    databaseEngine: "postgres" | "mongodb";
+    /** MongoDB replica-set members (replication lag is watched when more than one). */
+    mongodbMembers?: number;
+    /** `none` when the stack runs no Redis. */
+    redisMode: "elasticache" | "in-cluster" | "none";
+    /** Read replicas behind the Redis primary (lost replication is watched when at least one). */
+    redisReplicas: number;
+    backups: BackupTarget[];
+    /** The restore drill's cron schedule, and the datastore it restores. */
+    restoreDrill: { datastore: string; schedule: string };
+    thresholds: Omit<ResolvedAlerts, "routes" | "monitoringNamespace" | "selectorLabels" | "runbookBaseUrl">;
+    /** Where the response steps live; each alert links to `<runbookBaseUrl>#<alert name in lowercase>`. */
+    runbookBaseUrl: string;
+}
+
+export const RECORDING_GROUP = "runbook-slo-recording";
+/** Error-ratio windows of the SRE workbook's multi-window, multi-burn-rate alerts. */
+export const SLO_WINDOWS = ["5m", "30m", "1h", "2h", "6h", "1d", "3d"] as const;
+export function sloRatioRecord(window: string): string {
+    return `runbook:slo_errors_per_request:ratio_rate${window}`;
+}
+
+const H = HTTP_METRICS.requestDuration;
+const ROUTE = "/api/orders";
+
+function isRecording(rule: AlertRule | RecordingRule): rule is RecordingRule {
+    return "record" in rule;
+}
+
+/** `0.005` rather than `0.005000000000000004`. */
+function literal(n: number): string {
+    return String(Number(n.toPrecision(10)));
+}
+
+function hoursText(seconds: number): number {
+    return seconds / 3600;
+}
+
+function duration(seconds: number): string {
+    if (seconds % 86400 === 0) return `${seconds / 86400}d`;
+    if (seconds % 3600 === 0) return `${seconds / 3600}h`;
+    return `${Math.round(seconds / 60)}m`;
+}
+
+/** Every alert of a stack, each with its proof. */
+export function alertSpecs(input: AlertRulesInput): AlertSpec[] {
+    const t = input.thresholds;
+    const ns = input.namespace;
+    const specs: AlertSpec[] = [];
+    const add = (group: string, category: Category, severity: Severity, requirement: string, rule: Omit<AlertRule, "labels" | "annotations"> & { labels?: Record<string, string>; summary: string; description: string }, proof: AlertProof) => {
+        const { summary, description, labels, for: pending, ...rest } = rule;
+        specs.push({
+            group,
+            rule: {
+                ...rest,
+                ...(pending === undefined ? {} : { for: pending }),
+                labels: { severity, category, namespace: ns, ...labels },
+                annotations: {
+                    summary,
+                    description: `${description} (${requirement})`,
+                    runbook_url: `${input.runbookBaseUrl}#${rule.alert.toLowerCase()}`,
+                },
+            },
+            proof,
+        });
+    };
+
+    const webApps = input.apps.filter((a) => a.role !== "worker");
+    const allApps = input.apps;
+    const probe = webApps[0];
+    const appLabel = { app: "{{ $labels.job }}" };
+
+    // Availability: every app has at least one target up (sev1: full outage).
+    if (allApps.length > 0) {
+        const first = allApps[0].name;
+        const upSel = (job: string) => matchers({ namespace: ns, job });
+        const expr = [
+            `sum by (namespace, job) (${KUBE_METRICS.up}${matchers({ namespace: ns, job: oneOf(allApps.map((a) => a.name)) })}) == 0`,
+            ...allApps.map((a) => `absent(${KUBE_METRICS.up}${upSel(a.name)})`),
+        ].join("\n  or ");
+        const others = allApps.slice(1).map((a) => ({ series: series(KUBE_METRICS.up, { namespace: ns, job: a.name, instance: `${a.name}-0` }), values: gauge([[1, 10]]) }));
+        add(
+            "runbook-availability",
+            "slo",
+            "sev1",
+            "OB-1",
+            {
+                alert: "AppDown",
+                expr,
+                for: "2m",
+                labels: appLabel,
+                summary: "{{ $labels.job }} has no pod that Prometheus can scrape",
+                description: `Every target of {{ $labels.job }} in ${ns} is down or gone for 2 minutes: a full outage of the app`,
+            },
+            {
+                interval: "1m",
+                firing: [{ series: series(KUBE_METRICS.up, { namespace: ns, job: first, instance: `${first}-0` }), values: gauge([[0, 10]]) }, ...others],
+                evalTime: "5m",
+                outputLabels: { namespace: ns, job: first },
+                value: 0,
+                quiet: [
+                    { series: series(KUBE_METRICS.up, { namespace: ns, job: first, instance: `${first}-0` }), values: gauge([[0, 10]]) },
+                    { series: series(KUBE_METRICS.up, { namespace: ns, job: first, instance: `${first}-1` }), values: gauge([[1, 10]]) },
+                    ...others,
+                ],
+            },
+        );
+    }
+
+    if (probe) {
+        const web = oneOf(webApps.map((a) => a.name));
+        const sel = (extra: Record<string, string | RegExp> = {}) => matchers({ namespace: ns, job: web, ...extra });
+        const reqLabels = (status: string) => ({ namespace: ns, job: probe.name, route: ROUTE, method: "GET", status_code: status });
+        /** Requests per minute: `ok` answered 200, `bad` with the given status. */
+        const traffic = (okPerMin: number, badPerMin: number, status: string, steps: number): InputSeries[] => [
+            { series: series(`${H}_count`, reqLabels("200")), values: counter([[okPerMin, steps]]) },
+            { series: series(`${H}_count`, reqLabels(status)), values: counter([[badPerMin, steps]]) },
+        ];
+        const jobOut = { namespace: ns, job: probe.name };
+
+        // SLO recording rules: error ratio per app over each window.
+        // Multi-window, multi-burn-rate (SRE workbook, ch. 5): page at 14.4x over 1h (with 5m) or 6x
+        // over 6h (with 30m); ticket at 3x over 1d (with 2h) or 1x over 3d (with 6h).
+        const budget = (100 - t.availabilityPercent) / 100;
+        const r = (w: string) => `${sloRatioRecord(w)}${matchers({ namespace: ns })}`;
+        const burn = (long: string, short: string, factor: number) => `(${r(long)} > ${literal(factor * budget)} and ${r(short)} > ${literal(factor * budget)})`;
+        const budgetText = `${literal(t.availabilityPercent)} % availability`;
+        add(
+            "runbook-slo",
+            "slo",
+            "sev2",
+            "OB-1",
+            {
+                alert: "ErrorBudgetBurnFast",
+                expr: `${burn("1h", "5m", 14.4)}\nor\n${burn("6h", "30m", 6)}`,
+                for: "2m",
+                labels: { ...appLabel, slo: "availability" },
+                summary: "{{ $labels.job }} is burning its monthly error budget fast",
+                description: `{{ $labels.job }} answers {{ $value | humanizePercentage }} of requests with 5xx; at this rate the 30-day budget of ${budgetText} is gone within 2 to 5 days`,
+            },
+            {
+                interval: "1m",
+                needs: [RECORDING_GROUP],
+                firing: traffic(92, 8, "500", 80),
+                evalTime: "70m",
+                outputLabels: jobOut,
+                value: 0.08,
+                quiet: traffic(97.1, 2.9, "500", 430),
+                quietEvalTime: "7h",
+            },
+        );
+        add(
+            "runbook-slo",
+            "slo",
+            "sev3",
+            "OB-1",
+            {
+                alert: "ErrorBudgetBurnSlow",
+                expr: `${burn("1d", "2h", 3)}\nor\n${burn("3d", "6h", 1)}`,
+                for: "15m",
+                labels: { ...appLabel, slo: "availability" },
+                summary: "{{ $labels.job }} is spending its monthly error budget faster than it earns it",
+                description: `{{ $labels.job }} answers {{ $value | humanizePercentage }} of requests with 5xx; at this rate the 30-day budget of ${budgetText} runs out before the month does`,
+            },
+            {
+                interval: "1m",
+                needs: [RECORDING_GROUP],
+                firing: traffic(98, 2, "500", 160),
+                evalTime: "150m",
+                outputLabels: jobOut,
+                value: 0.02,
+                quiet: traffic(99.6, 0.4, "500", 160),
+                quietEvalTime: "150m",
+            },
+        );
+        const ratio = (status: RegExp, by: string, window = "5m") =>
+            `sum by (${by}) (rate(${H}_count${sel({ status_code: status })}[${window}]))\n  / sum by (${by}) (rate(${H}_count${sel()}[${window}])) * 100`;
+        add(
+            "runbook-slo",
+            "slo",
+            "sev2",
+            "OB-1",
+            {
+                alert: "HighErrorRatio",
+                expr: `${ratio(/5../, "namespace, job")} > ${literal(t.errorRatePercent)}`,
+                for: "10m",
+                labels: appLabel,
+                summary: "{{ $labels.job }} answers more than " + `${literal(t.errorRatePercent)} % of requests with 5xx`,
+                description: `{{ $labels.job }} answered {{ printf "%.2f" $value }} % of requests with 5xx over 5 minutes, for 10 minutes; the objective is below ${literal(t.errorRatePercent)} %`,
+            },
+            {
+                interval: "1m",
+                firing: traffic(100 - 2 * t.errorRatePercent, 2 * t.errorRatePercent, "503", 30),
+                evalTime: "20m",
+                outputLabels: jobOut,
+                value: 2 * t.errorRatePercent,
+                quiet: traffic(100 - 0.9 * t.errorRatePercent, 0.9 * t.errorRatePercent, "503", 30),
+            },
+        );
+
+        // Latency (OB-1, OB-2). The histogram's buckets must include the thresholds (appMetrics.ts).
+        const p95ms = (window: string, offset = "") =>
+            `histogram_quantile(0.95, sum by (namespace, job, le) (rate(${H}_bucket${sel()}[${window}]${offset})))`;
+        const BUCKETS = ["0.1", "0.25", "0.4", "0.5", "1", "2", "2.5", "5", "10", "+Inf"];
+        /** Bucket counters where `perStep` requests per step all take between `lower` and the next edge. */
+        const latency = (segments: Array<{ lower: number; perStep: number; steps: number }>): InputSeries[] =>
+            BUCKETS.map((le) => ({
+                series: series(`${H}_bucket`, { namespace: ns, job: probe.name, route: ROUTE, method: "GET", status_code: "200", le }),
+                values: counter(segments.map((s) => [le === "+Inf" || Number(le) > s.lower ? s.perStep : 0, s.steps])),
+            }));
+        /** A p95 that lands `fraction` of the way into the bucket above `lower` (95 % of requests land there). */
+        const edgeAbove = (lower: number) => BUCKETS.map(Number).find((b) => b > lower) as number;
+        const p95In = (lower: number) => lower + (edgeAbove(lower) - lower) * 0.95;
+        // Put all requests in the bucket whose interpolated p95 is just above, or just below, the objective.
+        const p95Seconds = t.p95LatencyMs / 1000;
+        const above = BUCKETS.map(Number).filter((b) => b >= p95Seconds).sort((a, b) => a - b)[0];
+        const below = [0, ...BUCKETS.map(Number)].filter((b) => p95In(b) < p95Seconds).sort((a, b) => b - a)[0];
+        add(
+            "runbook-latency",
+            "latency",
+            "sev3",
+            "OB-1",
+            {
+                alert: "HighLatencyP95",
+                expr: `${p95ms("5m")} * 1000 > ${t.p95LatencyMs}`,
+                for: "10m",
+                labels: appLabel,
+                summary: `{{ $labels.job }} p95 latency is above ${t.p95LatencyMs} ms`,
+                description: `95 % of {{ $labels.job }} requests took up to {{ printf "%.0f" $value }} ms over 5 minutes, for 10 minutes; the objective is below ${t.p95LatencyMs} ms`,
+            },
+            {
+                interval: "1m",
+                firing: latency([{ lower: above, perStep: 100, steps: 30 }]),
+                evalTime: "20m",
+                outputLabels: jobOut,
+                value: p95In(above) * 1000,
+                quiet: latency([{ lower: below, perStep: 100, steps: 30 }]),
+            },
+        );
+        const sumCount = (status?: string) => ({ series: series(`${H}_count`, reqLabels(status ?? "200")) });
+        const meanTraffic = (meanSeconds: number, steps: number): InputSeries[] => [
+            { ...sumCount(), values: counter([[100, steps]]) },
+            { series: series(`${H}_sum`, reqLabels("200")), values: counter([[100 * meanSeconds, steps]]) },
+        ];
+        add(
+            "runbook-latency",
+            "latency",
+            "sev2",
+            "OB-2",
+            {
+                alert: "HighResponseTime",
+                expr: `sum by (namespace, job) (rate(${H}_sum${sel()}[5m]))\n  / sum by (namespace, job) (rate(${H}_count${sel()}[5m])) * 1000 > ${t.highResponseTimeMs}`,
+                for: "5m",
+                labels: appLabel,
+                summary: `{{ $labels.job }} responds in more than ${t.highResponseTimeMs} ms on average`,
+                description: `{{ $labels.job }} took {{ printf "%.0f" $value }} ms per request on average over 5 minutes, for 5 minutes`,
+            },
+            {
+                interval: "1m",
+                firing: meanTraffic((t.highResponseTimeMs * 1.25) / 1000, 20),
+                evalTime: "15m",
+                outputLabels: jobOut,
+                value: t.highResponseTimeMs * 1.25,
+                quiet: meanTraffic((t.highResponseTimeMs * 0.95) / 1000, 20),
+            },
+        );
+        // A week of samples every 10 minutes: the baseline sits in the bucket above 0.25 s, now in a slower one.
+        const week = 7 * 24 * 6;
+        const baseline = p95In(0.25);
+        const regressed = p95In(0.4);
+        // 90 % of requests at or below 0.4 s, 10 % in (0.4, 0.5]: p95 = 0.45 s.
+        const slightly = 0.45;
+        const mixedNow = (): InputSeries[] =>
+            BUCKETS.map((le) => {
+                const edge = le === "+Inf" ? Infinity : Number(le);
+                const before = edge > 0.25 ? 100 : 0;
+                const now = edge >= 0.5 ? 100 : edge > 0.25 ? 90 : 0;
+                return {
+                    series: series(`${H}_bucket`, { namespace: ns, job: probe.name, route: ROUTE, method: "GET", status_code: "200", le }),
+                    values: counter([
+                        [before, week],
+                        [now, 12],
+                    ]),
+                };
+            });
+        add(
+            "runbook-latency",
+            "latency",
+            "sev4",
+            "OB-2",
+            {
+                alert: "LatencyRegression",
+                expr: `(${p95ms("30m")}\n  / ${p95ms("30m", " offset 1w")} - 1) * 100 > ${literal(t.latencyRegressionPercent)}`,
+                for: "30m",
+                labels: appLabel,
+                summary: `{{ $labels.job }} p95 latency regressed more than ${literal(t.latencyRegressionPercent)} % against a week ago`,
+                description: `{{ $labels.job }} p95 latency is {{ printf "%.1f" $value }} % above the same hour a week earlier, for 30 minutes; compare with the deploys since`,
+            },
+            {
+                interval: "10m",
+                firing: latency([
+                    { lower: 0.25, perStep: 100, steps: week },
+                    { lower: 0.4, perStep: 100, steps: 12 },
+                ]),
+                evalTime: `${(week + 11) * 10}m`,
+                outputLabels: jobOut,
+                value: (regressed / baseline - 1) * 100,
+                quiet: mixedNow(),
+                quietEvalTime: `${(week + 11) * 10}m`,
+            },
+        );
+        if ((regressed / baseline - 1) * 100 <= t.latencyRegressionPercent || (slightly / baseline - 1) * 100 > t.latencyRegressionPercent) {
+            // The fixed fixtures bracket the default; a far-off override gets no meaningful proof.
+            throw new Error(`alerts.latencyRegressionPercent ${t.latencyRegressionPercent} is outside the range the regression test can prove (${((slightly / baseline - 1) * 100).toFixed(1)}–${((regressed / baseline - 1) * 100).toFixed(1)})`);
+        }
+
+        // Traffic (OB-3).
+        add(
+            "runbook-traffic",
+            "traffic",
+            "sev3",
+            "OB-3",
+            {
+                alert: "AuthFailureSpike",
+                expr: `${ratio(/401|403/, "namespace, job")} > ${literal(t.authFailurePercent)}`,
+                for: "10m",
+                labels: appLabel,
+                summary: `More than ${literal(t.authFailurePercent)} % of {{ $labels.job }} requests are refused with 401 or 403`,
+                description: `{{ $labels.job }} answered {{ printf "%.1f" $value }} % of requests with 401 or 403 over 5 minutes, for 10 minutes: a bad JWT secret, clock skew or a credential-stuffing run`,
+            },
+            {
+                interval: "1m",
+                firing: traffic(100 - 1.5 * t.authFailurePercent, 1.5 * t.authFailurePercent, "401", 30),
+                evalTime: "20m",
+                outputLabels: jobOut,
+                value: 1.5 * t.authFailurePercent,
+                quiet: traffic(100 - 0.9 * t.authFailurePercent, 0.9 * t.authFailurePercent, "403", 30),
+            },
+        );
+        const byRoute = "namespace, job, route";
+        const minTraffic = `\n  and on (${byRoute}) sum by (${byRoute}) (rate(${H}_count${sel()}[5m])) * 60 >= 1`;
+        const routeOut = { namespace: ns, job: probe.name, route: ROUTE };
+        add(
+            "runbook-traffic",
+            "traffic",
+            "sev3",
+            "OB-3",
+            {
+                alert: "RouteServerErrors",
+                expr: `${ratio(/5../, byRoute)} > ${literal(t.routeServerErrorPercent)}${minTraffic}`,
+                for: "10m",
+                labels: appLabel,
+                summary: "{{ $labels.job }} {{ $labels.route }} fails with 5xx",
+                description: `{{ $labels.job }} answered {{ printf "%.1f" $value }} % of {{ $labels.route }} requests with 5xx over 5 minutes, for 10 minutes (threshold ${literal(t.routeServerErrorPercent)} %)`,
+            },
+            {
+                interval: "1m",
+                firing: traffic(100 - 1.2 * t.routeServerErrorPercent, 1.2 * t.routeServerErrorPercent, "500", 30),
+                evalTime: "20m",
+                outputLabels: routeOut,
+                value: 1.2 * t.routeServerErrorPercent,
+                quiet: traffic(100 - 0.9 * t.routeServerErrorPercent, 0.9 * t.routeServerErrorPercent, "502", 30),
+            },
+        );
+        add(
+            "runbook-traffic",
+            "traffic",
+            "sev4",
+            "OB-3",
+            {
+                alert: "RouteClientErrors",
+                expr: `${ratio(/4../, byRoute)} > ${literal(t.routeClientErrorPercent)}${minTraffic}`,
+                for: "15m",
+                labels: appLabel,
+                summary: "{{ $labels.job }} {{ $labels.route }} refuses many requests with 4xx",
+                description: `{{ $labels.job }} answered {{ printf "%.1f" $value }} % of {{ $labels.route }} requests with 4xx over 5 minutes, for 15 minutes (threshold ${literal(t.routeClientErrorPercent)} %): a broken client release or a changed contract`,
+            },
+            {
+                interval: "1m",
+                firing: traffic(100 - Math.min(99, 1.2 * t.routeClientErrorPercent), Math.min(99, 1.2 * t.routeClientErrorPercent), "404", 30),
+                evalTime: "25m",
+                outputLabels: routeOut,
+                value: Math.min(99, 1.2 * t.routeClientErrorPercent),
+                quiet: traffic(100 - 0.9 * t.routeClientErrorPercent, 0.9 * t.routeClientErrorPercent, "422", 30),
+            },
+        );
+    }
+
+    const wsApps = webApps.filter((a) => (a.websocketPaths ?? []).length > 0);
+    if (wsApps.length > 0) {
+        const ws = wsApps[0];
+        const wsSel = matchers({ namespace: ns, job: oneOf(wsApps.map((a) => a.name)) });
+        const W = HTTP_METRICS.websocketConnections;
+        const conn = (now: number): InputSeries[] => [
+            { series: series(W, { namespace: ns, job: ws.name, pod: `${ws.name}-0`, path: ws.websocketPaths![0] }), values: gauge([[200, 40], [now, 21]]) },
+        ];
+        const drop = t.websocketDropPercent;
+        add(
+            "runbook-traffic",
+            "traffic",
+            "sev3",
+            "OB-3",
+            {
+                alert: "WebSocketConnectionsDropped",
+                expr: `(1 - sum by (namespace, job) (${W}${wsSel}) / sum by (namespace, job) (${W}${wsSel} offset 30m)) * 100 > ${literal(drop)}\n  and sum by (namespace, job) (${W}${wsSel} offset 30m) >= 10`,
+                for: "5m",
+                labels: appLabel,
+                summary: "{{ $labels.job }} lost many of its WebSocket connections",
+                description: `{{ $labels.job }} holds {{ printf "%.0f" $value }} % fewer WebSocket connections than 30 minutes earlier (threshold ${literal(drop)} %): clients cannot reconnect`,
+            },
+            {
+                interval: "1m",
+                firing: conn(Math.round(200 * (1 - Math.min(100, drop + 10) / 100))),
+                evalTime: "50m",
+                outputLabels: { namespace: ns, job: ws.name },
+                value: (1 - Math.round(200 * (1 - Math.min(100, drop + 10) / 100)) / 200) * 100,
+                quiet: conn(Math.round(200 * (1 - (drop - 5) / 100))),
+            },
+        );
+    }
+
+    // Queues (OB-3): BullMQ metrics, from whichever app publishes them.
+    if (input.apps.some((a) => a.role === "worker")) {
+        const worker = input.apps.find((a) => a.role === "worker")!;
+        const qLabels = { namespace: ns, job: worker.name, queue: "email" };
+        const qSel = matchers({ namespace: ns });
+        add(
+            "runbook-queues",
+            "queues",
+            "sev3",
+            "OB-3",
+            {
+                alert: "QueueJobsFailing",
+                expr: `sum by (namespace, job, queue) (rate(${QUEUE_METRICS.failedJobs}${qSel}[5m])) * 60 > ${literal(t.queueFailedJobsPerMinute)}`,
+                for: "10m",
+                labels: appLabel,
+                summary: "BullMQ queue {{ $labels.queue }} is failing jobs",
+                description: `{{ $labels.queue }} failed {{ printf "%.1f" $value }} jobs a minute over 5 minutes, for 10 minutes (threshold ${literal(t.queueFailedJobsPerMinute)}): look for a retry storm`,
+            },
+            {
+                interval: "1m",
+                firing: [{ series: series(QUEUE_METRICS.failedJobs, qLabels), values: counter([[t.queueFailedJobsPerMinute * 1.2, 30]]) }],
+                evalTime: "20m",
+                outputLabels: qLabels,
+                value: t.queueFailedJobsPerMinute * 1.2,
+                quiet: [{ series: series(QUEUE_METRICS.failedJobs, qLabels), values: counter([[t.queueFailedJobsPerMinute * 0.9, 30]]) }],
+            },
+        );
+        add(
+            "runbook-queues",
+            "queues",
+            "sev3",
+            "OB-3",
+            {
+                alert: "QueueBacklog",
+                expr: `max by (namespace, job, queue) (${QUEUE_METRICS.waitingJobs}${qSel}) > ${t.queueBacklogJobs}`,
+                for: "15m",
+                labels: appLabel,
+                summary: "BullMQ queue {{ $labels.queue }} is backing up",
+                description: `{{ $labels.queue }} has {{ printf "%.0f" $value }} jobs waiting, for 15 minutes (threshold ${t.queueBacklogJobs}): workers are too few or stuck`,
+            },
+            {
+                interval: "1m",
+                firing: [{ series: series(QUEUE_METRICS.waitingJobs, qLabels), values: gauge([[Math.ceil(t.queueBacklogJobs * 1.5), 30]]) }],
+                evalTime: "20m",
+                outputLabels: qLabels,
+                value: Math.ceil(t.queueBacklogJobs * 1.5),
+                quiet: [{ series: series(QUEUE_METRICS.waitingJobs, qLabels), values: gauge([[t.queueBacklogJobs, 30]]) }],
+            },
+        );
+    }
+
+    // Pods (OB-7), for every container of the namespace: apps and the data tier.
+    const nsSel = (extra: Record<string, string | RegExp> = {}) => matchers({ namespace: ns, ...extra });
+    const pod = { namespace: ns, pod: `${probe?.name ?? "app"}-7d9f8-abcde`, container: probe?.name ?? "app" };
+    const ksm = { ...pod, job: "kube-state-metrics" };
+    /** A restart counter with one restart at each of the given minutes. */
+    const restartsAt = (minutes: number[], steps: number) => Array.from({ length: steps + 1 }, (_, k) => minutes.filter((m) => m <= k).length).join(" ");
+    const restartWindow = 15;
+    const restartMinutes = (count: number) => Array.from({ length: count }, (_, i) => 11 + (i % 9));
+    add(
+        "runbook-pods",
+        "pods",
+        "sev2",
+        "OB-7",
+        {
+            alert: "PodRestartLoop",
+            expr: `${KUBE_METRICS.restarts}${nsSel()} - ${KUBE_METRICS.restarts}${nsSel()} offset ${restartWindow}m >= ${t.podRestartsPer15m}`,
+            for: "5m",
+            summary: "{{ $labels.pod }} is restarting in a loop",
+            description: `Container {{ $labels.container }} of {{ $labels.pod }} restarted {{ printf "%.0f" $value }} times in 15 minutes (threshold ${t.podRestartsPer15m}): crash loop`,
+        },
+        {
+            interval: "1m",
+            // The restarts land between minutes 11 and 19, so every 15-minute window from minute 20 to 25 holds them all.
+            firing: [{ series: series(KUBE_METRICS.restarts, ksm), values: restartsAt(restartMinutes(t.podRestartsPer15m), 30) }],
+            evalTime: "25m",
+            outputLabels: ksm,
+            value: t.podRestartsPer15m,
+            quiet: [{ series: series(KUBE_METRICS.restarts, ksm), values: restartsAt(restartMinutes(t.podRestartsPer15m - 1), 30) }],
+        },
+    );
+    add(
+        "runbook-pods",
+        "pods",
+        "sev3",
+        "OB-7",
+        {
+            alert: "ContainerOOMKilled",
+            expr: `(${KUBE_METRICS.restarts}${nsSel()} - ${KUBE_METRICS.restarts}${nsSel()} offset 10m >= 1)\n  and on (namespace, pod, container) ${KUBE_METRICS.lastTerminatedReason}${nsSel({ reason: "OOMKilled" })} == 1`,
+            summary: "{{ $labels.pod }} was killed for running out of memory",
+            description: "Container {{ $labels.container }} of {{ $labels.pod }} was OOM-killed {{ printf \"%.0f\" $value }} time(s) in 10 minutes: raise its memory limit or find the leak",
+        },
+        {
+            interval: "1m",
+            firing: [
+                { series: series(KUBE_METRICS.restarts, ksm), values: gauge([[0, 5], [1, 11]]) },
+                { series: series(KUBE_METRICS.lastTerminatedReason, { ...ksm, reason: "OOMKilled" }), values: gauge([[1, 15]]) },
+            ],
+            evalTime: "10m",
+            outputLabels: ksm,
+            value: 1,
+            quiet: [
+                { series: series(KUBE_METRICS.restarts, ksm), values: gauge([[0, 5], [1, 11]]) },
+                { series: series(KUBE_METRICS.lastTerminatedReason, { ...ksm, reason: "Error" }), values: gauge([[1, 15]]) },
+            ],
+            quietEvalTime: "10m",
+        },
+    );
+    const cadvisor = { ...pod, job: "kubelet" };
+    const byContainer = "namespace, pod, container";
+    add(
+        "runbook-pods",
+        "pods",
+        "sev4",
+        "OB-7",
+        {
+            alert: "ContainerCpuThrottled",
+            expr: `sum by (${byContainer}) (increase(${KUBE_METRICS.cfsThrottledPeriods}${nsSel({ container: /.+/ })}[5m]))\n  / sum by (${byContainer}) (increase(${KUBE_METRICS.cfsPeriods}${nsSel({ container: /.+/ })}[5m])) * 100 > ${literal(t.cpuThrottlingPercent)}`,
+            for: "15m",
+            summary: "{{ $labels.pod }} is CPU-throttled",
+            description: `Container {{ $labels.container }} of {{ $labels.pod }} was throttled in {{ printf "%.1f" $value }} % of CPU periods over 5 minutes, for 15 minutes (threshold ${literal(t.cpuThrottlingPercent)} %): raise its CPU limit`,
+        },
+        {
+            interval: "1m",
+            firing: [
+                { series: series(KUBE_METRICS.cfsPeriods, cadvisor), values: counter([[600, 30]]) },
+                { series: series(KUBE_METRICS.cfsThrottledPeriods, cadvisor), values: counter([[6 * Math.min(100, t.cpuThrottlingPercent * 1.2), 30]]) },
+            ],
+            evalTime: "25m",
+            outputLabels: pod,
+            value: Math.min(100, t.cpuThrottlingPercent * 1.2),
+            quiet: [
+                { series: series(KUBE_METRICS.cfsPeriods, cadvisor), values: counter([[600, 30]]) },
+                { series: series(KUBE_METRICS.cfsThrottledPeriods, cadvisor), values: counter([[6 * t.cpuThrottlingPercent * 0.96, 30]]) },
+            ],
+        },
+    );
+    const limit = 2e9;
+    add(
+        "runbook-pods",
+        "pods",
+        "sev3",
+        "OB-7",
+        {
+            alert: "ContainerMemoryNearLimit",
+            expr: `max by (${byContainer}) (${KUBE_METRICS.workingSetBytes}${nsSel({ container: /.+/ })})\n  / max by (${byContainer}) (${KUBE_METRICS.memoryLimit}${nsSel({ resource: "memory" })}) * 100 > ${literal(t.memoryLimitPercent)}`,
+            for: "15m",
+            summary: "{{ $labels.pod }} is close to its memory limit",
+            description: `Container {{ $labels.container }} of {{ $labels.pod }} uses {{ printf "%.1f" $value }} % of its memory limit, for 15 minutes (threshold ${literal(t.memoryLimitPercent)} %): an OOM kill is next`,
+        },
+        {
+            interval: "1m",
+            firing: [
+                { series: series(KUBE_METRICS.workingSetBytes, cadvisor), values: gauge([[limit * ((t.memoryLimitPercent + (100 - t.memoryLimitPercent) / 2) / 100), 30]]) },
+                { series: series(KUBE_METRICS.memoryLimit, { ...ksm, resource: "memory", unit: "byte" }), values: gauge([[limit, 30]]) },
+            ],
+            evalTime: "20m",
+            outputLabels: pod,
+            value: t.memoryLimitPercent + (100 - t.memoryLimitPercent) / 2,
+            quiet: [
+                { series: series(KUBE_METRICS.workingSetBytes, cadvisor), values: gauge([[limit * ((t.memoryLimitPercent - 0.5) / 100), 30]]) },
+                { series: series(KUBE_METRICS.memoryLimit, { ...ksm, resource: "memory", unit: "byte" }), values: gauge([[limit, 30]]) },
+            ],
+        },
+    );
+    const hpa = { namespace: ns, horizontalpodautoscaler: probe?.name ?? "app", job: "kube-state-metrics" };
+    add(
+        "runbook-pods",
+        "pods",
+        "sev3",
+        "OB-7",
+        {
+            alert: "HpaAtMaxReplicas",
+            expr: `${KUBE_METRICS.hpaCurrentReplicas}${nsSel()}\n  >= on (namespace, horizontalpodautoscaler) ${KUBE_METRICS.hpaMaxReplicas}${nsSel()}`,
+            for: "15m",
+            summary: "{{ $labels.horizontalpodautoscaler }} cannot scale out any further",
+            description: "{{ $labels.horizontalpodautoscaler }} has run at its maximum of {{ printf \"%.0f\" $value }} replicas for 15 minutes: raise the maximum or find what saturates it",
+        },
+        {
+            interval: "1m",
+            firing: [
+                { series: series(KUBE_METRICS.hpaCurrentReplicas, hpa), values: gauge([[10, 30]]) },
+                { series: series(KUBE_METRICS.hpaMaxReplicas, hpa), values: gauge([[10, 30]]) },
+            ],
+            evalTime: "20m",
+            // A one-to-one comparison `on (...)` keeps only the matching labels.
+            outputLabels: { namespace: ns, horizontalpodautoscaler: hpa.horizontalpodautoscaler },
+            value: 10,
+            quiet: [
+                { series: series(KUBE_METRICS.hpaCurrentReplicas, hpa), values: gauge([[9, 30]]) },
+                { series: series(KUBE_METRICS.hpaMaxReplicas, hpa), values: gauge([[10, 30]]) },
+            ],
+        },
+    );
+
+    // Data (DB-4, RD-2, 003 "too many clients"). Read from the exporters in the namespace.
+    const dbPct = t.dbConnectionsPercent;
+    if (input.databaseEngine === "postgres") {
+        const pg = { namespace: ns, job: "postgres-exporter", instance: "postgres-exporter:9187" };
+        const pgSeries = (used: number): InputSeries[] => [
+            { series: series(POSTGRES_METRICS.connections, { ...pg, datname: "app", state: "active" }), values: gauge([[Math.floor(used / 2), 20]]) },
+            { series: series(POSTGRES_METRICS.connections, { ...pg, datname: "app", state: "idle" }), values: gauge([[used - Math.floor(used / 2), 20]]) },
+            { series: series(POSTGRES_METRICS.maxConnections, pg), values: gauge([[200, 20]]) },
+        ];
+        add(
+            "runbook-data",
+            "data",
+            "sev2",
+            "DB-4",
+            {
+                alert: "DatabaseConnectionsNearMax",
+                expr: `sum by (namespace) (${POSTGRES_METRICS.connections}${nsSel()})\n  / max by (namespace) (${POSTGRES_METRICS.maxConnections}${nsSel()}) * 100 > ${literal(dbPct)}`,
+                for: "5m",
+                labels: { datastore: "postgres" },
+                summary: "PostgreSQL is running out of connections",
+                description: `PostgreSQL holds {{ printf "%.1f" $value }} % of max_connections, for 5 minutes (threshold ${literal(dbPct)} %): the next clients get "too many clients"`,
+            },
+            {
+                interval: "1m",
+                firing: pgSeries(Math.min(200, Math.round(2 * (dbPct + (100 - dbPct) / 2)))),
+                evalTime: "10m",
+                outputLabels: { namespace: ns },
+                value: Math.min(200, Math.round(2 * (dbPct + (100 - dbPct) / 2))) / 2,
+                quiet: pgSeries(Math.floor(2 * dbPct) - 1),
+            },
+        );
+    } else {
+        const mongo = { namespace: ns, job: "mongodb-exporter", instance: "mongodb-exporter:9216" };
+        const conns = (current: number): InputSeries[] => [
+            { series: series(MONGODB_METRICS.connections, { ...mongo, conn_type: "current" }), values: gauge([[current, 20]]) },
+            { series: series(MONGODB_METRICS.connections, { ...mongo, conn_type: "available" }), values: gauge([[1000 - current, 20]]) },
+        ];
+        const over = Math.min(1000, Math.round(10 * (dbPct + (100 - dbPct) / 2)));
+        add(
+            "runbook-data",
+            "data",
+            "sev2",
+            "DB-4",
+            {
+                alert: "DatabaseConnectionsNearMax",
+                expr: `sum by (namespace, instance) (${MONGODB_METRICS.connections}${nsSel({ conn_type: "current" })})\n  / sum by (namespace, instance) (${MONGODB_METRICS.connections}${nsSel({ conn_type: /current|available/ })}) * 100 > ${literal(dbPct)}`,
+                for: "5m",
+                labels: { datastore: "mongodb" },
+                summary: "MongoDB is running out of connections",
+                description: `MongoDB holds {{ printf "%.1f" $value }} % of its connection limit, for 5 minutes (threshold ${literal(dbPct)} %)`,
+            },
+            {
+                interval: "1m",
+                firing: conns(over),
+                evalTime: "10m",
+                outputLabels: { namespace: ns, instance: mongo.instance },
+                value: over / 10,
+                quiet: conns(Math.floor(10 * dbPct) - 5),
+            },
+        );
+        if ((input.mongodbMembers ?? 1) > 1) {
+            const rs = { namespace: ns, job: "mongodb-exporter", instance: "mongodb-exporter:9216", set: "rs0" };
+            const optimes = (lagSeconds: number): InputSeries[] => [
+                { series: series(MONGODB_METRICS.memberOptimeMs, { ...rs, member_state: "PRIMARY", member_idx: "mongodb-0" }), values: gauge([[1.7e12, 20]]) },
+                { series: series(MONGODB_METRICS.memberOptimeMs, { ...rs, member_state: "SECONDARY", member_idx: "mongodb-1" }), values: gauge([[1.7e12 - lagSeconds * 1000, 20]]) },
+            ];
+            add(
+                "runbook-data",
+                "data",
+                "sev3",
+                "DB-1",
+                {
+                    alert: "MongoReplicationLag",
+                    expr: `(max by (namespace, set) (${MONGODB_METRICS.memberOptimeMs}${nsSel({ member_state: "PRIMARY" })})\n  - on (namespace, set) group_right min by (namespace, set, member_idx) (${MONGODB_METRICS.memberOptimeMs}${nsSel({ member_state: "SECONDARY" })})) / 1000 > ${t.replicationLagSeconds}`,
+                    for: "5m",
+                    labels: { datastore: "mongodb" },
+                    summary: "MongoDB secondary {{ $labels.member_idx }} lags behind the primary",
+                    description: `{{ $labels.member_idx }} is {{ printf "%.0f" $value }} s behind the primary, for 5 minutes (threshold ${t.replicationLagSeconds} s): a failover now would lose writes`,
+                },
+                {
+                    interval: "1m",
+                    firing: optimes(t.replicationLagSeconds * 1.5),
+                    evalTime: "10m",
+                    outputLabels: { namespace: ns, set: "rs0", member_idx: "mongodb-1" },
+                    value: t.replicationLagSeconds * 1.5,
+                    quiet: optimes(t.replicationLagSeconds - 1),
+                },
+            );
+        }
+    }
+
+    const redis = { namespace: ns, job: "redis-exporter", instance: "redis-exporter:9121" };
+    const hasRedis = input.redisMode !== "none";
+    const redisOut = { namespace: ns, instance: redis.instance };
+    const redisPct = t.redisMemoryPercent;
+    const maxBytes = 1e9;
+    const redisMem = (pct: number): InputSeries[] => [
+        { series: series(REDIS_METRICS.memoryUsed, redis), values: gauge([[(maxBytes * pct) / 100, 20]]) },
+        { series: series(REDIS_METRICS.memoryMax, redis), values: gauge([[maxBytes, 20]]) },
+    ];
+    if (hasRedis) add(
+        "runbook-data",
+        "data",
+        "sev2",
+        "RD-2",
+        {
+            alert: "RedisMemoryNearMax",
+            expr: `max by (namespace, instance) (${REDIS_METRICS.memoryUsed}${nsSel()})\n  / max by (namespace, instance) (${REDIS_METRICS.memoryMax}${nsSel()} > 0) * 100 > ${literal(redisPct)}`,
+            for: "5m",
+            labels: { datastore: "redis" },
+            summary: "Redis is close to maxmemory",
+            description: `Redis uses {{ printf "%.1f" $value }} % of maxmemory, for 5 minutes (threshold ${literal(redisPct)} %); under noeviction it refuses writes when full, and enqueues fail`,
+        },
+        { interval: "1m", firing: redisMem(Math.min(100, redisPct + (100 - redisPct) / 2)), evalTime: "10m", outputLabels: redisOut, value: Math.min(100, redisPct + (100 - redisPct) / 2), quiet: redisMem(redisPct - 0.5) },
+    );
+    const oom = { ...redis, err: "OOM" };
+    if (hasRedis) add(
+        "runbook-data",
+        "data",
+        "sev1",
+        "RD-2",
+        {
+            alert: "RedisRejectingWrites",
+            expr: `${REDIS_METRICS.errors}${nsSel({ err: "OOM" })} - ${REDIS_METRICS.errors}${nsSel({ err: "OOM" })} offset 5m > 0`,
+            labels: { datastore: "redis" },
+            summary: "Redis refuses writes: it is at maxmemory",
+            description: "Redis answered {{ printf \"%.0f\" $value }} command(s) with OOM in 5 minutes: jobs and rate-limit writes are being refused right now",
+        },
+        {
+            interval: "1m",
+            firing: [{ series: series(REDIS_METRICS.errors, oom), values: gauge([[0, 8], [3, 13]]) }],
+            evalTime: "10m",
+            outputLabels: oom,
+            value: 3,
+            quiet: [{ series: series(REDIS_METRICS.errors, oom), values: gauge([[3, 20]]) }],
+        },
+    );
+    if (hasRedis && input.redisReplicas > 0) {
+        add(
+            "runbook-data",
+            "data",
+            "sev2",
+            "RD-1",
+            {
+                alert: "RedisReplicationLost",
+                expr: `max by (namespace, instance) (${REDIS_METRICS.connectedReplicas}${nsSel()}) < ${input.redisReplicas}`,
+                for: "5m",
+                labels: { datastore: "redis" },
+                summary: "The Redis primary has lost a replica",
+                description: `The Redis primary has {{ printf "%.0f" $value }} connected replica(s) of ${input.redisReplicas}, for 5 minutes: a failover now would lose data`,
+            },
+            {
+                interval: "1m",
+                firing: [{ series: series(REDIS_METRICS.connectedReplicas, redis), values: gauge([[input.redisReplicas - 1, 20]]) }],
+                evalTime: "10m",
+                outputLabels: redisOut,
+                value: input.redisReplicas - 1,
+                quiet: [{ series: series(REDIS_METRICS.connectedReplicas, redis), values: gauge([[input.redisReplicas, 20]]) }],
+            },
+        );
+    }
+    const pvc = { namespace: ns, persistentvolumeclaim: "data-redis-0", job: "kubelet" };
+    const capacity = 100e9;
+    const within = t.diskFullWithinHours;
+    // Free space below 15 % and shrinking fast enough to reach zero within the horizon, or just not.
+    const freeAtEval = 11.8e9;
+    const steps = 420;
+    const fallingTo = (perMinute: number): InputSeries[] => [
+        { series: series(KUBE_METRICS.volumeAvailableBytes, pvc), values: `${freeAtEval + perMinute * steps}-${perMinute}x${steps + 10}` },
+        { series: series(KUBE_METRICS.volumeCapacityBytes, pvc), values: gauge([[capacity, steps + 10]]) },
+    ];
+    const fillRate = freeAtEval / (within * 60);
+    add(
+        "runbook-data",
+        "data",
+        "sev2",
+        "OB-3",
+        {
+            alert: "VolumeFillingUp",
+            expr: `${KUBE_METRICS.volumeAvailableBytes}${nsSel()} / ${KUBE_METRICS.volumeCapacityBytes}${nsSel()} * 100 < 15\n  and predict_linear(${KUBE_METRICS.volumeAvailableBytes}${nsSel()}[6h], ${within * 3600}) < 0`,
+            for: "15m",
+            summary: "Volume {{ $labels.persistentvolumeclaim }} fills up within " + `${within} h`,
+            description: `{{ $labels.persistentvolumeclaim }} has {{ printf "%.1f" $value }} % free and, at the rate of the last 6 hours, is full within ${within} hours`,
+        },
+        {
+            interval: "1m",
+            firing: fallingTo(Math.round(fillRate * 1.3)),
+            evalTime: `${steps}m`,
+            outputLabels: pvc,
+            value: (freeAtEval / capacity) * 100,
+            quiet: fallingTo(Math.round(fillRate * 0.95)),
+        },
+    );
+
+    // Backups and drills (OB-6, BK-6, BK-7): the metrics the backup jobs push.
+    const margin = t.backupMarginHours * 3600;
+    for (const target of input.backups) {
+        const push = { job: BACKUP_PUSH_JOB, stack: input.stack, datastore: target.datastore };
+        /** The other datastores' backups, present, so only this one's absence is tested. */
+        const othersPresent = (steps: number): InputSeries[] =>
+            input.backups
+                .filter((b) => b.datastore !== target.datastore)
+                .map((b) => ({ series: series(BACKUP_METRICS.lastSuccessTimestamp, { ...push, datastore: b.datastore }), values: gauge([[0, steps]]) }));
+        const sel = matchers(push);
+        // The schedule plus the margin, and never more than one extra period: 26 h daily, 2 h hourly.
+        const period = cronPeriodSeconds(target.schedule);
+        const maxAge = period + Math.min(margin, period);
+        const hours = hoursText(maxAge);
+        const interval = maxAge > 6 * 3600 ? "10m" : "1m";
+        const evalFire = duration(maxAge + 3600);
+        const steps = (maxAge + 7200) / (interval === "10m" ? 600 : 60);
+        const evalQuiet = duration(maxAge - 600);
+        const ageLabels = { datastore: target.datastore };
+        add(
+            "runbook-backups",
+            "backups",
+            "sev2",
+            "OB-6",
+            {
+                alert: "BackupTooOld",
+                expr: `(time() - max by (datastore) (${BACKUP_METRICS.lastSuccessTimestamp}${sel})) / 3600 > ${literal(hours)}`,
+                labels: ageLabels,
+                summary: `The last good ${target.datastore} backup is older than ${literal(hours)} h`,
+                description: `The last ${target.datastore} backup that was uploaded and verified finished {{ printf "%.1f" $value }} hours ago; the schedule '${target.schedule}' allows ${literal(hours)} h`,
+            },
+            {
+                interval,
+                firing: [{ series: series(BACKUP_METRICS.lastSuccessTimestamp, push), values: gauge([[0, steps]]) }],
+                evalTime: evalFire,
+                outputLabels: { datastore: target.datastore },
+                value: (maxAge + 3600) / 3600,
+                quiet: [{ series: series(BACKUP_METRICS.lastSuccessTimestamp, push), values: gauge([[0, steps]]) }],
+                quietEvalTime: evalQuiet,
+            },
+        );
+        add(
+            "runbook-backups",
+            "backups",
+            "sev2",
+            "OB-6",
+            {
+                alert: "BackupNeverSucceeded",
+                expr: `absent(${BACKUP_METRICS.lastSuccessTimestamp}${sel})`,
+                for: duration(maxAge),
+                labels: ageLabels,
+                summary: `No good ${target.datastore} backup has been recorded`,
+                description: `No ${target.datastore} backup has reported success for ${literal(hours)} h: the backup job is not running, or cannot reach the Pushgateway`,
+            },
+            {
+                interval,
+                firing: othersPresent(steps),
+                evalTime: evalFire,
+                outputLabels: push,
+                value: 1,
+                quiet: othersPresent(steps),
+                quietEvalTime: evalQuiet,
+            },
+        );
+    }
+    if (input.backups.length > 0) {
+        const push = { job: BACKUP_PUSH_JOB, stack: input.stack, datastore: input.backups[0].datastore };
+        add(
+            "runbook-backups",
+            "backups",
+            "sev2",
+            "OB-6",
+            {
+                alert: "BackupFailed",
+                expr: `min by (datastore) (${BACKUP_METRICS.lastRunSuccess}${matchers({ job: BACKUP_PUSH_JOB, stack: input.stack })}) == 0`,
+                summary: "The last {{ $labels.datastore }} backup failed",
+                description: "The last {{ $labels.datastore }} backup attempt failed; nothing was promoted, so the previous backup is still the newest good one",
+            },
+            {
+                interval: "1m",
+                firing: [{ series: series(BACKUP_METRICS.lastRunSuccess, push), values: gauge([[1, 5], [0, 6]]) }],
+                evalTime: "10m",
+                outputLabels: { datastore: push.datastore },
+                value: 0,
+                quiet: [{ series: series(BACKUP_METRICS.lastRunSuccess, push), values: gauge([[0, 5], [1, 6]]) }],
+            },
+        );
+    }
+
+    const drill = { job: DRILL_PUSH_JOB, stack: input.stack, datastore: input.restoreDrill.datastore };
+    const drillSel = matchers({ job: DRILL_PUSH_JOB, stack: input.stack });
+    const drillOut = { datastore: drill.datastore };
+    add(
+        "runbook-backups",
+        "backups",
+        "sev3",
+        "BK-6",
+        {
+            alert: "RestoreDrillFailed",
+            expr: `min by (datastore) (${DRILL_METRICS.lastRunSuccess}${drillSel}) == 0`,
+            summary: "The last {{ $labels.datastore }} restore drill failed",
+            description: "The last {{ $labels.datastore }} restore drill did not restore, or a check after the restore failed: the backups may not be restorable",
+        },
+        {
+            interval: "1m",
+            firing: [{ series: series(DRILL_METRICS.lastRunSuccess, drill), values: gauge([[0, 10]]) }],
+            evalTime: "5m",
+            outputLabels: drillOut,
+            value: 0,
+            quiet: [{ series: series(DRILL_METRICS.lastRunSuccess, drill), values: gauge([[1, 10]]) }],
+        },
+    );
+    const drillMax = cronPeriodSeconds(input.restoreDrill.schedule) + 86400;
+    const drillDays = drillMax / 86400;
+    const drillSteps = (drillMax + 2 * 86400) / 3600;
+    add(
+        "runbook-backups",
+        "backups",
+        "sev3",
+        "BK-6",
+        {
+            alert: "RestoreDrillOverdue",
+            expr: `(time() - max by (datastore) (${DRILL_METRICS.lastSuccessTimestamp}${drillSel})) / 86400 > ${literal(drillDays)}`,
+            summary: "The {{ $labels.datastore }} restore drill is overdue",
+            description: `The last passing {{ $labels.datastore }} restore drill finished {{ printf "%.1f" $value }} days ago; the schedule '${input.restoreDrill.schedule}' allows ${literal(drillDays)} days`,
+        },
+        {
+            interval: "1h",
+            firing: [{ series: series(DRILL_METRICS.lastSuccessTimestamp, drill), values: gauge([[0, drillSteps]]) }],
+            evalTime: duration(drillMax + 86400),
+            outputLabels: drillOut,
+            value: drillDays + 1,
+            quiet: [{ series: series(DRILL_METRICS.lastSuccessTimestamp, drill), values: gauge([[0, drillSteps]]) }],
+            quietEvalTime: duration(drillMax - 3600),
+        },
+    );
+    add(
+        "runbook-backups",
+        "backups",
+        "sev3",
+        "BK-6",
+        {
+            alert: "RestoreDrillNeverSucceeded",
+            expr: `absent(${DRILL_METRICS.lastSuccessTimestamp}${matchers(drill)})`,
+            for: duration(drillMax),
+            labels: drillOut,
+            summary: `No passing ${drill.datastore} restore drill has been recorded`,
+            description: `No ${drill.datastore} restore drill has passed for ${literal(drillDays)} days: the drill is not running, or has never passed`,
+        },
+        {
+            interval: "1h",
+            firing: [{ series: series("runbook_unrelated_series", { job: "x" }), values: gauge([[1, drillSteps]]) }],
+            evalTime: duration(drillMax + 86400),
+            outputLabels: drill,
+            value: 1,
+            quiet: [{ series: series("runbook_unrelated_series", { job: "x" }), values: gauge([[1, drillSteps]]) }],
+            quietEvalTime: duration(drillMax - 3600),
+        },
+    );
+    add(
+        "runbook-backups",
+        "backups",
+        "sev3",
+        "BK-7",
+        {
+            alert: "RestoreDrillRtoAboveTarget",
+            expr: `max by (datastore) (${DRILL_METRICS.rtoSeconds}${drillSel}) / 60 > ${t.rtoTargetMinutes}`,
+            summary: `The last {{ $labels.datastore }} restore took longer than the ${t.rtoTargetMinutes}-minute RTO`,
+            description: `Fetching, verifying, decrypting and restoring the latest {{ $labels.datastore }} backup took {{ printf "%.0f" $value }} minutes; the target is ${t.rtoTargetMinutes}`,
+        },
+        {
+            interval: "1m",
+            firing: [{ series: series(DRILL_METRICS.rtoSeconds, drill), values: gauge([[t.rtoTargetMinutes * 60 * 1.25, 10]]) }],
+            evalTime: "5m",
+            outputLabels: drillOut,
+            value: t.rtoTargetMinutes * 1.25,
+            quiet: [{ series: series(DRILL_METRICS.rtoSeconds, drill), values: gauge([[t.rtoTargetMinutes * 60 - 30, 10]]) }],
+        },
+    );
+    add(
+        "runbook-backups",
+        "backups",
+        "sev3",
+        "BK-7",
+        {
+            alert: "RestoreDrillRpoAboveTarget",
+            expr: `max by (datastore) (${DRILL_METRICS.rpoSeconds}${drillSel}) / 3600 > ${t.rpoTargetHours}`,
+            summary: `The last {{ $labels.datastore }} restore lost more than the ${t.rpoTargetHours}-hour RPO`,
+            description: `The backup the drill restored was {{ printf "%.1f" $value }} hours old when the drill started; the target is ${t.rpoTargetHours} h`,
+        },
+        {
+            interval: "1m",
+            firing: [{ series: series(DRILL_METRICS.rpoSeconds, drill), values: gauge([[t.rpoTargetHours * 3600 * 1.25, 10]]) }],
+            evalTime: "5m",
+            outputLabels: drillOut,
+            value: t.rpoTargetHours * 1.25,
+            quiet: [{ series: series(DRILL_METRICS.rpoSeconds, drill), values: gauge([[t.rpoTargetHours * 3600 - 60, 10]]) }],
+        },
+    );
+
+    // Certificates (ED-2): cert-manager's metrics, wherever the certificates live.
+    const cert = { name: "api-example-com", exported_namespace: "gateway", job: "cert-manager" };
+    const days = t.certificateExpiryDays;
+    add(
+        "runbook-certificates",
+        "certificates",
+        "sev3",
+        "ED-2",
+        {
+            alert: "CertificateExpiringSoon",
+            expr: `(max by (name) (${CERT_MANAGER_METRICS.expiration}) - time()) / 86400 < ${days}`,
+            summary: "Certificate {{ $labels.name }} expires within " + `${days} days`,
+            description: `Certificate {{ $labels.name }} expires in {{ printf "%.1f" $value }} days and cert-manager has not renewed it (renewal normally happens 30 days ahead)`,
+        },
+        {
+            interval: "1m",
+            firing: [{ series: series(CERT_MANAGER_METRICS.expiration, cert), values: gauge([[(days - 1) * 86400 + 3600, 70]]) }],
+            evalTime: "60m",
+            outputLabels: { name: cert.name },
+            value: days - 1,
+            quiet: [{ series: series(CERT_MANAGER_METRICS.expiration, cert), values: gauge([[days * 86400 + 3600, 70]]) }],
+        },
+    );
+    add(
+        "runbook-certificates",
+        "certificates",
+        "sev2",
+        "ED-2",
+        {
+            alert: "CertificateNotReady",
+            expr: `max by (name) (${CERT_MANAGER_METRICS.ready}${matchers({ condition: /False|Unknown/ })}) == 1`,
+            for: "15m",
+            summary: "Certificate {{ $labels.name }} is not ready",
+            description: "cert-manager has reported certificate {{ $labels.name }} as not ready for 15 minutes: issuance or renewal is failing",
+        },
+        {
+            interval: "1m",
+            firing: [{ series: series(CERT_MANAGER_METRICS.ready, { ...cert, condition: "False" }), values: gauge([[1, 30]]) }],
+            evalTime: "20m",
+            outputLabels: { name: cert.name },
+            value: 1,
+            quiet: [{ series: series(CERT_MANAGER_METRICS.ready, { ...cert, condition: "False" }), values: gauge([[0, 6], [1, 25]]) }],
+            quietEvalTime: "20m",
+        },
+    );
+
+    add(
+        "runbook-watchdog",
+        "watchdog",
+        "sev4",
+        "OB-4",
+        {
+            alert: "Watchdog",
+            expr: "vector(1)",
+            summary: "The alerting pipeline is alive",
+            description: "This alert always fires; the dead man's switch raises an alarm when it stops arriving, because then Prometheus or Alertmanager is down",
+        },
+        {
+            interval: "1m",
+            firing: [],
+            evalTime: "1m",
+            outputLabels: {},
+            value: 1,
+            quiet: { none: "the watchdog fires by design; its absence is what the dead man's switch detects" },
+        },
+    );
+    return specs;
+}
+
+/** The SLO recording rules: 5xx ratio per app over each window. */
+export function recordingGroup(input: AlertRulesInput): RuleGroup | undefined {
+    const webApps = input.apps.filter((a) => a.role !== "worker");
+    if (webApps.length === 0) return undefined;
+    const sel = (extra: Record<string, string | RegExp> = {}) => matchers({ namespace: input.namespace, job: oneOf(webApps.map((a) => a.name)), ...extra });
+    return {
+        name: RECORDING_GROUP,
+        rules: SLO_WINDOWS.map((w) => ({
+            record: sloRatioRecord(w),
+            expr: `sum by (namespace, job) (rate(${H}_count${sel({ status_code: /5../ })}[${w}]))\n  / sum by (namespace, job) (rate(${H}_count${sel()}[${w}]))`,
+        })),
+    };
+}
+
+/** The rule groups of a stack, as PrometheusRule spec.groups and a promtool rule file take them. */
+export function ruleGroups(input: AlertRulesInput, specs: AlertSpec[] = alertSpecs(input)): RuleGroup[] {
+    const groups: RuleGroup[] = [];
+    const recording = recordingGroup(input);
+    if (recording) groups.push(recording);
+    for (const spec of specs) {
+        let group = groups.find((g) => g.name === spec.group);
+        if (!group) {
+            group = { name: spec.group, rules: [] };
+            groups.push(group);
+        }
+        group.rules.push(spec.rule);
+    }
+    return groups;
+}
+
+/** Every alerting rule of some groups. */
+export function alertingRules(groups: RuleGroup[]): AlertRule[] {
+    return groups.flatMap((g) => g.rules.filter((r): r is AlertRule => !isRecording(r)));
+}
+
+/** The labels an alert fires with in its proof: the expression's, then the rule's (templated). */
+export function expectedLabels(spec: AlertSpec): Record<string, string> {
+    const rendered = Object.fromEntries(Object.entries(spec.rule.labels).map(([k, v]) => [k, renderTemplate(v, spec.proof.outputLabels, spec.proof.value)]));
+    return { ...spec.proof.outputLabels, ...rendered };
+}
+
+export function expectedAnnotations(spec: AlertSpec): Record<string, string> {
+    return Object.fromEntries(Object.entries(spec.rule.annotations).map(([k, v]) => [k, renderTemplate(v, spec.proof.outputLabels, spec.proof.value)]));
+}
+
+/**
+ * promtool unit-test documents, one per alert: the firing case and the quiet case. `ruleFile`
+ * maps a group name to the rule file path the test should load (relative to the test file).
+ */
+export function promtoolTests(specs: AlertSpec[], ruleFile: (group: string) => string): Array<{ name: string; alert: string; document: Record<string, unknown> }> {
+    return specs.map((spec, i) => {
+        const p = spec.proof;
+        const tests: Array<Record<string, unknown>> = [
+            {
+                name: `${spec.rule.alert} fires`,
+                interval: p.interval,
+                input_series: p.firing,
+                alert_rule_test: [{ eval_time: p.evalTime, alertname: spec.rule.alert, exp_alerts: [{ exp_labels: expectedLabels(spec), exp_annotations: expectedAnnotations(spec) }] }],
+            },
+        ];
+        if (Array.isArray(p.quiet)) {
+            tests.push({
+                name: `${spec.rule.alert} stays quiet just inside its threshold`,
+                interval: p.interval,
+                input_series: p.quiet,
+                alert_rule_test: [{ eval_time: p.quietEvalTime ?? p.evalTime, alertname: spec.rule.alert, exp_alerts: [] }],
+            });
+        }
+        return {
+            name: `${String(i).padStart(2, "0")}-${spec.rule.alert}`,
+            alert: spec.rule.alert,
+            document: {
+                rule_files: [spec.group, ...(p.needs ?? [])].map(ruleFile),
+                evaluation_interval: p.interval,
+                tests,
+            },
+        };
+    });
+}

@@ -1,0 +1,81 @@
+/*
+ * The metrics contract: what the apps expose on their `http` port at `/metrics`, and what the
+ * exporters the rules read are called (OB-3). The alert rules, the dashboard and the README's
+ * "metrics contract" section all take their names from here.
+ */
+
+/** The path every app serves Prometheus metrics on, on its `http` port. */
+export const METRICS_PATH = "/metrics";
+/** The container port name every app listens on (apps[].port). */
+export const METRICS_PORT_NAME = "http";
+
+/**
+ * Apps (api and web): one histogram of request durations in seconds, labelled `route` (the route
+ * template, never the raw path), `method` and `status_code`. prom-client's
+ * `http_request_duration_seconds` with express-prom-bundle or @willsoto/nestjs-prometheus produces it.
+ * Buckets must include 0.1, 0.25, 0.4 and 2 so the OB-1 and OB-2 thresholds fall on a bucket edge.
+ */
+export const HTTP_METRICS = {
+    /** Histogram: request duration in seconds; its `_count` counts requests. */
+    requestDuration: "http_request_duration_seconds",
+    /** Gauge: open WebSocket connections (apps with `websocketPaths`), labelled `path`. */
+    websocketConnections: "websocket_connections_active",
+} as const;
+
+/** The label names of the HTTP histogram. */
+export const HTTP_LABELS = { route: "route", method: "method", status: "status_code" } as const;
+
+/**
+ * Workers: BullMQ counters and gauges per `queue`, published by the worker (BullMQ's
+ * `Queue.getJobCounts()` and the worker's `completed`/`failed` events, through prom-client).
+ */
+export const QUEUE_METRICS = {
+    /** Counter: jobs that failed their last attempt. */
+    failedJobs: "bullmq_jobs_failed_total",
+    /** Counter: jobs that completed. */
+    completedJobs: "bullmq_jobs_completed_total",
+    /** Gauge: jobs waiting to be picked up (waiting + delayed due now). */
+    waitingJobs: "bullmq_queue_waiting_jobs",
+} as const;
+
+/** kube-state-metrics and cAdvisor (kubelet), as kube-prometheus-stack scrapes them. */
+export const KUBE_METRICS = {
+    restarts: "kube_pod_container_status_restarts_total",
+    lastTerminatedReason: "kube_pod_container_status_last_terminated_reason",
+    memoryLimit: "kube_pod_container_resource_limits",
+    hpaCurrentReplicas: "kube_horizontalpodautoscaler_status_current_replicas",
+    hpaMaxReplicas: "kube_horizontalpodautoscaler_spec_max_replicas",
+    workingSetBytes: "container_memory_working_set_bytes",
+    cfsPeriods: "container_cpu_cfs_periods_total",
+    cfsThrottledPeriods: "container_cpu_cfs_throttled_periods_total",
+    volumeAvailableBytes: "kubelet_volume_stats_available_bytes",
+    volumeCapacityBytes: "kubelet_volume_stats_capacity_bytes",
+    up: "up",
+} as const;
+
+/** postgres_exporter (prometheus-community), pointed at the database with the app's DATABASE_URL. */
+export const POSTGRES_METRICS = {
+    connections: "pg_stat_activity_count",
+    maxConnections: "pg_settings_max_connections",
+} as const;
+
+/** Percona mongodb_exporter (v0.40 names). */
+export const MONGODB_METRICS = {
+    connections: "mongodb_ss_connections",
+    memberOptimeMs: "mongodb_rs_members_optimeDate",
+} as const;
+
+/** oliver006/redis_exporter. */
+export const REDIS_METRICS = {
+    memoryUsed: "redis_memory_used_bytes",
+    memoryMax: "redis_memory_max_bytes",
+    /** Errors by type from INFO errorstats; `err="OOM"` is a write refused at maxmemory under noeviction. */
+    errors: "redis_errors_total",
+    connectedReplicas: "redis_connected_slaves",
+} as const;
+
+/** cert-manager's controller metrics. */
+export const CERT_MANAGER_METRICS = {
+    expiration: "certmanager_certificate_expiration_timestamp_seconds",
+    ready: "certmanager_certificate_ready_status",
+} as const;

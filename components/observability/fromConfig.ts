@@ -1,0 +1,40 @@
+import type { StackConfig } from "../../config";
+import { AlertApp, AlertRulesInput, BackupTarget } from "./alertRules";
+
+/** The hourly oplog backup of a MongoDB replica set (BK-1: point-in-time recovery). */
+export const OPLOG_SCHEDULE = "0 * * * *";
+
+/**
+ * What gets backed up, and how often: the primary database on `backups.schedule` (with its hourly
+ * oplog for MongoDB, BK-1), and in-cluster Redis (ElastiCache keeps its own daily snapshots, BK-2).
+ */
+export function backupTargets(config: Pick<StackConfig, "database" | "redis" | "backups">): BackupTarget[] {
+    const targets: BackupTarget[] = [{ datastore: config.database.engine, schedule: config.backups.schedule }];
+    if (config.database.engine === "mongodb") targets.push({ datastore: "mongodb-oplog", schedule: OPLOG_SCHEDULE });
+    if (config.redis?.mode === "in-cluster") targets.push({ datastore: "redis", schedule: config.backups.schedule });
+    return targets;
+}
+
+/** The generator's input from a validated stack config. */
+export function alertRulesInput(config: StackConfig): AlertRulesInput {
+    const { routes: _routes, monitoringNamespace: _ns, selectorLabels: _labels, runbookBaseUrl, ...thresholds } = config.alerts;
+    const apps: AlertApp[] = config.apps.map((a) => {
+        // websocketPaths arrives with the apps config of WL-7; read it when present.
+        const websocketPaths = (a as { websocketPaths?: string[] }).websocketPaths;
+        return { name: a.name, role: a.role, ...(websocketPaths ? { websocketPaths } : {}) };
+    });
+    const isProduction = config.environment.isProduction;
+    return {
+        stack: config.environment.stack,
+        namespace: config.kubernetes.namespace,
+        apps,
+        databaseEngine: config.database.engine,
+        mongodbMembers: config.database.engine === "mongodb" ? (config.database.members ?? (isProduction ? 3 : 1)) : undefined,
+        redisMode: config.redis?.mode ?? "none",
+        redisReplicas: config.redis?.mode === "elasticache" ? (config.redis.replicas ?? (isProduction ? 1 : 0)) : 0,
+        backups: backupTargets(config),
+        restoreDrill: { datastore: config.database.engine, schedule: config.backups.restoreDrillSchedule },
+        thresholds,
+        runbookBaseUrl,
+    };
+}

@@ -1,0 +1,66 @@
+import { ConfigProblem } from "./problems";
+import { ALERT_DEFAULTS, Environment, defaultRestoreDrillSchedule } from "./resolve";
+import { cronPeriodSeconds } from "./schedule";
+import { RawStackConfig } from "./schema";
+
+/**
+ * Secret keys the schema leaves optional but the rules below require for this config, as key paths
+ * (the offline plan stands in for them like for any required secret). Reads raw, unvalidated values.
+ */
+export function conditionallyRequiredSecrets(values: Record<string, unknown>, isProduction: boolean): string[][] {
+    const section = (key: string) => (values[key] !== null && typeof values[key] === "object" ? (values[key] as Record<string, unknown>) : {});
+    const awsStores = section("database").engine === "postgres" || section("redis").mode === "elasticache";
+    return isProduction && awsStores ? [["alerts", "routes", "pagerdutyCloudwatchKey"]] : [];
+}
+
+/** Rules of the `alerts` section that span keys or depend on the environment (OB-1…OB-7, BK-7). */
+export function alertProblems(raw: RawStackConfig, env: Environment): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    const alerts = raw.alerts;
+    const p95 = alerts.p95LatencyMs ?? ALERT_DEFAULTS.p95LatencyMs;
+    const high = alerts.highResponseTimeMs ?? ALERT_DEFAULTS.highResponseTimeMs;
+    if (high <= p95) {
+        problems.push({
+            path: "alerts.highResponseTimeMs",
+            value: high,
+            message: `is not above alerts.p95LatencyMs (${p95}), so the high-response-time page would fire before the latency objective is even missed`,
+            requirement: "OB-2",
+            fix: `set it above ${p95}`,
+        });
+    }
+    const backupSchedule = raw.backups.schedule ?? "0 2 * * *";
+    const backupPeriodHours = cronPeriodSeconds(backupSchedule) / 3600;
+    const rpo = alerts.rpoTargetHours ?? ALERT_DEFAULTS.rpoTargetHours;
+    if (rpo < backupPeriodHours) {
+        problems.push({
+            path: "alerts.rpoTargetHours",
+            value: rpo,
+            message: `is below the ${backupPeriodHours} h between backups (backups.schedule '${backupSchedule}'), so every restore drill would miss it`,
+            requirement: "BK-7",
+            fix: `set ${backupPeriodHours} or more, or back up more often`,
+        });
+    }
+    const drillSchedule = raw.backups.restoreDrillSchedule ?? defaultRestoreDrillSchedule(env);
+    if (cronPeriodSeconds(drillSchedule) < 3600) {
+        problems.push({ path: "backups.restoreDrillSchedule", value: drillSchedule, message: "runs more than once an hour", requirement: "BK-6", fix: "schedule the drill at most hourly" });
+    }
+    const awsStores = raw.database.engine === "postgres" || raw.redis?.mode === "elasticache";
+    if (env.isProduction && awsStores && alerts.routes.pagerdutyCloudwatchKey === undefined) {
+        problems.push({
+            path: "alerts.routes.pagerdutyCloudwatchKey",
+            message: "is required in production when RDS or ElastiCache runs, so their CloudWatch alarms page someone",
+            requirement: "OB-4",
+            fix: "create an Amazon CloudWatch integration on the PagerDuty service, then: pulumi config set --secret --path 'runbook:alerts.routes.pagerdutyCloudwatchKey' <integration key>",
+        });
+    }
+    if (!awsStores && alerts.routes.awsChatbotSlack !== undefined) {
+        problems.push({
+            path: "alerts.routes.awsChatbotSlack",
+            value: alerts.routes.awsChatbotSlack,
+            message: "has no CloudWatch alarms to post: no data store runs in AWS",
+            requirement: "OB-4",
+            fix: "remove alerts.routes.awsChatbotSlack",
+        });
+    }
+    return problems;
+}

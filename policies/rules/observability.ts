@@ -1,0 +1,229 @@
+import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { guidance, isProductionStack, outsideProductionSchema, reportAt, requirement } from "./meta";
+import { at, listAt } from "./props";
+
+/*
+ * Alerting rules (OB-1…OB-4, OB-6, OB-7): the alerts a stack with apps must have, where paging
+ * alerts go, and the CloudWatch alarms of the AWS-managed data stores. The pack cannot import the
+ * program, so the few shared facts (alert names, label keys, kinds) are restated here; see
+ * components/observability/alertRules.ts and routing.ts.
+ */
+
+const PROMETHEUS_RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule";
+const ALERTMANAGER_CONFIG = "kubernetes:monitoring.coreos.com/v1alpha1:AlertmanagerConfig";
+const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+const RDS_INSTANCE = "aws:rds/instance:Instance";
+const REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup";
+const METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
+
+const SEVERITIES = ["sev1", "sev2", "sev3", "sev4"];
+const PAGED = ["sev1", "sev2"];
+
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : {});
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+
+interface Alert {
+    alert: string;
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+}
+
+/** The alerting rules of a PrometheusRule's props (recording rules skipped). */
+function alertsOf(props: unknown): Alert[] {
+    const out: Alert[] = [];
+    for (const group of listAt(props, "spec", "groups")) {
+        for (const rule of listAt(group, "rules")) {
+            const name = str(at(rule, "alert"));
+            if (name === undefined) continue;
+            const strings = (v: unknown) => Object.fromEntries(Object.entries(obj(v)).filter(([, x]) => typeof x === "string")) as Record<string, string>;
+            out.push({ alert: name, labels: strings(at(rule, "labels")), annotations: strings(at(rule, "annotations")) });
+        }
+    }
+    return out;
+}
+
+/** Required alerts for the apps a stack runs: SLO alerts for api/web apps; pod and backup alerts for any app. */
+const REQUIRED = {
+    web: ["ErrorBudgetBurnFast", "ErrorBudgetBurnSlow", "HighErrorRatio", "HighLatencyP95"],
+    any: ["AppDown", "PodRestartLoop", "ContainerOOMKilled", "BackupFailed", "BackupTooOld", "RestoreDrillFailed"],
+};
+
+export const alertsCoverApps: StackValidationPolicy = {
+    name: "alerts-cover-apps",
+    description: "OB-1: a stack that runs apps declares the SLO alerts (for api and web apps), the pod alerts (OB-7) and the backup and drill alerts (OB-6).",
+    enforcementLevel: "mandatory",
+    ...requirement(["OB-1", "OB-6", "OB-7"], "SLOs: p95 latency < 400 ms, error rate < 1 %, availability 99.5 % a month"),
+    ...guidance("high", "Declare the alerts in a PrometheusRule: the Observability component generates them from the alerts config for every app."),
+    configSchema: {
+        properties: {
+            webAlerts: { type: "array", items: { type: "string" }, default: REQUIRED.web, description: "Alerts required when the stack runs an api or web app." },
+            appAlerts: { type: "array", items: { type: "string" }, default: REQUIRED.any, description: "Alerts required when the stack runs any app." },
+        },
+    },
+    validateStack: (args, reportViolation) => {
+        const { webAlerts, appAlerts } = args.getConfig<{ webAlerts: string[]; appAlerts: string[] }>();
+        const apps = args.resources.filter((r) => r.type === DEPLOYMENT && at(r.props, "metadata", "labels", "runbook.dev/tier") === "app");
+        if (apps.length === 0) return;
+        const roles = new Set(apps.map((r) => at(r.props, "metadata", "labels", "app.kubernetes.io/component")));
+        const declared = new Set(args.resources.filter((r) => r.type === PROMETHEUS_RULE).flatMap((r) => alertsOf(r.props).map((a) => a.alert)));
+        const required = [...appAlerts, ...(roles.has("api") || roles.has("web") ? webAlerts : [])];
+        const missing = required.filter((a) => !declared.has(a));
+        if (missing.length > 0) {
+            reportViolation(
+                `The stack runs ${apps.length} app Deployment(s) but declares no ${missing.join(", ")} alert. Declare them in a PrometheusRule (the Observability component generates them from the alerts config).`,
+                apps[0].urn,
+            );
+        }
+    },
+};
+
+export const alertsHaveSeverityAndRunbook: ResourceValidationPolicy = {
+    name: "alerts-have-severity-and-runbook",
+    description: "OB-4: every alert carries a severity label sev1–sev4 and a runbook_url annotation that says what to do.",
+    enforcementLevel: "mandatory",
+    ...requirement("OB-4", "Alerts routed by severity (SEV1–SEV4, with response targets) to PagerDuty and Slack"),
+    ...guidance("medium", "Give every alert a severity label sev1–sev4 and a runbook_url annotation pointing at its section of docs/alerts.md."),
+    validateResource: (args, reportViolation) => {
+        if (args.type !== PROMETHEUS_RULE) args.notApplicable("not a PrometheusRule");
+        for (const a of alertsOf(args.props)) {
+            const problems: string[] = [];
+            if (!SEVERITIES.includes(a.labels.severity ?? "")) problems.push(`severity label ${JSON.stringify(a.labels.severity ?? null)} is not one of ${SEVERITIES.join(", ")}`);
+            if (!a.annotations.runbook_url) problems.push("it has no runbook_url annotation");
+            if (problems.length > 0) reportViolation(`Alert '${a.alert}' in PrometheusRule '${args.name}': ${problems.join("; ")}. Set labels.severity and annotations.runbook_url (a section of docs/alerts.md).`);
+        }
+    },
+};
+
+type Matcher = { name: string; value: string; matchType: string };
+
+function matches(matchers: Matcher[], labels: Record<string, string>): boolean {
+    return matchers.every((m) => {
+        const value = labels[m.name] ?? "";
+        const re = () => {
+            try {
+                return new RegExp(`^(?:${m.value})$`);
+            } catch {
+                // Alertmanager refuses a config with an invalid regex; here it simply matches nothing.
+                return /(?!)/;
+            }
+        };
+        switch (m.matchType) {
+            case "!=":
+                return value !== m.value;
+            case "=~":
+                return re().test(value);
+            case "!~":
+                return !re().test(value);
+            default:
+                return value === m.value;
+        }
+    });
+}
+
+function matchersOf(route: unknown): Matcher[] {
+    return listAt(route, "matchers").map((m) => ({ name: String(at(m, "name")), value: String(at(m, "value") ?? ""), matchType: String(at(m, "matchType") ?? "=") }));
+}
+
+/** The receivers Alertmanager would notify for these labels, walking the route tree as it does (`continue` included). */
+export function resolveReceivers(route: unknown, labels: Record<string, string>, inherited?: string): string[] {
+    const receiver = str(at(route, "receiver")) ?? inherited;
+    const out: string[] = [];
+    let matchedChild = false;
+    for (const child of listAt(route, "routes")) {
+        if (!matches(matchersOf(child), labels)) continue;
+        matchedChild = true;
+        out.push(...resolveReceivers(child, labels, receiver));
+        if (at(child, "continue") !== true) break;
+    }
+    if (!matchedChild && receiver !== undefined) out.push(receiver);
+    return out;
+}
+
+const PAGER_CONFIGS = ["pagerdutyConfigs", "opsgenieConfigs", "victoropsConfigs"];
+
+export const pagingAlertsReachPager: StackValidationPolicy = {
+    name: "paging-alerts-reach-pager",
+    description: "OB-4: every sev1 and sev2 alert is routed, by an AlertmanagerConfig in its namespace, to a receiver that pages (PagerDuty, Opsgenie or VictorOps).",
+    enforcementLevel: "mandatory",
+    ...requirement("OB-4", "Alerts routed by severity (SEV1–SEV4, with response targets) to PagerDuty and Slack"),
+    ...guidance("critical", "Route sev1 and sev2 to a PagerDuty receiver in an AlertmanagerConfig of the alerts' namespace (alerts.routes.pagerdutyRoutingKey)."),
+    validateStack: (args, reportViolation) => {
+        const configs = args.resources.filter((r) => r.type === ALERTMANAGER_CONFIG);
+        for (const ruleResource of args.resources.filter((r) => r.type === PROMETHEUS_RULE)) {
+            const namespace = str(at(ruleResource.props, "metadata", "namespace"));
+            // The operator scopes an AlertmanagerConfig to alerts of its own namespace.
+            const candidates = configs.filter((c) => {
+                const ns = str(at(c.props, "metadata", "namespace"));
+                return namespace === undefined || ns === undefined || ns === namespace;
+            });
+            for (const a of alertsOf(ruleResource.props)) {
+                if (!PAGED.includes(a.labels.severity ?? "")) continue;
+                const labels = { ...Object.fromEntries(Object.entries(a.labels).filter(([, v]) => !v.includes("{{"))), alertname: a.alert, ...(namespace ? { namespace } : {}) };
+                const paged = candidates.some((c) => {
+                    const receivers = new Set(resolveReceivers(at(c.props, "spec", "route"), labels));
+                    return listAt(c.props, "spec", "receivers").some((r) => receivers.has(String(at(r, "name"))) && PAGER_CONFIGS.some((k) => listAt(r, k).length > 0));
+                });
+                if (!paged) {
+                    reportViolation(
+                        `Alert '${a.alert}' (${a.labels.severity}) in PrometheusRule '${ruleResource.name}' reaches no pager: no AlertmanagerConfig in its namespace routes it to a receiver with pagerdutyConfigs. Route ${PAGED.join(" and ")} to PagerDuty (alerts.routes.pagerdutyRoutingKey).`,
+                        ruleResource.urn,
+                    );
+                }
+            }
+        }
+    },
+};
+
+const RDS_METRICS = ["CPUUtilization", "FreeStorageSpace", "DatabaseConnections", "FreeableMemory"];
+const ELASTICACHE_METRICS = ["DatabaseMemoryUsagePercentage", "Evictions"];
+
+/** The alarms whose dimension refers to this resource: by dependency (preview), or by a known equal identifier. */
+function alarmsWatching(resource: PolicyResource, alarms: PolicyResource[], dimension: string, identifier: (alarmValue: string) => boolean): PolicyResource[] {
+    return alarms.filter((alarm) => {
+        if (!(dimension in obj(at(alarm.props, "dimensions")))) return false;
+        const deps = alarm.propertyDependencies?.dimensions ?? [];
+        if (deps.some((d) => d.urn === resource.urn)) return true;
+        const value = str(at(alarm.props, "dimensions", dimension));
+        return value !== undefined && identifier(value);
+    });
+}
+
+export const dataStoreCloudwatchAlarms: StackValidationPolicy = {
+    name: "data-store-cloudwatch-alarms",
+    description:
+        "OB-3: every RDS instance has CPU, FreeStorageSpace, DatabaseConnections and FreeableMemory alarms (and ReplicaLag on a replica); every ElastiCache replication group has DatabaseMemoryUsagePercentage and Evictions alarms (and ReplicationLag with replicas); each alarm notifies someone (OB-4).",
+    enforcementLevel: "mandatory",
+    ...requirement(["OB-3", "OB-4"], "Metrics for request rate and latency by route, 4xx/5xx, active and WebSocket connections, auth failures (401/403), DB query latency and connection pool, replication lag, disk, CPU, memory"),
+    ...guidance("high", "Declare the CloudWatchAlarms component for every RDS instance and ElastiCache group, with SNS actions that reach PagerDuty (alerts.routes.pagerdutyCloudwatchKey)."),
+    configSchema: { properties: { outsideProduction: outsideProductionSchema("advisory") } },
+    validateStack: (args, reportViolation) => {
+        const { outsideProduction = "advisory" } = args.getConfig<{ outsideProduction?: "mandatory" | "advisory" | "disabled" }>();
+        const production = isProductionStack(args.resources);
+        if (!production && outsideProduction === "disabled") return;
+        const report = reportAt(reportViolation, production ? undefined : outsideProduction, "data-store-cloudwatch-alarms");
+        const alarms = args.resources.filter((r) => r.type === METRIC_ALARM);
+        const check = (resource: PolicyResource, dimension: string, required: string[], identifier: string | undefined) => {
+            const watching = alarmsWatching(resource, alarms, dimension, (v) => identifier !== undefined && (v === identifier || v.startsWith(`${identifier}-`)));
+            const present = new Set(watching.map((a) => str(at(a.props, "metricName"))));
+            const missing = required.filter((m) => !present.has(m));
+            const silent = watching.filter((a) => listAt(a.props, "alarmActions").length === 0).map((a) => a.name);
+            const problems = [
+                ...(missing.length > 0 ? [`no CloudWatch alarm on ${missing.join(", ")}`] : []),
+                ...(silent.length > 0 ? [`alarm(s) ${silent.join(", ")} notify no one (alarmActions is empty)`] : []),
+            ];
+            if (problems.length > 0) {
+                report(`${resource.type.split(":").pop()} '${resource.name}': ${problems.join("; ")}. The CloudWatchAlarms component declares them, to SNS topics that reach PagerDuty and Slack.`, resource.urn);
+            }
+        };
+        for (const instance of args.resources.filter((r) => r.type === RDS_INSTANCE)) {
+            const replica = at(instance.props, "replicateSourceDb") !== undefined;
+            check(instance, "DBInstanceIdentifier", [...RDS_METRICS, ...(replica ? ["ReplicaLag"] : [])], str(at(instance.props, "identifier")));
+        }
+        for (const group of args.resources.filter((r) => r.type === REPLICATION_GROUP)) {
+            const clusters = at(group.props, "numCacheClusters");
+            const replicas = typeof clusters === "number" && clusters > 1;
+            check(group, "CacheClusterId", [...ELASTICACHE_METRICS, ...(replicas ? ["ReplicationLag"] : [])], str(at(group.props, "replicationGroupId")));
+        }
+    },
+};

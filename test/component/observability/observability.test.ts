@@ -1,0 +1,112 @@
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { ALERT_DEFAULTS } from "../../../config/resolve";
+import { AlertRulesInput } from "../../../components/observability/alertRules";
+import { CloudWatchAlarms } from "../../../components/observability/cloudwatchAlarms";
+import { Observability } from "../../../components/observability/observability";
+import { SECRET } from "../../../plan/model";
+import { mockRun, ofType } from "../../helpers/harness";
+import { kubernetesSchemaErrors } from "../../helpers/k8sSchema";
+
+const rules: AlertRulesInput = {
+    stack: "staging",
+    namespace: "runbook-staging",
+    apps: [
+        { name: "api", role: "api", websocketPaths: ["/events"] },
+        { name: "web", role: "web" },
+        { name: "worker", role: "worker" },
+    ],
+    databaseEngine: "postgres",
+    redisMode: "in-cluster",
+    redisReplicas: 0,
+    backups: [{ datastore: "postgres", schedule: "0 2 * * *" }],
+    restoreDrill: { datastore: "postgres", schedule: "0 5 * * 1" },
+    thresholds: ALERT_DEFAULTS,
+    runbookBaseUrl: "docs/alerts.md",
+};
+
+describe("component: Observability (OB-1…OB-4, OB-6, OB-7)", function () {
+    this.timeout(60000);
+
+    async function build() {
+        return mockRun(() => {
+            const o = new Observability("observability", {
+                rules,
+                namespace: "runbook-staging",
+                routes: { pagerdutyRoutingKey: pulumi.secret("pd-key"), slackWebhookUrl: pulumi.secret("https://hooks.slack.com/x"), slackChannel: "#ops", deadMansSwitchWebhookUrl: pulumi.secret("https://hc-ping.com/x") },
+            });
+            return { urn: o.urn };
+        });
+    }
+
+    it("every object validates against the prometheus-operator and Kubernetes schemas", async () => {
+        const resources = await build();
+        assert.deepStrictEqual(await kubernetesSchemaErrors(resources), []);
+        const kinds = resources.filter((r) => r.type.startsWith("kubernetes:")).map((r) => r.type.split(":").pop()).sort();
+        assert.deepStrictEqual(kinds, ["AlertmanagerConfig", "ConfigMap", "NetworkPolicy", "PodMonitor", "PrometheusRule", "Secret", "ServiceMonitor", "ServiceMonitor"]);
+    });
+
+    it("OB-3: a ServiceMonitor per api/web app and a PodMonitor per worker scrape the http port's /metrics, with job = the app's name", async () => {
+        const resources = await build();
+        const monitors = [...ofType(resources, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor"), ...ofType(resources, "kubernetes:monitoring.coreos.com/v1:PodMonitor")];
+        const summary = monitors.map((m) => {
+            const spec = m.inputs.spec as any;
+            const endpoint = (spec.endpoints ?? spec.podMetricsEndpoints)[0];
+            return [m.inputs.kind, spec.selector.matchLabels["app.kubernetes.io/name"], endpoint.port, endpoint.path, spec.jobLabel];
+        });
+        assert.deepStrictEqual(summary.sort(), [
+            ["PodMonitor", "worker", "http", "/metrics", "app.kubernetes.io/name"],
+            ["ServiceMonitor", "api", "http", "/metrics", "app.kubernetes.io/name"],
+            ["ServiceMonitor", "web", "http", "/metrics", "app.kubernetes.io/name"],
+        ]);
+        const policy = ofType(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy")[0].inputs.spec as any;
+        assert.deepStrictEqual(policy.ingress[0].from[0].namespaceSelector.matchLabels, { "kubernetes.io/metadata.name": "monitoring" });
+        assert.deepStrictEqual(policy.ingress[0].ports, [{ port: "http", protocol: "TCP" }]);
+    });
+
+    it("OB-4: the receivers' credentials stay secret in the Secret, and the AlertmanagerConfig reads them by reference", async () => {
+        const resources = await build();
+        const secret = ofType(resources, "kubernetes:core/v1:Secret")[0];
+        const data = secret.inputs.stringData;
+        // The plan marks the whole map secret, or each value; either way no credential is readable.
+        if (data !== SECRET) for (const value of Object.values(data as Record<string, unknown>)) assert.strictEqual(value, SECRET);
+        assert.ok(!JSON.stringify(secret.inputs).includes("pd-key"));
+        const config = JSON.stringify(ofType(resources, "kubernetes:monitoring.coreos.com/v1alpha1:AlertmanagerConfig")[0].inputs);
+        assert.ok(!config.includes("pd-key") && !config.includes("hooks.slack.com"), "no credential in the AlertmanagerConfig");
+        assert.match(config, /"routingKey":\{"key":"pagerduty-routing-key","name":"runbook-alert-routing"\}/);
+    });
+
+    it("the dashboard ConfigMap carries grafana_dashboard: \"1\" and parses as JSON", async () => {
+        const resources = await build();
+        const cm = ofType(resources, "kubernetes:core/v1:ConfigMap")[0];
+        assert.strictEqual((cm.inputs.metadata as any).labels.grafana_dashboard, "1");
+        assert.ok(JSON.parse((cm.inputs.data as any)["runbook.json"]).panels.length > 5);
+    });
+});
+
+describe("component: CloudWatchAlarms (OB-3, OB-4)", function () {
+    this.timeout(60000);
+
+    it("RDS primary and replica and each ElastiCache node get their alarms; paging alarms reach PagerDuty through SNS with a secret endpoint", async () => {
+        const resources = await mockRun(() => {
+            const a = new CloudWatchAlarms("alarms", {
+                rdsInstances: [
+                    { role: "rds-primary", identifier: "db-1", instanceClass: "db.m6g.large", allocatedStorageGb: 100, replica: false },
+                    { role: "rds-replica", identifier: "db-1-replica", instanceClass: "db.m6g.large", allocatedStorageGb: 100, replica: true },
+                ],
+                elastiCache: { replicationGroupId: "redis-1", numCacheClusters: 2 },
+                thresholds: { dbConnectionsPercent: 80, replicationLagSeconds: 30, redisMemoryPercent: 90 },
+                pagerdutyCloudwatchKey: pulumi.secret("cw-key"),
+            });
+            return { urn: a.urn };
+        }, "production");
+        const alarms = ofType(resources, "aws:cloudwatch/metricAlarm:MetricAlarm");
+        const by = (dimension: string, value: string) => alarms.filter((a) => (a.inputs.dimensions as Record<string, string>)[dimension] === value).map((a) => a.inputs.metricName).sort();
+        assert.deepStrictEqual(by("DBInstanceIdentifier", "db-1"), ["CPUUtilization", "DatabaseConnections", "FreeStorageSpace", "FreeableMemory"]);
+        assert.deepStrictEqual(by("DBInstanceIdentifier", "db-1-replica"), ["CPUUtilization", "DatabaseConnections", "FreeStorageSpace", "FreeableMemory", "ReplicaLag"]);
+        assert.deepStrictEqual(by("CacheClusterId", "redis-1-001"), ["DatabaseMemoryUsagePercentage", "Evictions"]);
+        assert.deepStrictEqual(by("CacheClusterId", "redis-1-002"), ["DatabaseMemoryUsagePercentage", "Evictions", "ReplicationLag"]);
+        const subscription = ofType(resources, "aws:sns/topicSubscription:TopicSubscription")[0];
+        assert.deepStrictEqual([subscription.inputs.protocol, subscription.inputs.endpoint], ["https", SECRET]);
+    });
+});

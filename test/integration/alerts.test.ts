@@ -1,0 +1,260 @@
+import * as assert from "assert";
+import { ChildProcess, spawn, spawnSync } from "child_process";
+import * as net from "net";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as YAML from "yaml";
+import { alertRulesInput } from "../../components/observability/fromConfig";
+import { AlertRulesInput, alertSpecs, alertingRules, promtoolTests, ruleGroups, RuleGroup } from "../../components/observability/alertRules";
+import { alertmanagerConfigSpec, alertmanagerYamlConfig, routingModel } from "../../components/observability/routing";
+import { validateConfig } from "../../config/validate";
+import { PlanFile, PlanResource } from "../../plan/model";
+import { runbook } from "../helpers/cli";
+import { stackRaw, writeStackVariant } from "../helpers/stacks";
+import { requireTool } from "../helpers/tools";
+import { useInClusterRedis, useMongodb } from "../helpers/variants";
+
+/*
+ * The alert rules and the Alertmanager routing the offline plan emits, checked by Prometheus' and
+ * Alertmanager's own tools: `promtool check rules`, a `promtool test rules` unit test per alert
+ * (fires with exactly its labels and annotations; stays quiet just inside its threshold),
+ * `amtool check-config`, and `amtool config routes test` for where each severity goes (OB-1…OB-4,
+ * OB-6, OB-7, BK-6, ED-2).
+ */
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "runbook-alerts-"));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+type Edit = (c: Record<string, any>) => void;
+
+interface Variant {
+    label: string;
+    stack: string;
+    edits: Edit[];
+}
+
+const VARIANTS: Variant[] = [
+    { label: "staging", stack: "staging", edits: [] },
+    { label: "production", stack: "production", edits: [] },
+    { label: "production with MongoDB and in-cluster Redis", stack: "production", edits: [useMongodb, useInClusterRedis] },
+];
+
+function plan(variant: Variant): PlanFile {
+    const file = writeStackVariant(variant.stack, tmp, (c) => variant.edits.forEach((e) => e(c)));
+    const out = path.join(tmp, `${path.basename(file)}.json`);
+    const r = runbook("plan", "--stack", variant.stack, "--config", file, "--json", out);
+    assert.strictEqual(r.status, 0, `plan exited ${r.status}\n${r.stdout}\n${r.stderr}`);
+    return JSON.parse(fs.readFileSync(out, "utf8"));
+}
+
+function generatorInput(variant: Variant): AlertRulesInput {
+    const result = validateConfig(stackRaw(variant.stack, (c) => variant.edits.forEach((e) => e(c))), variant.stack);
+    assert.ok(result.ok, "the stack config is valid");
+    return alertRulesInput(result.config);
+}
+
+function onlyOne(resources: PlanResource[], kind: string): PlanResource {
+    const found = resources.filter((r) => r.type === `kubernetes:monitoring.coreos.com/${kind === "AlertmanagerConfig" ? "v1alpha1" : "v1"}:${kind}`);
+    assert.strictEqual(found.length, 1, `one ${kind} in the plan`);
+    return found[0];
+}
+
+function run(tool: string, args: string[], cwd: string): { status: number | null; output: string } {
+    const r = spawnSync(tool, args, { cwd, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    return { status: r.status, output: `${r.stdout}\n${r.stderr}` };
+}
+
+/** Writes the groups one file each, and a promtool test file per alert; returns the test files. */
+function writeRulesAndTests(dir: string, groups: RuleGroup[], input: AlertRulesInput): { ruleFiles: string[]; testFiles: string[] } {
+    fs.mkdirSync(path.join(dir, "rules"), { recursive: true });
+    fs.mkdirSync(path.join(dir, "tests"), { recursive: true });
+    const ruleFiles = groups.map((g) => {
+        const file = path.join("rules", `${g.name}.yaml`);
+        fs.writeFileSync(path.join(dir, file), YAML.stringify({ groups: [g] }));
+        return file;
+    });
+    const testFiles = promtoolTests(alertSpecs(input), (group) => `../rules/${group}.yaml`).map((t) => {
+        const file = path.join("tests", `${t.name}.yaml`);
+        fs.writeFileSync(path.join(dir, file), YAML.stringify(t.document));
+        return file;
+    });
+    return { ruleFiles, testFiles };
+}
+
+for (const variant of VARIANTS) {
+    describe(`alerts: ${variant.label} (OB-1, OB-2, OB-3, OB-6, OB-7, BK-6, ED-2)`, function () {
+        this.timeout(600000);
+        let planned: PlanFile;
+        let input: AlertRulesInput;
+        const dir = path.join(tmp, variant.label.replace(/\W+/g, "-"));
+
+        before(() => {
+            planned = plan(variant);
+            input = generatorInput(variant);
+        });
+
+        it("the planned PrometheusRule holds exactly the generated rule groups", () => {
+            const rule = onlyOne(planned.resources, "PrometheusRule");
+            assert.deepStrictEqual((rule.inputs.spec as { groups: RuleGroup[] }).groups, JSON.parse(JSON.stringify(ruleGroups(input))));
+        });
+
+        it("promtool check rules accepts the planned rule groups", function () {
+            const promtool = requireTool(this, "promtool", "prometheus");
+            const groups = (onlyOne(planned.resources, "PrometheusRule").inputs.spec as { groups: RuleGroup[] }).groups;
+            const { ruleFiles } = writeRulesAndTests(dir, groups, input);
+            const r = run(promtool, ["check", "rules", ...ruleFiles], dir);
+            assert.strictEqual(r.status, 0, r.output);
+        });
+
+        it("promtool test rules: every alert fires with its labels and annotations, and stays quiet just inside its threshold", function () {
+            const promtool = requireTool(this, "promtool", "prometheus");
+            const groups = (onlyOne(planned.resources, "PrometheusRule").inputs.spec as { groups: RuleGroup[] }).groups;
+            const { testFiles } = writeRulesAndTests(dir, groups, input);
+            const alerts = new Set(alertingRules(groups).map((r) => r.alert));
+            const tested = new Set(promtoolTests(alertSpecs(input), (g) => g).map((t) => t.alert));
+            assert.deepStrictEqual([...alerts].sort(), [...tested].sort(), "every planned alert has a unit test");
+            const r = run(promtool, ["test", "rules", ...testFiles], dir);
+            assert.strictEqual(r.status, 0, r.output);
+            assert.strictEqual((r.output.match(/SUCCESS/g) ?? []).length, testFiles.length, r.output);
+        });
+
+        it("OB-4: the planned AlertmanagerConfig is the routing model; amtool accepts it and routes sev1/sev2 to PagerDuty and Slack, sev3/sev4 to Slack only", function () {
+            const amtool = requireTool(this, "amtool", "prometheus-alertmanager");
+            const planned_ = onlyOne(planned.resources, "AlertmanagerConfig");
+            const deadMansSwitch = false;
+            const model = routingModel({ deadMansSwitch });
+            const spec = planned_.inputs.spec as Record<string, unknown>;
+            const secretName = ((spec.receivers as Array<{ slackConfigs?: Array<{ apiURL: { name: string } }> }>).find((r) => r.slackConfigs)!.slackConfigs![0].apiURL.name);
+            const channel = (spec.receivers as Array<{ slackConfigs?: Array<{ channel: string }> }>).find((r) => r.slackConfigs)!.slackConfigs![0].channel;
+            assert.deepStrictEqual(spec, JSON.parse(JSON.stringify(alertmanagerConfigSpec(model, secretName, channel))));
+
+            fs.mkdirSync(dir, { recursive: true });
+            const file = path.join(dir, "alertmanager.yml");
+            fs.writeFileSync(file, YAML.stringify(alertmanagerYamlConfig(model, channel, { pagerdutyRoutingKey: "offline-routing-key", slackWebhookUrl: "https://hooks.slack.com/services/T000/B000/offline" })));
+            const check = run(amtool, ["check-config", file], dir);
+            assert.strictEqual(check.status, 0, check.output);
+            const routeTo = (labels: string[], receivers: string) => {
+                const r = run(amtool, ["config", "routes", "test", `--config.file=${file}`, `--verify.receivers=${receivers}`, ...labels], dir);
+                assert.strictEqual(r.status, 0, `${labels.join(" ")} should reach ${receivers}: ${r.output}`);
+            };
+            routeTo([`namespace=${input.namespace}`, "severity=sev1", "alertname=AppDown", "app=api"], "pagerduty,slack");
+            routeTo([`namespace=${input.namespace}`, "severity=sev2", "alertname=BackupFailed"], "pagerduty,slack");
+            routeTo([`namespace=${input.namespace}`, "severity=sev3", "alertname=HighLatencyP95"], "slack");
+            routeTo([`namespace=${input.namespace}`, "severity=sev4", "alertname=LatencyRegression"], "slack");
+            routeTo([`namespace=${input.namespace}`, "severity=sev4", "alertname=Watchdog"], "slack");
+            // The check must be able to fail: sev4 does not page.
+            const wrong = run(amtool, ["config", "routes", "test", `--config.file=${file}`, "--verify.receivers=pagerduty,slack", "severity=sev4"], dir);
+            assert.notStrictEqual(wrong.status, 0, "sev4 must not reach PagerDuty");
+        });
+    });
+}
+
+describe("alerts: WebSocket apps and a dead man's switch (OB-3, OB-4)", function () {
+    this.timeout(300000);
+    const dir = path.join(tmp, "websocket");
+
+    it("OB-3: an app with WebSocket paths gets the connection-drop alert, proven by promtool", function () {
+        const promtool = requireTool(this, "promtool", "prometheus");
+        const base = generatorInput(VARIANTS[0]);
+        const input: AlertRulesInput = { ...base, apps: base.apps.map((a) => (a.role === "api" ? { ...a, websocketPaths: ["/events"] } : a)) };
+        const groups = ruleGroups(input);
+        assert.ok(alertingRules(groups).some((r) => r.alert === "WebSocketConnectionsDropped"));
+        const { ruleFiles, testFiles } = writeRulesAndTests(dir, groups, input);
+        const check = run(promtool, ["check", "rules", ...ruleFiles], dir);
+        assert.strictEqual(check.status, 0, check.output);
+        const test = run(promtool, ["test", "rules", ...testFiles.filter((f) => f.includes("WebSocket"))], dir);
+        assert.strictEqual(test.status, 0, test.output);
+    });
+
+    it("OB-4: with a dead man's switch, the watchdog pings it and nothing else", function () {
+        const amtool = requireTool(this, "amtool", "prometheus-alertmanager");
+        fs.mkdirSync(dir, { recursive: true });
+        const file = path.join(dir, "alertmanager-dms.yml");
+        const config = alertmanagerYamlConfig(routingModel({ deadMansSwitch: true }), "#ops", {
+            pagerdutyRoutingKey: "offline-routing-key",
+            slackWebhookUrl: "https://hooks.slack.com/services/T000/B000/offline",
+            deadMansSwitchUrl: "https://hc-ping.com/offline",
+        });
+        fs.writeFileSync(file, YAML.stringify(config));
+        assert.strictEqual(run(amtool, ["check-config", file], dir).status, 0);
+        const r = run(amtool, ["config", "routes", "test", `--config.file=${file}`, "--verify.receivers=dead-mans-switch", "alertname=Watchdog", "severity=sev4"], dir);
+        assert.strictEqual(r.status, 0, r.output);
+    });
+});
+
+describe("alerts: inhibition on a real Alertmanager (OB-4)", function () {
+    this.timeout(120000);
+    let server: ChildProcess | undefined;
+    let base = "";
+    const dir = path.join(tmp, "alertmanager");
+
+    before(async function () {
+        const binary = requireTool(this, "prometheus-alertmanager", "prometheus-alertmanager");
+        fs.mkdirSync(path.join(dir, "data"), { recursive: true });
+        const file = path.join(dir, "alertmanager.yml");
+        fs.writeFileSync(
+            file,
+            YAML.stringify(alertmanagerYamlConfig(routingModel({ deadMansSwitch: false }), "#ops", { pagerdutyRoutingKey: "offline-routing-key", slackWebhookUrl: "http://127.0.0.1:9/slack" })),
+        );
+        const port = await freePort();
+        base = `http://127.0.0.1:${port}`;
+        server = spawn(binary, [`--config.file=${file}`, `--storage.path=${path.join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`, "--cluster.listen-address="], { stdio: "ignore" });
+        for (let i = 0; i < 100; i++) {
+            try {
+                if ((await fetch(`${base}/-/ready`)).ok) return;
+            } catch {
+                // not listening yet
+            }
+            await new Promise((r) => setTimeout(r, 100));
+        }
+        throw new Error("Alertmanager did not become ready");
+    });
+
+    after(() => {
+        server?.kill();
+    });
+
+    it("OB-4: a sev1 silences the lower alerts of its own app or datastore, and nothing else; a fast burn silences its slow burn", async () => {
+        const ns = "runbook";
+        const alert = (alertname: string, severity: string, labels: Record<string, string>) => ({ labels: { alertname, severity, namespace: ns, ...labels }, annotations: { summary: alertname } });
+        const posted = [
+            alert("AppDown", "sev1", { app: "api", job: "api" }),
+            alert("HighLatencyP95", "sev3", { app: "api", job: "api" }),
+            alert("HighLatencyP95", "sev3", { app: "web", job: "web" }),
+            alert("RedisRejectingWrites", "sev1", { datastore: "redis" }),
+            alert("RedisMemoryNearMax", "sev2", { datastore: "redis" }),
+            alert("BackupTooOld", "sev2", { datastore: "postgres" }),
+            alert("ErrorBudgetBurnFast", "sev2", { app: "web", job: "web", slo: "availability" }),
+            alert("ErrorBudgetBurnSlow", "sev3", { app: "web", job: "web", slo: "availability" }),
+            alert("PodRestartLoop", "sev2", { pod: "worker-1" }),
+        ];
+        const post = await fetch(`${base}/api/v2/alerts`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(posted) });
+        assert.ok(post.ok, await post.text());
+        const got = (await (await fetch(`${base}/api/v2/alerts`)).json()) as Array<{ labels: Record<string, string>; status: { inhibitedBy: string[] } }>;
+        const inhibited = (name: string, key: string, value: string) => {
+            const a = got.find((x) => x.labels.alertname === name && x.labels[key] === value);
+            assert.ok(a, `${name} ${key}=${value} was received`);
+            return a.status.inhibitedBy.length > 0;
+        };
+        assert.strictEqual(got.length, posted.length);
+        assert.strictEqual(inhibited("HighLatencyP95", "app", "api"), true, "AppDown silences the api's latency alert");
+        assert.strictEqual(inhibited("HighLatencyP95", "app", "web"), false, "but not another app's");
+        assert.strictEqual(inhibited("RedisMemoryNearMax", "datastore", "redis"), true, "rejected writes silence Redis memory");
+        assert.strictEqual(inhibited("BackupTooOld", "datastore", "postgres"), false, "but not another datastore's alert");
+        assert.strictEqual(inhibited("ErrorBudgetBurnSlow", "app", "web"), true, "the page silences its ticket");
+        assert.strictEqual(inhibited("PodRestartLoop", "pod", "worker-1"), false, "an alert without app or datastore is never an echo");
+        assert.strictEqual(inhibited("AppDown", "app", "api"), false);
+    });
+});
+
+function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const srv = net.createServer();
+        srv.listen(0, "127.0.0.1", () => {
+            const port = (srv.address() as net.AddressInfo).port;
+            srv.close(() => resolve(port));
+        });
+        srv.once("error", reject);
+    });
+}

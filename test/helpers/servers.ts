@@ -1,0 +1,238 @@
+import { spawn, spawnSync, SpawnSyncReturns } from "child_process";
+import * as fs from "fs";
+import * as http from "http";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+import { requireTool } from "./tools";
+
+/*
+ * Throwaway servers on loopback for the integration tier: PostgreSQL 15 (password auth), s3rver (an
+ * S3 API in this process) and a Pushgateway stand-in that records what it receives. Each is started
+ * by the test that needs it and stopped in its `after`.
+ */
+
+export const PG_BIN = "/usr/lib/postgresql/15/bin";
+
+export function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const server = net.createServer();
+        server.unref();
+        server.on("error", reject);
+        server.listen(0, "127.0.0.1", () => {
+            const { port } = server.address() as net.AddressInfo;
+            server.close(() => resolve(port));
+        });
+    });
+}
+
+export interface RunResult {
+    status: number | null;
+    signal: NodeJS.Signals | null;
+    stdout: string;
+    stderr: string;
+}
+
+/**
+ * Runs a command without blocking the event loop (the S3 server and the Pushgateway stand-in live in
+ * this process). `onStart` receives the child's PID.
+ */
+export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string; onStart?: (pid: number) => void } = {}): Promise<RunResult> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        child.on("error", reject);
+        const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 120000);
+        child.on("close", (status, signal) => {
+            clearTimeout(timer);
+            resolve({ status, signal, stdout, stderr });
+        });
+        if (child.pid !== undefined) opts.onStart?.(child.pid);
+        child.stdin.end(opts.input ?? "");
+    });
+}
+
+export function ok(r: SpawnSyncReturns<string> | RunResult, what: string): string {
+    if ("error" in r && r.error) throw r.error;
+    if (r.status !== 0) throw new Error(`${what} exited ${r.status}\n${r.stdout}\n${r.stderr}`);
+    return r.stdout;
+}
+
+/** A PostgreSQL 15 server on 127.0.0.1 with scram-sha-256 password auth. */
+export class TestPostgres {
+    readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), "runbook-pg-"));
+    readonly dataDir = path.join(this.dir, "data");
+    port = 0;
+    private started = false;
+    private asOwner!: (cmd: string, args: string[]) => SpawnSyncReturns<string>;
+    private pgCtl!: string;
+    psql!: string;
+
+    constructor(readonly superuser = "runbook_admin", readonly password = "admin-pw") {}
+
+    /** Finds the tools (skipping or failing the suite when absent) and starts the server. */
+    async start(ctx: Mocha.Context, conf: string[] = []): Promise<void> {
+        const initdb = requireTool(ctx, "initdb", "postgresql-15", [PG_BIN]);
+        this.pgCtl = requireTool(ctx, "pg_ctl", "postgresql-15", [PG_BIN]);
+        requireTool(ctx, "postgres", "postgresql-15", [PG_BIN]);
+        this.psql = requireTool(ctx, "psql", "postgresql-client-15", [PG_BIN]);
+        this.port = await freePort();
+        // PostgreSQL refuses to run as root: run it as `postgres` (or `nobody`), owning the temp dir.
+        if (process.getuid?.() === 0) {
+            const runuser = requireTool(ctx, "runuser", "util-linux");
+            const user = spawnSync("id", ["-u", "postgres"]).status === 0 ? "postgres" : "nobody";
+            const uid = Number(spawnSync("id", ["-u", user], { encoding: "utf8" }).stdout.trim());
+            const gid = Number(spawnSync("id", ["-g", user], { encoding: "utf8" }).stdout.trim());
+            fs.chownSync(this.dir, uid, gid);
+            this.asOwner = (cmd, args) => spawnSync(runuser, ["-u", user, "--", cmd, ...args], { encoding: "utf8", timeout: 60000, cwd: this.dir });
+        } else {
+            this.asOwner = (cmd, args) => spawnSync(cmd, args, { encoding: "utf8", timeout: 60000, cwd: this.dir });
+        }
+        const pwFile = path.join(this.dir, "pwfile");
+        fs.writeFileSync(pwFile, `${this.password}\n`, { mode: 0o644 });
+        ok(this.asOwner(initdb, ["-D", this.dataDir, "-U", this.superuser, "--auth=scram-sha-256", `--pwfile=${pwFile}`, "-E", "UTF8", "--locale=C"]), "initdb");
+        fs.rmSync(pwFile);
+        fs.appendFileSync(
+            path.join(this.dataDir, "postgresql.conf"),
+            ["", `listen_addresses = '127.0.0.1'`, `port = ${this.port}`, `unix_socket_directories = '${this.dir}'`, "fsync = off", ...conf, ""].join("\n"),
+        );
+        ok(this.asOwner(this.pgCtl, ["-D", this.dataDir, "-l", path.join(this.dir, "postgres.log"), "-w", "-t", "60", "start"]), "pg_ctl start");
+        this.started = true;
+    }
+
+    url(database = "postgres", user = this.superuser, password = this.password): string {
+        return `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${this.port}/${database}`;
+    }
+
+    /** Runs SQL (a script on stdin) and returns unaligned, tuples-only output. */
+    sql(database: string, sql: string): string {
+        const r = spawnSync(this.psql, ["-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-d", this.url(database)], {
+            encoding: "utf8",
+            input: sql,
+            timeout: 300000,
+            maxBuffer: 64 * 1024 * 1024,
+            env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: this.dir },
+        });
+        return ok(r, `psql ${sql.slice(0, 80)}`);
+    }
+
+    stop(): void {
+        if (this.started) {
+            const stop = this.asOwner(this.pgCtl, ["-D", this.dataDir, "-m", "immediate", "-w", "-t", "30", "stop"]);
+            if (stop.status !== 0) {
+                // Stop our postmaster (and only ours) by the PID it recorded.
+                const pidFile = path.join(this.dataDir, "postmaster.pid");
+                if (fs.existsSync(pidFile)) process.kill(Number(fs.readFileSync(pidFile, "utf8").split("\n")[0]), "SIGKILL");
+            }
+            this.started = false;
+        }
+        fs.rmSync(this.dir, { recursive: true, force: true });
+    }
+}
+
+/** s3rver, an S3 API on loopback backed by a temp directory. It accepts the key pair S3RVER/S3RVER. */
+export class TestS3 {
+    readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), "runbook-s3-"));
+    readonly accessKeyId = "S3RVER";
+    readonly secretAccessKey = "S3RVER";
+    endpoint = "";
+    private server: { run(): Promise<net.AddressInfo>; close(): Promise<void> } | undefined;
+
+    async start(buckets: string[]): Promise<void> {
+        // eslint-disable-next-line @typescript-eslint/no-var-requires
+        const S3rver = require("s3rver");
+        const port = await freePort();
+        this.server = new S3rver({ address: "127.0.0.1", port, silent: true, directory: this.dir, configureBuckets: buckets.map((name) => ({ name })) });
+        await this.server!.run();
+        this.endpoint = `http://127.0.0.1:${port}`;
+    }
+
+    /** Where s3rver keeps an object's bytes, to damage them on purpose. */
+    objectFile(bucket: string, key: string): string {
+        return path.join(this.dir, bucket, `${key}._S3rver_object`);
+    }
+
+    /**
+     * A loopback proxy in front of the server that cuts every upload whose request line matches
+     * `pathPrefix` once `afterBytes` of it went through, calling `onCut` first. Returns its endpoint.
+     */
+    cuttingProxy(pathPrefix: string, afterBytes: number, onCut: () => void): Promise<{ endpoint: string; cuts: () => number; close: () => void }> {
+        const upstream = new URL(this.endpoint);
+        let cuts = 0;
+        const proxy = net.createServer((client) => {
+            const server = net.connect(Number(upstream.port), upstream.hostname);
+            let seen = -1;
+            client.on("data", (chunk: Buffer) => {
+                if (seen < 0 && chunk.toString("latin1").includes(`PUT ${pathPrefix}`)) seen = 0;
+                if (seen >= 0) {
+                    seen += chunk.length;
+                    if (seen >= afterBytes) {
+                        cuts++;
+                        onCut();
+                        client.destroy();
+                        server.destroy();
+                        return;
+                    }
+                }
+                server.write(chunk);
+            });
+            server.on("data", (d) => client.write(d));
+            client.on("error", () => server.destroy());
+            server.on("error", () => client.destroy());
+            client.on("close", () => server.destroy());
+            server.on("close", () => client.destroy());
+        });
+        return new Promise((resolve) =>
+            proxy.listen(0, "127.0.0.1", () =>
+                resolve({ endpoint: `http://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`, cuts: () => cuts, close: () => proxy.close() }),
+            ),
+        );
+    }
+
+    async stop(): Promise<void> {
+        await this.server?.close();
+        fs.rmSync(this.dir, { recursive: true, force: true });
+    }
+}
+
+/** Records every request, as a Pushgateway would receive it. */
+export class TestPushgateway {
+    readonly pushes: Array<{ method: string; url: string; body: string }> = [];
+    url = "";
+    private server = http.createServer((req, res) => {
+        let body = "";
+        req.on("data", (d) => (body += d));
+        req.on("end", () => {
+            this.pushes.push({ method: req.method ?? "", url: req.url ?? "", body });
+            res.writeHead(200).end();
+        });
+    });
+
+    start(): Promise<void> {
+        return new Promise((resolve) =>
+            this.server.listen(0, "127.0.0.1", () => {
+                this.url = `http://127.0.0.1:${(this.server.address() as net.AddressInfo).port}`;
+                resolve();
+            }),
+        );
+    }
+
+    /** The gauges of the last push whose URL contains `match`, by metric name. */
+    lastMetrics(match: string): Record<string, number> {
+        const push = [...this.pushes].reverse().find((p) => p.url.includes(match));
+        if (!push) throw new Error(`no push to a URL containing ${match}; got ${this.pushes.map((p) => p.url).join(", ")}`);
+        const out: Record<string, number> = {};
+        for (const line of push.body.split("\n")) {
+            const m = /^([a-z_]+) (\S+)$/.exec(line);
+            if (m) out[m[1]] = Number(m[2]);
+        }
+        return out;
+    }
+
+    stop(): Promise<void> {
+        return new Promise((resolve) => this.server.close(() => resolve()));
+    }
+}

@@ -1,5 +1,6 @@
 import { loadConfig } from "./config";
 import { App } from "./components/app/app";
+import { Backups } from "./components/backup/backups";
 import { Database } from "./components/database/database";
 import { Certificates } from "./components/edge/certificates";
 import { CloudflareEdge } from "./components/edge/cloudflare";
@@ -41,11 +42,18 @@ const dataNetwork = network && {
 const database = new Database("database", { database: config.database, environment, network: dataNetwork, kubernetes }, opts);
 const redis = config.redis ? new Redis("redis", { redis: config.redis, environment, network: dataNetwork, kubernetes }, opts) : undefined;
 
+// BK-1: what this stack backs up; each is a prefix of the backups bucket with its own retention (BK-2).
+const backedUp = [
+    ...(config.database.engine === "postgres" ? (["postgres"] as const) : (["mongodb", "mongodb-oplog"] as const)),
+    ...(config.redis?.mode === "in-cluster" ? (["redis"] as const) : []),
+];
+const backedUpPrefixes = Object.fromEntries(backedUp.map((d) => [d, config.backups.prefixRetentionDays[d]]));
+
 const storage = new Storage("storage", {
     accountId: config.storage.accountId,
     buckets: config.storage.buckets,
     zoneId: config.edge.zoneId,
-    backups: { bucket: config.backups.bucket, retentionDays: config.backups.retentionDays },
+    backups: { bucket: config.backups.bucket, retentionDays: config.backups.retentionDays, prefixRetentionDays: backedUpPrefixes },
     protect: environment.isProduction,
 }, opts);
 
@@ -61,6 +69,21 @@ new NetworkPolicies("network-policies", {
     appPorts: config.apps.map((a) => a.port),
     awsData: awsDataDestinations(config.network, DEFAULT_VPC_CIDR, { postgres: config.database.engine === "postgres", redis: config.redis?.mode === "elasticache" }),
 }, opts);
+
+const backups = new Backups("backups", {
+    backups: config.backups,
+    stack: environment.stack,
+    accountId: config.storage.accountId,
+    namespace: namespace.name,
+    datastores: {
+        postgres: config.database.engine === "postgres" ? { adminUrl: database.connectionUrl } : undefined,
+        mongodb: database.backupConnectionUrl ? { backupUrl: database.backupConnectionUrl } : undefined,
+        redis: redis && config.redis?.mode === "in-cluster" ? { url: redis.connectionUrl } : undefined,
+    },
+    engineMajor: config.database.engineVersion.split(".")[0],
+    assetBuckets: config.storage.buckets.filter((b) => b.purpose !== "backups").map((b) => b.name),
+    drillAgeSecretKey: config.backups.drill ? secret("backups.drill.ageSecretKey") : undefined,
+});
 
 const apps = config.apps.map(
     (app) => new App(`app-${app.name}`, { app, environment, namespace: namespace.name, secretName: secrets.secretName, secretChecksum: secrets.checksum }, opts),
@@ -158,3 +181,6 @@ export const publicBaseUrls = storage.publicBaseUrls;
 export const gatewayName = gateway.gatewayName;
 export const certificateIssuer = certificates.issuerName;
 export const edgeHostnames = cdn.hostnames;
+export const backupCronJobs = backups.cronJobNames;
+export const restoreDrillCronJobs = backups.drillCronJobNames;
+export const assetsCredentialsSecret = backups.assetsSecretName;

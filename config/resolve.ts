@@ -1,4 +1,4 @@
-import { AppConfig, BucketConfig, EdgeConfig, RawStackConfig } from "./schema";
+import { AppConfig, BackupDatastore, BucketConfig, EdgeConfig, RawStackConfig } from "./schema";
 
 /** Only the stack named `production` is production; every other stack is non-production. */
 export function isProductionStack(stack: string): boolean {
@@ -133,7 +133,7 @@ export interface StackConfig {
     /** Absent when the stack declares no Redis. */
     redis?: NonNullable<RawStackConfig["redis"]> & { snapshotRetentionDays: number; maxmemoryPolicy: "noeviction" };
     storage: { accountId: string; buckets: ResolvedBucket[] };
-    backups: Required<Omit<RawStackConfig["backups"], never>>;
+    backups: ResolvedBackups;
     edge: ResolvedEdge;
     alerts: ResolvedAlerts;
     /** Present exactly when a data store lives in AWS. */
@@ -195,6 +195,77 @@ export function resolveAlerts(raw: RawStackConfig["alerts"]): ResolvedAlerts {
         selectorLabels: raw.selectorLabels ?? { release: "kube-prometheus-stack" },
         runbookBaseUrl: raw.runbookBaseUrl ?? "docs/alerts.md",
         routes: raw.routes,
+    };
+}
+
+/** One restore-drill CronJob: which bucket and datastore it restores, and when. */
+export interface DrillTarget {
+    name: string;
+    /** The stack the backups belong to (the metrics' `stack` label). */
+    stack: string;
+    bucket: string;
+    datastore: "postgres" | "mongodb" | "redis";
+    schedule: string;
+}
+
+export interface ResolvedBackups {
+    bucket: string;
+    schedule: string;
+    oplogSchedule: string;
+    /** Primary-data retention (BK-2). */
+    retentionDays: number;
+    /** Days each datastore prefix keeps its objects and locks them (BK-2, BK-4). */
+    prefixRetentionDays: Record<BackupDatastore, number>;
+    encryptionRecipient: string;
+    image: string;
+    pushgatewayUrl: string;
+    restoreDrillSchedule: string;
+    rotation: { backupJobs: string; drill: string; assets: string };
+    /** Present only when the stack holds the drill's key (never in production, BK-3). */
+    drill?: {
+        targets: DrillTarget[];
+        minRows: Record<string, number>;
+        checkCommand?: string;
+        assetUrls: string[];
+        restoreJobs: number;
+    };
+}
+
+/** Where the backup and drill jobs push metrics unless the stack says otherwise. */
+export const DEFAULT_PUSHGATEWAY_URL = "http://prometheus-pushgateway.monitoring.svc:9091";
+
+/** BK-2: primary data keeps `retentionDays`; Redis keeps 7 days (003); nothing keeps less than 7. */
+export function defaultPrefixRetentionDays(retentionDays: number): Record<BackupDatastore, number> {
+    return { postgres: retentionDays, mongodb: retentionDays, "mongodb-oplog": retentionDays, redis: Math.min(7, retentionDays) };
+}
+
+export function resolveBackups(raw: RawStackConfig, env: Environment): ResolvedBackups {
+    const b = raw.backups;
+    const retentionDays = b.retentionDays ?? defaultRetentionDays(env);
+    const restoreDrillSchedule = b.restoreDrillSchedule ?? defaultRestoreDrillSchedule(env);
+    const drill = b.drill;
+    return {
+        bucket: b.bucket,
+        schedule: b.schedule ?? "0 2 * * *",
+        oplogSchedule: b.oplogSchedule ?? "15 * * * *",
+        retentionDays,
+        prefixRetentionDays: { ...defaultPrefixRetentionDays(retentionDays), ...stripUndefined(b.prefixRetentionDays ?? {}) },
+        encryptionRecipient: b.encryptionRecipient,
+        image: b.image,
+        pushgatewayUrl: b.pushgatewayUrl ?? DEFAULT_PUSHGATEWAY_URL,
+        restoreDrillSchedule,
+        rotation: { backupJobs: b.rotation?.backupJobs ?? "initial", drill: b.rotation?.drill ?? "initial", assets: b.rotation?.assets ?? "initial" },
+        drill: drill && {
+            targets: [
+                { name: `${env.stack}-${raw.database.engine}`, bucket: b.bucket, datastore: raw.database.engine },
+                ...(raw.redis?.mode === "in-cluster" ? [{ name: `${env.stack}-redis`, bucket: b.bucket, datastore: "redis" as const }] : []),
+                ...(drill.targets ?? []),
+            ].map((t) => ({ ...t, stack: t.stack ?? env.stack, schedule: t.schedule ?? restoreDrillSchedule })),
+            minRows: drill.minRows ?? {},
+            checkCommand: drill.checkCommand,
+            assetUrls: drill.assetUrls ?? [],
+            restoreJobs: drill.restoreJobs ?? 4,
+        },
     };
 }
 
@@ -303,12 +374,7 @@ export function resolveConfig(raw: RawStackConfig, env: Environment): StackConfi
             accountId: raw.storage.accountId,
             buckets: raw.storage.buckets.map((b) => resolveBucket(b, backupRetentionDays, b.name === raw.backups.bucket)),
         },
-        backups: {
-            ...raw.backups,
-            schedule: raw.backups.schedule ?? "0 2 * * *",
-            retentionDays: backupRetentionDays,
-            restoreDrillSchedule: raw.backups.restoreDrillSchedule ?? defaultRestoreDrillSchedule(env),
-        },
+        backups: resolveBackups(raw, env),
         edge: resolveEdge(raw.edge, env),
         alerts: resolveAlerts(raw.alerts),
         network: raw.network,

@@ -6,6 +6,7 @@ import { alertProblems } from "./rulesAlerts";
 import { RawStackConfig } from "./schema";
 import { usesAws, workloadProblems } from "./rulesApps";
 import { edgeProblems } from "./rulesEdge";
+import { backupProblems } from "./rulesBackups";
 
 /** Connection strings the data tier writes into the environment's Secret; REDIS_URL only with Redis. */
 export function generatedSecretNames(raw: Pick<RawStackConfig, "database" | "redis">): string[] {
@@ -248,6 +249,7 @@ export function crossFieldProblems(raw: RawStackConfig, env: Environment): Confi
     problems.push(...workloadProblems(raw, env));
     problems.push(...edgeProblems(raw, env));
     problems.push(...alertProblems(raw, env));
+    problems.push(...backupProblems(raw, env));
     return problems;
 }
 

@@ -200,17 +200,96 @@ export const storageSchema = z.strictObject({
     buckets: z.array(bucketSchema).min(1),
 });
 
+/** Datastore prefixes of the backups bucket: one per kind of dump (BK-2). */
+export const BACKUP_DATASTORES = ["postgres", "mongodb", "mongodb-oplog", "redis"] as const;
+export type BackupDatastore = (typeof BACKUP_DATASTORES)[number];
+
+const rotationLabel = z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/, { message: "must be a short label such as 2026-Q4 (letters, digits, '.', '_', '-')" });
+
 export const backupsSchema = z.strictObject({
     /** Name of the `backups` bucket in `storage.buckets` that receives dumps (BK-3). */
     bucket: z.string(),
     /** Daily full backup (BK-1). Defaults to 02:00 UTC. */
     schedule: cron.optional(),
-    /** How long dumps are kept (BK-2). Defaults to 30 in production and 7 elsewhere. */
+    /** MongoDB only: the oplog capture between full backups (BK-1). Defaults to hourly, at minute 15. */
+    oplogSchedule: cron.optional(),
+    /** How long primary data (PostgreSQL, MongoDB and its oplog) is kept (BK-2). Defaults to 30 in production and 7 elsewhere. */
     retentionDays: z.number().int().min(7).max(3650).optional(),
+    /** Per-prefix retention overrides (BK-2). Defaults: `retentionDays` for primary data, 7 for Redis. */
+    prefixRetentionDays: z
+        .strictObject({
+            postgres: z.number().int().min(7).max(3650).optional(),
+            mongodb: z.number().int().min(7).max(3650).optional(),
+            "mongodb-oplog": z.number().int().min(7).max(3650).optional(),
+            redis: z.number().int().min(7).max(3650).optional(),
+        })
+        .optional(),
     /** age recipient that dumps are encrypted to before they leave the cluster (BK-3). */
     encryptionRecipient: z.string().regex(/^age1[02-9ac-hj-np-z]{58}$/, { message: "must be an age X25519 recipient (age1…, 62 characters)" }),
+    /**
+     * Image of the backup and drill jobs, pinned to a tag or digest (build `scripts/backup/Dockerfile`).
+     * It must hold bash, curl, aws, age, zstd, pg_dump/pg_restore/psql of the server's major, redis-cli
+     * and redis-server, and mongodump/mongorestore.
+     */
+    image: pinnedImage,
+    /** Where the jobs push their metrics (OB-6). Defaults to http://prometheus-pushgateway.monitoring.svc:9091. */
+    pushgatewayUrl: z.string().regex(/^https?:\/\/[^\s/]+(:\d+)?\/?$/, { message: "must be an http(s) URL such as http://prometheus-pushgateway.monitoring.svc:9091" }).optional(),
     /** Restore drill (BK-6). Defaults to weekly in staging and quarterly in production. */
     restoreDrillSchedule: cron.optional(),
+    /**
+     * Rotation labels of the scoped R2 tokens (ST-1, SC-2, BK-8): changing one (for example to the next
+     * quarter, 2027-Q1) replaces that token and the Secret that holds it. Each defaults to `initial`.
+     */
+    rotation: z
+        .strictObject({
+            /** The backup jobs' token: object read and write on the backups bucket only. */
+            backupJobs: rotationLabel.optional(),
+            /** The drill's token: object read on the backups buckets it restores from. */
+            drill: rotationLabel.optional(),
+            /** The apps' token: object read and write on the asset and upload buckets (004). */
+            assets: rotationLabel.optional(),
+        })
+        .optional(),
+    /**
+     * The restore drill (BK-6). It runs only where its private key may live, never in production
+     * (BK-3): staging drills its own backups and production's. Without this section, no drill.
+     */
+    drill: z
+        .strictObject({
+            /** The age identity (AGE-SECRET-KEY-1…) that decrypts the drilled backups. Must be `secure:`; refused in production (BK-3). */
+            ageSecretKey: z.string().min(1),
+            /**
+             * Backups to restore besides this stack's own (its database, and in-cluster Redis, from its own
+             * bucket on `restoreDrillSchedule`). Staging lists production's bucket here, quarterly. Defaults to none.
+             */
+            targets: z
+                .array(
+                    z.strictObject({
+                        /** A short name for the CronJob, such as `production-postgres`. */
+                        name: dnsLabel,
+                        /** The stack whose backups these are, for the metrics' `stack` label. Defaults to this stack. */
+                        stack: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { message: "must be a stack name such as production" }).optional(),
+                        /** The backups bucket to restore from (same Cloudflare account). */
+                        bucket: z.string().regex(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, { message: "must be an R2 bucket name" }),
+                        datastore: z.enum(["postgres", "mongodb", "redis"]),
+                        /** Defaults to `restoreDrillSchedule`. */
+                        schedule: cron.optional(),
+                    }),
+                )
+                .min(1)
+                .optional(),
+            /** Minimum rows per table the restored PostgreSQL must hold, such as `{ orders: 1000 }`. Defaults to none. */
+            minRows: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/, { message: "must be a table name such as public.orders" }), z.number().int().min(0)).optional(),
+            /** A command that must pass against the restored database, such as `npx prisma migrate status` (004). Defaults to none. */
+            checkCommand: z.string().min(1).optional(),
+            /** Asset URLs, a random sample of which must answer (004). Defaults to none. */
+            assetUrls: z.array(z.string().regex(/^https:\/\/\S+$/, { message: "must be an https URL" })).optional(),
+            /** Parallel `pg_restore` jobs. Defaults to 4. */
+            restoreJobs: z.number().int().min(1).max(32).optional(),
+        })
+        .optional(),
 });
 
 /** The Gateway's load balancer, as Cloudflare reaches it: a DNS name (CNAME) or an IPv4 address (A record). */

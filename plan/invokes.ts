@@ -14,4 +14,11 @@ export const offlineInvokes: InvokeMocks = {
     "aws:index/getRegion:getRegion": () => ({ name: "us-east-1", region: "us-east-1", id: "us-east-1" }),
     "aws:index/getCallerIdentity:getCallerIdentity": () => ({ accountId: "123456789012", arn: "arn:aws:iam::123456789012:user/offline-plan", userId: "OFFLINE" }),
     "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com" }),
+    // The R2 object permission groups scoped tokens are built from (ST-1, BK-8); IDs are stand-ins.
+    "cloudflare:index/getApiTokenPermissionGroupsList:getApiTokenPermissionGroupsList": () => ({
+        results: [
+            { id: "offline-r2-bucket-item-read", name: "Workers R2 Storage Bucket Item Read", category: "developer_platform", isSelectable: true, scopes: ["com.cloudflare.edge.r2.bucket"] },
+            { id: "offline-r2-bucket-item-write", name: "Workers R2 Storage Bucket Item Write", category: "developer_platform", isSelectable: true, scopes: ["com.cloudflare.edge.r2.bucket"] },
+        ],
+    }),
 };

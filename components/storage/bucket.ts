@@ -1,7 +1,7 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import type { ResolvedBucket } from "../../config";
-import { lifecycleRules, retentionLockRule } from "./lifecycle";
+import { backupLifecycleRules, backupLockRules, lifecycleRules, retentionLockRule } from "./lifecycle";
 
 /** The component type of a bucket that holds backups; policies use it to tell backups from assets (ST-3, BK-4). */
 export const BACKUP_BUCKET_TYPE = "runbook:storage:BackupBucket";
@@ -13,8 +13,13 @@ export interface BucketArgs {
     bucket: ResolvedBucket;
     /** Zone that serves `bucket.publicHost`. Required when the bucket has a public host. */
     zoneId?: string;
-    /** Days each backup object stays locked (BK-4). Required for backups buckets. */
+    /** Days each backup object stays locked (BK-4), for a bucket without datastore prefixes. A backups bucket needs this or `prefixRetentionDays`. */
     retentionDays?: number;
+    /**
+     * Retention per datastore prefix (`postgres` → 30): each prefix expires at its retention and is locked
+     * at least that long (BK-2, BK-4); temporary uploads go under `incoming/`. Defaults to none.
+     */
+    prefixRetentionDays?: Record<string, number>;
     /** Protect and retain the bucket, as production does with all data. Defaults to false. */
     protect?: boolean;
 }
@@ -35,8 +40,9 @@ export class Bucket extends pulumi.ComponentResource {
         if (isBackup && args.bucket.publicHost !== undefined) {
             throw new Error(`Bucket ${name}: a backups bucket cannot have a publicHost (ST-3)`);
         }
-        if (isBackup && args.retentionDays === undefined) {
-            throw new Error(`Bucket ${name}: retentionDays is required for a backups bucket (BK-4)`);
+        const prefixes = args.prefixRetentionDays !== undefined && Object.keys(args.prefixRetentionDays).length > 0 ? args.prefixRetentionDays : undefined;
+        if (isBackup && args.retentionDays === undefined && prefixes === undefined) {
+            throw new Error(`Bucket ${name}: retentionDays or prefixRetentionDays is required for a backups bucket (BK-4)`);
         }
         const protect = args.protect ?? false;
         const stateful: pulumi.CustomResourceOptions = { parent: this, protect, retainOnDelete: protect };
@@ -48,13 +54,13 @@ export class Bucket extends pulumi.ComponentResource {
         );
         new cloudflare.R2BucketLifecycle(
             `${name}-lifecycle`,
-            { accountId: args.accountId, bucketName: bucket.name, rules: lifecycleRules(args.bucket) },
+            { accountId: args.accountId, bucketName: bucket.name, rules: isBackup && prefixes ? backupLifecycleRules(prefixes) : lifecycleRules(args.bucket) },
             { parent: this },
         );
         if (isBackup) {
             new cloudflare.R2BucketLock(
                 `${name}-lock`,
-                { accountId: args.accountId, bucketName: bucket.name, rules: [retentionLockRule(args.retentionDays!)] },
+                { accountId: args.accountId, bucketName: bucket.name, rules: prefixes ? backupLockRules(prefixes) : [retentionLockRule(args.retentionDays!)] },
                 { parent: this, protect },
             );
         }

@@ -54,3 +54,58 @@ export function retentionLockRule(retentionDays: number) {
         condition: { type: "Age", maxAgeSeconds: retentionDays * DAY_SECONDS },
     };
 }
+
+/** Where backup jobs upload before a verified object is promoted under its datastore prefix (BK-3). */
+export const INCOMING_PREFIX = "incoming/";
+
+/**
+ * The lifecycle rules of a backups bucket (BK-2, ST-2): each datastore prefix expires at its own
+ * retention; temporary uploads under `incoming/` expire as soon as the whole-bucket lock lets them;
+ * unfinished multipart uploads are aborted after `abortMultipartAfterDays` (1 by default).
+ * `prefixRetentionDays` maps a prefix without its slash (`postgres`) to days.
+ */
+export function backupLifecycleRules(prefixRetentionDays: Record<string, number>, abortMultipartAfterDays = 1): LifecycleRule[] {
+    const floor = lockFloorDays(prefixRetentionDays);
+    return [
+        {
+            id: "abort-incomplete-multipart",
+            enabled: true,
+            conditions: { prefix: "" },
+            abortMultipartUploadsTransition: { condition: { type: "Age", maxAge: abortMultipartAfterDays * DAY_SECONDS } },
+        },
+        ...Object.entries(prefixRetentionDays).map(([prefix, days]) => ({
+            id: `expire-${prefix}`,
+            enabled: true,
+            conditions: { prefix: `${prefix}/` },
+            deleteObjectsTransition: { condition: { type: "Age" as const, maxAge: days * DAY_SECONDS } },
+        })),
+        {
+            id: "expire-incoming",
+            enabled: true,
+            conditions: { prefix: INCOMING_PREFIX },
+            deleteObjectsTransition: { condition: { type: "Age", maxAge: floor * DAY_SECONDS } },
+        },
+    ];
+}
+
+/** The shortest retention of any prefix: every object of the bucket is locked at least this long. */
+export function lockFloorDays(prefixRetentionDays: Record<string, number>): number {
+    const days = Object.values(prefixRetentionDays);
+    if (days.length === 0) throw new Error("a backups bucket needs at least one datastore prefix");
+    return Math.min(...days);
+}
+
+/**
+ * BK-4: the lock of a backups bucket. One rule locks every object for the shortest retention, so
+ * nothing in the bucket can be overwritten or deleted early; each prefix that keeps its objects longer
+ * gets its own rule for its whole retention. No lifecycle rule deletes before its lock ends.
+ */
+export function backupLockRules(prefixRetentionDays: Record<string, number>) {
+    const floor = lockFloorDays(prefixRetentionDays);
+    return [
+        retentionLockRule(floor),
+        ...Object.entries(prefixRetentionDays)
+            .filter(([, days]) => days > floor)
+            .map(([prefix, days]) => ({ id: `backups-write-once-${prefix}`, enabled: true, prefix: `${prefix}/`, condition: { type: "Age", maxAgeSeconds: days * DAY_SECONDS } })),
+    ];
+}

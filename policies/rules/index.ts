@@ -1,5 +1,6 @@
 import { EnforcementLevel, Policies } from "@pulumi/policy";
 import { cloudflareHsts, cloudflareLoginRateLimit, cloudflareZoneTls, gatewayHttpRedirectOnly, gatewaySecurityHeaders } from "./edge";
+import { backupCronJobPerDatabase, backupJobsHardened } from "./backups";
 import {
     k8sDataVolumesRetained,
     k8sNamespaceRestricted,
@@ -84,4 +85,6 @@ export const policies: Policies = [
     alertsHaveSeverityAndRunbook,
     pagingAlertsReachPager,
     dataStoreCloudwatchAlarms,
+    backupCronJobPerDatabase,
+    backupJobsHardened,
 ];

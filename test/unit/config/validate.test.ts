@@ -124,6 +124,7 @@ describe("unit: stack config validation", () => {
             c["runbook:alerts"].routes.slackWebhookUrl = { secure: "v1:slack" };
             c["runbook:edge"].tls.dnsApiToken = { secure: "v1:dns" };
             c["runbook:providers"].cloudflare = { apiToken: { secure: "v1:cf" } };
+            c["runbook:backups"].drill.ageSecretKey = { secure: "v1:age" };
         };
         const p = find(
             problemsOf("staging", (c) => (withAlertSecrets(c), c["runbook:apps"][0].secretRefs.push("MISSING_SECRET")), stackRawAsFiled),
@@ -148,6 +149,8 @@ describe("unit: stack config validation", () => {
                     c["runbook:alerts"].routes.slackWebhookUrl = { secure: "v1:slack" };
                     c["runbook:edge"].tls.dnsApiToken = { secure: "v1:dns" };
                     c["runbook:providers"].cloudflare = { apiToken: { secure: "v1:cf" } };
+                    // Staging also holds the restore drill's key (BK-6).
+                    if (c["runbook:backups"].drill) c["runbook:backups"].drill.ageSecretKey = { secure: "v1:age" };
                 },
                 stackRawAsFiled,
             );

@@ -1,0 +1,321 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { ResolvedBackups } from "../../config/resolve";
+import {
+    BACKUP_DATASTORE_LABEL,
+    BACKUP_ROLE_SCRIPT,
+    BACKUP_SCRIPTS,
+    BackupJobKind,
+    DRILL_LABEL,
+    DRILL_SCRIPT,
+    JOB_POD_SECURITY,
+    SCRIPTS_MOUNT,
+    WORK_MOUNT,
+    backupEgressSpec,
+    backupRoleUrl,
+    redisCliSettings,
+    jobCronJobSpec,
+    jobDeadlines,
+    jobLabels,
+    r2Endpoint,
+    readScripts,
+    scratchEnv,
+    scratchSidecar,
+    scriptsHash,
+} from "./backupSpec";
+import { R2Token } from "./r2Tokens";
+import { RESTRICTED_CONTAINER_SECURITY } from "../k8s/labels";
+
+export const BACKUPS_TYPE = "runbook:backup:Backups";
+/** Name of the PostgreSQL role the backup job dumps with (BK-8: it reads everything and writes nothing). */
+export const POSTGRES_BACKUP_ROLE = "runbook_backup";
+/** Where the drill's age identity is mounted. */
+const DRILL_KEY_DIR = "/etc/runbook/drill";
+
+export interface BackupsArgs {
+    /** The resolved `backups` section: bucket, schedules, prefixes, image, Pushgateway, rotation labels, drill. */
+    backups: ResolvedBackups;
+    /** This stack's name, the `stack` label of the pushed metrics. */
+    stack: string;
+    /** Cloudflare account of the buckets. */
+    accountId: string;
+    /** Namespace of the jobs (the data tier's). */
+    namespace: pulumi.Input<string>;
+    /** What to back up. Each present entry gets its CronJob(s). */
+    datastores: {
+        /** PostgreSQL: the master user's URL, used once by the Job that creates the read-only backup role. */
+        postgres?: { adminUrl: pulumi.Output<string> };
+        /** MongoDB: the backup user's URL (daily full dump and hourly oplog capture). */
+        mongodb?: { backupUrl: pulumi.Output<string> };
+        /** In-cluster Redis: its `redis://:password@host:port` URL. ElastiCache is not listed: it keeps its own snapshots. */
+        redis?: { url: pulumi.Output<string> };
+    };
+    /** Major version of the database, for the drill's scratch server image. Defaults to 16. */
+    engineMajor?: string;
+    /** Asset and upload buckets the apps' token reaches (004). Defaults to none: no token. */
+    assetBuckets?: string[];
+    /** The drill's age identity, a secret (from `backups.drill.ageSecretKey`). Required when `backups.drill` is set. */
+    drillAgeSecretKey?: pulumi.Output<string>;
+    /** Permission group IDs by access; looked up in Cloudflare's list when absent. */
+    permissionGroupIds?: { read?: pulumi.Input<string>; write?: pulumi.Input<string> };
+}
+
+/**
+ * Backups and restore drills (BK-1, BK-3, BK-6, BK-8, ST-1): the scripts in a ConfigMap named after
+ * their hash; scoped R2 tokens (backup jobs, drill, apps' assets) held only in Secrets; one CronJob per
+ * datastore (MongoDB adds the hourly oplog capture); the Job that creates PostgreSQL's read-only backup
+ * role; the drill CronJobs, only in a stack that holds the drill's key (never production); and the
+ * jobs' egress NetworkPolicy.
+ */
+export class Backups extends pulumi.ComponentResource {
+    /** Names of the backup CronJobs, by datastore. */
+    public readonly cronJobNames: Record<string, pulumi.Output<string>>;
+    /** Names of the drill CronJobs, by target. */
+    public readonly drillCronJobNames: Record<string, pulumi.Output<string>>;
+    /** Name of the scripts ConfigMap (carries the scripts' hash). */
+    public readonly scriptsConfigMapName: pulumi.Output<string>;
+    /** Secret holding R2_ACCESS_KEY_ID, R2_SECRET_ACCESS_KEY and R2_ENDPOINT for the apps, when asset buckets exist. */
+    public readonly assetsSecretName?: pulumi.Output<string>;
+
+    constructor(name: string, args: BackupsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(BACKUPS_TYPE, name, {}, opts);
+        const { backups, namespace } = args;
+        const child = { parent: this };
+        const meta = (objectName: string, labels: Record<string, string> = jobLabels(objectName)) => ({ name: objectName, namespace, labels });
+
+        const scripts = readScripts();
+        const configMap = new k8s.core.v1.ConfigMap(`${name}-scripts`, { metadata: meta(`backup-scripts-${scriptsHash(scripts)}`), data: scripts }, child);
+        const scriptsConfigMap = configMap.metadata.name;
+
+        // ST-1, BK-8: tokens scoped to object access in named buckets, rotated by label.
+        const writer = new R2Token(
+            `${name}-writer`,
+            { accountId: args.accountId, buckets: [backups.bucket], access: "write", rotation: backups.rotation.backupJobs, tokenName: `runbook-${args.stack}-backup-jobs`, permissionGroupId: args.permissionGroupIds?.write },
+            child,
+        );
+
+        const credentials: Record<string, pulumi.Output<string>> = { AWS_ACCESS_KEY_ID: writer.accessKeyId, AWS_SECRET_ACCESS_KEY: writer.secretAccessKey };
+        let roleSetup: pulumi.Resource | undefined;
+        if (args.datastores.postgres) {
+            const password = new random.RandomPassword(`${name}-postgres-backup-password`, { length: 32, special: false }, child);
+            const adminUrl = args.datastores.postgres.adminUrl;
+            credentials.POSTGRES_URL = pulumi.secret(
+                pulumi.all([adminUrl, password.result]).apply(([url, pw]) => backupRoleUrl(url, POSTGRES_BACKUP_ROLE, pw)),
+            );
+            const setupSecret = new k8s.core.v1.Secret(
+                `${name}-postgres-role-setup`,
+                { metadata: meta("runbook-backup-role-setup"), type: "Opaque", stringData: { ADMIN_URL: pulumi.secret(adminUrl), BACKUP_ROLE_PASSWORD: pulumi.secret(password.result) } },
+                child,
+            );
+            // The role exists before the first dump: `pulumi up` waits for this Job. It runs again
+            // whenever the script or the password changes (the name carries both).
+            const version = scriptsHash({ [BACKUP_ROLE_SCRIPT]: scripts[BACKUP_ROLE_SCRIPT] });
+            roleSetup = new k8s.batch.v1.Job(
+                `${name}-postgres-role`,
+                {
+                    metadata: meta(`postgres-backup-role-${version}`),
+                    spec: {
+                        backoffLimit: 6,
+                        activeDeadlineSeconds: 900,
+                        template: {
+                            metadata: { labels: jobLabels("postgres-backup-role") },
+                            spec: {
+                                restartPolicy: "Never",
+                                automountServiceAccountToken: false,
+                                securityContext: JOB_POD_SECURITY,
+                                containers: [
+                                    {
+                                        name: "job",
+                                        image: backups.image,
+                                        command: ["/bin/bash", `${SCRIPTS_MOUNT}/${BACKUP_ROLE_SCRIPT}`],
+                                        env: [
+                                            { name: "BACKUP_ROLE", value: POSTGRES_BACKUP_ROLE },
+                                            ...["ADMIN_URL", "BACKUP_ROLE_PASSWORD"].map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: setupSecret.metadata.name, key } } })),
+                                            { name: "HOME", value: WORK_MOUNT },
+                                        ],
+                                        securityContext: RESTRICTED_CONTAINER_SECURITY,
+                                        resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+                                        volumeMounts: [
+                                            { name: "scripts", mountPath: SCRIPTS_MOUNT, readOnly: true },
+                                            { name: "work", mountPath: WORK_MOUNT },
+                                        ],
+                                    },
+                                ],
+                                volumes: [
+                                    { name: "scripts", configMap: { name: scriptsConfigMap, defaultMode: 0o555 } },
+                                    { name: "work", emptyDir: { sizeLimit: "100Mi" } },
+                                ],
+                            },
+                        },
+                    },
+                },
+                child,
+            );
+        }
+        if (args.datastores.mongodb) credentials.MONGODB_URI = args.datastores.mongodb.backupUrl;
+        if (args.datastores.redis) {
+            const settings = args.datastores.redis.url.apply(redisCliSettings);
+            credentials.REDIS_HOST = pulumi.secret(settings.REDIS_HOST);
+            credentials.REDIS_PORT = pulumi.secret(settings.REDIS_PORT);
+            credentials.REDISCLI_AUTH = pulumi.secret(settings.REDISCLI_AUTH);
+        }
+        const credentialsSecret = new k8s.core.v1.Secret(
+            `${name}-credentials`,
+            { metadata: meta("runbook-backup-credentials"), type: "Opaque", stringData: Object.fromEntries(Object.entries(credentials).map(([k, v]) => [k, pulumi.secret(v)])) },
+            child,
+        );
+        const fromCredentials = (...keys: string[]) =>
+            Object.fromEntries(keys.map((key) => [key, { secret: credentialsSecret.metadata.name, key }]));
+
+        const kinds: Array<{ kind: BackupJobKind; schedule: string; secretKeys: string[] }> = [];
+        if (args.datastores.postgres) kinds.push({ kind: "postgres", schedule: backups.schedule, secretKeys: ["POSTGRES_URL"] });
+        if (args.datastores.mongodb) {
+            kinds.push({ kind: "mongodb", schedule: backups.schedule, secretKeys: ["MONGODB_URI"] });
+            kinds.push({ kind: "mongodb-oplog", schedule: backups.oplogSchedule, secretKeys: ["MONGODB_URI"] });
+        }
+        if (args.datastores.redis) kinds.push({ kind: "redis", schedule: backups.schedule, secretKeys: ["REDIS_HOST", "REDIS_PORT", "REDISCLI_AUTH"] });
+
+        const common = {
+            S3_ENDPOINT_URL: r2Endpoint(args.accountId),
+            PUSHGATEWAY_URL: backups.pushgatewayUrl,
+        };
+        this.cronJobNames = {};
+        for (const { kind, schedule, secretKeys } of kinds) {
+            const jobName = `backup-${kind}`;
+            const labels = jobLabels(jobName, { [BACKUP_DATASTORE_LABEL]: kind });
+            const cron = new k8s.batch.v1.CronJob(
+                `${name}-${kind}`,
+                {
+                    metadata: meta(jobName, labels),
+                    spec: jobCronJobSpec({
+                        name: jobName,
+                        schedule,
+                        image: backups.image,
+                        script: BACKUP_SCRIPTS[kind],
+                        scriptsConfigMap: scriptsConfigMap,
+                        env: { ...common, S3_BUCKET: backups.bucket, AGE_RECIPIENT: backups.encryptionRecipient, BACKUP_PREFIX: kind, STACK_NAME: args.stack },
+                        secretEnv: fromCredentials("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", ...secretKeys),
+                        labels,
+                        ...jobDeadlines(kind),
+                    }),
+                },
+                { parent: this, dependsOn: roleSetup && kind === "postgres" ? [roleSetup] : [] },
+            );
+            this.cronJobNames[kind] = cron.metadata.name;
+        }
+
+        // BK-6: the drill, only where its key may live (config refuses it in production, BK-3).
+        this.drillCronJobNames = {};
+        const drill = backups.drill;
+        if (drill) {
+            if (args.drillAgeSecretKey === undefined) throw new Error(`Backups ${name}: drillAgeSecretKey is required with a drill (BK-6)`);
+            const reader = new R2Token(
+                `${name}-drill-reader`,
+                {
+                    accountId: args.accountId,
+                    buckets: [...new Set(drill.targets.map((t) => t.bucket))],
+                    access: "read",
+                    rotation: backups.rotation.drill,
+                    tokenName: `runbook-${args.stack}-restore-drill`,
+                    permissionGroupId: args.permissionGroupIds?.read,
+                },
+                child,
+            );
+            const drillSecret = new k8s.core.v1.Secret(
+                `${name}-drill-credentials`,
+                {
+                    metadata: meta("runbook-drill-credentials"),
+                    type: "Opaque",
+                    stringData: { AWS_ACCESS_KEY_ID: reader.accessKeyId, AWS_SECRET_ACCESS_KEY: reader.secretAccessKey, AGE_SECRET_KEY: pulumi.secret(args.drillAgeSecretKey) },
+                },
+                child,
+            );
+            const drillSecretName = drillSecret.metadata.name;
+            for (const target of drill.targets) {
+                const jobName = `restore-drill-${target.name}`;
+                const labels = jobLabels(jobName, { [DRILL_LABEL]: target.datastore });
+                const env: Record<string, string> = {
+                    ...common,
+                    ...scratchEnv(target.datastore),
+                    S3_BUCKET: target.bucket,
+                    DRILL_DATASTORE: target.datastore,
+                    BACKUP_PREFIX: target.datastore,
+                    AGE_IDENTITY_FILE: `${DRILL_KEY_DIR}/identity`,
+                    DRILL_RESTORE_JOBS: String(drill.restoreJobs),
+                    STACK_NAME: target.stack,
+                };
+                const minRows = Object.entries(drill.minRows).map(([t, n]) => `${t}=${n}`).join(",");
+                if (target.datastore !== "redis" && minRows !== "") env.DRILL_MIN_ROWS = minRows;
+                if (drill.checkCommand !== undefined && target.datastore === "postgres") env.DRILL_CHECK_COMMAND = drill.checkCommand;
+                if (drill.assetUrls.length > 0) env.DRILL_ASSET_URLS = drill.assetUrls.join(" ");
+                const cron = new k8s.batch.v1.CronJob(
+                    `${name}-drill-${target.name}`,
+                    {
+                        metadata: meta(jobName, labels),
+                        spec: jobCronJobSpec({
+                            name: jobName,
+                            schedule: target.schedule,
+                            image: backups.image,
+                            script: DRILL_SCRIPT,
+                            scriptsConfigMap: scriptsConfigMap,
+                            env,
+                            secretEnv: {
+                                AWS_ACCESS_KEY_ID: { secret: drillSecretName, key: "AWS_ACCESS_KEY_ID" },
+                                AWS_SECRET_ACCESS_KEY: { secret: drillSecretName, key: "AWS_SECRET_ACCESS_KEY" },
+                            },
+                            labels,
+                            volumes: [
+                                { name: "drill-key", secret: { secretName: drillSecretName, items: [{ key: "AGE_SECRET_KEY", path: "identity" }], defaultMode: 0o400 } },
+                                ...(target.datastore === "postgres" ? [{ name: "run", emptyDir: {} }] : []),
+                            ],
+                            volumeMounts: [{ name: "drill-key", mountPath: DRILL_KEY_DIR, readOnly: true }],
+                            sidecars: scratchSidecar(target.datastore, args.engineMajor ?? "16"),
+                            workSizeLimit: "100Gi",
+                            ...jobDeadlines("drill"),
+                        }),
+                    },
+                    child,
+                );
+                this.drillCronJobNames[target.name] = cron.metadata.name;
+            }
+        }
+
+        // 004: the apps' own token for their asset buckets, in a Secret they read through secretKeyRef.
+        if ((args.assetBuckets ?? []).length > 0) {
+            const assets = new R2Token(
+                `${name}-assets`,
+                { accountId: args.accountId, buckets: args.assetBuckets!, access: "write", rotation: backups.rotation.assets, tokenName: `runbook-${args.stack}-app-assets`, permissionGroupId: args.permissionGroupIds?.write },
+                child,
+            );
+            const assetsSecret = new k8s.core.v1.Secret(
+                `${name}-assets-credentials`,
+                {
+                    metadata: { name: "runbook-r2-assets", namespace, labels: { "app.kubernetes.io/part-of": "runbook", "app.kubernetes.io/managed-by": "pulumi" } },
+                    type: "Opaque",
+                    stringData: { R2_ACCESS_KEY_ID: assets.accessKeyId, R2_SECRET_ACCESS_KEY: assets.secretAccessKey, R2_ENDPOINT: r2Endpoint(args.accountId) },
+                },
+                child,
+            );
+            this.assetsSecretName = assetsSecret.metadata.name;
+        }
+
+        // SC-5, DB-2: the jobs reach their data stores, HTTPS and the Pushgateway, nothing else.
+        new k8s.networking.v1.NetworkPolicy(
+            `${name}-egress`,
+            {
+                metadata: meta("backup-jobs-egress"),
+                spec: backupEgressSpec({
+                    inClusterPorts: [...(args.datastores.mongodb ? [27017] : []), ...(args.datastores.redis ? [6379] : [])],
+                    // RDS sits on the VPC's private addresses, which are only known once it exists.
+                    externalPorts: args.datastores.postgres ? [{ port: 5432, cidrs: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] }] : [],
+                    pushgatewayUrl: backups.pushgatewayUrl,
+                }),
+            },
+            child,
+        );
+
+        this.scriptsConfigMapName = scriptsConfigMap;
+        this.registerOutputs({ cronJobNames: this.cronJobNames, drillCronJobNames: this.drillCronJobNames, scriptsConfigMapName: this.scriptsConfigMapName, assetsSecretName: this.assetsSecretName });
+    }
+}

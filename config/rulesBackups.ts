@@ -1,0 +1,71 @@
+import { ConfigProblem } from "./problems";
+import { Environment } from "./resolve";
+import { BACKUP_DATASTORES, RawStackConfig } from "./schema";
+
+/*
+ * Cross-field rules for backups: where the drill's private key may live (BK-3), how long primary
+ * data is kept in production (BK-2), and drill settings that would silently do nothing. Runs on
+ * schema-valid config, from `crossFieldProblems`.
+ */
+
+/** BK-2: primary data is kept 14–30 days; production never keeps it less than 14. */
+export const PRODUCTION_PRIMARY_MIN_DAYS = 14;
+
+export function backupProblems(raw: RawStackConfig, env: Environment): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    const b = raw.backups;
+    if (env.isProduction) {
+        if (b.retentionDays !== undefined && b.retentionDays < PRODUCTION_PRIMARY_MIN_DAYS) {
+            problems.push({
+                path: "backups.retentionDays",
+                value: b.retentionDays,
+                message: `keeps production's primary data less than ${PRODUCTION_PRIMARY_MIN_DAYS} days`,
+                requirement: "BK-2",
+                fix: `set ${PRODUCTION_PRIMARY_MIN_DAYS}–3650 (the runbook keeps 30)`,
+            });
+        }
+        for (const datastore of BACKUP_DATASTORES.filter((d) => d !== "redis")) {
+            const days = b.prefixRetentionDays?.[datastore];
+            if (days !== undefined && days < PRODUCTION_PRIMARY_MIN_DAYS) {
+                problems.push({
+                    path: `backups.prefixRetentionDays.${datastore}`,
+                    value: days,
+                    message: `keeps production's primary data less than ${PRODUCTION_PRIMARY_MIN_DAYS} days`,
+                    requirement: "BK-2",
+                    fix: `set at least ${PRODUCTION_PRIMARY_MIN_DAYS}, or remove it to keep backups.retentionDays`,
+                });
+            }
+        }
+        if (b.drill !== undefined) {
+            problems.push({
+                path: "backups.drill",
+                message: "puts the key that decrypts every backup into the production cluster",
+                requirement: "BK-3",
+                fix: "remove backups.drill from the production stack; drill production's backups from staging (backups.drill.targets in Pulumi.staging.yaml)",
+            });
+        }
+    }
+    const ownNames = [`${env.stack}-${raw.database.engine}`, `${env.stack}-redis`];
+    (b.drill?.targets ?? []).forEach((t, i) => {
+        const names = (b.drill?.targets ?? []).map((x) => x.name);
+        if (names.indexOf(t.name) !== i || ownNames.includes(t.name)) {
+            problems.push({
+                path: `backups.drill.targets[${i}].name`,
+                value: t.name,
+                message: "is used by another drill (this stack's own drills are named <stack>-<datastore>)",
+                requirement: "BK-6",
+                fix: "give every target a unique name",
+            });
+        }
+        if (t.bucket === b.bucket) {
+            problems.push({
+                path: `backups.drill.targets[${i}].bucket`,
+                value: t.bucket,
+                message: "is this stack's own backups bucket, which is drilled already",
+                requirement: "BK-6",
+                fix: "list only other stacks' buckets in backups.drill.targets",
+            });
+        }
+    });
+    return problems;
+}

@@ -1,0 +1,137 @@
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { Backups } from "../../../components/backup/backups";
+import { validateConfig } from "../../../config/validate";
+import { mockRun, ofType, one } from "../../helpers/harness";
+import { kubernetesSchemaErrors } from "../../helpers/k8sSchema";
+import { stackRaw } from "../../helpers/stacks";
+import { K8S_CRON_JOB, K8S_JOB, K8S_SECRET } from "../../helpers/types";
+import { SECRET } from "../../../plan/model";
+
+const ACCOUNT = "0123456789abcdef0123456789abcdef";
+const CLOUDFLARE_API_TOKEN = "cloudflare:index/apiToken:ApiToken";
+const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
+const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+
+function resolved(stack: string) {
+    const r = validateConfig(stackRaw(stack, () => undefined), stack);
+    if (!r.ok) throw new Error(r.problems.map((p) => p.path).join(", "));
+    return r.config;
+}
+
+function build(stack: string, datastores: "postgres+redis" | "mongodb") {
+    const config = resolved(stack);
+    return mockRun(() => {
+        new Backups("backups", {
+            backups: config.backups,
+            stack,
+            accountId: ACCOUNT,
+            namespace: "runbook",
+            datastores:
+                datastores === "mongodb"
+                    ? { mongodb: { backupUrl: pulumi.secret("mongodb://runbook_backup:pw@m-0.m:27017/?replicaSet=rs0") } }
+                    : {
+                          postgres: { adminUrl: pulumi.secret("postgres://runbook_admin:admin%40pw@db.example.internal:5432/runbook?sslmode=require") },
+                          redis: { url: pulumi.secret("redis://:redis%2Fpw@redis.runbook.svc:6379") },
+                      },
+            assetBuckets: ["acme-assets"],
+            drillAgeSecretKey: config.backups.drill ? pulumi.secret("AGE-SECRET-KEY-1TEST") : undefined,
+            permissionGroupIds: { read: "read-group", write: "write-group" },
+        });
+    }, stack);
+}
+
+describe("component: Backups (BK-1, BK-3, BK-6, ST-1, SC-5)", () => {
+    it("BK-1: staging with PostgreSQL and in-cluster Redis: one daily CronJob each, the role Job, and schema-valid objects", async () => {
+        const resources = await build("staging", "postgres+redis");
+        const crons = ofType(resources, K8S_CRON_JOB);
+        const backupsCrons = crons.filter((c) => (c.inputs.metadata as any).name.startsWith("backup-"));
+        assert.deepStrictEqual(backupsCrons.map((c) => `${(c.inputs.metadata as any).name} ${(c.inputs.spec as any).schedule}`).sort(), ["backup-postgres 0 2 * * *", "backup-redis 0 2 * * *"]);
+        const pg = one(resources, K8S_CRON_JOB, "backups-postgres");
+        const container = (pg.inputs.spec as any).jobTemplate.spec.template.spec.containers[0];
+        const env = Object.fromEntries(container.env.map((e: any) => [e.name, e]));
+        assert.strictEqual(env.S3_ENDPOINT_URL.value, `https://${ACCOUNT}.r2.cloudflarestorage.com`);
+        assert.strictEqual(env.BACKUP_PREFIX.value, "postgres");
+        for (const key of ["POSTGRES_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]) {
+            assert.deepStrictEqual(env[key].valueFrom.secretKeyRef, { name: "runbook-backup-credentials", key }, `${key} comes from the Secret`);
+        }
+        const job = one(resources, K8S_JOB, "postgres-role");
+        assert.match((job.inputs.metadata as any).name, /^postgres-backup-role-[0-9a-f]{10}$/);
+        assert.deepStrictEqual(await kubernetesSchemaErrors(resources), []);
+    });
+
+    it("SC-1: every credential Secret's content stays secret in the plan", async () => {
+        const resources = await build("staging", "postgres+redis");
+        for (const name of ["backups-credentials", "postgres-role-setup", "drill-credentials", "assets-credentials"]) {
+            assert.strictEqual(one(resources, K8S_SECRET, name).inputs.stringData, SECRET, `${name} is masked`);
+        }
+    });
+
+    it("BK-1: MongoDB gets a daily full dump and an hourly oplog capture that ends before the next", async () => {
+        const resources = await build("production", "mongodb");
+        const crons = ofType(resources, K8S_CRON_JOB).map((c) => [(c.inputs.metadata as any).name, (c.inputs.spec as any).schedule, (c.inputs.spec as any).jobTemplate.spec.activeDeadlineSeconds]);
+        assert.deepStrictEqual(crons.sort(), [
+            ["backup-mongodb", "0 2 * * *", 14400],
+            ["backup-mongodb-oplog", "15 * * * *", 3000],
+        ]);
+    });
+
+    it("BK-1: the scripts ConfigMap is named after their hash and every job mounts that one", async () => {
+        const resources = await build("staging", "postgres+redis");
+        const cm = one(resources, CONFIG_MAP, "scripts");
+        const name = (cm.inputs.metadata as any).name;
+        assert.match(name, /^backup-scripts-[0-9a-f]{10}$/);
+        assert.ok((cm.inputs.data as Record<string, string>)["restore-drill.sh"].includes("pg_restore"));
+        for (const c of ofType(resources, K8S_CRON_JOB)) {
+            const volumes = (c.inputs.spec as any).jobTemplate.spec.template.spec.volumes;
+            assert.strictEqual(volumes.find((v: any) => v.name === "scripts").configMap.name, name, c.name);
+        }
+    });
+
+    it("BK-6, BK-3: staging's drills restore into a scratch sidecar with the drill's own read-only token and key; production has none", async () => {
+        const staging = await build("staging", "postgres+redis");
+        const drills = ofType(staging, K8S_CRON_JOB).filter((c) => (c.inputs.metadata as any).name.startsWith("restore-drill-"));
+        assert.deepStrictEqual(drills.map((c) => (c.inputs.metadata as any).name).sort(), ["restore-drill-production-postgres", "restore-drill-staging-postgres", "restore-drill-staging-redis"]);
+        const prod = drills.find((c) => c.name.endsWith("production-postgres"))!;
+        const pod = (prod.inputs.spec as any).jobTemplate.spec.template.spec;
+        assert.strictEqual(pod.initContainers[0].name, "scratch-postgres");
+        assert.strictEqual(pod.initContainers[0].restartPolicy, "Always", "a native sidecar ends with the drill");
+        const env = Object.fromEntries(pod.containers[0].env.map((e: any) => [e.name, e]));
+        assert.strictEqual(env.S3_BUCKET.value, "retail-backups");
+        assert.strictEqual(env.STACK_NAME.value, "production");
+        assert.strictEqual(env.AWS_ACCESS_KEY_ID.valueFrom.secretKeyRef.name, "runbook-drill-credentials");
+        assert.strictEqual(pod.volumes.find((v: any) => v.name === "drill-key").secret.defaultMode, 0o400);
+
+        const tokens = ofType(staging, CLOUDFLARE_API_TOKEN);
+        const reader = tokens.find((t) => t.name.includes("drill-reader"))!;
+        const policy = (reader.inputs.policies as any[])[0];
+        assert.deepStrictEqual(policy.permissionGroups, [{ id: "read-group" }]);
+        assert.deepStrictEqual(Object.keys(JSON.parse(policy.resources)).sort(), [
+            `com.cloudflare.edge.r2.bucket.${ACCOUNT}_default_retail-backups`,
+            `com.cloudflare.edge.r2.bucket.${ACCOUNT}_default_retail-staging-backups`,
+        ]);
+
+        const production = await build("production", "postgres+redis");
+        assert.strictEqual(ofType(production, K8S_CRON_JOB).filter((c) => (c.inputs.metadata as any).name.startsWith("restore-drill-")).length, 0);
+        assert.strictEqual(ofType(production, K8S_SECRET).filter((s) => s.name.includes("drill")).length, 0, "no drill key in production");
+        assert.strictEqual(ofType(production, CLOUDFLARE_API_TOKEN).filter((t) => t.name.includes("drill")).length, 0);
+    });
+
+    it("ST-1, SC-2: each token's name carries its rotation label, its value stays secret; the writer reaches only the backups bucket", async () => {
+        const resources = await build("staging", "postgres+redis");
+        const tokens = ofType(resources, CLOUDFLARE_API_TOKEN);
+        assert.deepStrictEqual(tokens.map((t) => t.inputs.name).sort(), ["runbook-staging-app-assets-2026-Q4", "runbook-staging-backup-jobs-2026-Q4", "runbook-staging-restore-drill-2026-Q4"]);
+        for (const t of tokens) {
+            assert.ok(t.additionalSecretOutputs.includes("value"), `${t.name}'s value stays secret`);
+            assert.strictEqual(t.deleteBeforeReplace, false, `${t.name}: the new token exists before the old one goes`);
+        }
+        const writer = tokens.find((t) => t.name.includes("writer"))!;
+        assert.deepStrictEqual(Object.keys(JSON.parse((writer.inputs.policies as any[])[0].resources)), [`com.cloudflare.edge.r2.bucket.${ACCOUNT}_default_retail-staging-backups`]);
+    });
+
+    it("SC-5: one egress NetworkPolicy for the backup-role pods", async () => {
+        const resources = await build("staging", "postgres+redis");
+        const np = one(resources, NETWORK_POLICY, "egress");
+        assert.deepStrictEqual((np.inputs.spec as any).podSelector, { matchLabels: { "runbook.dev/role": "backup" } });
+    });
+});

@@ -1,0 +1,111 @@
+import * as assert from "assert";
+import { createHash } from "crypto";
+import {
+    BACKUP_SCRIPTS,
+    DRILL_SCRIPT,
+    backupEgressSpec,
+    backupRoleUrl,
+    redisCliSettings,
+    jobCronJobSpec,
+    jobDeadlines,
+    pushgatewayTarget,
+    r2SecretAccessKey,
+    r2TokenPolicy,
+    readScripts,
+    scriptsHash,
+} from "../../../components/backup/backupSpec";
+import { backupLifecycleRules, backupLockRules, lockFloorDays } from "../../../components/storage/lifecycle";
+
+const DAY = 86400;
+
+describe("unit: backup job builders (BK-1, BK-3, BK-4, ST-1)", () => {
+    it("BK-1: the scripts ConfigMap holds every script a job runs, and its hash changes with any script", () => {
+        const scripts = readScripts();
+        for (const s of [...Object.values(BACKUP_SCRIPTS), DRILL_SCRIPT, "lib.sh", "create-backup-role.sh"]) assert.ok(scripts[s], `${s} is mounted`);
+        const hash = scriptsHash(scripts);
+        assert.match(hash, /^[0-9a-f]{10}$/);
+        assert.strictEqual(scriptsHash({ ...scripts }), hash, "stable");
+        assert.notStrictEqual(scriptsHash({ ...scripts, "lib.sh": scripts["lib.sh"] + "\n" }), hash, "a one-byte change renames the ConfigMap");
+    });
+
+    it("ST-1: a token reaches exactly the named buckets, and its S3 secret is the SHA-256 of its value", () => {
+        const policy = r2TokenPolicy("acc", ["b2", "b1"], "group-id");
+        assert.deepStrictEqual(policy.permissionGroups, [{ id: "group-id" }]);
+        assert.deepStrictEqual(JSON.parse(policy.resources), { "com.cloudflare.edge.r2.bucket.acc_default_b1": "*", "com.cloudflare.edge.r2.bucket.acc_default_b2": "*" });
+        assert.throws(() => r2TokenPolicy("acc", [], "g"), /at least one bucket/);
+        assert.strictEqual(r2SecretAccessKey("token"), createHash("sha256").update("token").digest("hex"));
+    });
+
+    it("BK-8: the backup role's URL keeps host, database and TLS; redis-cli gets host, port and password apart", () => {
+        assert.strictEqual(
+            backupRoleUrl("postgres://runbook_admin:admin%40pw@db.internal:5432/runbook?sslmode=require", "runbook_backup", "p@ss/w"),
+            "postgres://runbook_backup:p%40ss%2Fw@db.internal:5432/runbook?sslmode=require",
+        );
+        assert.deepStrictEqual(redisCliSettings("redis://:redis%2Fpw@redis.runbook.svc:6379"), { REDIS_HOST: "redis.runbook.svc", REDIS_PORT: "6379", REDISCLI_AUTH: "redis/pw" });
+        assert.strictEqual(redisCliSettings("redis://:x@r").REDIS_PORT, "6379");
+    });
+
+    it("BK-1, SC-5: a backup CronJob is Forbid, deadline-bound, history-bounded, restricted, and reads credentials through secretKeyRef", () => {
+        const spec: any = jobCronJobSpec({
+            name: "backup-postgres",
+            schedule: "0 2 * * *",
+            image: "ghcr.io/acme/runbook-backup:1.0.0",
+            script: BACKUP_SCRIPTS.postgres,
+            scriptsConfigMap: "backup-scripts-abc",
+            env: { S3_BUCKET: "b" },
+            secretEnv: { AWS_SECRET_ACCESS_KEY: { secret: "creds", key: "AWS_SECRET_ACCESS_KEY" } },
+            labels: { "runbook.dev/role": "backup" },
+            ...jobDeadlines("postgres"),
+        });
+        assert.strictEqual(spec.concurrencyPolicy, "Forbid");
+        assert.strictEqual(spec.timeZone, "Etc/UTC");
+        assert.strictEqual(spec.startingDeadlineSeconds, 3600);
+        assert.strictEqual(spec.successfulJobsHistoryLimit, 3);
+        assert.strictEqual(spec.failedJobsHistoryLimit, 3);
+        const job = spec.jobTemplate.spec;
+        assert.strictEqual(job.activeDeadlineSeconds, 4 * 3600);
+        const pod = job.template.spec;
+        assert.strictEqual(pod.automountServiceAccountToken, false);
+        assert.strictEqual(pod.securityContext.runAsNonRoot, true);
+        assert.deepStrictEqual(pod.containers[0].command, ["/bin/bash", "/opt/runbook/backup/backup-postgres.sh"]);
+        assert.deepStrictEqual(pod.containers[0].env.find((e: any) => e.name === "AWS_SECRET_ACCESS_KEY"), { name: "AWS_SECRET_ACCESS_KEY", valueFrom: { secretKeyRef: { name: "creds", key: "AWS_SECRET_ACCESS_KEY" } } });
+        assert.strictEqual(pod.containers[0].securityContext.readOnlyRootFilesystem, true);
+        assert.strictEqual(jobDeadlines("mongodb-oplog").activeDeadlineSeconds < 3600, true, "an hourly capture ends before the next starts");
+    });
+
+    it("SC-5: the jobs' egress is their data stores, HTTPS outside the private ranges, and the Pushgateway's namespace and port", () => {
+        assert.deepStrictEqual(pushgatewayTarget("http://prometheus-pushgateway.monitoring.svc:9091"), { namespace: "monitoring", port: 9091 });
+        assert.deepStrictEqual(pushgatewayTarget("https://push.example.com"), { namespace: undefined, port: 443 });
+        const spec: any = backupEgressSpec({ inClusterPorts: [6379], externalPorts: [{ port: 5432, cidrs: ["10.0.0.0/8"] }], pushgatewayUrl: "http://prometheus-pushgateway.monitoring.svc:9091" });
+        assert.deepStrictEqual(spec.policyTypes, ["Egress"]);
+        assert.deepStrictEqual(spec.podSelector, { matchLabels: { "runbook.dev/role": "backup" } });
+        const ports = spec.egress.map((e: any) => e.ports.map((p: any) => p.port).join(","));
+        assert.deepStrictEqual(ports, ["6379", "5432", "443", "9091"]);
+        assert.deepStrictEqual(spec.egress[2].to[0].ipBlock.except, ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"]);
+        assert.deepStrictEqual(spec.egress[3].to[0], { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } });
+    });
+});
+
+describe("unit: backups bucket lifecycle and lock per prefix (BK-2, BK-4, ST-2)", () => {
+    const prefixes = { postgres: 30, redis: 7 };
+
+    it("BK-2: each prefix expires at its retention; temporary uploads and unfinished multipart uploads go early", () => {
+        const rules = backupLifecycleRules(prefixes);
+        const expiry = Object.fromEntries(rules.filter((r) => r.deleteObjectsTransition).map((r) => [r.conditions.prefix, r.deleteObjectsTransition!.condition.maxAge / DAY]));
+        assert.deepStrictEqual(expiry, { "postgres/": 30, "redis/": 7, "incoming/": 7 });
+        const abort = rules.find((r) => r.abortMultipartUploadsTransition)!;
+        assert.deepStrictEqual([abort.conditions.prefix, abort.abortMultipartUploadsTransition!.condition.maxAge / DAY], ["", 1]);
+        assert.ok(rules.every((r) => r.enabled));
+    });
+
+    it("BK-4: every object is locked for the shortest retention, each longer prefix for its own; no rule deletes before its lock ends", () => {
+        const locks = backupLockRules(prefixes);
+        assert.deepStrictEqual(locks.map((l) => [l.prefix, l.condition.maxAgeSeconds / DAY]), [["", 7], ["postgres/", 30]]);
+        const lockFor = (key: string) => Math.max(...locks.filter((l) => key.startsWith(l.prefix)).map((l) => l.condition.maxAgeSeconds));
+        for (const rule of backupLifecycleRules(prefixes).filter((r) => r.deleteObjectsTransition)) {
+            assert.ok(rule.deleteObjectsTransition!.condition.maxAge >= lockFor(`${rule.conditions.prefix}x`), `${rule.id} deletes no earlier than the lock`);
+        }
+        assert.strictEqual(lockFloorDays({ a: 14, b: 30 }), 14);
+        assert.throws(() => lockFloorDays({}), /at least one datastore prefix/);
+    });
+});

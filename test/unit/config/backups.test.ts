@@ -1,0 +1,79 @@
+import * as assert from "assert";
+import { ConfigProblem, formatProblem } from "../../../config/problems";
+import { validateConfig } from "../../../config/validate";
+import { stackRaw } from "../../helpers/stacks";
+
+function validate(stack: string, mutate: (c: Record<string, any>) => void) {
+    return validateConfig(stackRaw(stack, mutate), stack);
+}
+function problems(stack: string, mutate: (c: Record<string, any>) => void): ConfigProblem[] {
+    const r = validate(stack, mutate);
+    assert.ok(!r.ok, "the config is refused");
+    return r.problems;
+}
+function find(ps: ConfigProblem[], path: string): ConfigProblem {
+    const p = ps.find((x) => x.path === path);
+    assert.ok(p, `no problem at ${path}; got:\n${ps.map(formatProblem).join("\n")}`);
+    return p;
+}
+
+describe("unit: backups config (BK-1, BK-2, BK-3, BK-6, SC-2)", () => {
+    it("BK-1, BK-2: defaults: 02:00 UTC daily, hourly oplog, primary data 30 days in production, Redis 7, the Pushgateway", () => {
+        const r = validate("production", () => undefined);
+        assert.ok(r.ok);
+        const b = r.config.backups;
+        assert.strictEqual(b.schedule, "0 2 * * *");
+        assert.strictEqual(b.oplogSchedule, "15 * * * *");
+        assert.deepStrictEqual(b.prefixRetentionDays, { postgres: 30, mongodb: 30, "mongodb-oplog": 30, redis: 7 });
+        assert.strictEqual(b.pushgatewayUrl, "http://prometheus-pushgateway.monitoring.svc:9091");
+        assert.strictEqual(b.restoreDrillSchedule, "0 5 1 1,4,7,10 *");
+        assert.strictEqual(b.drill, undefined, "production holds no drill");
+        const s = validate("staging", () => undefined);
+        assert.ok(s.ok);
+        assert.deepStrictEqual(s.config.backups.prefixRetentionDays, { postgres: 7, mongodb: 7, "mongodb-oplog": 7, redis: 7 });
+    });
+
+    it("BK-6: staging drills its own database and in-cluster Redis weekly, and production's backups quarterly", () => {
+        const r = validate("staging", () => undefined);
+        assert.ok(r.ok);
+        assert.deepStrictEqual(
+            r.config.backups.drill!.targets.map((t) => `${t.name} ${t.stack} ${t.bucket} ${t.datastore} ${t.schedule}`),
+            [
+                "staging-postgres staging retail-staging-backups postgres 0 5 * * 1",
+                "staging-redis staging retail-staging-backups redis 0 5 * * 1",
+                "production-postgres production retail-backups postgres 0 5 1 1,4,7,10 *",
+            ],
+        );
+    });
+
+    it("BK-3: the drill's private key is refused in production", () => {
+        const p = find(problems("production", (c) => (c["runbook:backups"].drill = { ageSecretKey: { secure: "v1:age" } })), "backups.drill");
+        assert.strictEqual(p.requirement, "BK-3");
+        assert.match(formatProblem(p), /puts the key that decrypts every backup into the production cluster/);
+    });
+
+    it("SC-1: the drill's key must be secure:", () => {
+        const p = find(problems("staging", (c) => (c["runbook:backups"].drill.ageSecretKey = "AGE-SECRET-KEY-1PLAIN")), "backups.drill.ageSecretKey");
+        assert.match(formatProblem(p), /looks like a secret but is given as plain text/);
+    });
+
+    it("BK-2: production keeps primary data at least 14 days", () => {
+        const ps = problems("production", (c) => {
+            c["runbook:backups"].retentionDays = 10;
+            c["runbook:backups"].prefixRetentionDays = { postgres: 7 };
+        });
+        assert.match(formatProblem(find(ps, "backups.retentionDays")), /less than 14 days \(BK-2\)/);
+        assert.match(formatProblem(find(ps, "backups.prefixRetentionDays.postgres")), /less than 14 days/);
+    });
+
+    it("BK-6: a drill target may not repeat the stack's own bucket or a name", () => {
+        const ps = problems("staging", (c) => c["runbook:backups"].drill.targets.push({ name: "staging-postgres", bucket: "retail-staging-backups", datastore: "postgres" }));
+        find(ps, "backups.drill.targets[1].name");
+        find(ps, "backups.drill.targets[1].bucket");
+    });
+
+    it("WL-3, SC-2: the jobs' image must be pinned, and rotation labels are short labels", () => {
+        find(problems("staging", (c) => (c["runbook:backups"].image = "ghcr.io/acme/runbook-backup:latest")), "backups.image");
+        find(problems("staging", (c) => (c["runbook:backups"].rotation.drill = "next quarter")), "backups.rotation.drill");
+    });
+});

@@ -80,6 +80,7 @@ const backups = new Backups("backups", {
         mongodb: database.backupConnectionUrl ? { backupUrl: database.backupConnectionUrl } : undefined,
         redis: redis && config.redis?.mode === "in-cluster" ? { url: redis.connectionUrl } : undefined,
     },
+    postgresCidrs: awsDataDestinations(config.network, DEFAULT_VPC_CIDR, { postgres: true, redis: false }).cidrs,
     engineMajor: config.database.engineVersion.split(".")[0],
     assetBuckets: config.storage.buckets.filter((b) => b.purpose !== "backups").map((b) => b.name),
     drillAgeSecretKey: config.backups.drill ? secret("backups.drill.ageSecretKey") : undefined,

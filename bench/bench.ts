@@ -5,6 +5,7 @@ import * as path from "path";
 import { PlanFile, PlanResource } from "../plan/model";
 import { benchDiff } from "./diff";
 import { benchWorkloads } from "./workloads";
+import { benchBackups } from "./backups";
 
 /**
  * Prints the plan's cold-start cost against a baseline measured in the same run (a bare
@@ -112,3 +113,9 @@ function main(): void {
 
 main();
 benchWorkloads(RUNS);
+if (process.env.BENCH_BACKUPS !== "0") {
+    benchBackups().catch((e) => {
+        console.error(e);
+        process.exitCode = 1;
+    });
+}

@@ -51,6 +51,8 @@ export interface BackupsArgs {
         /** In-cluster Redis: its `redis://:password@host:port` URL. ElastiCache is not listed: it keeps its own snapshots. */
         redis?: { url: pulumi.Output<string> };
     };
+    /** Where RDS PostgreSQL lives, for the jobs' egress on 5432: the VPC's CIDR. Defaults to the private ranges. */
+    postgresCidrs?: string[];
     /** Major version of the database, for the drill's scratch server image. Defaults to 16. */
     engineMajor?: string;
     /** Asset and upload buckets the apps' token reaches (004). Defaults to none: no token. */
@@ -307,8 +309,9 @@ export class Backups extends pulumi.ComponentResource {
                 metadata: meta("backup-jobs-egress"),
                 spec: backupEgressSpec({
                     inClusterPorts: [...(args.datastores.mongodb ? [27017] : []), ...(args.datastores.redis ? [6379] : [])],
-                    // RDS sits on the VPC's private addresses, which are only known once it exists.
-                    externalPorts: args.datastores.postgres ? [{ port: 5432, cidrs: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] }] : [],
+                    externalPorts: args.datastores.postgres
+                        ? [{ port: 5432, cidrs: args.postgresCidrs ?? ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] }]
+                        : [],
                     pushgatewayUrl: backups.pushgatewayUrl,
                 }),
             },

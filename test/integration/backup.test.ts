@@ -132,11 +132,19 @@ describe("integration: backup and restore-drill scripts against PostgreSQL, Redi
             INSERT INTO customers SELECT g, 'c' || g || '@example.com', E'Zoë \\t ' || md5(g::text), timestamptz '2024-01-01' + g * interval '1 minute' FROM generate_series(1, ${SEED.customers}) g;
             INSERT INTO orders SELECT g, 1 + g % ${SEED.customers}, (g % 997) * 1.37, (ARRAY['new','paid','shipped'])[1 + g % 3], jsonb_build_object('n', g, 'tags', jsonb_build_array('a', g % 7)) FROM generate_series(1, ${SEED.orders}) g;
             INSERT INTO order_items SELECT g, 1 + g % ${SEED.orders}, 'SKU-' || (g % 5000), 1 + g % 4, CASE WHEN g % 10 = 0 THEN E'line\\nbreak, "quote" \\\\ backslash' END FROM generate_series(1, ${SEED.order_items}) g;
-            -- The read-only backup role (BK-8): it can read everything and write nothing.
-            CREATE ROLE runbook_backup LOGIN PASSWORD 'backup-pw';
-            GRANT pg_read_all_data TO runbook_backup;
             `,
         );
+        // The read-only backup role (BK-8), created by the script the role Job runs; run twice, as a
+        // re-run of the Job would.
+        for (let i = 0; i < 2; i++) {
+            ok(
+                spawnSync(script("create-backup-role.sh"), [], {
+                    encoding: "utf8",
+                    env: { PATH: basePath, HOME: work, ADMIN_URL: pg.url("shop"), BACKUP_ROLE_PASSWORD: "backup-pw" },
+                }),
+                "create-backup-role.sh",
+            );
+        }
     });
 
     after(async function () {
@@ -154,22 +162,25 @@ describe("integration: backup and restore-drill scripts against PostgreSQL, Redi
         assert.strictEqual(r.status, 0, r.stdout + r.stderr);
     });
 
-    for (const name of ["backup-postgres.sh", "backup-redis.sh", "backup-mongodb.sh", "backup-mongodb-oplog.sh", "restore-drill.sh"]) {
+    for (const name of ["backup-postgres.sh", "backup-redis.sh", "backup-mongodb.sh", "backup-mongodb-oplog.sh", "restore-drill.sh", "create-backup-role.sh"]) {
         it(`${name}: --help explains it; without its environment it names every missing variable`, async () => {
             const help = await run(script(name), ["--help"], { env: { PATH: basePath } });
             assert.strictEqual(help.status, 0, help.stderr);
             assert.match(help.stdout, /^Usage: /);
-            assert.match(help.stdout, /S3_ENDPOINT_URL/);
+            assert.match(help.stdout, name === "create-backup-role.sh" ? /ADMIN_URL/ : /S3_ENDPOINT_URL/);
             const bare = await run(script(name), [], { env: { PATH: basePath, ...(name === "restore-drill.sh" ? { DRILL_DATASTORE: "postgres" } : {}) } });
             assert.strictEqual(bare.status, 1);
-            assert.match(bare.stderr, /FAILED: missing required environment: .*S3_ENDPOINT_URL|FAILED: missing required environment: (POSTGRES_URL|REDIS_HOST|MONGODB_URI|DRILL_POSTGRES_URL)/);
+            assert.match(bare.stderr, /FAILED: missing required environment: .*S3_ENDPOINT_URL|FAILED: missing required environment: (POSTGRES_URL|REDIS_HOST|MONGODB_URI|DRILL_POSTGRES_URL|ADMIN_URL)/);
         });
     }
 
-    it("BK-8: the backup role reads every table but cannot write", () => {
-        const r = spawnSync(pg.psql, ["-X", "-v", "ON_ERROR_STOP=1", "-d", pg.url("shop", "runbook_backup", "backup-pw"), "-c", "DELETE FROM order_items"], { encoding: "utf8" });
+    it("BK-8: the backup role (create-backup-role.sh) reads every table but cannot write, even after SET default_transaction_read_only", () => {
+        const as = (sql: string) => spawnSync(pg.psql, ["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", pg.url("shop", "runbook_backup", "backup-pw"), "-c", sql], { encoding: "utf8" });
+        assert.strictEqual(as("SELECT count(*) FROM order_items").stdout.trim(), String(SEED.order_items));
+        const r = as("SET default_transaction_read_only = off; DELETE FROM order_items");
         assert.notStrictEqual(r.status, 0);
         assert.match(r.stderr, /permission denied/);
+        assert.strictEqual(pg.sql("postgres", "SELECT rolsuper OR rolcreatedb OR rolcreaterole FROM pg_roles WHERE rolname = 'runbook_backup'").trim(), "f");
     });
 
     it("BK-1, BK-3: backup-postgres.sh streams pg_dump | zstd | age to a temporary object, verifies it and promotes it with its SHA-256", async () => {

@@ -229,6 +229,16 @@ export function crossFieldProblems(raw: RawStackConfig, env: Environment): Confi
                 requirement: "BK-2",
                 fix: `set at least ${retention} or remove it`,
             });
+        } else if (expire !== undefined) {
+            // The backups bucket expires each datastore prefix at its own retention (BK-2, BK-4).
+            const index = raw.storage.buckets.indexOf(backupBucket);
+            problems.push({
+                path: `storage.buckets[${index}].lifecycle.expireAfterDays`,
+                value: expire,
+                message: "does not apply to the backups bucket, which expires each datastore prefix at its own retention",
+                requirement: "BK-2",
+                fix: "remove it and set backups.retentionDays or backups.prefixRetentionDays",
+            });
         }
     }
 

@@ -184,7 +184,7 @@ export const bucketSchema = z.strictObject({
     /** Lifecycle (ST-2). */
     lifecycle: z
         .strictObject({
-            /** Delete objects older than this. Backups default to the backup retention. */
+            /** Delete objects older than this. Not for the backups bucket, which expires each prefix at `backups.prefixRetentionDays`. */
             expireAfterDays: z.number().int().min(1).max(3650).optional(),
             /** Move objects to Infrequent Access after this many days (the cold copy of ST-2). Defaults to 30. */
             infrequentAccessAfterDays: z.number().int().min(30).max(3650).optional(),

@@ -150,7 +150,7 @@ export function isPinnedImage(image: string): boolean {
 export const backupJobsHardened: ResourceValidationPolicy = {
     name: "backup-jobs-hardened",
     description:
-        "SC-1, SC-5, BK-3: backup and restore-drill jobs (pods with runbook.dev/role: backup) pin their images, run restricted (non-root, no escalation, no capabilities, RuntimeDefault seccomp), hold no literal credential and read credentials only from Secrets.",
+        "SC-5: backup and restore-drill jobs (pods with runbook.dev/role: backup) pin their images, run restricted (non-root, no escalation, no capabilities, RuntimeDefault seccomp), hold no literal credential and read credentials only from Secrets (SC-1).",
     enforcementLevel: "mandatory",
     ...requirement("SC-5", "Workloads run with least privilege (non-root, no privilege escalation, network isolation)"),
     validateResource: (args, reportViolation) => {

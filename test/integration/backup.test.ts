@@ -175,9 +175,13 @@ describe("integration: backup and restore-drill scripts against PostgreSQL, Redi
     }
 
     it("BK-8: the backup role (create-backup-role.sh) reads every table but cannot write, even after SET default_transaction_read_only", () => {
-        const as = (sql: string) => spawnSync(pg.psql, ["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", pg.url("shop", "runbook_backup", "backup-pw"), "-c", sql], { encoding: "utf8" });
+        const as = (...sql: string[]) =>
+            spawnSync(pg.psql, ["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", pg.url("shop", "runbook_backup", "backup-pw"), ...sql.flatMap((q) => ["-c", q])], { encoding: "utf8" });
         assert.strictEqual(as("SELECT count(*) FROM order_items").stdout.trim(), String(SEED.order_items));
-        const r = as("SET default_transaction_read_only = off; DELETE FROM order_items");
+        const readOnly = as("DELETE FROM order_items");
+        assert.notStrictEqual(readOnly.status, 0);
+        assert.match(readOnly.stderr, /cannot execute DELETE in a read-only transaction/);
+        const r = as("SET default_transaction_read_only = off", "DELETE FROM order_items");
         assert.notStrictEqual(r.status, 0);
         assert.match(r.stderr, /permission denied/);
         assert.strictEqual(pg.sql("postgres", "SELECT rolsuper OR rolcreatedb OR rolcreaterole FROM pg_roles WHERE rolname = 'runbook_backup'").trim(), "f");

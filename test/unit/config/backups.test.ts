@@ -72,6 +72,11 @@ describe("unit: backups config (BK-1, BK-2, BK-3, BK-6, SC-2)", () => {
         find(ps, "backups.drill.targets[1].bucket");
     });
 
+    it("BK-2: the backups bucket's lifecycle comes from the prefixes' retention, not a bucket-wide expiry", () => {
+        const p = find(problems("staging", (c) => (c["runbook:storage"].buckets[1].lifecycle = { expireAfterDays: 90 })), "storage.buckets[1].lifecycle.expireAfterDays");
+        assert.match(formatProblem(p), /does not apply to the backups bucket/);
+    });
+
     it("WL-3, SC-2: the jobs' image must be pinned, and rotation labels are short labels", () => {
         find(problems("staging", (c) => (c["runbook:backups"].image = "ghcr.io/acme/runbook-backup:latest")), "backups.image");
         find(problems("staging", (c) => (c["runbook:backups"].rotation.drill = "next quarter")), "backups.rotation.drill");

@@ -84,7 +84,7 @@ const backups = new Backups("backups", {
     engineMajor: config.database.engineVersion.split(".")[0],
     assetBuckets: config.storage.buckets.filter((b) => b.purpose !== "backups").map((b) => b.name),
     drillAgeSecretKey: config.backups.drill ? secret("backups.drill.ageSecretKey") : undefined,
-});
+}, opts);
 
 const apps = config.apps.map(
     (app) => new App(`app-${app.name}`, { app, environment, namespace: namespace.name, secretName: secrets.secretName, secretChecksum: secrets.checksum }, opts),

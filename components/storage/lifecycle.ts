@@ -57,15 +57,17 @@ export function retentionLockRule(retentionDays: number) {
 
 /** Where backup jobs upload before a verified object is promoted under its datastore prefix (BK-3). */
 export const INCOMING_PREFIX = "incoming/";
+/** Temporary uploads are locked, then expired, after one day: long enough for a job to promote them. */
+export const INCOMING_DAYS = 1;
 
 /**
  * The lifecycle rules of a backups bucket (BK-2, ST-2): each datastore prefix expires at its own
- * retention; temporary uploads under `incoming/` expire as soon as the whole-bucket lock lets them;
- * unfinished multipart uploads are aborted after `abortMultipartAfterDays` (1 by default).
- * `prefixRetentionDays` maps a prefix without its slash (`postgres`) to days.
+ * retention, temporary uploads under `incoming/` after a day, and unfinished multipart uploads are
+ * aborted after `abortMultipartAfterDays` (1 by default). `prefixRetentionDays` maps a prefix
+ * without its slash (`postgres`) to days.
  */
 export function backupLifecycleRules(prefixRetentionDays: Record<string, number>, abortMultipartAfterDays = 1): LifecycleRule[] {
-    const floor = lockFloorDays(prefixRetentionDays);
+    if (Object.keys(prefixRetentionDays).length === 0) throw new Error("a backups bucket needs at least one datastore prefix");
     return [
         {
             id: "abort-incomplete-multipart",
@@ -83,29 +85,21 @@ export function backupLifecycleRules(prefixRetentionDays: Record<string, number>
             id: "expire-incoming",
             enabled: true,
             conditions: { prefix: INCOMING_PREFIX },
-            deleteObjectsTransition: { condition: { type: "Age", maxAge: floor * DAY_SECONDS } },
+            deleteObjectsTransition: { condition: { type: "Age", maxAge: INCOMING_DAYS * DAY_SECONDS } },
         },
     ];
 }
 
-/** The shortest retention of any prefix: every object of the bucket is locked at least this long. */
-export function lockFloorDays(prefixRetentionDays: Record<string, number>): number {
-    const days = Object.values(prefixRetentionDays);
-    if (days.length === 0) throw new Error("a backups bucket needs at least one datastore prefix");
-    return Math.min(...days);
-}
-
 /**
- * BK-4: the lock of a backups bucket. One rule locks every object for the shortest retention, so
- * nothing in the bucket can be overwritten or deleted early; each prefix that keeps its objects longer
- * gets its own rule for its whole retention. No lifecycle rule deletes before its lock ends.
+ * BK-4: the lock of a backups bucket, one rule per prefix: each datastore prefix keeps its objects
+ * for its whole retention, so nothing there can be overwritten or deleted early; temporary uploads
+ * are locked for a day. No lifecycle rule deletes before its prefix's lock ends.
  */
 export function backupLockRules(prefixRetentionDays: Record<string, number>) {
-    const floor = lockFloorDays(prefixRetentionDays);
+    if (Object.keys(prefixRetentionDays).length === 0) throw new Error("a backups bucket needs at least one datastore prefix");
+    const rule = (id: string, prefix: string, days: number) => ({ id, enabled: true, prefix, condition: { type: "Age", maxAgeSeconds: days * DAY_SECONDS } });
     return [
-        retentionLockRule(floor),
-        ...Object.entries(prefixRetentionDays)
-            .filter(([, days]) => days > floor)
-            .map(([prefix, days]) => ({ id: `backups-write-once-${prefix}`, enabled: true, prefix: `${prefix}/`, condition: { type: "Age", maxAgeSeconds: days * DAY_SECONDS } })),
+        ...Object.entries(prefixRetentionDays).map(([prefix, days]) => rule(`backups-write-once-${prefix}`, `${prefix}/`, days)),
+        rule("incoming-write-once", INCOMING_PREFIX, INCOMING_DAYS),
     ];
 }

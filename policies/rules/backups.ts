@@ -1,5 +1,5 @@
 import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { requirement } from "./meta";
+import { guidance, requirement } from "./meta";
 import { at, UNKNOWN } from "./props";
 
 /*
@@ -112,6 +112,10 @@ export const backupCronJobPerDatabase: StackValidationPolicy = {
         "BK-1: every database in the stack (RDS PostgreSQL, MongoDB, in-cluster Redis) has an active backup CronJob that runs its dump at least daily; MongoDB also has an oplog capture at least hourly.",
     enforcementLevel: "mandatory",
     ...requirement("BK-1", "Daily full backup of every database (003: 02:00 UTC); MongoDB also hourly oplog / point-in-time"),
+    ...guidance(
+        "high",
+        "Declare the database's backup CronJob (components/backup: backup-postgres, backup-mongodb and backup-mongodb-oplog, backup-redis), labelled runbook.dev/backup-datastore, not suspended, on a schedule that fires every day (every hour for the oplog capture).",
+    ),
     validateStack: (args, reportViolation) => {
         const schedules = backupSchedulesOf(args.resources);
         const needs = (datastore: Datastore, every: "daily" | "hourly", resource: PolicyResource, what: string) => {
@@ -152,7 +156,11 @@ export const backupJobsHardened: ResourceValidationPolicy = {
     description:
         "SC-5: backup and restore-drill jobs (pods with runbook.dev/role: backup) pin their images, run restricted (non-root, no escalation, no capabilities, RuntimeDefault seccomp), hold no literal credential and read credentials only from Secrets (SC-1).",
     enforcementLevel: "mandatory",
-    ...requirement("SC-5", "Workloads run with least privilege (non-root, no privilege escalation, network isolation)"),
+    ...requirement(["SC-5", "SC-1"], "Workloads run with least privilege (non-root, no privilege escalation, network isolation); secrets never in plain config"),
+    ...guidance(
+        "high",
+        "Pin the image to a version tag or digest; run the pod with runAsNonRoot, a RuntimeDefault seccomp profile, allowPrivilegeEscalation: false and capabilities.drop [ALL]; move every credential into a Secret and read it with valueFrom.secretKeyRef.",
+    ),
     validateResource: (args, reportViolation) => {
         if (args.type !== CRON_JOB && args.type !== JOB) args.notApplicable("not a Job or CronJob");
         const props = args.props as Obj;

@@ -17,8 +17,8 @@ uploads it as <BACKUP_PREFIX>/<UTC timestamp>.archive.zst.age, through a tempora
 promoted once verified.
 
 Required environment:
-  MONGODB_URI            connection string of the backup user, listing every member, e.g.
-                         mongodb://runbook_backup:...@m-0.m,m-1.m/?replicaSet=rs0&authSource=admin
+  MONGODB_URI            connection string of the backup user: mongodb://, its user and password,
+                         every member, ?replicaSet=...&authSource=admin
   S3_ENDPOINT_URL, S3_BUCKET, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AGE_RECIPIENT
                          as for backup-postgres.sh
 Optional:

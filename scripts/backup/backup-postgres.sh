@@ -16,8 +16,8 @@ with age to AGE_RECIPIENT and uploads it to an S3-compatible bucket (Cloudflare 
 verified upload is promoted to its final name, with its SHA-256 in the object metadata.
 
 Required environment:
-  POSTGRES_URL           libpq connection URI of the read-only backup role, e.g.
-                         postgres://runbook_backup:...@db:5432/runbook?sslmode=require
+  POSTGRES_URL           libpq connection URI of the read-only backup role: postgres://, its user and
+                         password, the host and port, the database, and ?sslmode=require
   S3_ENDPOINT_URL        e.g. https://<account-id>.r2.cloudflarestorage.com
   S3_BUCKET              the backups bucket
   AWS_ACCESS_KEY_ID      the backup jobs' R2 token (access key id)

@@ -14,7 +14,7 @@ import {
     readScripts,
     scriptsHash,
 } from "../../../components/backup/backupSpec";
-import { backupLifecycleRules, backupLockRules, lockFloorDays } from "../../../components/storage/lifecycle";
+import { backupLifecycleRules, backupLockRules } from "../../../components/storage/lifecycle";
 
 const DAY = 86400;
 
@@ -92,20 +92,19 @@ describe("unit: backups bucket lifecycle and lock per prefix (BK-2, BK-4, ST-2)"
     it("BK-2: each prefix expires at its retention; temporary uploads and unfinished multipart uploads go early", () => {
         const rules = backupLifecycleRules(prefixes);
         const expiry = Object.fromEntries(rules.filter((r) => r.deleteObjectsTransition).map((r) => [r.conditions.prefix, r.deleteObjectsTransition!.condition.maxAge / DAY]));
-        assert.deepStrictEqual(expiry, { "postgres/": 30, "redis/": 7, "incoming/": 7 });
+        assert.deepStrictEqual(expiry, { "postgres/": 30, "redis/": 7, "incoming/": 1 });
         const abort = rules.find((r) => r.abortMultipartUploadsTransition)!;
         assert.deepStrictEqual([abort.conditions.prefix, abort.abortMultipartUploadsTransition!.condition.maxAge / DAY], ["", 1]);
         assert.ok(rules.every((r) => r.enabled));
     });
 
-    it("BK-4: every object is locked for the shortest retention, each longer prefix for its own; no rule deletes before its lock ends", () => {
+    it("BK-4: each prefix is locked for its retention and temporary uploads for a day; no rule deletes before its lock ends", () => {
         const locks = backupLockRules(prefixes);
-        assert.deepStrictEqual(locks.map((l) => [l.prefix, l.condition.maxAgeSeconds / DAY]), [["", 7], ["postgres/", 30]]);
-        const lockFor = (key: string) => Math.max(...locks.filter((l) => key.startsWith(l.prefix)).map((l) => l.condition.maxAgeSeconds));
+        assert.deepStrictEqual(locks.map((l) => [l.prefix, l.condition.maxAgeSeconds / DAY]), [["postgres/", 30], ["redis/", 7], ["incoming/", 1]]);
+        const lockFor = (key: string) => Math.max(0, ...locks.filter((l) => key.startsWith(l.prefix)).map((l) => l.condition.maxAgeSeconds));
         for (const rule of backupLifecycleRules(prefixes).filter((r) => r.deleteObjectsTransition)) {
             assert.ok(rule.deleteObjectsTransition!.condition.maxAge >= lockFor(`${rule.conditions.prefix}x`), `${rule.id} deletes no earlier than the lock`);
         }
-        assert.strictEqual(lockFloorDays({ a: 14, b: 30 }), 14);
-        assert.throws(() => lockFloorDays({}), /at least one datastore prefix/);
+        assert.throws(() => backupLockRules({}), /at least one datastore prefix/);
     });
 });

@@ -57,12 +57,15 @@ export function retentionLockRule(retentionDays: number) {
 
 /** Where backup jobs upload before a verified object is promoted under its datastore prefix (BK-3). */
 export const INCOMING_PREFIX = "incoming/";
-/** Temporary uploads are locked, then expired, after one day: long enough for a job to promote them. */
-export const INCOMING_DAYS = 1;
+/**
+ * Temporary uploads are locked, then expired, after 7 days: the shortest lock the pack accepts
+ * anywhere (BK-2's minimum), so a stack without a policy config file still passes.
+ */
+export const INCOMING_DAYS = 7;
 
 /**
  * The lifecycle rules of a backups bucket (BK-2, ST-2): each datastore prefix expires at its own
- * retention, temporary uploads under `incoming/` after a day, and unfinished multipart uploads are
+ * retention, temporary uploads under `incoming/` after 7 days, and unfinished multipart uploads are
  * aborted after `abortMultipartAfterDays` (1 by default). `prefixRetentionDays` maps a prefix
  * without its slash (`postgres`) to days.
  */
@@ -93,7 +96,7 @@ export function backupLifecycleRules(prefixRetentionDays: Record<string, number>
 /**
  * BK-4: the lock of a backups bucket, one rule per prefix: each datastore prefix keeps its objects
  * for its whole retention, so nothing there can be overwritten or deleted early; temporary uploads
- * are locked for a day. No lifecycle rule deletes before its prefix's lock ends.
+ * are locked for 7 days. No lifecycle rule deletes before its prefix's lock ends.
  */
 export function backupLockRules(prefixRetentionDays: Record<string, number>) {
     if (Object.keys(prefixRetentionDays).length === 0) throw new Error("a backups bucket needs at least one datastore prefix");

@@ -1,6 +1,6 @@
 import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { guidance, requirement } from "./meta";
-import { at, UNKNOWN } from "./props";
+import { cannotCheckYet, guidance, requirement } from "./meta";
+import { at, listAt, UNKNOWN } from "./props";
 
 /*
  * Backup and restore-drill rules (BK-1, BK-3, SC-1, SC-5). What the pack recognises, without
@@ -23,9 +23,6 @@ const JOB = "kubernetes:batch/v1:Job";
 const STATEFUL_SET = "kubernetes:apps/v1:StatefulSet";
 const RDS_INSTANCE = "aws:rds/instance:Instance";
 
-type Obj = Record<string, any>;
-const obj = (v: unknown): Obj => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : {});
-const list = (v: unknown): Obj[] => (Array.isArray(v) ? v.map(obj) : []);
 
 type Datastore = "postgres" | "mongodb" | "mongodb-oplog" | "redis";
 
@@ -53,20 +50,23 @@ export function cronRunsAtLeast(schedule: string, every: "daily" | "hourly"): bo
     return every === "daily" ? /^(\*|\*\/\d+|[01]?\d([,-][0-2]?\d)*|2[0-3]([,-][0-2]?\d)*)$/.test(hour) : any(hour);
 }
 
-function podTemplateOf(type: string, props: Obj): Obj {
-    if (type === CRON_JOB) return obj(obj(obj(obj(props.spec).jobTemplate).spec).template);
-    return obj(obj(props.spec).template);
+/** Where each kind keeps its pod template. */
+function templatePath(type: string): string[] {
+    return type === CRON_JOB ? ["spec", "jobTemplate", "spec", "template"] : ["spec", "template"];
 }
 
-function containersOf(type: string, props: Obj): Obj[] {
-    const spec = obj(podTemplateOf(type, props).spec);
-    return [...list(spec.initContainers), ...list(spec.containers)];
+/** Init containers and containers; an element only known after `pulumi up` is UNKNOWN. */
+function containersOf(type: string, props: unknown): unknown[] {
+    const spec = [...templatePath(type), "spec"];
+    return [...listAt(props, ...spec, "initContainers"), ...listAt(props, ...spec, "containers")];
 }
 
-/** Everything a container runs, as one string: image, command and args. */
-function commandLine(c: Obj): string {
-    const words = [c.image, ...(Array.isArray(c.command) ? c.command : []), ...(Array.isArray(c.args) ? c.args : [])];
-    return words.filter((w) => typeof w === "string").join(" ");
+/** Everything a container runs, as one string (image, command, args); undefined when any of it is unknown. */
+function commandLine(c: unknown): string | undefined {
+    if (c === UNKNOWN) return undefined;
+    const parts = [at(c, "image"), ...listAt(c, "command"), ...listAt(c, "args")];
+    if (parts.includes(UNKNOWN)) return undefined;
+    return parts.filter((w): w is string => typeof w === "string").join(" ");
 }
 
 /** The datastores a stack must back up, each with the resource that makes it one (BK-1). */
@@ -78,10 +78,9 @@ export function databasesOf(resources: PolicyResource[]): Array<{ datastore: "po
             const engine = at(r.props, "engine");
             if ((replicaOf === undefined || replicaOf === "") && typeof engine === "string" && /^postgres/i.test(engine)) found.push({ datastore: "postgres", resource: r });
         } else if (r.type === STATEFUL_SET) {
-            const props = r.props as Obj;
-            const tier = obj(obj(props.metadata).labels)[TIER_LABEL] ?? obj(obj(podTemplateOf(r.type, props).metadata).labels)[TIER_LABEL];
+            const tier = at(r.props, "metadata", "labels", TIER_LABEL) ?? at(r.props, ...templatePath(r.type), "metadata", "labels", TIER_LABEL);
             if (tier !== "data") continue;
-            const cmds = containersOf(r.type, props).map(commandLine).join(" ");
+            const cmds = containersOf(r.type, r.props).map((c) => commandLine(c) ?? "").join(" ");
             if (/\bmongod\b|(^|[/ ])mongo:/.test(cmds)) found.push({ datastore: "mongodb", resource: r });
             else if (/\b(redis|valkey)-server\b|(^|[/ ])(redis|valkey):/.test(cmds)) found.push({ datastore: "redis", resource: r });
         }
@@ -89,21 +88,28 @@ export function databasesOf(resources: PolicyResource[]): Array<{ datastore: "po
     return found;
 }
 
-/** The schedules of the active backup CronJobs, by datastore. */
-export function backupSchedulesOf(resources: PolicyResource[]): Map<Datastore, string[]> {
+/**
+ * The schedules of the active backup CronJobs, by datastore, and whether some CronJob could not be
+ * read because part of it is only known after `pulumi up` (it then proves nothing).
+ */
+export function backupSchedulesOf(resources: PolicyResource[]): { schedules: Map<Datastore, string[]>; unreadable: number } {
     const schedules = new Map<Datastore, string[]>();
+    let unreadable = 0;
     for (const r of resources) {
         if (r.type !== CRON_JOB) continue;
-        const props = r.props as Obj;
-        const datastore = obj(obj(props.metadata).labels)[BACKUP_DATASTORE_LABEL] as Datastore;
-        if (!(datastore in DUMPS)) continue;
-        if (obj(props.spec).suspend === true) continue;
-        const runsDump = containersOf(r.type, props).some((c) => DUMPS[datastore](commandLine(c)));
-        const schedule = obj(props.spec).schedule;
-        if (!runsDump || typeof schedule !== "string") continue;
-        schedules.set(datastore, [...(schedules.get(datastore) ?? []), schedule]);
+        const datastore = at(r.props, "metadata", "labels", BACKUP_DATASTORE_LABEL);
+        const suspend = at(r.props, "spec", "suspend");
+        const schedule = at(r.props, "spec", "schedule");
+        const lines = containersOf(r.type, r.props).map(commandLine);
+        if ([datastore, suspend, schedule].includes(UNKNOWN) || lines.includes(undefined)) {
+            unreadable++;
+            continue;
+        }
+        if (typeof datastore !== "string" || !(datastore in DUMPS) || suspend === true || typeof schedule !== "string") continue;
+        if (!lines.some((l) => DUMPS[datastore as Datastore](l!))) continue;
+        schedules.set(datastore as Datastore, [...(schedules.get(datastore as Datastore) ?? []), schedule]);
     }
-    return schedules;
+    return { schedules, unreadable };
 }
 
 export const backupCronJobPerDatabase: StackValidationPolicy = {
@@ -117,11 +123,13 @@ export const backupCronJobPerDatabase: StackValidationPolicy = {
         "Declare the database's backup CronJob (components/backup: backup-postgres, backup-mongodb and backup-mongodb-oplog, backup-redis), labelled runbook.dev/backup-datastore, not suspended, on a schedule that fires every day (every hour for the oplog capture).",
     ),
     validateStack: (args, reportViolation) => {
-        const schedules = backupSchedulesOf(args.resources);
+        const { schedules, unreadable } = backupSchedulesOf(args.resources);
         const needs = (datastore: Datastore, every: "daily" | "hourly", resource: PolicyResource, what: string) => {
             const found = schedules.get(datastore) ?? [];
             if (found.some((s) => cronRunsAtLeast(s, every))) return;
-            const seen = found.length > 0 ? `its backup CronJob runs on '${found.join("', '")}', less often than ${every}` : "no backup CronJob runs its dump";
+            // Fail closed: a CronJob that cannot be read yet proves no backup.
+            const unknownNote = unreadable > 0 ? ` (${unreadable} CronJob(s) are only known after 'pulumi up' and prove nothing)` : "";
+            const seen = (found.length > 0 ? `its backup CronJob runs on '${found.join("', '")}', less often than ${every}` : "no backup CronJob runs its dump") + unknownNote;
             reportViolation(
                 `${what} '${resource.name}' has no ${every} ${datastore} backup: ${seen}. Add a CronJob labelled ${BACKUP_DATASTORE_LABEL}: ${datastore} that runs the ${datastore} backup at least ${every} (components/backup).`,
                 resource.urn,
@@ -163,36 +171,44 @@ export const backupJobsHardened: ResourceValidationPolicy = {
     ),
     validateResource: (args, reportViolation) => {
         if (args.type !== CRON_JOB && args.type !== JOB) args.notApplicable("not a Job or CronJob");
-        const props = args.props as Obj;
-        const template = podTemplateOf(args.type, props);
-        if (obj(obj(template.metadata).labels)[ROLE_LABEL] !== BACKUP_ROLE) args.notApplicable("not a backup or drill job");
+        const template = templatePath(args.type);
+        const role = at(args.props, ...template, "metadata", "labels", ROLE_LABEL);
+        if (role === UNKNOWN) {
+            cannotCheckYet(reportViolation, "backup-jobs-hardened", undefined, `whether ${args.name} is a backup job`);
+            return;
+        }
+        if (role !== BACKUP_ROLE) args.notApplicable("not a backup or drill job");
         const kind = args.type.split(":").pop();
-        const spec = obj(template.spec);
-        const pod = obj(spec.securityContext);
-        if (pod.runAsNonRoot !== true) reportViolation(`${kind} '${args.name}': the pod does not set runAsNonRoot: true. Run the job as a non-root user.`);
-        if (obj(pod.seccompProfile).type !== "RuntimeDefault" && obj(pod.seccompProfile).type !== "Localhost") {
+        const pod = (...path: string[]) => at(args.props, ...template, "spec", "securityContext", ...path);
+        if (pod("runAsNonRoot") !== true && pod("runAsNonRoot") !== UNKNOWN) reportViolation(`${kind} '${args.name}': the pod does not set runAsNonRoot: true. Run the job as a non-root user.`);
+        const seccomp = pod("seccompProfile", "type");
+        if (seccomp !== UNKNOWN && seccomp !== "RuntimeDefault" && seccomp !== "Localhost") {
             reportViolation(`${kind} '${args.name}': the pod has no RuntimeDefault seccomp profile. Set securityContext.seccompProfile.type: RuntimeDefault.`);
         }
-        for (const c of containersOf(args.type, props)) {
-            const where = `${kind} '${args.name}' container '${c.name}'`;
-            if (c.image === UNKNOWN) continue;
-            if (typeof c.image !== "string" || !isPinnedImage(c.image)) reportViolation(`${where}: image '${c.image}' is not pinned. Use a version tag (not latest) or a digest.`);
-            const security = obj(c.securityContext);
+        for (const c of containersOf(args.type, args.props)) {
+            if (c === UNKNOWN) continue;
+            const where = `${kind} '${args.name}' container '${String(at(c, "name"))}'`;
+            const image = at(c, "image");
+            if (image !== UNKNOWN && (typeof image !== "string" || !isPinnedImage(image))) reportViolation(`${where}: image '${String(image)}' is not pinned. Use a version tag (not latest) or a digest.`);
+            const sec = (...path: string[]) => at(c, "securityContext", ...path);
             const problems: string[] = [];
-            if ((security.runAsNonRoot ?? pod.runAsNonRoot) !== true) problems.push("runAsNonRoot is not true");
-            if ((security.runAsUser ?? pod.runAsUser) === 0) problems.push("runAsUser is 0");
-            if (security.allowPrivilegeEscalation !== false) problems.push("allowPrivilegeEscalation is not false");
-            if (security.privileged === true) problems.push("privileged is true");
-            if (!(Array.isArray(obj(security.capabilities).drop) && obj(security.capabilities).drop.includes("ALL"))) problems.push("capabilities.drop does not include ALL");
+            if ((sec("runAsNonRoot") ?? pod("runAsNonRoot")) === false || (sec("runAsNonRoot") ?? pod("runAsNonRoot")) === undefined) problems.push("runAsNonRoot is not true");
+            if ((sec("runAsUser") ?? pod("runAsUser")) === 0) problems.push("runAsUser is 0");
+            if (sec("allowPrivilegeEscalation") !== false && sec("allowPrivilegeEscalation") !== UNKNOWN) problems.push("allowPrivilegeEscalation is not false");
+            if (sec("privileged") === true) problems.push("privileged is true");
+            const drop = listAt(c, "securityContext", "capabilities", "drop");
+            if (!drop.includes("ALL") && !drop.includes(UNKNOWN) && sec("capabilities") !== UNKNOWN) problems.push("capabilities.drop does not include ALL");
             if (problems.length > 0) reportViolation(`${where}: ${problems.join("; ")}. Run it restricted.`);
-            for (const e of list(c.env)) {
-                const name = String(e.name ?? "");
-                const value = e.value;
-                const from = obj(e.valueFrom);
+            for (const e of listAt(c, "env")) {
+                if (e === UNKNOWN) continue;
+                const name = String(at(e, "name") ?? "");
+                const value = at(e, "value");
+                const from = at(e, "valueFrom");
+                if (value === UNKNOWN || from === UNKNOWN) continue;
                 if (typeof value === "string" && CREDENTIAL_VALUE.test(value)) {
                     reportViolation(`${where}: env ${name} holds a literal credential. Put it in a Secret and read it with valueFrom.secretKeyRef.`);
-                } else if (CREDENTIAL_NAME.test(name) && from.secretKeyRef === undefined) {
-                    const how = value !== undefined ? "a literal value" : from.configMapKeyRef !== undefined ? "a ConfigMap" : "no Secret";
+                } else if (CREDENTIAL_NAME.test(name) && at(from, "secretKeyRef") === undefined) {
+                    const how = value !== undefined ? "a literal value" : at(from, "configMapKeyRef") !== undefined ? "a ConfigMap" : "no Secret";
                     reportViolation(`${where}: env ${name} is a credential read from ${how}. Read it from a Secret with valueFrom.secretKeyRef.`);
                 }
             }

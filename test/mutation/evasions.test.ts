@@ -389,6 +389,38 @@ const evasions: Evasion[] = [
     { policy: "k8s-env-no-literal-secret", base: "production", what: "a literal JWT_SECRET", apply: (rs) => edit(find(rs, "Deployment", "app-api"), () => container(find(rs, "Deployment", "app-api")).env.push({ name: "JWT_SECRET_OLD", value: "literal" })) },
     { policy: "k8s-env-no-literal-secret", base: "staging", what: "a literal database password on the worker", apply: (rs) => edit(find(rs, "Deployment", "app-worker"), () => container(find(rs, "Deployment", "app-worker")).env.push({ name: "DB_PASSWORD", value: "hunter2" })) },
     { policy: "k8s-env-no-literal-secret", base: "mongodb", what: "a literal API token in the migration Job", apply: (rs) => edit(find(rs, "Job", "migrate"), () => container(find(rs, "Job", "migrate")).env.push({ name: "API_TOKEN", value: "literal" })) },
+    {
+        policy: "backup-cronjob-per-database",
+        base: "production",
+        what: "the PostgreSQL backup CronJob removed",
+        apply: (rs) => {
+            rs.splice(rs.indexOf(find(rs, "CronJob", "backups-postgres")), 1);
+            return find(rs, "Instance", "database-postgres-instance");
+        },
+    },
+    { policy: "backup-cronjob-per-database", base: "staging", what: "the PostgreSQL backup made weekly", apply: (rs) => (edit(find(rs, "CronJob", "backups-postgres"), (i) => (i.spec.schedule = "0 2 * * 0")), find(rs, "Instance", "database-postgres-instance")) },
+    { policy: "backup-cronjob-per-database", base: "mongodb", what: "the hourly oplog capture suspended", apply: (rs) => (edit(find(rs, "CronJob", "backups-mongodb-oplog"), (i) => (i.spec.suspend = true)), find(rs, "StatefulSet", "mongodb")) },
+    {
+        policy: "backup-cronjob-per-database",
+        base: "mongodb",
+        what: "the Redis backup's container running something else under the same label",
+        apply: (rs) => (edit(find(rs, "CronJob", "backups-redis"), () => (container(find(rs, "CronJob", "backups-redis")).command = ["/bin/sh", "-c", "true"])), find(rs, "StatefulSet", "redis")),
+    },
+    { policy: "backup-jobs-hardened", base: "production", what: "the backup image tagged latest", apply: (rs) => edit(find(rs, "CronJob", "backups-postgres"), () => (container(find(rs, "CronJob", "backups-postgres")).image = "ghcr.io/acme/runbook-backup:latest")) },
+    {
+        policy: "backup-jobs-hardened",
+        base: "staging",
+        what: "the drill's R2 secret given as a literal",
+        apply: (rs) =>
+            edit(find(rs, "CronJob", "backups-drill-production-postgres"), () => {
+                const env = container(find(rs, "CronJob", "backups-drill-production-postgres")).env as Json[];
+                const secret = env.find((e) => e.name === "AWS_SECRET_ACCESS_KEY")!;
+                delete secret.valueFrom;
+                secret.value = "0123456789abcdef";
+            }),
+    },
+    { policy: "backup-jobs-hardened", base: "mongodb", what: "the oplog capture allowed to escalate", apply: (rs) => edit(find(rs, "CronJob", "backups-mongodb-oplog"), () => (container(find(rs, "CronJob", "backups-mongodb-oplog")).securityContext = { ...container(find(rs, "CronJob", "backups-mongodb-oplog")).securityContext, allowPrivilegeEscalation: true })) },
+    { policy: "backup-jobs-hardened", base: "staging", what: "the backup role Job's admin URL in plain text", apply: (rs) => edit(find(rs, "Job", "backups-postgres-role"), () => container(find(rs, "Job", "backups-postgres-role")).env.push({ name: "LEGACY_URL", value: "postgres://runbook_admin:hunter2@db:5432/runbook" })) },
     { policy: "k8s-production-replicas", base: "production", what: "the web autoscaler floor at 1", apply: (rs) => (edit(find(rs, "HorizontalPodAutoscaler", "app-web"), (i) => (i.spec.minReplicas = 1)), find(rs, "Deployment", "app-web")) },
     {
         policy: "k8s-production-replicas",

@@ -89,18 +89,18 @@ describe("unit: backup job builders (BK-1, BK-3, BK-4, ST-1)", () => {
 describe("unit: backups bucket lifecycle and lock per prefix (BK-2, BK-4, ST-2)", () => {
     const prefixes = { postgres: 30, redis: 7 };
 
-    it("BK-2: each prefix expires at its retention; temporary uploads and unfinished multipart uploads go early", () => {
+    it("BK-2: each prefix expires at its retention; temporary uploads after 7 days, unfinished multipart uploads after 1", () => {
         const rules = backupLifecycleRules(prefixes);
         const expiry = Object.fromEntries(rules.filter((r) => r.deleteObjectsTransition).map((r) => [r.conditions.prefix, r.deleteObjectsTransition!.condition.maxAge / DAY]));
-        assert.deepStrictEqual(expiry, { "postgres/": 30, "redis/": 7, "incoming/": 1 });
+        assert.deepStrictEqual(expiry, { "postgres/": 30, "redis/": 7, "incoming/": 7 });
         const abort = rules.find((r) => r.abortMultipartUploadsTransition)!;
         assert.deepStrictEqual([abort.conditions.prefix, abort.abortMultipartUploadsTransition!.condition.maxAge / DAY], ["", 1]);
         assert.ok(rules.every((r) => r.enabled));
     });
 
-    it("BK-4: each prefix is locked for its retention and temporary uploads for a day; no rule deletes before its lock ends", () => {
+    it("BK-4: each prefix is locked for its retention and temporary uploads for 7 days; no rule deletes before its lock ends", () => {
         const locks = backupLockRules(prefixes);
-        assert.deepStrictEqual(locks.map((l) => [l.prefix, l.condition.maxAgeSeconds / DAY]), [["postgres/", 30], ["redis/", 7], ["incoming/", 1]]);
+        assert.deepStrictEqual(locks.map((l) => [l.prefix, l.condition.maxAgeSeconds / DAY]), [["postgres/", 30], ["redis/", 7], ["incoming/", 7]]);
         const lockFor = (key: string) => Math.max(0, ...locks.filter((l) => key.startsWith(l.prefix)).map((l) => l.condition.maxAgeSeconds));
         for (const rule of backupLifecycleRules(prefixes).filter((r) => r.deleteObjectsTransition)) {
             assert.ok(rule.deleteObjectsTransition!.condition.maxAge >= lockFor(`${rule.conditions.prefix}x`), `${rule.id} deletes no earlier than the lock`);

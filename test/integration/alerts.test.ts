@@ -167,6 +167,20 @@ describe("alerts: WebSocket apps and a dead man's switch (OB-3, OB-4)", function
         assert.strictEqual(test.status, 0, test.output);
     });
 
+    it("OB-2: the p95-regression alert is proven for any allowed threshold, not only the default", function () {
+        const promtool = requireTool(this, "promtool", "prometheus");
+        const base = generatorInput(VARIANTS[1]);
+        for (const percent of [5, 10.3, 47, 150, 500]) {
+            const input: AlertRulesInput = { ...base, thresholds: { ...base.thresholds, latencyRegressionPercent: percent } };
+            const at = path.join(tmp, `regression-${percent}`);
+            const { testFiles } = writeRulesAndTests(at, ruleGroups(input), input);
+            const mine = testFiles.filter((f) => f.includes("LatencyRegression"));
+            assert.strictEqual(mine.length, 1, `one regression test for ${percent} %`);
+            const r = run(promtool, ["test", "rules", ...mine], at);
+            assert.strictEqual(r.status, 0, `latencyRegressionPercent ${percent}: ${r.output}`);
+        }
+    });
+
     it("OB-4: with a dead man's switch, the watchdog pings it and nothing else", function () {
         const amtool = requireTool(this, "amtool", "prometheus-alertmanager");
         fs.mkdirSync(dir, { recursive: true });

@@ -162,13 +162,33 @@ function configGetter(p: Policy, config: PolicyConfig) {
     };
 }
 
+/**
+ * Runs one validation the way the server does: an unknown read becomes the "can't run during
+ * preview" advisory, `notApplicable` ends it quietly, anything else fails the check. Reading a
+ * preview unknown throws @pulumi/policy's UnknownValueError, an Error whose stack capture dominated
+ * large checks, so stacks are off while a policy runs; a real crash runs once more with them on, for
+ * a trace worth reading.
+ */
 async function runGuarded(p: Policy, pack: PackSpec, urn: string | null, out: Violation[], fn: () => unknown): Promise<void> {
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     try {
         await Promise.resolve(fn());
     } catch (e) {
         if (e instanceof UnknownValueError) out.push(previewDiagnostic(p, pack, e, urn));
         else if (e instanceof NotApplicable) return;
-        else throw new Error(`Error validating ${urn ?? "the stack"} with policy '${p.name}' from policy pack '${pack.name}@v${pack.version}': ${(e as Error).stack ?? e}`);
+        else {
+            Error.stackTraceLimit = stackTraceLimit;
+            let detail = e;
+            try {
+                await Promise.resolve(fn());
+            } catch (again) {
+                detail = again;
+            }
+            throw new Error(`Error validating ${urn ?? "the stack"} with policy '${p.name}' from policy pack '${pack.name}@v${pack.version}': ${(detail as Error).stack ?? detail}`);
+        }
+    } finally {
+        Error.stackTraceLimit = stackTraceLimit;
     }
 }
 

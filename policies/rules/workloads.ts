@@ -1,5 +1,5 @@
 import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { requirement, stackOf } from "./meta";
+import { cannotCheckYet, requirement, stackOf } from "./meta";
 import { UNKNOWN, at, listAt } from "./props";
 
 /*
@@ -122,7 +122,7 @@ export const k8sWorkloadProbes: ResourceValidationPolicy = {
     validateResource: (args, reportViolation) => {
         if (!isWorkload(args.type) || args.type === "kubernetes:core/v1:Pod") args.notApplicable("not a workload controller");
         const podSpec = at(podTemplate(args.type, args.props), "spec");
-        if (podSpec === UNKNOWN) return;
+        if (podSpec === UNKNOWN) return cannotCheckYet(reportViolation, "k8s-workload-probes", args.urn, "the pod template");
         const completes = RUN_TO_COMPLETION.has(args.type);
         for (const c of containersOf(podSpec, false)) {
             if (completes) {
@@ -154,7 +154,7 @@ export const k8sWorkloadResources: ResourceValidationPolicy = {
     validateResource: (args, reportViolation) => {
         if (!isWorkload(args.type)) args.notApplicable("not a workload");
         const podSpec = at(podTemplate(args.type, args.props), "spec");
-        if (podSpec === UNKNOWN) return;
+        if (podSpec === UNKNOWN) return cannotCheckYet(reportViolation, "k8s-workload-resources", args.urn, "the pod template");
         for (const c of containersOf(podSpec)) {
             const missing = ["requests", "limits"].flatMap((kind) =>
                 ["cpu", "memory"].filter((r) => at(c.value, "resources", kind, r) === undefined).map((r) => `${kind}.${r}`),
@@ -169,23 +169,27 @@ export const k8sWorkloadResources: ResourceValidationPolicy = {
 };
 
 /** What keeps a container from the restricted Pod Security profile. Container settings override the pod's. */
-function restrictedProblems(podSecurity: unknown, container: unknown): string[] {
+function restrictedProblems(podSecurity: unknown, container: unknown, unknowns: string[] = []): string[] {
     const c = (key: string) => at(container, "securityContext", key);
     const p = (key: string) => at(podSecurity, key);
     const problems: string[] = [];
-    const known = (v: unknown) => v !== UNKNOWN;
+    // A setting only known after `pulumi up` is named in `unknowns`, never passed as compliant.
+    const known = (v: unknown, name: string) => {
+        if (v === UNKNOWN) unknowns.push(name);
+        return v !== UNKNOWN;
+    };
     const runAsNonRoot = c("runAsNonRoot") ?? p("runAsNonRoot");
     const runAsUser = c("runAsUser") ?? p("runAsUser");
-    if (known(runAsNonRoot) && runAsNonRoot !== true) problems.push("runAsNonRoot is not true");
+    if (known(runAsNonRoot, "runAsNonRoot") && runAsNonRoot !== true) problems.push("runAsNonRoot is not true");
     if (runAsUser === 0) problems.push("runAsUser is 0 (root)");
     const escalation = c("allowPrivilegeEscalation");
-    if (known(escalation) && escalation !== false) problems.push("allowPrivilegeEscalation is not false");
+    if (known(escalation, "allowPrivilegeEscalation") && escalation !== false) problems.push("allowPrivilegeEscalation is not false");
     const readOnly = c("readOnlyRootFilesystem");
-    if (known(readOnly) && readOnly !== true) problems.push("readOnlyRootFilesystem is not true");
+    if (known(readOnly, "readOnlyRootFilesystem") && readOnly !== true) problems.push("readOnlyRootFilesystem is not true");
     const drop = at(container, "securityContext", "capabilities", "drop");
-    if (known(drop) && !(Array.isArray(drop) && drop.includes("ALL"))) problems.push("capabilities.drop does not include ALL");
+    if (known(drop, "capabilities.drop") && !(Array.isArray(drop) && drop.includes("ALL"))) problems.push("capabilities.drop does not include ALL");
     const seccomp = at(container, "securityContext", "seccompProfile", "type") ?? at(podSecurity, "seccompProfile", "type");
-    if (known(seccomp) && seccomp !== "RuntimeDefault" && seccomp !== "Localhost") problems.push("seccompProfile is not RuntimeDefault");
+    if (known(seccomp, "seccompProfile.type") && seccomp !== "RuntimeDefault" && seccomp !== "Localhost") problems.push("seccompProfile is not RuntimeDefault");
     return problems;
 }
 
@@ -202,10 +206,12 @@ export const k8sWorkloadRestrictedSecurity: ResourceValidationPolicy = {
         if (!isWorkload(args.type)) args.notApplicable("not a workload");
         if (tierOf(args.type, args.props) === DATA_TIER) args.notApplicable("the data tier is checked by k8s-data-restricted-security");
         const podSpec = at(podTemplate(args.type, args.props), "spec");
-        if (podSpec === UNKNOWN) return;
+        if (podSpec === UNKNOWN) return cannotCheckYet(reportViolation, "k8s-workload-restricted-security", args.urn, "the pod template");
         const podSecurity = at(podSpec, "securityContext");
         for (const c of containersOf(podSpec)) {
-            const problems = restrictedProblems(podSecurity, c.value);
+            const unknowns: string[] = [];
+            const problems = restrictedProblems(podSecurity, c.value, unknowns);
+            if (unknowns.length > 0) cannotCheckYet(reportViolation, "k8s-workload-restricted-security", args.urn, `${c.kind} '${c.name}' ${unknowns.join(", ")}`);
             if (problems.length > 0) {
                 reportViolation(`${describe(args.type, args.name)} ${c.kind} '${c.name}': ${problems.join("; ")}. The namespace enforces the restricted Pod Security profile, so the cluster would refuse these pods.`);
             }
@@ -223,7 +229,7 @@ export const k8sNoHostAccess: ResourceValidationPolicy = {
     validateResource: (args, reportViolation) => {
         if (!isWorkload(args.type)) args.notApplicable("not a workload");
         const podSpec = at(podTemplate(args.type, args.props), "spec");
-        if (podSpec === UNKNOWN) return;
+        if (podSpec === UNKNOWN) return cannotCheckYet(reportViolation, "k8s-no-host-access", args.urn, "the pod template");
         const found: string[] = [];
         for (const key of ["hostNetwork", "hostPID", "hostIPC"]) if (at(podSpec, key) === true) found.push(`${key}: true`);
         for (const v of listAt(podSpec, "volumes")) if (at(v, "hostPath") !== undefined) found.push(`hostPath volume '${String(at(v, "name"))}'`);
@@ -250,10 +256,13 @@ export const k8sImagePinned: ResourceValidationPolicy = {
     validateResource: (args, reportViolation) => {
         if (!isWorkload(args.type)) args.notApplicable("not a workload");
         const podSpec = at(podTemplate(args.type, args.props), "spec");
-        if (podSpec === UNKNOWN) return;
+        if (podSpec === UNKNOWN) return cannotCheckYet(reportViolation, "k8s-image-pinned", args.urn, "the pod template");
         for (const c of containersOf(podSpec)) {
             const image = at(c.value, "image");
-            if (image === UNKNOWN) continue;
+            if (image === UNKNOWN) {
+                cannotCheckYet(reportViolation, "k8s-image-pinned", args.urn, `the image of ${c.kind} '${c.name}'`);
+                continue;
+            }
             if (typeof image !== "string" || image === "") {
                 reportViolation(`${describe(args.type, args.name)} ${c.kind} '${c.name}' has no image. Set one pinned to a release tag or digest.`);
                 continue;
@@ -276,7 +285,7 @@ export const k8sEnvNoLiteralSecret: ResourceValidationPolicy = {
     validateResource: (args, reportViolation) => {
         if (!isWorkload(args.type)) args.notApplicable("not a workload");
         const podSpec = at(podTemplate(args.type, args.props), "spec");
-        if (podSpec === UNKNOWN) return;
+        if (podSpec === UNKNOWN) return cannotCheckYet(reportViolation, "k8s-env-no-literal-secret", args.urn, "the pod template");
         for (const c of containersOf(podSpec)) {
             for (const env of listAt(c.value, "env")) {
                 const name = at(env, "name");

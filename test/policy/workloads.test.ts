@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { App } from "../../components/app/app";
 import * as labels from "../../components/k8s/labels";
 import { NetworkPolicies } from "../../components/k8s/networkPolicies";
-import { PlanResource, Violation } from "../../plan/model";
+import { PlanResource, UNKNOWN, Violation } from "../../plan/model";
 import { stackOf } from "../../policies/rules/meta";
 import {
     APP_TIER,
@@ -200,5 +200,31 @@ describe("policy: workloads (WL-1…4, SC-1, SC-5, ED-5)", function () {
         const vs = await check([k8sNoExposedAppService], rs);
         assert.deepStrictEqual(vs.map((v) => v.urn).sort(), [api.urn, web.urn].sort());
         assert.match(vs.find((v) => v.urn === web.urn)!.message, /exposes app pods as type LoadBalancer, bypassing the Gateway/);
+    });
+    it("k8s-workload-restricted-security SC-5 violating: a preview-unknown setting is an advisory naming it, never a silent pass, and a known violation beside it still counts", async () => {
+        const rs = clone(prod);
+        const d = deployment(rs, "api");
+        container(d).securityContext.runAsNonRoot = UNKNOWN;
+        container(d).securityContext.allowPrivilegeEscalation = true;
+        const vs = await check([k8sWorkloadRestrictedSecurity], rs);
+        const advisory = vs.filter((v) => v.enforcementLevel === "advisory");
+        assert.strictEqual(advisory.length, 1, vs.map((v) => v.message).join("\n"));
+        assert.match(advisory[0].message, /can't check container 'api' runAsNonRoot during preview/);
+        assert.strictEqual(advisory[0].urn, d.urn);
+        const mandatory = vs.filter((v) => v.enforcementLevel === "mandatory");
+        assert.strictEqual(mandatory.length, 1);
+        assert.match(mandatory[0].message, /allowPrivilegeEscalation is not false/);
+    });
+
+    it("k8s-workload-probes WL-2 violating: an unknown pod template cannot pass silently", async () => {
+        const rs = clone(prod);
+        const d = deployment(rs, "web");
+        (d.inputs as any).spec.template.spec = UNKNOWN;
+        const vs = await check([k8sWorkloadProbes, k8sImagePinned], rs);
+        assert.deepStrictEqual(vs.map((v) => [v.policy, v.enforcementLevel, v.urn]).sort(), [
+            ["k8s-image-pinned", "advisory", d.urn],
+            ["k8s-workload-probes", "advisory", d.urn],
+        ]);
+        assert.ok(vs.every((v) => /can't check the pod template during preview/.test(v.message)));
     });
 });

@@ -149,7 +149,7 @@ const observability = new Observability("observability", {
         slackChannel: routes.slackChannel,
         deadMansSwitchWebhookUrl: routes.deadMansSwitchWebhookUrl !== undefined ? secret("alerts.routes.deadMansSwitchWebhookUrl") : undefined,
     },
-}, opts);
+}, { ...opts, dependsOn: platformReady });
 if (database.rdsInstances || redis?.elastiCache) {
     const rds = database.rdsInstances;
     const rdsInstances = rds

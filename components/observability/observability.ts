@@ -39,6 +39,9 @@ export class Observability extends pulumi.ComponentResource {
 
     constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("runbook:observability:Observability", name, {}, opts);
+        // The prometheus-operator's kinds exist only once their CRDs do (`kubernetes.platform: install`
+        // installs them): children do not inherit the component's dependsOn, so the custom resources take it.
+        const crdOpts: pulumi.CustomResourceOptions = { parent: this, dependsOn: opts?.dependsOn };
         const namespace = args.namespace;
         const selectorLabels = args.selectorLabels ?? { release: "kube-prometheus-stack" };
         const labels = { ...workloadLabels("runbook-alerting", "observability", "monitoring"), ...selectorLabels };
@@ -50,7 +53,7 @@ export class Observability extends pulumi.ComponentResource {
         new k8s.apiextensions.CustomResource(
             `${name}-rules`,
             { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: { name: "runbook-alerts", namespace, labels }, spec: { groups } },
-            { parent: this },
+            crdOpts,
         );
 
         const deadMansSwitch = args.routes.deadMansSwitchWebhookUrl !== undefined;
@@ -76,10 +79,10 @@ export class Observability extends pulumi.ComponentResource {
                 metadata: { name: "runbook-routing", namespace, labels },
                 spec: secret.metadata.name.apply((secretName) => alertmanagerConfigSpec(routingModel({ deadMansSwitch }), secretName, args.routes.slackChannel)),
             },
-            { parent: this },
+            crdOpts,
         );
 
-        for (const app of args.rules.apps) this.monitor(name, app, namespace, labels);
+        for (const app of args.rules.apps) this.monitor(name, app, namespace, labels, crdOpts);
 
         new k8s.networking.v1.NetworkPolicy(
             `${name}-metrics-ingress`,
@@ -111,7 +114,7 @@ export class Observability extends pulumi.ComponentResource {
     }
 
     /** A ServiceMonitor for an api/web app's Service, a PodMonitor for a worker's pods; `job` is the app's name. */
-    private monitor(name: string, app: AlertApp, namespace: pulumi.Input<string>, labels: Record<string, string>): void {
+    private monitor(name: string, app: AlertApp, namespace: pulumi.Input<string>, labels: Record<string, string>, crdOpts: pulumi.CustomResourceOptions): void {
         const endpoint = { port: METRICS_PORT_NAME, path: METRICS_PATH, interval: "30s", scheme: "http" };
         // Name and role, as the App component labels its Service and pods: a migration Job's pods share the name, not the role.
         const selector = { matchLabels: { "app.kubernetes.io/name": app.name, "app.kubernetes.io/component": app.role } };
@@ -124,7 +127,7 @@ export class Observability extends pulumi.ComponentResource {
                     metadata: { name: app.name, namespace, labels },
                     spec: { jobLabel: "app.kubernetes.io/name", selector, podMetricsEndpoints: [endpoint] },
                 },
-                { parent: this },
+                crdOpts,
             );
         } else {
             new k8s.apiextensions.CustomResource(
@@ -135,7 +138,7 @@ export class Observability extends pulumi.ComponentResource {
                     metadata: { name: app.name, namespace, labels },
                     spec: { jobLabel: "app.kubernetes.io/name", selector, endpoints: [endpoint] },
                 },
-                { parent: this },
+                crdOpts,
             );
         }
     }

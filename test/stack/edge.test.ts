@@ -34,6 +34,10 @@ describe("stack: the edge and the platform", function () {
             const token = plan.resources.find((r) => r.name === "certificates-dns-token")!;
             assert.ok(token.dependencies.some((d) => d.endsWith("::platform-cert-manager")));
             for (const cert of plan.resources.filter((r) => r.type === K8S_CERTIFICATE)) assert.ok(cert.dependencies.some((d) => d.endsWith("::certificates-issuer")));
+            // OB-1: the prometheus-operator's objects wait for the releases that bring their CRDs.
+            const monitoring = plan.resources.filter((r) => r.type.startsWith("kubernetes:monitoring.coreos.com/"));
+            assert.ok(monitoring.length >= 3, "rules, routing and monitors are planned");
+            for (const r of monitoring) for (const urn of releases) assert.ok(r.dependencies.includes(urn), `${r.name} waits for ${urn}`);
         });
     }
 

@@ -169,27 +169,49 @@ function configGetter(p: Policy, config: PolicyConfig) {
  * large checks, so stacks are off while a policy runs; a real crash runs once more with them on, for
  * a trace worth reading.
  */
-async function runGuarded(p: Policy, pack: PackSpec, urn: string | null, out: Violation[], fn: () => unknown): Promise<void> {
+function runGuarded(p: Policy, pack: PackSpec, urn: string | null, out: Violation[], fn: () => unknown): void | Promise<void> {
     const stackTraceLimit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
+    let result: unknown;
     try {
-        await Promise.resolve(fn());
+        result = fn();
     } catch (e) {
-        if (e instanceof UnknownValueError) out.push(previewDiagnostic(p, pack, e, urn));
-        else if (e instanceof NotApplicable) return;
-        else {
-            Error.stackTraceLimit = stackTraceLimit;
-            let detail = e;
-            try {
-                await Promise.resolve(fn());
-            } catch (again) {
-                detail = again;
-            }
-            throw new Error(`Error validating ${urn ?? "the stack"} with policy '${p.name}' from policy pack '${pack.name}@v${pack.version}': ${(detail as Error).stack ?? detail}`);
-        }
-    } finally {
         Error.stackTraceLimit = stackTraceLimit;
+        return settle(p, pack, urn, out, fn, e);
     }
+    Error.stackTraceLimit = stackTraceLimit;
+    // Most validations are synchronous; only a returned promise costs a turn of the event loop.
+    if (result !== null && typeof (result as Promise<unknown>)?.then === "function") {
+        return (async () => {
+            Error.stackTraceLimit = 0;
+            try {
+                await result;
+            } catch (e) {
+                Error.stackTraceLimit = stackTraceLimit;
+                return settle(p, pack, urn, out, fn, e);
+            } finally {
+                Error.stackTraceLimit = stackTraceLimit;
+            }
+        })();
+    }
+}
+
+/** How a validation that threw ends: an advisory for a preview unknown, nothing for notApplicable, else a failed check. */
+function settle(p: Policy, pack: PackSpec, urn: string | null, out: Violation[], fn: () => unknown, e: unknown): void | Promise<void> {
+    if (e instanceof UnknownValueError) {
+        out.push(previewDiagnostic(p, pack, e, urn));
+        return;
+    }
+    if (e instanceof NotApplicable) return;
+    return (async () => {
+        let detail = e;
+        try {
+            await Promise.resolve(fn());
+        } catch (again) {
+            detail = again;
+        }
+        throw new Error(`Error validating ${urn ?? "the stack"} with policy '${p.name}' from policy pack '${pack.name}@v${pack.version}': ${(detail as Error).stack ?? detail}`);
+    })();
 }
 
 /** The stack's resources as the server links them for stack policies: parents, dependencies and property dependencies. */
@@ -232,44 +254,68 @@ export async function evaluatePolicies(resources: PlanResource[], pack: PackSpec
     const cache: PropsCache = new Map();
     const stackTags: ReadonlyMap<string, string> = new Map();
 
+    // What does not depend on the resource is worked out once per policy: its level, and which
+    // validations can apply to which type (typed ones by token, untyped ones to every resource).
+    interface Runnable {
+        p: Policy;
+        effective: EnforcementLevel;
+        validation: (args: ResourceValidationArgs, report: ReportViolation) => unknown;
+    }
+    const typed = new Map<string, Runnable[]>();
+    const untyped: Runnable[] = [];
+    for (const p of pack.policies) {
+        const level = levelOf(p, pack, config);
+        if (level === "disabled" || !isResourcePolicy(p)) continue;
+        const policy = p as ResourceValidationPolicy;
+        if (!policy.validateResource) continue;
+        const effective = level === "remediate" ? "mandatory" : level;
+        const validations = Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
+        const only = Array.isArray(policy.validateResource) ? undefined : getPulumiType(policy.validateResource);
+        for (const validation of validations) {
+            // A typed validation of another type is not applicable (validateResourceOfType returns at once).
+            const type = getPulumiType(validation) ?? only;
+            const runnable = { p, effective, validation: validation as Runnable["validation"] };
+            if (type === undefined) untyped.push(runnable);
+            else typed.set(type, [...(typed.get(type) ?? []), runnable]);
+        }
+    }
+    // Each resource's validations run in the pack's order, as the server runs them.
+    const order = new Map(pack.policies.map((p, i) => [p, i]));
+    const forType = new Map<string, Runnable[]>();
+    const runnablesOf = (type: string) => {
+        let list = forType.get(type);
+        if (!list) {
+            const all = [...untyped, ...(typed.get(type) ?? [])];
+            list = all.map((x, i) => ({ x, i })).sort((a, b) => order.get(a.x.p)! - order.get(b.x.p)! || a.i - b.i).map(({ x }) => x);
+            forType.set(type, list);
+        }
+        return list;
+    };
+
     for (const r of resources) {
-        for (const p of pack.policies) {
-            const level = levelOf(p, pack, config);
-            if (level === "disabled" || !isResourcePolicy(p)) continue;
-            const policy = p as ResourceValidationPolicy;
-            if (!policy.validateResource) continue;
-            const effective = level === "remediate" ? "mandatory" : level;
-            if (!Array.isArray(policy.validateResource)) {
-                const only = getPulumiType(policy.validateResource);
-                if (only && only !== r.type) continue;
-            }
+        const provider = providerOf(r, byUrn, cache);
+        for (const { p, effective, validation } of runnablesOf(r.type)) {
             const report = makeReporter(p, pack, effective, violations, r.urn);
-            const validations = Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
-            for (const validation of validations) {
-                // A typed validation of another type is not applicable (validateResourceOfType returns at once).
-                const only = getPulumiType(validation);
-                if (only && only !== r.type) continue;
-                await runGuarded(p, pack, r.urn, violations, () => {
-                    const args = lazyProps(
-                        {
-                            type: r.type,
-                            urn: r.urn,
-                            name: r.name,
-                            opts: resourceOptions(r),
-                            stackTags,
-                            isType: ((cls: unknown) => isTypeOf(r.type, cls)) as ResourceValidationArgs["isType"],
-                            asType: ((cls: unknown) => (isTypeOf(r.type, cls) ? args.props : undefined)) as ResourceValidationArgs["asType"],
-                            getConfig: configGetter(p, config),
-                            notApplicable: throwNotApplicable,
-                        } as Omit<ResourceValidationArgs, "props">,
-                        r,
-                        cache,
-                    ) as ResourceValidationArgs;
-                    const provider = providerOf(r, byUrn, cache);
-                    if (provider) args.provider = provider;
-                    return validation(args, report);
-                });
-            }
+            const pending = runGuarded(p, pack, r.urn, violations, () => {
+                const args = lazyProps(
+                    {
+                        type: r.type,
+                        urn: r.urn,
+                        name: r.name,
+                        opts: resourceOptions(r),
+                        stackTags,
+                        isType: ((cls: unknown) => isTypeOf(r.type, cls)) as ResourceValidationArgs["isType"],
+                        asType: ((cls: unknown) => (isTypeOf(r.type, cls) ? args.props : undefined)) as ResourceValidationArgs["asType"],
+                        getConfig: configGetter(p, config),
+                        notApplicable: throwNotApplicable,
+                    } as Omit<ResourceValidationArgs, "props">,
+                    r,
+                    cache,
+                ) as ResourceValidationArgs;
+                if (provider) args.provider = provider;
+                return validation(args, report);
+            });
+            if (pending) await pending;
         }
     }
 
@@ -283,7 +329,7 @@ export async function evaluatePolicies(resources: PlanResource[], pack: PackSpec
         if (only && !resources.some((r) => r.type === only)) continue;
         const effective = level === "remediate" ? "mandatory" : level;
         const report = makeReporter(p, pack, effective, violations, null);
-        await runGuarded(p, pack, null, violations, () => {
+        const pending = runGuarded(p, pack, null, violations, () => {
             stackResources ??= linkStackResources(resources, byUrn, cache);
             const args: StackValidationArgs = {
                 resources: stackResources,
@@ -293,6 +339,7 @@ export async function evaluatePolicies(resources: PlanResource[], pack: PackSpec
             };
             return policy.validateStack(args, report);
         });
+        if (pending) await pending;
     }
     return violations;
 }

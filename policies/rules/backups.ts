@@ -1,5 +1,5 @@
 import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { cannotCheckYet, guidance, requirement } from "./meta";
+import { cannotCheckYet, forTypes, guidance, requirement } from "./meta";
 import { at, listAt, UNKNOWN } from "./props";
 
 /*
@@ -169,7 +169,7 @@ export const backupJobsHardened: ResourceValidationPolicy = {
         "high",
         "Pin the image to a version tag or digest; run the pod with runAsNonRoot, a RuntimeDefault seccomp profile, allowPrivilegeEscalation: false and capabilities.drop [ALL]; move every credential into a Secret and read it with valueFrom.secretKeyRef.",
     ),
-    validateResource: (args, reportViolation) => {
+    validateResource: forTypes([CRON_JOB, JOB], (args, reportViolation) => {
         if (args.type !== CRON_JOB && args.type !== JOB) args.notApplicable("not a Job or CronJob");
         const template = templatePath(args.type);
         const role = at(args.props, ...template, "metadata", "labels", ROLE_LABEL);
@@ -213,5 +213,5 @@ export const backupJobsHardened: ResourceValidationPolicy = {
                 }
             }
         }
-    },
+    }),
 };

@@ -1,5 +1,5 @@
 import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { requirement } from "./meta";
+import { forTypes, requirement } from "./meta";
 import { UNKNOWN, at, knownString, listAt } from "./props";
 
 /*
@@ -250,7 +250,7 @@ export const gatewaySecurityHeaders: ResourceValidationPolicy = {
             minimumHstsMaxAgeSeconds: { type: "integer", minimum: SIX_MONTHS_SECONDS, default: SIX_MONTHS_SECONDS, description: "Shortest HSTS max-age allowed, in seconds." },
         },
     },
-    validateResource: (args, reportViolation) => {
+    validateResource: forTypes([HTTP_ROUTE], (args, reportViolation) => {
         if (args.type !== HTTP_ROUTE) return;
         const { minimumHstsMaxAgeSeconds } = args.getConfig<{ minimumHstsMaxAgeSeconds: number }>();
         listAt(args.props, "spec", "rules").forEach((rule, i) => {
@@ -271,5 +271,5 @@ export const gatewaySecurityHeaders: ResourceValidationPolicy = {
                 reportViolation(`HTTPRoute rule ${i} serves an app without ${missing.join(", ")}. Add a ResponseHeaderModifier filter that sets them.`);
             }
         });
-    },
+    }),
 };

@@ -1,5 +1,5 @@
 import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { guidance, isProductionStack, outsideProductionSchema, reportAt, requirement } from "./meta";
+import { forTypes, guidance, isProductionStack, outsideProductionSchema, reportAt, requirement } from "./meta";
 import { at, listAt } from "./props";
 
 /*
@@ -84,7 +84,7 @@ export const alertsHaveSeverityAndRunbook: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     ...requirement("OB-4", "Alerts routed by severity (SEV1–SEV4, with response targets) to PagerDuty and Slack"),
     ...guidance("medium", "Give every alert a severity label sev1–sev4 and a runbook_url annotation pointing at its section of docs/alerts.md."),
-    validateResource: (args, reportViolation) => {
+    validateResource: forTypes([PROMETHEUS_RULE], (args, reportViolation) => {
         if (args.type !== PROMETHEUS_RULE) args.notApplicable("not a PrometheusRule");
         for (const a of alertsOf(args.props)) {
             const problems: string[] = [];
@@ -92,7 +92,7 @@ export const alertsHaveSeverityAndRunbook: ResourceValidationPolicy = {
             if (!a.annotations.runbook_url) problems.push("it has no runbook_url annotation");
             if (problems.length > 0) reportViolation(`Alert '${a.alert}' in PrometheusRule '${args.name}': ${problems.join("; ")}. Set labels.severity and annotations.runbook_url (a section of docs/alerts.md).`);
         }
-    },
+    }),
 };
 
 type Matcher = { name: string; value: string; matchType: string };
@@ -178,15 +178,32 @@ export const pagingAlertsReachPager: StackValidationPolicy = {
 const RDS_METRICS = ["CPUUtilization", "FreeStorageSpace", "DatabaseConnections", "FreeableMemory"];
 const ELASTICACHE_METRICS = ["DatabaseMemoryUsagePercentage", "Evictions"];
 
-/** The alarms whose dimension refers to this resource: by dependency (preview), or by a known equal identifier. */
-function alarmsWatching(resource: PolicyResource, alarms: PolicyResource[], dimension: string, identifier: (alarmValue: string) => boolean): PolicyResource[] {
-    return alarms.filter((alarm) => {
-        if (!(dimension in obj(at(alarm.props, "dimensions")))) return false;
-        const deps = alarm.propertyDependencies?.dimensions ?? [];
-        if (deps.some((d) => d.urn === resource.urn)) return true;
+/**
+ * Alarms indexed once per check by what their `dimension` refers to: the resources it depends on
+ * (preview, when identifiers are unknown) and its known value with every `-`-separated prefix of it
+ * (node IDs such as `<group>-001` belong to the group). A lookup is then linear in its own alarms,
+ * not in every alarm of the stack.
+ */
+function alarmIndex(alarms: PolicyResource[], dimension: string) {
+    const byDependency = new Map<string, PolicyResource[]>();
+    const byIdentifier = new Map<string, PolicyResource[]>();
+    const add = (map: Map<string, PolicyResource[]>, key: string, alarm: PolicyResource) => {
+        const list = map.get(key);
+        if (!list) map.set(key, [alarm]);
+        else if (list[list.length - 1] !== alarm) list.push(alarm);
+    };
+    for (const alarm of alarms) {
+        if (!(dimension in obj(at(alarm.props, "dimensions")))) continue;
+        for (const d of alarm.propertyDependencies?.dimensions ?? []) add(byDependency, d.urn, alarm);
         const value = str(at(alarm.props, "dimensions", dimension));
-        return value !== undefined && identifier(value);
-    });
+        if (value === undefined) continue;
+        add(byIdentifier, value, alarm);
+        for (let i = value.indexOf("-"); i > 0; i = value.indexOf("-", i + 1)) add(byIdentifier, value.slice(0, i), alarm);
+    }
+    /** The alarms whose dimension refers to this resource: by dependency, or by its identifier (exactly, or as `<identifier>-…`). */
+    return (resource: PolicyResource, identifier: string | undefined): PolicyResource[] => [
+        ...new Set([...(byDependency.get(resource.urn) ?? []), ...(identifier !== undefined ? byIdentifier.get(identifier) ?? [] : [])]),
+    ];
 }
 
 export const dataStoreCloudwatchAlarms: StackValidationPolicy = {
@@ -203,8 +220,11 @@ export const dataStoreCloudwatchAlarms: StackValidationPolicy = {
         if (!production && outsideProduction === "disabled") return;
         const report = reportAt(reportViolation, production ? undefined : outsideProduction, "data-store-cloudwatch-alarms");
         const alarms = args.resources.filter((r) => r.type === METRIC_ALARM);
+        const indexes = new Map<string, ReturnType<typeof alarmIndex>>();
         const check = (resource: PolicyResource, dimension: string, required: string[], identifier: string | undefined) => {
-            const watching = alarmsWatching(resource, alarms, dimension, (v) => identifier !== undefined && (v === identifier || v.startsWith(`${identifier}-`)));
+            let watchingOf = indexes.get(dimension);
+            if (!watchingOf) indexes.set(dimension, (watchingOf = alarmIndex(alarms, dimension)));
+            const watching = watchingOf(resource, identifier);
             const present = new Set(watching.map((a) => str(at(a.props, "metricName"))));
             const missing = required.filter((m) => !present.has(m));
             const silent = watching.filter((a) => listAt(a.props, "alarmActions").length === 0).map((a) => a.name);

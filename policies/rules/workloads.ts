@@ -1,6 +1,7 @@
 import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { cannotCheckYet, requirement, stackOf } from "./meta";
+import { cannotCheckYet, forTypes, requirement, stackOf } from "./meta";
 import { UNKNOWN, at, listAt } from "./props";
+import { POD_TEMPLATE_PATHS, WORKLOAD_TYPES } from "./workloadShape";
 
 /*
  * Workload rules: every pod the stack runs (Deployments, StatefulSets, DaemonSets, Jobs, CronJobs,
@@ -23,16 +24,6 @@ export const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 export const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
 export const HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
 
-/** Where each workload kind keeps its pod template. */
-const POD_TEMPLATE_PATHS: Record<string, string[]> = {
-    "kubernetes:apps/v1:Deployment": ["spec", "template"],
-    "kubernetes:apps/v1:StatefulSet": ["spec", "template"],
-    "kubernetes:apps/v1:DaemonSet": ["spec", "template"],
-    "kubernetes:apps/v1:ReplicaSet": ["spec", "template"],
-    "kubernetes:batch/v1:Job": ["spec", "template"],
-    "kubernetes:batch/v1:CronJob": ["spec", "jobTemplate", "spec", "template"],
-    "kubernetes:core/v1:Pod": [],
-};
 /** Kinds whose pods run to completion: probes make no sense there, and a liveness probe can kill a migration. */
 const RUN_TO_COMPLETION = new Set(["kubernetes:batch/v1:Job", "kubernetes:batch/v1:CronJob"]);
 
@@ -119,7 +110,7 @@ export const k8sWorkloadProbes: ResourceValidationPolicy = {
     ...requirement("WL-2", "Every long-running container has a liveness and a readiness check; readiness covers the database path"),
     severity: "high",
     remediationSteps: "Give each long-running container livenessProbe and readinessProbe (apps[].healthPath and readinessPath); remove probes from Job containers.",
-    validateResource: (args, reportViolation) => {
+    validateResource: forTypes(WORKLOAD_TYPES.filter((t) => t !== "kubernetes:core/v1:Pod"), (args, reportViolation) => {
         if (!isWorkload(args.type) || args.type === "kubernetes:core/v1:Pod") args.notApplicable("not a workload controller");
         const podSpec = at(podTemplate(args.type, args.props), "spec");
         if (podSpec === UNKNOWN) return cannotCheckYet(reportViolation, "k8s-workload-probes", args.urn, "the pod template");
@@ -141,7 +132,7 @@ export const k8sWorkloadProbes: ResourceValidationPolicy = {
                 );
             }
         }
-    },
+    }),
 };
 
 export const k8sWorkloadResources: ResourceValidationPolicy = {
@@ -151,7 +142,7 @@ export const k8sWorkloadResources: ResourceValidationPolicy = {
     ...requirement("WL-4", "CPU and memory requests and limits on every container (003 uses 2Gi / 1000m)"),
     severity: "medium",
     remediationSteps: "Set resources.requests and resources.limits for cpu and memory on every container (apps[].resources).",
-    validateResource: (args, reportViolation) => {
+    validateResource: forTypes(WORKLOAD_TYPES, (args, reportViolation) => {
         if (!isWorkload(args.type)) args.notApplicable("not a workload");
         const podSpec = at(podTemplate(args.type, args.props), "spec");
         if (podSpec === UNKNOWN) return cannotCheckYet(reportViolation, "k8s-workload-resources", args.urn, "the pod template");
@@ -165,7 +156,7 @@ export const k8sWorkloadResources: ResourceValidationPolicy = {
                 );
             }
         }
-    },
+    }),
 };
 
 /** What keeps a container from the restricted Pod Security profile. Container settings override the pod's. */
@@ -202,7 +193,7 @@ export const k8sWorkloadRestrictedSecurity: ResourceValidationPolicy = {
     severity: "high",
     remediationSteps:
         "Set runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true (with emptyDir mounts for writable paths), capabilities.drop: [ALL] and seccompProfile.type: RuntimeDefault.",
-    validateResource: (args, reportViolation) => {
+    validateResource: forTypes(WORKLOAD_TYPES, (args, reportViolation) => {
         if (!isWorkload(args.type)) args.notApplicable("not a workload");
         if (tierOf(args.type, args.props) === DATA_TIER) args.notApplicable("the data tier is checked by k8s-data-restricted-security");
         const podSpec = at(podTemplate(args.type, args.props), "spec");
@@ -216,7 +207,7 @@ export const k8sWorkloadRestrictedSecurity: ResourceValidationPolicy = {
                 reportViolation(`${describe(args.type, args.name)} ${c.kind} '${c.name}': ${problems.join("; ")}. The namespace enforces the restricted Pod Security profile, so the cluster would refuse these pods.`);
             }
         }
-    },
+    }),
 };
 
 export const k8sNoHostAccess: ResourceValidationPolicy = {
@@ -226,7 +217,7 @@ export const k8sNoHostAccess: ResourceValidationPolicy = {
     ...requirement("SC-5", "Workloads run with least privilege (non-root, no privilege escalation, network isolation)"),
     severity: "critical",
     remediationSteps: "Remove privileged, hostNetwork, hostPID, hostIPC, hostPath volumes and hostPort; use emptyDir or a PersistentVolumeClaim, and a Service for ports.",
-    validateResource: (args, reportViolation) => {
+    validateResource: forTypes(WORKLOAD_TYPES, (args, reportViolation) => {
         if (!isWorkload(args.type)) args.notApplicable("not a workload");
         const podSpec = at(podTemplate(args.type, args.props), "spec");
         if (podSpec === UNKNOWN) return cannotCheckYet(reportViolation, "k8s-no-host-access", args.urn, "the pod template");
@@ -243,7 +234,7 @@ export const k8sNoHostAccess: ResourceValidationPolicy = {
         if (found.length > 0) {
             reportViolation(`${describe(args.type, args.name)} reaches into the node: ${found.join("; ")}. A compromised pod would own the node. Remove them.`);
         }
-    },
+    }),
 };
 
 export const k8sImagePinned: ResourceValidationPolicy = {
@@ -253,7 +244,7 @@ export const k8sImagePinned: ResourceValidationPolicy = {
     ...requirement("WL-3", "Zero-downtime rolling updates; rollback to the previous release is one step"),
     severity: "high",
     remediationSteps: "Use an image tag that names a release (ghcr.io/acme/api:1.4.2) or a digest (@sha256:...) in apps[].image.",
-    validateResource: (args, reportViolation) => {
+    validateResource: forTypes(WORKLOAD_TYPES, (args, reportViolation) => {
         if (!isWorkload(args.type)) args.notApplicable("not a workload");
         const podSpec = at(podTemplate(args.type, args.props), "spec");
         if (podSpec === UNKNOWN) return cannotCheckYet(reportViolation, "k8s-image-pinned", args.urn, "the pod template");
@@ -272,7 +263,7 @@ export const k8sImagePinned: ResourceValidationPolicy = {
                 reportViolation(`${describe(args.type, args.name)} ${c.kind} '${c.name}' image ${image} ${reason}: each pull may bring different code, and a rollback cannot return to it. Pin a release tag or a digest.`);
             }
         }
-    },
+    }),
 };
 
 export const k8sEnvNoLiteralSecret: ResourceValidationPolicy = {
@@ -282,7 +273,7 @@ export const k8sEnvNoLiteralSecret: ResourceValidationPolicy = {
     ...requirement("SC-1", "Secrets live in a secrets store, never in git or plain config, never logged"),
     severity: "critical",
     remediationSteps: "Put the value in runbook:secrets (pulumi config set --secret) and list its name in apps[].secretRefs, so it reaches the pod through secretKeyRef.",
-    validateResource: (args, reportViolation) => {
+    validateResource: forTypes(WORKLOAD_TYPES, (args, reportViolation) => {
         if (!isWorkload(args.type)) args.notApplicable("not a workload");
         const podSpec = at(podTemplate(args.type, args.props), "spec");
         if (podSpec === UNKNOWN) return cannotCheckYet(reportViolation, "k8s-env-no-literal-secret", args.urn, "the pod template");
@@ -297,7 +288,7 @@ export const k8sEnvNoLiteralSecret: ResourceValidationPolicy = {
                 );
             }
         }
-    },
+    }),
 };
 
 /** A web-facing Deployment: an app-tier Deployment whose pods a Service selects. */

@@ -23,11 +23,10 @@ import {
     k8sImagePinned,
     k8sNamespaceNetworkPolicy,
     k8sNoExposedAppService,
-    k8sNoHostAccess,
     k8sProductionReplicas,
     k8sWorkloadProbes,
     k8sWorkloadResources,
-    k8sWorkloadRestrictedSecurity,
+    k8sReadOnlyRootFilesystem,
 } from "./workloads";
 
 export { PACK_NAME } from "./meta";
@@ -69,8 +68,7 @@ export const policies: Policies = [
     redisRequiresAuth,
     k8sWorkloadProbes,
     k8sWorkloadResources,
-    k8sWorkloadRestrictedSecurity,
-    k8sNoHostAccess,
+    k8sReadOnlyRootFilesystem,
     k8sImagePinned,
     k8sEnvNoLiteralSecret,
     k8sProductionReplicas,

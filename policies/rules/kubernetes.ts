@@ -193,15 +193,24 @@ export const k8sNoPublicDataService: StackValidationPolicy = {
 const ADDABLE = new Set(["NET_BIND_SERVICE"]);
 const HOST_NAMESPACES = ["hostNetwork", "hostPID", "hostIPC"] as const;
 
-/** What breaks the restricted Pod Security profile in a pod spec, pod-level first. */
-export function restrictedProblems(spec: unknown): Array<{ where: string; problems: string[] }> {
+/**
+ * What breaks the restricted Pod Security profile in a pod spec, pod-level first. A setting only
+ * known after `pulumi up` is named in `unknowns` and never counts as compliant or as a violation.
+ */
+export function restrictedProblems(spec: unknown, unknowns: string[] = []): Array<{ where: string; problems: string[] }> {
     const out: Array<{ where: string; problems: string[] }> = [];
     const podProblems: string[] = [];
+    const known = (v: unknown, name: string) => {
+        if (v === UNKNOWN) unknowns.push(name);
+        return v !== UNKNOWN;
+    };
     for (const key of HOST_NAMESPACES) {
-        if (at(spec, key) === true) podProblems.push(`${key} is true`);
+        const v = at(spec, key);
+        if (known(v, `pod ${key}`) && v === true) podProblems.push(`${key} is true`);
     }
     for (const v of listAt(spec, "volumes")) {
-        if (at(v, "hostPath") !== undefined) podProblems.push(`volume '${knownString(at(v, "name")) ?? "?"}' is a hostPath`);
+        if (v === UNKNOWN) unknowns.push("pod volumes");
+        else if (at(v, "hostPath") !== undefined) podProblems.push(`volume '${knownString(at(v, "name")) ?? "?"}' is a hostPath`);
     }
     const podSecurity = at(spec, "securityContext");
     const podSeccomp = at(podSecurity, "seccompProfile", "type");
@@ -210,20 +219,28 @@ export function restrictedProblems(spec: unknown): Array<{ where: string; proble
     for (const c of containersOf(spec)) {
         const security = at(c.value, "securityContext");
         const problems: string[] = [];
+        const name = (field: string) => `${c.kind} '${c.name}' ${field}`;
         const runAsNonRoot = at(security, "runAsNonRoot") ?? at(podSecurity, "runAsNonRoot");
         const runAsUser = at(security, "runAsUser") ?? at(podSecurity, "runAsUser");
-        if (runAsNonRoot !== true) problems.push("runAsNonRoot is not true");
-        if (runAsUser === 0) problems.push("runAsUser is 0 (root)");
-        if (at(security, "allowPrivilegeEscalation") !== false) problems.push("allowPrivilegeEscalation is not false");
-        if (at(security, "privileged") === true) problems.push("privileged is true");
-        const drop = listAt(security, "capabilities", "drop");
-        if (!drop.includes("ALL")) problems.push("capabilities.drop does not include ALL");
-        const added = listAt(security, "capabilities", "add").filter((cap) => !ADDABLE.has(String(cap).toUpperCase().replace(/^CAP_/, "")));
+        if (known(runAsNonRoot, name("runAsNonRoot")) && runAsNonRoot !== true) problems.push("runAsNonRoot is not true");
+        if (known(runAsUser, name("runAsUser")) && runAsUser === 0) problems.push("runAsUser is 0 (root)");
+        const escalation = at(security, "allowPrivilegeEscalation");
+        if (known(escalation, name("allowPrivilegeEscalation")) && escalation !== false) problems.push("allowPrivilegeEscalation is not false");
+        const privileged = at(security, "privileged");
+        if (known(privileged, name("privileged")) && privileged === true) problems.push("privileged is true");
+        const drop = at(security, "capabilities", "drop");
+        if (known(drop, name("capabilities.drop")) && !listAt(security, "capabilities", "drop").includes("ALL")) problems.push("capabilities.drop does not include ALL");
+        const add = at(security, "capabilities", "add");
+        const added = known(add, name("capabilities.add")) ? listAt(security, "capabilities", "add").filter((cap) => !ADDABLE.has(String(cap).toUpperCase().replace(/^CAP_/, ""))) : [];
         if (added.length > 0) problems.push(`capabilities.add has ${added.map((x) => String(x)).join(", ")}`);
         const seccomp = at(security, "seccompProfile", "type") ?? podSeccomp;
-        if (seccomp !== "RuntimeDefault" && seccomp !== "Localhost") problems.push(seccomp === undefined ? "no seccompProfile (RuntimeDefault) is set" : `seccompProfile is ${String(seccomp)}`);
-        const hostPorts = listAt(c.value, "ports").filter((p) => isSetNumber(at(p, "hostPort")));
-        if (hostPorts.length > 0) problems.push(`hostPort ${hostPorts.map((p) => String(at(p, "hostPort"))).join(", ")}`);
+        if (known(seccomp, name("seccompProfile.type")) && seccomp !== "RuntimeDefault" && seccomp !== "Localhost") {
+            problems.push(seccomp === undefined ? "no seccompProfile (RuntimeDefault) is set" : `seccompProfile is ${String(seccomp)}`);
+        }
+        for (const port of listAt(c.value, "ports")) {
+            const hostPort = at(port, "hostPort");
+            if (known(hostPort, name("hostPort")) && isSetNumber(hostPort)) problems.push(`hostPort ${String(hostPort)}`);
+        }
         if (problems.length > 0) out.push({ where: `${c.kind} '${c.name}'`, problems });
     }
     return out;
@@ -250,9 +267,11 @@ export const k8sRestrictedSecurity: ResourceValidationPolicy = {
             cannotCheckYet(reportViolation, "k8s-restricted-security", args.urn, `the pod spec of '${args.name}'`);
             return;
         }
-        for (const { where, problems } of restrictedProblems(spec)) {
+        const unknowns: string[] = [];
+        for (const { where, problems } of restrictedProblems(spec, unknowns)) {
             reportViolation(`${kindOf(args.type)} '${args.name}' ${where}: ${problems.join("; ")}. The restricted Pod Security profile rejects this pod.`);
         }
+        if (unknowns.length > 0) cannotCheckYet(reportViolation, "k8s-restricted-security", args.urn, unknowns.join(", "));
     }),
 };
 
@@ -351,7 +370,7 @@ export const k8sNetworkIsolation: StackValidationPolicy = {
 /** Key names that hold secrets (SC-1): a ConfigMap is readable by anyone who can read the namespace's config. */
 const SECRET_KEY = /(passw(or)?d|(^|[-_.])pass($|[-_.])|secret|token|api[-_]?key|private[-_]?key|credential|(^|[-_.])auth($|[-_.])|connection[-_]?string)/i;
 const SECRET_LINE = /^\s*(requirepass|masterauth|masterpassword)\s+\S+/im;
-const URL_WITH_PASSWORD = /[a-z][a-z0-9+.-]*:\/\/[^\s/:@]+:[^\s/@]+@/i;
+const URL_WITH_PASSWORD = /[a-z][a-z0-9+.-]*:\/\/[^\s/:@]*:[^\s/@]+@/i;
 
 export const k8sNoSecretsInConfigMaps: StackValidationPolicy = {
     name: "k8s-no-secrets-in-configmaps",
@@ -370,7 +389,11 @@ export const k8sNoSecretsInConfigMaps: StackValidationPolicy = {
                     const value = at(cm.props, section, key);
                     const problems: string[] = [];
                     if (SECRET_KEY.test(key.replace(/\.(conf|ya?ml|json|js|sh|txt|ini|env|toml)$/i, ""))) problems.push(`key '${key}' names a secret`);
-                    if (typeof value === "string") {
+                    if (value === UNKNOWN) {
+                        // Only known after `pulumi up` (built from another resource's output): it may
+                        // hold a requirepass line or a URL with a password, so it never passes silently.
+                        cannotCheckYet(reportViolation, "k8s-no-secrets-in-configmaps", cm.urn, `the value of '${key}' in ConfigMap '${cm.name}' (a requirepass line or a URL with a password)`);
+                    } else if (typeof value === "string") {
                         const line = SECRET_LINE.exec(value);
                         if (line) problems.push(`'${key}' has a ${line[1]} line`);
                         if (URL_WITH_PASSWORD.test(value)) problems.push(`'${key}' has a URL with a password`);

@@ -159,80 +159,24 @@ export const k8sWorkloadResources: ResourceValidationPolicy = {
     }),
 };
 
-/** What keeps a container from the restricted Pod Security profile. Container settings override the pod's. */
-function restrictedProblems(podSecurity: unknown, container: unknown, unknowns: string[] = []): string[] {
-    const c = (key: string) => at(container, "securityContext", key);
-    const p = (key: string) => at(podSecurity, key);
-    const problems: string[] = [];
-    // A setting only known after `pulumi up` is named in `unknowns`, never passed as compliant.
-    const known = (v: unknown, name: string) => {
-        if (v === UNKNOWN) unknowns.push(name);
-        return v !== UNKNOWN;
-    };
-    const runAsNonRoot = c("runAsNonRoot") ?? p("runAsNonRoot");
-    const runAsUser = c("runAsUser") ?? p("runAsUser");
-    if (known(runAsNonRoot, "runAsNonRoot") && runAsNonRoot !== true) problems.push("runAsNonRoot is not true");
-    if (runAsUser === 0) problems.push("runAsUser is 0 (root)");
-    const escalation = c("allowPrivilegeEscalation");
-    if (known(escalation, "allowPrivilegeEscalation") && escalation !== false) problems.push("allowPrivilegeEscalation is not false");
-    const readOnly = c("readOnlyRootFilesystem");
-    if (known(readOnly, "readOnlyRootFilesystem") && readOnly !== true) problems.push("readOnlyRootFilesystem is not true");
-    const drop = at(container, "securityContext", "capabilities", "drop");
-    if (known(drop, "capabilities.drop") && !(Array.isArray(drop) && drop.includes("ALL"))) problems.push("capabilities.drop does not include ALL");
-    const seccomp = at(container, "securityContext", "seccompProfile", "type") ?? at(podSecurity, "seccompProfile", "type");
-    if (known(seccomp, "seccompProfile.type") && seccomp !== "RuntimeDefault" && seccomp !== "Localhost") problems.push("seccompProfile is not RuntimeDefault");
-    return problems;
-}
-
-export const k8sWorkloadRestrictedSecurity: ResourceValidationPolicy = {
-    name: "k8s-workload-restricted-security",
+export const k8sReadOnlyRootFilesystem: ResourceValidationPolicy = {
+    name: "k8s-read-only-root-filesystem",
     description:
-        "SC-5: every container of every workload outside the data tier runs as non-root with a read-only root filesystem, no privilege escalation, all capabilities dropped and the RuntimeDefault seccomp profile (the data tier has k8s-data-restricted-security).",
+        "SC-5: every container and init container of every workload outside the data tier has a read-only root filesystem, so a compromised process cannot rewrite its own code; writable paths are emptyDir mounts. (The restricted Pod Security profile itself, for every workload, is k8s-restricted-security.)",
     enforcementLevel: "mandatory",
     ...requirement("SC-5", "Workloads run with least privilege (non-root, no privilege escalation, network isolation)"),
     severity: "high",
-    remediationSteps:
-        "Set runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true (with emptyDir mounts for writable paths), capabilities.drop: [ALL] and seccompProfile.type: RuntimeDefault.",
+    remediationSteps: "Set securityContext.readOnlyRootFilesystem: true on every container, and list the paths the app writes in apps[].writablePaths (each becomes an emptyDir mount).",
     validateResource: forTypes(WORKLOAD_TYPES, (args, reportViolation) => {
-        if (!isWorkload(args.type)) args.notApplicable("not a workload");
-        if (tierOf(args.type, args.props) === DATA_TIER) args.notApplicable("the data tier is checked by k8s-data-restricted-security");
+        if (tierOf(args.type, args.props) === DATA_TIER) args.notApplicable("data-tier servers write their data directory");
         const podSpec = at(podTemplate(args.type, args.props), "spec");
-        if (podSpec === UNKNOWN) return cannotCheckYet(reportViolation, "k8s-workload-restricted-security", args.urn, "the pod template");
-        const podSecurity = at(podSpec, "securityContext");
+        if (podSpec === UNKNOWN) return cannotCheckYet(reportViolation, "k8s-read-only-root-filesystem", args.urn, "the pod template");
         for (const c of containersOf(podSpec)) {
-            const unknowns: string[] = [];
-            const problems = restrictedProblems(podSecurity, c.value, unknowns);
-            if (unknowns.length > 0) cannotCheckYet(reportViolation, "k8s-workload-restricted-security", args.urn, `${c.kind} '${c.name}' ${unknowns.join(", ")}`);
-            if (problems.length > 0) {
-                reportViolation(`${describe(args.type, args.name)} ${c.kind} '${c.name}': ${problems.join("; ")}. The namespace enforces the restricted Pod Security profile, so the cluster would refuse these pods.`);
+            const readOnly = at(c.value, "securityContext", "readOnlyRootFilesystem");
+            if (readOnly === UNKNOWN) cannotCheckYet(reportViolation, "k8s-read-only-root-filesystem", args.urn, `${c.kind} '${c.name}' readOnlyRootFilesystem`);
+            else if (readOnly !== true) {
+                reportViolation(`${describe(args.type, args.name)} ${c.kind} '${c.name}': readOnlyRootFilesystem is not true, so a compromised process can rewrite the image's files. Set it, with emptyDir mounts for the paths the app writes (apps[].writablePaths).`);
             }
-        }
-    }),
-};
-
-export const k8sNoHostAccess: ResourceValidationPolicy = {
-    name: "k8s-no-host-access",
-    description: "SC-5: no workload runs privileged containers, shares the node's network, PID or IPC namespace, mounts a hostPath or binds a hostPort.",
-    enforcementLevel: "mandatory",
-    ...requirement("SC-5", "Workloads run with least privilege (non-root, no privilege escalation, network isolation)"),
-    severity: "critical",
-    remediationSteps: "Remove privileged, hostNetwork, hostPID, hostIPC, hostPath volumes and hostPort; use emptyDir or a PersistentVolumeClaim, and a Service for ports.",
-    validateResource: forTypes(WORKLOAD_TYPES, (args, reportViolation) => {
-        if (!isWorkload(args.type)) args.notApplicable("not a workload");
-        const podSpec = at(podTemplate(args.type, args.props), "spec");
-        if (podSpec === UNKNOWN) return cannotCheckYet(reportViolation, "k8s-no-host-access", args.urn, "the pod template");
-        const found: string[] = [];
-        for (const key of ["hostNetwork", "hostPID", "hostIPC"]) if (at(podSpec, key) === true) found.push(`${key}: true`);
-        for (const v of listAt(podSpec, "volumes")) if (at(v, "hostPath") !== undefined) found.push(`hostPath volume '${String(at(v, "name"))}'`);
-        for (const c of containersOf(podSpec)) {
-            if (at(c.value, "securityContext", "privileged") === true) found.push(`${c.kind} '${c.name}' is privileged`);
-            for (const port of listAt(c.value, "ports")) {
-                const hostPort = at(port, "hostPort");
-                if (hostPort !== undefined && hostPort !== UNKNOWN) found.push(`${c.kind} '${c.name}' binds hostPort ${String(hostPort)}`);
-            }
-        }
-        if (found.length > 0) {
-            reportViolation(`${describe(args.type, args.name)} reaches into the node: ${found.join("; ")}. A compromised pod would own the node. Remove them.`);
         }
     }),
 };

@@ -368,21 +368,32 @@ const evasions: Evasion[] = [
     { policy: "k8s-workload-resources", base: "production", what: "the API without a memory limit", apply: (rs) => edit(find(rs, "Deployment", "app-api"), () => delete container(find(rs, "Deployment", "app-api")).resources.limits.memory) },
     { policy: "k8s-workload-resources", base: "staging", what: "the worker without requests", apply: (rs) => edit(find(rs, "Deployment", "app-worker"), () => delete container(find(rs, "Deployment", "app-worker")).resources.requests) },
     { policy: "k8s-workload-resources", base: "mongodb", what: "the migration Job without resources", apply: (rs) => edit(find(rs, "Job", "migrate"), () => delete container(find(rs, "Job", "migrate")).resources) },
-    { policy: "k8s-workload-restricted-security", base: "production", what: "a writable root filesystem", apply: (rs) => edit(find(rs, "Deployment", "app-api"), () => (container(find(rs, "Deployment", "app-api")).securityContext.readOnlyRootFilesystem = false)) },
+    { policy: "k8s-read-only-root-filesystem", base: "production", what: "a writable root filesystem", apply: (rs) => edit(find(rs, "Deployment", "app-api"), () => (container(find(rs, "Deployment", "app-api")).securityContext.readOnlyRootFilesystem = false)) },
+    { policy: "k8s-read-only-root-filesystem", base: "staging", what: "readOnlyRootFilesystem removed from the worker", apply: (rs) => edit(find(rs, "Deployment", "app-worker"), () => delete container(find(rs, "Deployment", "app-worker")).securityContext.readOnlyRootFilesystem) },
     {
-        policy: "k8s-workload-restricted-security",
+        policy: "k8s-read-only-root-filesystem",
+        base: "mongodb",
+        what: "a writable init container on the web app",
+        apply: (rs) =>
+            edit(find(rs, "Deployment", "app-web"), (i) => {
+                const c = container(find(rs, "Deployment", "app-web"));
+                i.spec.template.spec.initContainers = [{ ...c, name: "warm", securityContext: { ...c.securityContext, readOnlyRootFilesystem: false } }];
+            }),
+    },
+    {
+        policy: "k8s-restricted-security",
         base: "staging",
-        what: "no seccomp profile anywhere",
+        what: "no seccomp profile anywhere on the web app",
         apply: (rs) =>
             edit(find(rs, "Deployment", "app-web"), (i) => {
                 delete i.spec.template.spec.securityContext.seccompProfile;
                 delete container(find(rs, "Deployment", "app-web")).securityContext.seccompProfile;
             }),
     },
-    { policy: "k8s-workload-restricted-security", base: "mongodb", what: "a root worker", apply: (rs) => edit(find(rs, "Deployment", "app-worker"), () => Object.assign(container(find(rs, "Deployment", "app-worker")).securityContext, { runAsNonRoot: false, runAsUser: 0 })) },
-    { policy: "k8s-no-host-access", base: "production", what: "the API on the host network", apply: (rs) => edit(find(rs, "Deployment", "app-api"), (i) => (i.spec.template.spec.hostNetwork = true)) },
-    { policy: "k8s-no-host-access", base: "staging", what: "a hostPath volume on the worker", apply: (rs) => edit(find(rs, "Deployment", "app-worker"), (i) => i.spec.template.spec.volumes.push({ name: "docker", hostPath: { path: "/var/run/docker.sock" } })) },
-    { policy: "k8s-no-host-access", base: "mongodb", what: "a hostPort on the web app", apply: (rs) => edit(find(rs, "Deployment", "app-web"), () => (container(find(rs, "Deployment", "app-web")).ports[0].hostPort = 3000)) },
+    { policy: "k8s-restricted-security", base: "mongodb", what: "a root worker", apply: (rs) => edit(find(rs, "Deployment", "app-worker"), () => Object.assign(container(find(rs, "Deployment", "app-worker")).securityContext, { runAsNonRoot: false, runAsUser: 0 })) },
+    { policy: "k8s-restricted-security", base: "production", what: "the API on the host network", apply: (rs) => edit(find(rs, "Deployment", "app-api"), (i) => (i.spec.template.spec.hostNetwork = true)) },
+    { policy: "k8s-restricted-security", base: "staging", what: "a hostPath volume on the worker", apply: (rs) => edit(find(rs, "Deployment", "app-worker"), (i) => i.spec.template.spec.volumes.push({ name: "docker", hostPath: { path: "/var/run/docker.sock" } })) },
+    { policy: "k8s-restricted-security", base: "mongodb", what: "a hostPort on the web app", apply: (rs) => edit(find(rs, "Deployment", "app-web"), () => (container(find(rs, "Deployment", "app-web")).ports[0].hostPort = 3000)) },
     { policy: "k8s-image-pinned", base: "production", what: "an image tagged latest", apply: (rs) => edit(find(rs, "Deployment", "app-api"), () => (container(find(rs, "Deployment", "app-api")).image = "ghcr.io/acme/retail-api:latest")) },
     { policy: "k8s-image-pinned", base: "staging", what: "an untagged image", apply: (rs) => edit(find(rs, "Deployment", "app-web"), () => (container(find(rs, "Deployment", "app-web")).image = "ghcr.io/acme/retail-web")) },
     { policy: "k8s-image-pinned", base: "mongodb", what: "a malformed digest", apply: (rs) => edit(find(rs, "Deployment", "app-worker"), () => (container(find(rs, "Deployment", "app-worker")).image = "ghcr.io/acme/retail-api@sha256:abc")) },

@@ -331,6 +331,18 @@ describe("policy: secrets never in plain objects (SC-1)", () => {
         assert.ok(vs.every((v) => !v.message.includes("hunter2")));
     });
 
+    it("SC-1 violating: k8s-no-secrets-in-configmaps never passes a preview-unknown value silently, and still reports a known secret beside it (a Redis URL with a password and no user)", async () => {
+        const cm = resource(CONFIG_MAP, "cfg", { metadata: { name: "cfg" }, data: { "redis.conf": UNKNOWN, "app.conf": "url = redis://:hunter2@redis:6379\n" } });
+        const vs = await check([k8sNoSecretsInConfigMaps], [cm]);
+        const advisory = vs.filter((v) => v.enforcementLevel === "advisory");
+        assert.strictEqual(advisory.length, 1, vs.map((v) => v.message).join("\n"));
+        assert.match(advisory[0].message, /can't check the value of 'redis\.conf' in ConfigMap 'cfg'/);
+        const mandatory = vs.filter((v) => v.enforcementLevel === "mandatory");
+        assert.strictEqual(mandatory.length, 1);
+        assert.match(mandatory[0].message, /'app\.conf' has a URL with a password/);
+        assert.ok(vs.every((v) => !v.message.includes("hunter2")));
+    });
+
     it("SC-1 compliant: k8s-no-secrets-in-configmaps passes config without secrets", async () => {
         const cm = resource(CONFIG_MAP, "cfg", { metadata: { name: "cfg" }, data: { "redis.conf": "port 6379\nmaxmemory-policy noeviction\n", LOG_LEVEL: "info" } });
         assert.deepStrictEqual(await check([k8sNoSecretsInConfigMaps], [cm]), []);

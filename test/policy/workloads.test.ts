@@ -12,14 +12,14 @@ import {
     k8sImagePinned,
     k8sNamespaceNetworkPolicy,
     k8sNoExposedAppService,
-    k8sNoHostAccess,
     k8sProductionReplicas,
     k8sWorkloadProbes,
     k8sWorkloadResources,
-    k8sWorkloadRestrictedSecurity,
+    k8sReadOnlyRootFilesystem,
     looksSecretName,
     unpinnedReason,
 } from "../../policies/rules/workloads";
+import { k8sRestrictedSecurity } from "../../policies/rules/kubernetes";
 import { resolvedApp } from "../helpers/apps";
 import { mockRun, production, staging } from "../helpers/harness";
 import { check } from "../helpers/policy";
@@ -28,8 +28,8 @@ import { K8S_DEPLOYMENT, K8S_JOB, K8S_NETWORK_POLICY, K8S_POD_DISRUPTION_BUDGET,
 const ALL = [
     k8sWorkloadProbes,
     k8sWorkloadResources,
-    k8sWorkloadRestrictedSecurity,
-    k8sNoHostAccess,
+    k8sReadOnlyRootFilesystem,
+    k8sRestrictedSecurity,
     k8sImagePinned,
     k8sEnvNoLiteralSecret,
     k8sProductionReplicas,
@@ -111,25 +111,31 @@ describe("policy: workloads (WL-1…4, SC-1, SC-5, ED-5)", function () {
         assertOneViolation(await check([k8sWorkloadResources], rs), "k8s-workload-resources", d.urn, /sets no resources\.limits\.memory/);
     });
 
-    it("k8s-workload-restricted-security SC-5 violating: a writable root filesystem or a missing seccomp profile outside the data tier", async () => {
+    it("k8s-read-only-root-filesystem SC-5 violating: a writable root filesystem on an app, or on an init container", async () => {
         const rs = clone(prod);
         const d = deployment(rs, "api");
         container(d).securityContext.readOnlyRootFilesystem = false;
-        delete container(d).securityContext.seccompProfile;
-        delete (d.inputs as any).spec.template.spec.securityContext.seccompProfile;
-        assertOneViolation(await check([k8sWorkloadRestrictedSecurity], rs), "k8s-workload-restricted-security", d.urn, /readOnlyRootFilesystem is not true; seccompProfile is not RuntimeDefault/);
+        assertOneViolation(await check([k8sReadOnlyRootFilesystem], rs), "k8s-read-only-root-filesystem", d.urn, /container 'api': readOnlyRootFilesystem is not true/);
+        const again = clone(prod);
+        const w = deployment(again, "worker");
+        const pod = (w.inputs as any).spec.template.spec;
+        pod.initContainers = [{ ...container(w), name: "warm-cache", securityContext: { ...container(w).securityContext } }];
+        delete pod.initContainers[0].securityContext.readOnlyRootFilesystem;
+        assertOneViolation(await check([k8sReadOnlyRootFilesystem], again), "k8s-read-only-root-filesystem", w.urn, /init container 'warm-cache': readOnlyRootFilesystem is not true/);
     });
 
-    it("k8s-workload-restricted-security SC-5 violating: a root migration Job", async () => {
+    it("k8s-restricted-security SC-5 violating: a root migration Job is reported once, by the restricted-profile policy alone", async () => {
         const rs = clone(prod);
         const job = rs.find((r) => r.type === K8S_JOB)!;
         (job.inputs as any).spec.template.spec.securityContext.runAsNonRoot = false;
         delete container(job).securityContext.runAsNonRoot;
         container(job).securityContext.runAsUser = 0;
-        assertOneViolation(await check([k8sWorkloadRestrictedSecurity], rs), "k8s-workload-restricted-security", job.urn, /runAsNonRoot is not true; runAsUser is 0/);
+        const vs = await check(ALL, rs);
+        assertOneViolation(vs, "k8s-restricted-security", job.urn, /runAsNonRoot is not true; runAsUser is 0/);
+        assert.deepStrictEqual(vs.filter((v) => v.urn === job.urn).map((v) => v.policy), ["k8s-restricted-security"]);
     });
 
-    it("k8s-no-host-access SC-5 violating: privileged containers, host namespaces, hostPath and hostPort", async () => {
+    it("k8s-restricted-security SC-5 violating: privileged containers, host namespaces, hostPath and hostPort on an app, each reported once", async () => {
         const rs = clone(prod);
         const d = deployment(rs, "worker");
         const pod = (d.inputs as any).spec.template.spec;
@@ -137,7 +143,11 @@ describe("policy: workloads (WL-1…4, SC-1, SC-5, ED-5)", function () {
         pod.volumes.push({ name: "docker", hostPath: { path: "/var/run/docker.sock" } });
         container(d).securityContext.privileged = true;
         container(d).ports[0].hostPort = 8080;
-        assertOneViolation(await check([k8sNoHostAccess], rs), "k8s-no-host-access", d.urn, /hostNetwork: true; hostPath volume 'docker'; container 'worker' is privileged; container 'worker' binds hostPort 8080/);
+        const vs = await check(ALL, rs);
+        const mine = vs.filter((v) => v.urn === d.urn);
+        assert.deepStrictEqual(mine.map((v) => v.policy), ["k8s-restricted-security", "k8s-restricted-security"], mine.map((v) => v.message).join("\n"));
+        assert.match(mine[0].message, /pod: hostNetwork is true; volume 'docker' is a hostPath/);
+        assert.match(mine[1].message, /container 'worker': privileged is true; hostPort 8080/);
     });
 
     it("k8s-image-pinned WL-3 violating: an image tagged latest, or untagged", async () => {
@@ -201,12 +211,12 @@ describe("policy: workloads (WL-1…4, SC-1, SC-5, ED-5)", function () {
         assert.deepStrictEqual(vs.map((v) => v.urn).sort(), [api.urn, web.urn].sort());
         assert.match(vs.find((v) => v.urn === web.urn)!.message, /exposes app pods as type LoadBalancer, bypassing the Gateway/);
     });
-    it("k8s-workload-restricted-security SC-5 violating: a preview-unknown setting is an advisory naming it, never a silent pass, and a known violation beside it still counts", async () => {
+    it("k8s-restricted-security SC-5 violating: a preview-unknown setting is an advisory naming it, never a silent pass, and a known violation beside it still counts", async () => {
         const rs = clone(prod);
         const d = deployment(rs, "api");
         container(d).securityContext.runAsNonRoot = UNKNOWN;
         container(d).securityContext.allowPrivilegeEscalation = true;
-        const vs = await check([k8sWorkloadRestrictedSecurity], rs);
+        const vs = await check([k8sRestrictedSecurity], rs);
         const advisory = vs.filter((v) => v.enforcementLevel === "advisory");
         assert.strictEqual(advisory.length, 1, vs.map((v) => v.message).join("\n"));
         assert.match(advisory[0].message, /can't check container 'api' runAsNonRoot during preview/);

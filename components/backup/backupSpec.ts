@@ -213,12 +213,47 @@ export function jobDeadlines(kind: BackupJobKind | "drill"): { startingDeadlineS
     }
 }
 
+/**
+ * Resources of the drill's scratch server sidecar (BK-6, BK-7). The drill runs in staging only; the
+ * restore is CPU-bound (COPY parsing, index builds), so the sidecar may use as many cores as the
+ * drill's parallel restore jobs (`backups.drill.restoreJobs`, 4 by default).
+ */
+export const SCRATCH_RESOURCES = { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "4", memory: "6Gi" } };
+
+/**
+ * Settings of the drill's scratch PostgreSQL server, a throwaway restore target whose data dies with
+ * the drill's pod, so nothing in it needs to survive a crash (BK-7, restore speed). The drill and
+ * `npm run bench` start their scratch servers with exactly these:
+ * - no durability: `fsync`, `full_page_writes` and `synchronous_commit` off;
+ * - `wal_level=minimal` (needs `max_wal_senders=0`): COPY into a table created or truncated in the same
+ *   transaction, and every CREATE INDEX, write no WAL; `pg_restore -j` truncates each table in the
+ *   transaction that loads it for exactly this;
+ * - no checkpoint during a restore (`max_wal_size`, `checkpoint_timeout`), no autovacuum racing it;
+ * - memory for index builds: `shared_buffers` + restore jobs × `maintenance_work_mem` stays well under
+ *   the sidecar's 6Gi limit (1GB + 4 × 512MB = 3GB), and parallel workers share their leader's
+ *   `maintenance_work_mem`.
+ */
+export const SCRATCH_POSTGRES_SETTINGS: Readonly<Record<string, string>> = {
+    fsync: "off",
+    full_page_writes: "off",
+    synchronous_commit: "off",
+    wal_level: "minimal",
+    max_wal_senders: "0",
+    autovacuum: "off",
+    shared_buffers: "1GB",
+    maintenance_work_mem: "512MB",
+    max_parallel_maintenance_workers: "2",
+    wal_buffers: "64MB",
+    max_wal_size: "16GB",
+    checkpoint_timeout: "1h",
+};
+
 /** Scratch servers the drill restores into, as native sidecars: they live as long as the drill's pod. */
 export function scratchSidecar(datastore: "postgres" | "mongodb" | "redis", engineMajor: string): k8s.types.input.core.v1.Container[] {
     const common = {
         restartPolicy: "Always",
         securityContext: RESTRICTED_CONTAINER_SECURITY,
-        resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "2", memory: "4Gi" } },
+        resources: SCRATCH_RESOURCES,
     };
     switch (datastore) {
         case "postgres":
@@ -233,7 +268,7 @@ export function scratchSidecar(datastore: "postgres" | "mongodb" | "redis", engi
                         { name: "POSTGRES_USER", value: "drill" },
                         { name: "PGDATA", value: `${WORK_MOUNT}/pgdata` },
                     ],
-                    args: ["-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_wal_size=4GB"],
+                    args: ["-c", "listen_addresses=127.0.0.1", ...Object.entries(SCRATCH_POSTGRES_SETTINGS).flatMap(([k, v]) => ["-c", `${k}=${v}`])],
                     volumeMounts: [
                         { name: "work", mountPath: WORK_MOUNT },
                         { name: "run", mountPath: "/var/run/postgresql" },

@@ -17,7 +17,7 @@ export interface BucketArgs {
     retentionDays?: number;
     /**
      * Retention per datastore prefix (`postgres` → 30): each prefix expires at its retention and is locked
-     * at least that long (BK-2, BK-4); temporary uploads go under `incoming/`. Defaults to none.
+     * at least that long (BK-2, BK-4); temporary uploads go under `incoming/`, unlocked, expired after a day. Defaults to none.
      */
     prefixRetentionDays?: Record<string, number>;
     /** Protect and retain the bucket, as production does with all data. Defaults to false. */

@@ -58,14 +58,15 @@ export function retentionLockRule(retentionDays: number) {
 /** Where backup jobs upload before a verified object is promoted under its datastore prefix (BK-3). */
 export const INCOMING_PREFIX = "incoming/";
 /**
- * Temporary uploads are locked, then expired, after 7 days: the shortest lock the pack accepts
- * anywhere (BK-2's minimum), so a stack without a policy config file still passes.
+ * Temporary uploads are never locked (a verified one is copied to its datastore prefix, where the lock
+ * applies, and deleted; a failed one is not a backup) and expire after a day, so each backup is stored
+ * twice for minutes, not for a week.
  */
-export const INCOMING_DAYS = 7;
+export const INCOMING_DAYS = 1;
 
 /**
  * The lifecycle rules of a backups bucket (BK-2, ST-2): each datastore prefix expires at its own
- * retention, temporary uploads under `incoming/` after 7 days, and unfinished multipart uploads are
+ * retention, temporary uploads under `incoming/` after 1 day, and unfinished multipart uploads are
  * aborted after `abortMultipartAfterDays` (1 by default). `prefixRetentionDays` maps a prefix
  * without its slash (`postgres`) to days.
  */
@@ -94,15 +95,13 @@ export function backupLifecycleRules(prefixRetentionDays: Record<string, number>
 }
 
 /**
- * BK-4: the lock of a backups bucket, one rule per prefix: each datastore prefix keeps its objects
- * for its whole retention, so nothing there can be overwritten or deleted early; temporary uploads
- * are locked for 7 days. No lifecycle rule deletes before its prefix's lock ends.
+ * BK-4: the lock of a backups bucket, one rule per datastore prefix: each keeps its objects for its
+ * whole retention, so nothing there can be overwritten or deleted early. `incoming/` is not locked:
+ * the backup job deletes its temporary object once promoted. No lifecycle rule deletes before its
+ * prefix's lock ends.
  */
 export function backupLockRules(prefixRetentionDays: Record<string, number>) {
     if (Object.keys(prefixRetentionDays).length === 0) throw new Error("a backups bucket needs at least one datastore prefix");
     const rule = (id: string, prefix: string, days: number) => ({ id, enabled: true, prefix, condition: { type: "Age", maxAgeSeconds: days * DAY_SECONDS } });
-    return [
-        ...Object.entries(prefixRetentionDays).map(([prefix, days]) => rule(`backups-write-once-${prefix}`, `${prefix}/`, days)),
-        rule("incoming-write-once", INCOMING_PREFIX, INCOMING_DAYS),
-    ];
+    return Object.entries(prefixRetentionDays).map(([prefix, days]) => rule(`backups-write-once-${prefix}`, `${prefix}/`, days));
 }

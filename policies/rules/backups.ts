@@ -1,6 +1,7 @@
 import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { cannotCheckYet, forTypes, guidance, requirement } from "./meta";
-import { at, listAt, UNKNOWN } from "./props";
+import { cannotCheckYet, forTypes, guidance, isProductionStack, requirement } from "./meta";
+import { at, keysAt, listAt, UNKNOWN } from "./props";
+import { BACKUP_BUCKET_SCHEMA, BackupBucketConfig, holdsBackups } from "./storage";
 
 /*
  * Backup and restore-drill rules (BK-1, BK-3, SC-1, SC-5). What the pack recognises, without
@@ -214,4 +215,369 @@ export const backupJobsHardened: ResourceValidationPolicy = {
             }
         }
     }),
+};
+
+const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
+const SECRET = "kubernetes:core/v1:Secret";
+const R2_BUCKET = "cloudflare:index/r2Bucket:R2Bucket";
+const R2_LOCK = "cloudflare:index/r2BucketLock:R2BucketLock";
+const TOKEN_TYPES = ["cloudflare:index/apiToken:ApiToken", "cloudflare:index/accountToken:AccountToken"];
+/** Marks a CronJob as a restore drill (BK-6). */
+export const DRILL_LABEL = "runbook.dev/restore-drill";
+
+/** The containers of a backup CronJob that run its dump, with their datastore; UNKNOWN parts skipped. */
+function dumpContainers(r: PolicyResource): Array<{ container: unknown; line: string; datastore: Datastore }> {
+    if (r.type !== CRON_JOB) return [];
+    const datastore = at(r.props, "metadata", "labels", BACKUP_DATASTORE_LABEL);
+    if (typeof datastore !== "string" || !(datastore in DUMPS)) return [];
+    return containersOf(r.type, r.props)
+        .map((container) => ({ container, line: commandLine(container) ?? "", datastore: datastore as Datastore }))
+        .filter((c) => DUMPS[c.datastore](c.line));
+}
+
+/** A container's env var: its literal value, UNKNOWN, `{ from }` when it comes from a reference, or undefined. */
+function envOf(container: unknown, name: string): string | typeof UNKNOWN | { from: unknown } | undefined {
+    for (const e of listAt(container, "env")) {
+        if (e === UNKNOWN) return UNKNOWN;
+        if (at(e, "name") !== name) continue;
+        const value = at(e, "value");
+        const from = at(e, "valueFrom");
+        if (value === UNKNOWN || from === UNKNOWN) return UNKNOWN;
+        if (from !== undefined) return { from };
+        return typeof value === "string" ? value : undefined;
+    }
+    return undefined;
+}
+
+const BECH32_CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+
+/** True when `s` is a bech32 string with human-readable part `hrp` and a valid checksum (BIP-173). */
+export function isBech32(s: string, hrp: string): boolean {
+    const lower = s.toLowerCase();
+    if (lower !== s && s.toUpperCase() !== s) return false;
+    const sep = lower.lastIndexOf("1");
+    if (lower.slice(0, sep) !== hrp || lower.length - sep - 1 < 6) return false;
+    const data: number[] = [];
+    for (const ch of lower.slice(sep + 1)) {
+        const v = BECH32_CHARSET.indexOf(ch);
+        if (v < 0) return false;
+        data.push(v);
+    }
+    const GEN = [0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3];
+    let chk = 1;
+    const values = [...[...hrp].map((c) => c.charCodeAt(0) >> 5), 0, ...[...hrp].map((c) => c.charCodeAt(0) & 31), ...data];
+    for (const v of values) {
+        const top = chk >> 25;
+        chk = ((chk & 0x1ffffff) << 5) ^ v;
+        for (let i = 0; i < 5; i++) if ((top >> i) & 1) chk ^= GEN[i];
+    }
+    return chk === 1;
+}
+
+/** An age X25519 recipient that age itself would accept: `age1` + 58 bech32 characters with a valid checksum. */
+export function isAgeRecipient(s: string): boolean {
+    return /^age1[02-9ac-hj-np-z]{58}$/.test(s) && isBech32(s, "age");
+}
+
+/** age invoked with a recipient: what encrypts a dump before it leaves the pod (BK-3). */
+const AGE_ENCRYPT = /(^|[\s|;&(])age\s+(?:-\S+\s+)*(-r|--recipient|-R|--recipients-file)[\s=]/m;
+
+/** A shell script without its comment lines, which may describe a pipeline without running it. */
+function withoutComments(script: string): string {
+    return script.split("\n").filter((l) => !/^\s*#/.test(l)).join("\n");
+}
+
+export const backupsOffsiteEncrypted: StackValidationPolicy = {
+    name: "backups-offsite-encrypted",
+    description:
+        "BK-3: every backup CronJob encrypts its dump with age to a real recipient before it leaves the pod, and uploads it over https:// to the S3 endpoint of Cloudflare R2 (offsite from AWS, where the databases run), into an R2 backups bucket of the stack.",
+    enforcementLevel: "mandatory",
+    ...requirement("BK-3", "Backups are stored offsite, encrypted at rest and in transit"),
+    ...guidance(
+        "critical",
+        "Run the backup through scripts/backup (dump | zstd | age -r \"$AGE_RECIPIENT\" | upload); set AGE_RECIPIENT to the drill key's age1… public key (backups.encryptionRecipient), S3_ENDPOINT_URL to https://<account-id>.r2.cloudflarestorage.com and S3_BUCKET to the stack's R2 backups bucket, as literal env values; never pass --no-verify-ssl.",
+    ),
+    configSchema: {
+        properties: {
+            ...BACKUP_BUCKET_SCHEMA,
+            offsiteEndpointPattern: {
+                type: "string",
+                default: "^https://[a-z0-9]+(\\.(eu|fedramp))?\\.r2\\.cloudflarestorage\\.com/?$",
+                description: "Regular expression the backup jobs' S3_ENDPOINT_URL must match: an https:// endpoint of a provider other than the one the databases run on (R2 by default).",
+            },
+            placeholderRecipients: {
+                type: "array",
+                items: { type: "string" },
+                default: [],
+                description: "age recipients that are known examples or retired keys and must not receive backups.",
+            },
+        },
+    },
+    validateStack: (args, reportViolation) => {
+        const config = args.getConfig<BackupBucketConfig & { offsiteEndpointPattern: string; placeholderRecipients: string[] }>();
+        const endpointOk = new RegExp(config.offsiteEndpointPattern ?? "^https://[a-z0-9]+(\\.(eu|fedramp))?\\.r2\\.cloudflarestorage\\.com/?$");
+        const placeholders = new Set(config.placeholderRecipients ?? []);
+        const bucketNames = args.resources.filter((r) => r.type === R2_BUCKET).map((r) => at(r.props, "name"));
+        const r2Buckets = new Set(bucketNames.filter((n): n is string => typeof n === "string"));
+        const bucketsKnown = !bucketNames.includes(UNKNOWN);
+        const configMaps = new Map<string, PolicyResource>();
+        for (const r of args.resources) {
+            const name = at(r.props, "metadata", "name");
+            if (r.type === CONFIG_MAP && typeof name === "string") configMaps.set(name, r);
+        }
+        for (const r of args.resources) {
+            for (const { container, line, datastore } of dumpContainers(r)) {
+                const where = `Backup CronJob '${r.name}' (${datastore})`;
+                const problems: string[] = [];
+                const literal = (name: string, check: (v: string) => string | undefined) => {
+                    const v = envOf(container, name);
+                    if (v === UNKNOWN) return cannotCheckYet(reportViolation, "backups-offsite-encrypted", r.urn, `${name} of ${r.name}`);
+                    if (v === undefined || v === "") return problems.push(`${name} is not set`);
+                    if (typeof v !== "string") return problems.push(`${name} comes from a reference the pack cannot read; set it as a literal value`);
+                    const p = check(v);
+                    if (p !== undefined) problems.push(p);
+                };
+                literal("S3_ENDPOINT_URL", (v) =>
+                    !v.startsWith("https://")
+                        ? `S3_ENDPOINT_URL '${v}' is not https://, so the backup travels unencrypted in transit`
+                        : !endpointOk.test(v)
+                          ? `S3_ENDPOINT_URL '${v}' is not Cloudflare R2's S3 endpoint, so the backup is not stored offsite from the databases`
+                          : undefined,
+                );
+                literal("S3_BUCKET", (v) => {
+                    if (!holdsBackups(v, config)) return `S3_BUCKET '${v}' is not a backups bucket (it gets no lock and no backup rules)`;
+                    if (r2Buckets.has(v)) return undefined;
+                    if (!bucketsKnown) return void cannotCheckYet(reportViolation, "backups-offsite-encrypted", r.urn, `whether S3_BUCKET '${v}' of ${r.name} is an R2 bucket of this stack`);
+                    return `S3_BUCKET '${v}' is not an R2 bucket of this stack`;
+                });
+                literal("AGE_RECIPIENT", (v) =>
+                    !isAgeRecipient(v) ? `AGE_RECIPIENT '${v}' is not an age recipient (age1… with a valid checksum), so age cannot encrypt to it` : placeholders.has(v) ? `AGE_RECIPIENT '${v}' is a known example or retired key` : undefined,
+                );
+                if (/--no-verify-ssl\b/.test(line)) problems.push("it runs with --no-verify-ssl, which accepts any certificate in transit");
+                // The encrypt step: in the command itself, or in the scripts it runs from a ConfigMap.
+                if (!AGE_ENCRYPT.test(line)) {
+                    const scriptVolumes = listAt(r.props, ...templatePath(r.type), "spec", "volumes").map((v) => at(v, "configMap", "name"));
+                    if (scriptVolumes.includes(UNKNOWN)) {
+                        cannotCheckYet(reportViolation, "backups-offsite-encrypted", r.urn, `the scripts of ${r.name}`);
+                    } else {
+                        const scripts = scriptVolumes
+                            .filter((n): n is string => typeof n === "string")
+                            .map((n) => configMaps.get(n))
+                            .filter((cm): cm is PolicyResource => cm !== undefined)
+                            .flatMap((cm) => keysAt(cm.props, "data").map((k) => at(cm.props, "data", k)));
+                        if (scripts.includes(UNKNOWN)) cannotCheckYet(reportViolation, "backups-offsite-encrypted", r.urn, `the scripts of ${r.name}`);
+                        else if (!scripts.some((s) => typeof s === "string" && AGE_ENCRYPT.test(withoutComments(s)))) {
+                            problems.push("neither its command nor the scripts it mounts from this stack's ConfigMaps encrypt with age -r, so the dump would leave the pod in clear");
+                        }
+                    }
+                }
+                if (problems.length > 0) reportViolation(`${where}: ${problems.join("; ")}.`, r.urn);
+            }
+        }
+    },
+};
+
+interface TokenGrant {
+    token: PolicyResource;
+    /** Permission group IDs of one allow policy. */
+    groups: string[];
+    /** Resource keys of that policy. */
+    resources: string[];
+}
+
+/** Allow policies of every R2-capable token; tokens a preview cannot read are listed apart. */
+function tokenGrants(resources: PolicyResource[]): { grants: TokenGrant[]; unreadable: PolicyResource[] } {
+    const grants: TokenGrant[] = [];
+    const unreadable: PolicyResource[] = [];
+    for (const token of resources.filter((r) => TOKEN_TYPES.includes(r.type))) {
+        const policies = at(token.props, "policies");
+        if (policies === UNKNOWN) {
+            unreadable.push(token);
+            continue;
+        }
+        let readable = true;
+        const mine: TokenGrant[] = [];
+        for (const p of listAt(token.props, "policies")) {
+            const effect = at(p, "effect");
+            let res = at(p, "resources");
+            const groups = listAt(p, "permissionGroups").map((g) => at(g, "id"));
+            if ([p, effect, res].includes(UNKNOWN) || groups.includes(UNKNOWN)) {
+                readable = false;
+                break;
+            }
+            if (effect === "deny") continue;
+            if (typeof res === "string") {
+                try {
+                    res = JSON.parse(res);
+                } catch {
+                    res = {};
+                }
+            }
+            mine.push({ token, groups: groups.filter((g): g is string => typeof g === "string"), resources: keysAt(res, ...[]) });
+        }
+        if (readable) grants.push(...mine);
+        else unreadable.push(token);
+    }
+    return { grants, unreadable };
+}
+
+/** The bucket a resource key names (`com.cloudflare.edge.r2.bucket.<account>_<jurisdiction>_<bucket>`), or undefined. */
+export function bucketOfKey(key: string): string | undefined {
+    const m = /^com\.cloudflare\.edge\.r2\.bucket\.[^_]+_[^_]+_(.+)$/.exec(key);
+    return m?.[1];
+}
+
+/** Cloudflare's permission groups for objects in R2 buckets (https://developers.cloudflare.com/r2/api/tokens/). */
+export const R2_ITEM_READ_GROUP = "6a018a9f2fc74eb6b293b0c548f38b39";
+export const R2_ITEM_WRITE_GROUP = "2efd5506f9c8494dacb1fa10a3e7d5b6";
+/** Workers R2 Storage Write and Read: account-wide, every bucket and its settings. */
+export const R2_ACCOUNT_GROUPS = ["bf7481a1826f439697cb59a20b22293e", "b4992e1108244f5d8bfbd5744320c2e1"];
+
+/** URNs a resource takes values from. */
+function dependencyUrns(r: PolicyResource): string[] {
+    return [...new Set([...(r.dependencies ?? []), ...Object.values(r.propertyDependencies ?? {}).flat()].map((d) => d.urn))];
+}
+
+interface AccessConfig extends BackupBucketConfig {
+    readGroups: string[];
+    writeGroups: string[];
+    accountWideGroups: string[];
+}
+
+export const backupsAccessScoped: StackValidationPolicy = {
+    name: "backups-access-scoped",
+    description:
+        "BK-8: only two scoped identities reach the backups bucket: one token that writes it (the backup jobs', reaching no other bucket) and read-only tokens (the drill's); no account-wide R2 token; token values reach pods only through Secrets; the drill (and its age identity) never exists in production; the backups bucket has a lock.",
+    enforcementLevel: "mandatory",
+    ...requirement("BK-8", "Only authorized identities can read or delete backups"),
+    ...guidance(
+        "critical",
+        "Grant the backups bucket only through components/backup's R2Token: the backup jobs' token with Workers R2 Storage Bucket Item Write on the backups bucket alone, the drill's with Item Read; remove account-wide R2 permissions and other tokens' access to it; pass token values only into Kubernetes Secrets; keep backups.drill out of the production stack; keep the bucket's R2BucketLock.",
+    ),
+    configSchema: {
+        properties: {
+            ...BACKUP_BUCKET_SCHEMA,
+            readGroups: { type: "array", items: { type: "string" }, default: [R2_ITEM_READ_GROUP], description: "Permission group IDs that only read objects of the buckets they name." },
+            writeGroups: { type: "array", items: { type: "string" }, default: [R2_ITEM_WRITE_GROUP], description: "Permission group IDs that read, write and delete objects of the buckets they name." },
+            accountWideGroups: { type: "array", items: { type: "string" }, default: R2_ACCOUNT_GROUPS, description: "Permission group IDs that reach every R2 bucket of the account (and its settings)." },
+        },
+    },
+    validateStack: (args, reportViolation) => {
+        const config = args.getConfig<AccessConfig>();
+        const readGroups = new Set(config.readGroups ?? [R2_ITEM_READ_GROUP]);
+        const writeGroups = new Set(config.writeGroups ?? [R2_ITEM_WRITE_GROUP]);
+        const accountWide = new Set(config.accountWideGroups ?? R2_ACCOUNT_GROUPS);
+        const backupBuckets = args.resources.filter((r) => r.type === R2_BUCKET && holdsBackups(at(r.props, "name"), config));
+        const isBackups = (bucket: string) => bucket.includes("*") || holdsBackups(bucket, config);
+        const { grants, unreadable } = tokenGrants(args.resources);
+        for (const t of unreadable) cannotCheckYet(reportViolation, "backups-access-scoped", t.urn, `the permissions of token '${t.name}'`);
+        const tokenUrns = new Set(args.resources.filter((r) => TOKEN_TYPES.includes(r.type)).map((r) => r.urn));
+
+        // 1. Who reaches the backups: bucket-scoped object groups only; one writer, reaching only backups.
+        const writers = new Map<string, PolicyResource>();
+        const canWrite = new Set<string>();
+        for (const g of grants) {
+            const accountKeys = g.resources.filter((k) => k.startsWith("com.cloudflare.api.account"));
+            const backupKeys = g.resources.map(bucketOfKey).filter((b): b is string => b !== undefined && isBackups(b));
+            const wide = g.groups.filter((id) => accountWide.has(id));
+            if (backupBuckets.length > 0 && wide.length > 0 && (accountKeys.length > 0 || backupKeys.length > 0)) {
+                reportViolation(`Token '${g.token.name}' holds account-wide R2 permission group(s) ${wide.join(", ")}, which reach every bucket, backups included. Scope it to named buckets with the bucket item groups.`, g.token.urn);
+                continue;
+            }
+            if (backupKeys.length === 0) continue;
+            const other = g.groups.filter((id) => !readGroups.has(id) && !writeGroups.has(id));
+            if (other.length > 0) {
+                reportViolation(`Token '${g.token.name}' reaches backups bucket(s) ${backupKeys.join(", ")} with permission group(s) ${other.join(", ")} beyond object read or write. Grant only Workers R2 Storage Bucket Item Read or Write.`, g.token.urn);
+            }
+            if (g.groups.some((id) => writeGroups.has(id))) {
+                canWrite.add(g.token.urn);
+                const others = g.resources.map(bucketOfKey).filter((b): b is string => b !== undefined && !isBackups(b));
+                if (others.length > 0 || g.resources.some((k) => bucketOfKey(k) === undefined)) {
+                    reportViolation(`Token '${g.token.name}' can write (and delete) backups and also reaches ${others.length > 0 ? `bucket(s) ${others.join(", ")}` : "resources other than buckets"}. The backup jobs' token reaches the backups bucket alone.`, g.token.urn);
+                }
+                for (const b of backupKeys) {
+                    const first = writers.get(b);
+                    if (first === undefined) writers.set(b, g.token);
+                    else if (first.urn !== g.token.urn) {
+                        reportViolation(`Token '${g.token.name}' can write (and delete) backups in '${b}', like '${first.name}': only the backup jobs' token may. Make it read-only or remove the bucket from it.`, g.token.urn);
+                    }
+                }
+            }
+        }
+
+        // 2. The drill reads with read-only tokens: follow its credentials' Secret to the tokens it holds.
+        const secrets = new Map<string, PolicyResource>();
+        for (const r of args.resources) {
+            const name = at(r.props, "metadata", "name");
+            if (r.type === SECRET && typeof name === "string") secrets.set(name, r);
+        }
+        const production = isProductionStack(args.resources);
+        // Secrets the backup jobs read their credentials from: the writer's, never the drill's.
+        const backupJobSecrets = new Set(
+            args.resources
+                .filter((x) => dumpContainers(x).length > 0)
+                .flatMap((x) => containersOf(x.type, x.props).flatMap((c) => listAt(c, "env").map((e) => at(e, "valueFrom", "secretKeyRef", "name"))))
+                .filter((n): n is string => typeof n === "string"),
+        );
+        for (const r of args.resources.filter((x) => (x.type === CRON_JOB || x.type === JOB) && at(x.props, "metadata", "labels", DRILL_LABEL) !== undefined)) {
+            if (production) {
+                reportViolation(`Restore drill '${r.name}' is in the production stack, so the age identity that decrypts every backup would live in the production cluster. Drill production's backups from staging.`, r.urn);
+            }
+            for (const c of containersOf(r.type, r.props)) {
+                for (const name of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]) {
+                    const v = envOf(c, name);
+                    if (v === undefined || v === UNKNOWN || typeof v === "string") continue; // literals: backup-jobs-hardened
+                    const secretName = at(v.from, "secretKeyRef", "name");
+                    if (secretName === UNKNOWN) {
+                        cannotCheckYet(reportViolation, "backups-access-scoped", r.urn, `the Secret of ${name} in ${r.name}`);
+                        continue;
+                    }
+                    if (typeof secretName === "string" && backupJobSecrets.has(secretName)) {
+                        reportViolation(`Restore drill '${r.name}' reads ${name} from Secret '${secretName}', which the backup jobs use: their token can write and delete backups. Give the drill its own read-only R2 token.`, r.urn);
+                        continue;
+                    }
+                    const secret = typeof secretName === "string" ? secrets.get(secretName) : undefined;
+                    const held = secret ? dependencyUrns(secret).filter((u) => tokenUrns.has(u)) : [];
+                    if (held.length === 0) {
+                        reportViolation(`Restore drill '${r.name}' reads ${name} from Secret '${String(secretName)}', which ${secret ? "holds no R2 token of this stack" : "this stack does not declare"}, so the pack cannot prove it is read-only. Fill it from the drill's read-only R2 token.`, r.urn);
+                    }
+                    for (const urn of held.filter((u) => canWrite.has(u))) {
+                        reportViolation(`Restore drill '${r.name}' reads ${name} from Secret '${String(secretName)}', which holds token '${urn.split("::").pop()}' that can write and delete backups. The drill's token is read-only.`, r.urn);
+                    }
+                }
+            }
+        }
+
+        // 3. Token values reach workloads only through Secrets.
+        for (const r of args.resources) {
+            if (!r.type.startsWith("kubernetes:") || r.type === SECRET) continue;
+            const token = dependencyUrns(r).find((u) => tokenUrns.has(u));
+            if (token !== undefined) {
+                reportViolation(`${r.type.split(":").pop()} '${r.name}' takes a value from R2 token '${token.split("::").pop()}'. Token values reach pods only through a Secret and secretKeyRef.`, r.urn);
+            }
+        }
+
+        // 4. No drill identity in production.
+        if (production) {
+            for (const r of args.resources.filter((x) => x.type === SECRET || x.type === CONFIG_MAP)) {
+                const keys = [...keysAt(r.props, "stringData"), ...keysAt(r.props, "data")];
+                const values = keys.map((k) => at(r.props, "stringData", k) ?? at(r.props, "data", k));
+                if (keys.some((k) => /AGE[_-]?(SECRET[_-]?KEY|IDENTITY)/i.test(k)) || values.some((v) => typeof v === "string" && v.includes("AGE-SECRET-KEY-"))) {
+                    reportViolation(`${r.type.split(":").pop()} '${r.name}' holds an age identity in the production stack. The key that decrypts backups never lives in the production cluster; keep it in staging's drill.`, r.urn);
+                }
+            }
+        }
+
+        // 5. Deleting a backup early needs the lock gone first.
+        const locked = new Set(
+            args.resources
+                .filter((r) => r.type === R2_LOCK && listAt(r.props, "rules").some((rule) => rule === UNKNOWN || at(rule, "enabled") !== false))
+                .flatMap((r) => [at(r.props, "bucketName"), ...(r.propertyDependencies.bucketName ?? []).map((d) => d.urn)]),
+        );
+        for (const b of backupBuckets) {
+            if (!locked.has(at(b.props, "name")) && !locked.has(b.urn)) {
+                reportViolation(`Backups bucket '${String(at(b.props, "name"))}' has no R2BucketLock with an enabled rule, so any token that can write it can delete backups. Declare its lock.`, b.urn);
+            }
+        }
+    },
 };

@@ -1,6 +1,6 @@
 import { EnforcementLevel, Policies } from "@pulumi/policy";
 import { cloudflareHsts, cloudflareLoginRateLimit, cloudflareZoneTls, gatewayHttpRedirectOnly, gatewaySecurityHeaders } from "./edge";
-import { backupCronJobPerDatabase, backupJobsHardened } from "./backups";
+import { backupCronJobPerDatabase, backupJobsHardened, backupsAccessScoped, backupsOffsiteEncrypted } from "./backups";
 import {
     k8sDataVolumesRetained,
     k8sNamespaceRestricted,
@@ -85,4 +85,6 @@ export const policies: Policies = [
     dataStoreCloudwatchAlarms,
     backupCronJobPerDatabase,
     backupJobsHardened,
+    backupsOffsiteEncrypted,
+    backupsAccessScoped,
 ];

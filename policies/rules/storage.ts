@@ -19,13 +19,13 @@ const DAY_SECONDS = 86400;
 /** Bucket names that hold backups unless the pack config says otherwise: a `backup` or `backups` word in the name. */
 export const DEFAULT_BACKUP_BUCKET_PATTERN = "(^|[-_.])backups?($|[-_.])";
 
-interface BackupBucketConfig {
+export interface BackupBucketConfig {
     backupBuckets: string[];
     backupBucketPattern: string;
 }
 
 /** Config keys that say which buckets hold backups; every backups policy takes the same two. */
-const BACKUP_BUCKET_SCHEMA = {
+export const BACKUP_BUCKET_SCHEMA = {
     backupBuckets: {
         type: "array" as const,
         items: { type: "string" as const },
@@ -130,6 +130,8 @@ export const r2BackupsNeverPublic: StackValidationPolicy = {
 };
 
 const MINIMUM_LOCK_DAYS = { production: 30, other: 7 };
+/** Where backup jobs upload before promoting a verified object to its datastore prefix: never a backup itself. */
+export const DEFAULT_TEMPORARY_PREFIXES = ["incoming/"];
 const REQUIRE_PROTECTED_LOCK = { production: true, other: false };
 
 interface LockRule {
@@ -207,7 +209,7 @@ function shown(prefix: string): string {
 export const r2BackupsWriteOnce: StackValidationPolicy = {
     name: "r2-backups-write-once",
     description:
-        "BK-4: a bucket holding backups is locked for at least the retention on every prefix it uses (an indefinite lock satisfies any retention), no lifecycle rule deletes a backup before its retention and lock end, and in production the lock itself is protected.",
+        "BK-4: a bucket holding backups is locked for at least the retention on every prefix it uses (an indefinite lock satisfies any retention), no lifecycle rule deletes a backup before its retention and lock end, and in production the lock itself is protected. Temporary upload prefixes (incoming/) need no lock and may expire early, but a delete rule that also reaches a backup prefix must wait for its retention.",
     enforcementLevel: "mandatory",
     ...requirement(["BK-4", "BK-2"], "Backups are append-only / write-protected once written"),
     ...guidance(
@@ -225,20 +227,29 @@ export const r2BackupsWriteOnce: StackValidationPolicy = {
                 description: "Per-prefix minimum lock in days (for example { \"redis/\": 7 }); the longest matching prefix wins over minimumLockDays.",
             },
             requireProtectedLock: { type: "boolean", description: `Require protect: true on the bucket's lock, so removing it needs an explicit unprotect. ${describeDefaults(REQUIRE_PROTECTED_LOCK)}` },
+            temporaryPrefixes: {
+                type: "array",
+                items: { type: "string", pattern: ".+/$" },
+                default: DEFAULT_TEMPORARY_PREFIXES,
+                description: "Prefixes (ending in '/') where backup jobs upload before promoting a verified object: objects there are not backups, so they need no lock and may expire before the retention. Prefixes outside them are held to the lock and retention.",
+            },
         },
     },
     validateStack: (args, reportViolation) => {
-        const config = args.getConfig<BackupBucketConfig & { minimumLockDays?: number; minimumLockDaysByPrefix: Record<string, number>; requireProtectedLock?: boolean }>();
+        const config = args.getConfig<BackupBucketConfig & { minimumLockDays?: number; minimumLockDaysByPrefix: Record<string, number>; requireProtectedLock?: boolean; temporaryPrefixes?: string[] }>();
         const production = isProductionStack(args.resources);
         const minimumDays = forEnvironment(config.minimumLockDays, production, MINIMUM_LOCK_DAYS);
         const requireProtected = forEnvironment(config.requireProtectedLock, production, REQUIRE_PROTECTED_LOCK);
         const overrides = Object.entries(config.minimumLockDaysByPrefix ?? {}).sort(([a], [b]) => b.length - a.length);
-        const minimumFor = (prefix: string) => (overrides.find(([p]) => prefix.startsWith(p))?.[1] ?? minimumDays) * DAY_SECONDS;
+        // Only a prefix inside a temporary one (ending in '/', so "incoming" alone never matches) is exempt.
+        const temporary = (config.temporaryPrefixes ?? DEFAULT_TEMPORARY_PREFIXES).filter((t) => t.endsWith("/"));
+        const isTemporary = (prefix: string) => temporary.some((t) => prefix.startsWith(t));
+        const minimumFor = (prefix: string) => (isTemporary(prefix) ? 0 : (overrides.find(([p]) => prefix.startsWith(p))?.[1] ?? minimumDays) * DAY_SECONDS);
         const locksOf = byBucket(args.resources.filter((r) => r.type === R2_LOCK));
         const lifecyclesOf = byBucket(args.resources.filter((r) => r.type === R2_LIFECYCLE));
         for (const bucket of backupBuckets(args.resources, config)) {
             const name = at(bucket.props, "name");
-            checkBucket(bucket, String(name), locksOf(bucket), lifecyclesOf(bucket), minimumFor, requireProtected, reportViolation);
+            checkBucket(bucket, String(name), locksOf(bucket), lifecyclesOf(bucket), minimumFor, isTemporary, requireProtected, reportViolation);
         }
     },
 };
@@ -249,6 +260,7 @@ function checkBucket(
     locks: PolicyResource[],
     lifecycles: PolicyResource[],
     minimumFor: (prefix: string) => number,
+    isTemporary: (prefix: string) => boolean,
     requireProtected: boolean,
     report: ReportViolation,
 ): void {
@@ -263,9 +275,9 @@ function checkBucket(
         cannotCheckYet(report, "r2-backups-write-once", bucket.urn, `the lock rules of backups bucket '${name}'`);
         return;
     }
-    // Every prefix the bucket's rules name holds backups; with none named, the whole bucket does.
+    // Every prefix the bucket's rules name holds backups, except temporary ones; with none named, the whole bucket does.
     const prefixes = new Set<string>([...lockRules.map((r) => r.prefix), ...(deletions === UNKNOWN ? [] : deletions.map((d) => d.prefix))]);
-    if (prefixes.size === 0) prefixes.add("");
+    if (![...prefixes].some((p) => !isTemporary(p))) prefixes.add("");
     for (const prefix of [...prefixes].sort()) {
         const locked = lockedFor(lockRules, prefix);
         const required = minimumFor(prefix);

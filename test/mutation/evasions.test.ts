@@ -81,6 +81,7 @@ function asUnlabelledDeployment(r: PlanResource, volume: Json): PlanResource {
 }
 const publicIngress = (port: number, cidrs: string[], ipv6: string[] = []) => ({ description: "x", protocol: "tcp", fromPort: port, toPort: port, cidrBlocks: cidrs, ipv6CidrBlocks: ipv6 });
 const DAY = 86400;
+const envVar = (r: PlanResource, name: string): Json => container(r).env.find((e: Json) => e.name === name);
 /** The first app-tier Deployment: where a stack without its alerts is reported. */
 const firstApp = (rs: Resources) => rs.find((r) => r.type === "kubernetes:apps/v1:Deployment" && inputs(r).metadata?.labels?.["runbook.dev/tier"] === "app")!;
 /** One alerting rule of a PrometheusRule's inputs, by name. */
@@ -126,6 +127,12 @@ const evasions: Evasion[] = [
         base: "production",
         what: "a lifecycle that deletes backups on day 1",
         apply: (rs) => (edit(find(rs, "R2BucketLifecycle", "backups"), (i) => (i.rules.find((r: Json) => r.deleteObjectsTransition).deleteObjectsTransition.condition.maxAge = DAY)), find(rs, "R2Bucket", "backups")),
+    },
+    {
+        policy: "r2-backups-write-once",
+        base: "production",
+        what: "the postgres/ lock rule moved to the unlocked incoming/",
+        apply: (rs) => (edit(find(rs, "R2BucketLock"), (i) => (i.rules.find((r: Json) => r.prefix === "postgres/").prefix = "incoming/")), find(rs, "R2Bucket", "backups")),
     },
     { policy: "r2-backups-write-once", base: "production", what: "an unprotected lock", apply: (rs) => Object.assign(find(rs, "R2BucketLock"), { protect: false }) },
     { policy: "r2-backups-write-once", base: "production", what: "the lock rule disabled", apply: (rs) => (edit(find(rs, "R2BucketLock"), (i) => (i.rules[0].enabled = false)), find(rs, "R2Bucket", "backups")) },
@@ -603,6 +610,46 @@ const evasions: Evasion[] = [
         edit(find(rs, "MetricAlarm", "redis-001-memory"), (i) => (i.alarmActions = []));
         return find(rs, "ReplicationGroup");
     } },
+    // BK-3: offsite, encrypted at rest and in transit
+    { policy: "backups-offsite-encrypted", base: "production", what: "the upload endpoint downgraded to http://", apply: (rs) => edit(find(rs, "CronJob", "backups-postgres"), () => (envVar(find(rs, "CronJob", "backups-postgres"), "S3_ENDPOINT_URL").value = "http://0123456789abcdef0123456789abcdef.r2.cloudflarestorage.com")) },
+    { policy: "backups-offsite-encrypted", base: "staging", what: "a placeholder age recipient with no valid checksum", apply: (rs) => edit(find(rs, "CronJob", "backups-redis"), () => (envVar(find(rs, "CronJob", "backups-redis"), "AGE_RECIPIENT").value = `age1${"q".repeat(58)}`)) },
+    { policy: "backups-offsite-encrypted", base: "staging", what: "the age recipient moved into a ConfigMap the pack cannot read", apply: (rs) => edit(find(rs, "CronJob", "backups-postgres"), () => {
+        const e = envVar(find(rs, "CronJob", "backups-postgres"), "AGE_RECIPIENT");
+        delete e.value;
+        e.valueFrom = { configMapKeyRef: { name: "backup-settings", key: "recipient" } };
+    }) },
+    { policy: "backups-offsite-encrypted", base: "mongodb", what: "the oplog capture uploading to S3 in the databases' own AWS account", apply: (rs) => edit(find(rs, "CronJob", "backups-mongodb-oplog"), () => (envVar(find(rs, "CronJob", "backups-mongodb-oplog"), "S3_ENDPOINT_URL").value = "https://s3.us-east-1.amazonaws.com")) },
+    { policy: "backups-offsite-encrypted", base: "production", what: "the age step taken out of the mounted scripts", apply: (rs) => {
+        edit(find(rs, "ConfigMap", "backups-scripts"), (i) => {
+            for (const k of Object.keys(i.data)) i.data[k] = i.data[k].replace(/\|\s*age -r "\$AGE_RECIPIENT"/g, "| cat");
+        });
+        return find(rs, "CronJob", "backups-postgres");
+    } },
+    // BK-8: only the scoped writer and the read-only drill reach the backups
+    { policy: "backups-access-scoped", base: "staging", what: "the drill's token given the write group", apply: (rs) => edit(find(rs, "ApiToken", "drill-reader"), (i) => (i.policies[0].permissionGroups = [{ id: "2efd5506f9c8494dacb1fa10a3e7d5b6" }])) },
+    { policy: "backups-access-scoped", base: "production", what: "the apps' asset token also granted the backups bucket", apply: (rs) => edit(find(rs, "ApiToken", "assets"), (i) => {
+        const scope = JSON.parse(i.policies[0].resources);
+        scope["com.cloudflare.edge.r2.bucket.0123456789abcdef0123456789abcdef_default_retail-backups"] = "*";
+        i.policies[0].resources = JSON.stringify(scope);
+    }) },
+    { policy: "backups-access-scoped", base: "mongodb", what: "an account-wide R2 Storage Write token added", apply: (rs) => add(rs, find(rs, "ApiToken", "writer"), "cloudflare:index/apiToken:ApiToken", "ops-r2-admin", {
+        name: "ops-r2-admin",
+        policies: [{ effect: "allow", permissionGroups: [{ id: "bf7481a1826f439697cb59a20b22293e" }], resources: JSON.stringify({ "com.cloudflare.api.account.0123456789abcdef0123456789abcdef": "*" }) }],
+    }) },
+    { policy: "backups-access-scoped", base: "production", what: "a restore drill added to production", apply: (rs) => {
+        const drill = add(rs, find(rs, "CronJob", "backups-postgres"), "kubernetes:batch/v1:CronJob", "backups-drill-production-postgres", structuredClone(inputs(find(rs, "CronJob", "backups-postgres"))));
+        edit(drill, (i) => (i.metadata.labels["runbook.dev/restore-drill"] = "postgres"));
+        return drill;
+    } },
+    { policy: "backups-access-scoped", base: "mongodb", what: "the drill's age identity kept in a production Secret", apply: (rs) => edit(find(rs, "Secret", "backups-credentials"), (i) => (i.stringData = { ...(typeof i.stringData === "object" ? i.stringData : {}), AGE_SECRET_KEY: "[secret]" })) },
+    { policy: "backups-access-scoped", base: "staging", what: "the backup token's ID copied into a ConfigMap", apply: (rs) => {
+        const cm = find(rs, "ConfigMap", "backups-scripts");
+        cm.propertyDependencies = { ...cm.propertyDependencies, data: [find(rs, "ApiToken", "writer").urn] };
+        return cm;
+    } },
+    { policy: "backups-access-scoped", base: "staging", what: "the drill reading the backup jobs' credentials", apply: (rs) => edit(find(rs, "CronJob", "drill-staging-postgres"), () => {
+        for (const n of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]) envVar(find(rs, "CronJob", "drill-staging-postgres"), n).valueFrom.secretKeyRef.name = "runbook-backup-credentials";
+    }) },
 ];
 
 /** Stricter than required: every one of these must plan with zero mandatory violations. */

@@ -1,8 +1,24 @@
 import * as assert from "assert";
-import { BACKUP_DATASTORE_LABEL as PROGRAM_DATASTORE_LABEL, BACKUP_SCRIPTS, jobCronJobSpec, jobLabels, jobDeadlines } from "../../components/backup/backupSpec";
+import { BACKUP_DATASTORE_LABEL as PROGRAM_DATASTORE_LABEL, BACKUP_SCRIPTS, DRILL_LABEL as PROGRAM_DRILL_LABEL, R2_PERMISSION_GROUPS, jobCronJobSpec, jobLabels, jobDeadlines, r2Endpoint, r2TokenPolicy, readScripts, scriptsHash } from "../../components/backup/backupSpec";
+import { backupLockRules } from "../../components/storage/lifecycle";
 import { ROLE_LABEL as PROGRAM_ROLE_LABEL, BACKUP_ROLE as PROGRAM_BACKUP_ROLE } from "../../components/k8s/labels";
-import { BACKUP_DATASTORE_LABEL, BACKUP_ROLE, ROLE_LABEL, backupCronJobPerDatabase, backupJobsHardened, cronRunsAtLeast, isPinnedImage } from "../../policies/rules/backups";
-import { check, resource } from "../helpers/policy";
+import {
+    BACKUP_DATASTORE_LABEL,
+    BACKUP_ROLE,
+    DRILL_LABEL,
+    R2_ITEM_READ_GROUP,
+    R2_ITEM_WRITE_GROUP,
+    ROLE_LABEL,
+    backupCronJobPerDatabase,
+    backupJobsHardened,
+    backupsAccessScoped,
+    backupsOffsiteEncrypted,
+    bucketOfKey,
+    cronRunsAtLeast,
+    isAgeRecipient,
+    isPinnedImage,
+} from "../../policies/rules/backups";
+import { check, inStack, resource } from "../helpers/policy";
 import { AWS_RDS_INSTANCE, K8S_CRON_JOB, K8S_JOB, K8S_STATEFUL_SET } from "../helpers/types";
 
 /** A backup CronJob exactly as components/backup builds it. */
@@ -37,6 +53,8 @@ describe("policy: backup-cronjob-per-database (BK-1)", () => {
         assert.strictEqual(BACKUP_DATASTORE_LABEL, PROGRAM_DATASTORE_LABEL);
         assert.strictEqual(ROLE_LABEL, PROGRAM_ROLE_LABEL);
         assert.strictEqual(BACKUP_ROLE, PROGRAM_BACKUP_ROLE);
+        assert.strictEqual(DRILL_LABEL, PROGRAM_DRILL_LABEL);
+        assert.ok(R2_PERMISSION_GROUPS.read && R2_PERMISSION_GROUPS.write, "the program looks the groups up by the names whose IDs the pack knows");
     });
 
     it("BK-1: cron schedules are read as daily or hourly", () => {
@@ -136,5 +154,119 @@ describe("policy: backup-jobs-hardened (SC-1, SC-5, BK-3)", () => {
         assert.ok((await check([backupJobsHardened], [job])).length > 0);
         const other = resource(K8S_JOB, "other", { spec: { template: { metadata: { labels: {} }, spec: { containers: [{ name: "job", image: "busybox" }] } } } });
         assert.deepStrictEqual(await check([backupJobsHardened], [other]), []);
+    });
+});
+
+describe("policy: backups-offsite-encrypted (BK-3) and backups-access-scoped (BK-8)", () => {
+    const ACCOUNT = "0123456789abcdef0123456789abcdef";
+    const RECIPIENT = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
+    const scripts = readScripts();
+    const scriptsMap = `backup-scripts-${scriptsHash(scripts)}`;
+    const TOKEN = "cloudflare:index/apiToken:ApiToken";
+
+    function job(name: string, kind: keyof typeof BACKUP_SCRIPTS | "drill", env: Record<string, string>, secret: string, extraLabels: Record<string, string> = {}) {
+        const labels = jobLabels(name, kind === "drill" ? { [DRILL_LABEL]: "postgres", ...extraLabels } : { [PROGRAM_DATASTORE_LABEL]: kind, ...extraLabels });
+        const spec = jobCronJobSpec({
+            name,
+            schedule: "0 2 * * *",
+            image: "ghcr.io/acme/runbook-backup:1.0.0",
+            script: kind === "drill" ? "restore-drill.sh" : BACKUP_SCRIPTS[kind],
+            scriptsConfigMap: scriptsMap,
+            env,
+            secretEnv: { AWS_ACCESS_KEY_ID: { secret, key: "AWS_ACCESS_KEY_ID" }, AWS_SECRET_ACCESS_KEY: { secret, key: "AWS_SECRET_ACCESS_KEY" } },
+            labels,
+            ...jobDeadlines(kind === "drill" ? "drill" : kind),
+        });
+        return resource(K8S_CRON_JOB, `backups-${name}`, { apiVersion: "batch/v1", kind: "CronJob", metadata: { name, namespace: "runbook", labels }, spec }, { stack: "staging" });
+    }
+    const token = (name: string, buckets: string[], group: string) => resource(TOKEN, name, { name, policies: [r2TokenPolicy(ACCOUNT, buckets, group)] }, { stack: "staging" });
+    const secret = (name: string, from: ReturnType<typeof token>[], stringData: unknown = "[secret]") =>
+        resource("kubernetes:core/v1:Secret", `s-${name}`, { metadata: { name }, type: "Opaque", stringData }, { stack: "staging", dependencies: from.map((t) => t.urn), propertyDependencies: { stringData: from.map((t) => t.urn) } });
+
+    /** A staging stack as components/storage and components/backup build it. */
+    function stack(tweak: { backupEnv?: Record<string, string>; scripts?: Record<string, string> } = {}) {
+        const bucket = resource("cloudflare:index/r2Bucket:R2Bucket", "backups-bucket", { accountId: ACCOUNT, name: "acme-backups" }, { stack: "staging" });
+        const lock = resource("cloudflare:index/r2BucketLock:R2BucketLock", "backups-lock", { accountId: ACCOUNT, bucketName: "acme-backups", rules: backupLockRules({ postgres: 7 }) }, { stack: "staging" });
+        const assets = resource("cloudflare:index/r2Bucket:R2Bucket", "assets-bucket", { accountId: ACCOUNT, name: "acme-assets" }, { stack: "staging" });
+        const writer = token("writer", ["acme-backups"], R2_ITEM_WRITE_GROUP);
+        const reader = token("drill-reader", ["acme-backups"], R2_ITEM_READ_GROUP);
+        const assetToken = token("assets", ["acme-assets"], R2_ITEM_WRITE_GROUP);
+        const configMap = resource("kubernetes:core/v1:ConfigMap", "scripts", { metadata: { name: scriptsMap }, data: tweak.scripts ?? scripts }, { stack: "staging" });
+        const env = { S3_ENDPOINT_URL: r2Endpoint(ACCOUNT), S3_BUCKET: "acme-backups", AGE_RECIPIENT: RECIPIENT, BACKUP_PREFIX: "postgres", ...tweak.backupEnv };
+        const backup = job("backup-postgres", "postgres", env, "runbook-backup-credentials");
+        const drill = job("restore-drill-postgres", "drill", { S3_ENDPOINT_URL: r2Endpoint(ACCOUNT), S3_BUCKET: "acme-backups" }, "runbook-drill-credentials");
+        return {
+            bucket, lock, writer, reader, assetToken, configMap, backup, drill,
+            all: [bucket, lock, assets, writer, reader, assetToken, configMap, backup, drill, secret("runbook-backup-credentials", [writer]), secret("runbook-drill-credentials", [reader]), secret("runbook-r2-assets", [assetToken])],
+        };
+    }
+    const both = [backupsOffsiteEncrypted, backupsAccessScoped];
+
+    it("BK-3: age recipients are checked the way age checks them, checksum included", () => {
+        assert.ok(isAgeRecipient(RECIPIENT));
+        assert.ok(!isAgeRecipient(`age1${"q".repeat(58)}`), "placeholder");
+        assert.ok(!isAgeRecipient(RECIPIENT.slice(0, -1) + "q"), "one character off");
+        assert.ok(!isAgeRecipient("age1xyz"));
+        assert.strictEqual(bucketOfKey(`com.cloudflare.edge.r2.bucket.${ACCOUNT}_default_acme-backups`), "acme-backups");
+    });
+
+    it("BK-3, BK-8 compliant: backups encrypted to a real recipient over https to R2, one scoped writer, a read-only drill, tokens only in Secrets", async () => {
+        assert.deepStrictEqual(await check(both, stack().all), []);
+    });
+
+    it("BK-3 violating: http, a non-R2 endpoint, a placeholder recipient, an unknown bucket and --no-verify-ssl are each named", async () => {
+        const s = stack({ backupEnv: { S3_ENDPOINT_URL: "http://s3.us-east-1.amazonaws.com", AGE_RECIPIENT: `age1${"q".repeat(58)}`, S3_BUCKET: "other-backups" } });
+        const vs = await check([backupsOffsiteEncrypted], s.all);
+        assert.strictEqual(vs.length, 1);
+        assert.strictEqual(vs[0].urn, s.backup.urn);
+        assert.deepStrictEqual(vs[0].requirements, ["BK-3"]);
+        for (const part of [/is not https:\/\//, /not an age recipient/, /'other-backups' is not an R2 bucket of this stack/]) assert.match(vs[0].message, part);
+        const r2 = await check([backupsOffsiteEncrypted], stack({ backupEnv: { S3_ENDPOINT_URL: "https://s3.us-east-1.amazonaws.com" } }).all);
+        assert.match(r2[0].message, /not Cloudflare R2's S3 endpoint, so the backup is not stored offsite/);
+    });
+
+    it("BK-3 violating: scripts without the age step leave the dump in clear", async () => {
+        const clear = Object.fromEntries(Object.entries(scripts).map(([k, v]) => [k, v.replace(/\| age -r "\$AGE_RECIPIENT"/g, "| cat")]));
+        assert.notDeepStrictEqual(clear, scripts, "the scripts encrypt with age -r");
+        const s = stack({ scripts: clear });
+        const vs = await check([backupsOffsiteEncrypted], s.all);
+        assert.strictEqual(vs.length, 1);
+        assert.match(vs[0].message, /encrypt with age -r, so the dump would leave the pod in clear/);
+    });
+
+    it("BK-8 violating: a drill token that can write, and the assets token granted the backups bucket, are second writers", async () => {
+        const s = stack();
+        s.reader.inputs = { name: "drill-reader", policies: [r2TokenPolicy(ACCOUNT, ["acme-backups"], R2_ITEM_WRITE_GROUP)] };
+        s.assetToken.inputs = { name: "assets", policies: [r2TokenPolicy(ACCOUNT, ["acme-assets", "acme-backups"], R2_ITEM_WRITE_GROUP)] };
+        const vs = await check([backupsAccessScoped], s.all);
+        const on = (urn: string) => vs.filter((v) => v.urn === urn).map((v) => v.message);
+        assert.ok(on(s.reader.urn).some((m) => /can write \(and delete\) backups in 'acme-backups', like 'writer'/.test(m)), JSON.stringify(vs));
+        assert.ok(on(s.assetToken.urn).some((m) => /also reaches bucket\(s\) acme-assets/.test(m)), JSON.stringify(vs));
+        assert.ok(on(s.drill.urn).some((m) => /holds token 'drill-reader' that can write and delete backups/.test(m)), JSON.stringify(vs));
+        assert.deepStrictEqual([...new Set(vs.map((v) => v.requirements.join()))], ["BK-8"]);
+    });
+
+    it("BK-8 violating: an account-wide R2 token, a token value in a ConfigMap, the drill on the writer's Secret, and a missing lock", async () => {
+        const s = stack();
+        const admin = resource(TOKEN, "ops", { name: "ops", policies: [{ effect: "allow", permissionGroups: [{ id: "bf7481a1826f439697cb59a20b22293e" }], resources: JSON.stringify({ [`com.cloudflare.api.account.${ACCOUNT}`]: "*" }) }] }, { stack: "staging" });
+        s.configMap.propertyDependencies = { data: [s.writer.urn] };
+        const env = (s.drill.inputs as any).spec.jobTemplate.spec.template.spec.containers[0].env;
+        for (const e of env.filter((x: any) => x.valueFrom?.secretKeyRef)) e.valueFrom.secretKeyRef.name = "runbook-backup-credentials";
+        const vs = await check([backupsAccessScoped], [...s.all.filter((r) => r !== s.lock), admin]);
+        const messages = (urn: string) => vs.filter((v) => v.urn === urn).map((v) => v.message).join("\n");
+        assert.match(messages(admin.urn), /account-wide R2 permission group/);
+        assert.match(messages(s.configMap.urn), /takes a value from R2 token 'writer'/);
+        assert.match(messages(s.drill.urn), /which the backup jobs use/);
+        assert.match(messages(s.bucket.urn), /has no R2BucketLock/);
+    });
+
+    it("BK-8 violating: in production, a drill or an age identity in a Secret is rejected; staging may hold both", async () => {
+        const staging = stack().all;
+        const withKey = [...staging, secret("runbook-drill-key", [], { AGE_SECRET_KEY: "[secret]" })];
+        assert.deepStrictEqual(await check([backupsAccessScoped], withKey), []);
+        const production = inStack("production", withKey);
+        const vs = await check([backupsAccessScoped], production);
+        assert.ok(vs.some((v) => /Restore drill .* is in the production stack/.test(v.message)), JSON.stringify(vs));
+        assert.ok(vs.some((v) => /Secret 's-runbook-drill-key' holds an age identity in the production stack/.test(v.message)), JSON.stringify(vs));
     });
 });

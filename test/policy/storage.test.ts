@@ -94,6 +94,43 @@ describe("policy: r2-backups-write-once (BK-4)", () => {
         assert.match(partial[0].message, /locks every object for 0 day\(s\)/);
     });
 
+    const expireRule = (prefix: string, days: number) => ({ id: `expire-${prefix}`, enabled: true, conditions: { prefix }, deleteObjectsTransition: { condition: { type: "Age", maxAge: days * 86400 } } });
+
+    it("BK-4 compliant: temporary uploads under incoming/ are unlocked and expire after a day while each datastore prefix is locked for its retention", async () => {
+        const resources = [
+            backupParent,
+            bucket("backups", backupParent),
+            lock("backups", [lockRule(30, "postgres/"), lockRule(7, "redis/")]),
+            lifecycle("backups", [abortRule, expireRule("postgres/", 30), expireRule("redis/", 7), expireRule("incoming/", 1)]),
+        ];
+        assert.deepStrictEqual(await check([r2BackupsWriteOnce], resources, { "r2-backups-write-once": { minimumLockDays: 30, minimumLockDaysByPrefix: { "redis/": 7 } } }), []);
+    });
+
+    it("BK-4 violating: a datastore prefix the lock misses is rejected even when incoming/ is exempt, and a temporary prefix is exempt only up to its slash", async () => {
+        const missed = await check([r2BackupsWriteOnce], [backupParent, bucket("backups", backupParent), lock("backups", [lockRule(30, "postgres/")]), lifecycle("backups", [expireRule("postgres/", 30), expireRule("redis/", 30), expireRule("incoming/", 1)])]);
+        assert.strictEqual(missed.length, 1, JSON.stringify(missed));
+        assert.match(missed[0].message, /^Backups bucket 'backups' locks prefix 'redis\/' for 0 day\(s\); at least 30 day\(s\) required/);
+        // "incoming" without its slash also reaches "incoming-postgres/", which is not temporary.
+        const noSlash = await check([r2BackupsWriteOnce], [backupParent, bucket("backups", backupParent), lock("backups", [lockRule(7, "postgres/")]), lifecycle("backups", [expireRule("incoming", 1)])]);
+        assert.ok(noSlash.some((v) => /prefix 'incoming' for 0 day\(s\)/.test(v.message)), JSON.stringify(noSlash));
+        // A delete rule on the whole bucket reaches the backups too.
+        const everything = await check([r2BackupsWriteOnce], [backupParent, bucket("backups", backupParent), lock("backups", [lockRule(7, "postgres/")]), lifecycle("backups", [expireRule("", 1)])]);
+        assert.ok(everything.some((v) => /deletes every object after 1 day\(s\)/.test(v.message)), JSON.stringify(everything));
+    });
+
+    it("BK-4 violating: a bucket whose only rules name incoming/ is held to a lock on every object", async () => {
+        const b = bucket("backups", backupParent);
+        const vs = await check([r2BackupsWriteOnce], [backupParent, b, lifecycle("backups", [expireRule("incoming/", 1)])]);
+        assert.strictEqual(vs.length, 1);
+        assert.match(vs[0].message, /locks every object for 0 day\(s\) \(it has no lock\)/);
+    });
+
+    it("BK-4 violating: a lock that covers incoming/ still forbids deleting it earlier", async () => {
+        const vs = await check([r2BackupsWriteOnce], [backupParent, bucket("backups", backupParent), lock("backups", [lockRule(30)]), lifecycle("backups", [expireRule("incoming/", 1)])]);
+        assert.strictEqual(vs.length, 1, JSON.stringify(vs));
+        assert.match(vs[0].message, /'expire-incoming\/' .* deletes prefix 'incoming\/' after 1 day\(s\), before the retention and lock of 30 day\(s\) end/);
+    });
+
     it("BK-4: assets buckets need no lock", async () => {
         assert.deepStrictEqual(await check([r2BackupsWriteOnce], [assetParent, bucket("assets")]), []);
     });

@@ -3,6 +3,8 @@ import { createHash } from "crypto";
 import {
     BACKUP_SCRIPTS,
     DRILL_SCRIPT,
+    SCRATCH_POSTGRES_SETTINGS,
+    SCRATCH_RESOURCES,
     backupEgressSpec,
     backupRoleUrl,
     redisCliSettings,
@@ -12,9 +14,10 @@ import {
     r2SecretAccessKey,
     r2TokenPolicy,
     readScripts,
+    scratchSidecar,
     scriptsHash,
 } from "../../../components/backup/backupSpec";
-import { backupLifecycleRules, backupLockRules } from "../../../components/storage/lifecycle";
+import { INCOMING_PREFIX, backupLifecycleRules, backupLockRules } from "../../../components/storage/lifecycle";
 
 const DAY = 86400;
 
@@ -86,21 +89,48 @@ describe("unit: backup job builders (BK-1, BK-3, BK-4, ST-1)", () => {
     });
 });
 
+describe("unit: the drill's scratch PostgreSQL server (BK-6, BK-7)", () => {
+    /** Bytes of a PostgreSQL size ("512MB") or a Kubernetes quantity ("6Gi"). */
+    const bytes = (v: string) => {
+        const m = /^(\d+)(kB|MB|GB|Ki|Mi|Gi)$/.exec(v);
+        assert.ok(m, `${v} is a size`);
+        return Number(m[1]) * { kB: 1024, Ki: 1024, MB: 1024 ** 2, Mi: 1024 ** 2, GB: 1024 ** 3, Gi: 1024 ** 3 }[m[2] as "kB"];
+    };
+
+    it("BK-7: the sidecar runs with exactly the shared scratch settings, a throwaway server that writes no WAL for a restore", () => {
+        const [sidecar] = scratchSidecar("postgres", "16");
+        const args = sidecar.args as string[];
+        const settings = Object.fromEntries(args.filter((_, i) => args[i - 1] === "-c").map((a) => a.split("=") as [string, string]));
+        assert.deepStrictEqual(settings, { listen_addresses: "127.0.0.1", ...SCRATCH_POSTGRES_SETTINGS });
+        for (const [k, v] of Object.entries({ fsync: "off", full_page_writes: "off", synchronous_commit: "off", wal_level: "minimal", max_wal_senders: "0", autovacuum: "off" })) {
+            assert.strictEqual(SCRATCH_POSTGRES_SETTINGS[k], v, k);
+        }
+        assert.deepStrictEqual(sidecar.resources, SCRATCH_RESOURCES);
+    });
+
+    it("BK-7: shared_buffers plus one maintenance_work_mem per parallel restore job fits the sidecar's memory limit with room to spare", () => {
+        const jobs = Number(SCRATCH_RESOURCES.limits.cpu);
+        const used = bytes(SCRATCH_POSTGRES_SETTINGS.shared_buffers) + jobs * bytes(SCRATCH_POSTGRES_SETTINGS.maintenance_work_mem) + bytes(SCRATCH_POSTGRES_SETTINGS.wal_buffers);
+        assert.ok(used <= 0.75 * bytes(SCRATCH_RESOURCES.limits.memory), `${used} bytes within 75% of ${SCRATCH_RESOURCES.limits.memory}`);
+    });
+});
+
 describe("unit: backups bucket lifecycle and lock per prefix (BK-2, BK-4, ST-2)", () => {
     const prefixes = { postgres: 30, redis: 7 };
 
-    it("BK-2: each prefix expires at its retention; temporary uploads after 7 days, unfinished multipart uploads after 1", () => {
+    it("BK-2: each prefix expires at its retention; temporary uploads after 1 day, unfinished multipart uploads after 1", () => {
         const rules = backupLifecycleRules(prefixes);
         const expiry = Object.fromEntries(rules.filter((r) => r.deleteObjectsTransition).map((r) => [r.conditions.prefix, r.deleteObjectsTransition!.condition.maxAge / DAY]));
-        assert.deepStrictEqual(expiry, { "postgres/": 30, "redis/": 7, "incoming/": 7 });
+        assert.deepStrictEqual(expiry, { "postgres/": 30, "redis/": 7, "incoming/": 1 });
         const abort = rules.find((r) => r.abortMultipartUploadsTransition)!;
         assert.deepStrictEqual([abort.conditions.prefix, abort.abortMultipartUploadsTransition!.condition.maxAge / DAY], ["", 1]);
         assert.ok(rules.every((r) => r.enabled));
     });
 
-    it("BK-4: each prefix is locked for its retention and temporary uploads for 7 days; no rule deletes before its lock ends", () => {
+    it("BK-4: each datastore prefix is locked for its retention, temporary uploads are not locked; no rule deletes before its lock ends", () => {
         const locks = backupLockRules(prefixes);
-        assert.deepStrictEqual(locks.map((l) => [l.prefix, l.condition.maxAgeSeconds / DAY]), [["postgres/", 30], ["redis/", 7], ["incoming/", 7]]);
+        assert.deepStrictEqual(locks.map((l) => [l.prefix, l.condition.maxAgeSeconds / DAY]), [["postgres/", 30], ["redis/", 7]]);
+        assert.ok(locks.every((l) => l.prefix !== "" && !INCOMING_PREFIX.startsWith(l.prefix)), "no lock rule covers incoming/");
         const lockFor = (key: string) => Math.max(0, ...locks.filter((l) => key.startsWith(l.prefix)).map((l) => l.condition.maxAgeSeconds));
         for (const rule of backupLifecycleRules(prefixes).filter((r) => r.deleteObjectsTransition)) {
             assert.ok(rule.deleteObjectsTransition!.condition.maxAge >= lockFor(`${rule.conditions.prefix}x`), `${rule.id} deletes no earlier than the lock`);

@@ -3,18 +3,19 @@
 // plan's start-up is compiling @pulumi/* modules, identical every time. Must load first.
 import "v8-compile-cache";
 import * as fs from "fs";
-import { placeholderNote } from "../config/offline";
-import { formatReport } from "../config/problems";
+import * as path from "path";
 import { PLAN_SCHEMA_VERSION, PlanFile, PlanFileError, parsePlanFile, summarize } from "../plan/model";
 import { PolicyConfigError } from "../plan/policyConfig";
-import { diffFails } from "../plan/diff";
-import { renderDiffMarkdown, renderDiffText } from "../plan/diffRender";
-import { RevisionError, diffStack } from "../plan/diffStack";
-import { PROJECT_ROOT, ProgramError, checkResources, planStack } from "../plan/pipeline";
-import { policies } from "../policies/rules";
-import { collectTestTitles, findRequirementsFile, parseRequirements, renderTraceabilityMarkdown, renderTraceabilityText, trace } from "../plan/traceability";
-import * as path from "path";
+import { RevisionError } from "../plan/revisionError";
+import { PROJECT_ROOT, ProgramError } from "../plan/check";
 import { renderMarkdown, renderText } from "../plan/render";
+
+// Each command loads what it needs when it runs: `check` never loads the program, its config schema
+// or the mock runtime, and `plan` never loads git revisions.
+const planning = () => import("../plan/pipeline");
+const checking = () => import("../plan/check");
+const diffing = async () => ({ ...(await import("../plan/diffStack")), ...(await import("../plan/diff")), ...(await import("../plan/diffRender")) });
+const configReports = async () => ({ ...(await import("../config/offline")), ...(await import("../config/problems")) });
 
 const USAGE = `Usage:
   runbook plan --stack <name> [--json [file]] [--markdown [file]] [--config <stack file>] [--policy-config <file>]
@@ -123,6 +124,8 @@ function emit(plan: PlanFile, args: Args): number {
 }
 
 async function runPlan(args: Args): Promise<number> {
+    const { planStack } = await planning();
+    const { formatReport, placeholderNote } = await configReports();
     const outcome = await planStack({ stack: args.stack!, configFile: args.configFile, policyConfigFile: args.policyConfig });
     if (outcome.kind === "config-error") {
         process.stderr.write(`${formatReport(outcome.stack, outcome.problems)}\n`);
@@ -151,6 +154,7 @@ async function runCheck(args: Args): Promise<number> {
         throw new PlanFileError(`bad plan file: stack: the plan is for stack '${saved.stack}', not '${args.stack}'; the policies read the environment from each resource's URN, so check it as '${saved.stack}'`);
     }
     const stack = saved.stack;
+    const { checkResources } = await checking();
     const { pack, violations, policyConfigFile } = await checkResources(saved.resources, stack, args.policyConfig);
     const plan: PlanFile = {
         ...saved,
@@ -164,6 +168,8 @@ async function runCheck(args: Args): Promise<number> {
 }
 
 async function runDiff(args: Args): Promise<number> {
+    const { diffStack, diffFails, renderDiffMarkdown, renderDiffText } = await diffing();
+    const { formatReport } = await configReports();
     const outcome = await diffStack({ base: args.base!, stack: args.stack! });
     if (outcome.kind === "config-error") {
         process.stderr.write(`${formatReport(outcome.outcome.stack, outcome.outcome.problems)}\n`);
@@ -176,7 +182,9 @@ async function runDiff(args: Args): Promise<number> {
     return diffFails(report) ? EXIT_VIOLATIONS : EXIT_OK;
 }
 
-function runPolicies(args: Args): number {
+async function runPolicies(args: Args): Promise<number> {
+    const { collectTestTitles, findRequirementsFile, parseRequirements, renderTraceabilityMarkdown, renderTraceabilityText, trace } = await import("../plan/traceability");
+    const { policies } = await import("../policies/rules");
     const file = findRequirementsFile(PROJECT_ROOT);
     const requirements = file ? parseRequirements(fs.readFileSync(file, "utf8")) : [];
     const titles = collectTestTitles(path.join(PROJECT_ROOT, "dist", "test"));
@@ -191,7 +199,7 @@ export async function main(argv: string[]): Promise<number> {
     try {
         const args = parseArgs(argv);
         if (args.command === "diff") return await runDiff(args);
-        if (args.command === "policies") return runPolicies(args);
+        if (args.command === "policies") return await runPolicies(args);
         return args.command === "plan" ? await runPlan(args) : await runCheck(args);
     } catch (e) {
         if (e instanceof UsageError) {

@@ -54,6 +54,13 @@ function hasUnknown(value: unknown): boolean {
     return false;
 }
 
+/** Whether a value holds anything the deserializer turns into something else: a signature key (secret, asset, archive, resource reference). */
+function hasSignature(value: unknown): boolean {
+    if (Array.isArray(value)) return value.some(hasSignature);
+    if (value !== null && typeof value === "object") return rpc.specialSigKey in value || Object.values(value).some(hasSignature);
+    return false;
+}
+
 /** Props already deserialized in this evaluation, per resource. */
 type PropsCache = Map<PlanResource, Record<string, any>>;
 
@@ -66,11 +73,20 @@ type PropsCache = Map<PlanResource, Record<string, any>>;
 function policyProps(r: PlanResource, propsCache: PropsCache): Record<string, any> {
     let props = propsCache.get(r);
     if (!props) {
-        const wire = toWire(r.inputs) as Record<string, unknown>;
-        const plain = deserializeProperties({ toJavaScript: () => wire }, false);
-        // The proxy only ever acts on unknown values; without any, the plain copy reads the same and
-        // spares a proxy per property read.
-        props = hasUnknown(r.inputs) ? unknownCheckingProxy(plain) : plain;
+        // The deserializer turns unknowns and signature objects (secrets, assets) into what the
+        // server hands policies, and copies plain JSON as it is. Inputs with neither (nearly all of
+        // them) are therefore already what it would return, and are shared instead of copied; no
+        // policy of the pack writes to props.
+        const unknown = hasUnknown(r.inputs);
+        if (unknown || hasSignature(r.inputs)) {
+            const wire = toWire(r.inputs) as Record<string, unknown>;
+            const plain = deserializeProperties({ toJavaScript: () => wire }, false);
+            // The proxy only ever acts on unknown values; without any, the plain copy reads the same
+            // and spares a proxy per property read.
+            props = unknown ? unknownCheckingProxy(plain) : plain;
+        } else {
+            props = r.inputs;
+        }
         propsCache.set(r, props);
     }
     return props;

@@ -5,17 +5,15 @@ import { ConfigProblem } from "../config/problems";
 import { PROJECT, RawConfig } from "../config/secrets";
 import { rawConfigFromStackFile, stackFilePath } from "../config/source";
 import { validateConfig } from "../config/validate";
-import { PACK_ENFORCEMENT_LEVEL, PACK_NAME, policies } from "../policies/rules";
 import { captureProgram } from "./capture";
-import { PackSpec, evaluatePolicies } from "./evaluate";
+import { PROJECT_ROOT, ProgramError, checkResources } from "./check";
 import { offlineInvokes } from "./invokes";
 import { PLAN_SCHEMA_VERSION, PlanFile, PlanResource, summarize } from "./model";
-import { parsePolicyConfigFile, reconcilePolicyConfig } from "./policyConfig";
 
 /** The project directory: where Pulumi.yaml and the stack files live. */
-export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 
-export class ProgramError extends Error {}
+
+export { PROJECT_ROOT, ProgramError, checkResources, defaultPolicyConfigFile, packSpec } from "./check";
 
 /** `placeholders`: required secrets the stack file leaves out, planned with marked placeholders. */
 export type PlanOutcome =
@@ -30,25 +28,6 @@ export interface PlanOptions {
     policyConfigFile?: string;
     /** Loads the program; defaults to the project's compiled index. */
     program?: () => Record<string, unknown> | Promise<Record<string, unknown>>;
-}
-
-export function packSpec(): PackSpec {
-    const pkg = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "policies", "package.json"), "utf8")) as { version: string };
-    return { name: PACK_NAME, version: pkg.version, enforcementLevel: PACK_ENFORCEMENT_LEVEL, policies };
-}
-
-export function defaultPolicyConfigFile(stack: string): string | undefined {
-    const file = path.join(PROJECT_ROOT, "policies", "config", `${stack}.json`);
-    return fs.existsSync(file) ? file : undefined;
-}
-
-/** Evaluates the pack, with the stack's policy config, on a set of planned resources. */
-export async function checkResources(resources: PlanResource[], stack: string, policyConfigFile = defaultPolicyConfigFile(stack)) {
-    const pack = packSpec();
-    const given = policyConfigFile ? parsePolicyConfigFile(JSON.parse(fs.readFileSync(policyConfigFile, "utf8")), policyConfigFile) : {};
-    const config = reconcilePolicyConfig(pack.policies, pack.enforcementLevel, given, policyConfigFile);
-    const violations = await evaluatePolicies(resources, pack, config);
-    return { pack, violations, policyConfigFile: policyConfigFile ? path.relative(PROJECT_ROOT, policyConfigFile) : null };
 }
 
 /** The engine's view of the config: `namespace:key` → string (objects as JSON), and its secret keys. */

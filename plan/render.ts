@@ -87,7 +87,9 @@ export function renderTree(resources: PlanResource[]): string[] {
     const urns = new Set(resources.map((r) => r.urn));
     for (const r of resources) {
         const parent = r.parent && urns.has(r.parent) ? r.parent : null;
-        children.set(parent, [...(children.get(parent) ?? []), r]);
+        const siblings = children.get(parent);
+        if (siblings) siblings.push(r);
+        else children.set(parent, [r]);
     }
     const lines: string[] = [];
     const walk = (parent: string | null, prefix: string) => {

@@ -13,7 +13,8 @@ import { PLAN_SCHEMA_VERSION, PlanFile, parsePlanFile } from "./model";
  * works, as does any plan file whose resources carry `urn`, `type`, `name` and `inputs`.
  */
 
-export class RevisionError extends Error {}
+import { RevisionError } from "./revisionError";
+export { RevisionError };
 
 function git(cwd: string, args: string[]): string {
     try {

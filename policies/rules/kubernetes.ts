@@ -370,7 +370,8 @@ export const k8sNetworkIsolation: StackValidationPolicy = {
 /** Key names that hold secrets (SC-1): a ConfigMap is readable by anyone who can read the namespace's config. */
 const SECRET_KEY = /(passw(or)?d|(^|[-_.])pass($|[-_.])|secret|token|api[-_]?key|private[-_]?key|credential|(^|[-_.])auth($|[-_.])|connection[-_]?string)/i;
 const SECRET_LINE = /^\s*(requirepass|masterauth|masterpassword)\s+\S+/im;
-const URL_WITH_PASSWORD = /[a-z][a-z0-9+.-]*:\/\/[^\s/:@]*:[^\s/@]+@/i;
+// Searched from its literal "://" (a scheme before it changes nothing), so long values scan in one pass.
+const URL_WITH_PASSWORD = /:\/\/[^\s/:@]*:[^\s/@]+@/;
 
 export const k8sNoSecretsInConfigMaps: StackValidationPolicy = {
     name: "k8s-no-secrets-in-configmaps",

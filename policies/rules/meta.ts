@@ -20,6 +20,15 @@ export function guidance(severity: Severity, remediationSteps: string): { severi
     return { severity, remediationSteps };
 }
 
+/**
+ * A stand-in for a provider's resource class, for `validateResourceOfType`: it carries the class's
+ * type token, which is all the policy server matches on, and the class's types for the props. The
+ * pack imports providers for their types only, so a check does not load the whole provider SDK.
+ */
+export function resourceClass<TResource, TArgs>(token: string): { new (name: string, args: TArgs, ...rest: any[]): TResource } {
+    return { __pulumiType: token } as unknown as { new (name: string, args: TArgs, ...rest: any[]): TResource };
+}
+
 /** The Pulumi type token of a resource class, e.g. cloudflare:index/r2Bucket:R2Bucket. */
 export function typeOf(resourceClass: { __pulumiType: string }): string {
     return resourceClass.__pulumiType;

@@ -1,7 +1,12 @@
-import * as aws from "@pulumi/aws";
+import type * as aws from "@pulumi/aws";
 import { PolicyResource, ReportViolation, ResourceValidationPolicy, StackValidationPolicy, validateResourceOfType } from "@pulumi/policy";
-import { cannotCheckYet, describeDefaults, forEnvironment, guidance, isProductionUrn, outsideProductionSchema, reportAt, requirement } from "./meta";
+import { cannotCheckYet, describeDefaults, forEnvironment, guidance, isProductionUrn, outsideProductionSchema, reportAt, requirement, resourceClass } from "./meta";
 import { UNKNOWN, at, isSet, knownNumber, knownString, listAt } from "./props";
+
+/** Resource classes by type token; the provider SDK is imported for its types only (see resourceClass). */
+export const KmsKey = resourceClass<aws.kms.Key, aws.kms.KeyArgs>("aws:kms/key:Key");
+export const KmsKeyPolicy = resourceClass<aws.kms.KeyPolicy, aws.kms.KeyPolicyArgs>("aws:kms/keyPolicy:KeyPolicy");
+export const RdsInstance = resourceClass<aws.rds.Instance, aws.rds.InstanceArgs>("aws:rds/instance:Instance");
 
 /*
  * RDS policies. Inputs computed from other resources (a KMS key's ARN, a random suffix, the source
@@ -117,7 +122,7 @@ export const kmsKeyHardened: ResourceValidationPolicy = {
         },
     },
     validateResource: [
-        validateResourceOfType(aws.kms.Key, (key, args, reportViolation) => {
+        validateResourceOfType(KmsKey, (key, args, reportViolation) => {
             const { minimumDeletionWindowDays } = args.getConfig<{ minimumDeletionWindowDays?: number }>();
             const minimum = forEnvironment(minimumDeletionWindowDays, isProductionUrn(args.urn), { production: 30, other: 7 });
             const problems: string[] = [];
@@ -136,7 +141,7 @@ export const kmsKeyHardened: ResourceValidationPolicy = {
             else if (open.length > 0) problems.push(`its key policy allows any principal ('*') in ${open.join(", ")}; name the principals`);
             if (problems.length > 0) reportViolation(`KMS key '${args.name}': ${problems.join("; ")}.`, args.urn);
         }),
-        validateResourceOfType(aws.kms.KeyPolicy, (keyPolicy, args, reportViolation) => {
+        validateResourceOfType(KmsKeyPolicy, (keyPolicy, args, reportViolation) => {
             const open = openStatements(at(keyPolicy, "policy"));
             if (open === UNKNOWN) cannotCheckYet(reportViolation, "kms-key-hardened", args.urn, `key policy '${args.name}'`);
             else if (open.length > 0) reportViolation(`KMS key policy '${args.name}' allows any principal ('*') in ${open.join(", ")}. Name the principals.`, args.urn);
@@ -179,7 +184,7 @@ export const rdsNotPublic: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     ...requirement("DB-2", "The database is reachable only from the application tier, never publicly"),
     ...guidance("critical", "Set publiclyAccessible: false and admit the application tier through the instance's security group."),
-    validateResource: validateResourceOfType(aws.rds.Instance, (instance, args, reportViolation) => {
+    validateResource: validateResourceOfType(RdsInstance, (instance, args, reportViolation) => {
         const value = at(instance, "publiclyAccessible");
         if (value === UNKNOWN) cannotCheckYet(reportViolation, "rds-not-public", args.urn, `publiclyAccessible of RDS instance '${args.name}'`);
         else if (value === true || String(value).toLowerCase() === "true") {
@@ -202,7 +207,7 @@ export const rdsBackupRetention: ResourceValidationPolicy = {
             maximumDays: { type: "integer", minimum: 1, maximum: 35, default: 35, description: "Longest backup retention allowed, in days (RDS allows 35)." },
         },
     },
-    validateResource: validateResourceOfType(aws.rds.Instance, (instance, args, reportViolation) => {
+    validateResource: validateResourceOfType(RdsInstance, (instance, args, reportViolation) => {
         if (isReplica(args.props)) args.notApplicable("a read replica's data is covered by its source's backups");
         const config = args.getConfig<{ minimumDays?: number; maximumDays?: number }>();
         const minimumDays = forEnvironment(config.minimumDays, isProductionUrn(args.urn), MINIMUM_RETENTION_DAYS);
@@ -242,7 +247,7 @@ export const rdsDeletionProtection: ResourceValidationPolicy = {
             },
         },
     },
-    validateResource: validateResourceOfType(aws.rds.Instance, (instance, args, reportViolation) => {
+    validateResource: validateResourceOfType(RdsInstance, (instance, args, reportViolation) => {
         const config = args.getConfig<{ requireDeletionProtection?: boolean; requireRetainedAutomatedBackups?: boolean }>();
         const production = isProductionUrn(args.urn);
         const requireDeletionProtection = forEnvironment(config.requireDeletionProtection, production, REQUIRE_DELETION_PROTECTION);
@@ -293,7 +298,7 @@ export const rdsMultiAz: ResourceValidationPolicy = {
     ...requirement("DB-1", "Primary database: a MongoDB replica set for HA, or managed PostgreSQL"),
     ...guidance("high", "Set multiAz: true (database.multiAz) so a zone failure fails over to the standby."),
     configSchema: { properties: { outsideProduction: outsideProductionSchema("advisory") } },
-    validateResource: validateResourceOfType(aws.rds.Instance, (instance, args, reportViolation) => {
+    validateResource: validateResourceOfType(RdsInstance, (instance, args, reportViolation) => {
         if (isReplica(args.props)) args.notApplicable("read replicas scale reads (DB-5); high availability is the primary's standby");
         const { outsideProduction = "advisory" } = args.getConfig<{ outsideProduction?: "mandatory" | "advisory" | "disabled" }>();
         const production = isProductionUrn(args.urn);

@@ -1,8 +1,11 @@
-import * as aws from "@pulumi/aws";
+import type * as aws from "@pulumi/aws";
 import { PolicyResource, ReportViolation, ResourceValidationPolicy, StackValidationPolicy, validateResourceOfType } from "@pulumi/policy";
-import { cannotCheckYet, describeDefaults, forEnvironment, forTypes, guidance, isProductionUrn, outsideProductionSchema, reportAt, requirement } from "./meta";
+import { cannotCheckYet, describeDefaults, forEnvironment, forTypes, guidance, isProductionUrn, outsideProductionSchema, reportAt, requirement, resourceClass } from "./meta";
 import { UNKNOWN, at, isSet, knownNumber, knownString, listAt } from "./props";
 import { DATA_TIER, TIER_LABEL, WORKLOAD_TYPES, containersOf, imageName, isWorkload, namespaceOf, podSpec, tokensOf } from "./workloadShape";
+
+/** Resource classes by type token; the provider SDK is imported for its types only (see resourceClass). */
+export const ReplicationGroup = resourceClass<aws.elasticache.ReplicationGroup, aws.elasticache.ReplicationGroupArgs>("aws:elasticache/replicationGroup:ReplicationGroup");
 
 /*
  * Redis rules, for ElastiCache and for Redis running in the cluster. The pack cannot import the
@@ -26,7 +29,7 @@ export const elasticacheEncryption: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     ...requirement(["DB-3", "RD-3"], "Data encrypted at rest"),
     ...guidance("critical", "Set atRestEncryptionEnabled: true, transitEncryptionEnabled: true with transitEncryptionMode unset or 'required', and authToken from a random.RandomPassword (or userGroupIds)."),
-    validateResource: validateResourceOfType(aws.elasticache.ReplicationGroup, (group, args, reportViolation) => {
+    validateResource: validateResourceOfType(ReplicationGroup, (group, args, reportViolation) => {
         const missing: string[] = [];
         for (const flag of ["atRestEncryptionEnabled", "transitEncryptionEnabled"]) {
             const v = at(group, flag);
@@ -63,7 +66,7 @@ export const elasticacheSnapshotRetention: ResourceValidationPolicy = {
             requireFinalSnapshot: { type: "boolean", description: `Require finalSnapshotIdentifier. ${describeDefaults(REQUIRE_FINAL_SNAPSHOT)}` },
         },
     },
-    validateResource: validateResourceOfType(aws.elasticache.ReplicationGroup, (group, args, reportViolation) => {
+    validateResource: validateResourceOfType(ReplicationGroup, (group, args, reportViolation) => {
         const config = args.getConfig<{ minimumDays?: number; requireFinalSnapshot?: boolean }>();
         const production = isProductionUrn(args.urn);
         const minimumDays = forEnvironment(config.minimumDays, production, MINIMUM_SNAPSHOT_DAYS);
@@ -89,7 +92,7 @@ export const elasticacheMultiAz: ResourceValidationPolicy = {
     ...requirement("RD-1", "Redis for queues, rate limits and cache; managed service or cluster"),
     ...guidance("high", "Set redis.replicas: 1 or more, automaticFailoverEnabled: true and multiAzEnabled: true."),
     configSchema: { properties: { outsideProduction: outsideProductionSchema("advisory") } },
-    validateResource: validateResourceOfType(aws.elasticache.ReplicationGroup, (group, args, reportViolation) => {
+    validateResource: validateResourceOfType(ReplicationGroup, (group, args, reportViolation) => {
         const { outsideProduction = "advisory" } = args.getConfig<{ outsideProduction?: "mandatory" | "advisory" | "disabled" }>();
         const production = isProductionUrn(args.urn);
         if (!production && outsideProduction === "disabled") args.notApplicable("not production");

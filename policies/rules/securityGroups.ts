@@ -1,8 +1,14 @@
-import * as aws from "@pulumi/aws";
+import type * as aws from "@pulumi/aws";
 import { PolicyResource, ReportViolation, ResourceValidationPolicy, StackValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 import { PRIVATE_CIDRS, reachesBeyond } from "./cidr";
-import { cannotCheckYet, guidance, requirement } from "./meta";
+import { cannotCheckYet, guidance, requirement, resourceClass } from "./meta";
 import { UNKNOWN, at, knownNumber, knownString, listAt } from "./props";
+
+/** Resource classes by type token; the provider SDK is imported for its types only (see resourceClass). */
+export const SecurityGroup = resourceClass<aws.ec2.SecurityGroup, aws.ec2.SecurityGroupArgs>("aws:ec2/securityGroup:SecurityGroup");
+export const SecurityGroupRule = resourceClass<aws.ec2.SecurityGroupRule, aws.ec2.SecurityGroupRuleArgs>("aws:ec2/securityGroupRule:SecurityGroupRule");
+export const SecurityGroupIngressRule = resourceClass<aws.vpc.SecurityGroupIngressRule, aws.vpc.SecurityGroupIngressRuleArgs>("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
+export const SecurityGroupEgressRule = resourceClass<aws.vpc.SecurityGroupEgressRule, aws.vpc.SecurityGroupEgressRuleArgs>("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule");
 
 /*
  * Security-group policies. A rule can be written four ways: inline in aws.ec2.SecurityGroup or
@@ -190,18 +196,18 @@ export const securityGroupRuleDescriptions: ResourceValidationPolicy = {
     ...requirement("DB-2", "The database is reachable only from the application tier, never publicly"),
     ...guidance("low", DESCRIBE),
     validateResource: [
-        validateResourceOfType(aws.ec2.SecurityGroup, (_group, args, reportViolation) => {
+        validateResourceOfType(SecurityGroup, (_group, args, reportViolation) => {
             const rules = [...inlineAt(args.props, "ingress"), ...inlineAt(args.props, "egress")];
             const blank = rules.filter((r) => isBlank(r.description)).map((r) => r.label);
             if (blank.length > 0) reportViolation(`Security group '${args.name}' has rules without a description: ${blank.join(", ")}. ${DESCRIBE}`);
         }),
-        validateResourceOfType(aws.ec2.SecurityGroupRule, (_rule, args, reportViolation) => {
+        validateResourceOfType(SecurityGroupRule, (_rule, args, reportViolation) => {
             if (isBlank(at(args.props, "description"))) reportViolation(`Security group rule '${args.name}' has no description. ${DESCRIBE}`);
         }),
-        validateResourceOfType(aws.vpc.SecurityGroupIngressRule, (_rule, args, reportViolation) => {
+        validateResourceOfType(SecurityGroupIngressRule, (_rule, args, reportViolation) => {
             if (isBlank(at(args.props, "description"))) reportViolation(`Security group ingress rule '${args.name}' has no description. ${DESCRIBE}`);
         }),
-        validateResourceOfType(aws.vpc.SecurityGroupEgressRule, (_rule, args, reportViolation) => {
+        validateResourceOfType(SecurityGroupEgressRule, (_rule, args, reportViolation) => {
             if (isBlank(at(args.props, "description"))) reportViolation(`Security group egress rule '${args.name}' has no description. ${DESCRIBE}`);
         }),
     ],

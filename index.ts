@@ -15,6 +15,7 @@ import { createProviders } from "./components/providers/providers";
 import { CloudWatchAlarms } from "./components/observability/cloudwatchAlarms";
 import { alertRulesInput } from "./components/observability/fromConfig";
 import { Observability } from "./components/observability/observability";
+import { BACKUP_UID } from "./components/backup/backupSpec";
 import { Redis } from "./components/redis/redis";
 import { AppSecrets } from "./components/secrets/appSecrets";
 import { Storage } from "./components/storage/storage";
@@ -143,6 +144,22 @@ const observability = new Observability("observability", {
     namespace: namespace.name,
     monitoringNamespace: config.alerts.monitoringNamespace,
     selectorLabels: config.alerts.selectorLabels,
+    // The data alerts' metric sources: postgres_exporter for RDS (its role Job runs in the backup
+    // image, which has psql), and the exporter sidecars of in-cluster Redis and the MongoDB members.
+    // ElastiCache is watched by its CloudWatch alarms.
+    exporters: {
+        postgres:
+            config.database.engine === "postgres"
+                ? {
+                      adminUrl: database.connectionUrl,
+                      jobImage: config.backups.image,
+                      jobUid: BACKUP_UID,
+                      databaseCidrs: awsDataDestinations(config.network, DEFAULT_VPC_CIDR, { postgres: true, redis: false }).cidrs,
+                  }
+                : undefined,
+        redisPods: redis?.metricsPodSelector,
+        mongodbPods: database.metricsPodSelector,
+    },
     routes: {
         pagerdutyRoutingKey: secret("alerts.routes.pagerdutyRoutingKey"),
         slackWebhookUrl: secret("alerts.routes.slackWebhookUrl"),

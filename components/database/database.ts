@@ -26,6 +26,8 @@ export class Database extends pulumi.ComponentResource {
     public readonly instanceIdentifier: pulumi.Output<string> | undefined;
     /** postgres: the RDS identifiers of the primary and, when there is one, the read replica (for CloudWatch alarms). */
     public readonly rdsInstances: { primary: pulumi.Output<string>; replica?: pulumi.Output<string>; instanceClass: string; allocatedStorageGb: number } | undefined;
+    /** mongodb only: labels of the member pods, whose exporter sidecars the monitoring scrapes. */
+    public readonly metricsPodSelector?: Record<string, string>;
     /** mongodb only: the backup user's connection string (BK-1), a secret. PostgreSQL's backup role is created by the backup component. */
     public readonly backupConnectionUrl?: pulumi.Output<string>;
 
@@ -54,6 +56,7 @@ export class Database extends pulumi.ComponentResource {
             this.instanceIdentifier = undefined;
             this.rdsInstances = undefined;
             this.backupConnectionUrl = mongo.backupConnectionUrl;
+            this.metricsPodSelector = mongo.metricsPodSelector;
         }
         this.registerOutputs({ connectionUrl: this.connectionUrl, connectionEnvName: this.connectionEnvName, instanceIdentifier: this.instanceIdentifier });
     }

@@ -12,12 +12,14 @@ import {
     TIER_LABEL,
     workloadLabels,
 } from "../k8s/labels";
-import { CHECKSUM_ANNOTATION, contentHashOutput, hashedName } from "../k8s/contentHash";
+import { CHECKSUM_ANNOTATION, combinedChecksum, contentHashOutput, hashedName } from "../k8s/contentHash";
+import { MONGODB_MONITOR_ROLES, mongodbExporterSidecar } from "../observability/exporters";
 import { VOLUME_SIZE_PATH, volumeGrowth } from "../k8s/volumeGrowth";
 import {
     APP_PASSWORD_ENV,
     BACKUP_PASSWORD_ENV,
     KEYFILE_ENV,
+    MONITOR_PASSWORD_ENV,
     ROOT_PASSWORD_ENV,
     initJobName,
     initScriptHash,
@@ -35,6 +37,7 @@ import {
     KEYFILE_SECRET_DIR,
     MONGO_UID,
     MONGODB_PORT,
+    MONITOR_USERNAME,
     MemberResources,
     MongoNames,
     ROOT_USERNAME,
@@ -116,6 +119,8 @@ export class MongoDB extends pulumi.ComponentResource {
     public readonly connectionUrl: pulumi.Output<string>;
     /** The same for the backup user (BK-1): may dump every database and read the oplog. Secret. */
     public readonly backupConnectionUrl: pulumi.Output<string>;
+    /** Labels of the member pods, whose mongodb_exporter sidecars serve `metrics` (for the PodMonitor). */
+    public readonly metricsPodSelector: Record<string, string>;
     /** The ClusterIP Service in front of the members. */
     public readonly serviceName: pulumi.Output<string>;
     /** The headless Service that gives each member its DNS name. */
@@ -154,6 +159,7 @@ export class MongoDB extends pulumi.ComponentResource {
         const rootPassword = password("root");
         const appPassword = password("app");
         const backupPassword = password("backup");
+        const monitorPassword = password("monitor");
 
         // The Secrets are derived from the generated values above (which production protects), and are
         // named by their content: a rotated password or keyfile is a new Secret, created before the
@@ -174,6 +180,7 @@ export class MongoDB extends pulumi.ComponentResource {
         const rootSecret = credentials("root", names.rootSecret, ROOT_USERNAME, rootPassword.result);
         const appSecret = credentials("app", names.appSecret, APP_USERNAME, appPassword.result, { database: databaseName });
         const backupSecret = credentials("backup", names.backupSecret, BACKUP_USERNAME, backupPassword.result);
+        const monitorSecret = hashedSecret("monitor", names.monitorSecret, { username: MONITOR_USERNAME, password: monitorPassword.result });
 
         const ports: k8s.types.input.core.v1.ServicePort[] = [{ name: "mongodb", port: MONGODB_PORT, targetPort: "mongodb", protocol: "TCP" }];
         // Members must resolve each other before they are ready (initial sync, elections), hence publishNotReadyAddresses.
@@ -205,7 +212,9 @@ export class MongoDB extends pulumi.ComponentResource {
                     resources,
                     environment: args.environment,
                     keyfileSecretName: keyfileSecret.secret.metadata.name,
-                    keyfileChecksum: keyfileSecret.hash,
+                    monitorSecretName: monitorSecret.secret.metadata.name,
+                    // The members roll when the keyfile or the exporter's password changes.
+                    keyfileChecksum: combinedChecksum([keyfileSecret.hash, monitorSecret.hash]),
                 }),
             },
             // A named StatefulSet can only be replaced by deleting it first; its volumes stay (Retain) and
@@ -266,13 +275,13 @@ export class MongoDB extends pulumi.ComponentResource {
             renderInitScript({
                 replicaSetName: settings.replicaSetName,
                 members,
-                users: initUsers({ rootUser: ROOT_USERNAME, appUser: APP_USERNAME, backupUser: BACKUP_USERNAME, database: databaseName }),
+                users: initUsers({ rootUser: ROOT_USERNAME, appUser: APP_USERNAME, backupUser: BACKUP_USERNAME, monitorUser: MONITOR_USERNAME, monitorRoles: MONGODB_MONITOR_ROLES, database: databaseName }),
             }),
         );
         // The Job is named by the hash of everything it runs with: the script (member list, users), the
         // image and the Secrets it reads. A new member list, user set or rotated password is a new Job,
         // which runs again (setting the new passwords); an unchanged one is never re-created.
-        const secretNames = pulumi.all([keyfileSecret.secret.metadata.name, rootSecret.metadata.name, appSecret.metadata.name, backupSecret.metadata.name]);
+        const secretNames = pulumi.all([keyfileSecret.secret.metadata.name, rootSecret.metadata.name, appSecret.metadata.name, backupSecret.metadata.name, monitorSecret.secret.metadata.name]);
         const hash = script.apply(initScriptHash);
         const initName = pulumi.all([script, secretNames]).apply(([text, secrets]) => initJobName(names.initPrefix, text, settings.image, secrets));
         const initScript = new k8s.core.v1.ConfigMap(
@@ -296,6 +305,7 @@ export class MongoDB extends pulumi.ComponentResource {
                         root: rootSecret.metadata.name,
                         app: appSecret.metadata.name,
                         backup: backupSecret.metadata.name,
+                        monitor: monitorSecret.secret.metadata.name,
                     },
                 }),
             },
@@ -317,6 +327,7 @@ export class MongoDB extends pulumi.ComponentResource {
         this.serviceName = client.metadata.name;
         this.headlessServiceName = headless.metadata.name;
         this.replicaSetName = pulumi.output(settings.replicaSetName);
+        this.metricsPodSelector = selector;
         this.registerOutputs({
             connectionUrl: this.connectionUrl,
             backupConnectionUrl: this.backupConnectionUrl,
@@ -339,7 +350,9 @@ export interface StatefulSetSpecInput {
     resources: MemberResources;
     environment: Environment;
     keyfileSecretName: pulumi.Input<string>;
-    /** Hash of the keyfile Secret's content, as a pod-template annotation: members roll when it changes. */
+    /** The monitoring user's Secret (`username`, `password`): with it, each member runs a mongodb_exporter sidecar. Defaults to none. */
+    monitorSecretName?: pulumi.Input<string>;
+    /** Hash of the Secrets' content the members read, as a pod-template annotation: members roll when it changes. */
     keyfileChecksum?: pulumi.Input<string>;
 }
 
@@ -399,6 +412,10 @@ export function statefulSetSpec(input: StatefulSetSpecInput): k8s.types.input.ap
                             { name: "tmp", mountPath: "/tmp" },
                         ],
                     },
+                    // DB-4: the member's own metrics, read over the pod's loopback as the monitoring user.
+                    ...(input.monitorSecretName !== undefined
+                        ? [mongodbExporterSidecar({ name: input.monitorSecretName, key: "username" }, { name: input.monitorSecretName, key: "password" }, MONGODB_PORT)]
+                        : []),
                 ],
                 volumes: [
                     { name: "keyfile-secret", secret: { secretName: input.keyfileSecretName, defaultMode: 0o400 } },
@@ -424,7 +441,7 @@ export interface InitJobSpecInput {
     labels: Record<string, string>;
     image: string;
     scriptConfigMap: pulumi.Input<string>;
-    secrets: { keyfile: pulumi.Input<string>; root: pulumi.Input<string>; app: pulumi.Input<string>; backup: pulumi.Input<string> };
+    secrets: { keyfile: pulumi.Input<string>; root: pulumi.Input<string>; app: pulumi.Input<string>; backup: pulumi.Input<string>; monitor?: pulumi.Input<string> };
 }
 
 export function initJobSpec(input: InitJobSpecInput): k8s.types.input.batch.v1.JobSpec {
@@ -457,6 +474,7 @@ export function initJobSpec(input: InitJobSpecInput): k8s.types.input.batch.v1.J
                             fromSecret(ROOT_PASSWORD_ENV, input.secrets.root, "password"),
                             fromSecret(APP_PASSWORD_ENV, input.secrets.app, "password"),
                             fromSecret(BACKUP_PASSWORD_ENV, input.secrets.backup, "password"),
+                            ...(input.secrets.monitor !== undefined ? [fromSecret(MONITOR_PASSWORD_ENV, input.secrets.monitor, "password")] : []),
                         ],
                         resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
                         securityContext: containerSecurity,

@@ -13,6 +13,7 @@ export const KEYFILE_ENV = "MONGODB_KEYFILE";
 export const ROOT_PASSWORD_ENV = "MONGODB_ROOT_PASSWORD";
 export const APP_PASSWORD_ENV = "MONGODB_APP_PASSWORD";
 export const BACKUP_PASSWORD_ENV = "MONGODB_BACKUP_PASSWORD";
+export const MONITOR_PASSWORD_ENV = "MONGODB_MONITOR_PASSWORD";
 
 export interface InitRole {
     role: string;
@@ -44,15 +45,22 @@ export interface InitUsersArgs {
     rootUser: string;
     appUser: string;
     backupUser: string;
+    /** The metrics user of the exporter sidecars. Defaults to none. */
+    monitorUser?: string;
+    /** Its roles; required with monitorUser. */
+    monitorRoles?: InitRole[];
     /** The application database the app user reads and writes. */
     database: string;
 }
 
 /**
- * The three users: root for operators, the application's user limited to its database, and a backup
- * user that can dump every database with the oplog (BK-1) and read replication state, nothing more.
+ * The users: root for operators, the application's user limited to its database, a backup user
+ * that can dump every database with the oplog (BK-1) and read replication state, nothing more, and
+ * (when given) the exporters' metrics user with only the roles it is given.
  */
 export function initUsers(args: InitUsersArgs): InitUser[] {
+    if (args.monitorUser !== undefined && (args.monitorRoles ?? []).length === 0) throw new Error(`initUsers: monitor user ${args.monitorUser} needs its roles`);
+    const monitor: InitUser[] = args.monitorUser === undefined ? [] : [{ user: args.monitorUser, passwordEnv: MONITOR_PASSWORD_ENV, roles: args.monitorRoles ?? [] }];
     return [
         { user: args.rootUser, passwordEnv: ROOT_PASSWORD_ENV, roles: [{ role: "root", db: "admin" }] },
         { user: args.appUser, passwordEnv: APP_PASSWORD_ENV, roles: [{ role: "readWrite", db: args.database }] },
@@ -64,6 +72,7 @@ export function initUsers(args: InitUsersArgs): InitUser[] {
                 { role: "clusterMonitor", db: "admin" },
             ],
         },
+        ...monitor,
     ];
 }
 

@@ -21,6 +21,8 @@ export const DEFAULT_CLUSTER_DOMAIN = "cluster.local";
 export const ROOT_USERNAME = "root";
 export const APP_USERNAME = "app";
 export const BACKUP_USERNAME = "backup";
+/** The user the mongodb_exporter sidecars read metrics as (clusterMonitor, read on local). */
+export const MONITOR_USERNAME = "monitor";
 
 /** Paths inside the mongod container. */
 export const DATA_PATH = "/data/db";
@@ -106,6 +108,7 @@ export interface MongoNames {
     rootSecret: string;
     appSecret: string;
     backupSecret: string;
+    monitorSecret: string;
     disruptionBudget: string;
     networkPolicy: string;
     /** Prefix of the init Job and its script ConfigMap; a hash of the script follows it. */
@@ -130,6 +133,7 @@ export function mongoNames(name: string): MongoNames {
         rootSecret: `${name}-root`,
         appSecret: `${name}-app`,
         backupSecret: `${name}-backup`,
+        monitorSecret: `${name}-monitor`,
         disruptionBudget: name,
         networkPolicy: name,
         initPrefix: `${name}-init`,

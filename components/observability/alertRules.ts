@@ -98,10 +98,8 @@ export interface AlertRulesInput {
     databaseEngine: "postgres" | "mongodb";
     /** MongoDB replica-set members (replication lag is watched when more than one). */
     mongodbMembers?: number;
-    /** `none` when the stack runs no Redis. */
+    /** `none` when the stack runs no Redis. The Prometheus Redis alerts are for `in-cluster` (ElastiCache has CloudWatch alarms). */
     redisMode: "elasticache" | "in-cluster" | "none";
-    /** Read replicas behind the Redis primary (lost replication is watched when at least one). */
-    redisReplicas: number;
     backups: BackupTarget[];
     /** The restore drill's cron schedule, and the datastore it restores. */
     restoreDrill: { datastore: string; schedule: string };
@@ -772,7 +770,8 @@ export function alertSpecs(input: AlertRulesInput): AlertSpec[] {
             },
         );
     } else {
-        const mongo = { namespace: ns, job: "mongodb-exporter", instance: "mongodb-exporter:9216" };
+        // Percona mongodb_exporter, one sidecar per member (names in appMetrics.ts); each reports its own mongod.
+        const mongo = { namespace: ns, job: "mongodb-exporter", instance: "10.0.3.8:9216", rs_nm: "rs0", rs_state: "1" };
         const conns = (current: number): InputSeries[] => [
             { series: series(MONGODB_METRICS.connections, { ...mongo, conn_type: "current" }), values: gauge([[current, 20]]) },
             { series: series(MONGODB_METRICS.connections, { ...mongo, conn_type: "available" }), values: gauge([[1000 - current, 20]]) },
@@ -801,11 +800,18 @@ export function alertSpecs(input: AlertRulesInput): AlertSpec[] {
             },
         );
         if ((input.mongodbMembers ?? 1) > 1) {
-            const rs = { namespace: ns, job: "mongodb-exporter", instance: "mongodb-exporter:9216", set: "rs0" };
-            const optimes = (lagSeconds: number): InputSeries[] => [
-                { series: series(MONGODB_METRICS.memberOptimeMs, { ...rs, member_state: "PRIMARY", member_idx: "mongodb-0" }), values: gauge([[1.7e12, 20]]) },
-                { series: series(MONGODB_METRICS.memberOptimeMs, { ...rs, member_state: "SECONDARY", member_idx: "mongodb-1" }), values: gauge([[1.7e12 - lagSeconds * 1000, 20]]) },
-            ];
+            // Every member's sidecar reports the whole set as that member sees it (`replSetGetStatus`):
+            // `member_idx` is the member's host:port, `rs_state` the reporting member's own state.
+            const primaryHost = `database-mongodb-0.database-mongodb-headless.${ns}.svc.cluster.local:27017`;
+            const secondaryHost = `database-mongodb-1.database-mongodb-headless.${ns}.svc.cluster.local:27017`;
+            const optimes = (lagSeconds: number): InputSeries[] =>
+                [
+                    { job: "mongodb-exporter", instance: "10.0.3.8:9216", rs_state: "1" },
+                    { job: "mongodb-exporter", instance: "10.0.4.8:9216", rs_state: "2" },
+                ].flatMap((exporter) => [
+                    { series: series(MONGODB_METRICS.memberOptimeMs, { namespace: ns, ...exporter, rs_nm: "rs0", member_state: "PRIMARY", member_idx: primaryHost }), values: gauge([[1.7e12, 20]]) },
+                    { series: series(MONGODB_METRICS.memberOptimeMs, { namespace: ns, ...exporter, rs_nm: "rs0", member_state: "SECONDARY", member_idx: secondaryHost }), values: gauge([[1.7e12 - lagSeconds * 1000, 20]]) },
+                ]);
             add(
                 "runbook-data",
                 "data",
@@ -813,7 +819,7 @@ export function alertSpecs(input: AlertRulesInput): AlertSpec[] {
                 "DB-1",
                 {
                     alert: "MongoReplicationLag",
-                    expr: `(max by (namespace, set) (${MONGODB_METRICS.memberOptimeMs}${nsSel({ member_state: "PRIMARY" })})\n  - on (namespace, set) group_right min by (namespace, set, member_idx) (${MONGODB_METRICS.memberOptimeMs}${nsSel({ member_state: "SECONDARY" })})) / 1000 > ${t.replicationLagSeconds}`,
+                    expr: `(max by (namespace, rs_nm) (${MONGODB_METRICS.memberOptimeMs}${nsSel({ member_state: "PRIMARY" })})\n  - on (namespace, rs_nm) group_right min by (namespace, rs_nm, member_idx) (${MONGODB_METRICS.memberOptimeMs}${nsSel({ member_state: "SECONDARY" })})) / 1000 > ${t.replicationLagSeconds}`,
                     for: "5m",
                     labels: { datastore: "mongodb" },
                     summary: "MongoDB secondary {{ $labels.member_idx }} lags behind the primary",
@@ -823,7 +829,7 @@ export function alertSpecs(input: AlertRulesInput): AlertSpec[] {
                     interval: "1m",
                     firing: optimes(t.replicationLagSeconds * 1.5),
                     evalTime: "10m",
-                    outputLabels: { namespace: ns, set: "rs0", member_idx: "mongodb-1" },
+                    outputLabels: { namespace: ns, rs_nm: "rs0", member_idx: secondaryHost },
                     value: t.replicationLagSeconds * 1.5,
                     quiet: optimes(t.replicationLagSeconds - 1),
                 },
@@ -831,8 +837,10 @@ export function alertSpecs(input: AlertRulesInput): AlertSpec[] {
         }
     }
 
-    const redis = { namespace: ns, job: "redis-exporter", instance: "redis-exporter:9121" };
-    const hasRedis = input.redisMode !== "none";
+    // Redis: in-cluster only, read from its redis_exporter sidecar. ElastiCache runs no exporter; its
+    // memory, evictions and replication lag are CloudWatch alarms (cloudwatchAlarms.ts).
+    const redis = { namespace: ns, job: "redis-exporter", instance: "10.0.3.7:9121" };
+    const hasRedis = input.redisMode === "in-cluster";
     const redisOut = { namespace: ns, instance: redis.instance };
     const redisPct = t.redisMemoryPercent;
     const maxBytes = 1e9;
@@ -855,7 +863,10 @@ export function alertSpecs(input: AlertRulesInput): AlertSpec[] {
         },
         { interval: "1m", firing: redisMem(Math.min(100, redisPct + (100 - redisPct) / 2)), evalTime: "10m", outputLabels: redisOut, value: Math.min(100, redisPct + (100 - redisPct) / 2), quiet: redisMem(redisPct - 0.5) },
     );
+    // Redis lists an error type in INFO errorstats only once it has happened, so the OOM counter is
+    // born at its first refused write: a series that did not exist 5 minutes ago counts too.
     const oom = { ...redis, err: "OOM" };
+    const oomSel = `${REDIS_METRICS.errors}${nsSel({ err: "OOM" })}`;
     if (hasRedis) add(
         "runbook-data",
         "data",
@@ -863,41 +874,52 @@ export function alertSpecs(input: AlertRulesInput): AlertSpec[] {
         "RD-2",
         {
             alert: "RedisRejectingWrites",
-            expr: `${REDIS_METRICS.errors}${nsSel({ err: "OOM" })} - ${REDIS_METRICS.errors}${nsSel({ err: "OOM" })} offset 5m > 0`,
+            expr: `${oomSel} - ${oomSel} offset 5m > 0\n  or (${oomSel} unless ${oomSel} offset 5m)`,
             labels: { datastore: "redis" },
             summary: "Redis refuses writes: it is at maxmemory",
             description: "Redis answered {{ printf \"%.0f\" $value }} command(s) with OOM in 5 minutes: jobs and rate-limit writes are being refused right now",
         },
         {
             interval: "1m",
-            firing: [{ series: series(REDIS_METRICS.errors, oom), values: gauge([[0, 8], [3, 13]]) }],
+            firing: [{ series: series(REDIS_METRICS.errors, oom), values: `_x8 ${gauge([[3, 13]])}` }],
             evalTime: "10m",
             outputLabels: oom,
             value: 3,
             quiet: [{ series: series(REDIS_METRICS.errors, oom), values: gauge([[3, 20]]) }],
         },
     );
-    if (hasRedis && input.redisReplicas > 0) {
+
+    // The exporters themselves (DB-4): without them every data alert above is blind, not quiet.
+    const exporters: Array<{ datastore: string; up: string; present: boolean; labels: Record<string, string> }> = [
+        { datastore: "postgres", up: POSTGRES_METRICS.up, present: input.databaseEngine === "postgres", labels: { job: "postgres-exporter", instance: "10.0.3.9:9187" } },
+        { datastore: "mongodb", up: MONGODB_METRICS.up, present: input.databaseEngine === "mongodb", labels: { job: "mongodb-exporter", instance: "10.0.3.8:9216" } },
+        { datastore: "redis", up: REDIS_METRICS.up, present: hasRedis, labels: redis },
+    ];
+    const present = exporters.filter((x) => x.present);
+    for (const e of present) {
+        // The other exporters report, so only this one's silence is tested (the alert shares its name).
+        const others = present.filter((o) => o !== e).map((o) => ({ series: series(o.up, { ...o.labels, namespace: ns }), values: gauge([[1, 21]]) }));
+        const upSeries = (values: string): InputSeries[] => [{ series: series(e.up, { ...e.labels, namespace: ns }), values }, ...others];
         add(
             "runbook-data",
             "data",
-            "sev2",
-            "RD-1",
+            "sev3",
+            "DB-4",
             {
-                alert: "RedisReplicationLost",
-                expr: `max by (namespace, instance) (${REDIS_METRICS.connectedReplicas}${nsSel()}) < ${input.redisReplicas}`,
-                for: "5m",
-                labels: { datastore: "redis" },
-                summary: "The Redis primary has lost a replica",
-                description: `The Redis primary has {{ printf "%.0f" $value }} connected replica(s) of ${input.redisReplicas}, for 5 minutes: a failover now would lose data`,
+                alert: "DatastoreMetricsMissing",
+                expr: `max by (namespace) (${e.up}${nsSel()}) == 0\n  or absent(${e.up}${nsSel()})`,
+                for: "10m",
+                labels: { datastore: e.datastore },
+                summary: `The ${e.datastore} exporter reports no metrics`,
+                description: `The ${e.datastore} exporter is gone or cannot reach the server ({{ printf "%.0f" $value }} for 10 minutes): the ${e.datastore} alerts are blind until it is back`,
             },
             {
                 interval: "1m",
-                firing: [{ series: series(REDIS_METRICS.connectedReplicas, redis), values: gauge([[input.redisReplicas - 1, 20]]) }],
-                evalTime: "10m",
-                outputLabels: redisOut,
-                value: input.redisReplicas - 1,
-                quiet: [{ series: series(REDIS_METRICS.connectedReplicas, redis), values: gauge([[input.redisReplicas, 20]]) }],
+                firing: upSeries(gauge([[1, 5], [0, 16]])),
+                evalTime: "20m",
+                outputLabels: { namespace: ns },
+                value: 0,
+                quiet: upSeries(gauge([[0, 5], [1, 16]])),
             },
         );
     }

@@ -53,25 +53,44 @@ export const KUBE_METRICS = {
     up: "up",
 } as const;
 
-/** postgres_exporter (prometheus-community), pointed at the database with the app's DATABASE_URL. */
+/**
+ * postgres_exporter (prometheus-community; the pinned v0.15.0 and Debian's 0.11.1), connected to RDS as
+ * a pg_monitor role (postgresExporter.ts). `pg_stat_activity_count{datname, state}` is a built-in
+ * metric map (cmd/postgres_exporter/postgres_exporter.go and queries.go at v0.15.0);
+ * `pg_settings_<name>` comes from pg_settings (cmd/postgres_exporter/pg_setting.go), so
+ * `max_connections` is read from the server itself rather than assumed from the instance class.
+ */
 export const POSTGRES_METRICS = {
     connections: "pg_stat_activity_count",
     maxConnections: "pg_settings_max_connections",
+    /** 1 when the exporter's last query reached the server. */
+    up: "pg_up",
 } as const;
 
-/** Percona mongodb_exporter (v0.40 names). */
+/**
+ * Percona mongodb_exporter v0.43.1 (not the old 0.1x names of `--compatible-mode`, nor Debian's 2018
+ * fork). Names are built in exporter/metrics.go at v0.43.1: `serverStatus` becomes `ss`,
+ * `replSetGetStatus` becomes `rs`, `serverStatus.connections.<field>` is the `conn_type` label, the
+ * members array gives `member_idx` (the member's host:port) and `member_state` (its stateStr), and
+ * dates are milliseconds (processSlice, makeRawMetric). exporter/topology_info.go adds `rs_nm` (the
+ * set's name) and `rs_state`; exporter/general_collector.go defines `mongodb_up`.
+ */
 export const MONGODB_METRICS = {
+    /** getDiagnosticData's serverStatus.connections, by `conn_type` (current, available, …). */
     connections: "mongodb_ss_connections",
+    /** replSetGetStatus members[].optimeDate, in milliseconds. */
     memberOptimeMs: "mongodb_rs_members_optimeDate",
+    up: "mongodb_up",
 } as const;
 
-/** oliver006/redis_exporter. */
+/** oliver006/redis_exporter (the pinned v1.67.0 and Debian's 1.45.0). */
 export const REDIS_METRICS = {
     memoryUsed: "redis_memory_used_bytes",
+    /** INFO memory's maxmemory. */
     memoryMax: "redis_memory_max_bytes",
     /** Errors by type from INFO errorstats; `err="OOM"` is a write refused at maxmemory under noeviction. */
     errors: "redis_errors_total",
-    connectedReplicas: "redis_connected_slaves",
+    up: "redis_up",
 } as const;
 
 /** cert-manager's controller metrics. */

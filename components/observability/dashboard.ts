@@ -54,7 +54,7 @@ export function dashboard(input: AlertRulesInput): Record<string, unknown> {
             ],
         });
     }
-    if (input.redisMode !== "none") {
+    if (input.redisMode === "in-cluster") {
         panels.push({ title: "Redis memory of maxmemory (RD-2)", unit: "percentunit", targets: [{ expr: `max by (instance) (${REDIS_METRICS.memoryUsed}${matchers({ namespace: ns })}) / max by (instance) (${REDIS_METRICS.memoryMax}${matchers({ namespace: ns })} > 0)`, legendFormat: "{{instance}}" }] });
     }
     panels.push(

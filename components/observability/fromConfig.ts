@@ -31,7 +31,6 @@ export function alertRulesInput(config: StackConfig): AlertRulesInput {
         databaseEngine: config.database.engine,
         mongodbMembers: config.database.engine === "mongodb" ? (config.database.members ?? (isProduction ? 3 : 1)) : undefined,
         redisMode: config.redis?.mode ?? "none",
-        redisReplicas: config.redis?.mode === "elasticache" ? (config.redis.replicas ?? (isProduction ? 1 : 0)) : 0,
         backups: backupTargets(config),
         restoreDrill: { datastore: config.database.engine, schedule: config.backups.restoreDrillSchedule },
         thresholds,

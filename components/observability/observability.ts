@@ -4,6 +4,8 @@ import { APP_TIER, TIER_LABEL, workloadLabels } from "../k8s/labels";
 import { AlertApp, AlertRulesInput, alertSpecs, ruleGroups } from "./alertRules";
 import { METRICS_PATH, METRICS_PORT_NAME } from "./appMetrics";
 import { dashboard } from "./dashboard";
+import { EXPORTER_PORT_NAME } from "./exporters";
+import { PostgresExporter, PostgresExporterArgs } from "./postgresExporter";
 import { ROUTING_SECRET_KEYS, alertmanagerConfigSpec, routingModel } from "./routing";
 
 export interface ObservabilityArgs {
@@ -15,6 +17,16 @@ export interface ObservabilityArgs {
     monitoringNamespace?: string;
     /** Labels the Prometheus operator selects rules, monitors and Alertmanager configs by. Defaults to `release: kube-prometheus-stack`. */
     selectorLabels?: Record<string, string>;
+    /**
+     * The data tier's metric sources (DB-4, RD-2). `postgres`: RDS, scraped by a postgres_exporter
+     * Deployment this component declares. `redisPods` and `mongodbPods`: the pod labels of in-cluster
+     * Redis and the MongoDB members, whose exporter sidecars it scrapes. Defaults to none.
+     */
+    exporters?: {
+        postgres?: Omit<PostgresExporterArgs, "namespace" | "monitoringNamespace">;
+        redisPods?: Record<string, string>;
+        mongodbPods?: Record<string, string>;
+    };
     /** OB-4: receivers' credentials, each a secret Output. */
     routes: {
         pagerdutyRoutingKey: pulumi.Input<string>;
@@ -83,6 +95,7 @@ export class Observability extends pulumi.ComponentResource {
         );
 
         for (const app of args.rules.apps) this.monitor(name, app, namespace, labels, crdOpts);
+        this.dataMonitors(name, args, labels, crdOpts);
 
         new k8s.networking.v1.NetworkPolicy(
             `${name}-metrics-ingress`,
@@ -111,6 +124,68 @@ export class Observability extends pulumi.ComponentResource {
             { parent: this },
         );
         this.registerOutputs({ alertNames: this.alertNames, routingSecretName: this.routingSecretName });
+    }
+
+    /**
+     * The exporters' monitors: a ServiceMonitor for the RDS exporter's Service, a PodMonitor per
+     * in-cluster datastore with an exporter sidecar, and the NetworkPolicy that admits Prometheus to
+     * the sidecars' metrics port (and nothing else: the datastore's own port stays closed to it).
+     */
+    private dataMonitors(name: string, args: ObservabilityArgs, labels: Record<string, string>, crdOpts: pulumi.CustomResourceOptions): void {
+        const exporters = args.exporters ?? {};
+        const namespace = args.namespace;
+        const monitoringNamespace = args.monitoringNamespace ?? "monitoring";
+        const endpoint = { port: EXPORTER_PORT_NAME, path: "/metrics", interval: "30s", scheme: "http" };
+        if (exporters.postgres) {
+            const exporter = new PostgresExporter(`${name}-postgres-exporter`, { ...exporters.postgres, namespace, monitoringNamespace }, { parent: this });
+            new k8s.apiextensions.CustomResource(
+                `${name}-postgres-servicemonitor`,
+                {
+                    apiVersion: "monitoring.coreos.com/v1",
+                    kind: "ServiceMonitor",
+                    metadata: { name: exporter.serviceName, namespace, labels },
+                    spec: {
+                        selector: { matchLabels: { "app.kubernetes.io/name": exporter.serviceLabels["app.kubernetes.io/name"], "app.kubernetes.io/component": exporter.serviceLabels["app.kubernetes.io/component"] } },
+                        endpoints: [endpoint],
+                    },
+                },
+                crdOpts,
+            );
+        }
+        const sidecars: Array<[string, Record<string, string> | undefined]> = [
+            ["redis", exporters.redisPods],
+            ["mongodb", exporters.mongodbPods],
+        ];
+        for (const [store, pods] of sidecars) {
+            if (!pods) continue;
+            new k8s.apiextensions.CustomResource(
+                `${name}-${store}-podmonitor`,
+                {
+                    apiVersion: "monitoring.coreos.com/v1",
+                    kind: "PodMonitor",
+                    metadata: { name: `${store}-exporter`, namespace, labels },
+                    spec: { selector: { matchLabels: pods }, podMetricsEndpoints: [endpoint] },
+                },
+                crdOpts,
+            );
+            new k8s.networking.v1.NetworkPolicy(
+                `${name}-${store}-metrics-ingress`,
+                {
+                    metadata: { name: `runbook-allow-${store}-metrics-scrape`, namespace, labels },
+                    spec: {
+                        podSelector: { matchLabels: pods },
+                        policyTypes: ["Ingress"],
+                        ingress: [
+                            {
+                                from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": monitoringNamespace } } }],
+                                ports: [{ port: EXPORTER_PORT_NAME, protocol: "TCP" }],
+                            },
+                        ],
+                    },
+                },
+                { parent: this },
+            );
+        }
     }
 
     /** A ServiceMonitor for an api/web app's Service, a PodMonitor for a worker's pods; `job` is the app's name. */

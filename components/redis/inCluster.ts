@@ -4,6 +4,7 @@ import * as random from "@pulumi/random";
 import type { Environment } from "../../config";
 import { CHECKSUM_ANNOTATION, combinedChecksum, contentHash, contentHashOutput, hashedName } from "../k8s/contentHash";
 import { VOLUME_SIZE_PATH, volumeGrowth } from "../k8s/volumeGrowth";
+import { redisExporterSidecar } from "../observability/exporters";
 import { APP_TIER, BACKUP_ROLE, DATA_TIER, RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY, ROLE_LABEL, TIER_LABEL, workloadLabels } from "../k8s/labels";
 import {
     ArgProblem,
@@ -53,6 +54,8 @@ export class InCluster extends pulumi.ComponentResource {
     public readonly connectionUrl: pulumi.Output<string>;
     /** Name of the Service that fronts Redis. */
     public readonly serviceName: string;
+    /** Labels of the Redis pod, whose redis_exporter sidecar serves `metrics` (for the PodMonitor). */
+    public readonly metricsPodSelector: Record<string, string>;
 
     constructor(name: string, args: InClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("runbook:redis:InCluster", name, {}, opts);
@@ -148,7 +151,9 @@ export class InCluster extends pulumi.ComponentResource {
                         securityContext: { ...RESTRICTED_POD_SECURITY, runAsUser: REDIS_UID, runAsGroup: REDIS_UID, fsGroup: REDIS_UID, fsGroupChangePolicy: "OnRootMismatch" },
                         // Redis flushes the AOF on SIGTERM; give it time to finish.
                         terminationGracePeriodSeconds: 60,
-                        containers: [container],
+                        // RD-2: redis_exporter beside the server, on the pod's loopback, with the
+                        // server's own password; it rolls with the pod when the password changes.
+                        containers: [container, redisExporterSidecar({ name: secretName, key: PASSWORD_KEY }, REDIS_PORT)],
                         volumes: [
                             { name: "config", configMap: { name: configMapName } },
                             { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
@@ -196,6 +201,7 @@ export class InCluster extends pulumi.ComponentResource {
         new k8s.networking.v1.NetworkPolicy(`${name}-netpol`, networkPolicyArgs, { parent: this });
 
         this.serviceName = name;
+        this.metricsPodSelector = selector;
         // Tied to the StatefulSet, whose update Pulumi awaits: after a rotation, REDIS_URL (and with it
         // the apps' Secret) changes once the server runs with the new password.
         this.connectionUrl = pulumi.secret(

@@ -20,6 +20,9 @@ export class Redis extends pulumi.ComponentResource {
     /** elasticache: the replication group's ID and cache-cluster count (for CloudWatch alarms). */
     public readonly elastiCache: { replicationGroupId: pulumi.Output<string>; numCacheClusters: number } | undefined;
 
+    /** in-cluster: labels of the Redis pod, whose exporter sidecar the monitoring scrapes. */
+    public readonly metricsPodSelector: Record<string, string> | undefined;
+
     constructor(name: string, args: RedisArgs, opts?: pulumi.ComponentResourceOptions) {
         super("runbook:redis:Redis", name, {}, opts);
         if (args.redis.mode === "elasticache") {
@@ -30,14 +33,17 @@ export class Redis extends pulumi.ComponentResource {
                 { parent: this },
             );
             this.connectionUrl = elastiCache.connectionUrl;
+            this.metricsPodSelector = undefined;
             this.elastiCache = { replicationGroupId: elastiCache.replicationGroupId, numCacheClusters: elastiCache.numCacheClusters };
         } else {
             if (!args.kubernetes) throw new Error(`Redis ${name}: mode in-cluster needs a Kubernetes namespace`);
-            this.connectionUrl = new InCluster(
+            const inCluster = new InCluster(
                 `${name}-in-cluster`,
                 { redis: args.redis, environment: args.environment, namespace: args.kubernetes.namespace, storageClass: args.kubernetes.storageClass },
                 { parent: this },
-            ).connectionUrl;
+            );
+            this.connectionUrl = inCluster.connectionUrl;
+            this.metricsPodSelector = inCluster.metricsPodSelector;
             this.elastiCache = undefined;
         }
         this.registerOutputs({ connectionUrl: this.connectionUrl });

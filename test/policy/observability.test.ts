@@ -22,7 +22,6 @@ const input: AlertRulesInput = {
     ],
     databaseEngine: "postgres",
     redisMode: "elasticache",
-    redisReplicas: 1,
     backups: [{ datastore: "postgres", schedule: "0 2 * * *" }],
     restoreDrill: { datastore: "postgres", schedule: "0 5 1 1,4,7,10 *" },
     thresholds: ALERT_DEFAULTS,

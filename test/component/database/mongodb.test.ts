@@ -94,7 +94,7 @@ describe("component: database MongoDB (DB-1, DB-2, DB-3, DB-6, BK-1, SC-5)", () 
 
     it("SC-3, DB-6: the Secrets are named by their content and replaceable (never protected, never deleted first), so a rotation can update them", () => {
         const secrets = ofType(productionPlan, SECRET_TYPE);
-        assert.strictEqual(secrets.length, 4);
+        assert.strictEqual(secrets.length, 5, "keyfile, root, app, backup and monitor");
         for (const s of secrets) {
             assert.deepStrictEqual([s.protect, s.deleteBeforeReplace], [false, false], `${s.name}: a protected object cannot be replaced; deleting first would leave pods without it`);
             assert.strictEqual((s.inputs as any).metadata.name, "[unknown]", `${s.name}: named by the hash of generated content`);
@@ -216,7 +216,9 @@ describe("component: database MongoDB (DB-1, DB-2, DB-3, DB-6, BK-1, SC-5)", () 
             }
             const tmp = spec.volumes.find((v: any) => v.name === "tmp");
             assert.ok(tmp.emptyDir, "a writable /tmp on the read-only root");
-            assert.ok(spec.containers.every((c: any) => c.volumeMounts.some((m: any) => m.name === "tmp" && m.mountPath === "/tmp")));
+            // The exporter sidecar writes nothing; every MongoDB tool gets a writable /tmp.
+            const mongoTools = spec.containers.filter((c: any) => c.name !== "mongodb-exporter");
+            assert.ok(mongoTools.length > 0 && mongoTools.every((c: any) => c.volumeMounts.some((m: any) => m.name === "tmp" && m.mountPath === "/tmp")));
         }
     });
 
@@ -252,7 +254,7 @@ describe("component: database MongoDB (DB-1, DB-2, DB-3, DB-6, BK-1, SC-5)", () 
         const secretEnv = env.filter((e) => e.name !== "HOME");
         assert.deepStrictEqual(
             secretEnv.map((e) => e.name),
-            ["MONGODB_KEYFILE", "MONGODB_ROOT_PASSWORD", "MONGODB_APP_PASSWORD", "MONGODB_BACKUP_PASSWORD"],
+            ["MONGODB_KEYFILE", "MONGODB_ROOT_PASSWORD", "MONGODB_APP_PASSWORD", "MONGODB_BACKUP_PASSWORD", "MONGODB_MONITOR_PASSWORD"],
         );
         assert.ok(secretEnv.every((e) => e.value === undefined && e.valueFrom.secretKeyRef.name));
         const script = (one(productionPlan, CONFIGMAP).inputs as any).data["init.js"] as string;
@@ -264,6 +266,30 @@ describe("component: database MongoDB (DB-1, DB-2, DB-3, DB-6, BK-1, SC-5)", () 
         }, "production");
         assert.strictEqual(await pulumi.isSecret(db.connectionUrl), true);
         assert.strictEqual(await pulumi.isSecret(db.backupConnectionUrl), true);
+    });
+
+    it("DB-4: every member runs a pinned Percona mongodb_exporter sidecar as a monitoring user with only clusterMonitor and read on local, from its Secret", () => {
+        const sts = one(productionPlan, STS);
+        const exporter = podSpec(sts).containers.find((c: any) => c.name === "mongodb-exporter");
+        assert.ok(exporter, "a mongodb-exporter container beside mongod");
+        assert.match(exporter.image, /^percona\/mongodb_exporter:\d+\.\d+\.\d+$/);
+        assert.deepStrictEqual(exporter.ports, [{ name: "metrics", containerPort: 9216, protocol: "TCP" }]);
+        assert.ok(exporter.args.includes("--collector.diagnosticdata") && exporter.args.includes("--collector.replicasetstatus"), "the ss_ and rs_ metrics the alerts read");
+        const env = Object.fromEntries(exporter.env.map((e: any) => [e.name, e]));
+        assert.strictEqual(env.MONGODB_URI.value, "mongodb://127.0.0.1:27017/admin", "its own member, over the pod's loopback, without credentials in the URI");
+        const monitorSecret = one(productionPlan, SECRET_TYPE, "monitor");
+        for (const [name, key] of [["MONGODB_USER", "username"], ["MONGODB_PASSWORD", "password"]]) {
+            assert.deepStrictEqual(env[name].valueFrom.secretKeyRef, { name: (monitorSecret.inputs as any).metadata.name, key }, name);
+        }
+        assert.deepStrictEqual(exporter.securityContext.capabilities, { drop: ["ALL"] });
+        assert.strictEqual(exporter.securityContext.readOnlyRootFilesystem, true);
+        assert.ok(exporter.resources.requests.memory && exporter.resources.limits.memory && exporter.livenessProbe && exporter.readinessProbe);
+        // The members roll when the monitoring password rotates: the checksum follows the monitor Secret.
+        assert.ok(sts.propertyDependencies["spec"]?.includes(monitorSecret.urn));
+        const script = (one(productionPlan, CONFIGMAP).inputs as any).data["init.js"] as string;
+        const params = JSON.parse(/const params = (\{[\s\S]*?\n\});/.exec(script)![1]);
+        const monitor = params.users.find((u: any) => u.user === "monitor");
+        assert.deepStrictEqual(monitor, { user: "monitor", passwordEnv: "MONGODB_MONITOR_PASSWORD", roles: [{ role: "clusterMonitor", db: "admin" }, { role: "read", db: "local" }] });
     });
 
     it("DB-1: the init Job and its script share one name, derived from what the Job runs with; it waits for the members and is never garbage-collected", async () => {

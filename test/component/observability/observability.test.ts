@@ -18,7 +18,6 @@ const rules: AlertRulesInput = {
     ],
     databaseEngine: "postgres",
     redisMode: "in-cluster",
-    redisReplicas: 0,
     backups: [{ datastore: "postgres", schedule: "0 2 * * *" }],
     restoreDrill: { datastore: "postgres", schedule: "0 5 * * 1" },
     thresholds: ALERT_DEFAULTS,
@@ -108,5 +107,85 @@ describe("component: CloudWatchAlarms (OB-3, OB-4)", function () {
         assert.deepStrictEqual(by("CacheClusterId", "redis-1-002"), ["DatabaseMemoryUsagePercentage", "Evictions", "ReplicationLag"]);
         const subscription = ofType(resources, "aws:sns/topicSubscription:TopicSubscription")[0];
         assert.deepStrictEqual([subscription.inputs.protocol, subscription.inputs.endpoint], ["https", SECRET]);
+    });
+});
+
+describe("component: Observability's data exporters (DB-4, RD-2)", function () {
+    this.timeout(60000);
+    const ADMIN_URL = "postgres://runbook_admin:admin-pw@db.internal:5432/app?sslmode=require";
+    async function build() {
+        return mockRun(() => {
+            const o = new Observability("observability", {
+                rules,
+                namespace: "runbook-staging",
+                monitoringNamespace: "prometheus",
+                exporters: {
+                    postgres: { adminUrl: pulumi.secret(ADMIN_URL), jobImage: "ghcr.io/acme/runbook-backup:1.0.0", jobUid: 10001, databaseCidrs: ["10.40.0.0/16"] },
+                    redisPods: { "app.kubernetes.io/name": "redis-in-cluster", "app.kubernetes.io/component": "cache" },
+                },
+                routes: { pagerdutyRoutingKey: pulumi.secret("pd-key"), slackWebhookUrl: pulumi.secret("https://hooks.slack.com/x"), slackChannel: "#ops" },
+            });
+            return { urn: o.urn };
+        });
+    }
+    const named = (resources: Awaited<ReturnType<typeof build>>, type: string, name: string) => {
+        const found = ofType(resources, type).find((r) => r.name.endsWith(name));
+        assert.ok(found, `${type} ${name}`);
+        return found.inputs as any;
+    };
+
+    it("every exporter object validates against the Kubernetes and prometheus-operator schemas", async () => {
+        assert.deepStrictEqual(await kubernetesSchemaErrors(await build()), []);
+    });
+
+    it("DB-4: a pinned postgres_exporter connects with TLS as the pg_monitor role from a Secret, after the Job that creates the role, and rolls when its DSN changes", async () => {
+        const resources = await build();
+        const deployment = named(resources, "kubernetes:apps/v1:Deployment", "postgres-exporter-deployment");
+        const [container] = deployment.spec.template.spec.containers;
+        assert.strictEqual(container.image, "quay.io/prometheuscommunity/postgres-exporter:v0.15.0");
+        assert.deepStrictEqual(container.env.map((e: any) => [e.name, Object.keys(e.valueFrom?.secretKeyRef ?? {}).sort()]), [["DATA_SOURCE_NAME", ["key", "name"]]]);
+        assert.strictEqual(deployment.spec.replicas, 1);
+        assert.ok(deployment.spec.template.metadata.annotations["runbook.dev/config-checksum"]);
+        const job = ofType(resources, "kubernetes:batch/v1:Job")[0];
+        const exporterDeployment = ofType(resources, "kubernetes:apps/v1:Deployment")[0];
+        assert.ok(exporterDeployment.dependencies.includes(job.urn), "the role exists before the exporter connects");
+        const jobContainer = (job.inputs as any).spec.template.spec.containers[0];
+        assert.deepStrictEqual(jobContainer.command, ["/bin/bash", "/scripts/create-monitor-role.sh"]);
+        assert.deepStrictEqual(jobContainer.env.find((e: any) => e.name === "MONITOR_ROLE"), { name: "MONITOR_ROLE", value: "runbook_monitor" });
+        const script = named(resources, "kubernetes:core/v1:ConfigMap", "role-script").data["create-monitor-role.sh"] as string;
+        assert.match(script, /GRANT pg_monitor TO/);
+        // Credentials only in Secrets, never in the plan's readable inputs.
+        for (const secret of ofType(resources, "kubernetes:core/v1:Secret")) {
+            assert.ok(!JSON.stringify(secret.inputs).includes("admin-pw"), secret.name);
+        }
+        assert.ok(!JSON.stringify(resources.map((r) => r.inputs)).includes("admin-pw"));
+    });
+
+    it("DB-2, SC-5: the exporter and its Job reach the database port only, and only the monitoring namespace reaches the exporter", async () => {
+        const resources = await build();
+        const egress = named(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "postgres-exporter-egress").spec;
+        assert.deepStrictEqual(egress.egress, [{ to: [{ ipBlock: { cidr: "10.40.0.0/16" } }], ports: [{ protocol: "TCP", port: 5432 }] }]);
+        const jobLabels = (ofType(resources, "kubernetes:batch/v1:Job")[0].inputs as any).spec.template.metadata.labels;
+        const podLabels = named(resources, "kubernetes:apps/v1:Deployment", "postgres-exporter-deployment").spec.template.metadata.labels;
+        const selects = (labels: Record<string, string>) =>
+            Object.entries(egress.podSelector.matchLabels as Record<string, string>).every(([k, v]) => labels[k] === v) &&
+            (egress.podSelector.matchExpressions as any[]).every((e) => e.values.includes(labels[e.key]));
+        assert.ok(selects(jobLabels) && selects(podLabels), "both the Job and the exporter are covered");
+        const ingress = named(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "postgres-exporter-ingress").spec;
+        assert.deepStrictEqual(ingress.ingress, [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "prometheus" } } }], ports: [{ protocol: "TCP", port: "metrics" }] }]);
+    });
+
+    it("DB-4, RD-2: a ServiceMonitor scrapes the RDS exporter, a PodMonitor the Redis sidecar, and Prometheus may reach only the sidecar's metrics port", async () => {
+        const resources = await build();
+        const sm = named(resources, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor", "postgres-servicemonitor");
+        assert.deepStrictEqual(sm.spec.selector.matchLabels, { "app.kubernetes.io/name": "postgres-exporter", "app.kubernetes.io/component": "exporter" });
+        const service = named(resources, "kubernetes:core/v1:Service", "postgres-exporter-service");
+        assert.ok(Object.entries(sm.spec.selector.matchLabels).every(([k, v]) => service.metadata.labels[k] === v), "the ServiceMonitor selects the exporter's Service");
+        assert.deepStrictEqual(sm.spec.endpoints[0].port, "metrics");
+        const pm = named(resources, "kubernetes:monitoring.coreos.com/v1:PodMonitor", "redis-podmonitor");
+        assert.deepStrictEqual(pm.spec.selector.matchLabels, { "app.kubernetes.io/name": "redis-in-cluster", "app.kubernetes.io/component": "cache" });
+        const scrape = named(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "redis-metrics-ingress").spec;
+        assert.deepStrictEqual(scrape.podSelector.matchLabels, pm.spec.selector.matchLabels);
+        assert.deepStrictEqual(scrape.ingress[0].ports, [{ port: "metrics", protocol: "TCP" }]);
     });
 });

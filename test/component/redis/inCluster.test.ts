@@ -93,6 +93,21 @@ describe("component: redis InCluster (RD-1, RD-2, RD-3, DB-2, SC-5, DB-6)", () =
         assert.strictEqual(podSpec(sts).automountServiceAccountToken, false);
     });
 
+    it("RD-2: a pinned redis_exporter sidecar reads the server over the pod's loopback with the server's own password, restricted and sized", async () => {
+        const { resources, component } = await plan(args(production));
+        const sts = one(resources, STATEFULSET);
+        const exporter = (podSpec(sts).containers as Obj[]).find((c) => c.name === "redis-exporter")!;
+        assert.ok(exporter, "a redis-exporter container beside redis");
+        assert.match(exporter.image, /^oliver006\/redis_exporter:v1\.\d+\.\d+$/);
+        assert.strictEqual(envVar(exporter, "REDIS_ADDR")!.value, "redis://127.0.0.1:6379");
+        assert.deepStrictEqual(envVar(exporter, "REDIS_PASSWORD")!.valueFrom, envVar(container(sts), "REDIS_PASSWORD")!.valueFrom, "the same Secret key as the server");
+        assert.deepStrictEqual(exporter.ports, [{ name: "metrics", containerPort: 9121, protocol: "TCP" }]);
+        const sc = exporter.securityContext as Obj;
+        assert.deepStrictEqual([sc.runAsNonRoot, sc.readOnlyRootFilesystem, sc.allowPrivilegeEscalation, sc.capabilities, sc.seccompProfile], [true, true, false, { drop: ["ALL"] }, { type: "RuntimeDefault" }]);
+        assert.ok(exporter.resources.requests.cpu && exporter.resources.limits.memory && exporter.livenessProbe && exporter.readinessProbe);
+        assert.deepStrictEqual(component.metricsPodSelector, spec(sts).selector.matchLabels);
+    });
+
     it("DB-2: is reachable through a ClusterIP Service only, and only from app and backup pods on 6379", async () => {
         const { resources } = await plan(args(staging));
         const service = one(resources, SERVICE);

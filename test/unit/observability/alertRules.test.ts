@@ -24,7 +24,6 @@ const base: AlertRulesInput = {
     ],
     databaseEngine: "postgres",
     redisMode: "elasticache",
-    redisReplicas: 1,
     backups: [{ datastore: "postgres", schedule: "0 2 * * *" }],
     restoreDrill: { datastore: "postgres", schedule: "0 5 * * 1" },
     thresholds: ALERT_DEFAULTS,
@@ -46,7 +45,7 @@ describe("unit: alert rule generator (OB-1, OB-2, OB-3, OB-6, OB-7, BK-6, ED-2)"
     it("OB-4: every alert carries a severity sev1–sev4, a summary, a description and a runbook_url whose section exists in docs/alerts.md", () => {
         const doc = fs.readFileSync(path.join(ROOT, "docs", "alerts.md"), "utf8");
         const anchors = new Set([...doc.matchAll(/^#+ (.+)$/gm)].map((m) => m[1].toLowerCase().replace(/[^a-z0-9 -]/g, "").replace(/ /g, "-")));
-        const variants: AlertRulesInput[] = [base, { ...base, databaseEngine: "mongodb", mongodbMembers: 3, redisMode: "in-cluster", redisReplicas: 0 }, { ...base, apps: [{ name: "api", role: "api", websocketPaths: ["/events"] }] }];
+        const variants: AlertRulesInput[] = [base, { ...base, databaseEngine: "mongodb", mongodbMembers: 3, redisMode: "in-cluster" }, { ...base, apps: [{ name: "api", role: "api", websocketPaths: ["/events"] }] }];
         for (const input of variants) {
             for (const rule of alertingRules(ruleGroups(input))) {
                 assert.ok(SEVERITIES.includes(rule.labels.severity as never), `${rule.alert} severity`);
@@ -72,14 +71,17 @@ describe("unit: alert rule generator (OB-1, OB-2, OB-3, OB-6, OB-7, BK-6, ED-2)"
         assert.ok(rules.every((r) => r.labels.namespace === "runbook-staging"));
     });
 
-    it("OB-3: queue alerts only with workers, the WebSocket alert only with WebSocket paths, replication alerts only with replicas", () => {
+    it("OB-3, RD-2: queue alerts only with workers, the WebSocket alert only with WebSocket paths, replication lag only with replicas, Redis rules only for in-cluster Redis", () => {
         const noWorkers = { ...base, apps: base.apps.filter((a) => a.role !== "worker") };
         assert.ok(names(base).has("QueueBacklog"));
         assert.ok(!names(noWorkers).has("QueueBacklog") && !names(noWorkers).has("QueueJobsFailing"));
         assert.ok(!names(base).has("WebSocketConnectionsDropped"));
         assert.ok(names({ ...base, apps: [{ name: "api", role: "api", websocketPaths: ["/events"] }] }).has("WebSocketConnectionsDropped"));
-        assert.ok(names(base).has("RedisReplicationLost"));
-        assert.ok(!names({ ...base, redisMode: "in-cluster", redisReplicas: 0 }).has("RedisReplicationLost"));
+        // ElastiCache runs no exporter: its CloudWatch alarms watch it, so no rule reads redis_exporter metrics.
+        const redisAlerts = (input: AlertRulesInput) => alertingRules(ruleGroups(input)).filter((r) => /redis_/.test(r.expr)).map((r) => r.alert);
+        assert.deepStrictEqual(redisAlerts(base), []);
+        assert.deepStrictEqual(redisAlerts({ ...base, redisMode: "in-cluster" }), ["RedisMemoryNearMax", "RedisRejectingWrites", "DatastoreMetricsMissing"]);
+        assert.deepStrictEqual(redisAlerts({ ...base, redisMode: "none" }), []);
         assert.ok(names({ ...base, databaseEngine: "mongodb", mongodbMembers: 3 }).has("MongoReplicationLag"));
         assert.ok(!names({ ...base, databaseEngine: "mongodb", mongodbMembers: 1 }).has("MongoReplicationLag"));
     });

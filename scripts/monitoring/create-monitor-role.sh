@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Creates (or updates) the PostgreSQL role postgres_exporter connects as: a login role that is a
+# member of pg_monitor and nothing else, with read-only sessions (DB-4, SC-5).
+set -euo pipefail
+
+usage() {
+    cat <<'HELP'
+Usage: create-monitor-role.sh
+
+Creates the login role MONITOR_ROLE (default runbook_monitor) if it does not exist, sets its password
+to MONITOR_ROLE_PASSWORD, makes its sessions read-only, grants it pg_monitor (the statistics views
+and settings postgres_exporter reads) and revokes every other role membership it may have been
+given. Safe to run again; a new password replaces the old one.
+
+Required environment:
+  ADMIN_URL               libpq URI of a role that may create roles (the RDS master user)
+  MONITOR_ROLE_PASSWORD   the monitoring role's new password
+Optional:
+  MONITOR_ROLE            role name (default runbook_monitor)
+HELP
+}
+
+log() { printf '%s create-monitor-role: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2; }
+die() { log "FAILED: $*"; exit 1; }
+
+case "${1:-}" in
+-h | --help) usage; exit 0 ;;
+"") ;;
+*) usage >&2; die "unexpected argument: $1" ;;
+esac
+
+missing=()
+for var in ADMIN_URL MONITOR_ROLE_PASSWORD; do
+    if [ -z "${!var:-}" ]; then missing+=("$var"); fi
+done
+[ "${#missing[@]}" -eq 0 ] || die "missing required environment: ${missing[*]} (see --help)"
+command -v psql >/dev/null 2>&1 || die "required command not found on PATH: psql"
+role=${MONITOR_ROLE:-runbook_monitor}
+[[ "$role" =~ ^[a-z_][a-z0-9_]*$ ]] || die "MONITOR_ROLE '${role}' must be a lowercase identifier"
+
+# The password travels as a psql variable, quoted by format(%L); it never appears in a command line.
+psql -X -q -v ON_ERROR_STOP=1 --dbname="$ADMIN_URL" -v role="$role" -v password="$MONITOR_ROLE_PASSWORD" <<'SQL'
+SELECT format('CREATE ROLE %I LOGIN', :'role') WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'role') \gexec
+SELECT format('ALTER ROLE %I WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD %L', :'role', :'password') \gexec
+SELECT format('ALTER ROLE %I SET default_transaction_read_only = on', :'role') \gexec
+SELECT format('REVOKE %I FROM %I', g.rolname, :'role') FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles r ON r.oid = m.member WHERE r.rolname = :'role' AND g.rolname <> 'pg_monitor' \gexec
+SELECT format('GRANT pg_monitor TO %I', :'role') \gexec
+SQL
+log "role ${role} is a member of pg_monitor only"

@@ -11,7 +11,7 @@ import {
     k8sSecretValuesNotLiteral,
     mongodbRequiresAuth,
 } from "./kubernetes";
-import { alertsCoverApps, alertsHaveSeverityAndRunbook, dataStoreCloudwatchAlarms, pagingAlertsReachPager } from "./observability";
+import { alertsCoverApps, alertsHaveSeverityAndRunbook, dataAlertsHaveSource, dataStoreCloudwatchAlarms, pagingAlertsReachPager } from "./observability";
 import { statefulResourcesProtected, statefulResourcesRetained } from "./protection";
 import { elasticacheEncryption, elasticacheMultiAz, elasticacheSnapshotRetention, redisNoeviction, redisRequiresAuth } from "./redis";
 import { kmsKeyHardened, rdsBackupRetention, rdsDeletionProtection, rdsForceSsl, rdsMultiAz, rdsNotPublic, rdsPasswordNotLiteral, rdsStorageEncrypted } from "./rds";
@@ -83,6 +83,7 @@ export const policies: Policies = [
     alertsHaveSeverityAndRunbook,
     pagingAlertsReachPager,
     dataStoreCloudwatchAlarms,
+    dataAlertsHaveSource,
     backupCronJobPerDatabase,
     backupJobsHardened,
     backupsOffsiteEncrypted,

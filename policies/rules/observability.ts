@@ -1,6 +1,6 @@
 import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { forTypes, guidance, isProductionStack, outsideProductionSchema, reportAt, requirement } from "./meta";
-import { at, listAt } from "./props";
+import { at, knownString, listAt, stringMap } from "./props";
 
 /*
  * Alerting rules (OB-1…OB-4, OB-6, OB-7): the alerts a stack with apps must have, where paging
@@ -244,6 +244,88 @@ export const dataStoreCloudwatchAlarms: StackValidationPolicy = {
             const clusters = at(group.props, "numCacheClusters");
             const replicas = typeof clusters === "number" && clusters > 1;
             check(group, "CacheClusterId", [...ELASTICACHE_METRICS, ...(replicas ? ["ReplicationLag"] : [])], str(at(group.props, "replicationGroupId")));
+        }
+    },
+};
+
+const WORKLOADS = ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:DaemonSet"];
+const SERVICE = "kubernetes:core/v1:Service";
+const SERVICE_MONITOR = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor";
+const POD_MONITOR = "kubernetes:monitoring.coreos.com/v1:PodMonitor";
+
+/** Metric prefixes of the data exporters, and the image name each comes from (restated from components/observability/exporters.ts). */
+const EXPORTER_SOURCES: Array<{ prefix: string; exporter: string; image: RegExp }> = [
+    { prefix: "pg_", exporter: "postgres_exporter", image: /postgres[-_]exporter/ },
+    { prefix: "redis_", exporter: "redis_exporter", image: /redis[-_]exporter/ },
+    { prefix: "mongodb_", exporter: "mongodb_exporter", image: /mongodb[-_]exporter/ },
+];
+
+const selectsLabels = (selector: Record<string, string>, labels: Record<string, string>) =>
+    Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels[k] === v);
+const sameNamespace = (a: string | undefined, b: string | undefined) => a === undefined || b === undefined || a === b;
+const namespaceOf = (r: PolicyResource) => knownString(at(r.props, "metadata", "namespace"));
+
+/**
+ * The exporters a stack runs that a monitor scrapes: the pod labels and namespace of every workload
+ * with an exporter container, kept only when a PodMonitor selects its pods or a ServiceMonitor selects
+ * a Service that selects them. Returns the exporter names found, by namespace.
+ */
+function scrapedExporters(resources: PolicyResource[]): Array<{ exporter: string; namespace: string | undefined }> {
+    const services = resources.filter((r) => r.type === SERVICE);
+    const podMonitors = resources.filter((r) => r.type === POD_MONITOR);
+    const serviceMonitors = resources.filter((r) => r.type === SERVICE_MONITOR);
+    const found: Array<{ exporter: string; namespace: string | undefined }> = [];
+    for (const w of resources.filter((r) => WORKLOADS.includes(r.type))) {
+        const ns = namespaceOf(w);
+        const podLabels = stringMap(at(w.props, "spec", "template", "metadata", "labels"));
+        const images = listAt(w.props, "spec", "template", "spec", "containers").map((c) => knownString(at(c, "image")) ?? "");
+        const scraped =
+            podMonitors.some((m) => sameNamespace(namespaceOf(m), ns) && selectsLabels(stringMap(at(m.props, "spec", "selector", "matchLabels")), podLabels)) ||
+            services.some(
+                (s) =>
+                    sameNamespace(namespaceOf(s), ns) &&
+                    selectsLabels(stringMap(at(s.props, "spec", "selector")), podLabels) &&
+                    serviceMonitors.some((m) => sameNamespace(namespaceOf(m), namespaceOf(s)) && selectsLabels(stringMap(at(m.props, "spec", "selector", "matchLabels")), stringMap(at(s.props, "metadata", "labels")))),
+            );
+        if (!scraped) continue;
+        for (const source of EXPORTER_SOURCES) if (images.some((i) => source.image.test(i))) found.push({ exporter: source.exporter, namespace: ns });
+    }
+    return found;
+}
+
+export const dataAlertsHaveSource: StackValidationPolicy = {
+    name: "data-alerts-have-source",
+    description:
+        "OB-3, DB-4: every alert that reads a datastore exporter's metrics (pg_*, redis_*, mongodb_*) has that exporter running in its namespace and scraped by a ServiceMonitor or PodMonitor; otherwise the alert can never fire.",
+    enforcementLevel: "mandatory",
+    ...requirement(["OB-3", "DB-4"], "Metrics for request rate and latency by route, 4xx/5xx, active and WebSocket connections, auth failures (401/403), DB query latency and connection pool, replication lag, disk, CPU, memory"),
+    ...guidance(
+        "high",
+        "Run the exporter the alert reads (the Observability component deploys postgres_exporter for RDS; the Redis and MongoDB components carry exporter sidecars) with a monitor that selects it, or drop the alert (ElastiCache is watched by CloudWatch alarms).",
+    ),
+    validateStack: (args, reportViolation) => {
+        const rules = args.resources.filter((r) => r.type === PROMETHEUS_RULE);
+        if (rules.length === 0) return;
+        const scraped = scrapedExporters(args.resources);
+        for (const rule of rules) {
+            const ns = namespaceOf(rule);
+            for (const group of listAt(rule.props, "spec", "groups")) {
+                for (const r of listAt(group, "rules")) {
+                    const alert = knownString(at(r, "alert"));
+                    const expr = knownString(at(r, "expr"));
+                    if (alert === undefined || expr === undefined) continue;
+                    const metrics = [...expr.matchAll(/\b([a-zA-Z_:][a-zA-Z0-9_:]*)\s*\{/g)].map((m) => m[1]);
+                    for (const source of EXPORTER_SOURCES) {
+                        const read = metrics.filter((m) => m.startsWith(source.prefix));
+                        if (read.length === 0) continue;
+                        if (scraped.some((s) => s.exporter === source.exporter && sameNamespace(s.namespace, ns))) continue;
+                        reportViolation(
+                            `Alert '${alert}' in PrometheusRule '${rule.name}' reads ${[...new Set(read)].join(", ")}, but no ${source.exporter} runs${ns ? ` in namespace '${ns}'` : ""} with a ServiceMonitor or PodMonitor scraping it: the alert can never fire. Deploy and scrape the exporter, or drop the alert.`,
+                            rule.urn,
+                        );
+                    }
+                }
+            }
         }
     },
 };

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { ALERT_DEFAULTS } from "../../config/resolve";
 import { AlertRulesInput, ruleGroups } from "../../components/observability/alertRules";
 import { alertmanagerConfigSpec, routingModel } from "../../components/observability/routing";
-import { alertsCoverApps, alertsHaveSeverityAndRunbook, dataStoreCloudwatchAlarms, pagingAlertsReachPager, resolveReceivers } from "../../policies/rules/observability";
+import { alertsCoverApps, alertsHaveSeverityAndRunbook, dataAlertsHaveSource, dataStoreCloudwatchAlarms, pagingAlertsReachPager, resolveReceivers } from "../../policies/rules/observability";
 import { PlanResource } from "../../plan/model";
 import { check, resource } from "../helpers/policy";
 import { K8S_DEPLOYMENT } from "../helpers/types";
@@ -138,5 +138,41 @@ describe("policy: data-store-cloudwatch-alarms (OB-3, OB-4)", () => {
     it("outside production a violating stack is only advisory", async () => {
         const v = await check([dataStoreCloudwatchAlarms], [resource(RDS, "database-postgres-instance", { engine: "postgres" }, { stack: "staging" })]);
         assert.deepStrictEqual(v.map((x) => x.enforcementLevel), ["advisory"]);
+    });
+});
+
+describe("policy: data-alerts-have-source (OB-3, DB-4)", () => {
+    const inCluster: AlertRulesInput = { ...input, redisMode: "in-cluster" };
+    const rules = prometheusRule(ruleGroups(inCluster));
+    const exporterPod = { "app.kubernetes.io/name": "postgres-exporter", "app.kubernetes.io/component": "exporter" };
+    const redisPod = { "app.kubernetes.io/name": "redis-in-cluster", "app.kubernetes.io/component": "cache" };
+    const workload = (type: string, name: string, labels: Record<string, string>, images: string[]) =>
+        resource(type, name, { metadata: { name, namespace: "runbook" }, spec: { template: { metadata: { labels }, spec: { containers: images.map((image, i) => ({ name: `c${i}`, image })) } } } });
+    const postgresExporter = workload(K8S_DEPLOYMENT, "postgres-exporter-deployment", exporterPod, ["quay.io/prometheuscommunity/postgres-exporter:v0.15.0"]);
+    const postgresService = resource("kubernetes:core/v1:Service", "postgres-exporter-service", { metadata: { name: "postgres-exporter", namespace: "runbook", labels: exporterPod }, spec: { selector: exporterPod } });
+    const serviceMonitor = resource("kubernetes:monitoring.coreos.com/v1:ServiceMonitor", "postgres-servicemonitor", { metadata: { name: "postgres-exporter", namespace: "runbook" }, spec: { selector: { matchLabels: exporterPod } } });
+    const redis = workload("kubernetes:apps/v1:StatefulSet", "redis-statefulset", redisPod, ["redis:7.2.7", "oliver006/redis_exporter:v1.67.0"]);
+    const podMonitor = resource("kubernetes:monitoring.coreos.com/v1:PodMonitor", "redis-podmonitor", { metadata: { name: "redis-exporter", namespace: "runbook" }, spec: { selector: { matchLabels: redisPod } } });
+
+    it("OB-3, DB-4: compliant: the PostgreSQL and Redis alerts with their exporters and monitors", async () => {
+        assert.deepStrictEqual(await check([dataAlertsHaveSource], [rules, postgresExporter, postgresService, serviceMonitor, redis, podMonitor]), []);
+    });
+
+    it("OB-3, DB-4: violating: Redis alerts without a redis_exporter (ElastiCache has none), each alert named", async () => {
+        const v = await check([dataAlertsHaveSource], [rules, postgresExporter, postgresService, serviceMonitor]);
+        assert.deepStrictEqual(v.map((x) => /Alert '(\w+)'/.exec(x.message)![1]).sort(), ["DatastoreMetricsMissing", "RedisMemoryNearMax", "RedisRejectingWrites"]);
+        assert.ok(v.every((x) => /no redis_exporter runs in namespace 'runbook'/.test(x.message) && x.urn === rules.urn));
+    });
+
+    it("OB-3, DB-4: violating: an exporter that no monitor scrapes produces nothing", async () => {
+        const v = await check([dataAlertsHaveSource], [rules, postgresExporter, postgresService, redis, podMonitor]);
+        assert.ok(v.length > 0 && v.every((x) => /postgres_exporter/.test(x.message)), JSON.stringify(v.map((x) => x.message)));
+        assert.ok(v.some((x) => /'DatabaseConnectionsNearMax' .* reads pg_stat_activity_count, pg_settings_max_connections/.test(x.message)));
+    });
+
+    it("OB-3, DB-4: violating: a MongoDB rule in a stack whose exporters are PostgreSQL's and Redis'", async () => {
+        const mongoRules = prometheusRule(ruleGroups({ ...inCluster, databaseEngine: "mongodb", mongodbMembers: 3 }));
+        const v = await check([dataAlertsHaveSource], [mongoRules, postgresExporter, postgresService, serviceMonitor, redis, podMonitor]);
+        assert.deepStrictEqual([...new Set(v.map((x) => /Alert '(\w+)'/.exec(x.message)![1]))].sort(), ["DatabaseConnectionsNearMax", "DatastoreMetricsMissing", "MongoReplicationLag"]);
     });
 });

@@ -44,6 +44,12 @@ const breakages: Breakage[] = [
         breakIt: (rs) => rs.filter((r) => !(r.type === ALARM && r.name.includes("evictions"))),
     },
     {
+        policy: "data-alerts-have-source",
+        requirement: "DB-4",
+        target: find(RULE),
+        breakIt: (rs) => rs.filter((r) => !(r.type === "kubernetes:monitoring.coreos.com/v1:ServiceMonitor" && r.name.includes("postgres"))),
+    },
+    {
         policy: "alerts-cover-apps",
         requirement: "OB-1",
         target: (rs) => rs.find((r) => r.type === "kubernetes:apps/v1:Deployment" && (r.inputs as any).metadata?.labels?.["runbook.dev/tier"] === "app")!,

@@ -296,7 +296,7 @@ function scrapedExporters(resources: PolicyResource[]): Array<{ exporter: string
 export const dataAlertsHaveSource: StackValidationPolicy = {
     name: "data-alerts-have-source",
     description:
-        "OB-3, DB-4: every alert that reads a datastore exporter's metrics (pg_*, redis_*, mongodb_*) has that exporter running in its namespace and scraped by a ServiceMonitor or PodMonitor; otherwise the alert can never fire.",
+        "OB-3: every alert that reads a datastore exporter's metrics (pg_*, redis_*, mongodb_*) has that exporter running in its namespace and scraped by a ServiceMonitor or PodMonitor; otherwise the alert can never fire (DB-4).",
     enforcementLevel: "mandatory",
     ...requirement(["OB-3", "DB-4"], "Metrics for request rate and latency by route, 4xx/5xx, active and WebSocket connections, auth failures (401/403), DB query latency and connection pool, replication lag, disk, CPU, memory"),
     ...guidance(

@@ -51,6 +51,9 @@ export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv
             resolve({ status, signal, stdout, stderr });
         });
         if (child.pid !== undefined) opts.onStart?.(child.pid);
+        // A command that exits without reading its stdin (`--help`, a missing variable) closes the pipe
+        // first; the EPIPE that follows is not the command's result, which "close" reports.
+        child.stdin.on("error", () => undefined);
         child.stdin.end(opts.input ?? "");
     });
 }

@@ -239,3 +239,61 @@ export class TestPushgateway {
         return new Promise((resolve) => this.server.close(() => resolve()));
     }
 }
+
+/**
+ * The real Prometheus Pushgateway (Debian `prometheus-pushgateway`) on loopback, without
+ * persistence, for tests that need what Prometheus would scrape from it.
+ */
+export class RealPushgateway {
+    url = "";
+    private child: ReturnType<typeof spawn> | undefined;
+    private log = "";
+
+    async start(ctx: Mocha.Context): Promise<void> {
+        const bin = requireTool(ctx, "prometheus-pushgateway", "prometheus-pushgateway");
+        const port = await freePort();
+        this.url = `http://127.0.0.1:${port}`;
+        this.child = spawn(bin, [`--web.listen-address=127.0.0.1:${port}`, "--persistence.file=", "--log.level=warn"], { stdio: ["ignore", "pipe", "pipe"] });
+        this.child.stdout?.on("data", (d) => (this.log += d));
+        this.child.stderr?.on("data", (d) => (this.log += d));
+        for (let i = 0; i < 100; i++) {
+            if (this.child.exitCode !== null) throw new Error(`prometheus-pushgateway exited ${this.child.exitCode}: ${this.log}`);
+            const ready = await new Promise<boolean>((resolve) =>
+                http.get(`${this.url}/-/ready`, (res) => (res.resume(), resolve(res.statusCode === 200))).on("error", () => resolve(false)),
+            );
+            if (ready) return;
+            await new Promise((r) => setTimeout(r, 100));
+        }
+        throw new Error(`prometheus-pushgateway did not become ready: ${this.log}`);
+    }
+
+    /** What Prometheus would scrape: GET /metrics. */
+    scrape(): Promise<string> {
+        return new Promise((resolve, reject) =>
+            http
+                .get(`${this.url}/metrics`, (res) => {
+                    let body = "";
+                    res.on("data", (d) => (body += d));
+                    res.on("end", () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`GET /metrics: ${res.statusCode}`))));
+                })
+                .on("error", reject),
+        );
+    }
+
+    stop(): void {
+        if (this.child && this.child.exitCode === null) this.child.kill("SIGTERM");
+    }
+}
+
+/** Samples of a Prometheus text exposition: metric name, labels, value. */
+export function parseExposition(text: string): Array<{ name: string; labels: Record<string, string>; value: number }> {
+    const samples: Array<{ name: string; labels: Record<string, string>; value: number }> = [];
+    for (const line of text.split("\n")) {
+        const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
+        if (!m || line.startsWith("#")) continue;
+        const labels: Record<string, string> = {};
+        for (const l of (m[2] ?? "").matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]] = l[2];
+        samples.push({ name: m[1], labels, value: Number(m[3]) });
+    }
+    return samples;
+}

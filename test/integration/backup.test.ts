@@ -6,8 +6,8 @@ import * as http from "http";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { BACKUP_METRICS, BACKUP_PUSH_JOB, DRILL_METRICS, DRILL_PUSH_JOB } from "../../components/observability/backupMetrics";
-import { PG_BIN, RunResult, TestPostgres, TestPushgateway, TestS3, freePort, ok, run } from "../helpers/servers";
+import { BACKUP_METRICS, BACKUP_PUSH_JOB, DATASTORE_LABEL, DRILL_METRICS, DRILL_PUSH_JOB, STACK_LABEL } from "../../components/observability/backupMetrics";
+import { PG_BIN, RealPushgateway, RunResult, TestPostgres, TestPushgateway, TestS3, freePort, ok, parseExposition, run } from "../helpers/servers";
 import { requireTool } from "../helpers/tools";
 
 /*
@@ -237,6 +237,44 @@ describe("integration: backup and restore-drill scripts against PostgreSQL, Redi
         assert.strictEqual(metrics[DRILL_METRICS.lastRunSuccess], 1);
         assert.ok(metrics[DRILL_METRICS.rtoSeconds] >= 0 && metrics[DRILL_METRICS.rtoSeconds] < 300, `RTO ${metrics[DRILL_METRICS.rtoSeconds]}`);
         assert.ok(metrics[DRILL_METRICS.rpoSeconds] >= 0 && metrics[DRILL_METRICS.rpoSeconds] < 600, `RPO ${metrics[DRILL_METRICS.rpoSeconds]}`);
+    });
+
+    it("OB-6, BK-1, BK-6: a real Pushgateway serves every backup and drill metric with the job, datastore and stack labels the alerts select on", async function () {
+        const real = new RealPushgateway();
+        await real.start(this);
+        try {
+            await nextSecond();
+            const backup = await run(script("backup-postgres.sh"), [], { env: backupEnv({ PUSHGATEWAY_URL: real.url }) });
+            assert.strictEqual(backup.status, 0, backup.stderr);
+            goodKey = (await newestBackup())!;
+            const drill = await run(script("restore-drill.sh"), [], { env: drillEnv({ PUSHGATEWAY_URL: real.url }) });
+            assert.strictEqual(drill.status, 0, drill.stderr);
+            const samples = parseExposition(await real.scrape());
+            const sample = (name: string, job: string) =>
+                samples.find((x) => x.name === name && x.labels.job === job && x.labels[DATASTORE_LABEL] === "postgres" && x.labels[STACK_LABEL] === "it");
+            for (const [job, metrics] of [[BACKUP_PUSH_JOB, BACKUP_METRICS], [DRILL_PUSH_JOB, DRILL_METRICS]] as const) {
+                for (const name of Object.values(metrics)) {
+                    const found = sample(name, job);
+                    assert.ok(found, `${name}{job="${job}",datastore="postgres",stack="it"} is served; got ${samples.filter((x) => x.name.startsWith("runbook_")).map((x) => `${x.name}${JSON.stringify(x.labels)}`).join(", ")}`);
+                    assert.ok(Number.isFinite(found.value), `${name} is a number`);
+                }
+            }
+            assert.strictEqual(sample(BACKUP_METRICS.lastRunSuccess, BACKUP_PUSH_JOB)!.value, 1);
+            assert.strictEqual(sample(DRILL_METRICS.lastRunSuccess, DRILL_PUSH_JOB)!.value, 1);
+            assert.ok(Math.abs(sample(BACKUP_METRICS.lastSuccessTimestamp, BACKUP_PUSH_JOB)!.value - Date.now() / 1000) < 120, "the backup's last success is now");
+            assert.strictEqual(sample(BACKUP_METRICS.sizeBytes, BACKUP_PUSH_JOB)!.value, (await headObject(goodKey)).ContentLength);
+
+            // A failed run replaces only what it pushes: the last success time survives for the missed-backup alert.
+            const lastSuccess = sample(BACKUP_METRICS.lastSuccessTimestamp, BACKUP_PUSH_JOB)!.value;
+            const failed = await run(script("backup-postgres.sh"), [], { env: backupEnv({ PUSHGATEWAY_URL: real.url, POSTGRES_URL: "postgres://nobody:x@127.0.0.1:1/none" }) });
+            assert.notStrictEqual(failed.status, 0);
+            const after = parseExposition(await real.scrape());
+            const get = (name: string) => after.find((x) => x.name === name && x.labels.job === BACKUP_PUSH_JOB && x.labels[DATASTORE_LABEL] === "postgres" && x.labels[STACK_LABEL] === "it")?.value;
+            assert.strictEqual(get(BACKUP_METRICS.lastRunSuccess), 0);
+            assert.strictEqual(get(BACKUP_METRICS.lastSuccessTimestamp), lastSuccess);
+        } finally {
+            real.stop();
+        }
     });
 
     it("BK-6: a failing check command or a row count below the minimum fails the drill", async () => {

@@ -10,17 +10,16 @@ import { PG_BIN, TestPostgres } from "../test/helpers/servers";
  *
  * - baseline: 003's restore-postgres.sh, `gunzip | psql` of a plain SQL dump, into a server with
  *   PostgreSQL's default, durable settings (the runbook restores into a normal server);
- * - drill: what restore-drill.sh does, decrypt (age) and decompress (zstd) a custom-format dump, then
- *   `pg_restore -j <cores>`, into a server started with the drill's scratch settings
- *   (`SCRATCH_POSTGRES_SETTINGS`, the same constant its sidecar uses);
+ * - drill: what restore-drill.sh does by default, a custom-format dump decrypted (age) and
+ *   decompressed (zstd) straight into `pg_restore --single-transaction`, into a server started with
+ *   the drill's scratch settings (`SCRATCH_POSTGRES_SETTINGS`, the same constant its sidecar uses);
  * - the drill's method into the baseline's durable server, so the gain of the method and the gain of
- *   the server show apart;
- * - `pg_restore --single-transaction` streamed from the decryption into the scratch server, the
- *   alternative the drill does not use, for comparison.
+ *   the server show apart (and what a real restore into a normal server can expect);
+ * - the drill's other method, `pg_restore -j <cores>` from a decrypted file, into the scratch server.
  *
- * BENCH_BACKUP_MB sets the database size (default 1024), BENCH_RESTORE_JOBS the parallelism (default:
- * the number of CPUs), BENCH_BACKUP_ROUNDS how many interleaved rounds run (default 1; the fastest
- * round of each restore is reported).
+ * BENCH_BACKUP_MB sets the database size (default 1024), BENCH_RESTORE_JOBS the parallel method's jobs
+ * (default: the number of CPUs), BENCH_BACKUP_ROUNDS how many interleaved rounds run (default 1; the
+ * fastest round of each restore is reported).
  */
 
 function sh(script: string, env: NodeJS.ProcessEnv): number {
@@ -88,7 +87,7 @@ export async function benchBackups(): Promise<void> {
         durable.sql("postgres", "DROP DATABASE bench;");
 
         const fresh = (pg: TestPostgres, db: string) => `psql -X -q -d '${pg.url("postgres")}' -c 'DROP DATABASE IF EXISTS ${db}' -c 'CREATE DATABASE ${db}'`;
-        // restore-drill.sh: decrypt and decompress to a file, then a parallel restore.
+        // restore-drill.sh with DRILL_RESTORE_JOBS > 1: decrypt and decompress to a file, then a parallel restore.
         const drill = (pg: TestPostgres, db: string) => () => {
             sh(fresh(pg, db), env);
             return sh(
@@ -98,6 +97,7 @@ export async function benchBackups(): Promise<void> {
                 env,
             );
         };
+        // restore-drill.sh by default: one transaction, streamed from the decryption.
         const streamed = (pg: TestPostgres, db: string) => () => {
             sh(fresh(pg, db), env);
             return sh(
@@ -112,9 +112,9 @@ export async function benchBackups(): Promise<void> {
         };
         const runs = [
             { label: "baseline  gunzip | psql (003 restore-postgres.sh) into a durable server", run: runbook(durable, "plain"), pg: durable, db: "plain" },
-            { label: `drill     age | zstd, pg_restore -j ${jobs} into the scratch server`, run: drill(scratch, "drill"), pg: scratch, db: "drill" },
-            { label: `          the drill's method into the durable server`, run: drill(durable, "drill_durable"), pg: durable, db: "drill_durable" },
-            { label: "          age | zstd | pg_restore --single-transaction into the scratch server", run: streamed(scratch, "single"), pg: scratch, db: "single" },
+            { label: "drill     age | zstd | pg_restore --single-transaction into the scratch server", run: streamed(scratch, "drill"), pg: scratch, db: "drill" },
+            { label: "          the drill's method into the durable server", run: streamed(durable, "drill_durable"), pg: durable, db: "drill_durable" },
+            { label: `          age | zstd to a file, pg_restore -j ${jobs} into the scratch server`, run: drill(scratch, "parallel"), pg: scratch, db: "parallel" },
         ];
         const best = runs.map(() => Infinity);
         for (let round = 0; round < rounds; round++) runs.forEach((r, i) => (best[i] = Math.min(best[i], r.run())));

@@ -264,7 +264,7 @@ export function resolveBackups(raw: RawStackConfig, env: Environment): ResolvedB
             minRows: drill.minRows ?? {},
             checkCommand: drill.checkCommand,
             assetUrls: drill.assetUrls ?? [],
-            restoreJobs: drill.restoreJobs ?? 4,
+            restoreJobs: drill.restoreJobs ?? 1,
         },
     };
 }

@@ -286,7 +286,12 @@ export const backupsSchema = z.strictObject({
             checkCommand: z.string().min(1).optional(),
             /** Asset URLs, a random sample of which must answer (004). Defaults to none. */
             assetUrls: z.array(z.string().regex(/^https:\/\/\S+$/, { message: "must be an https URL" })).optional(),
-            /** Parallel `pg_restore` jobs. Defaults to 4. */
+            /**
+             * PostgreSQL restore method of the drill. 1 restores in one transaction streamed from the
+             * decryption (`pg_restore --single-transaction`): on the scratch server (`wal_level=minimal`)
+             * it writes no WAL and builds each index with parallel workers. N > 1 runs `pg_restore -j N`
+             * from a decrypted file, for databases of many large tables. Defaults to 1.
+             */
             restoreJobs: z.number().int().min(1).max(32).optional(),
         })
         .optional(),

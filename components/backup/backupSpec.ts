@@ -215,8 +215,8 @@ export function jobDeadlines(kind: BackupJobKind | "drill"): { startingDeadlineS
 
 /**
  * Resources of the drill's scratch server sidecar (BK-6, BK-7). The drill runs in staging only; the
- * restore is CPU-bound (COPY parsing, index builds), so the sidecar may use as many cores as the
- * drill's parallel restore jobs (`backups.drill.restoreJobs`, 4 by default).
+ * restore is CPU-bound (COPY parsing, index builds), so the sidecar may use 4 cores: a leader and its
+ * parallel index-build workers, or up to 4 `pg_restore -j` jobs (`backups.drill.restoreJobs`).
  */
 export const SCRATCH_RESOURCES = { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "4", memory: "6Gi" } };
 
@@ -226,8 +226,9 @@ export const SCRATCH_RESOURCES = { requests: { cpu: "1", memory: "2Gi" }, limits
  * `npm run bench` start their scratch servers with exactly these:
  * - no durability: `fsync`, `full_page_writes` and `synchronous_commit` off;
  * - `wal_level=minimal` (needs `max_wal_senders=0`): COPY into a table created or truncated in the same
- *   transaction, and every CREATE INDEX, write no WAL; `pg_restore -j` truncates each table in the
- *   transaction that loads it for exactly this;
+ *   transaction, and every CREATE INDEX, write no WAL; the drill's `pg_restore --single-transaction`
+ *   creates and loads every table in one transaction, and `pg_restore -j` truncates each table in the
+ *   transaction that loads it, for exactly this;
  * - no checkpoint during a restore (`max_wal_size`, `checkpoint_timeout`), no autovacuum racing it;
  * - memory for index builds: `shared_buffers` + restore jobs × `maintenance_work_mem` stays well under
  *   the sidecar's 6Gi limit (1GB + 4 × 512MB = 3GB), and parallel workers share their leader's

@@ -15,8 +15,10 @@ Usage: restore-drill.sh
 2. Downloads it and checks its SHA-256 against that metadata.
 3. Decrypts it with the drill's age identity and decompresses it.
 4. Restores it into a scratch database:
-     postgres  pg_restore -j DRILL_RESTORE_JOBS into DRILL_DATABASE on the server of DRILL_POSTGRES_URL
-               (the database is dropped and created again; its name must contain "drill" or "scratch")
+     postgres  into DRILL_DATABASE on the server of DRILL_POSTGRES_URL (the database is dropped and
+               created again; its name must contain "drill" or "scratch"): with DRILL_RESTORE_JOBS=1,
+               pg_restore --single-transaction streamed from the decryption; with more, pg_restore -j
+               from a decrypted file
      redis     starts a local redis-server on the RDB file
      mongodb   mongorestore --oplogReplay --drop into DRILL_MONGODB_URI
 5. Runs the checks: minimum row (or key) counts, an optional command, optional asset URLs.
@@ -35,7 +37,8 @@ Optional:
   DRILL_DATASTORE        postgres (default), redis or mongodb
   BACKUP_PREFIX          object prefix (default: the datastore)
   DRILL_DATABASE         postgres: scratch database name (default: runbook_drill)
-  DRILL_RESTORE_JOBS     postgres: parallel pg_restore jobs (default: 4)
+  DRILL_RESTORE_JOBS     postgres: 1 (default) restores in one streamed transaction, the fastest on a
+                         server with wal_level=minimal; N > 1 runs pg_restore -j N from a file
   DRILL_MIN_ROWS         postgres: "table=count,schema.table=count": each table must hold at least that
                          many rows; redis: "keys=count" (default keys=1)
   DRILL_CHECK_COMMAND    run with `sh -c` and DATABASE_URL set to the restored database, e.g.
@@ -127,11 +130,18 @@ actual=$(sha256sum "$WORK/backup.age" | cut -d' ' -f1)
 [ "$actual" = "$expected" ] ||
     die "checksum mismatch for ${BACKUP_KEY}: metadata says ${expected}, the object hashes to ${actual}; the backup is corrupted"
 
-# 3. Decrypt and decompress.
+# 3. Decrypt and decompress: to a file for a parallel restore; a single-transaction PostgreSQL
+#    restore streams instead (step 4), so nothing decrypted touches the disk.
 DUMP="$WORK/backup.${EXT}"
-age -d -i "$AGE_IDENTITY_FILE" "$WORK/backup.age" | zstd -q -d -o "$DUMP" ||
-    die "could not decrypt ${BACKUP_KEY} with AGE_IDENTITY_FILE: wrong key, or a damaged object"
-rm -f "$WORK/backup.age"
+RESTORE_JOBS=${DRILL_RESTORE_JOBS:-1}
+[[ "$RESTORE_JOBS" =~ ^[1-9][0-9]*$ ]] || die "DRILL_RESTORE_JOBS must be a positive number, got '${RESTORE_JOBS}'"
+STREAM=0
+if [ "$DATASTORE" = postgres ] && [ "$RESTORE_JOBS" -eq 1 ]; then STREAM=1; fi
+if [ "$STREAM" = 0 ]; then
+    age -d -i "$AGE_IDENTITY_FILE" "$WORK/backup.age" | zstd -q -d -o "$DUMP" ||
+        die "could not decrypt ${BACKUP_KEY} with AGE_IDENTITY_FILE: wrong key, or a damaged object"
+    rm -f "$WORK/backup.age"
+fi
 
 # 4. Restore into the scratch database.
 min_count() { # min_count NAME: the minimum DRILL_MIN_ROWS sets for NAME, or nothing
@@ -149,8 +159,25 @@ postgres)
     psql -X -q -v ON_ERROR_STOP=1 --dbname="$DRILL_POSTGRES_URL" \
         -c "DROP DATABASE IF EXISTS \"${DRILL_DATABASE}\" WITH (FORCE)" -c "CREATE DATABASE \"${DRILL_DATABASE}\"" ||
         die "could not create the scratch database ${DRILL_DATABASE}"
-    pg_restore --dbname="$SCRATCH_URL" --jobs="${DRILL_RESTORE_JOBS:-4}" --no-owner --no-acl --exit-on-error "$DUMP" ||
-        die "pg_restore of ${BACKUP_KEY} into ${DRILL_DATABASE} failed"
+    if [ "$STREAM" = 1 ]; then
+        # One transaction: on a server with wal_level=minimal (the drill's scratch server), COPY into
+        # tables created in it and every index build write no WAL, and each index builds with
+        # parallel workers. A failure leaves an empty database.
+        set +e
+        age -d -i "$AGE_IDENTITY_FILE" "$WORK/backup.age" | zstd -q -d |
+            pg_restore --dbname="$SCRATCH_URL" --single-transaction --no-owner --no-acl --exit-on-error
+        codes=("${PIPESTATUS[@]}")
+        set -e
+        # 141 is SIGPIPE: an upstream step stopped because pg_restore had already failed.
+        if [ "${codes[0]}" != 0 ] && [ "${codes[0]}" != 141 ]; then
+            die "could not decrypt ${BACKUP_KEY} with AGE_IDENTITY_FILE: wrong key, or a damaged object"
+        fi
+        if [ "${codes[1]}" != 0 ] && [ "${codes[1]}" != 141 ]; then die "could not decompress ${BACKUP_KEY}: a damaged object"; fi
+        [ "${codes[2]}" = 0 ] || die "pg_restore of ${BACKUP_KEY} into ${DRILL_DATABASE} failed"
+    else
+        pg_restore --dbname="$SCRATCH_URL" --jobs="$RESTORE_JOBS" --no-owner --no-acl --exit-on-error "$DUMP" ||
+            die "pg_restore of ${BACKUP_KEY} into ${DRILL_DATABASE} failed"
+    fi
     ;;
 redis)
     port=${DRILL_REDIS_PORT:-6390}

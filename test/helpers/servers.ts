@@ -8,8 +8,8 @@ import { requireTool } from "./tools";
 
 /*
  * Throwaway servers on loopback for the integration tier: PostgreSQL 15 (password auth), s3rver (an
- * S3 API in this process) and a Pushgateway stand-in that records what it receives. Each is started
- * by the test that needs it and stopped in its `after`.
+ * S3 API in this process), a Pushgateway stand-in that records what it receives, and the real
+ * Pushgateway. Each is started by the test that needs it and stopped in its `after`.
  */
 
 export const PG_BIN = "/usr/lib/postgresql/15/bin";

@@ -277,6 +277,14 @@ describe("integration: backup and restore-drill scripts against PostgreSQL, Redi
         }
     });
 
+    it("BK-6, BK-7: with DRILL_RESTORE_JOBS=1 the drill streams the decryption into pg_restore --single-transaction; every table's checksum matches", async () => {
+        const r = await run(script("restore-drill.sh"), [], { env: drillEnv({ DRILL_RESTORE_JOBS: "1", DRILL_DATABASE: "stream_drill", DRILL_KEEP_DATABASE: "true" }) });
+        assert.strictEqual(r.status, 0, r.stderr);
+        assert.deepStrictEqual(tableChecksums("stream_drill"), tableChecksums("shop"), "every table matches, row for row");
+        assert.strictEqual(pg.sql("stream_drill", "SELECT count(*) FROM pg_indexes WHERE schemaname = 'public'").trim(), pg.sql("shop", "SELECT count(*) FROM pg_indexes WHERE schemaname = 'public'").trim(), "every index is rebuilt");
+        pg.sql("postgres", "DROP DATABASE stream_drill;");
+    });
+
     it("BK-6: a failing check command or a row count below the minimum fails the drill", async () => {
         const low = await run(script("restore-drill.sh"), [], { env: drillEnv({ DRILL_MIN_ROWS: "orders=60001" }) });
         assert.strictEqual(low.status, 1);
@@ -344,6 +352,11 @@ describe("integration: backup and restore-drill scripts against PostgreSQL, Redi
             const r = await run(script("restore-drill.sh"), [], { env: drillEnv({ AGE_IDENTITY_FILE: otherIdentityFile, DRILL_DATABASE: "wrongkey_drill" }) });
             assert.strictEqual(r.status, 1);
             assert.match(r.stderr, /could not decrypt postgres\/\S+ with AGE_IDENTITY_FILE: wrong key/);
+            assert.strictEqual(pg.sql("postgres", "SELECT count(*) FROM pg_database WHERE datname = 'wrongkey_drill'").trim(), "0");
+            // Streamed into a single transaction, the wrong key is named as such too, and the database goes.
+            const streamed = await run(script("restore-drill.sh"), [], { env: drillEnv({ AGE_IDENTITY_FILE: otherIdentityFile, DRILL_DATABASE: "wrongkey_drill", DRILL_RESTORE_JOBS: "1" }) });
+            assert.strictEqual(streamed.status, 1);
+            assert.match(streamed.stderr, /could not decrypt postgres\/\S+ with AGE_IDENTITY_FILE: wrong key/);
             assert.strictEqual(pg.sql("postgres", "SELECT count(*) FROM pg_database WHERE datname = 'wrongkey_drill'").trim(), "0");
         });
 

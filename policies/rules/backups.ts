@@ -433,9 +433,9 @@ export const R2_ITEM_WRITE_GROUP = "2efd5506f9c8494dacb1fa10a3e7d5b6";
 /** Workers R2 Storage Write and Read: account-wide, every bucket and its settings. */
 export const R2_ACCOUNT_GROUPS = ["bf7481a1826f439697cb59a20b22293e", "b4992e1108244f5d8bfbd5744320c2e1"];
 
-/** URNs a resource takes values from. */
+/** URNs whose outputs flow into a resource's properties (not a mere dependsOn, which orders without passing values). */
 function dependencyUrns(r: PolicyResource): string[] {
-    return [...new Set([...(r.dependencies ?? []), ...Object.values(r.propertyDependencies ?? {}).flat()].map((d) => d.urn))];
+    return [...new Set(Object.values(r.propertyDependencies ?? {}).flat().map((d) => d.urn))];
 }
 
 interface AccessConfig extends BackupBucketConfig {

@@ -1,4 +1,5 @@
 import { spawn, spawnSync, SpawnSyncReturns } from "child_process";
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as http from "http";
 import * as net from "net";
@@ -195,10 +196,90 @@ export class TestS3 {
         );
     }
 
+    /**
+     * A loopback proxy in front of the server that verifies every request's AWS Signature Version 4
+     * against this server's key pair, as S3 and R2 do, and answers 403 SignatureDoesNotMatch (or
+     * InvalidAccessKeyId) otherwise; s3rver itself only checks the access key ID. The payload is taken
+     * at its signed hash (`x-amz-content-sha256`), not re-hashed: what this proves is the secret.
+     */
+    verifyingProxy(): Promise<{ endpoint: string; rejected: () => number; close: () => void }> {
+        const upstream = new URL(this.endpoint);
+        let rejected = 0;
+        const server = http.createServer((req, res) => {
+            const problem = sigV4Problem(req, this.accessKeyId, this.secretAccessKey);
+            if (problem !== undefined) {
+                rejected++;
+                req.resume();
+                res.writeHead(403, { "Content-Type": "application/xml" }).end(
+                    `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${problem.code}</Code><Message>${problem.message}</Message></Error>`,
+                );
+                return;
+            }
+            const forward = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+                res.writeHead(up.statusCode ?? 502, up.headers);
+                up.pipe(res);
+            });
+            forward.on("error", () => res.destroy());
+            req.pipe(forward);
+        });
+        return new Promise((resolve) =>
+            server.listen(0, "127.0.0.1", () =>
+                resolve({ endpoint: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`, rejected: () => rejected, close: () => server.close() }),
+            ),
+        );
+    }
+
     async stop(): Promise<void> {
         await this.server?.close();
         fs.rmSync(this.dir, { recursive: true, force: true });
     }
+}
+
+/** RFC 3986 encoding, as SigV4 canonicalises query parameters. */
+function sigV4Encode(s: string): string {
+    return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/**
+ * Why a request's AWS Signature Version 4 (Authorization header) is not valid for this key pair, or
+ * undefined when it is. https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html
+ */
+export function sigV4Problem(req: http.IncomingMessage, accessKeyId: string, secretAccessKey: string): { code: string; message: string } | undefined {
+    const auth = req.headers.authorization ?? "";
+    const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(auth);
+    if (!m) return { code: "AccessDenied", message: "no AWS Signature Version 4 in the Authorization header" };
+    const [, keyId, date, region, service, signedHeaders, signature] = m;
+    if (keyId !== accessKeyId) return { code: "InvalidAccessKeyId", message: "The AWS Access Key Id you provided does not exist in our records." };
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const rawPath = q < 0 ? url : url.slice(0, q);
+    const query = (q < 0 ? "" : url.slice(q + 1))
+        .split("&")
+        .filter((p) => p !== "")
+        .map((p) => {
+            const eq = p.indexOf("=");
+            const [k, v] = eq < 0 ? [p, ""] : [p.slice(0, eq), p.slice(eq + 1)];
+            return [sigV4Encode(decodeURIComponent(k)), sigV4Encode(decodeURIComponent(v))];
+        })
+        .sort(([a, av], [b, bv]) => (a < b ? -1 : a > b ? 1 : av < bv ? -1 : av > bv ? 1 : 0))
+        .map(([k, v]) => `${k}=${v}`)
+        .join("&");
+    const headerValue = (name: string) => {
+        const v = req.headers[name];
+        return (Array.isArray(v) ? v.join(",") : (v ?? "")).trim().replace(/\s+/g, " ");
+    };
+    const names = signedHeaders.split(";");
+    const canonical = [req.method, rawPath, query, names.map((n) => `${n}:${headerValue(n)}\n`).join(""), signedHeaders, headerValue("x-amz-content-sha256") || "UNSIGNED-PAYLOAD"].join("\n");
+    const amzDate = headerValue("x-amz-date");
+    const scope = `${date}/${region}/${service}/aws4_request`;
+    const toSign = ["AWS4-HMAC-SHA256", amzDate, scope, crypto.createHash("sha256").update(canonical).digest("hex")].join("\n");
+    const hmac = (key: Buffer | string, data: string) => crypto.createHmac("sha256", key).update(data).digest();
+    const signingKey = hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, date), region), service), "aws4_request");
+    const expected = crypto.createHmac("sha256", signingKey).update(toSign).digest("hex");
+    if (expected !== signature) {
+        return { code: "SignatureDoesNotMatch", message: "The request signature we calculated does not match the signature you provided. Check your key and signing method." };
+    }
+    return undefined;
 }
 
 /** Records every request, as a Pushgateway would receive it. */

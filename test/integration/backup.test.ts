@@ -343,6 +343,27 @@ describe("integration: backup and restore-drill scripts against PostgreSQL, Redi
             assert.match(drill.stderr, /could not list s3:\/\/.*check S3_ENDPOINT_URL, S3_BUCKET and the drill's credentials/);
         });
 
+        it("BK-3, BK-8: a bad secret (a valid access key ID, the wrong secret) is refused by an endpoint that verifies SigV4 signatures", async () => {
+            const proxy = await s3.verifyingProxy();
+            try {
+                // The right secret through the same endpoint works end to end: what fails below is the secret.
+                await nextSecond();
+                const good = await run(script("backup-postgres.sh"), [], { env: backupEnv({ S3_ENDPOINT_URL: proxy.endpoint }) });
+                assert.strictEqual(good.status, 0, good.stderr);
+                assert.strictEqual(proxy.rejected(), 0, "every request the backup makes is signed correctly");
+                goodKey = (await newestBackup())!;
+                await nextSecond();
+                const bad = await run(script("backup-postgres.sh"), [], { env: backupEnv({ S3_ENDPOINT_URL: proxy.endpoint, AWS_SECRET_ACCESS_KEY: "not-the-secret" }) });
+                await assertFault(bad, /SignatureDoesNotMatch[\s\S]*nothing was promoted/, "bad secret");
+                assert.ok(proxy.rejected() > 0, "the endpoint refused the signature");
+                const drill = await run(script("restore-drill.sh"), [], { env: drillEnv({ S3_ENDPOINT_URL: proxy.endpoint, AWS_SECRET_ACCESS_KEY: "not-the-secret" }) });
+                assert.strictEqual(drill.status, 1);
+                assert.match(drill.stderr, /SignatureDoesNotMatch[\s\S]*could not list s3:\/\/\S+\/postgres\//);
+            } finally {
+                proxy.close();
+            }
+        });
+
         it("BK-3: an invalid age recipient stops the backup before anything is promoted", async () => {
             const r = await run(script("backup-postgres.sh"), [], { env: backupEnv({ AGE_RECIPIENT: "age1notakey" }) });
             await assertFault(r, /age: error[\s\S]*nothing was promoted/, "bad recipient");

@@ -211,7 +211,10 @@ describe("policy: backups-offsite-encrypted (BK-3) and backups-access-scoped (BK
     });
 
     it("BK-3, BK-8 compliant: backups encrypted to a real recipient over https to R2, one scoped writer, a read-only drill, tokens only in Secrets", async () => {
-        assert.deepStrictEqual(await check(both, stack().all), []);
+        const s = stack();
+        // dependsOn orders without passing a value: a workload that waits for the token holds none of it.
+        const waits = resource(K8S_JOB, "waits-for-token", { metadata: { name: "waits" } }, { stack: "staging", dependencies: [s.writer.urn] });
+        assert.deepStrictEqual(await check(both, [...s.all, waits]), []);
     });
 
     it("BK-3 violating: http, a non-R2 endpoint, a placeholder recipient, an unknown bucket and --no-verify-ssl are each named", async () => {

@@ -1,5 +1,5 @@
 import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { cannotCheckYet, forTypes, guidance, isProductionStack, requirement } from "./meta";
+import { cannotCheckYet, forTypes, guidance, isProductionStack, reportAt, requirement } from "./meta";
 import { at, keysAt, listAt, UNKNOWN } from "./props";
 import { BACKUP_BUCKET_SCHEMA, BackupBucketConfig, holdsBackups } from "./storage";
 
@@ -287,6 +287,13 @@ function withoutComments(script: string): string {
     return script.split("\n").filter((l) => !/^\s*#/.test(l)).join("\n");
 }
 
+/**
+ * Public keys printed in age's own documentation. Nobody on a team holds their identities, so a
+ * backup encrypted to one can never be restored by its owners: the example stack files carry one
+ * until it is replaced with the drill key's public key.
+ */
+export const DOCUMENTATION_RECIPIENTS = ["age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"];
+
 export const backupsOffsiteEncrypted: StackValidationPolicy = {
     name: "backups-offsite-encrypted",
     description:
@@ -353,6 +360,14 @@ export const backupsOffsiteEncrypted: StackValidationPolicy = {
                 literal("AGE_RECIPIENT", (v) =>
                     !isAgeRecipient(v) ? `AGE_RECIPIENT '${v}' is not an age recipient (age1… with a valid checksum), so age cannot encrypt to it` : placeholders.has(v) ? `AGE_RECIPIENT '${v}' is a known example or retired key` : undefined,
                 );
+                const recipient = envOf(container, "AGE_RECIPIENT");
+                if (typeof recipient === "string" && DOCUMENTATION_RECIPIENTS.includes(recipient) && !placeholders.has(recipient)) {
+                    // Advisory unless listed in placeholderRecipients: the shipped example stacks plan with it.
+                    reportAt(reportViolation, "advisory", "backups-offsite-encrypted")(
+                        `${where}: AGE_RECIPIENT is the example public key from age's documentation; nobody on your team holds its identity, so these backups could never be restored. Set backups.encryptionRecipient to your drill key's public key (age-keygen -y drill.key) before the first 'pulumi up'.`,
+                        r.urn,
+                    );
+                }
                 if (/--no-verify-ssl\b/.test(line)) problems.push("it runs with --no-verify-ssl, which accepts any certificate in transit");
                 // The encrypt step: in the command itself, or in the scripts it runs from a ConfigMap.
                 if (!AGE_ENCRYPT.test(line)) {

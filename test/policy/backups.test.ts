@@ -12,6 +12,7 @@ import {
     backupCronJobPerDatabase,
     backupJobsHardened,
     backupsAccessScoped,
+    DOCUMENTATION_RECIPIENTS,
     backupsOffsiteEncrypted,
     bucketOfKey,
     cronRunsAtLeast,
@@ -159,7 +160,7 @@ describe("policy: backup-jobs-hardened (SC-1, SC-5, BK-3)", () => {
 
 describe("policy: backups-offsite-encrypted (BK-3) and backups-access-scoped (BK-8)", () => {
     const ACCOUNT = "0123456789abcdef0123456789abcdef";
-    const RECIPIENT = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
+    const RECIPIENT = "age1sw8wtkjm8f2qlnnxugv9fkrdgk06dcu3wwpzsmnk5z73j4qnc9lstwqqek";
     const scripts = readScripts();
     const scriptsMap = `backup-scripts-${scriptsHash(scripts)}`;
     const TOKEN = "cloudflare:index/apiToken:ApiToken";
@@ -226,6 +227,18 @@ describe("policy: backups-offsite-encrypted (BK-3) and backups-access-scoped (BK
         for (const part of [/is not https:\/\//, /not an age recipient/, /'other-backups' is not an R2 bucket of this stack/]) assert.match(vs[0].message, part);
         const r2 = await check([backupsOffsiteEncrypted], stack({ backupEnv: { S3_ENDPOINT_URL: "https://s3.us-east-1.amazonaws.com" } }).all);
         assert.match(r2[0].message, /not Cloudflare R2's S3 endpoint, so the backup is not stored offsite/);
+    });
+
+    it("BK-3 violating: age's documentation example key is an advisory naming the fix (mandatory once listed in placeholderRecipients)", async () => {
+        const example = DOCUMENTATION_RECIPIENTS[0];
+        assert.ok(isAgeRecipient(example));
+        const s = stack({ backupEnv: { AGE_RECIPIENT: example } });
+        const vs = await check([backupsOffsiteEncrypted], s.all);
+        assert.deepStrictEqual(vs.map((v) => [v.enforcementLevel, v.urn]), [["advisory", s.backup.urn]]);
+        assert.match(vs[0].message, /example public key from age's documentation; nobody on your team holds its identity.*backups\.encryptionRecipient/);
+        const listed = await check([backupsOffsiteEncrypted], s.all, { "backups-offsite-encrypted": { placeholderRecipients: [example] } });
+        assert.deepStrictEqual(listed.map((v) => v.enforcementLevel), ["mandatory"]);
+        assert.match(listed[0].message, /is a known example or retired key/);
     });
 
     it("BK-3 violating: scripts without the age step leave the dump in clear", async () => {

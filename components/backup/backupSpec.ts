@@ -3,6 +3,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { projectScriptsDir } from "../scripts";
 import { BACKUP_ROLE, RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY, ROLE_LABEL } from "../k8s/labels";
 
 /*
@@ -34,16 +35,9 @@ export const BACKUP_DATASTORE_LABEL = "runbook.dev/backup-datastore";
 /** Marks a CronJob as a restore drill (BK-6). */
 export const DRILL_LABEL = "runbook.dev/restore-drill";
 
-/** Finds scripts/backup from wherever this module runs (TypeScript source or dist/). */
+/** scripts/backup, from the TypeScript source or dist/. */
 export function scriptsDir(from = __dirname): string {
-    let dir = from;
-    for (;;) {
-        const candidate = path.join(dir, "scripts", "backup");
-        if (fs.existsSync(path.join(candidate, "lib.sh"))) return candidate;
-        const parent = path.dirname(dir);
-        if (parent === dir) throw new Error(`scripts/backup not found above ${from}`);
-        dir = parent;
-    }
+    return projectScriptsDir("backup", "lib.sh", from);
 }
 
 /** Every shell script of scripts/backup, by file name. */
@@ -55,13 +49,6 @@ export function readScripts(dir = scriptsDir()): Record<string, string> {
             .sort()
             .map((f) => [f, fs.readFileSync(path.join(dir, f), "utf8")]),
     );
-}
-
-/** A short hash of the scripts, so the ConfigMap's name changes whenever one script does. */
-export function scriptsHash(scripts: Record<string, string>): string {
-    const h = createHash("sha256");
-    for (const name of Object.keys(scripts).sort()) h.update(name).update("\0").update(scripts[name]).update("\0");
-    return h.digest("hex").slice(0, 10);
 }
 
 /** R2's S3 endpoint for an account. */

@@ -22,8 +22,8 @@ import {
     readScripts,
     scratchEnv,
     scratchSidecar,
-    scriptsHash,
 } from "./backupSpec";
+import { contentHash } from "../k8s/contentHash";
 import { R2Token } from "./r2Tokens";
 import { RESTRICTED_CONTAINER_SECURITY } from "../k8s/labels";
 
@@ -87,7 +87,7 @@ export class Backups extends pulumi.ComponentResource {
         const meta = (objectName: string, labels: Record<string, string> = jobLabels(objectName)) => ({ name: objectName, namespace, labels });
 
         const scripts = readScripts();
-        const configMap = new k8s.core.v1.ConfigMap(`${name}-scripts`, { metadata: meta(`backup-scripts-${scriptsHash(scripts)}`), data: scripts }, child);
+        const configMap = new k8s.core.v1.ConfigMap(`${name}-scripts`, { metadata: meta(`backup-scripts-${contentHash(scripts)}`), data: scripts }, child);
         const scriptsConfigMap = configMap.metadata.name;
 
         // ST-1, BK-8: tokens scoped to object access in named buckets, rotated by label.
@@ -112,7 +112,7 @@ export class Backups extends pulumi.ComponentResource {
             );
             // The role exists before the first dump: `pulumi up` waits for this Job. It runs again
             // whenever the script or the password changes (the name carries both).
-            const version = scriptsHash({ [BACKUP_ROLE_SCRIPT]: scripts[BACKUP_ROLE_SCRIPT] });
+            const version = contentHash({ [BACKUP_ROLE_SCRIPT]: scripts[BACKUP_ROLE_SCRIPT] });
             roleSetup = new k8s.batch.v1.Job(
                 `${name}-postgres-role`,
                 {

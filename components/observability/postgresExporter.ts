@@ -3,6 +3,7 @@ import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { projectScriptsDir } from "../scripts";
 import { CHECKSUM_ANNOTATION, combinedChecksum, contentHash, contentHashOutput, hashedName } from "../k8s/contentHash";
 import { RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY, ROLE_LABEL } from "../k8s/labels";
 import { DATA_PORTS } from "../k8s/networkPolicySpecs";
@@ -19,11 +20,12 @@ const WORK_DIR = "/work";
 
 /** scripts/monitoring/, found from the compiled or the source tree. */
 export function monitoringScriptsDir(from = __dirname): string {
-    for (let dir = from; ; dir = path.dirname(dir)) {
-        const candidate = path.join(dir, "scripts", "monitoring");
-        if (fs.existsSync(path.join(candidate, MONITOR_ROLE_SCRIPT))) return candidate;
-        if (path.dirname(dir) === dir) throw new Error(`scripts/monitoring not found above ${from}`);
-    }
+    return projectScriptsDir("monitoring", MONITOR_ROLE_SCRIPT, from);
+}
+
+/** The role script and the helpers it sources (scripts/monitoring/lib.sh links the backup scripts' lib.sh). */
+export function monitoringScripts(dir = monitoringScriptsDir()): Record<string, string> {
+    return Object.fromEntries([MONITOR_ROLE_SCRIPT, "lib.sh"].map((f) => [f, fs.readFileSync(path.join(dir, f), "utf8")]));
 }
 
 export function monitoringLabels(name: string, component: string): Record<string, string> {
@@ -88,11 +90,11 @@ export class PostgresExporter extends pulumi.ComponentResource {
             child,
         );
 
-        const script = fs.readFileSync(path.join(monitoringScriptsDir(), MONITOR_ROLE_SCRIPT), "utf8");
-        const scriptHash = contentHash({ [MONITOR_ROLE_SCRIPT]: script });
+        const scripts = monitoringScripts();
+        const scriptHash = contentHash(scripts);
         const scriptMap = new k8s.core.v1.ConfigMap(
             `${name}-role-script`,
-            { metadata: meta(hashedName("postgres-monitor-role", scriptHash), jobLabels), immutable: true, data: { [MONITOR_ROLE_SCRIPT]: script } },
+            { metadata: meta(hashedName("postgres-monitor-role", scriptHash), jobLabels), immutable: true, data: scripts },
             child,
         );
 

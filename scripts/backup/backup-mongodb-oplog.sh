@@ -30,11 +30,7 @@ Exit status: 0 when a verified capture was promoted, non-zero otherwise.
 HELP
 }
 
-case "${1:-}" in
--h | --help) usage; exit 0 ;;
-"") ;;
-*) usage >&2; die "unexpected argument: $1" ;;
-esac
+no_arguments "$@"
 
 require_env MONGODB_URI "${BACKUP_REQUIRED_ENV[@]}"
 require_cmd mongodump

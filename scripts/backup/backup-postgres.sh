@@ -33,11 +33,7 @@ Exit status: 0 when a verified backup was promoted, non-zero otherwise.
 HELP
 }
 
-case "${1:-}" in
--h | --help) usage; exit 0 ;;
-"") ;;
-*) usage >&2; die "unexpected argument: $1" ;;
-esac
+no_arguments "$@"
 
 require_env POSTGRES_URL "${BACKUP_REQUIRED_ENV[@]}"
 require_cmd pg_dump

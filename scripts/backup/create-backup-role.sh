@@ -22,11 +22,7 @@ Optional:
 HELP
 }
 
-case "${1:-}" in
--h | --help) usage; exit 0 ;;
-"") ;;
-*) usage >&2; die "unexpected argument: $1" ;;
-esac
+no_arguments "$@"
 
 require_env ADMIN_URL BACKUP_ROLE_PASSWORD
 require_cmd psql

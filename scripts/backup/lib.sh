@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# Shared by every backup and restore-drill script in this directory; sourced, never run.
+# Shared by every backup and restore-drill script in this directory, and by
+# scripts/monitoring/create-monitor-role.sh (through a link); sourced, never run.
 #
 # The pipeline every backup follows (BK-1, BK-3, BK-4):
 #   dump | zstd | age -r RECIPIENT | upload to <incoming>/<prefix>/<name>.partial
@@ -16,6 +17,15 @@ SINGLE_COPY_LIMIT=$((5 * 1024 * 1024 * 1024))
 
 log() { printf '%s %s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "${SCRIPT_NAME:-backup}" "$*" >&2; }
 die() { log "FAILED: $*"; exit 1; }
+
+# no_arguments "$@" : the scripts take no argument but --help, which prints the script's usage().
+no_arguments() {
+    case "${1:-}" in
+    -h | --help) usage; exit 0 ;;
+    "") ;;
+    *) usage >&2; die "unexpected argument: $1" ;;
+    esac
+}
 
 # require_env VAR... : fail with one message naming every missing variable.
 require_env() {

@@ -52,11 +52,7 @@ Optional:
 HELP
 }
 
-case "${1:-}" in
--h | --help) usage; exit 0 ;;
-"") ;;
-*) usage >&2; die "unexpected argument: $1" ;;
-esac
+no_arguments "$@"
 
 DATASTORE=${DRILL_DATASTORE:-postgres}
 case "$DATASTORE" in

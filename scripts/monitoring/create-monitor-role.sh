@@ -2,6 +2,9 @@
 # Creates (or updates) the PostgreSQL role postgres_exporter connects as: a login role that is a
 # member of pg_monitor and nothing else, with read-only sessions (DB-4, SC-5).
 set -euo pipefail
+SCRIPT_NAME=create-monitor-role
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 usage() {
     cat <<'HELP'
@@ -20,21 +23,10 @@ Optional:
 HELP
 }
 
-log() { printf '%s create-monitor-role: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2; }
-die() { log "FAILED: $*"; exit 1; }
+no_arguments "$@"
 
-case "${1:-}" in
--h | --help) usage; exit 0 ;;
-"") ;;
-*) usage >&2; die "unexpected argument: $1" ;;
-esac
-
-missing=()
-for var in ADMIN_URL MONITOR_ROLE_PASSWORD; do
-    if [ -z "${!var:-}" ]; then missing+=("$var"); fi
-done
-[ "${#missing[@]}" -eq 0 ] || die "missing required environment: ${missing[*]} (see --help)"
-command -v psql >/dev/null 2>&1 || die "required command not found on PATH: psql"
+require_env ADMIN_URL MONITOR_ROLE_PASSWORD
+require_cmd psql
 role=${MONITOR_ROLE:-runbook_monitor}
 [[ "$role" =~ ^[a-z_][a-z0-9_]*$ ]] || die "MONITOR_ROLE '${role}' must be a lowercase identifier"
 

@@ -19,7 +19,9 @@ import { requireTool } from "../helpers/tools";
  */
 
 const SCRIPTS = path.resolve(__dirname, "../../../scripts/backup");
-const script = (name: string) => path.join(SCRIPTS, name);
+/** The PostgreSQL exporter's role script, which sources the same lib.sh through a link. */
+const MONITORING_SCRIPTS = path.resolve(__dirname, "../../../scripts/monitoring");
+const script = (name: string) => path.join(name === "create-monitor-role.sh" ? MONITORING_SCRIPTS : SCRIPTS, name);
 const BUCKET = "runbook-it-backups";
 const BACKUP_KEY = /^postgres\/\d{8}T\d{6}Z\.pgdump\.zst\.age$/;
 
@@ -157,17 +159,22 @@ describe("integration: backup and restore-drill scripts against PostgreSQL, Redi
     it("the scripts pass shellcheck", function () {
         const shellcheck = requireTool(this, "shellcheck", "shellcheck");
         const files = fs.readdirSync(SCRIPTS).filter((f) => f.endsWith(".sh")).map((f) => path.join(SCRIPTS, f));
-        assert.ok(files.length >= 6, `every script is checked: ${files.join(", ")}`);
+        files.push(script("create-monitor-role.sh"));
+        assert.ok(files.length >= 7, `every script is checked: ${files.join(", ")}`);
         const r = spawnSync(shellcheck, ["-x", "-P", SCRIPTS, ...files], { encoding: "utf8" });
         assert.strictEqual(r.status, 0, r.stdout + r.stderr);
     });
 
-    for (const name of ["backup-postgres.sh", "backup-redis.sh", "backup-mongodb.sh", "backup-mongodb-oplog.sh", "restore-drill.sh", "create-backup-role.sh"]) {
-        it(`${name}: --help explains it; without its environment it names every missing variable`, async () => {
+    for (const name of ["backup-postgres.sh", "backup-redis.sh", "backup-mongodb.sh", "backup-mongodb-oplog.sh", "restore-drill.sh", "create-backup-role.sh", "create-monitor-role.sh"]) {
+        it(`${name}: --help explains it; an unknown argument and a missing environment are each named`, async () => {
             const help = await run(script(name), ["--help"], { env: { PATH: basePath } });
             assert.strictEqual(help.status, 0, help.stderr);
             assert.match(help.stdout, /^Usage: /);
-            assert.match(help.stdout, name === "create-backup-role.sh" ? /ADMIN_URL/ : /S3_ENDPOINT_URL/);
+            assert.match(help.stdout, name.startsWith("create-") ? /ADMIN_URL/ : /S3_ENDPOINT_URL/);
+            const stray = await run(script(name), ["--yes"], { env: { PATH: basePath } });
+            assert.strictEqual(stray.status, 1);
+            assert.match(stray.stderr, /FAILED: unexpected argument: --yes/);
+            assert.match(stray.stderr, /^Usage: /m, "the usage goes to stderr with the error");
             const bare = await run(script(name), [], { env: { PATH: basePath, ...(name === "restore-drill.sh" ? { DRILL_DATASTORE: "postgres" } : {}) } });
             assert.strictEqual(bare.status, 1);
             assert.match(bare.stderr, /FAILED: missing required environment: .*S3_ENDPOINT_URL|FAILED: missing required environment: (POSTGRES_URL|REDIS_HOST|MONGODB_URI|DRILL_POSTGRES_URL|ADMIN_URL)/);

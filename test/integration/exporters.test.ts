@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { EXPORTER_ENV, POSTGRES_MONITOR_ROLE, monitorDsn } from "../../components/observability/exporters";
-import { monitoringScriptsDir, MONITOR_ROLE_SCRIPT } from "../../components/observability/postgresExporter";
+import { MONITOR_ROLE_SCRIPT } from "../../components/observability/postgresExporter";
 import { redisServerArgs, renderRedisConf, PASSWORD_ENV } from "../../components/redis/redisSettings";
 import { PlanFile, PlanResource } from "../../plan/model";
 import { runbook } from "../helpers/cli";
@@ -206,8 +206,14 @@ describe("integration: the data alerts against real exporters and Prometheus (DB
         pg.sql("postgres", "ALTER SYSTEM SET ssl = on; SELECT pg_reload_conf();");
         await eventually("PostgreSQL to serve TLS", 30000, async () => (pg.sql("postgres", "SHOW ssl").trim() === "on" ? true : undefined));
 
-        // The monitoring role, made by the role Job's script, as the Job runs it (twice: it is idempotent).
-        const script = path.join(monitoringScriptsDir(), MONITOR_ROLE_SCRIPT);
+        // The monitoring role, made by the role Job's script from the planned ConfigMap, as the Job
+        // runs it from its mount (twice: it is idempotent).
+        const roleScripts = planned.resources.find((r) => r.type === "kubernetes:core/v1:ConfigMap" && r.name.endsWith("role-script"));
+        assert.ok(roleScripts, "the plan has the role script's ConfigMap");
+        const mount = path.join(tmp, "role-scripts");
+        fs.mkdirSync(mount);
+        for (const [file, text] of Object.entries((roleScripts.inputs as { data: Record<string, string> }).data)) fs.writeFileSync(path.join(mount, file), text);
+        const script = path.join(mount, MONITOR_ROLE_SCRIPT);
         for (const password of ["first-password", monitorPassword]) {
             ok(
                 spawnSync("bash", [script], { encoding: "utf8", env: { PATH: `${PG_BIN}:${process.env.PATH}`, HOME: tmp, ADMIN_URL: pg.url("postgres"), MONITOR_ROLE_PASSWORD: password, MONITOR_ROLE: POSTGRES_MONITOR_ROLE } }),

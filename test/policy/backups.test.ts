@@ -1,5 +1,6 @@
 import * as assert from "assert";
-import { BACKUP_DATASTORE_LABEL as PROGRAM_DATASTORE_LABEL, BACKUP_SCRIPTS, DRILL_LABEL as PROGRAM_DRILL_LABEL, R2_PERMISSION_GROUPS, jobCronJobSpec, jobLabels, jobDeadlines, r2Endpoint, r2TokenPolicy, readScripts, scriptsHash } from "../../components/backup/backupSpec";
+import { contentHash } from "../../components/k8s/contentHash";
+import { BACKUP_DATASTORE_LABEL as PROGRAM_DATASTORE_LABEL, BACKUP_SCRIPTS, DRILL_LABEL as PROGRAM_DRILL_LABEL, R2_PERMISSION_GROUPS, jobCronJobSpec, jobLabels, jobDeadlines, r2Endpoint, r2TokenPolicy, readScripts } from "../../components/backup/backupSpec";
 import { backupLockRules } from "../../components/storage/lifecycle";
 import { ROLE_LABEL as PROGRAM_ROLE_LABEL, BACKUP_ROLE as PROGRAM_BACKUP_ROLE } from "../../components/k8s/labels";
 import {
@@ -162,7 +163,7 @@ describe("policy: backups-offsite-encrypted (BK-3) and backups-access-scoped (BK
     const ACCOUNT = "0123456789abcdef0123456789abcdef";
     const RECIPIENT = "age1sw8wtkjm8f2qlnnxugv9fkrdgk06dcu3wwpzsmnk5z73j4qnc9lstwqqek";
     const scripts = readScripts();
-    const scriptsMap = `backup-scripts-${scriptsHash(scripts)}`;
+    const scriptsMap = `backup-scripts-${contentHash(scripts)}`;
     const TOKEN = "cloudflare:index/apiToken:ApiToken";
 
     function job(name: string, kind: keyof typeof BACKUP_SCRIPTS | "drill", env: Record<string, string>, secret: string, extraLabels: Record<string, string> = {}) {

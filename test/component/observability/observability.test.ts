@@ -152,8 +152,11 @@ describe("component: Observability's data exporters (DB-4, RD-2)", function () {
         const jobContainer = (job.inputs as any).spec.template.spec.containers[0];
         assert.deepStrictEqual(jobContainer.command, ["/bin/bash", "/scripts/create-monitor-role.sh"]);
         assert.deepStrictEqual(jobContainer.env.find((e: any) => e.name === "MONITOR_ROLE"), { name: "MONITOR_ROLE", value: "runbook_monitor" });
-        const script = named(resources, "kubernetes:core/v1:ConfigMap", "role-script").data["create-monitor-role.sh"] as string;
-        assert.match(script, /GRANT pg_monitor TO/);
+        const scripts = named(resources, "kubernetes:core/v1:ConfigMap", "role-script").data as Record<string, string>;
+        assert.match(scripts["create-monitor-role.sh"], /GRANT pg_monitor TO/);
+        // The script sources lib.sh from its own directory, so the ConfigMap mounted there carries it.
+        assert.match(scripts["create-monitor-role.sh"], /\. "\$\(dirname "\$0"\)\/lib\.sh"/);
+        assert.match(scripts["lib.sh"], /^require_env\(\) \{/m);
         // Credentials only in Secrets, never in the plan's readable inputs.
         for (const secret of ofType(resources, "kubernetes:core/v1:Secret")) {
             assert.ok(!JSON.stringify(secret.inputs).includes("admin-pw"), secret.name);

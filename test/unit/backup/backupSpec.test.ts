@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import { contentHash } from "../../../components/k8s/contentHash";
 import { createHash } from "crypto";
 import {
     BACKUP_SCRIPTS,
@@ -15,7 +16,6 @@ import {
     r2TokenPolicy,
     readScripts,
     scratchSidecar,
-    scriptsHash,
 } from "../../../components/backup/backupSpec";
 import { INCOMING_PREFIX, backupLifecycleRules, backupLockRules } from "../../../components/storage/lifecycle";
 
@@ -25,10 +25,10 @@ describe("unit: backup job builders (BK-1, BK-3, BK-4, ST-1)", () => {
     it("BK-1: the scripts ConfigMap holds every script a job runs, and its hash changes with any script", () => {
         const scripts = readScripts();
         for (const s of [...Object.values(BACKUP_SCRIPTS), DRILL_SCRIPT, "lib.sh", "create-backup-role.sh"]) assert.ok(scripts[s], `${s} is mounted`);
-        const hash = scriptsHash(scripts);
+        const hash = contentHash(scripts);
         assert.match(hash, /^[0-9a-f]{10}$/);
-        assert.strictEqual(scriptsHash({ ...scripts }), hash, "stable");
-        assert.notStrictEqual(scriptsHash({ ...scripts, "lib.sh": scripts["lib.sh"] + "\n" }), hash, "a one-byte change renames the ConfigMap");
+        assert.strictEqual(contentHash({ ...scripts }), hash, "stable");
+        assert.notStrictEqual(contentHash({ ...scripts, "lib.sh": scripts["lib.sh"] + "\n" }), hash, "a one-byte change renames the ConfigMap");
     });
 
     it("ST-1: a token reaches exactly the named buckets, and its S3 secret is the SHA-256 of its value", () => {

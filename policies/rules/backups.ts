@@ -1,5 +1,5 @@
-import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { cannotCheckYet, forTypes, guidance, isProductionStack, reportAt, requirement } from "./meta";
+import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { cannotCheckYet, guidance, isProductionStack, reportAt, requirement } from "./meta";
 import { at, keysAt, listAt, UNKNOWN } from "./props";
 import { BACKUP_BUCKET_SCHEMA, BackupBucketConfig, holdsBackups } from "./storage";
 
@@ -145,76 +145,6 @@ export const backupCronJobPerDatabase: StackValidationPolicy = {
             if (datastore === "redis") needs("redis", "daily", resource, "Redis StatefulSet");
         }
     },
-};
-
-/** Env names that hold credentials (SC-1). */
-const CREDENTIAL_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL|ACCESS_KEY|PRIVATE_KEY|_AUTH$|^AUTH$|API_KEY)/i;
-/** Values that are credentials whatever their name: a URL with a password, an age or private key. */
-const CREDENTIAL_VALUE = /(:\/\/[^/@\s:]*:[^/@\s]+@|AGE-SECRET-KEY-|-----BEGIN [A-Z ]*PRIVATE KEY-----)/;
-
-/** Pinned: a tag other than `latest`, or a digest (WL-3). */
-export function isPinnedImage(image: string): boolean {
-    if (/@sha256:[a-f0-9]{64}$/.test(image)) return true;
-    const lastSegment = image.split("/").pop() ?? "";
-    const tag = lastSegment.includes(":") ? lastSegment.split(":").pop() : undefined;
-    return tag !== undefined && tag !== "" && tag !== "latest";
-}
-
-export const backupJobsHardened: ResourceValidationPolicy = {
-    name: "backup-jobs-hardened",
-    description:
-        "SC-5: backup and restore-drill jobs (pods with runbook.dev/role: backup) pin their images, run restricted (non-root, no escalation, no capabilities, RuntimeDefault seccomp), hold no literal credential and read credentials only from Secrets (SC-1).",
-    enforcementLevel: "mandatory",
-    ...requirement(["SC-5", "SC-1"], "Workloads run with least privilege (non-root, no privilege escalation, network isolation); secrets never in plain config"),
-    ...guidance(
-        "high",
-        "Pin the image to a version tag or digest; run the pod with runAsNonRoot, a RuntimeDefault seccomp profile, allowPrivilegeEscalation: false and capabilities.drop [ALL]; move every credential into a Secret and read it with valueFrom.secretKeyRef.",
-    ),
-    validateResource: forTypes([CRON_JOB, JOB], (args, reportViolation) => {
-        if (args.type !== CRON_JOB && args.type !== JOB) args.notApplicable("not a Job or CronJob");
-        const template = templatePath(args.type);
-        const role = at(args.props, ...template, "metadata", "labels", ROLE_LABEL);
-        if (role === UNKNOWN) {
-            cannotCheckYet(reportViolation, "backup-jobs-hardened", undefined, `whether ${args.name} is a backup job`);
-            return;
-        }
-        if (role !== BACKUP_ROLE) args.notApplicable("not a backup or drill job");
-        const kind = args.type.split(":").pop();
-        const pod = (...path: string[]) => at(args.props, ...template, "spec", "securityContext", ...path);
-        if (pod("runAsNonRoot") !== true && pod("runAsNonRoot") !== UNKNOWN) reportViolation(`${kind} '${args.name}': the pod does not set runAsNonRoot: true. Run the job as a non-root user.`);
-        const seccomp = pod("seccompProfile", "type");
-        if (seccomp !== UNKNOWN && seccomp !== "RuntimeDefault" && seccomp !== "Localhost") {
-            reportViolation(`${kind} '${args.name}': the pod has no RuntimeDefault seccomp profile. Set securityContext.seccompProfile.type: RuntimeDefault.`);
-        }
-        for (const c of containersOf(args.type, args.props)) {
-            if (c === UNKNOWN) continue;
-            const where = `${kind} '${args.name}' container '${String(at(c, "name"))}'`;
-            const image = at(c, "image");
-            if (image !== UNKNOWN && (typeof image !== "string" || !isPinnedImage(image))) reportViolation(`${where}: image '${String(image)}' is not pinned. Use a version tag (not latest) or a digest.`);
-            const sec = (...path: string[]) => at(c, "securityContext", ...path);
-            const problems: string[] = [];
-            if ((sec("runAsNonRoot") ?? pod("runAsNonRoot")) === false || (sec("runAsNonRoot") ?? pod("runAsNonRoot")) === undefined) problems.push("runAsNonRoot is not true");
-            if ((sec("runAsUser") ?? pod("runAsUser")) === 0) problems.push("runAsUser is 0");
-            if (sec("allowPrivilegeEscalation") !== false && sec("allowPrivilegeEscalation") !== UNKNOWN) problems.push("allowPrivilegeEscalation is not false");
-            if (sec("privileged") === true) problems.push("privileged is true");
-            const drop = listAt(c, "securityContext", "capabilities", "drop");
-            if (!drop.includes("ALL") && !drop.includes(UNKNOWN) && sec("capabilities") !== UNKNOWN) problems.push("capabilities.drop does not include ALL");
-            if (problems.length > 0) reportViolation(`${where}: ${problems.join("; ")}. Run it restricted.`);
-            for (const e of listAt(c, "env")) {
-                if (e === UNKNOWN) continue;
-                const name = String(at(e, "name") ?? "");
-                const value = at(e, "value");
-                const from = at(e, "valueFrom");
-                if (value === UNKNOWN || from === UNKNOWN) continue;
-                if (typeof value === "string" && CREDENTIAL_VALUE.test(value)) {
-                    reportViolation(`${where}: env ${name} holds a literal credential. Put it in a Secret and read it with valueFrom.secretKeyRef.`);
-                } else if (CREDENTIAL_NAME.test(name) && at(from, "secretKeyRef") === undefined) {
-                    const how = value !== undefined ? "a literal value" : at(from, "configMapKeyRef") !== undefined ? "a ConfigMap" : "no Secret";
-                    reportViolation(`${where}: env ${name} is a credential read from ${how}. Read it from a Secret with valueFrom.secretKeyRef.`);
-                }
-            }
-        }
-    }),
 };
 
 const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
@@ -541,7 +471,7 @@ export const backupsAccessScoped: StackValidationPolicy = {
             for (const c of containersOf(r.type, r.props)) {
                 for (const name of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]) {
                     const v = envOf(c, name);
-                    if (v === undefined || v === UNKNOWN || typeof v === "string") continue; // literals: backup-jobs-hardened
+                    if (v === undefined || v === UNKNOWN || typeof v === "string") continue; // literals: k8s-env-no-literal-secret
                     const secretName = at(v.from, "secretKeyRef", "name");
                     if (secretName === UNKNOWN) {
                         cannotCheckYet(reportViolation, "backups-access-scoped", r.urn, `the Secret of ${name} in ${r.name}`);

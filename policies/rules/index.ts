@@ -1,6 +1,6 @@
 import { EnforcementLevel, Policies } from "@pulumi/policy";
 import { cloudflareHsts, cloudflareLoginRateLimit, cloudflareZoneTls, gatewayHttpRedirectOnly, gatewaySecurityHeaders } from "./edge";
-import { backupCronJobPerDatabase, backupJobsHardened, backupsAccessScoped, backupsOffsiteEncrypted } from "./backups";
+import { backupCronJobPerDatabase, backupsAccessScoped, backupsOffsiteEncrypted } from "./backups";
 import {
     k8sDataVolumesRetained,
     k8sNamespaceRestricted,
@@ -85,7 +85,6 @@ export const policies: Policies = [
     dataStoreCloudwatchAlarms,
     dataAlertsHaveSource,
     backupCronJobPerDatabase,
-    backupJobsHardened,
     backupsOffsiteEncrypted,
     backupsAccessScoped,
 ];

@@ -84,10 +84,29 @@ function selects(selector: Obj, labels: Obj): boolean {
 const SECRET_WORDS = new Set(["password", "passwd", "pwd", "token", "secret", "key", "apikey", "webhook", "credential", "credentials", "privatekey"]);
 
 export function looksSecretName(name: string): boolean {
-    return name
+    const words = name
         .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
         .split(/[^A-Za-z0-9]+/)
-        .some((w) => SECRET_WORDS.has(w.toLowerCase()));
+        .filter((w) => w !== "")
+        .map((w) => w.toLowerCase());
+    // ..._AUTH holds a password (REDISCLI_AUTH); AUTH_URL and the like do not.
+    return words.some((w) => SECRET_WORDS.has(w)) || words[words.length - 1] === "auth";
+}
+
+/** Values that are credentials whatever their name: a URL with a password, an age identity, a private key. */
+const CREDENTIAL_VALUE = /(:\/\/[^/@\s:]*:[^/@\s]+@|AGE-SECRET-KEY-|-----BEGIN [A-Z ]*PRIVATE KEY-----)/;
+/** How the offline plan writes a secret Output; the policy server passes the secret itself. */
+const SECRET_MARKER = "[secret]";
+
+/** Why an env entry puts a credential in the pod spec, or undefined when it does not. */
+export function literalCredential(name: string, value: unknown, from: unknown): string | undefined {
+    if (typeof value === "string" && value !== "") {
+        if (value === SECRET_MARKER) return "a secret value written into the pod spec";
+        if (CREDENTIAL_VALUE.test(value)) return "a literal credential (a URL with a password, an age identity or a private key)";
+        if (looksSecretName(name)) return "a literal value";
+    }
+    if (looksSecretName(name) && at(from, "configMapKeyRef") !== undefined) return "a value from a ConfigMap";
+    return undefined;
 }
 
 /** Why an image reference is not pinned (no tag, `latest`), or undefined when it is. Mirrors config/images.ts. */
@@ -212,23 +231,29 @@ export const k8sImagePinned: ResourceValidationPolicy = {
 
 export const k8sEnvNoLiteralSecret: ResourceValidationPolicy = {
     name: "k8s-env-no-literal-secret",
-    description: "SC-1: no container sets a secret-looking environment variable (password, token, secret, key, credential, ...) to a literal value; secrets come through secretKeyRef.",
+    description:
+        "SC-1: no container or init container of any workload (apps, backup and drill jobs alike) carries a credential in its env: no literal value under a secret-looking name (password, token, secret, key, credential, ..._AUTH), no literal URL with a password, age identity or private key under any name, and no secret-looking name read from a ConfigMap; secrets come through secretKeyRef.",
     enforcementLevel: "mandatory",
     ...requirement("SC-1", "Secrets live in a secrets store, never in git or plain config, never logged"),
     severity: "critical",
-    remediationSteps: "Put the value in runbook:secrets (pulumi config set --secret) and list its name in apps[].secretRefs, so it reaches the pod through secretKeyRef.",
+    remediationSteps: "Put the value in runbook:secrets (pulumi config set --secret) and list its name in apps[].secretRefs, so it reaches the pod through secretKeyRef; jobs read their credentials from their Secret the same way.",
     validateResource: forTypes(WORKLOAD_TYPES, (args, reportViolation) => {
-        if (!isWorkload(args.type)) args.notApplicable("not a workload");
         const podSpec = at(podTemplate(args.type, args.props), "spec");
         if (podSpec === UNKNOWN) return cannotCheckYet(reportViolation, "k8s-env-no-literal-secret", args.urn, "the pod template");
         for (const c of containersOf(podSpec)) {
             for (const env of listAt(c.value, "env")) {
                 const name = at(env, "name");
                 const value = at(env, "value");
-                if (typeof name !== "string" || value === undefined || value === "") continue;
-                if (!looksSecretName(name)) continue;
+                if (typeof name !== "string") continue;
+                if (value === UNKNOWN && !looksSecretName(name)) {
+                    // Only known after `pulumi up`: it may be a URL with a password, so it is named, never passed.
+                    cannotCheckYet(reportViolation, "k8s-env-no-literal-secret", args.urn, `env ${name} of ${c.kind} '${c.name}' (a credential under any name)`);
+                    continue;
+                }
+                const what = value === UNKNOWN ? "a literal value" : literalCredential(name, value, at(env, "valueFrom"));
+                if (what === undefined) continue;
                 reportViolation(
-                    `${describe(args.type, args.name)} ${c.kind} '${c.name}' sets ${name} to a literal value: it is stored in the Deployment, readable by anyone who can read it, and in the stack state. Use valueFrom.secretKeyRef.`,
+                    `${describe(args.type, args.name)} ${c.kind} '${c.name}' sets ${name} to ${what}: it is stored in the ${kindOf(args.type)}, readable by anyone who can read it, and in the stack state. Use valueFrom.secretKeyRef.`,
                 );
             }
         }

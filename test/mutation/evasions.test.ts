@@ -424,9 +424,9 @@ const evasions: Evasion[] = [
         what: "the Redis backup's container running something else under the same label",
         apply: (rs) => (edit(find(rs, "CronJob", "backups-redis"), () => (container(find(rs, "CronJob", "backups-redis")).command = ["/bin/sh", "-c", "true"])), find(rs, "StatefulSet", "redis")),
     },
-    { policy: "backup-jobs-hardened", base: "production", what: "the backup image tagged latest", apply: (rs) => edit(find(rs, "CronJob", "backups-postgres"), () => (container(find(rs, "CronJob", "backups-postgres")).image = "ghcr.io/acme/runbook-backup:latest")) },
+    { policy: "k8s-image-pinned", base: "production", what: "the backup image tagged latest", apply: (rs) => edit(find(rs, "CronJob", "backups-postgres"), () => (container(find(rs, "CronJob", "backups-postgres")).image = "ghcr.io/acme/runbook-backup:latest")) },
     {
-        policy: "backup-jobs-hardened",
+        policy: "k8s-env-no-literal-secret",
         base: "staging",
         what: "the drill's R2 secret given as a literal",
         apply: (rs) =>
@@ -437,8 +437,8 @@ const evasions: Evasion[] = [
                 secret.value = "0123456789abcdef";
             }),
     },
-    { policy: "backup-jobs-hardened", base: "mongodb", what: "the oplog capture allowed to escalate", apply: (rs) => edit(find(rs, "CronJob", "backups-mongodb-oplog"), () => (container(find(rs, "CronJob", "backups-mongodb-oplog")).securityContext = { ...container(find(rs, "CronJob", "backups-mongodb-oplog")).securityContext, allowPrivilegeEscalation: true })) },
-    { policy: "backup-jobs-hardened", base: "staging", what: "the backup role Job's admin URL in plain text", apply: (rs) => edit(find(rs, "Job", "backups-postgres-role"), () => container(find(rs, "Job", "backups-postgres-role")).env.push({ name: "LEGACY_URL", value: "postgres://runbook_admin:hunter2@db:5432/runbook" })) },
+    { policy: "k8s-restricted-security", base: "mongodb", what: "the oplog capture allowed to escalate", apply: (rs) => edit(find(rs, "CronJob", "backups-mongodb-oplog"), () => (container(find(rs, "CronJob", "backups-mongodb-oplog")).securityContext = { ...container(find(rs, "CronJob", "backups-mongodb-oplog")).securityContext, allowPrivilegeEscalation: true })) },
+    { policy: "k8s-env-no-literal-secret", base: "staging", what: "the backup role Job's admin URL in plain text", apply: (rs) => edit(find(rs, "Job", "backups-postgres-role"), () => container(find(rs, "Job", "backups-postgres-role")).env.push({ name: "LEGACY_URL", value: "postgres://runbook_admin:hunter2@db:5432/runbook" })) },
     { policy: "k8s-production-replicas", base: "production", what: "the web autoscaler floor at 1", apply: (rs) => (edit(find(rs, "HorizontalPodAutoscaler", "app-web"), (i) => (i.spec.minReplicas = 1)), find(rs, "Deployment", "app-web")) },
     {
         policy: "k8s-production-replicas",

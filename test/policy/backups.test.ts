@@ -11,15 +11,15 @@ import {
     R2_ITEM_WRITE_GROUP,
     ROLE_LABEL,
     backupCronJobPerDatabase,
-    backupJobsHardened,
     backupsAccessScoped,
     DOCUMENTATION_RECIPIENTS,
     backupsOffsiteEncrypted,
     bucketOfKey,
     cronRunsAtLeast,
     isAgeRecipient,
-    isPinnedImage,
 } from "../../policies/rules/backups";
+import { k8sRestrictedSecurity } from "../../policies/rules/kubernetes";
+import { k8sEnvNoLiteralSecret, k8sImagePinned } from "../../policies/rules/workloads";
 import { check, inStack, resource } from "../helpers/policy";
 import { AWS_RDS_INSTANCE, K8S_CRON_JOB, K8S_JOB, K8S_STATEFUL_SET } from "../helpers/types";
 
@@ -108,33 +108,28 @@ describe("policy: backup-cronjob-per-database (BK-1)", () => {
     });
 });
 
-describe("policy: backup-jobs-hardened (SC-1, SC-5, BK-3)", () => {
-    it("SC-5 compliant: the CronJob the program builds passes", async () => {
-        assert.deepStrictEqual(await check([backupJobsHardened], [backupCronJob("postgres", "0 2 * * *")]), []);
+describe("policy: backup and drill jobs are held to the workload rules (SC-1, SC-5, WL-3)", () => {
+    const jobPolicies = [k8sEnvNoLiteralSecret, k8sImagePinned, k8sRestrictedSecurity];
+
+    it("SC-5 compliant: the CronJob the program builds passes every workload rule", async () => {
+        assert.deepStrictEqual(await check(jobPolicies, [backupCronJob("postgres", "0 2 * * *")]), []);
     });
 
-    it("SC-5: pinned images are a version tag or a digest", () => {
-        assert.ok(isPinnedImage("postgres:16"));
-        assert.ok(isPinnedImage("registry:5000/acme/backup@sha256:" + "a".repeat(64)));
-        assert.ok(!isPinnedImage("ghcr.io/acme/runbook-backup"));
-        assert.ok(!isPinnedImage("ghcr.io/acme/runbook-backup:latest"));
-        assert.ok(!isPinnedImage("registry:5000/acme/backup"));
-    });
-
-    it("SC-5 violating: an unpinned image, a root or escalating container are named", async () => {
+    it("SC-5 violating: an unpinned image, a root or escalating container are each reported once, by the workload rules", async () => {
         const cron = backupCronJob("postgres", "0 2 * * *", (s) => {
             const pod = s.jobTemplate.spec.template.spec;
             pod.containers[0].image = "ghcr.io/acme/runbook-backup:latest";
             pod.containers[0].securityContext = { allowPrivilegeEscalation: true, runAsUser: 0 };
             pod.securityContext = {};
         });
-        const messages = (await check([backupJobsHardened], [cron])).map((v) => v.message).join("\n");
-        assert.match(messages, /image 'ghcr\.io\/acme\/runbook-backup:latest' is not pinned/);
-        assert.match(messages, /runAsNonRoot is not true; runAsUser is 0; allowPrivilegeEscalation is not false; capabilities\.drop does not include ALL/);
-        assert.match(messages, /no RuntimeDefault seccomp profile/);
+        const vs = await check(jobPolicies, [cron]);
+        assert.deepStrictEqual(vs.map((v) => v.policy).sort(), ["k8s-image-pinned", "k8s-restricted-security"]);
+        const messages = vs.map((v) => v.message).join("\n");
+        assert.match(messages, /image ghcr\.io\/acme\/runbook-backup:latest is tagged latest/);
+        assert.match(messages, /runAsNonRoot is not true; runAsUser is 0 \(root\); allowPrivilegeEscalation is not false; capabilities\.drop does not include ALL; no seccompProfile/);
     });
 
-    it("SC-1 violating: a literal credential, a credential from a ConfigMap, or a password in a URL", async () => {
+    it("SC-1 violating: k8s-env-no-literal-secret names a literal credential, a credential from a ConfigMap, a password in a URL and an age identity in a backup job", async () => {
         const cron = backupCronJob("postgres", "0 2 * * *", (s) => {
             s.jobTemplate.spec.template.spec.containers[0].env.push(
                 { name: "AWS_SECRET_ACCESS_KEY_OLD", value: "abc123" },
@@ -143,19 +138,14 @@ describe("policy: backup-jobs-hardened (SC-1, SC-5, BK-3)", () => {
                 { name: "AGE_IDENTITY", value: "AGE-SECRET-KEY-1QQQQ" },
             );
         });
-        const vs = await check([backupJobsHardened], [cron]);
+        const vs = await check([k8sEnvNoLiteralSecret], [cron]);
         assert.deepStrictEqual(
-            vs.map((v) => /env (\w+)/.exec(v.message)![1]),
+            vs.map((v) => /sets (\w+) to/.exec(v.message)![1]),
             ["AWS_SECRET_ACCESS_KEY_OLD", "REDISCLI_AUTH", "POSTGRES_URL", "AGE_IDENTITY"],
         );
-        assert.match(vs[1].message, /a credential read from a ConfigMap\. Read it from a Secret with valueFrom\.secretKeyRef/);
-    });
-
-    it("SC-5: applies to backup Jobs too, and not to pods without the backup role", async () => {
-        const job = resource(K8S_JOB, "role-setup", { spec: { template: { metadata: { labels: { [ROLE_LABEL]: BACKUP_ROLE } }, spec: { containers: [{ name: "job", image: "busybox" }] } } } });
-        assert.ok((await check([backupJobsHardened], [job])).length > 0);
-        const other = resource(K8S_JOB, "other", { spec: { template: { metadata: { labels: {} }, spec: { containers: [{ name: "job", image: "busybox" }] } } } });
-        assert.deepStrictEqual(await check([backupJobsHardened], [other]), []);
+        assert.match(vs[1].message, /REDISCLI_AUTH to a value from a ConfigMap/);
+        assert.match(vs[2].message, /POSTGRES_URL to a literal credential/);
+        assert.ok(vs.every((v) => !v.message.includes("hunter2") && !v.message.includes("1QQQQ")), "values are never printed");
     });
 });
 

@@ -167,6 +167,27 @@ describe("policy: workloads (WL-1…4, SC-1, SC-5, ED-5)", function () {
         assert.ok(looksSecretName("R2_SECRET_ACCESS_KEY") && looksSecretName("jwtSecret") && !looksSecretName("LOG_LEVEL") && !looksSecretName("MONKEY_COUNT"));
     });
 
+    it("k8s-env-no-literal-secret SC-1 violating: a database URL with a password, or a secret written into the pod spec, under a name that looks harmless", async () => {
+        const rs = clone(prod);
+        const d = deployment(rs, "web");
+        container(d).env.push({ name: "DATABASE_URL", value: "postgres://app:hunter2@db:5432/app" });
+        assertOneViolation(await check([k8sEnvNoLiteralSecret], rs), "k8s-env-no-literal-secret", d.urn, /sets DATABASE_URL to a literal credential/);
+        const marked = clone(prod);
+        const w = deployment(marked, "worker");
+        container(w).env.push({ name: "REDIS_URL", value: "[secret]" });
+        assertOneViolation(await check([k8sEnvNoLiteralSecret], marked), "k8s-env-no-literal-secret", w.urn, /sets REDIS_URL to a secret value written into the pod spec/);
+        assert.ok(looksSecretName("REDISCLI_AUTH") && !looksSecretName("AUTH_URL") && !looksSecretName("NEXTAUTH_URL"));
+    });
+
+    it("k8s-env-no-literal-secret SC-1 violating: an env value only known after up is an advisory naming it, never a silent pass", async () => {
+        const rs = clone(prod);
+        const d = deployment(rs, "api");
+        container(d).env.push({ name: "CACHE_URL", value: UNKNOWN });
+        const vs = await check([k8sEnvNoLiteralSecret], rs);
+        assert.deepStrictEqual(vs.map((v) => [v.enforcementLevel, v.urn]), [["advisory", d.urn]]);
+        assert.match(vs[0].message, /can't check env CACHE_URL of container 'api'/);
+    });
+
     it("k8s-production-replicas WL-1 violating: in production, a web-facing app with 1 replica or without a PDB; a worker is not checked", async () => {
         const rs = clone(prod).filter((r) => !(r.type === K8S_POD_DISRUPTION_BUDGET && r.name === "app-web-pdb"));
         rs.splice(rs.findIndex((r) => r.name === "app-web-hpa"), 1);

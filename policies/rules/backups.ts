@@ -1,6 +1,7 @@
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { cannotCheckYet, guidance, isProductionStack, reportAt, requirement } from "./meta";
 import { at, keysAt, listAt, UNKNOWN } from "./props";
+import { containersOf as podContainers, podSpec, podTemplate } from "./workloadShape";
 import { BACKUP_BUCKET_SCHEMA, BackupBucketConfig, holdsBackups } from "./storage";
 
 /*
@@ -51,15 +52,11 @@ export function cronRunsAtLeast(schedule: string, every: "daily" | "hourly"): bo
     return every === "daily" ? /^(\*|\*\/\d+|[01]?\d([,-][0-2]?\d)*|2[0-3]([,-][0-2]?\d)*)$/.test(hour) : any(hour);
 }
 
-/** Where each kind keeps its pod template. */
-function templatePath(type: string): string[] {
-    return type === CRON_JOB ? ["spec", "jobTemplate", "spec", "template"] : ["spec", "template"];
-}
-
-/** Init containers and containers; an element only known after `pulumi up` is UNKNOWN. */
+/** Init containers and containers of a workload; an element only known after `pulumi up` is UNKNOWN. */
 function containersOf(type: string, props: unknown): unknown[] {
-    const spec = [...templatePath(type), "spec"];
-    return [...listAt(props, ...spec, "initContainers"), ...listAt(props, ...spec, "containers")];
+    return podContainers(podSpec(type, props))
+        .filter((c) => c.kind !== "ephemeral container")
+        .map((c) => c.value);
 }
 
 /** Everything a container runs, as one string (image, command, args); undefined when any of it is unknown. */
@@ -79,7 +76,7 @@ export function databasesOf(resources: PolicyResource[]): Array<{ datastore: "po
             const engine = at(r.props, "engine");
             if ((replicaOf === undefined || replicaOf === "") && typeof engine === "string" && /^postgres/i.test(engine)) found.push({ datastore: "postgres", resource: r });
         } else if (r.type === STATEFUL_SET) {
-            const tier = at(r.props, "metadata", "labels", TIER_LABEL) ?? at(r.props, ...templatePath(r.type), "metadata", "labels", TIER_LABEL);
+            const tier = at(r.props, "metadata", "labels", TIER_LABEL) ?? at(podTemplate(r.type, r.props), "metadata", "labels", TIER_LABEL);
             if (tier !== "data") continue;
             const cmds = containersOf(r.type, r.props).map((c) => commandLine(c) ?? "").join(" ");
             if (/\bmongod\b|(^|[/ ])mongo:/.test(cmds)) found.push({ datastore: "mongodb", resource: r });
@@ -301,7 +298,7 @@ export const backupsOffsiteEncrypted: StackValidationPolicy = {
                 if (/--no-verify-ssl\b/.test(line)) problems.push("it runs with --no-verify-ssl, which accepts any certificate in transit");
                 // The encrypt step: in the command itself, or in the scripts it runs from a ConfigMap.
                 if (!AGE_ENCRYPT.test(line)) {
-                    const scriptVolumes = listAt(r.props, ...templatePath(r.type), "spec", "volumes").map((v) => at(v, "configMap", "name"));
+                    const scriptVolumes = listAt(podSpec(r.type, r.props), "volumes").map((v) => at(v, "configMap", "name"));
                     if (scriptVolumes.includes(UNKNOWN)) {
                         cannotCheckYet(reportViolation, "backups-offsite-encrypted", r.urn, `the scripts of ${r.name}`);
                     } else {

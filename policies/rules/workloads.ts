@@ -1,7 +1,7 @@
 import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { cannotCheckYet, forTypes, requirement, stackOf } from "./meta";
 import { UNKNOWN, at, listAt } from "./props";
-import { POD_TEMPLATE_PATHS, WORKLOAD_TYPES } from "./workloadShape";
+import { APP_TIER, DATA_TIER, TIER_LABEL, WORKLOAD_TYPES, isWorkload, containersOf as podContainers, podLabels, podTemplate } from "./workloadShape";
 
 /*
  * Workload rules: every pod the stack runs (Deployments, StatefulSets, DaemonSets, Jobs, CronJobs,
@@ -14,9 +14,7 @@ import { POD_TEMPLATE_PATHS, WORKLOAD_TYPES } from "./workloadShape";
  * components/k8s/labels.ts); a test keeps the two in step.
  */
 
-export const TIER_LABEL = "runbook.dev/tier";
-export const APP_TIER = "app";
-export const DATA_TIER = "data";
+export { APP_TIER, DATA_TIER, TIER_LABEL, isWorkload };
 
 export const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 export const SERVICE = "kubernetes:core/v1:Service";
@@ -37,31 +35,14 @@ function kindOf(type: string): string {
     return type.split(":").pop() ?? type;
 }
 
-export function isWorkload(type: string): boolean {
-    return POD_TEMPLATE_PATHS[type] !== undefined;
-}
 
-function podTemplate(type: string, props: unknown): unknown {
-    return at(props, ...POD_TEMPLATE_PATHS[type]);
-}
-
-interface Container {
-    kind: "container" | "init container";
-    name: string;
-    value: unknown;
-}
-
-function containersOf(podSpec: unknown, includeInit = true): Container[] {
-    const named = (kind: Container["kind"]) => (c: unknown) => ({ kind, name: String(at(c, "name") ?? "?"), value: c });
-    return [...(includeInit ? listAt(podSpec, "initContainers").map(named("init container")) : []), ...listAt(podSpec, "containers").map(named("container"))];
-}
-
-function podLabels(type: string, props: unknown): Obj {
-    return obj(at(podTemplate(type, props), "metadata", "labels"));
+/** Containers and init containers of a pod spec (the workload rules judge what a template can hold). */
+function containersOf(podSpec: unknown, includeInit = true) {
+    return podContainers(podSpec).filter((c) => c.kind === "container" || (includeInit && c.kind === "init container"));
 }
 
 function tierOf(type: string, props: unknown): unknown {
-    return podLabels(type, props)[TIER_LABEL] ?? obj(at(props, "metadata", "labels"))[TIER_LABEL];
+    return podLabels(type, props)[TIER_LABEL] ?? at(props, "metadata", "labels", TIER_LABEL);
 }
 
 function describe(type: string, name: string): string {
@@ -130,7 +111,6 @@ export const k8sWorkloadProbes: ResourceValidationPolicy = {
     severity: "high",
     remediationSteps: "Give each long-running container livenessProbe and readinessProbe (apps[].healthPath and readinessPath); remove probes from Job containers.",
     validateResource: forTypes(WORKLOAD_TYPES.filter((t) => t !== "kubernetes:core/v1:Pod"), (args, reportViolation) => {
-        if (!isWorkload(args.type) || args.type === "kubernetes:core/v1:Pod") args.notApplicable("not a workload controller");
         const podSpec = at(podTemplate(args.type, args.props), "spec");
         if (podSpec === UNKNOWN) return cannotCheckYet(reportViolation, "k8s-workload-probes", args.urn, "the pod template");
         const completes = RUN_TO_COMPLETION.has(args.type);
@@ -162,7 +142,6 @@ export const k8sWorkloadResources: ResourceValidationPolicy = {
     severity: "medium",
     remediationSteps: "Set resources.requests and resources.limits for cpu and memory on every container (apps[].resources).",
     validateResource: forTypes(WORKLOAD_TYPES, (args, reportViolation) => {
-        if (!isWorkload(args.type)) args.notApplicable("not a workload");
         const podSpec = at(podTemplate(args.type, args.props), "spec");
         if (podSpec === UNKNOWN) return cannotCheckYet(reportViolation, "k8s-workload-resources", args.urn, "the pod template");
         for (const c of containersOf(podSpec)) {
@@ -208,7 +187,6 @@ export const k8sImagePinned: ResourceValidationPolicy = {
     severity: "high",
     remediationSteps: "Use an image tag that names a release (ghcr.io/acme/api:1.4.2) or a digest (@sha256:...) in apps[].image.",
     validateResource: forTypes(WORKLOAD_TYPES, (args, reportViolation) => {
-        if (!isWorkload(args.type)) args.notApplicable("not a workload");
         const podSpec = at(podTemplate(args.type, args.props), "spec");
         if (podSpec === UNKNOWN) return cannotCheckYet(reportViolation, "k8s-image-pinned", args.urn, "the pod template");
         for (const c of containersOf(podSpec)) {

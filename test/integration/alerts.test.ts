@@ -1,6 +1,5 @@
 import * as assert from "assert";
 import { ChildProcess, spawn, spawnSync } from "child_process";
-import * as net from "net";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -12,6 +11,7 @@ import { validateConfig } from "../../config/validate";
 import { PlanFile, PlanResource } from "../../plan/model";
 import { runbook } from "../helpers/cli";
 import { stackRaw, writeStackVariant } from "../helpers/stacks";
+import { freePort } from "../helpers/servers";
 import { requireTool } from "../helpers/tools";
 import { useInClusterRedis, useMongodb } from "../helpers/variants";
 
@@ -262,13 +262,3 @@ describe("alerts: inhibition on a real Alertmanager (OB-4)", function () {
     });
 });
 
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const srv = net.createServer();
-        srv.listen(0, "127.0.0.1", () => {
-            const port = (srv.address() as net.AddressInfo).port;
-            srv.close(() => resolve(port));
-        });
-        srv.once("error", reject);
-    });
-}

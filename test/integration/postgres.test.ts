@@ -1,10 +1,10 @@
 import * as assert from "assert";
 import { spawnSync, SpawnSyncReturns } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { DbParameter, databaseUrl, parameterGroupParameters, postgresSettings } from "../../components/database/postgresSettings";
+import { freePort } from "../helpers/servers";
 import { requireTool } from "../helpers/tools";
 
 /*
@@ -37,17 +37,6 @@ function selfManagedConfig(params: DbParameter[]): { conf: string[]; forceSsl: b
     return { conf, forceSsl };
 }
 
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.unref();
-        server.on("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const { port } = server.address() as net.AddressInfo;
-            server.close(() => resolve(port));
-        });
-    });
-}
 
 function ok(r: SpawnSyncReturns<string>, what: string): string {
     if (r.error) throw r.error;

@@ -6,6 +6,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { PASSWORD_ENV, probeCommand, redisServerArgs, redisUrl, renderRedisConf } from "../../components/redis/redisSettings";
+import { freePort } from "../helpers/servers";
 import { requireTool } from "../helpers/tools";
 
 /*
@@ -88,16 +89,6 @@ function parseReply(buf: Buffer, start: number): { value: Reply; end: number } |
     }
 }
 
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.once("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const port = (server.address() as net.AddressInfo).port;
-            server.close(() => resolve(port));
-        });
-    });
-}
 
 /** What RandomPassword({ special: false }) yields: letters and digits. */
 function generatedPassword(length = 48): string {

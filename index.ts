@@ -2,6 +2,7 @@ import { loadConfig } from "./config";
 import { App } from "./components/app/app";
 import { Backups } from "./components/backup/backups";
 import { Database } from "./components/database/database";
+import { mongoImage } from "./components/database/mongodbSettings";
 import { Certificates } from "./components/edge/certificates";
 import { CloudflareEdge } from "./components/edge/cloudflare";
 import { Gateway } from "./components/edge/gateway";
@@ -82,7 +83,7 @@ const backups = new Backups("backups", {
         redis: redis && config.redis?.mode === "in-cluster" ? { url: redis.connectionUrl } : undefined,
     },
     postgresCidrs: awsDataDestinations(config.network, DEFAULT_VPC_CIDR, { postgres: true, redis: false }).cidrs,
-    engineMajor: config.database.engineVersion.split(".")[0],
+    scratchMongoImage: config.database.engine === "mongodb" ? mongoImage(config.database.engineVersion) : undefined,
     assetBuckets: config.storage.buckets.filter((b) => b.purpose !== "backups").map((b) => b.name),
     drillAgeSecretKey: config.backups.drill ? secret("backups.drill.ageSecretKey") : undefined,
 }, opts);

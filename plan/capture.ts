@@ -23,6 +23,8 @@ export interface CaptureOptions {
     config: Record<string, string>;
     secretKeys: string[];
     invokes?: InvokeMocks;
+    /** Keep secret values in the recorded inputs (tests only; see `sanitize`). */
+    revealSecrets?: boolean;
 }
 
 export interface Capture {
@@ -52,20 +54,24 @@ interface MockMonitorLike {
     registerResourceOutputs(req: { getUrn(): string; getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined }, cb: (err: unknown, resp?: unknown) => void): void;
 }
 
-/** Turns the wire encoding of a property value into plan-file JSON: secrets masked, unknowns marked. */
-export function sanitize(value: unknown): unknown {
+/**
+ * Turns the wire encoding of a property value into plan-file JSON: secrets masked, unknowns marked.
+ * `revealSecrets` keeps secret values (for the runtime tests, which must know a Secret's keys); a plan
+ * file never does.
+ */
+export function sanitize(value: unknown, revealSecrets = false): unknown {
     if (value === rpc.unknownValue) return UNKNOWN;
-    if (Array.isArray(value)) return value.map(sanitize);
+    if (Array.isArray(value)) return value.map((v) => sanitize(v, revealSecrets));
     if (value !== null && typeof value === "object") {
         const obj = value as Record<string, unknown>;
         const sig = obj[rpc.specialSigKey];
-        if (sig === rpc.specialSecretSig) return SECRET;
+        if (sig === rpc.specialSecretSig) return revealSecrets ? sanitize(obj.value, true) : SECRET;
         if (sig === rpc.specialResourceSig) {
             // The engine hands analyzers a resource reference as its ID (custom) or URN (component).
             const id = obj.id;
             return typeof id === "string" && id !== "" ? (id === rpc.unknownValue ? UNKNOWN : id) : obj.urn;
         }
-        return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined).map(([k, v]) => [k, sanitize(v)]));
+        return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined).map(([k, v]) => [k, sanitize(v, revealSecrets)]));
     }
     return value;
 }
@@ -139,7 +145,7 @@ export async function captureProgram(options: CaptureOptions): Promise<Capture> 
                 additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
                 dependencies: req.getDependenciesList(),
                 propertyDependencies,
-                inputs: sanitize(wire) as Record<string, unknown>,
+                inputs: sanitize(wire, options.revealSecrets) as Record<string, unknown>,
             });
             response = new resproto.RegisterResourceResponse();
             response.setUrn(urn);

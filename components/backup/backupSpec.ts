@@ -236,8 +236,33 @@ export const SCRATCH_POSTGRES_SETTINGS: Readonly<Record<string, string>> = {
     checkpoint_timeout: "1h",
 };
 
-/** Scratch servers the drill restores into, as native sidecars: they live as long as the drill's pod. */
-export function scratchSidecar(datastore: "postgres" | "mongodb" | "redis", engineMajor: string): k8s.types.input.core.v1.Container[] {
+export const SCRATCH_SCRIPT = "scratch-postgres.sh";
+/** The drill's scratch server's own volume (an emptyDir): its data dies with the pod. */
+export const SCRATCH_MOUNT = "/scratch";
+/** Where the scratch PostgreSQL puts its socket: an emptyDir, since the root filesystem is read-only. */
+export const SCRATCH_SOCKET_DIR = "/var/run/postgresql";
+/** The superuser of the scratch PostgreSQL server, trusted on the pod's loopback. */
+export const SCRATCH_USER = "drill";
+
+/** The volumes the scratch sidecars write to, beside the job's own. */
+export function scratchVolumes(datastore: "postgres" | "mongodb" | "redis"): k8s.types.input.core.v1.Volume[] {
+    switch (datastore) {
+        case "postgres":
+            return [{ name: "scratch", emptyDir: {} }, { name: "run", emptyDir: { sizeLimit: "1Mi" } }];
+        case "mongodb":
+            return [{ name: "scratch", emptyDir: {} }];
+        case "redis":
+            return [];
+    }
+}
+
+/**
+ * Scratch servers the drill restores into, as native sidecars: they live as long as the drill's pod.
+ * None relies on an image's entrypoint: PostgreSQL runs from the job image itself (initdb and
+ * postgres, called by scripts/backup/scratch-postgres.sh), mongod is called by name, and each writes
+ * only to the emptyDir volumes of `scratchVolumes`.
+ */
+export function scratchSidecar(datastore: "postgres" | "mongodb" | "redis", images: { jobImage: string; mongoImage?: string }): k8s.types.input.core.v1.Container[] {
     const common = {
         restartPolicy: "Always",
         securityContext: RESTRICTED_CONTAINER_SECURITY,
@@ -249,34 +274,42 @@ export function scratchSidecar(datastore: "postgres" | "mongodb" | "redis", engi
                 {
                     ...common,
                     name: "scratch-postgres",
-                    image: `postgres:${engineMajor}`,
+                    image: images.jobImage,
+                    command: ["/bin/bash", `${SCRIPTS_MOUNT}/${SCRATCH_SCRIPT}`],
                     // Only reachable inside the pod; the drill connects over loopback as the same user.
+                    args: [
+                        "-c", "listen_addresses=127.0.0.1",
+                        "-c", `unix_socket_directories=${SCRATCH_SOCKET_DIR}`,
+                        ...Object.entries(SCRATCH_POSTGRES_SETTINGS).flatMap(([k, v]) => ["-c", `${k}=${v}`]),
+                    ],
                     env: [
-                        { name: "POSTGRES_HOST_AUTH_METHOD", value: "trust" },
-                        { name: "POSTGRES_USER", value: "drill" },
-                        { name: "PGDATA", value: `${WORK_MOUNT}/pgdata` },
+                        { name: "PGDATA", value: `${SCRATCH_MOUNT}/pgdata` },
+                        { name: "SCRATCH_USER", value: SCRATCH_USER },
                     ],
-                    args: ["-c", "listen_addresses=127.0.0.1", ...Object.entries(SCRATCH_POSTGRES_SETTINGS).flatMap(([k, v]) => ["-c", `${k}=${v}`])],
                     volumeMounts: [
-                        { name: "work", mountPath: WORK_MOUNT },
-                        { name: "run", mountPath: "/var/run/postgresql" },
+                        { name: "scripts", mountPath: SCRIPTS_MOUNT, readOnly: true },
+                        { name: "scratch", mountPath: SCRATCH_MOUNT },
+                        { name: "run", mountPath: SCRATCH_SOCKET_DIR },
                     ],
-                    startupProbe: { exec: { command: ["pg_isready", "-h", "127.0.0.1", "-U", "drill"] }, periodSeconds: 2, failureThreshold: 60 },
+                    startupProbe: { exec: { command: ["pg_isready", "-h", "127.0.0.1", "-U", SCRATCH_USER] }, periodSeconds: 2, failureThreshold: 60 },
                 },
             ];
         case "mongodb":
+            if (images.mongoImage === undefined) throw new Error("a MongoDB drill needs the MongoDB image of its scratch server");
             return [
                 {
                     ...common,
                     name: "scratch-mongodb",
-                    image: `mongo:${engineMajor}`,
-                    args: ["--bind_ip", "127.0.0.1", "--dbpath", `${WORK_MOUNT}/mongodb`],
-                    volumeMounts: [{ name: "work", mountPath: WORK_MOUNT }],
+                    image: images.mongoImage,
+                    // mongod itself, not the image's entrypoint; no unix socket (it would go to the read-only /tmp).
+                    command: ["mongod"],
+                    args: ["--bind_ip", "127.0.0.1", "--port", "27017", "--dbpath", SCRATCH_MOUNT, "--nounixsocket"],
+                    volumeMounts: [{ name: "scratch", mountPath: SCRATCH_MOUNT }],
                     startupProbe: { tcpSocket: { port: 27017 }, periodSeconds: 2, failureThreshold: 60 },
                 },
             ];
         case "redis":
-            // The drill script starts its own redis-server on the restored RDB.
+            // The drill script starts its own redis-server on the restored RDB, in the job container.
             return [];
     }
 }
@@ -285,7 +318,7 @@ export function scratchSidecar(datastore: "postgres" | "mongodb" | "redis", engi
 export function scratchEnv(datastore: "postgres" | "mongodb" | "redis"): Record<string, string> {
     switch (datastore) {
         case "postgres":
-            return { DRILL_POSTGRES_URL: "postgres://drill@127.0.0.1:5432/postgres?sslmode=disable" };
+            return { DRILL_POSTGRES_URL: `postgres://${SCRATCH_USER}@127.0.0.1:5432/postgres?sslmode=disable` };
         case "mongodb":
             return { DRILL_MONGODB_URI: "mongodb://127.0.0.1:27017/" };
         case "redis":

@@ -22,6 +22,7 @@ import {
     readScripts,
     scratchEnv,
     scratchSidecar,
+    scratchVolumes,
 } from "./backupSpec";
 import { contentHash } from "../k8s/contentHash";
 import { R2Token } from "./r2Tokens";
@@ -53,8 +54,8 @@ export interface BackupsArgs {
     };
     /** Where RDS PostgreSQL lives, for the jobs' egress on 5432: the VPC's CIDR. Defaults to the private ranges. */
     postgresCidrs?: string[];
-    /** Major version of the database, for the drill's scratch server image. Defaults to 16. */
-    engineMajor?: string;
+    /** The MongoDB image of the MongoDB drill's scratch server: the one the replica set runs. Required for a MongoDB drill. */
+    scratchMongoImage?: string;
     /** Asset and upload buckets the apps' token reaches (004). Defaults to none: no token. */
     assetBuckets?: string[];
     /** The drill's age identity, a secret (from `backups.drill.ageSecretKey`). Required when `backups.drill` is set. */
@@ -269,10 +270,10 @@ export class Backups extends pulumi.ComponentResource {
                             labels,
                             volumes: [
                                 { name: "drill-key", secret: { secretName: drillSecretName, items: [{ key: "AGE_SECRET_KEY", path: "identity" }], defaultMode: 0o400 } },
-                                ...(target.datastore === "postgres" ? [{ name: "run", emptyDir: {} }] : []),
+                                ...scratchVolumes(target.datastore),
                             ],
                             volumeMounts: [{ name: "drill-key", mountPath: DRILL_KEY_DIR, readOnly: true }],
-                            sidecars: scratchSidecar(target.datastore, args.engineMajor ?? "16"),
+                            sidecars: scratchSidecar(target.datastore, { jobImage: backups.image, mongoImage: args.scratchMongoImage }),
                             workSizeLimit: "100Gi",
                             ...jobDeadlines("drill"),
                         }),

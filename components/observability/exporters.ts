@@ -21,6 +21,8 @@ export type ExporterKind = "postgres" | "redis" | "mongodb";
 export interface ExporterImage {
     /** The image, pinned to a release tag (WL-3). */
     image: string;
+    /** The exporter's binary in its image: the pod runs it by name, never through the image's entrypoint. */
+    command: string;
     /** The port the exporter serves `/metrics` on (its upstream default). */
     port: number;
     /** Non-root user and group it runs as (the image's own user, or any: the binaries are static). */
@@ -33,6 +35,7 @@ export const EXPORTERS: Readonly<Record<ExporterKind, ExporterImage>> = {
     // https://github.com/prometheus-community/postgres_exporter/releases/tag/v0.15.0 (USER nobody)
     postgres: {
         image: "quay.io/prometheuscommunity/postgres-exporter:v0.15.0",
+        command: "/bin/postgres_exporter",
         port: 9187,
         uid: 65534,
         resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
@@ -40,6 +43,7 @@ export const EXPORTERS: Readonly<Record<ExporterKind, ExporterImage>> = {
     // https://github.com/oliver006/redis_exporter/releases/tag/v1.67.0 (USER 59000)
     redis: {
         image: "oliver006/redis_exporter:v1.67.0",
+        command: "/redis_exporter",
         port: 9121,
         uid: 59000,
         resources: { requests: { cpu: "10m", memory: "24Mi" }, limits: { cpu: "200m", memory: "96Mi" } },
@@ -47,6 +51,7 @@ export const EXPORTERS: Readonly<Record<ExporterKind, ExporterImage>> = {
     // https://github.com/percona/mongodb_exporter/releases/tag/v0.43.1; the image tag drops the v (USER 65535)
     mongodb: {
         image: "percona/mongodb_exporter:0.43.1",
+        command: "/mongodb_exporter",
         port: 9216,
         uid: 65535,
         resources: { requests: { cpu: "20m", memory: "48Mi" }, limits: { cpu: "300m", memory: "192Mi" } },
@@ -86,6 +91,7 @@ export function exporterContainer(kind: ExporterKind, env: k8s.types.input.core.
     return {
         name: `${kind}-exporter`,
         image: e.image,
+        command: [e.command],
         args,
         env,
         ports: [{ name: EXPORTER_PORT_NAME, containerPort: e.port, protocol: "TCP" }],

@@ -107,6 +107,23 @@ export class TestPostgres {
         this.started = true;
     }
 
+    /** Switches TLS on with a throwaway self-signed certificate, as RDS requires TLS (rds.force_ssl). */
+    async enableTls(ctx: Mocha.Context): Promise<void> {
+        const openssl = requireTool(ctx, "openssl", "openssl");
+        const owner = fs.statSync(this.dataDir);
+        const cert = path.join(this.dataDir, "server.crt");
+        const key = path.join(this.dataDir, "server.key");
+        ok(spawnSync(openssl, ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", cert], { encoding: "utf8" }), "openssl req");
+        for (const f of [cert, key]) fs.chownSync(f, owner.uid, owner.gid);
+        fs.chmodSync(key, 0o600);
+        this.sql("postgres", "ALTER SYSTEM SET ssl = on; SELECT pg_reload_conf();");
+        for (let i = 0; i < 300; i++) {
+            if (this.sql("postgres", "SHOW ssl").trim() === "on") return;
+            await new Promise((r) => setTimeout(r, 100));
+        }
+        throw new Error("PostgreSQL did not switch TLS on");
+    }
+
     url(database = "postgres", user = this.superuser, password = this.password): string {
         return `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${this.port}/${database}`;
     }

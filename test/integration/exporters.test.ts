@@ -179,7 +179,7 @@ describe("integration: the data alerts against real exporters and Prometheus (DB
         const prometheus = requireTool(this, "prometheus", "prometheus");
         const redisServerBin = requireTool(this, "redis-server", "redis-server");
         redisCli = requireTool(this, "redis-cli", "redis-tools");
-        const openssl = requireTool(this, "openssl", "openssl");
+        requireTool(this, "openssl", "openssl");
         requireTool(this, "bash", "bash");
 
         // The staging plan: PostgreSQL on RDS and in-cluster Redis, so both exporters and their rules.
@@ -197,14 +197,7 @@ describe("integration: the data alerts against real exporters and Prometheus (DB
         // PostgreSQL 15 with a small max_connections (and no reserved slots, so the arithmetic is plain),
         // then TLS switched on with a throwaway certificate, as RDS requires it.
         await pg.start(this, ["max_connections = 20", "superuser_reserved_connections = 0"]);
-        const owner = fs.statSync(pg.dataDir);
-        const cert = path.join(pg.dataDir, "server.crt");
-        const key = path.join(pg.dataDir, "server.key");
-        ok(spawnSync(openssl, ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", cert], { encoding: "utf8" }), "openssl req");
-        for (const f of [cert, key]) fs.chownSync(f, owner.uid, owner.gid);
-        fs.chmodSync(key, 0o600);
-        pg.sql("postgres", "ALTER SYSTEM SET ssl = on; SELECT pg_reload_conf();");
-        await eventually("PostgreSQL to serve TLS", 30000, async () => (pg.sql("postgres", "SHOW ssl").trim() === "on" ? true : undefined));
+        await pg.enableTls(this);
 
         // The monitoring role, made by the role Job's script from the planned ConfigMap, as the Job
         // runs it from its mount (twice: it is idempotent).

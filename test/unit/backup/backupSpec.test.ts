@@ -98,10 +98,13 @@ describe("unit: the drill's scratch PostgreSQL server (BK-6, BK-7)", () => {
     };
 
     it("BK-7: the sidecar runs with exactly the shared scratch settings, a throwaway server that writes no WAL for a restore", () => {
-        const [sidecar] = scratchSidecar("postgres", "16");
+        const [sidecar] = scratchSidecar("postgres", { jobImage: "ghcr.io/acme/runbook-backup:1.0.0" });
         const args = sidecar.args as string[];
         const settings = Object.fromEntries(args.filter((_, i) => args[i - 1] === "-c").map((a) => a.split("=") as [string, string]));
-        assert.deepStrictEqual(settings, { listen_addresses: "127.0.0.1", ...SCRATCH_POSTGRES_SETTINGS });
+        assert.deepStrictEqual(settings, { listen_addresses: "127.0.0.1", unix_socket_directories: "/var/run/postgresql", ...SCRATCH_POSTGRES_SETTINGS });
+        // The job image's own server, started by the project's script: no upstream entrypoint.
+        assert.strictEqual(sidecar.image, "ghcr.io/acme/runbook-backup:1.0.0");
+        assert.deepStrictEqual(sidecar.command, ["/bin/bash", "/opt/runbook/backup/scratch-postgres.sh"]);
         for (const [k, v] of Object.entries({ fsync: "off", full_page_writes: "off", synchronous_commit: "off", wal_level: "minimal", max_wal_senders: "0", autovacuum: "off" })) {
             assert.strictEqual(SCRATCH_POSTGRES_SETTINGS[k], v, k);
         }

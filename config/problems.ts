@@ -92,6 +92,7 @@ const REQUIREMENTS: Record<string, string> = {
     "alerts.selectorLabels": "OB-3",
     "alerts.runbookBaseUrl": "OB-4",
     "alerts.routes.*": "OB-4",
+    "kubernetes.dnsEgress.*": "SC-5",
     "network.appCidrs": "DB-2",
     "network.clusterSecurityGroupIds": "DB-2",
     "network.peering.*": "DB-2",

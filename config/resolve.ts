@@ -122,6 +122,18 @@ export function resolveEdge(edge: EdgeConfig, env: Environment): ResolvedEdge {
 }
 
 /** The validated stack config with every default filled in. Components take slices of it. */
+/** Where every pod may resolve names (SC-5): DNS pods by namespace (and labels), and DNS servers by address. */
+export interface DnsEgress {
+    namespace: string;
+    /** Empty: every pod of the namespace. */
+    podLabels: Record<string, string>;
+    /** Empty: none outside the pod network. */
+    cidrs: string[];
+}
+
+/** SC-5: the cluster DNS, CoreDNS in kube-system, as most clusters run it. */
+export const DNS_EGRESS_DEFAULTS: DnsEgress = { namespace: "kube-system", podLabels: {}, cidrs: [] };
+
 export interface StackConfig {
     environment: Environment;
     apps: ResolvedApp[];
@@ -138,7 +150,7 @@ export interface StackConfig {
     alerts: ResolvedAlerts;
     /** Present exactly when a data store lives in AWS. */
     network?: NonNullable<RawStackConfig["network"]>;
-    kubernetes: { context: string; namespace: string; storageClass?: string; platform: "install" | "existing" };
+    kubernetes: { context: string; namespace: string; storageClass?: string; platform: "install" | "existing"; dnsEgress: DnsEgress };
     /** The explicit providers' settings. The Cloudflare token is read separately and stays secret. */
     providers: { aws?: { region: string; allowedAccountIds?: string[] } };
     /** Names of the keys in `runbook:secrets`. Values are read separately and stay secret. */
@@ -383,6 +395,11 @@ export function resolveConfig(raw: RawStackConfig, env: Environment): StackConfi
             namespace: raw.kubernetes.namespace ?? "runbook",
             storageClass: raw.kubernetes.storageClass,
             platform: raw.kubernetes.platform ?? "existing",
+            dnsEgress: {
+                namespace: raw.kubernetes.dnsEgress?.namespace ?? DNS_EGRESS_DEFAULTS.namespace,
+                podLabels: raw.kubernetes.dnsEgress?.podLabels ?? DNS_EGRESS_DEFAULTS.podLabels,
+                cidrs: raw.kubernetes.dnsEgress?.cidrs ?? DNS_EGRESS_DEFAULTS.cidrs,
+            },
         },
         providers: { aws: raw.providers.aws },
         secretNames: Object.keys(raw.secrets ?? {}),

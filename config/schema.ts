@@ -31,6 +31,9 @@ const weeklyWindow = z
         message: "must be a UTC window ddd:hh:mm-ddd:hh:mm such as sun:04:00-sun:05:00",
     });
 
+const labelKey = z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9_.-]{1,63}$/, { message: "must be a Kubernetes label key" });
+const labelValue = z.string().regex(/^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/, { message: "must be a Kubernetes label value (at most 63 letters, digits, '-', '_' or '.')" });
+
 /** An absolute filesystem path such as /tmp or /app/.next/cache. */
 const absolutePath = z.string().regex(/^\/[^\s]*$/, { message: "must be an absolute path such as /app/.next/cache" });
 
@@ -461,7 +464,7 @@ export const alertsSchema = z.strictObject({
      * Labels the Prometheus operator selects rules, monitors and Alertmanager configs by. Defaults to
      * `release: kube-prometheus-stack`, the chart's default selector.
      */
-    selectorLabels: z.record(z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9_.-]{1,63}$/, { message: "must be a Kubernetes label key" }), z.string().max(63)).optional(),
+    selectorLabels: z.record(labelKey, z.string().max(63)).optional(),
     /** OB-4: where alerts go, by severity. */
     routes: z.strictObject({
         /** PagerDuty Events v2 routing key: SEV1 and SEV2 page. Must be `secure:`. */
@@ -568,6 +571,22 @@ export const kubernetesSchema = z.strictObject({
      * operator the cluster already runs; `install` installs them as pinned Helm releases.
      */
     platform: z.enum(["install", "existing"]).optional(),
+    /**
+     * The DNS servers every pod of the namespace may reach, on port 53 over UDP and TCP (SC-5: all
+     * other egress is denied). Defaults to every pod in `kube-system`, where CoreDNS runs. A node-local
+     * cache (NodeLocal DNSCache) listens on the host network at a link-local address that no pod or
+     * namespace selector matches: add it under `cidrs`.
+     */
+    dnsEgress: z
+        .strictObject({
+            /** Namespace of the cluster DNS pods. Defaults to `kube-system`. */
+            namespace: dnsLabel.optional(),
+            /** Labels of the DNS pods in that namespace, such as `k8s-app: kube-dns`. Defaults to none: every pod there. */
+            podLabels: z.record(labelKey, labelValue).optional(),
+            /** Addresses of DNS servers outside the pod network, such as NodeLocal DNSCache's 169.254.20.10/32. Private or link-local only. Defaults to none. */
+            cidrs: z.array(cidr).min(1).optional(),
+        })
+        .optional(),
 });
 
 const awsRegion = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: "must be an AWS region such as us-east-1" });

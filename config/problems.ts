@@ -59,6 +59,7 @@ const REQUIREMENTS: Record<string, string> = {
     "backups.drill.ageSecretKey": "BK-3",
     "edge.loginRateLimit.*": "ED-4",
     "edge.loginPath": "ED-4",
+    "edge.zonePlan": "ED-4",
     "edge.origin": "ED-2",
     "edge.hstsMaxAgeSeconds": "ED-3",
     "edge.websocketTimeoutSeconds": "WL-7",

@@ -1,3 +1,4 @@
+import type { ZonePlan } from "./cloudflarePlans";
 import { AppConfig, BackupDatastore, BucketConfig, EdgeConfig, RawStackConfig } from "./schema";
 
 /** Only the stack named `production` is production; every other stack is non-production. */
@@ -51,6 +52,8 @@ export interface ResolvedEdge {
     hosts: Array<{ host: string; app: string }>;
     origin: string;
     ownsZone: boolean;
+    /** The zone's Cloudflare plan; the config check has held the rate limit and the WAF to it. */
+    zonePlan: ZonePlan;
     loginPath: string;
     loginRateLimit: { requests: number; periodSeconds: number; blockSeconds: number };
     hstsMaxAgeSeconds: number;
@@ -65,6 +68,8 @@ export interface ResolvedEdge {
 
 /** Edge defaults (ED-1…ED-5, WL-7), in one place for config, components and docs. */
 export const EDGE_DEFAULTS = {
+    /** The cheapest plan on which the defaults below and the managed WAF rulesets exist (ED-4). */
+    zonePlan: "pro" as ZonePlan,
     loginPath: "/api/auth/login",
     /** ED-4: five attempts a minute per IP, then a 15-minute block. */
     loginRateLimit: { requests: 5, periodSeconds: 60, blockSeconds: 900 },
@@ -89,6 +94,7 @@ export function resolveEdge(edge: EdgeConfig, env: Environment): ResolvedEdge {
         hosts: edge.hosts,
         origin: edge.origin,
         ownsZone: edge.ownsZone ?? true,
+        zonePlan: edge.zonePlan ?? d.zonePlan,
         loginPath: edge.loginPath ?? d.loginPath,
         loginRateLimit: {
             requests: edge.loginRateLimit?.requests ?? d.loginRateLimit.requests,

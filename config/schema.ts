@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ZONE_PLANS } from "./cloudflarePlans";
 import { imageProblem } from "./images";
 
 /*
@@ -308,9 +309,6 @@ const origin = z
     });
 const email = z.string().regex(/^[^\s@]+@[^\s@]+\.[a-z]{2,63}$/i, { message: "must be an email address such as ops@example.com" });
 
-/** Rate-limit periods Cloudflare accepts, in seconds. */
-export const RATE_LIMIT_PERIODS = [10, 60, 120, 300, 600, 3600] as const;
-
 export const edgeSchema = z.strictObject({
     /** Cloudflare zone name, such as example.com. */
     zone: hostname,
@@ -335,19 +333,29 @@ export const edgeSchema = z.strictObject({
      * zone, exactly one of them owns it; the others declare only their DNS records. Defaults to true.
      */
     ownsZone: z.boolean().optional(),
+    /**
+     * The zone's Cloudflare plan, which decides the rate limit's allowed counting periods and block
+     * times and whether the managed WAF rulesets exist (ED-4). Set it to the zone's real plan: a value
+     * the plan does not offer is refused by Cloudflare at `pulumi up`. Defaults to `pro`, the cheapest
+     * plan with the managed WAF rulesets and a 15-minute block.
+     */
+    zonePlan: z.enum(ZONE_PLANS).optional(),
     /** Path of the login endpoint that gets the strict rate limit (ED-4). Defaults to /api/auth/login. */
     loginPath: urlPath.optional(),
     /**
      * Login attempts allowed per client IP (ED-4). Defaults to 5 requests per 60 seconds, then a
-     * block of 900 seconds (15 minutes).
+     * block of 900 seconds (15 minutes). Both times must be values Cloudflare offers on edge.zonePlan:
+     * 10, 15, 20, 30, 40, 45, 60, 90, 120, 180, 240, 300, 480, 600, 900, 1200, 1800, 2400, 3600,
+     * 65535 or 86400, up to the plan's maximum (free: 10 and 10; pro: 60 and 3600; business: 600 and
+     * 86400; enterprise: 65535 and 86400).
      */
     loginRateLimit: z
         .strictObject({
             /** Defaults to 5. */
             requests: z.number().int().min(1).max(1000).optional(),
-            /** One of the periods Cloudflare accepts: 10, 60, 120, 300, 600 or 3600. Defaults to 60. */
-            periodSeconds: z.number().int().min(10).max(3600).optional(),
-            /** How long a client that hit the limit stays blocked. Defaults to 900. */
+            /** The counting period. Defaults to 60. */
+            periodSeconds: z.number().int().min(10).max(86400).optional(),
+            /** How long a client that hit the limit stays blocked (the rule's mitigation timeout). Defaults to 900. */
             blockSeconds: z.number().int().min(10).max(86400).optional(),
         })
         .optional(),

@@ -36,6 +36,13 @@ function configuredZones(resources: PolicyResource[]): Map<string, { settings: M
     return zones;
 }
 
+/**
+ * The only counting periods and mitigation timeouts Cloudflare's rate limiting rules accept, in
+ * seconds (each plan offers those up to its own maximum): footnote 3 of
+ * https://developers.cloudflare.com/waf/rate-limiting-rules/#availability
+ */
+const RATE_LIMIT_SUPPORTED_SECONDS = [10, 15, 20, 30, 40, 45, 60, 90, 120, 180, 240, 300, 480, 600, 900, 1200, 1800, 2400, 3600, 65535, 86400];
+
 /** A nested value under either the provider's camelCase key or the API's snake_case one. */
 function field(obj: unknown, camel: string, snake: string): unknown {
     const v = at(obj, camel);
@@ -125,6 +132,9 @@ function loginRuleProblem(rule: unknown, c: RateLimitConfig): string | undefined
         return `allows ${requests} per ${period} s, above ${c.maximumRequestsPerMinute} a minute`;
     }
     if (period === undefined || requests === undefined) return "sets no period or request count";
+    // Cloudflare refuses the whole ruleset for a period or timeout outside its list.
+    if (typeof period === "number" && !RATE_LIMIT_SUPPORTED_SECONDS.includes(period)) return `counts over ${period} s, which Cloudflare does not accept (${RATE_LIMIT_SUPPORTED_SECONDS.join(", ")})`;
+    if (typeof block === "number" && !RATE_LIMIT_SUPPORTED_SECONDS.includes(block)) return `blocks for ${block} s, which Cloudflare does not accept (${RATE_LIMIT_SUPPORTED_SECONDS.join(", ")})`;
     if (block !== UNKNOWN && !(typeof block === "number" && block >= c.minimumBlockSeconds)) return `blocks for ${block ?? 0} s, under ${c.minimumBlockSeconds} s`;
     return undefined;
 }
@@ -132,7 +142,7 @@ function loginRuleProblem(rule: unknown, c: RateLimitConfig): string | undefined
 export const cloudflareLoginRateLimit: StackValidationPolicy = {
     name: "cloudflare-login-rate-limit",
     severity: "high",
-    remediationSteps: "Add an http_ratelimit zone ruleset rule on the login path (edge.loginPath, edge.loginRateLimit): per ip.src, action block, a mitigation timeout of at least 15 minutes.",
+    remediationSteps: "Add an http_ratelimit zone ruleset rule on the login path (edge.loginPath, edge.loginRateLimit): per ip.src, action block, a mitigation timeout of at least 15 minutes, period and timeout from the values Cloudflare accepts on the zone's plan (edge.zonePlan).",
     description: "ED-4: every zone the stack configures rate-limits the login path per client IP and blocks an offender for at least 15 minutes.",
     enforcementLevel: "mandatory",
     ...requirement("ED-4", "Rate limiting, above all on login; brute-force lockout after 5 failures for 15 minutes"),

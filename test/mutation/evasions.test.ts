@@ -537,6 +537,7 @@ const evasions: Evasion[] = [
     { policy: "cloudflare-hsts", base: "production", what: "HSTS disabled", apply: (rs) => edit(find(rs, "ZoneSetting", "security_header"), (i) => (i.value.strictTransportSecurity.enabled = false)) },
     { policy: "cloudflare-login-rate-limit", base: "production", what: "100 login attempts a minute", apply: (rs) => edit(find(rs, "Ruleset", "rate-limit"), (i) => (i.rules[0].ratelimit.requestsPerPeriod = 100)) },
     { policy: "cloudflare-login-rate-limit", base: "production", what: "a one-minute block", apply: (rs) => edit(find(rs, "Ruleset", "rate-limit"), (i) => (i.rules[0].ratelimit.mitigationTimeout = 60)) },
+    { policy: "cloudflare-login-rate-limit", base: "production", what: "a 1000-second block Cloudflare refuses", apply: (rs) => edit(find(rs, "Ruleset", "rate-limit"), (i) => (i.rules[0].ratelimit.mitigationTimeout = 1000)) },
     { policy: "cloudflare-login-rate-limit", base: "production", what: "counted per data centre, not per IP", apply: (rs) => edit(find(rs, "Ruleset", "rate-limit"), (i) => (i.rules[0].ratelimit.characteristics = ["cf.colo.id"])) },
     { policy: "cloudflare-login-rate-limit", base: "production", what: "the login rule disabled", apply: (rs) => edit(find(rs, "Ruleset", "rate-limit"), (i) => (i.rules[0].enabled = false)) },
     // ED-5, ED-3: the Gateway

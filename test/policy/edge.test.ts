@@ -83,7 +83,7 @@ describe("policy: cloudflare-login-rate-limit (ED-4)", () => {
         assert.deepStrictEqual(vs[0].requirements, ["ED-4"]);
     });
 
-    it("ED-4 violating: too lenient, too short a block, not per IP, or not a block", async () => {
+    it("ED-4 violating: too lenient, too short a block, not per IP, not a block, or a period or block Cloudflare refuses", async () => {
         for (const [rule, why] of [
             [loginRule({}, { requestsPerPeriod: 20 }), /allows 20 per 60 s, above 5 a minute/],
             [loginRule({}, { mitigationTimeout: 60 }), /blocks for 60 s, under 900 s/],
@@ -91,6 +91,8 @@ describe("policy: cloudflare-login-rate-limit (ED-4)", () => {
             [loginRule({ action: "log" }), /not block/],
             [loginRule({ expression: '(http.request.uri.path eq "/api/products")' }), /containing 'login'/],
             [loginRule({ enabled: false }), /disabled/],
+            [loginRule({}, { mitigationTimeout: 1000 }), /blocks for 1000 s, which Cloudflare does not accept \(10, 15, .*, 900, 1200/],
+            [loginRule({}, { period: 50, requestsPerPeriod: 1 }), /counts over 50 s, which Cloudflare does not accept/],
         ] as const) {
             const vs = await check([cloudflareLoginRateLimit], [...goodZone(), rateLimit([rule])]);
             assert.strictEqual(vs.length, 1, String(why));

@@ -582,8 +582,9 @@ export const kubernetesSchema = z.strictObject({
     /**
      * The DNS servers every pod of the namespace may reach, on port 53 over UDP and TCP (SC-5: all
      * other egress is denied). Defaults to every pod in `kube-system`, where CoreDNS runs. A node-local
-     * cache (NodeLocal DNSCache) listens on the host network at a link-local address that no pod or
-     * namespace selector matches: add it under `cidrs`.
+     * cache (NodeLocal DNSCache) answers on the host network, at a link-local address and often on
+     * the kube-dns Service IP, which no pod or namespace selector matches: list them under `cidrs`
+     * (docs/operations.md).
      */
     dnsEgress: z
         .strictObject({

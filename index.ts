@@ -70,6 +70,7 @@ new NetworkPolicies("network-policies", {
     namespace: namespace.name,
     appPorts: config.apps.map((a) => a.port),
     awsData: awsDataDestinations(config.network, DEFAULT_VPC_CIDR, { postgres: config.database.engine === "postgres", redis: config.redis?.mode === "elasticache" }),
+    dns: config.kubernetes.dnsEgress,
 }, opts);
 
 const backups = new Backups("backups", {

@@ -21,6 +21,11 @@ function median(xs: number[]): number {
 }
 
 export function benchDiff(runs: number): void {
+    // The fixture makes its own history, so a tree without .git (a downloaded tarball) is fine; git itself is not optional.
+    if (spawnSync("git", ["--version"]).status !== 0) {
+        console.log("  diff      skipped: runbook diff needs git, which is not installed");
+        return;
+    }
     const repo = new FixtureRepo();
     try {
         repo.editStack("production", (config) => {

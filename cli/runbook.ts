@@ -18,6 +18,7 @@ const diffing = async () => ({ ...(await import("../plan/diffStack")), ...(await
 const configReports = async () => ({ ...(await import("../config/offline")), ...(await import("../config/problems")) });
 
 const USAGE = `Usage:
+  runbook help                (or --help, -h: this text)
   runbook plan --stack <name> [--json [file]] [--markdown [file]] [--config <stack file>] [--policy-config <file>]
   runbook check <plan.json> [--stack <name>] [--json [file]] [--markdown [file]] [--policy-config <file>]
   runbook diff --base <git ref> --stack <name> [--json [file]] [--markdown [file]]
@@ -57,8 +58,12 @@ interface Args {
     policyConfig?: string;
 }
 
+/** Asking for help is a command of its own, in every form a newcomer tries first. */
+const HELP = new Set(["help", "--help", "-h"]);
+
 export function parseArgs(argv: string[]): Args {
     const [command, ...rest] = argv;
+    if (HELP.has(command) || rest.some((arg) => arg === "--help" || arg === "-h")) return { command: "help" };
     if (command !== "plan" && command !== "check" && command !== "diff" && command !== "policies") throw new UsageError(command ? `unknown command '${command}'` : "no command given");
     const args: Args = { command };
     for (let i = 0; i < rest.length; i++) {
@@ -96,9 +101,6 @@ export function parseArgs(argv: string[]): Args {
             case "--policy-config":
                 args.policyConfig = value(arg);
                 break;
-            case "--help":
-            case "-h":
-                throw new UsageError("");
             default:
                 if (command === "check" && args.planFile === undefined && !arg.startsWith("--")) args.planFile = arg;
                 else throw new UsageError(`unexpected argument '${arg}'`);
@@ -198,13 +200,17 @@ async function runPolicies(args: Args): Promise<number> {
 export async function main(argv: string[]): Promise<number> {
     try {
         const args = parseArgs(argv);
+        if (args.command === "help") {
+            write("-", USAGE);
+            return EXIT_OK;
+        }
         if (args.command === "diff") return await runDiff(args);
         if (args.command === "policies") return await runPolicies(args);
         return args.command === "plan" ? await runPlan(args) : await runCheck(args);
     } catch (e) {
         if (e instanceof UsageError) {
-            process.stderr.write(`${e.message ? `runbook: ${e.message}\n\n` : ""}${USAGE}\n`);
-            return e.message ? EXIT_ERROR : EXIT_OK;
+            process.stderr.write(`runbook: ${e.message}\n\n${USAGE}\n`);
+            return EXIT_ERROR;
         }
         if (e instanceof ProgramError || e instanceof PolicyConfigError || e instanceof RevisionError || e instanceof PlanFileError) {
             process.stderr.write(`runbook: ${e.message}\n`);

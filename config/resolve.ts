@@ -1,3 +1,4 @@
+import type { ZonePlan } from "./cloudflarePlans";
 import { AppConfig, BackupDatastore, BucketConfig, EdgeConfig, RawStackConfig } from "./schema";
 
 /** Only the stack named `production` is production; every other stack is non-production. */
@@ -51,6 +52,8 @@ export interface ResolvedEdge {
     hosts: Array<{ host: string; app: string }>;
     origin: string;
     ownsZone: boolean;
+    /** The zone's Cloudflare plan; the config check has held the rate limit and the WAF to it. */
+    zonePlan: ZonePlan;
     loginPath: string;
     loginRateLimit: { requests: number; periodSeconds: number; blockSeconds: number };
     hstsMaxAgeSeconds: number;
@@ -65,6 +68,8 @@ export interface ResolvedEdge {
 
 /** Edge defaults (ED-1…ED-5, WL-7), in one place for config, components and docs. */
 export const EDGE_DEFAULTS = {
+    /** The cheapest plan on which the defaults below and the managed WAF rulesets exist (ED-4). */
+    zonePlan: "pro" as ZonePlan,
     loginPath: "/api/auth/login",
     /** ED-4: five attempts a minute per IP, then a 15-minute block. */
     loginRateLimit: { requests: 5, periodSeconds: 60, blockSeconds: 900 },
@@ -89,6 +94,7 @@ export function resolveEdge(edge: EdgeConfig, env: Environment): ResolvedEdge {
         hosts: edge.hosts,
         origin: edge.origin,
         ownsZone: edge.ownsZone ?? true,
+        zonePlan: edge.zonePlan ?? d.zonePlan,
         loginPath: edge.loginPath ?? d.loginPath,
         loginRateLimit: {
             requests: edge.loginRateLimit?.requests ?? d.loginRateLimit.requests,
@@ -122,6 +128,18 @@ export function resolveEdge(edge: EdgeConfig, env: Environment): ResolvedEdge {
 }
 
 /** The validated stack config with every default filled in. Components take slices of it. */
+/** Where every pod may resolve names (SC-5): DNS pods by namespace (and labels), and DNS servers by address. */
+export interface DnsEgress {
+    namespace: string;
+    /** Empty: every pod of the namespace. */
+    podLabels: Record<string, string>;
+    /** Empty: none outside the pod network. */
+    cidrs: string[];
+}
+
+/** SC-5: the cluster DNS, CoreDNS in kube-system, as most clusters run it. */
+export const DNS_EGRESS_DEFAULTS: DnsEgress = { namespace: "kube-system", podLabels: {}, cidrs: [] };
+
 export interface StackConfig {
     environment: Environment;
     apps: ResolvedApp[];
@@ -138,7 +156,7 @@ export interface StackConfig {
     alerts: ResolvedAlerts;
     /** Present exactly when a data store lives in AWS. */
     network?: NonNullable<RawStackConfig["network"]>;
-    kubernetes: { context: string; namespace: string; storageClass?: string; platform: "install" | "existing" };
+    kubernetes: { context: string; namespace: string; storageClass?: string; platform: "install" | "existing"; dnsEgress: DnsEgress };
     /** The explicit providers' settings. The Cloudflare token is read separately and stays secret. */
     providers: { aws?: { region: string; allowedAccountIds?: string[] } };
     /** Names of the keys in `runbook:secrets`. Values are read separately and stay secret. */
@@ -383,6 +401,11 @@ export function resolveConfig(raw: RawStackConfig, env: Environment): StackConfi
             namespace: raw.kubernetes.namespace ?? "runbook",
             storageClass: raw.kubernetes.storageClass,
             platform: raw.kubernetes.platform ?? "existing",
+            dnsEgress: {
+                namespace: raw.kubernetes.dnsEgress?.namespace ?? DNS_EGRESS_DEFAULTS.namespace,
+                podLabels: raw.kubernetes.dnsEgress?.podLabels ?? DNS_EGRESS_DEFAULTS.podLabels,
+                cidrs: raw.kubernetes.dnsEgress?.cidrs ?? DNS_EGRESS_DEFAULTS.cidrs,
+            },
         },
         providers: { aws: raw.providers.aws },
         secretNames: Object.keys(raw.secrets ?? {}),

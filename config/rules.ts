@@ -254,6 +254,7 @@ export function crossFieldProblems(raw: RawStackConfig, env: Environment): Confi
         }
     });
 
+    problems.push(...dnsEgressProblems(raw));
     if (raw.network) problems.push(...networkReachabilityProblems(raw.network, env));
     problems.push(...providerProblems(raw, env));
     problems.push(...workloadProblems(raw, env));
@@ -261,6 +262,22 @@ export function crossFieldProblems(raw: RawStackConfig, env: Environment): Confi
     problems.push(...alertProblems(raw, env));
     problems.push(...backupProblems(raw, env));
     return problems;
+}
+
+/** Ranges a cluster's DNS can live in: private (RFC 1918), shared (RFC 6598, pod networks) and link-local (node-local caches). */
+const NON_PUBLIC_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16"].map((c) => parseCidr(c));
+
+/** SC-5: DNS egress reaches the cluster's own resolvers, never the internet (port 53 out is a tunnel). */
+function dnsEgressProblems(raw: RawStackConfig): ConfigProblem[] {
+    return (raw.kubernetes.dnsEgress?.cidrs ?? []).flatMap((c, i) => {
+        const path = `kubernetes.dnsEgress.cidrs[${i}]`;
+        const parsed = tryCidr(c);
+        if (!parsed) return [{ path, value: c, message: "is not a network address (its host bits are set)", fix: "use the address with /32, such as 169.254.20.10/32" }];
+        if (!NON_PUBLIC_RANGES.some((r) => within(parsed, r))) {
+            return [{ path, value: c, message: "lets every pod send DNS queries outside the cluster", requirement: "SC-5", fix: "list the cluster's own DNS addresses (private or link-local), such as NodeLocal DNSCache's 169.254.20.10/32" }];
+        }
+        return [];
+    });
 }
 
 /**

@@ -1,6 +1,7 @@
 import { ConfigProblem } from "./problems";
-import { EDGE_DEFAULTS, Environment } from "./resolve";
-import { RATE_LIMIT_PERIODS, RawStackConfig } from "./schema";
+import { EDGE_DEFAULTS, Environment, resolveEdge } from "./resolve";
+import { RateLimitSetting, ZONE_PLANS, allowedRateLimitSeconds, cheapestPlanOffering, hasManagedWafRulesets } from "./cloudflarePlans";
+import { EdgeConfig, RawStackConfig } from "./schema";
 
 /** One Gateway holds 64 listeners; one is port 80. */
 export const MAX_HOSTS = 63;
@@ -36,9 +37,8 @@ export function edgeProblems(raw: RawStackConfig, env: Environment): ConfigProbl
     const limit = edge.loginRateLimit ?? {};
     const period = limit.periodSeconds ?? EDGE_DEFAULTS.loginRateLimit.periodSeconds;
     const block = limit.blockSeconds ?? EDGE_DEFAULTS.loginRateLimit.blockSeconds;
-    if (!(RATE_LIMIT_PERIODS as readonly number[]).includes(period)) {
-        problems.push({ path: "edge.loginRateLimit.periodSeconds", value: period, message: "is not a period Cloudflare rate limiting accepts", requirement: "ED-4", fix: `use one of ${RATE_LIMIT_PERIODS.join(", ")}` });
-    }
+    // Only the stack that owns the zone sends the rate limit and the WAF; the others declare DNS records.
+    if (edge.ownsZone ?? true) problems.push(...zonePlanProblems(edge, env));
     if (block < period) {
         problems.push({ path: "edge.loginRateLimit.blockSeconds", value: block, message: `is shorter than the counting period (${period} s)`, requirement: "ED-4", fix: `set at least ${period}` });
     }
@@ -81,6 +81,43 @@ export function edgeProblems(raw: RawStackConfig, env: Environment): ConfigProbl
                 fix: "set edge.gateway.implementation: envoy-gateway, or kubernetes.platform: existing",
             });
         }
+    }
+    return problems;
+}
+
+/**
+ * ED-4: the login rate limit's counting period and block time are values Cloudflare offers on the
+ * zone's plan, and the managed WAF rulesets the stack turns on exist on it. Cloudflare would refuse
+ * the ruleset at `pulumi up`, after other resources had changed.
+ */
+function zonePlanProblems(edge: EdgeConfig, env: Environment): ConfigProblem[] {
+    const { zonePlan: plan, loginRateLimit, waf } = resolveEdge(edge, env);
+    const planSource = edge.zonePlan === undefined ? `edge.zonePlan defaults to ${plan}` : `edge.zonePlan is ${plan}`;
+    const problems: ConfigProblem[] = [];
+    const check = (key: "periodSeconds" | "blockSeconds", seconds: number, setting: RateLimitSetting, what: string) => {
+        const allowed = allowedRateLimitSeconds(plan, setting);
+        if (allowed.includes(seconds)) return;
+        const upgrade = cheapestPlanOffering(seconds, setting);
+        const higher = upgrade !== undefined && ZONE_PLANS.indexOf(upgrade) > ZONE_PLANS.indexOf(plan) ? `, or, if the zone is on ${upgrade} or above, set edge.zonePlan to its plan` : "";
+        problems.push({
+            path: `edge.loginRateLimit.${key}`,
+            value: seconds,
+            message: `is not a ${what} Cloudflare offers on the ${plan} plan (${planSource})`,
+            requirement: "ED-4",
+            fix: `use one of ${allowed.join(", ")}${higher}`,
+        });
+    };
+    check("periodSeconds", loginRateLimit.periodSeconds, "periodSeconds", "rate-limit counting period");
+    check("blockSeconds", loginRateLimit.blockSeconds, "mitigationTimeoutSeconds", "rate-limit mitigation timeout (block time)");
+
+    if (!hasManagedWafRulesets(plan) && (waf.managedRuleset || waf.owaspRuleset)) {
+        problems.push({
+            path: "edge.zonePlan",
+            value: plan,
+            message: "has neither the Cloudflare Managed Ruleset nor the OWASP Core Ruleset, which edge.waf turns on",
+            requirement: "ED-4",
+            fix: env.isProduction ? "production needs the WAF: set the zone's real plan, pro or above" : "set the zone's real plan (pro or above), or edge.waf: { managedRuleset: false, owaspRuleset: false }",
+        });
     }
     return problems;
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ZONE_PLANS } from "./cloudflarePlans";
 import { imageProblem } from "./images";
 
 /*
@@ -30,6 +31,9 @@ const weeklyWindow = z
     .regex(/^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$/, {
         message: "must be a UTC window ddd:hh:mm-ddd:hh:mm such as sun:04:00-sun:05:00",
     });
+
+const labelKey = z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9_.-]{1,63}$/, { message: "must be a Kubernetes label key" });
+const labelValue = z.string().regex(/^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/, { message: "must be a Kubernetes label value (at most 63 letters, digits, '-', '_' or '.')" });
 
 /** An absolute filesystem path such as /tmp or /app/.next/cache. */
 const absolutePath = z.string().regex(/^\/[^\s]*$/, { message: "must be an absolute path such as /app/.next/cache" });
@@ -305,9 +309,6 @@ const origin = z
     });
 const email = z.string().regex(/^[^\s@]+@[^\s@]+\.[a-z]{2,63}$/i, { message: "must be an email address such as ops@example.com" });
 
-/** Rate-limit periods Cloudflare accepts, in seconds. */
-export const RATE_LIMIT_PERIODS = [10, 60, 120, 300, 600, 3600] as const;
-
 export const edgeSchema = z.strictObject({
     /** Cloudflare zone name, such as example.com. */
     zone: hostname,
@@ -332,19 +333,29 @@ export const edgeSchema = z.strictObject({
      * zone, exactly one of them owns it; the others declare only their DNS records. Defaults to true.
      */
     ownsZone: z.boolean().optional(),
+    /**
+     * The zone's Cloudflare plan, which decides the rate limit's allowed counting periods and block
+     * times and whether the managed WAF rulesets exist (ED-4). Set it to the zone's real plan: a value
+     * the plan does not offer is refused by Cloudflare at `pulumi up`. Defaults to `pro`, the cheapest
+     * plan with the managed WAF rulesets and a 15-minute block.
+     */
+    zonePlan: z.enum(ZONE_PLANS).optional(),
     /** Path of the login endpoint that gets the strict rate limit (ED-4). Defaults to /api/auth/login. */
     loginPath: urlPath.optional(),
     /**
      * Login attempts allowed per client IP (ED-4). Defaults to 5 requests per 60 seconds, then a
-     * block of 900 seconds (15 minutes).
+     * block of 900 seconds (15 minutes). Both times must be values Cloudflare offers on edge.zonePlan:
+     * 10, 15, 20, 30, 40, 45, 60, 90, 120, 180, 240, 300, 480, 600, 900, 1200, 1800, 2400, 3600,
+     * 65535 or 86400, up to the plan's maximum (free: 10 and 10; pro: 60 and 3600; business: 600 and
+     * 86400; enterprise: 65535 and 86400).
      */
     loginRateLimit: z
         .strictObject({
             /** Defaults to 5. */
             requests: z.number().int().min(1).max(1000).optional(),
-            /** One of the periods Cloudflare accepts: 10, 60, 120, 300, 600 or 3600. Defaults to 60. */
-            periodSeconds: z.number().int().min(10).max(3600).optional(),
-            /** How long a client that hit the limit stays blocked. Defaults to 900. */
+            /** The counting period. Defaults to 60. */
+            periodSeconds: z.number().int().min(10).max(86400).optional(),
+            /** How long a client that hit the limit stays blocked (the rule's mitigation timeout). Defaults to 900. */
             blockSeconds: z.number().int().min(10).max(86400).optional(),
         })
         .optional(),
@@ -461,7 +472,7 @@ export const alertsSchema = z.strictObject({
      * Labels the Prometheus operator selects rules, monitors and Alertmanager configs by. Defaults to
      * `release: kube-prometheus-stack`, the chart's default selector.
      */
-    selectorLabels: z.record(z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9_.-]{1,63}$/, { message: "must be a Kubernetes label key" }), z.string().max(63)).optional(),
+    selectorLabels: z.record(labelKey, z.string().max(63)).optional(),
     /** OB-4: where alerts go, by severity. */
     routes: z.strictObject({
         /** PagerDuty Events v2 routing key: SEV1 and SEV2 page. Must be `secure:`. */
@@ -568,6 +579,23 @@ export const kubernetesSchema = z.strictObject({
      * operator the cluster already runs; `install` installs them as pinned Helm releases.
      */
     platform: z.enum(["install", "existing"]).optional(),
+    /**
+     * The DNS servers every pod of the namespace may reach, on port 53 over UDP and TCP (SC-5: all
+     * other egress is denied). Defaults to every pod in `kube-system`, where CoreDNS runs. A node-local
+     * cache (NodeLocal DNSCache) answers on the host network, at a link-local address and often on
+     * the kube-dns Service IP, which no pod or namespace selector matches: list them under `cidrs`
+     * (docs/operations.md).
+     */
+    dnsEgress: z
+        .strictObject({
+            /** Namespace of the cluster DNS pods. Defaults to `kube-system`. */
+            namespace: dnsLabel.optional(),
+            /** Labels of the DNS pods in that namespace, such as `k8s-app: kube-dns`. Defaults to none: every pod there. */
+            podLabels: z.record(labelKey, labelValue).optional(),
+            /** Addresses of DNS servers outside the pod network, such as NodeLocal DNSCache's 169.254.20.10/32. Private or link-local only. Defaults to none. */
+            cidrs: z.array(cidr).min(1).optional(),
+        })
+        .optional(),
 });
 
 const awsRegion = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: "must be an AWS region such as us-east-1" });

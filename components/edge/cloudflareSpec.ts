@@ -37,7 +37,9 @@ export interface ZoneSettingsInput {
  * The zone settings the runbook requires, as `settingId` → `value`: TLS to the origin verified
  * (`ssl: strict`) and from browsers at 1.2 or newer with 1.3 on (ED-2), every request on HTTPS and
  * HSTS with subdomains (ED-3), Brotli and HTTP/3 (ED-6), and WebSockets through the proxy (WL-7).
- * Nested values use the provider's camelCase keys.
+ * A setting's `value` is untyped JSON that the provider sends to the API as it is, converting no
+ * keys, so nested keys are the API's snake_case: camelCase ones are ignored by Cloudflare and show
+ * as a diff on every preview (pulumi/pulumi-cloudflare#1579).
  */
 export function zoneSettings(s: ZoneSettingsInput): Array<{ settingId: string; value: unknown }> {
     return [
@@ -47,7 +49,7 @@ export function zoneSettings(s: ZoneSettingsInput): Array<{ settingId: string; v
         { settingId: "always_use_https", value: "on" },
         {
             settingId: "security_header",
-            value: { strictTransportSecurity: { enabled: true, maxAge: s.hstsMaxAgeSeconds, includeSubdomains: true, nosniff: true, preload: false } },
+            value: { strict_transport_security: { enabled: true, max_age: s.hstsMaxAgeSeconds, include_subdomains: true, nosniff: true, preload: false } },
         },
         { settingId: "brotli", value: "on" },
         { settingId: "http3", value: "on" },

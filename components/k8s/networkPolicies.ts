@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { DnsEgress } from "../../config/resolve";
 import { AppEgressInput, appEgressSpec, appIngressFromAppsSpec, defaultDenySpec, dnsEgressSpec } from "./networkPolicySpecs";
 
 export interface NetworkPoliciesArgs {
@@ -9,6 +10,8 @@ export interface NetworkPoliciesArgs {
     appPorts: number[];
     /** Where AWS data stores live and on which ports; empty lists when nothing is in AWS. */
     awsData: AppEgressInput["awsData"];
+    /** Where every pod may resolve names (kubernetes.dnsEgress). */
+    dns: DnsEgress;
 }
 
 /**
@@ -26,7 +29,7 @@ export class NetworkPolicies extends pulumi.ComponentResource {
             new k8s.networking.v1.NetworkPolicy(`${name}-${role}`, { metadata: { name: objectName, namespace: args.namespace, labels }, spec }, { parent: this });
 
         const deny = policy("default-deny", "default-deny", defaultDenySpec());
-        policy("dns", "allow-dns", dnsEgressSpec());
+        policy("dns", "allow-dns", dnsEgressSpec(args.dns));
         policy("app-egress", "app-egress", appEgressSpec({ appPorts: args.appPorts, awsData: args.awsData }));
         const fromApps = appIngressFromAppsSpec(args.appPorts);
         if (fromApps !== undefined) policy("app-from-apps", "app-from-apps", fromApps);

@@ -1,4 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
+import type { DnsEgress } from "../../config/resolve";
 import { APP_TIER, DATA_TIER, TIER_LABEL } from "./labels";
 
 /*
@@ -14,8 +15,6 @@ export const DNS_PORT = 53;
 export const HTTPS_PORT = 443;
 /** The label every namespace carries with its own name (Kubernetes 1.22+). */
 export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
-/** Where the cluster DNS runs. */
-export const DNS_NAMESPACE = "kube-system";
 
 const appPods = { matchLabels: { [TIER_LABEL]: APP_TIER } };
 const tcp = (port: number): k8s.types.input.networking.v1.NetworkPolicyPort => ({ protocol: "TCP", port });
@@ -25,14 +24,20 @@ export function defaultDenySpec(): k8s.types.input.networking.v1.NetworkPolicySp
     return { podSelector: {}, policyTypes: ["Ingress", "Egress"] };
 }
 
-/** Every pod may resolve names through the cluster DNS. */
-export function dnsEgressSpec(): k8s.types.input.networking.v1.NetworkPolicySpec {
+/**
+ * Every pod may resolve names: the DNS pods of one namespace (all of them, or those with
+ * `podLabels`), and DNS servers by address. A node-local cache on the host network at a link-local
+ * address matches no selector, so it can only be admitted by address (kubernetes.dnsEgress, SC-5).
+ */
+export function dnsEgressSpec(dns: DnsEgress): k8s.types.input.networking.v1.NetworkPolicySpec {
+    const inNamespace: k8s.types.input.networking.v1.NetworkPolicyPeer = { namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: dns.namespace } } };
+    if (Object.keys(dns.podLabels).length > 0) inNamespace.podSelector = { matchLabels: dns.podLabels };
     return {
         podSelector: {},
         policyTypes: ["Egress"],
         egress: [
             {
-                to: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: DNS_NAMESPACE } } }],
+                to: [inNamespace, ...dns.cidrs.map((cidr) => ({ ipBlock: { cidr } }))],
                 ports: [
                     { protocol: "UDP", port: DNS_PORT },
                     { protocol: "TCP", port: DNS_PORT },

@@ -36,11 +36,12 @@ function configuredZones(resources: PolicyResource[]): Map<string, { settings: M
     return zones;
 }
 
-/** A nested value under either the provider's camelCase key or the API's snake_case one. */
-function field(obj: unknown, camel: string, snake: string): unknown {
-    const v = at(obj, camel);
-    return v !== undefined ? v : at(obj, snake);
-}
+/**
+ * The only counting periods and mitigation timeouts Cloudflare's rate limiting rules accept, in
+ * seconds (each plan offers those up to its own maximum): footnote 3 of
+ * https://developers.cloudflare.com/waf/rate-limiting-rules/#availability
+ */
+const RATE_LIMIT_SUPPORTED_SECONDS = [10, 15, 20, 30, 40, 45, 60, 90, 120, 180, 240, 300, 480, 600, 900, 1200, 1800, 2400, 3600, 65535, 86400];
 
 export const cloudflareZoneTls: StackValidationPolicy = {
     name: "cloudflare-zone-tls",
@@ -72,7 +73,7 @@ export const cloudflareZoneTls: StackValidationPolicy = {
 export const cloudflareHsts: StackValidationPolicy = {
     name: "cloudflare-hsts",
     severity: "high",
-    remediationSteps: "Set the security_header zone setting with strictTransportSecurity enabled, includeSubdomains and maxAge at least six months (edge.hstsMaxAgeSeconds).",
+    remediationSteps: "Set the security_header zone setting's value to { strict_transport_security: { enabled: true, include_subdomains: true, max_age: at least six months } } (edge.hstsMaxAgeSeconds), in the API's snake_case: the value is passed to Cloudflare as is.",
     description: "ED-3: every zone the stack configures sends HSTS with includeSubdomains and a max-age of at least six months.",
     enforcementLevel: "mandatory",
     ...requirement("ED-3", "Security headers: HSTS, X-Frame-Options DENY, Referrer-Policy, CSP"),
@@ -86,17 +87,26 @@ export const cloudflareHsts: StackValidationPolicy = {
         for (const [zoneId, zone] of configuredZones(args.resources)) {
             const header = zone.settings.get("security_header");
             if (!header) {
-                reportViolation(`Zone ${zoneId} has no 'security_header' zone setting; add one with strictTransportSecurity enabled, includeSubdomains and maxAge ≥ ${minimumMaxAgeSeconds}.`, zone.first.urn);
+                reportViolation(`Zone ${zoneId} has no 'security_header' zone setting; add one with strict_transport_security enabled, include_subdomains and max_age ≥ ${minimumMaxAgeSeconds}.`, zone.first.urn);
                 continue;
             }
-            const hsts = field(at(header.props, "value"), "strictTransportSecurity", "strict_transport_security");
+            const value = at(header.props, "value");
+            if (value === UNKNOWN) continue;
+            // The value is untyped JSON the provider passes through: camelCase keys reach the API
+            // unrecognised, so the header is never applied and every preview shows a diff
+            // (pulumi/pulumi-cloudflare#1579).
+            if (at(value, "strictTransportSecurity") !== undefined) {
+                reportViolation(`Zone ${zoneId}: the 'security_header' value uses the camelCase key 'strictTransportSecurity', which Cloudflare does not read; write it as the API does: strict_transport_security with enabled, max_age, include_subdomains, preload and nosniff.`, header.urn);
+                continue;
+            }
+            const hsts = at(value, "strict_transport_security");
             if (hsts === UNKNOWN) continue;
             const enabled = at(hsts, "enabled");
-            const subdomains = field(hsts, "includeSubdomains", "include_subdomains");
-            const maxAge = field(hsts, "maxAge", "max_age");
+            const subdomains = at(hsts, "include_subdomains");
+            const maxAge = at(hsts, "max_age");
             const problems: string[] = [];
             if (enabled !== true && enabled !== UNKNOWN) problems.push("HSTS is not enabled");
-            if (subdomains !== true && subdomains !== UNKNOWN) problems.push("includeSubdomains is off");
+            if (subdomains !== true && subdomains !== UNKNOWN) problems.push("include_subdomains is off");
             if (maxAge !== UNKNOWN && !(typeof maxAge === "number" && maxAge >= minimumMaxAgeSeconds)) problems.push(`max-age is ${maxAge ?? "not set"}, below ${minimumMaxAgeSeconds}`);
             if (problems.length > 0) reportViolation(`Zone ${zoneId}: ${problems.join("; ")}. Fix the 'security_header' zone setting.`, header.urn);
         }
@@ -125,6 +135,9 @@ function loginRuleProblem(rule: unknown, c: RateLimitConfig): string | undefined
         return `allows ${requests} per ${period} s, above ${c.maximumRequestsPerMinute} a minute`;
     }
     if (period === undefined || requests === undefined) return "sets no period or request count";
+    // Cloudflare refuses the whole ruleset for a period or timeout outside its list.
+    if (typeof period === "number" && !RATE_LIMIT_SUPPORTED_SECONDS.includes(period)) return `counts over ${period} s, which Cloudflare does not accept (${RATE_LIMIT_SUPPORTED_SECONDS.join(", ")})`;
+    if (typeof block === "number" && !RATE_LIMIT_SUPPORTED_SECONDS.includes(block)) return `blocks for ${block} s, which Cloudflare does not accept (${RATE_LIMIT_SUPPORTED_SECONDS.join(", ")})`;
     if (block !== UNKNOWN && !(typeof block === "number" && block >= c.minimumBlockSeconds)) return `blocks for ${block ?? 0} s, under ${c.minimumBlockSeconds} s`;
     return undefined;
 }
@@ -132,7 +145,7 @@ function loginRuleProblem(rule: unknown, c: RateLimitConfig): string | undefined
 export const cloudflareLoginRateLimit: StackValidationPolicy = {
     name: "cloudflare-login-rate-limit",
     severity: "high",
-    remediationSteps: "Add an http_ratelimit zone ruleset rule on the login path (edge.loginPath, edge.loginRateLimit): per ip.src, action block, a mitigation timeout of at least 15 minutes.",
+    remediationSteps: "Add an http_ratelimit zone ruleset rule on the login path (edge.loginPath, edge.loginRateLimit): per ip.src, action block, a mitigation timeout of at least 15 minutes, period and timeout from the values Cloudflare accepts on the zone's plan (edge.zonePlan).",
     description: "ED-4: every zone the stack configures rate-limits the login path per client IP and blocks an offender for at least 15 minutes.",
     enforcementLevel: "mandatory",
     ...requirement("ED-4", "Rate limiting, above all on login; brute-force lockout after 5 failures for 15 minutes"),

@@ -5,6 +5,35 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { ROOT } from "./harness";
 
+/** What is never copied: build output, installed packages, local state, and the tests and benchmarks. */
+const NOT_COPIED = /^(node_modules|dist|\.git|\.runbook|test|bench)(\/|$)|(^|\/)node_modules(\/|$)|^policies\/bin(\/|$)|\.tsbuildinfo$/;
+
+/** Every file under root/dir, skipping what is never copied without descending into it (node_modules is large). */
+function walk(root: string, dir = ""): string[] {
+    return fs.readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((entry) => {
+        const rel = dir ? `${dir}/${entry.name}` : entry.name;
+        if (NOT_COPIED.test(rel)) return [];
+        return entry.isDirectory() ? walk(root, rel) : [rel];
+    });
+}
+
+/**
+ * The project's files, relative to ROOT: git's list in a checkout (tracked and new, minus ignored),
+ * or, in a tree without git history such as a downloaded tarball, every file but those .gitignore
+ * names. The fixture only needs git itself to make its own history.
+ */
+export function projectFiles(root = ROOT, opts: { git: boolean } = { git: true }): string[] {
+    let listed: string[] | undefined;
+    if (opts.git) {
+        try {
+            listed = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).split("\n");
+        } catch {
+            // Not a git checkout (or no git): fall through to the walk.
+        }
+    }
+    return (listed ?? walk(root)).filter((f) => f && !NOT_COPIED.test(f) && fs.existsSync(path.join(root, f)) && fs.statSync(path.join(root, f)).isFile()).sort();
+}
+
 /**
  * A throwaway git repository holding a copy of this project (its sources, stack files, policy
  * pack and compiled `dist/`, with `node_modules` linked), for commands that read git history such
@@ -13,22 +42,20 @@ import { ROOT } from "./harness";
 export class FixtureRepo {
     readonly dir: string;
 
-    constructor() {
+    /** `from` is the project to copy: this checkout by default, or an unpacked tarball of it. */
+    constructor(from: string = ROOT) {
         this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "runbook-fixture-"));
-        const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" })
-            .split("\n")
-            .filter((f) => f && !/^(test|bench)\//.test(f) && fs.existsSync(path.join(ROOT, f)) && fs.statSync(path.join(ROOT, f)).isFile());
-        for (const f of files) {
+        for (const f of projectFiles(from)) {
             fs.mkdirSync(path.dirname(path.join(this.dir, f)), { recursive: true });
-            fs.copyFileSync(path.join(ROOT, f), path.join(this.dir, f));
+            fs.copyFileSync(path.join(from, f), path.join(this.dir, f));
         }
         // Copied after the sources, so the build output is newer than what it was built from.
-        fs.cpSync(path.join(ROOT, "dist"), path.join(this.dir, "dist"), {
+        fs.cpSync(path.join(from, "dist"), path.join(this.dir, "dist"), {
             recursive: true,
             filter: (src) => !/[/\\]dist[/\\](test|bench)([/\\]|$)/.test(src) && !src.endsWith(".tsbuildinfo") && !src.endsWith(".map"),
         });
         for (const rel of ["node_modules", path.join("policies", "node_modules")]) {
-            if (fs.existsSync(path.join(ROOT, rel))) fs.symlinkSync(fs.realpathSync(path.join(ROOT, rel)), path.join(this.dir, rel), "dir");
+            if (fs.existsSync(path.join(from, rel))) fs.symlinkSync(fs.realpathSync(path.join(from, rel)), path.join(this.dir, rel), "dir");
         }
         this.git("init", "--quiet", "--initial-branch=main");
         this.commit("base: the project as it is");

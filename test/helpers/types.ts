@@ -38,5 +38,6 @@ export const K8S_CERTIFICATE = "kubernetes:cert-manager.io/v1:Certificate";
 export const CLOUDFLARE_DNS_RECORD = "cloudflare:index/dnsRecord:DnsRecord";
 export const CLOUDFLARE_ZONE_SETTING = "cloudflare:index/zoneSetting:ZoneSetting";
 export const CLOUDFLARE_RULESET = "cloudflare:index/ruleset:Ruleset";
+export const CLOUDFLARE_API_TOKEN = "cloudflare:index/apiToken:ApiToken";
 export const K8S_HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
 export const K8S_GATEWAY_CLASS = "kubernetes:gateway.networking.k8s.io/v1:GatewayClass";

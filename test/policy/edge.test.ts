@@ -5,7 +5,7 @@ import { CLOUDFLARE_RULESET, CLOUDFLARE_ZONE_SETTING, K8S_GATEWAY, K8S_HTTP_ROUT
 
 const ZONE = "fedcba9876543210fedcba9876543210";
 const setting = (settingId: string, value: unknown, zoneId = ZONE) => resource(CLOUDFLARE_ZONE_SETTING, `zone-${settingId}`, { zoneId, settingId, value });
-const hsts = (v: Record<string, unknown>) => setting("security_header", { strictTransportSecurity: { enabled: true, includeSubdomains: true, maxAge: 31536000, nosniff: true, ...v } });
+const hsts = (v: Record<string, unknown>) => setting("security_header", { strict_transport_security: { enabled: true, include_subdomains: true, max_age: 31536000, nosniff: true, ...v } });
 const goodZone = () => [setting("ssl", "strict"), setting("min_tls_version", "1.2"), setting("always_use_https", "on"), hsts({})];
 
 const loginRule = (extra: Record<string, unknown> = {}, ratelimit: Record<string, unknown> = {}) => ({
@@ -46,18 +46,26 @@ describe("policy: cloudflare-zone-tls (ED-2)", () => {
 });
 
 describe("policy: cloudflare-hsts (ED-3)", () => {
-    it("ED-3 compliant: HSTS on with subdomains for a year passes; snake_case keys are read too", async () => {
+    it("ED-3 compliant: HSTS on with subdomains for a year, in the API's snake_case, passes", async () => {
         assert.deepStrictEqual(await check([cloudflareHsts], goodZone()), []);
-        const snake = setting("security_header", { strict_transport_security: { enabled: true, include_subdomains: true, max_age: 15768000 } });
-        assert.deepStrictEqual(await check([cloudflareHsts], [setting("ssl", "strict"), snake]), []);
+        const sixMonths = setting("security_header", { strict_transport_security: { enabled: true, include_subdomains: true, max_age: 15768000 } });
+        assert.deepStrictEqual(await check([cloudflareHsts], [setting("ssl", "strict"), sixMonths]), []);
     });
 
-    it("ED-3 violating: a max-age under six months and no includeSubdomains are both reported", async () => {
-        const header = hsts({ maxAge: 86400, includeSubdomains: false });
+    it("ED-3 violating: camelCase keys, which Cloudflare never reads (pulumi/pulumi-cloudflare#1579), are named", async () => {
+        const camel = setting("security_header", { strictTransportSecurity: { enabled: true, includeSubdomains: true, maxAge: 31536000 } });
+        const vs = await check([cloudflareHsts], [setting("ssl", "strict"), camel]);
+        assert.strictEqual(vs.length, 1);
+        assert.strictEqual(vs[0].urn, camel.urn);
+        assert.match(vs[0].message, /camelCase key 'strictTransportSecurity', which Cloudflare does not read; write it as the API does: strict_transport_security/);
+    });
+
+    it("ED-3 violating: a max-age under six months and no include_subdomains are both reported", async () => {
+        const header = hsts({ max_age: 86400, include_subdomains: false });
         const vs = await check([cloudflareHsts], [setting("ssl", "strict"), header]);
         assert.strictEqual(vs.length, 1);
         assert.strictEqual(vs[0].urn, header.urn);
-        assert.match(vs[0].message, /includeSubdomains is off; max-age is 86400, below 15768000/);
+        assert.match(vs[0].message, /include_subdomains is off; max-age is 86400, below 15768000/);
     });
 
     it("ED-3 violating: a configured zone without the security header", async () => {
@@ -66,7 +74,7 @@ describe("policy: cloudflare-hsts (ED-3)", () => {
     });
 
     it("ED-3: the floor comes from policy config", async () => {
-        const vs = await check([cloudflareHsts], goodZone().map((r) => (r.inputs.settingId === "security_header" ? hsts({ maxAge: 20000000 }) : r)), { "cloudflare-hsts": { minimumMaxAgeSeconds: 31536000 } });
+        const vs = await check([cloudflareHsts], goodZone().map((r) => (r.inputs.settingId === "security_header" ? hsts({ max_age: 20000000 }) : r)), { "cloudflare-hsts": { minimumMaxAgeSeconds: 31536000 } });
         assert.strictEqual(vs.length, 1);
     });
 });
@@ -83,7 +91,7 @@ describe("policy: cloudflare-login-rate-limit (ED-4)", () => {
         assert.deepStrictEqual(vs[0].requirements, ["ED-4"]);
     });
 
-    it("ED-4 violating: too lenient, too short a block, not per IP, or not a block", async () => {
+    it("ED-4 violating: too lenient, too short a block, not per IP, not a block, or a period or block Cloudflare refuses", async () => {
         for (const [rule, why] of [
             [loginRule({}, { requestsPerPeriod: 20 }), /allows 20 per 60 s, above 5 a minute/],
             [loginRule({}, { mitigationTimeout: 60 }), /blocks for 60 s, under 900 s/],
@@ -91,6 +99,8 @@ describe("policy: cloudflare-login-rate-limit (ED-4)", () => {
             [loginRule({ action: "log" }), /not block/],
             [loginRule({ expression: '(http.request.uri.path eq "/api/products")' }), /containing 'login'/],
             [loginRule({ enabled: false }), /disabled/],
+            [loginRule({}, { mitigationTimeout: 1000 }), /blocks for 1000 s, which Cloudflare does not accept \(10, 15, .*, 900, 1200/],
+            [loginRule({}, { period: 50, requestsPerPeriod: 1 }), /counts over 50 s, which Cloudflare does not accept/],
         ] as const) {
             const vs = await check([cloudflareLoginRateLimit], [...goodZone(), rateLimit([rule])]);
             assert.strictEqual(vs.length, 1, String(why));

@@ -2,6 +2,7 @@ import * as assert from "assert";
 import { App } from "../../components/app/app";
 import * as labels from "../../components/k8s/labels";
 import { NetworkPolicies } from "../../components/k8s/networkPolicies";
+import { DNS_EGRESS_DEFAULTS } from "../../config/resolve";
 import { PlanResource, UNKNOWN, Violation } from "../../plan/model";
 import { stackOf } from "../../policies/rules/meta";
 import {
@@ -46,7 +47,7 @@ async function appsPlan(env = production): Promise<PlanResource[]> {
             resolvedApp({ name: "worker", role: "worker" }, env),
         ];
         for (const app of apps) new App(`app-${app.name}`, { app, environment: env, namespace: "runbook", secretName: "runbook-env" });
-        new NetworkPolicies("network-policies", { namespace: "runbook", appPorts: [3000, 3001], awsData: { cidrs: [], ports: [] } });
+        new NetworkPolicies("network-policies", { namespace: "runbook", appPorts: [3000, 3001], awsData: { cidrs: [], ports: [] }, dns: DNS_EGRESS_DEFAULTS });
     }, env.stack);
 }
 

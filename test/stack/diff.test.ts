@@ -1,10 +1,12 @@
 import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { DiffReport } from "../../plan/diff";
 import { AWS_RDS_INSTANCE, CLOUDFLARE_R2_BUCKET, CLOUDFLARE_R2_BUCKET_LIFECYCLE } from "../helpers/types";
-import { FixtureRepo } from "../helpers/fixtureRepo";
+import { FixtureRepo, projectFiles } from "../helpers/fixtureRepo";
+import { ROOT } from "../helpers/harness";
 import { alarmDescription, rdsAlarmSpecs } from "../../components/observability/cloudwatchAlarms";
 
 /**
@@ -118,6 +120,35 @@ describe("stack: runbook diff between two commits of a fixture repository (DL-5,
         const usage = repo.runbook("diff", "--stack", "production");
         assert.strictEqual(usage.status, 2);
         assert.match(usage.stderr, /diff needs --base <git ref> and --stack <name>/);
+    });
+});
+
+describe("stack: runbook diff's fixture from a tree without git history (a downloaded tarball)", function () {
+    this.timeout(120000);
+    let tarball: string;
+    before(() => {
+        // What `git archive HEAD | tar -x` and a build leave: the sources, dist/ and a node_modules link, no .git.
+        tarball = fs.mkdtempSync(path.join(os.tmpdir(), "runbook-tarball-"));
+        for (const f of [...projectFiles(), "test/helpers/fixtureRepo.ts", "bench/diff.ts"]) {
+            fs.mkdirSync(path.dirname(path.join(tarball, f)), { recursive: true });
+            fs.copyFileSync(path.join(ROOT, f), path.join(tarball, f));
+        }
+        fs.cpSync(path.join(ROOT, "dist"), path.join(tarball, "dist"), { recursive: true });
+        fs.symlinkSync(fs.realpathSync(path.join(ROOT, "node_modules")), path.join(tarball, "node_modules"), "dir");
+    });
+    after(() => fs.rmSync(tarball, { recursive: true, force: true }));
+
+    it("holds the files git lists in a checkout, so runbook diff's tests and benchmark run from a tarball too", () => {
+        assert.ok(!fs.existsSync(path.join(tarball, ".git")));
+        assert.deepStrictEqual(projectFiles(tarball), projectFiles(), "the same files as from the checkout: no tests, benchmarks, build output or packages");
+        const repo = new FixtureRepo(tarball);
+        try {
+            assert.deepStrictEqual(repo.git("ls-files").split("\n").filter((f) => !f.startsWith("dist/")), projectFiles());
+            assert.ok(fs.existsSync(path.join(repo.dir, "dist", "cli", "runbook.js")), "the build output is copied");
+            assert.match(repo.git("log", "--oneline"), /base: the project as it is/);
+        } finally {
+            repo.remove();
+        }
     });
 });
 

@@ -4,9 +4,10 @@ import * as os from "os";
 import * as path from "path";
 import { PlanFile } from "../../plan/model";
 import { runbook } from "../helpers/cli";
+import { cloudflareApiErrors } from "../helpers/cloudflareApi";
 import { kubernetesSchemaErrors } from "../helpers/k8sSchema";
 import { writeStackVariant } from "../helpers/stacks";
-import { K8S_CERTIFICATE, K8S_GATEWAY, K8S_HELM_RELEASE } from "../helpers/types";
+import { CLOUDFLARE_API_TOKEN, K8S_CERTIFICATE, K8S_GATEWAY, K8S_HELM_RELEASE } from "../helpers/types";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "runbook-edge-"));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -22,10 +23,13 @@ function planVariant(stack: string, edit: (c: Record<string, any>) => void): Pla
 describe("stack: the edge and the platform", function () {
     this.timeout(180000);
     for (const stack of ["staging", "production"]) {
-        it(`ED-2, ED-5: ${stack} with kubernetes.platform: install plans clean, and every certificate and the Gateway wait for the releases`, async () => {
+        it(`ED-2, ED-5: ${stack} with kubernetes.platform: install plans clean, what it sends Cloudflare matches the API's schema, and every certificate and the Gateway wait for the releases`, async () => {
             const plan = planVariant(stack, (c) => (c["runbook:kubernetes"].platform = "install"));
             assert.deepStrictEqual(plan.violations.filter((v) => v.enforcementLevel === "mandatory"), []);
             assert.deepStrictEqual(await kubernetesSchemaErrors(plan.resources), []);
+            // Zone settings, rulesets with their expressions, and API tokens, as Cloudflare's API reads them.
+            assert.ok(plan.resources.some((r) => r.type === CLOUDFLARE_API_TOKEN));
+            assert.deepStrictEqual(cloudflareApiErrors(plan.resources), []);
             const releases = plan.resources.filter((r) => r.type === K8S_HELM_RELEASE).map((r) => r.urn);
             assert.strictEqual(releases.length, 4);
             const gateway = plan.resources.find((r) => r.type === K8S_GATEWAY)!;

@@ -144,6 +144,17 @@ describe("stack: broken configs", function () {
     it("exits 2 for bad usage", () => {
         assert.strictEqual(runbook("plan").status, 2);
         assert.strictEqual(runbook("deploy").status, 2);
+        assert.match(runbook("deploy").stderr, /^runbook: unknown command 'deploy'\n\nUsage:/, "the error, then the usage, on stderr");
+    });
+
+    it("help, --help and -h print the usage on stdout and exit 0, alone or after a command", () => {
+        for (const args of [["help"], ["--help"], ["-h"], ["plan", "--help"], ["diff", "-h"]]) {
+            const r = runbook(...args);
+            assert.strictEqual(r.status, 0, `runbook ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
+            assert.match(r.stdout, /^Usage:\n {2}runbook help/, `runbook ${args.join(" ")}`);
+            assert.match(r.stdout, /runbook plan --stack <name>/);
+            assert.strictEqual(r.stderr, "");
+        }
     });
 });
 

@@ -5,11 +5,10 @@ import { validateConfig } from "../../../config/validate";
 import { mockRun, ofType, one } from "../../helpers/harness";
 import { kubernetesSchemaErrors } from "../../helpers/k8sSchema";
 import { stackRaw } from "../../helpers/stacks";
-import { K8S_CRON_JOB, K8S_JOB, K8S_SECRET } from "../../helpers/types";
+import { CLOUDFLARE_API_TOKEN, K8S_CRON_JOB, K8S_JOB, K8S_SECRET } from "../../helpers/types";
 import { SECRET } from "../../../plan/model";
 
 const ACCOUNT = "0123456789abcdef0123456789abcdef";
-const CLOUDFLARE_API_TOKEN = "cloudflare:index/apiToken:ApiToken";
 const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
 const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 

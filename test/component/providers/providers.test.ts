@@ -3,12 +3,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { Namespace } from "../../../components/k8s/namespace";
 import { createProviders } from "../../../components/providers/providers";
 import { AppSecrets } from "../../../components/secrets/appSecrets";
+import { DNS_EGRESS_DEFAULTS } from "../../../config/resolve";
 import { mockRun, one } from "../../helpers/harness";
 import { K8S_SECRET } from "../../helpers/types";
 
 const config = {
     environment: { stack: "staging", isProduction: false },
-    kubernetes: { context: "staging-cluster", namespace: "runbook-staging", platform: "existing" as const },
+    kubernetes: { context: "staging-cluster", namespace: "runbook-staging", platform: "existing" as const, dnsEgress: DNS_EGRESS_DEFAULTS },
     providers: { aws: { region: "us-east-1", allowedAccountIds: ["222222222222"] } },
 };
 

@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import { allowedRateLimitSeconds, cheapestPlanOffering } from "../../../config/cloudflarePlans";
 import { ConfigProblem, formatProblem } from "../../../config/problems";
 import { validateConfig } from "../../../config/validate";
 import { stackRaw } from "../../helpers/stacks";
@@ -57,10 +58,58 @@ describe("unit: edge config", () => {
         assert.match(formatProblem(p), /86400 is below the minimum of 15768000 \(ED-3\); set 15768000–63072000/);
     });
 
-    it("ED-4: a period Cloudflare does not offer, and a block shorter than the period, are refused", () => {
-        const problems = problemsOf("staging", (c) => (edge(c).loginRateLimit = { periodSeconds: 900, blockSeconds: 600 }));
-        assert.match(formatProblem(find(problems, "edge.loginRateLimit.periodSeconds")), /900 is not a period Cloudflare rate limiting accepts \(ED-4\); use one of 10, 60, 120, 300, 600, 3600/);
-        assert.match(formatProblem(find(problems, "edge.loginRateLimit.blockSeconds")), /600 is shorter than the counting period \(900 s\)/);
+    it("ED-4: a block shorter than the counting period is refused", () => {
+        const problems = problemsOf("production", (c) => Object.assign(edge(c), { zonePlan: "business", loginRateLimit: { periodSeconds: 600, blockSeconds: 300 } }));
+        assert.match(formatProblem(find(problems, "edge.loginRateLimit.blockSeconds")), /300 is shorter than the counting period \(600 s\)/);
+    });
+
+    it("ED-4: Cloudflare's allowed periods and block times grow with the plan, from one list of supported values", () => {
+        assert.deepStrictEqual(allowedRateLimitSeconds("free", "periodSeconds"), [10]);
+        assert.deepStrictEqual(allowedRateLimitSeconds("free", "mitigationTimeoutSeconds"), [10]);
+        assert.deepStrictEqual(allowedRateLimitSeconds("pro", "periodSeconds"), [10, 15, 20, 30, 40, 45, 60]);
+        assert.deepStrictEqual(allowedRateLimitSeconds("pro", "mitigationTimeoutSeconds"), [10, 15, 20, 30, 40, 45, 60, 90, 120, 180, 240, 300, 480, 600, 900, 1200, 1800, 2400, 3600]);
+        assert.deepStrictEqual(allowedRateLimitSeconds("business", "periodSeconds"), [10, 15, 20, 30, 40, 45, 60, 90, 120, 180, 240, 300, 480, 600]);
+        assert.deepStrictEqual(allowedRateLimitSeconds("enterprise", "periodSeconds").slice(-2), [3600, 65535]);
+        assert.deepStrictEqual(allowedRateLimitSeconds("enterprise", "mitigationTimeoutSeconds").slice(-2), [65535, 86400]);
+        assert.strictEqual(cheapestPlanOffering(900, "mitigationTimeoutSeconds"), "pro");
+        assert.strictEqual(cheapestPlanOffering(3600, "periodSeconds"), "enterprise");
+        assert.strictEqual(cheapestPlanOffering(100, "periodSeconds"), undefined);
+    });
+
+    it("ED-4: the default plan is pro, on which the default limit (5 a minute, then a 15-minute block) and the WAF exist", () => {
+        const prod = validateConfig(stackRaw("production", (c) => delete edge(c).zonePlan), "production");
+        assert.ok(prod.ok, prod.ok ? "" : prod.problems.map(formatProblem).join("\n"));
+        assert.strictEqual(prod.config.edge.zonePlan, "pro");
+        assert.ok(allowedRateLimitSeconds("pro", "periodSeconds").includes(prod.config.edge.loginRateLimit.periodSeconds));
+        assert.ok(allowedRateLimitSeconds("pro", "mitigationTimeoutSeconds").includes(prod.config.edge.loginRateLimit.blockSeconds));
+    });
+
+    it("ED-4: a period or block time the zone's plan does not offer is refused, naming the key and listing the plan's values", () => {
+        const pro = problemsOf("production", (c) => (edge(c).loginRateLimit = { periodSeconds: 120, blockSeconds: 7200 }));
+        assert.strictEqual(
+            formatProblem(find(pro, "edge.loginRateLimit.periodSeconds")),
+            "edge.loginRateLimit.periodSeconds: 120 is not a rate-limit counting period Cloudflare offers on the pro plan (edge.zonePlan is pro) (ED-4); use one of 10, 15, 20, 30, 40, 45, 60, or, if the zone is on business or above, set edge.zonePlan to its plan",
+        );
+        assert.match(formatProblem(find(pro, "edge.loginRateLimit.blockSeconds")), /7200 is not a rate-limit mitigation timeout \(block time\) Cloudflare offers on the pro plan .*; use one of 10, 15, .*, 2400, 3600$/);
+        // A value on no plan's list (the schema allows any whole number of seconds in range).
+        const odd = problemsOf("production", (c) => Object.assign(edge(c), { zonePlan: "enterprise", loginRateLimit: { periodSeconds: 100 } }));
+        assert.match(formatProblem(find(odd, "edge.loginRateLimit.periodSeconds")), /100 is not a rate-limit counting period Cloudflare offers on the enterprise plan \(edge.zonePlan is enterprise\) \(ED-4\); use one of 10, 15, .*, 3600, 65535$/);
+        // Where the plan offers them, the same kind of values are fine.
+        assert.ok(validateConfig(stackRaw("production", (c) => Object.assign(edge(c), { zonePlan: "enterprise", loginRateLimit: { periodSeconds: 120, blockSeconds: 86400 } })), "production").ok);
+    });
+
+    it("ED-4: on the free plan the 15-minute default block and the WAF rulesets are refused before Cloudflare would refuse them", () => {
+        const problems = problemsOf("production", (c) => (edge(c).zonePlan = "free"));
+        assert.match(formatProblem(find(problems, "edge.loginRateLimit.periodSeconds")), /60 is not a rate-limit counting period Cloudflare offers on the free plan .*; use one of 10, or, if the zone is on pro or above, set edge.zonePlan to its plan/);
+        assert.match(formatProblem(find(problems, "edge.loginRateLimit.blockSeconds")), /900 is not a rate-limit mitigation timeout \(block time\) Cloudflare offers on the free plan .*; use one of 10, or, if the zone is on pro or above/);
+        assert.match(formatProblem(find(problems, "edge.zonePlan")), /"free" has neither the Cloudflare Managed Ruleset nor the OWASP Core Ruleset, which edge.waf turns on \(ED-4\); production needs the WAF/);
+        // A stack that only declares DNS records in the zone sends neither, whatever the plan.
+        assert.ok(validateConfig(stackRaw("staging", (c) => (edge(c).zonePlan = "free")), "staging").ok);
+    });
+
+    it("edge.zonePlan accepts Cloudflare's plans only", () => {
+        const p = find(problemsOf("production", (c) => (edge(c).zonePlan = "premium")), "edge.zonePlan");
+        assert.match(formatProblem(p), /use one of "free", "pro", "business", "enterprise"/);
     });
 
     it("ED-2: the origin is required, and it cannot be one of the proxied hosts", () => {

@@ -89,3 +89,30 @@ describe("unit: network reachability rules (DB-2)", () => {
         assert.ok(stage.config.network?.availabilityZones);
     });
 });
+
+describe("unit: kubernetes.dnsEgress (SC-5)", () => {
+    const k8s = (c: Record<string, any>) => c["runbook:kubernetes"];
+
+    it("SC-5: defaults to every pod in kube-system, and takes NodeLocal DNSCache's address and the DNS pods' labels", () => {
+        const plain = validateConfig(stackRaw("production"), "production");
+        assert.ok(plain.ok);
+        assert.deepStrictEqual(plain.config.kubernetes.dnsEgress, { namespace: "kube-system", podLabels: {}, cidrs: [] });
+        const nodeLocal = validateConfig(stackRaw("production", (c) => (k8s(c).dnsEgress = { podLabels: { "k8s-app": "kube-dns" }, cidrs: ["169.254.20.10/32"] })), "production");
+        assert.ok(nodeLocal.ok, nodeLocal.ok ? "" : texts(nodeLocal.problems));
+        assert.deepStrictEqual(nodeLocal.config.kubernetes.dnsEgress, { namespace: "kube-system", podLabels: { "k8s-app": "kube-dns" }, cidrs: ["169.254.20.10/32"] });
+    });
+
+    it("SC-5: a public range, an address with host bits and a malformed CIDR are refused, naming the key", () => {
+        const result = validateConfig(stackRaw("staging", (c) => (k8s(c).dnsEgress = { cidrs: ["169.254.20.10/32", "8.8.8.8/32", "0.0.0.0/0", "10.0.0.10/24"] })), "staging");
+        assert.ok(!result.ok);
+        const text = texts(result.problems);
+        assert.match(text, /kubernetes\.dnsEgress\.cidrs\[1\]: "8\.8\.8\.8\/32" lets every pod send DNS queries outside the cluster \(SC-5\); list the cluster's own DNS addresses/);
+        assert.match(text, /kubernetes\.dnsEgress\.cidrs\[2\]: "0\.0\.0\.0\/0" lets every pod/);
+        assert.match(text, /kubernetes\.dnsEgress\.cidrs\[3\]: "10\.0\.0\.10\/24" is not a network address/);
+        assert.doesNotMatch(text, /cidrs\[0\]/);
+        const bad = validateConfig(stackRaw("staging", (c) => (k8s(c).dnsEgress = { cidrs: ["169.254.20.10"], namespace: "Kube_System" })), "staging");
+        assert.ok(!bad.ok);
+        assert.match(texts(bad.problems), /kubernetes\.dnsEgress\.cidrs\[0\]: .*must be an IPv4 CIDR/);
+        assert.match(texts(bad.problems), /kubernetes\.dnsEgress\.namespace: .*must be a lowercase DNS label/);
+    });
+});

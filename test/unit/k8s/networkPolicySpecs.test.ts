@@ -1,15 +1,28 @@
 import * as assert from "assert";
 import { appEgressSpec, appIngressFromAppsSpec, awsDataDestinations, defaultDenySpec, dnsEgressSpec } from "../../../components/k8s/networkPolicySpecs";
+import { DNS_EGRESS_DEFAULTS } from "../../../config/resolve";
 
 describe("unit: namespace network policies (SC-5, DB-2)", () => {
     it("SC-5: the default deny selects every pod, in and out", () => {
         assert.deepStrictEqual(defaultDenySpec(), { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
     });
 
-    it("SC-5: every pod may reach DNS in kube-system on 53, UDP and TCP", () => {
-        const rule = (dnsEgressSpec().egress as any[])[0];
-        assert.deepStrictEqual(rule.to, [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }]);
-        assert.deepStrictEqual(rule.ports.map((p: any) => `${p.protocol}/${p.port}`), ["UDP/53", "TCP/53"]);
+    it("SC-5: by default every pod may reach DNS in kube-system on 53, UDP and TCP", () => {
+        const spec = dnsEgressSpec(DNS_EGRESS_DEFAULTS) as any;
+        assert.deepStrictEqual(spec.podSelector, {}, "every pod of the namespace, apps and jobs alike");
+        assert.deepStrictEqual(spec.egress.length, 1);
+        assert.deepStrictEqual(spec.egress[0].to, [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }]);
+        assert.deepStrictEqual(spec.egress[0].ports.map((p: any) => `${p.protocol}/${p.port}`), ["UDP/53", "TCP/53"]);
+    });
+
+    it("SC-5: NodeLocal DNSCache on the host network is admitted by its address; DNS pods can be narrowed by label or moved to another namespace", () => {
+        const rule = (dnsEgressSpec({ namespace: "dns", podLabels: { "k8s-app": "kube-dns" }, cidrs: ["169.254.20.10/32", "10.100.0.10/32"] }).egress as any[])[0];
+        assert.deepStrictEqual(rule.to, [
+            { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "dns" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } },
+            { ipBlock: { cidr: "169.254.20.10/32" } },
+            { ipBlock: { cidr: "10.100.0.10/32" } },
+        ]);
+        assert.deepStrictEqual(rule.ports.map((p: any) => `${p.protocol}/${p.port}`), ["UDP/53", "TCP/53"], "the same ports for every destination");
     });
 
     it("DB-2: apps reach the data tier, the VPC on the data ports, other apps and HTTPS, nothing else", () => {

@@ -1,3 +1,4 @@
+import { ManualStep, manualSteps } from "./manualSteps";
 import { PlanFile, PlanResource, SECRET, UNKNOWN, Violation } from "./model";
 import { KubernetesProviderFlags, PROVIDER_REPLACING_KEYS, forceNewPaths, replacementRules } from "./replacement";
 
@@ -93,6 +94,8 @@ export interface DiffReport {
     violations: { introduced: ViolationChange[]; fixed: ViolationChange[] };
     secretConfig: SecretConfigChange[];
     outputs: OutputChange[];
+    /** What an operator must do by hand for some of these changes, with the docs that say how. */
+    manualSteps: ManualStep[];
     /** Caveats about this diff (a base that could not be read exactly, differing dependencies, ...). */
     notes: string[];
 }
@@ -445,6 +448,7 @@ export function diffPlans(input: DiffInput): DiffReport {
         violations: { introduced, fixed },
         secretConfig: diffSecrets(input.baseSecrets ?? {}, input.headSecrets ?? {}),
         outputs: diffOutputs(base?.outputs ?? {}, head.outputs),
+        manualSteps: manualSteps(resources),
         notes: input.notes ?? [],
     };
 }

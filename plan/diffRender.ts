@@ -83,6 +83,10 @@ export function renderDiffText(report: DiffReport): string {
     introduced.forEach((v) => lines.push(`  ${violationLine(v)}`));
     lines.push(`Violations fixed: ${fixed.length}`);
     fixed.forEach((v) => lines.push(`  ${violationLine(v)}`));
+    if (report.manualSteps.length > 0) {
+        lines.push("", "Manual steps:");
+        report.manualSteps.forEach((m) => lines.push(`  - ${m.resource}: ${m.message} (${m.docs})`));
+    }
     if (report.notes.length > 0) {
         lines.push("", "Notes:");
         report.notes.forEach((n) => lines.push(`  - ${n}`));
@@ -142,6 +146,9 @@ export function renderDiffMarkdown(report: DiffReport): string {
         lines.push(`**${title}**`, "", "| Level | Policy | Requirement | Resource | Message |", "|---|---|---|---|---|");
         vs.forEach((v) => lines.push(`| ${v.enforcementLevel} | ${code(v.policy)} | ${v.requirements.join(", ")} | ${code(v.resource)} | ${cell(v.message)} |`));
         lines.push("");
+    }
+    if (report.manualSteps.length > 0) {
+        lines.push("> [!IMPORTANT]", "> **Manual steps.** `pulumi up` does these changes, and then an operator must:", ...report.manualSteps.map((m) => `> - ${code(m.resource)}: ${m.message} ([how](${m.docs}))`), "");
     }
     if (report.notes.length > 0) lines.push(...report.notes.map((n) => `- ${cell(n)}`), "");
     lines.push(`_${verdict(report)}_`);

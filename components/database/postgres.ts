@@ -121,7 +121,12 @@ export class PostgresDatabase extends pulumi.ComponentResource {
                 parameters,
                 tags,
             },
-            { parent: this },
+            // A new family (a major upgrade) replaces the group: the new one is created first, but the
+            // instance applies the switch only at its maintenance window, so the old group is still
+            // attached when the replacement would delete it, and AWS refuses. Retained, the old group
+            // leaves the state and stays in AWS until it is deleted by hand after the window
+            // (docs/operations.md, "Major upgrade of PostgreSQL"; `runbook diff` says so).
+            { parent: this, retainOnDelete: true },
         );
 
         // SC-3: generated, never typed; RandomPassword.result is a secret Output.

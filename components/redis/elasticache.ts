@@ -81,8 +81,11 @@ export class ElastiCache extends pulumi.ComponentResource {
         );
         // No fixed name: Pulumi auto-names the group (the resource name plus a random suffix). A new
         // family (redis 7 to valkey 8) or description replaces the group, and Pulumi creates the
-        // replacement beside the old one, switches the replication group over, then deletes the old
-        // one. A fixed name would make the replacement collide with the group still in use.
+        // replacement beside the old one and switches the replication group over. A fixed name would
+        // make the replacement collide with the group still in use. Unless changes apply immediately,
+        // the switch waits for the maintenance window, so the old group is still in use when the
+        // replacement would delete it: it is retained, and deleted by hand afterwards
+        // (docs/operations.md; `runbook diff` says so).
         const parameterGroup = new aws.elasticache.ParameterGroup(
             `${name}-params`,
             {
@@ -90,7 +93,7 @@ export class ElastiCache extends pulumi.ComponentResource {
                 description: `${prefix}: maxmemory-policy noeviction so queues never lose jobs (RD-2)`,
                 parameters: parameterGroupParameters(),
             },
-            { parent: this },
+            { parent: this, retainOnDelete: true },
         );
         // ElastiCache AUTH tokens: 16-128 printable characters without @, " or /. Alphanumerics only
         // also keep the token intact in a URL and a shell.

@@ -5,7 +5,7 @@ import { PlanFile, PlanResource, SECRET, UNKNOWN, Violation } from "../../plan/m
 import { replacementRules } from "../../plan/replacement";
 import { RevisionError, readRevisionPlan, secureValues } from "../../plan/revision";
 import { resource } from "../helpers/policy";
-import { AWS_KMS_KEY, AWS_RDS_INSTANCE, CLOUDFLARE_R2_BUCKET, CLOUDFLARE_R2_BUCKET_LIFECYCLE, K8S_DEPLOYMENT, K8S_SECRET, RANDOM_RANDOM_PASSWORD } from "../helpers/types";
+import { AWS_ELASTICACHE_PARAMETER_GROUP, AWS_KMS_KEY, AWS_RDS_INSTANCE, AWS_RDS_PARAMETER_GROUP, CLOUDFLARE_R2_BUCKET, CLOUDFLARE_R2_BUCKET_LIFECYCLE, K8S_DEPLOYMENT, K8S_SECRET, RANDOM_RANDOM_PASSWORD } from "../helpers/types";
 
 function plan(resources: PlanResource[], violations: Violation[] = [], outputs: Record<string, unknown> = {}): PlanFile {
     return {
@@ -38,6 +38,24 @@ const rds = (inputs: Record<string, unknown>, options: Partial<PlanResource> = {
     resource(AWS_RDS_INSTANCE, "database-postgres-instance", { engine: "postgres", instanceClass: "db.m6g.large", multiAz: true, password: SECRET, ...inputs }, { protect: true, retainOnDelete: true, ...options });
 
 describe("unit: runbook diff (DL-5)", () => {
+    it("DL-5: a parameter-group family change and a major upgrade name their manual steps and the docs that give them", () => {
+        const params = (type: string, name: string, family: string) => resource(type, name, { family, parameters: [] }, { retainOnDelete: true });
+        const report = diff(
+            [rds({ engineVersion: "16" }), params(AWS_RDS_PARAMETER_GROUP, "database-postgres-params", "postgres16"), params(AWS_ELASTICACHE_PARAMETER_GROUP, "redis-elasticache-params", "redis7")],
+            [rds({ engineVersion: "17" }), params(AWS_RDS_PARAMETER_GROUP, "database-postgres-params", "postgres17"), params(AWS_ELASTICACHE_PARAMETER_GROUP, "redis-elasticache-params", "valkey8")],
+        );
+        const steps = Object.fromEntries(report.manualSteps.map((m) => [m.resource, m]));
+        assert.deepStrictEqual(Object.keys(steps).sort(), ["Instance database-postgres-instance", "ParameterGroup database-postgres-params", "ParameterGroup redis-elasticache-params"]);
+        assert.match(steps["ParameterGroup database-postgres-params"].message, /from postgres16 to postgres17.*kept in AWS.*delete it after the window/);
+        assert.strictEqual(steps["ParameterGroup database-postgres-params"].docs, "docs/operations.md#major-upgrade-of-postgresql-16-to-17");
+        assert.match(steps["ParameterGroup redis-elasticache-params"].message, /from redis7 to valkey8/);
+        assert.match(steps["Instance database-postgres-instance"].message, /major upgrade of PostgreSQL from 16 to 17/);
+        assert.match(renderDiffText(report), /Manual steps:\n  - ParameterGroup database-postgres-params: .*\(docs\/operations.md#major-upgrade-of-postgresql-16-to-17\)/);
+        assert.match(renderDiffMarkdown(report), /\[!IMPORTANT\][\s\S]*\[how\]\(docs\/operations.md#major-upgrade-of-postgresql-16-to-17\)/);
+        // A minor upgrade and an unchanged family need nothing by hand.
+        assert.deepStrictEqual(diff([rds({ engineVersion: "16.4" })], [rds({ engineVersion: "16.6" })]).manualSteps, []);
+    });
+
     it("DL-5: an in-place change lists the property path with its old and new value, nothing else", () => {
         const report = diff([rds({})], [rds({ instanceClass: "db.m6g.xlarge" })]);
         assert.strictEqual(report.resources.length, 1);

@@ -90,11 +90,13 @@ describe("component: PostgresDatabase on RDS (DB-1…DB-6, BK-2, SC-3, ED-2)", (
         assert.deepStrictEqual(primary.inputs.enabledCloudwatchLogsExports, ["postgresql", "upgrade"]);
     });
 
-    it("ED-2: the parameter group is never given a fixed name, so a new family or description creates the new group before the old one is deleted", async () => {
+    it("ED-2: the parameter group is never given a fixed name, so a new family creates the new group first; the old one is retained, since the instance still uses it until its maintenance window", async () => {
         const { resources, primary } = await build(staging);
         const params = one(resources, PARAMS);
         assert.strictEqual(params.inputs.name, undefined, "a fixed name would collide with the group still in use during the replacement");
         assert.strictEqual(params.deleteBeforeReplace, false);
+        // The instance takes the new group only at its maintenance window: the old one must not be deleted by the update.
+        assert.strictEqual(params.retainOnDelete, true, "a replaced group is left in AWS, never deleted while still attached");
         // The instance names the group through a dependency, which is how rds-force-ssl matches them while the name is unknown.
         assert.deepStrictEqual(primary.propertyDependencies.parameterGroupName, [params.urn]);
     });

@@ -83,6 +83,7 @@ describe("component: redis ElastiCache (RD-1, RD-2, RD-3, DB-2, DB-3, BK-2, DB-6
     it("RD-2: the parameter group is auto-named, so a family change (redis 7 to valkey 8) creates the new group before deleting the old", async () => {
         const { resources } = await plan(args(staging));
         const params = one(resources, PARAMS);
+        assert.strictEqual(params.retainOnDelete, true, "the replication group switches at its maintenance window: the old group is never deleted by the update");
         assert.strictEqual(params.inputs.name, undefined, "a fixed name would collide with the group still in use");
         assert.strictEqual(params.deleteBeforeReplace, false);
     });

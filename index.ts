@@ -98,7 +98,7 @@ const { edge } = config;
 // `kubernetes.platform: install` brings cert-manager, Envoy Gateway and kube-prometheus-stack (CRDs first).
 const platform =
     config.kubernetes.platform === "install"
-        ? new Platform("platform", { certManagerNamespace: edge.tls.certManagerNamespace, gatewayNamespace: edge.gateway.namespace, gatewayClassName: edge.gateway.className }, opts)
+        ? new Platform("platform", { certManagerNamespace: edge.tls.certManagerNamespace, gatewayNamespace: edge.gateway.namespace, gatewayClassName: edge.gateway.className, monitoringNamespace: config.alerts.monitoringNamespace }, opts)
         : undefined;
 const platformReady = platform?.ready ?? [];
 const certificates = new Certificates("certificates", {

@@ -249,8 +249,16 @@ export interface ResolvedBackups {
     };
 }
 
-/** Where the backup and drill jobs push metrics unless the stack says otherwise. */
-export const DEFAULT_PUSHGATEWAY_URL = "http://prometheus-pushgateway.monitoring.svc:9091";
+/**
+ * Where the backup and drill jobs push metrics unless the stack says otherwise: the Pushgateway
+ * `kubernetes.platform: install` puts in the monitoring namespace (its Service's name and port).
+ */
+export function defaultPushgatewayUrl(monitoringNamespace: string): string {
+    return `http://${PUSHGATEWAY_SERVICE.name}.${monitoringNamespace}.svc:${PUSHGATEWAY_SERVICE.port}`;
+}
+
+/** The Pushgateway's Service as `kubernetes.platform: install` creates it. */
+export const PUSHGATEWAY_SERVICE = { name: "prometheus-pushgateway", port: 9091 } as const;
 
 /** BK-2: primary data keeps `retentionDays`; Redis keeps 7 days (003); nothing keeps less than 7. */
 export function defaultPrefixRetentionDays(retentionDays: number): Record<BackupDatastore, number> {
@@ -270,7 +278,7 @@ export function resolveBackups(raw: RawStackConfig, env: Environment): ResolvedB
         prefixRetentionDays: { ...defaultPrefixRetentionDays(retentionDays), ...stripUndefined(b.prefixRetentionDays ?? {}) },
         encryptionRecipient: b.encryptionRecipient,
         image: b.image,
-        pushgatewayUrl: b.pushgatewayUrl ?? DEFAULT_PUSHGATEWAY_URL,
+        pushgatewayUrl: b.pushgatewayUrl ?? defaultPushgatewayUrl(raw.alerts.monitoringNamespace ?? "monitoring"),
         restoreDrillSchedule,
         rotation: { backupJobs: b.rotation?.backupJobs ?? "initial", drill: b.rotation?.drill ?? "initial", assets: b.rotation?.assets ?? "initial" },
         drill: drill && {

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CHARTS, MONITORING_NAMESPACE, PinnedChart, certManagerValues, envoyGatewayValues, gatewayClassSpec, gatewayCrdsValues, kubePrometheusStackValues } from "./charts";
+import { CHARTS, MONITORING_NAMESPACE, PinnedChart, certManagerValues, envoyGatewayValues, gatewayClassSpec, gatewayCrdsValues, kubePrometheusStackValues, pushgatewayValues } from "./charts";
 
 export interface PlatformArgs {
     /** Namespace for cert-manager (`edge.tls.certManagerNamespace`). */
@@ -9,7 +9,7 @@ export interface PlatformArgs {
     gatewayNamespace: string;
     /** GatewayClass to create for Envoy Gateway (`edge.gateway.className`). */
     gatewayClassName: string;
-    /** Namespace for kube-prometheus-stack. Defaults to `monitoring`. */
+    /** Namespace for kube-prometheus-stack and the Pushgateway (`alerts.monitoringNamespace`). Defaults to `monitoring`. */
     monitoringNamespace?: string;
 }
 
@@ -33,11 +33,12 @@ function release(logicalName: string, releaseName: string, chart: PinnedChart, n
 }
 
 /**
- * `kubernetes.platform: install`: cert-manager, Envoy Gateway and kube-prometheus-stack as Helm
- * releases with pinned chart versions. CRDs come first: cert-manager's and the Prometheus
- * operator's are installed by their own release before its templates, the Gateway API and Envoy
- * Gateway CRDs by a release of their own that the controller's release depends on. Whatever uses
- * these CRDs depends on `ready`.
+ * `kubernetes.platform: install`: cert-manager, Envoy Gateway, kube-prometheus-stack and the
+ * Pushgateway as Helm releases with pinned chart versions. CRDs come first, and every CRD is a
+ * template of some release, so bumping a chart upgrades its CRDs (Helm never upgrades a chart's
+ * `crds/` directory): cert-manager's are in its own release (`crds.enabled`), the Gateway API and
+ * Envoy Gateway CRDs and the Prometheus operator's each in a release of their own that the
+ * controller's release depends on. Whatever uses these CRDs depends on `ready`.
  */
 export class Platform extends pulumi.ComponentResource {
     /** The releases (and the GatewayClass) that must exist before any object of their CRDs. */
@@ -53,8 +54,12 @@ export class Platform extends pulumi.ComponentResource {
             { apiVersion: "gateway.networking.k8s.io/v1", kind: "GatewayClass", metadata: { name: args.gatewayClassName }, spec: gatewayClassSpec() },
             { parent: this, dependsOn: [envoyGateway] },
         );
-        const monitoring = release(`${name}-kube-prometheus-stack`, "kube-prometheus-stack", CHARTS.kubePrometheusStack, args.monitoringNamespace ?? MONITORING_NAMESPACE, kubePrometheusStackValues(), { parent: this });
-        this.ready = [certManager, gatewayCrds, envoyGateway, gatewayClass, monitoring];
+        const monitoringNamespace = args.monitoringNamespace ?? MONITORING_NAMESPACE;
+        const operatorCrds = release(`${name}-prometheus-operator-crds`, "prometheus-operator-crds", CHARTS.prometheusOperatorCrds, monitoringNamespace, {}, { parent: this });
+        const monitoring = release(`${name}-kube-prometheus-stack`, "kube-prometheus-stack", CHARTS.kubePrometheusStack, monitoringNamespace, kubePrometheusStackValues(), { parent: this, dependsOn: [operatorCrds] });
+        // The backup and drill jobs push here (BK-6); without it, their alerts would see nothing.
+        const pushgateway = release(`${name}-pushgateway`, "prometheus-pushgateway", CHARTS.pushgateway, monitoringNamespace, pushgatewayValues(monitoringNamespace), { parent: this, dependsOn: [operatorCrds] });
+        this.ready = [certManager, gatewayCrds, envoyGateway, gatewayClass, operatorCrds, monitoring, pushgateway];
         this.registerOutputs({});
     }
 }

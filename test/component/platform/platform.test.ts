@@ -1,5 +1,6 @@
 import * as assert from "assert";
-import { CHARTS, ENVOY_GATEWAY_CONTROLLER } from "../../../components/platform/charts";
+import { CHARTS, ENVOY_GATEWAY_CONTROLLER, OPERATOR_VERSIONS } from "../../../components/platform/charts";
+import { defaultPushgatewayUrl } from "../../../config/resolve";
 import { Platform } from "../../../components/platform/platform";
 import { PlanResource } from "../../../plan/model";
 import { mockRun, ofType, one } from "../../helpers/harness";
@@ -24,7 +25,7 @@ describe("component: Platform (kubernetes.platform: install; ED-2, ED-5)", () =>
     it("installs cert-manager, Envoy Gateway (CRDs and controller) and kube-prometheus-stack at exact chart versions", async () => {
         const rs = await plan();
         const releases = ofType(rs, K8S_HELM_RELEASE);
-        assert.deepStrictEqual(releases.map((r) => r.inputs.name).sort(), ["cert-manager", "envoy-gateway", "envoy-gateway-crds", "kube-prometheus-stack"]);
+        assert.deepStrictEqual(releases.map((r) => r.inputs.name).sort(), ["cert-manager", "envoy-gateway", "envoy-gateway-crds", "kube-prometheus-stack", "prometheus-operator-crds", "prometheus-pushgateway"]);
         for (const r of releases) {
             assert.match(String(r.inputs.version), /^v?\d+\.\d+\.\d+$/, `${r.inputs.name} is pinned`);
             assert.strictEqual(r.inputs.atomic, true);
@@ -45,6 +46,34 @@ describe("component: Platform (kubernetes.platform: install; ED-2, ED-5)", () =>
         const controller = release(rs, "envoy-gateway");
         assert.deepStrictEqual((controller.inputs.values as Obj).crds, { enabled: false });
         assert.ok(controller.dependencies.includes(crds.urn));
+    });
+
+    it("BK-6, OB-6: installs the Pushgateway the jobs push to by default, scraped with honor_labels, its metrics kept on a volume", async () => {
+        const rs = await plan();
+        const gateway = release(rs, "prometheus-pushgateway");
+        const values = gateway.inputs.values as Obj;
+        assert.strictEqual(gateway.inputs.namespace, "monitoring");
+        // The Service the default backups.pushgatewayUrl names.
+        assert.strictEqual(defaultPushgatewayUrl("monitoring"), `http://${values.fullnameOverride}.monitoring.svc:${values.service.port}`);
+        assert.deepStrictEqual(values.serviceMonitor, { enabled: true, namespace: "monitoring", honorLabels: true });
+        assert.strictEqual(values.persistentVolume.enabled, true, "a restart must not forget the last successful backup");
+        assert.ok(gateway.dependencies.includes(release(rs, "prometheus-operator-crds").urn), "its ServiceMonitor needs the operator's CRDs");
+    });
+
+    it("OB-4, ED-2: cert-manager is scraped (its ServiceMonitor is on), so the certificate alerts see its metrics", async () => {
+        const rs = await plan();
+        assert.deepStrictEqual((release(rs, "cert-manager").inputs.values as Obj).prometheus, { enabled: true, servicemonitor: { enabled: true } });
+    });
+
+    it("every CRD is a template of a release, so a chart bump upgrades it: the Prometheus operator's come from their own release, at the operator version kube-prometheus-stack runs", async () => {
+        const rs = await plan();
+        const stack = release(rs, "kube-prometheus-stack");
+        assert.deepStrictEqual((stack.inputs.values as Obj).crds, { enabled: false }, "Helm would install the chart's crds/ once and never upgrade them");
+        const crds = release(rs, "prometheus-operator-crds");
+        assert.strictEqual(crds.inputs.version, CHARTS.prometheusOperatorCrds.version);
+        assert.ok(stack.dependencies.includes(crds.urn));
+        assert.strictEqual(OPERATOR_VERSIONS.prometheusOperatorCrds, OPERATOR_VERSIONS.kubePrometheusStack, "the CRDs match the operator that reads them");
+        assert.deepStrictEqual((release(rs, "cert-manager").inputs.values as Obj).crds, { enabled: true, keep: true });
     });
 
     it("creates the GatewayClass for Envoy Gateway once its controller is installed", async () => {

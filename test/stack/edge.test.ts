@@ -31,7 +31,7 @@ describe("stack: the edge and the platform", function () {
             assert.ok(plan.resources.some((r) => r.type === CLOUDFLARE_API_TOKEN));
             assert.deepStrictEqual(cloudflareApiErrors(plan.resources), []);
             const releases = plan.resources.filter((r) => r.type === K8S_HELM_RELEASE).map((r) => r.urn);
-            assert.strictEqual(releases.length, 4);
+            assert.strictEqual(releases.length, 6);
             const gateway = plan.resources.find((r) => r.type === K8S_GATEWAY)!;
             for (const urn of releases) assert.ok(gateway.dependencies.includes(urn), `the Gateway waits for ${urn}`);
             // Certificates wait for their issuer, which waits for the token Secret, which waits for cert-manager.

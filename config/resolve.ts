@@ -224,6 +224,8 @@ export interface DrillTarget {
     bucket: string;
     datastore: "postgres" | "mongodb" | "redis";
     schedule: string;
+    /** The target stack's asset URLs, sampled after its restore (004); never another stack's. */
+    assetUrls: string[];
 }
 
 export interface ResolvedBackups {
@@ -244,7 +246,6 @@ export interface ResolvedBackups {
         targets: DrillTarget[];
         minRows: Record<string, number>;
         checkCommand?: string;
-        assetUrls: string[];
         restoreJobs: number;
     };
 }
@@ -283,13 +284,12 @@ export function resolveBackups(raw: RawStackConfig, env: Environment): ResolvedB
         rotation: { backupJobs: b.rotation?.backupJobs ?? "initial", drill: b.rotation?.drill ?? "initial", assets: b.rotation?.assets ?? "initial" },
         drill: drill && {
             targets: [
-                { name: `${env.stack}-${raw.database.engine}`, bucket: b.bucket, datastore: raw.database.engine },
-                ...(raw.redis?.mode === "in-cluster" ? [{ name: `${env.stack}-redis`, bucket: b.bucket, datastore: "redis" as const }] : []),
+                { name: `${env.stack}-${raw.database.engine}`, bucket: b.bucket, datastore: raw.database.engine, assetUrls: drill.assetUrls },
+                ...(raw.redis?.mode === "in-cluster" ? [{ name: `${env.stack}-redis`, bucket: b.bucket, datastore: "redis" as const, assetUrls: drill.assetUrls }] : []),
                 ...(drill.targets ?? []),
-            ].map((t) => ({ ...t, stack: t.stack ?? env.stack, schedule: t.schedule ?? restoreDrillSchedule })),
+            ].map((t) => ({ ...t, stack: t.stack ?? env.stack, schedule: t.schedule ?? restoreDrillSchedule, assetUrls: t.assetUrls ?? [] })),
             minRows: drill.minRows ?? {},
             checkCommand: drill.checkCommand,
-            assetUrls: drill.assetUrls ?? [],
             restoreJobs: drill.restoreJobs ?? 1,
         },
     };

@@ -280,6 +280,8 @@ export const backupsSchema = z.strictObject({
                         datastore: z.enum(["postgres", "mongodb", "redis"]),
                         /** Defaults to `restoreDrillSchedule`. */
                         schedule: cron.optional(),
+                        /** Asset URLs of that stack to sample after the restore (the drill's own `assetUrls` are this stack's). Defaults to none. */
+                        assetUrls: z.array(z.string().regex(/^https:\/\/\S+$/, { message: "must be an https URL" })).optional(),
                     }),
                 )
                 .min(1)
@@ -288,7 +290,7 @@ export const backupsSchema = z.strictObject({
             minRows: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/, { message: "must be a table name such as public.orders" }), z.number().int().min(0)).optional(),
             /** A command that must pass against the restored database, such as `npx prisma migrate status` (004). Defaults to none. */
             checkCommand: z.string().min(1).optional(),
-            /** Asset URLs, a random sample of which must answer (004). Defaults to none. */
+            /** This stack's asset URLs, a random sample of which must answer after a drill of this stack's backups (004). Defaults to none. */
             assetUrls: z.array(z.string().regex(/^https:\/\/\S+$/, { message: "must be an https URL" })).optional(),
             /**
              * PostgreSQL restore method of the drill. 1 restores in one transaction streamed from the

@@ -251,7 +251,8 @@ export class Backups extends pulumi.ComponentResource {
                 const minRows = Object.entries(drill.minRows).map(([t, n]) => `${t}=${n}`).join(",");
                 if (target.datastore !== "redis" && minRows !== "") env.DRILL_MIN_ROWS = minRows;
                 if (drill.checkCommand !== undefined && target.datastore === "postgres") env.DRILL_CHECK_COMMAND = drill.checkCommand;
-                if (drill.assetUrls.length > 0) env.DRILL_ASSET_URLS = drill.assetUrls.join(" ");
+                // 004: the target stack's own assets; production's drill never samples staging's.
+                if (target.assetUrls.length > 0) env.DRILL_ASSET_URLS = target.assetUrls.join(" ");
                 const cron = new k8s.batch.v1.CronJob(
                     `${name}-drill-${target.name}`,
                     {

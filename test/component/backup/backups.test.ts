@@ -98,6 +98,11 @@ describe("component: Backups (BK-1, BK-3, BK-6, ST-1, SC-5)", () => {
         const env = Object.fromEntries(pod.containers[0].env.map((e: any) => [e.name, e]));
         assert.strictEqual(env.S3_BUCKET.value, "retail-backups");
         assert.strictEqual(env.STACK_NAME.value, "production");
+        // 004: each drill samples its own stack's assets, never another stack's.
+        assert.strictEqual(env.DRILL_ASSET_URLS.value, "https://assets.example.com/health.png");
+        const own = drills.find((c) => c.name.endsWith("staging-postgres"))!;
+        const ownEnv = Object.fromEntries((own.inputs.spec as any).jobTemplate.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
+        assert.strictEqual(ownEnv.DRILL_ASSET_URLS, "https://assets.staging.example.com/health.png");
         assert.strictEqual(env.AWS_ACCESS_KEY_ID.valueFrom.secretKeyRef.name, "runbook-drill-credentials");
         assert.strictEqual(pod.volumes.find((v: any) => v.name === "drill-key").secret.defaultMode, 0o400);
 

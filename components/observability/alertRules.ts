@@ -347,7 +347,7 @@ export function alertSpecs(input: AlertRulesInput): AlertSpec[] {
     if (probe) {
         const web = oneOf(webApps.map((a) => a.name));
         const sel = (extra: Record<string, string | RegExp> = {}) => matchers({ namespace: ns, job: web, ...extra });
-        const reqLabels = (status: string) => ({ namespace: ns, job: probe.name, route: ROUTE, method: "GET", status_code: status });
+        const reqLabels = (status: string) => requestLabels(ns, probe.name, status);
         // Enough requests for the minimum-traffic guard of the route alerts, whatever it is set to.
         const scale = Math.max(1, Math.ceil((2 * t.minRequestsPerMinute) / 100));
         /** Requests per minute: `ok` answered 200, `bad` with the given status (times `scale`). */
@@ -375,32 +375,20 @@ export function alertSpecs(input: AlertRulesInput): AlertSpec[] {
         const firingShare = (pairs: PairThresholds[]) => ceilShare(Math.min(1, 1.25 * Math.max(pairs[0].longThreshold, pairs[0].shortThreshold)));
         const quietShare = (pairs: PairThresholds[]) => floorShare(0.9 * Math.min(...pairs.map((p) => p.longThreshold)));
         const budgetText = `${literal(t.availabilityPercent)} % availability`;
-        const errorsProof = (pairs: PairThresholds[], evalTime: string, quietEvalTime: string): AlertProof => {
-            const fire = firingShare(pairs);
-            const quiet = quietShare(pairs);
-            return {
-                interval: "1m",
-                firing: requestTraffic(ns, probe.name, [{ good: SCENARIO_REQUESTS_PER_MINUTE - requestsFor(fire), bad: requestsFor(fire), minutes: durationMinutes(evalTime) + 5 }]),
-                evalTime,
-                outputLabels: jobOut,
-                value: requestsFor(fire) / SCENARIO_REQUESTS_PER_MINUTE,
-                quiet: requestTraffic(ns, probe.name, [{ good: SCENARIO_REQUESTS_PER_MINUTE - requestsFor(quiet), bad: requestsFor(quiet), minutes: durationMinutes(quietEvalTime) + 5 }]),
-                quietEvalTime,
-            };
+        /** Steady traffic from minute 0 with `share` of the requests failing (or slow), for `minutes`. */
+        const sloTraffic = (sli: SliKind, share: number, minutes: number): InputSeries[] => {
+            const segments = [{ good: SCENARIO_REQUESTS_PER_MINUTE - requestsFor(share), bad: requestsFor(share), minutes }];
+            return sli === "errors" ? requestTraffic(ns, probe.name, segments) : latencyTraffic(ns, probe.name, t.p95LatencyMs, segments);
         };
-        const slowProof = (pairs: PairThresholds[], evalTime: string, quietEvalTime: string): AlertProof => {
-            const fire = firingShare(pairs);
-            const quiet = quietShare(pairs);
-            return {
-                interval: "1m",
-                firing: latencyTraffic(ns, probe.name, t.p95LatencyMs, [{ good: SCENARIO_REQUESTS_PER_MINUTE - requestsFor(fire), bad: requestsFor(fire), minutes: durationMinutes(evalTime) + 5 }]),
-                evalTime,
-                outputLabels: jobOut,
-                value: requestsFor(fire) / SCENARIO_REQUESTS_PER_MINUTE,
-                quiet: latencyTraffic(ns, probe.name, t.p95LatencyMs, [{ good: SCENARIO_REQUESTS_PER_MINUTE - requestsFor(quiet), bad: requestsFor(quiet), minutes: durationMinutes(quietEvalTime) + 5 }]),
-                quietEvalTime,
-            };
-        };
+        const burnProof = (sli: SliKind, pairs: PairThresholds[], evalTime: string, quietEvalTime: string): AlertProof => ({
+            interval: "1m",
+            firing: sloTraffic(sli, firingShare(pairs), durationMinutes(evalTime) + 5),
+            evalTime,
+            outputLabels: jobOut,
+            value: firingShare(pairs),
+            quiet: sloTraffic(sli, quietShare(pairs), durationMinutes(quietEvalTime) + 5),
+            quietEvalTime,
+        });
         add(
             SLO_GROUP,
             "slo",
@@ -414,7 +402,7 @@ export function alertSpecs(input: AlertRulesInput): AlertSpec[] {
                 summary: "{{ $labels.job }} is burning its monthly error budget fast",
                 description: `{{ $labels.job }} answered {{ $value | humanizePercentage }} of requests with 5xx over the last hour or six; at this rate the 30-day budget of ${budgetText} is gone within days`,
             },
-            errorsProof(page(availabilityPairs), "70m", "7h"),
+            burnProof("errors", page(availabilityPairs), "70m", "7h"),
         );
         add(
             SLO_GROUP,
@@ -429,7 +417,7 @@ export function alertSpecs(input: AlertRulesInput): AlertSpec[] {
                 summary: "{{ $labels.job }} is spending its monthly error budget faster than it earns it",
                 description: `{{ $labels.job }} answered {{ $value | humanizePercentage }} of requests with 5xx over the last day or three; at this rate the 30-day budget of ${budgetText} runs out before the month does`,
             },
-            errorsProof(ticket(availabilityPairs), "150m", "150m"),
+            burnProof("errors", ticket(availabilityPairs), "150m", "150m"),
         );
         // A symptom, never a page (issue 22): the last 5 minutes fail at the fast page's rate. It
         // carries the page's `slo` label, so once ErrorBudgetBurnFast fires, Alertmanager silences it.
@@ -451,11 +439,11 @@ export function alertSpecs(input: AlertRulesInput): AlertSpec[] {
             },
             {
                 interval: "1m",
-                firing: requestTraffic(ns, probe.name, [{ good: SCENARIO_REQUESTS_PER_MINUTE - requestsFor(symptomShare), bad: requestsFor(symptomShare), minutes: 30 }]),
+                firing: sloTraffic("errors", symptomShare, 30),
                 evalTime: "20m",
                 outputLabels: jobOut,
-                value: requestsFor(symptomShare) / SCENARIO_REQUESTS_PER_MINUTE,
-                quiet: requestTraffic(ns, probe.name, [{ good: SCENARIO_REQUESTS_PER_MINUTE - requestsFor(quietSymptomShare), bad: requestsFor(quietSymptomShare), minutes: 30 }]),
+                value: symptomShare,
+                quiet: sloTraffic("errors", quietSymptomShare, 30),
             },
         );
         const latencyText = `95 % of requests within ${t.p95LatencyMs} ms`;
@@ -472,7 +460,7 @@ export function alertSpecs(input: AlertRulesInput): AlertSpec[] {
                 summary: `{{ $labels.job }} is burning its monthly latency budget fast`,
                 description: `{{ $value | humanizePercentage }} of {{ $labels.job }} requests took longer than ${t.p95LatencyMs} ms over the last hour or six; at this rate the 30-day budget of ${latencyText} is gone within days`,
             },
-            slowProof(page(latencyPairs), "70m", "7h"),
+            burnProof("slow", page(latencyPairs), "70m", "7h"),
         );
         add(
             SLO_GROUP,
@@ -487,7 +475,7 @@ export function alertSpecs(input: AlertRulesInput): AlertSpec[] {
                 summary: `{{ $labels.job }} is spending its monthly latency budget faster than it earns it`,
                 description: `{{ $value | humanizePercentage }} of {{ $labels.job }} requests took longer than ${t.p95LatencyMs} ms over the last day or three; at this rate the 30-day budget of ${latencyText} runs out before the month does`,
             },
-            slowProof(ticket(latencyPairs), "150m", "150m"),
+            burnProof("slow", ticket(latencyPairs), "150m", "150m"),
         );
         const ratio = (status: RegExp, by: string, window = "5m") =>
             `sum by (${by}) (rate(${H}_count${sel({ status_code: status })}[${window}]))\n  / sum by (${by}) (rate(${H}_count${sel()}[${window}])) * 100`;

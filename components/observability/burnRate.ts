@@ -33,7 +33,7 @@ export const BURN_PAIRS: readonly BurnPair[] = [
  * Where the fast page's 14.4× is out of reach. An error ratio never exceeds 1, so below 93.06 %
  * availability (a budget above 1/14.4) the Workbook's fast pair can never fire, and well above that it
  * needs most of an hour of total outage: the Workbook's "extreme availability goals" case. There the
- * long window's threshold is capped at `long`, which a total outage crosses within 6 minutes, and the
+ * long window's threshold is capped at `long`, which a total outage reaches in 6 minutes of an hour, and the
  * short window asks for `short` (most requests failing right now) instead of the unreachable rate, so
  * the clamped page still means an outage rather than a mild, steady burn.
  */
@@ -271,7 +271,7 @@ export function sloTimingMarkdown(): string {
         const [fast, slow] = burn.pairs;
         const cells = TIMING_LEVELS.map((level) => timingText(burnTiming(burn, Math.min(1, level.share(budget)))));
         const outage = round10(budget * 30 * 24 * 60);
-        return `| ${alert} | ${objective} | ${percent(budget)} of requests (${outage} min of total outage) | ${pairText(fast)} | ${pairText(slow)} | ${cells.join(" | ")} |`;
+        return `| ${alert} | ${objective} | ${percent(budget)} of requests (${outage} min ${sli === "errors" ? "of total outage" : "with every request slow"}) | ${pairText(fast)} | ${pairText(slow)} | ${cells.join(" | ")} |`;
     };
     return [
         TIMING_TABLE_BEGIN,

@@ -1,5 +1,5 @@
 import { ConfigProblem } from "./problems";
-import { ALERT_DEFAULTS, Environment, defaultRestoreDrillSchedule } from "./resolve";
+import { ALERT_DEFAULTS, Environment, HTTP_DURATION_BUCKETS_SECONDS, defaultRestoreDrillSchedule } from "./resolve";
 import { cronPeriodSeconds } from "./schedule";
 import { RawStackConfig } from "./schema";
 
@@ -26,6 +26,38 @@ export function alertProblems(raw: RawStackConfig, env: Environment): ConfigProb
             message: `is not above alerts.p95LatencyMs (${p95}), so the high-response-time page would fire before the latency objective is even missed`,
             requirement: "OB-2",
             fix: `set it above ${p95}`,
+        });
+    }
+    if (!HTTP_DURATION_BUCKETS_SECONDS.some((edge) => Math.abs(edge * 1000 - p95) < 1e-9)) {
+        const edges = HTTP_DURATION_BUCKETS_SECONDS.map((e) => String(e * 1000));
+        problems.push({
+            path: "alerts.p95LatencyMs",
+            value: p95,
+            message: "is no bucket edge of the request-duration histogram, so the latency SLO cannot count the requests slower than it",
+            requirement: "OB-1",
+            fix: `set one of ${edges.join(", ")}`,
+        });
+    }
+    // One objective, stated two ways: a second number would page on a budget the SLO does not have (issue 22).
+    const availability = alerts.availabilityPercent ?? ALERT_DEFAULTS.availabilityPercent;
+    const allowedErrors = Number((100 - availability).toPrecision(10));
+    if (alerts.errorRatePercent !== undefined && Math.abs(alerts.errorRatePercent - allowedErrors) > 1e-9) {
+        problems.push({
+            path: "alerts.errorRatePercent",
+            value: alerts.errorRatePercent,
+            message: `contradicts alerts.availabilityPercent (${availability}), which lets ${allowedErrors} % of requests fail; errors page from that one budget`,
+            requirement: "OB-1",
+            fix: `remove alerts.errorRatePercent (it is always 100 − availabilityPercent), or set alerts.availabilityPercent to ${Number((100 - alerts.errorRatePercent).toPrecision(10))}`,
+        });
+    }
+    const runbookBaseUrl = alerts.runbookBaseUrl;
+    if (env.isProduction && !/^https:\/\//.test(runbookBaseUrl ?? "")) {
+        problems.push({
+            path: "alerts.runbookBaseUrl",
+            ...(runbookBaseUrl === undefined ? {} : { value: runbookBaseUrl }),
+            message: `${runbookBaseUrl === undefined ? "is not set, so every page links to the relative docs/alerts.md" : "is relative"}: the on-call engineer cannot open the response steps from a page`,
+            requirement: "OB-4",
+            fix: "set it to where docs/alerts.md is published, such as https://github.com/acme/runbook/blob/main/docs/alerts.md",
         });
     }
     const backupSchedule = raw.backups.schedule ?? "0 2 * * *";

@@ -90,6 +90,15 @@ export function appProblems(raw: RawStackConfig, env: Environment): ConfigProble
                 fix: `remove it, or set ${at}.role to api or web`,
             });
         }
+        if (app.role === "worker" && app.expectsTraffic === true) {
+            problems.push({
+                path: `${at}.expectsTraffic`,
+                value: true,
+                message: "is set on a worker, which serves no HTTP requests to count",
+                requirement: "OB-1",
+                fix: `remove it, or set ${at}.role to api or web`,
+            });
+        }
         sockets.forEach((p, j) => {
             if (sockets.indexOf(p) !== j) problems.push({ path: `${at}.websocketPaths[${j}]`, value: p, message: "is listed twice", requirement: "WL-7", fix: "list each path once" });
         });

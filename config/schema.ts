@@ -100,6 +100,13 @@ export const appSchema = z.strictObject({
     readinessPath: urlPath,
     /** Startup probe path: liveness waits until it answers, for up to 5 minutes (WL-2). Defaults to `healthPath`. */
     startupPath: urlPath.optional(),
+    /**
+     * Whether the app serves requests every minute of the day, so that none for 15 minutes while its pods
+     * are up is an outage (the NoTraffic page; with no requests the SLO ratios are undefined and no
+     * burn-rate alert can fire). Only for `api` and `web`. Defaults to true for them in production and
+     * to false elsewhere, where an idle night is normal.
+     */
+    expectsTraffic: z.boolean().optional(),
     /** Paths that carry WebSocket connections, such as /events; the edge keeps them open (WL-7). Only for `api` and `web`. Defaults to none. */
     websocketPaths: z.array(urlPath).optional(),
     /** The migration run before each new image takes traffic (WL-5): `npx prisma migrate deploy`, or `{ command: [...] }`. Defaults to none. */
@@ -419,12 +426,26 @@ export const edgeSchema = z.strictObject({
 const percent = (min: number, max: number) => z.number().min(min).max(max);
 
 export const alertsSchema = z.strictObject({
-    /** OB-1: p95 latency objective, in milliseconds. Defaults to 400. */
+    /**
+     * OB-1: p95 latency objective, in milliseconds: 95 % of requests within it, a latency SLO whose
+     * 5 % budget the latency burn-rate alerts spend. It must be a bucket edge of the request-duration
+     * histogram (100, 250, 400, 500, 1000, 2000, 2500, 5000 or 10000), which counts the slower requests. Defaults to 400.
+     */
     p95LatencyMs: z.number().int().min(50).max(60000).optional(),
-    /** OB-1: error-rate objective (5xx of all requests), in percent. Defaults to 1. */
-    errorRatePercent: percent(0.01, 50).optional(),
+    /**
+     * OB-1: error-rate objective (5xx of all requests), in percent: the same objective as
+     * `availabilityPercent`, stated the other way round, so it is always 100 − availabilityPercent and a
+     * different value is refused. Defaults to that (0.5).
+     */
+    errorRatePercent: percent(0.01, 10).optional(),
     /** OB-1: monthly availability objective, in percent; the burn-rate alerts spend its error budget. Defaults to 99.5. */
     availabilityPercent: percent(90, 99.99).optional(),
+    /**
+     * OB-1, OB-3: requests a minute an app (or one of its routes) must have served over an alert's
+     * window before its error or latency ratio may alert. Below it a single failed request is a large
+     * share, which the SRE Workbook's low-traffic advice says not to page on. Defaults to 1.
+     */
+    minRequestsPerMinute: z.number().min(0.01).max(100000).optional(),
     /** OB-2: the "high response time" page, in milliseconds. Defaults to 2000. */
     highResponseTimeMs: z.number().int().min(100).max(120000).optional(),
     /** OB-2: p95 latency regression against the same hour a week earlier, in percent. Defaults to 20. */
@@ -465,7 +486,9 @@ export const alertsSchema = z.strictObject({
     certificateExpiryDays: z.number().int().min(1).max(60).optional(),
     /**
      * Where docs/alerts.md is published, such as https://github.com/acme/runbook/blob/main/docs/alerts.md;
-     * every alert's runbook_url is this plus `#<alert name in lowercase>`. Defaults to `docs/alerts.md`.
+     * every alert's runbook_url is this plus `#<alert name in lowercase>`. Production requires an https
+     * URL (OB-4: a page must link to steps the on-call engineer can open from a phone). Defaults to
+     * `docs/alerts.md` elsewhere.
      */
     runbookBaseUrl: z.string().regex(/^(https:\/\/\S+|docs\/\S+)$/, { message: "must be an https:// URL or a docs/ path" }).optional(),
     /** Namespace of Prometheus and Alertmanager; it may scrape the apps' metrics ports. Defaults to `monitoring`. */

@@ -10,6 +10,30 @@ import {
     QUEUE_METRICS,
     REDIS_METRICS,
 } from "./appMetrics";
+import { HTTP_DURATION_BUCKETS_SECONDS } from "../../config/resolve";
+import {
+    LATENCY_BUDGET,
+    PAGE_FOR_MINUTES,
+    PairThresholds,
+    MinuteTraffic,
+    SCENARIO_REQUESTS_PER_MINUTE,
+    SCENARIO_WARMUP_MINUTES,
+    SLO_WINDOWS,
+    SliKind,
+    SloWindow,
+    TICKET_FOR_MINUTES,
+    TIMING_LEVELS,
+    WINDOW_MINUTES,
+    burnTiming,
+    episode,
+    errorBudget,
+    evaluateBurnAlert,
+    pageAlert,
+    pairThresholds,
+    requestsFor,
+    round10,
+    steadyStateMinutes,
+} from "./burnRate";
 import { counter, gauge, matchers, oneOf, renderTemplate, series } from "./promql";
 
 /*
@@ -65,8 +89,6 @@ export interface AlertProof {
      */
     quiet: InputSeries[] | { none: string };
     quietEvalTime?: string;
-    /** Rule groups the alert reads besides its own (recording rules). */
-    needs?: string[];
 }
 
 export interface AlertSpec {
@@ -80,6 +102,8 @@ export interface AlertApp {
     name: string;
     role: "api" | "web" | "worker";
     websocketPaths?: string[];
+    /** True when no requests while its pods are up is an outage (NoTraffic); absent means false. */
+    expectsTraffic?: boolean;
 }
 
 /** A backed-up datastore and how often its backup runs. */
@@ -108,15 +132,107 @@ export interface AlertRulesInput {
     runbookBaseUrl: string;
 }
 
-export const RECORDING_GROUP = "runbook-slo-recording";
-/** Error-ratio windows of the SRE workbook's multi-window, multi-burn-rate alerts. */
-export const SLO_WINDOWS = ["5m", "30m", "1h", "2h", "6h", "1d", "3d"] as const;
-export function sloRatioRecord(window: string): string {
-    return `runbook:slo_errors_per_request:ratio_rate${window}`;
+/**
+ * The SLO group: its recording rules first, then the alerts that read them. Prometheus evaluates a
+ * group's rules in order, so every alert reads the ratio of this evaluation; in a group of their own
+ * the recordings may run after the alerts, which then read them a minute stale (issue 22).
+ */
+export const SLO_GROUP = "runbook-slo";
+
+/** The SLO recording rules' names, per window: request rate, error ratio, slow-request ratio. */
+export const SLO_RECORDS: Record<"requests" | SliKind, (window: SloWindow) => string> = {
+    requests: (w) => `runbook:slo_requests:rate${w}`,
+    errors: (w) => `runbook:slo_errors_per_request:ratio_rate${w}`,
+    slow: (w) => `runbook:slo_slow_requests_per_request:ratio_rate${w}`,
+};
+export function sloRatioRecord(window: SloWindow): string {
+    return SLO_RECORDS.errors(window);
 }
 
 const H = HTTP_METRICS.requestDuration;
 const ROUTE = "/api/orders";
+/** The histogram's `le` labels, as prom-client writes them. */
+const BUCKETS = [...HTTP_DURATION_BUCKETS_SECONDS.map(String), "+Inf"];
+
+/** NoTraffic: no request counted in `windowMinutes`, for `forMinutes`, while a target is up. */
+export const NO_TRAFFIC = { windowMinutes: 5, forMinutes: 10 } as const;
+
+function noTrafficExpr(ns: string, jobs: string[]): string {
+    const sel = matchers({ namespace: ns, job: oneOf(jobs) });
+    return `sum by (namespace, job) (${KUBE_METRICS.up}${sel}) > 0\n  unless on (namespace, job) sum by (namespace, job) (rate(${H}_count${sel}[${NO_TRAFFIC.windowMinutes}m])) > 0`;
+}
+
+/** The minute NoTraffic fires when the last request was counted at minute `lastRequest` (the window empties, then `for` runs). */
+export function noTrafficDetection(lastRequest: number): number {
+    return lastRequest + NO_TRAFFIC.windowMinutes + NO_TRAFFIC.forMinutes;
+}
+
+/** One target up for `minutes`, and its requests: `requestsPerMinute` (a fraction spaces them out) until `stopAfter`, if given. */
+function noTrafficSeries(ns: string, job: string, o: { requestsPerMinute: number; stopAfter?: number; minutes: number }): InputSeries[] {
+    let total = 0;
+    const values = Array.from({ length: o.minutes + 1 }, (_, k) => {
+        if (k > 0 && (o.stopAfter === undefined || k <= o.stopAfter)) {
+            total += o.requestsPerMinute >= 1 ? o.requestsPerMinute : k % Math.round(1 / o.requestsPerMinute) === 0 ? 1 : 0;
+        }
+        return total;
+    });
+    return [
+        { series: series(KUBE_METRICS.up, { namespace: ns, job, instance: `${job}-0` }), values: gauge([[1, o.minutes]]) },
+        { series: series(`${H}_count`, requestLabels(ns, job, "200")), values: values.join(" ") },
+    ];
+}
+
+function requestLabels(ns: string, job: string, status: string): Record<string, string> {
+    return { namespace: ns, job, route: ROUTE, method: "GET", status_code: status };
+}
+
+/** Minutes of steady traffic: `good` requests a minute answered 200, `bad` answered 500 (or, for latency, slower than the objective). */
+export interface TrafficSegment {
+    good: number;
+    bad: number;
+    minutes: number;
+}
+
+/** The `_count` series of one app's requests, segment after segment: 200s and 500s. */
+export function requestTraffic(ns: string, job: string, segments: TrafficSegment[]): InputSeries[] {
+    return [
+        { series: series(`${H}_count`, requestLabels(ns, job, "200")), values: counter(segments.map((s) => [s.good, s.minutes])) },
+        { series: series(`${H}_count`, requestLabels(ns, job, "500")), values: counter(segments.map((s) => [s.bad, s.minutes])) },
+    ];
+}
+
+/**
+ * The histogram of one app's requests (all 200), segment after segment: `good` requests in the lowest
+ * bucket, `bad` ones in the bucket just above the objective, so p95 and the slow share both see them.
+ */
+export function latencyTraffic(ns: string, job: string, p95LatencyMs: number, segments: TrafficSegment[]): InputSeries[] {
+    const objective = p95LatencyMs / 1000;
+    const slowUpper = HTTP_DURATION_BUCKETS_SECONDS.find((e) => e > objective + 1e-12) ?? Infinity;
+    const labels = requestLabels(ns, job, "200");
+    return [
+        ...BUCKETS.map((le) => {
+            const edge = le === "+Inf" ? Infinity : Number(le);
+            return { series: series(`${H}_bucket`, { ...labels, le }), values: counter(segments.map((s) => [s.good + (edge >= slowUpper ? s.bad : 0), s.minutes])) };
+        }),
+        { series: series(`${H}_count`, labels), values: counter(segments.map((s) => [s.good + s.bad, s.minutes])) },
+    ];
+}
+
+/** A share rounded up to a hundredth of a percent, so its humanized value has at most four digits. */
+function ceilShare(x: number): number {
+    return Math.ceil(x * 10000 - 1e-9) / 10000;
+}
+
+function floorShare(x: number): number {
+    return Math.floor(x * 100000 + 1e-9) / 100000;
+}
+
+/** `70m` → 70, `7h` → 420. */
+function durationMinutes(d: string): number {
+    const m = /^(\d+)([mhd])$/.exec(d);
+    if (!m) throw new Error(`not a duration of whole minutes, hours or days: ${d}`);
+    return Number(m[1]) * { m: 1, h: 60, d: 1440 }[m[2] as "m" | "h" | "d"];
+}
 
 function isRecording(rule: AlertRule | RecordingRule): rule is RecordingRule {
     return "record" in rule;
@@ -231,98 +347,142 @@ export function alertSpecs(input: AlertRulesInput): AlertSpec[] {
     if (probe) {
         const web = oneOf(webApps.map((a) => a.name));
         const sel = (extra: Record<string, string | RegExp> = {}) => matchers({ namespace: ns, job: web, ...extra });
-        const reqLabels = (status: string) => ({ namespace: ns, job: probe.name, route: ROUTE, method: "GET", status_code: status });
-        /** Requests per minute: `ok` answered 200, `bad` with the given status. */
+        const reqLabels = (status: string) => requestLabels(ns, probe.name, status);
+        // Enough requests for the minimum-traffic guard of the route alerts, whatever it is set to.
+        const scale = Math.max(1, Math.ceil((2 * t.minRequestsPerMinute) / 100));
+        /** Requests per minute: `ok` answered 200, `bad` with the given status (times `scale`). */
         const traffic = (okPerMin: number, badPerMin: number, status: string, steps: number): InputSeries[] => [
-            { series: series(`${H}_count`, reqLabels("200")), values: counter([[okPerMin, steps]]) },
-            { series: series(`${H}_count`, reqLabels(status)), values: counter([[badPerMin, steps]]) },
+            { series: series(`${H}_count`, reqLabels("200")), values: counter([[okPerMin * scale, steps]]) },
+            { series: series(`${H}_count`, reqLabels(status)), values: counter([[badPerMin * scale, steps]]) },
         ];
         const jobOut = { namespace: ns, job: probe.name };
 
-        // SLO recording rules: error ratio per app over each window.
-        // Multi-window, multi-burn-rate (SRE workbook, ch. 5): page at 14.4x over 1h (with 5m) or 6x
-        // over 6h (with 30m); ticket at 3x over 1d (with 2h) or 1x over 3d (with 6h).
-        const budget = (100 - t.availabilityPercent) / 100;
-        const r = (w: string) => `${sloRatioRecord(w)}${matchers({ namespace: ns })}`;
-        const burn = (long: string, short: string, factor: number) => `(${r(long)} > ${literal(factor * budget)} and ${r(short)} > ${literal(factor * budget)})`;
+        // The SLOs (OB-1, issue 22): availability (the share of requests answered without 5xx) and
+        // latency (the share answered within p95LatencyMs), each spent by the Workbook's burn-rate pairs
+        // (burnRate.ts). The pages fire on a budget alone: no second threshold that could contradict it.
+        const availabilityPairs = pairThresholds(errorBudget(t.availabilityPercent));
+        const latencyPairs = pairThresholds(LATENCY_BUDGET);
+        const r = (record: (w: SloWindow) => string, w: SloWindow) => `${record(w)}${matchers({ namespace: ns })}`;
+        // A pair holds only with enough requests in its long window: at 6 requests an hour one failure
+        // is a 16.7 % error ratio, which the Workbook's low-traffic advice says not to page on.
+        const burn = (sli: SliKind, pairs: PairThresholds[]) =>
+            pairs
+                .map((p) => `(${r(SLO_RECORDS[sli], p.long)} > ${literal(p.longThreshold)}\n  and ${r(SLO_RECORDS[sli], p.short)} > ${literal(p.shortThreshold)}\n  and ${r(SLO_RECORDS.requests, p.long)} * 60 >= ${literal(t.minRequestsPerMinute)})`)
+                .join("\nor\n");
+        const page = (pairs: PairThresholds[]) => pairs.filter((p) => p.page);
+        const ticket = (pairs: PairThresholds[]) => pairs.filter((p) => !p.page);
+        /** A steady share of failing (or slow) requests that fires the first pair, and one that stays under every pair's long threshold. */
+        const firingShare = (pairs: PairThresholds[]) => ceilShare(Math.min(1, 1.25 * Math.max(pairs[0].longThreshold, pairs[0].shortThreshold)));
+        const quietShare = (pairs: PairThresholds[]) => floorShare(0.9 * Math.min(...pairs.map((p) => p.longThreshold)));
         const budgetText = `${literal(t.availabilityPercent)} % availability`;
+        /** Steady traffic from minute 0 with `share` of the requests failing (or slow), for `minutes`. */
+        const sloTraffic = (sli: SliKind, share: number, minutes: number): InputSeries[] => {
+            const segments = [{ good: SCENARIO_REQUESTS_PER_MINUTE - requestsFor(share), bad: requestsFor(share), minutes }];
+            return sli === "errors" ? requestTraffic(ns, probe.name, segments) : latencyTraffic(ns, probe.name, t.p95LatencyMs, segments);
+        };
+        const burnProof = (sli: SliKind, pairs: PairThresholds[], evalTime: string, quietEvalTime: string): AlertProof => ({
+            interval: "1m",
+            firing: sloTraffic(sli, firingShare(pairs), durationMinutes(evalTime) + 5),
+            evalTime,
+            outputLabels: jobOut,
+            value: firingShare(pairs),
+            quiet: sloTraffic(sli, quietShare(pairs), durationMinutes(quietEvalTime) + 5),
+            quietEvalTime,
+        });
         add(
-            "runbook-slo",
+            SLO_GROUP,
             "slo",
             "sev2",
             "OB-1",
             {
                 alert: "ErrorBudgetBurnFast",
-                expr: `${burn("1h", "5m", 14.4)}\nor\n${burn("6h", "30m", 6)}`,
-                for: "2m",
+                expr: burn("errors", page(availabilityPairs)),
+                for: `${PAGE_FOR_MINUTES}m`,
                 labels: { ...appLabel, slo: "availability" },
                 summary: "{{ $labels.job }} is burning its monthly error budget fast",
-                description: `{{ $labels.job }} answers {{ $value | humanizePercentage }} of requests with 5xx; at this rate the 30-day budget of ${budgetText} is gone within 2 to 5 days`,
+                description: `{{ $labels.job }} answered {{ $value | humanizePercentage }} of requests with 5xx over the last hour or six; at this rate the 30-day budget of ${budgetText} is gone within days`,
             },
-            {
-                interval: "1m",
-                needs: [RECORDING_GROUP],
-                firing: traffic(92, 8, "500", 80),
-                evalTime: "70m",
-                outputLabels: jobOut,
-                value: 0.08,
-                quiet: traffic(97.1, 2.9, "500", 430),
-                quietEvalTime: "7h",
-            },
+            burnProof("errors", page(availabilityPairs), "70m", "7h"),
         );
         add(
-            "runbook-slo",
+            SLO_GROUP,
             "slo",
             "sev3",
             "OB-1",
             {
                 alert: "ErrorBudgetBurnSlow",
-                expr: `${burn("1d", "2h", 3)}\nor\n${burn("3d", "6h", 1)}`,
-                for: "15m",
+                expr: burn("errors", ticket(availabilityPairs)),
+                for: `${TICKET_FOR_MINUTES}m`,
                 labels: { ...appLabel, slo: "availability" },
                 summary: "{{ $labels.job }} is spending its monthly error budget faster than it earns it",
-                description: `{{ $labels.job }} answers {{ $value | humanizePercentage }} of requests with 5xx; at this rate the 30-day budget of ${budgetText} runs out before the month does`,
+                description: `{{ $labels.job }} answered {{ $value | humanizePercentage }} of requests with 5xx over the last day or three; at this rate the 30-day budget of ${budgetText} runs out before the month does`,
+            },
+            burnProof("errors", ticket(availabilityPairs), "150m", "150m"),
+        );
+        // A symptom, never a page (issue 22): the last 5 minutes fail at the fast page's rate. It
+        // carries the page's `slo` label, so once ErrorBudgetBurnFast fires, Alertmanager silences it.
+        const fastErrors = availabilityPairs[0];
+        const symptomShare = ceilShare(Math.min(1, 1.25 * fastErrors.shortThreshold));
+        const quietSymptomShare = floorShare(0.9 * fastErrors.shortThreshold);
+        add(
+            SLO_GROUP,
+            "slo",
+            "sev3",
+            "OB-2",
+            {
+                alert: "HighErrorRatio",
+                expr: `${r(SLO_RECORDS.errors, fastErrors.short)} > ${literal(fastErrors.shortThreshold)}\n  and ${r(SLO_RECORDS.requests, fastErrors.short)} * 60 >= ${literal(t.minRequestsPerMinute)}`,
+                for: "5m",
+                labels: { ...appLabel, slo: "availability" },
+                summary: "{{ $labels.job }} fails requests at the rate of its fast error-budget page",
+                description: `{{ $labels.job }} answered {{ $value | humanizePercentage }} of requests with 5xx over 5 minutes, for 5 minutes: the fast-burn rate of ${budgetText}. Not a page: ErrorBudgetBurnFast pages if it lasts`,
             },
             {
                 interval: "1m",
-                needs: [RECORDING_GROUP],
-                firing: traffic(98, 2, "500", 160),
-                evalTime: "150m",
+                firing: sloTraffic("errors", symptomShare, 30),
+                evalTime: "20m",
                 outputLabels: jobOut,
-                value: 0.02,
-                quiet: traffic(99.6, 0.4, "500", 160),
-                quietEvalTime: "150m",
+                value: symptomShare,
+                quiet: sloTraffic("errors", quietSymptomShare, 30),
             },
         );
-        const ratio = (status: RegExp, by: string, window = "5m") =>
-            `sum by (${by}) (rate(${H}_count${sel({ status_code: status })}[${window}]))\n  / sum by (${by}) (rate(${H}_count${sel()}[${window}])) * 100`;
+        const latencyText = `95 % of requests within ${t.p95LatencyMs} ms`;
         add(
-            "runbook-slo",
-            "slo",
+            SLO_GROUP,
+            "latency",
             "sev2",
             "OB-1",
             {
-                alert: "HighErrorRatio",
-                expr: `${ratio(/5../, "namespace, job")} > ${literal(t.errorRatePercent)}`,
-                for: "10m",
-                labels: appLabel,
-                summary: "{{ $labels.job }} answers more than " + `${literal(t.errorRatePercent)} % of requests with 5xx`,
-                description: `{{ $labels.job }} answered {{ printf "%.2f" $value }} % of requests with 5xx over 5 minutes, for 10 minutes; the objective is below ${literal(t.errorRatePercent)} %`,
+                alert: "LatencyBudgetBurnFast",
+                expr: burn("slow", page(latencyPairs)),
+                for: `${PAGE_FOR_MINUTES}m`,
+                labels: { ...appLabel, slo: "latency" },
+                summary: `{{ $labels.job }} is burning its monthly latency budget fast`,
+                description: `{{ $value | humanizePercentage }} of {{ $labels.job }} requests took longer than ${t.p95LatencyMs} ms over the last hour or six; at this rate the 30-day budget of ${latencyText} is gone within days`,
             },
-            {
-                interval: "1m",
-                firing: traffic(100 - 2 * t.errorRatePercent, 2 * t.errorRatePercent, "503", 30),
-                evalTime: "20m",
-                outputLabels: jobOut,
-                value: 2 * t.errorRatePercent,
-                quiet: traffic(100 - 0.9 * t.errorRatePercent, 0.9 * t.errorRatePercent, "503", 30),
-            },
+            burnProof("slow", page(latencyPairs), "70m", "7h"),
         );
+        add(
+            SLO_GROUP,
+            "latency",
+            "sev3",
+            "OB-1",
+            {
+                alert: "LatencyBudgetBurnSlow",
+                expr: burn("slow", ticket(latencyPairs)),
+                for: `${TICKET_FOR_MINUTES}m`,
+                labels: { ...appLabel, slo: "latency" },
+                summary: `{{ $labels.job }} is spending its monthly latency budget faster than it earns it`,
+                description: `{{ $value | humanizePercentage }} of {{ $labels.job }} requests took longer than ${t.p95LatencyMs} ms over the last day or three; at this rate the 30-day budget of ${latencyText} runs out before the month does`,
+            },
+            burnProof("slow", ticket(latencyPairs), "150m", "150m"),
+        );
+        const ratio = (status: RegExp, by: string, window = "5m") =>
+            `sum by (${by}) (rate(${H}_count${sel({ status_code: status })}[${window}]))\n  / sum by (${by}) (rate(${H}_count${sel()}[${window}])) * 100`;
 
         // Latency (OB-1, OB-2). The histogram's buckets must include the thresholds (appMetrics.ts).
         const p95ms = (window: string, offset = "") =>
             `histogram_quantile(0.95, sum by (namespace, job, le) (rate(${H}_bucket${sel()}[${window}]${offset})))`;
-        const BUCKETS = ["0.1", "0.25", "0.4", "0.5", "1", "2", "2.5", "5", "10", "+Inf"];
         /** Bucket counters where `perStep` requests per step all take between `lower` and the next edge. */
         const latency = (segments: Array<{ lower: number; perStep: number; steps: number }>): InputSeries[] =>
             BUCKETS.map((le) => ({
@@ -345,9 +505,11 @@ export function alertSpecs(input: AlertRulesInput): AlertSpec[] {
                 alert: "HighLatencyP95",
                 expr: `${p95ms("5m")} * 1000 > ${t.p95LatencyMs}`,
                 for: "10m",
-                labels: appLabel,
+                // A symptom (issue 22): flapping around the objective resets its `for`, so the latency
+                // budget's burn rate pages; the shared `slo` label lets that page silence this one.
+                labels: { ...appLabel, slo: "latency" },
                 summary: `{{ $labels.job }} p95 latency is above ${t.p95LatencyMs} ms`,
-                description: `95 % of {{ $labels.job }} requests took up to {{ printf "%.0f" $value }} ms over 5 minutes, for 10 minutes; the objective is below ${t.p95LatencyMs} ms`,
+                description: `95 % of {{ $labels.job }} requests took up to {{ printf "%.0f" $value }} ms over 5 minutes, for 10 minutes; the objective is below ${t.p95LatencyMs} ms. Not a page: LatencyBudgetBurnFast pages when the latency budget burns fast`,
             },
             {
                 interval: "1m",
@@ -462,7 +624,7 @@ export function alertSpecs(input: AlertRulesInput): AlertSpec[] {
             },
         );
         const byRoute = "namespace, job, route";
-        const minTraffic = `\n  and on (${byRoute}) sum by (${byRoute}) (rate(${H}_count${sel()}[5m])) * 60 >= 1`;
+        const minTraffic = `\n  and on (${byRoute}) sum by (${byRoute}) (rate(${H}_count${sel()}[5m])) * 60 >= ${literal(t.minRequestsPerMinute)}`;
         const routeOut = { namespace: ns, job: probe.name, route: ROUTE };
         add(
             "runbook-traffic",
@@ -508,6 +670,37 @@ export function alertSpecs(input: AlertRulesInput): AlertSpec[] {
                 quiet: traffic(100 - 0.9 * t.routeClientErrorPercent, 0.9 * t.routeClientErrorPercent, "422", 30),
             },
         );
+
+        // With no requests every SLO ratio is 0/0 and no burn-rate alert can fire (issue 22): for apps
+        // that always have traffic, none while their pods are up is an outage of its own.
+        const watched = webApps.filter((a) => a.expectsTraffic === true);
+        if (watched.length > 0) {
+            const quiet = watched[0];
+            add(
+                "runbook-traffic",
+                "traffic",
+                "sev2",
+                "OB-1",
+                {
+                    alert: "NoTraffic",
+                    expr: noTrafficExpr(ns, watched.map((a) => a.name)),
+                    for: `${NO_TRAFFIC.forMinutes}m`,
+                    labels: appLabel,
+                    summary: "{{ $labels.job }} serves no requests while its pods are up",
+                    description: `{{ $labels.job }} has {{ printf "%.0f" $value }} target(s) up but answered no request for ${NO_TRAFFIC.windowMinutes + NO_TRAFFIC.forMinutes} minutes: nothing reaches it (Gateway, DNS, the edge), or it stopped counting requests. Its SLO alerts cannot see this`,
+                },
+                {
+                    interval: "1m",
+                    firing: noTrafficSeries(ns, quiet.name, { requestsPerMinute: 100, stopAfter: 10, minutes: 40 }),
+                    evalTime: `${noTrafficDetection(10)}m`,
+                    outputLabels: { namespace: ns, job: quiet.name },
+                    value: 1,
+                    // One request every few minutes is traffic.
+                    quiet: noTrafficSeries(ns, quiet.name, { requestsPerMinute: 1 / (NO_TRAFFIC.windowMinutes - 1), minutes: 40 }),
+                    quietEvalTime: `${noTrafficDetection(10)}m`,
+                },
+            );
+        }
     }
 
     const wsApps = webApps.filter((a) => (a.websocketPaths ?? []).length > 0);
@@ -1225,25 +1418,34 @@ export function alertSpecs(input: AlertRulesInput): AlertSpec[] {
     return specs;
 }
 
-/** The SLO recording rules: 5xx ratio per app over each window. */
-export function recordingGroup(input: AlertRulesInput): RuleGroup | undefined {
+/**
+ * The SLO recording rules of the api and web apps, per window: requests a second, then the share
+ * answered with 5xx and the share slower than p95LatencyMs (the histogram bucket at that edge).
+ * Each ratio reads the request rate recorded just before it.
+ */
+export function sloRecordingRules(input: AlertRulesInput): RecordingRule[] {
     const webApps = input.apps.filter((a) => a.role !== "worker");
-    if (webApps.length === 0) return undefined;
+    if (webApps.length === 0) return [];
     const sel = (extra: Record<string, string | RegExp> = {}) => matchers({ namespace: input.namespace, job: oneOf(webApps.map((a) => a.name)), ...extra });
-    return {
-        name: RECORDING_GROUP,
-        rules: SLO_WINDOWS.map((w) => ({
-            record: sloRatioRecord(w),
-            expr: `sum by (namespace, job) (rate(${H}_count${sel({ status_code: /5../ })}[${w}]))\n  / sum by (namespace, job) (rate(${H}_count${sel()}[${w}]))`,
-        })),
-    };
+    const requests = (w: SloWindow) => `${SLO_RECORDS.requests(w)}${matchers({ namespace: input.namespace })}`;
+    const le = latencyBucketLabel(input.thresholds.p95LatencyMs);
+    return [
+        ...SLO_WINDOWS.map((w) => ({ record: SLO_RECORDS.requests(w), expr: `sum by (namespace, job) (rate(${H}_count${sel()}[${w}]))` })),
+        ...SLO_WINDOWS.map((w) => ({ record: SLO_RECORDS.errors(w), expr: `sum by (namespace, job) (rate(${H}_count${sel({ status_code: /5../ })}[${w}]))\n  / ${requests(w)}` })),
+        ...SLO_WINDOWS.map((w) => ({ record: SLO_RECORDS.slow(w), expr: `1 - sum by (namespace, job) (rate(${H}_bucket${sel({ le })}[${w}]))\n  / ${requests(w)}` })),
+    ];
+}
+
+/** The `le` label of the histogram bucket at the latency objective: 400 ms → "0.4". */
+export function latencyBucketLabel(p95LatencyMs: number): string {
+    return String(round10(p95LatencyMs / 1000));
 }
 
 /** The rule groups of a stack, as PrometheusRule spec.groups and a promtool rule file take them. */
 export function ruleGroups(input: AlertRulesInput, specs: AlertSpec[] = alertSpecs(input)): RuleGroup[] {
     const groups: RuleGroup[] = [];
-    const recording = recordingGroup(input);
-    if (recording) groups.push(recording);
+    const recording = sloRecordingRules(input);
+    if (recording.length > 0) groups.push({ name: SLO_GROUP, rules: recording });
     for (const spec of specs) {
         let group = groups.find((g) => g.name === spec.group);
         if (!group) {
@@ -1297,10 +1499,268 @@ export function promtoolTests(specs: AlertSpec[], ruleFile: (group: string) => s
             name: `${String(i).padStart(2, "0")}-${spec.rule.alert}`,
             alert: spec.rule.alert,
             document: {
-                rule_files: [spec.group, ...(p.needs ?? [])].map(ruleFile),
+                rule_files: [ruleFile(spec.group)],
                 evaluation_interval: p.interval,
                 tests,
             },
         };
     });
+}
+
+/** A promtool test document that proves a behaviour across alerts, rather than one alert's threshold. */
+export interface ScenarioTest {
+    name: string;
+    /** What it proves, in a sentence. */
+    claim: string;
+    /** Rule groups it loads. */
+    groups: string[];
+    document: Record<string, unknown>;
+}
+
+/**
+ * The group order that exposes stale reads: groups with alerts first, groups of recording rules only
+ * last. Prometheus runs every group on its own timer, so this order happens; an alert whose
+ * recordings share its group (and precede it) reads the current value in any order.
+ */
+export function adversarialGroupOrder(groups: RuleGroup[]): string[] {
+    const recordingOnly = (g: RuleGroup) => g.rules.every(isRecording);
+    return [...groups.filter((g) => !recordingOnly(g)), ...groups.filter(recordingOnly)].map((g) => g.name);
+}
+
+interface AlertCheck {
+    at: number;
+    alert: string;
+    /** Absent: the alert must not fire. */
+    fires?: { labels: Record<string, string>; value: number };
+}
+
+function scenario(o: { name: string; claim: string; input: AlertRulesInput; groups: string[]; series: InputSeries[]; checks: AlertCheck[]; ruleFile: (group: string) => string }): ScenarioTest {
+    const specs = alertSpecs(o.input);
+    const loaded = ruleGroups(o.input, specs).filter((g) => o.groups.includes(g.name));
+    const expect = (c: AlertCheck) => {
+        if (!c.fires) return [];
+        const spec = specs.find((s) => s.rule.alert === c.alert);
+        if (!spec) throw new Error(`no alert ${c.alert} for this input`);
+        const fires = c.fires;
+        const rendered = (m: Record<string, string>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, renderTemplate(v, fires.labels, fires.value)]));
+        return [{ exp_labels: { ...fires.labels, ...rendered(spec.rule.labels) }, exp_annotations: rendered(spec.rule.annotations) }];
+    };
+    return {
+        name: o.name,
+        claim: o.claim,
+        groups: o.groups,
+        document: {
+            rule_files: o.groups.map(o.ruleFile),
+            evaluation_interval: "1m",
+            group_eval_order: adversarialGroupOrder(loaded),
+            tests: [
+                {
+                    name: o.claim,
+                    interval: "1m",
+                    input_series: o.series,
+                    alert_rule_test: o.checks.map((c) => ({ eval_time: `${c.at}m`, alertname: c.alert, exp_alerts: expect(c) })),
+                },
+            ],
+        },
+    };
+}
+
+/** Minutes of traffic as segments of equal minutes (minute 0 holds no requests). */
+function segmentsOf(traffic: MinuteTraffic[]): TrafficSegment[] {
+    const out: TrafficSegment[] = [];
+    for (const m of traffic.slice(1)) {
+        const last = out[out.length - 1];
+        if (last && last.good === m.good && last.bad === m.bad) last.minutes++;
+        else out.push({ good: m.good, bad: m.bad, minutes: 1 });
+    }
+    return out;
+}
+
+/** The SLO page of each SLI: its alert name, budget and how its traffic is written. */
+function sloPages(input: AlertRulesInput) {
+    const t = input.thresholds;
+    return [
+        { alert: "ErrorBudgetBurnFast", sli: "errors" as const, budget: errorBudget(t.availabilityPercent) },
+        { alert: "LatencyBudgetBurnFast", sli: "slow" as const, budget: LATENCY_BUDGET },
+    ].map((p) => ({ ...p, burn: pageAlert(p.sli, p.budget, t.minRequestsPerMinute) }));
+}
+
+function trafficFor(input: AlertRulesInput, sli: SliKind, job: string, traffic: MinuteTraffic[]): InputSeries[] {
+    const segments = segmentsOf(traffic);
+    return sli === "errors" ? requestTraffic(input.namespace, job, segments) : latencyTraffic(input.namespace, job, input.thresholds.p95LatencyMs, segments);
+}
+
+/**
+ * The timing of each SLO page, as docs/alerts.md tabulates it: at 2×, 10× and 100 % of the budget's
+ * rate, errors (or slow requests) start after six healthy hours and last until the page fires; the
+ * page must not fire a minute earlier, and must resolve exactly `resetMinutes` after they stop. Every
+ * document evaluates groups in the adversarial order, so an alert reading a stale recording fires late.
+ */
+export function timingScenarios(input: AlertRulesInput, ruleFile: (group: string) => string): ScenarioTest[] {
+    const job = input.apps.find((a) => a.role !== "worker")?.name;
+    if (!job) return [];
+    const out: ScenarioTest[] = [];
+    for (const page of sloPages(input)) {
+        for (const level of TIMING_LEVELS) {
+            const share = Math.min(1, level.share(page.budget));
+            const timing = burnTiming(page.burn, share);
+            const start = SCENARIO_WARMUP_MINUTES;
+            const labels = { namespace: input.namespace, job };
+            const name = `${page.alert} at ${level.label} of ${sloText(page.sli, input)}`;
+            if (timing.detectMinutes === undefined) {
+                const end = start + steadyStateMinutes(page.burn);
+                out.push(
+                    scenario({
+                        name,
+                        claim: `${name}: never pages (every window it reads is saturated at minute ${end})`,
+                        input,
+                        groups: [SLO_GROUP],
+                        series: trafficFor(input, page.sli, job, episode(share, end, end)),
+                        checks: [{ at: end, alert: page.alert }],
+                        ruleFile,
+                    }),
+                );
+                continue;
+            }
+            const fired = start + timing.detectMinutes;
+            const reset = timing.resetMinutes as number;
+            const checks: AlertCheck[] = [
+                { at: fired - 1, alert: page.alert },
+                { at: fired, alert: page.alert, fires: { labels, value: timing.valueAtDetection as number } },
+                ...(timing.valueBeforeReset === undefined ? [] : [{ at: fired + reset - 1, alert: page.alert, fires: { labels, value: timing.valueBeforeReset } }]),
+                { at: fired + reset, alert: page.alert },
+            ];
+            out.push(
+                scenario({
+                    name,
+                    claim: `${name}: pages ${timing.detectMinutes} minutes after the errors start, not a minute sooner, and resolves ${reset} minutes after they stop`,
+                    input,
+                    groups: [SLO_GROUP],
+                    series: trafficFor(input, page.sli, job, episode(share, fired, fired + reset + 1)),
+                    checks,
+                    ruleFile,
+                }),
+            );
+        }
+    }
+    return out;
+}
+
+function sloText(sli: SliKind, input: AlertRulesInput): string {
+    return sli === "errors" ? `${literal(input.thresholds.availabilityPercent)} % availability` : `95 % within ${input.thresholds.p95LatencyMs} ms`;
+}
+
+/**
+ * Issue 22's defects, each as behaviour the old rules got wrong: a 2.4× burn paging through
+ * HighErrorRatio (1), one failed request paging a low-traffic app (3), silence when an app gets no
+ * requests (4), a latency page evaded by flapping (5). (2 and 6 are the timing scenarios at several
+ * targets, in the adversarial group order; 7 is every production alert's runbook_url.)
+ */
+export function defectScenarios(input: AlertRulesInput, ruleFile: (group: string) => string): ScenarioTest[] {
+    const web = input.apps.find((a) => a.role !== "worker");
+    if (!web) return [];
+    const job = web.name;
+    const labels = { namespace: input.namespace, job };
+    const t = input.thresholds;
+    const start = SCENARIO_WARMUP_MINUTES;
+    const out: ScenarioTest[] = [];
+    const N = SCENARIO_REQUESTS_PER_MINUTE;
+
+    // (1) 2.4× the budget's rate: the Workbook tickets it after about a day; nothing may page, and the
+    // symptom, which reads the fast page's rate, stays quiet too.
+    const slowBurn = round10(2.4 * errorBudget(t.availabilityPercent));
+    const slowBurnEnd = start + WINDOW_MINUTES["6h"] + 30;
+    out.push(
+        scenario({
+            name: "issue 22 (1) a 2.4x burn pages nobody",
+            claim: `${literal(slowBurn * 100)} % errors against ${literal(t.availabilityPercent)} % (2.4x): neither HighErrorRatio nor ErrorBudgetBurnFast fires within ${slowBurnEnd - start} minutes`,
+            input,
+            groups: [SLO_GROUP],
+            series: requestTraffic(input.namespace, job, segmentsOf(episode(slowBurn, slowBurnEnd, slowBurnEnd))),
+            checks: [15, 30, 60, slowBurnEnd - start].flatMap((m) => [
+                { at: start + m, alert: "HighErrorRatio" },
+                { at: start + m, alert: "ErrorBudgetBurnFast" },
+            ]),
+            ruleFile,
+        }),
+    );
+
+    // (3) Six requests an hour, one of them failing: a 16.7 % hour, yet one request is no evidence.
+    const lowTraffic: MinuteTraffic[] = Array.from({ length: start + 31 }, (_, k) => ({ good: k > 0 && k % 10 === 0 && k !== start + 10 ? 1 : 0, bad: k === start + 10 ? 1 : 0 }));
+    out.push(
+        scenario({
+            name: "issue 22 (3) one failed request of a low-traffic app pages nobody",
+            claim: `at 6 requests an hour (under ${literal(t.minRequestsPerMinute)} a minute), one 5xx fires neither ErrorBudgetBurnFast nor HighErrorRatio`,
+            input,
+            groups: [SLO_GROUP],
+            series: requestTraffic(input.namespace, job, segmentsOf(lowTraffic)),
+            checks: [2, 3, 4, 10, 20].flatMap((m) => [
+                { at: start + 10 + m, alert: "ErrorBudgetBurnFast" },
+                { at: start + 10 + m, alert: "HighErrorRatio" },
+            ]),
+            ruleFile,
+        }),
+    );
+
+    // (4) No requests while the pods are up: the SLO ratios are 0/0, so only NoTraffic can say so.
+    const watched = input.apps.find((a) => a.role !== "worker" && a.expectsTraffic === true);
+    if (watched) {
+        const lastRequest = 30;
+        const fires = noTrafficDetection(lastRequest);
+        out.push(
+            scenario({
+                name: "issue 22 (4) an app that stops getting requests pages",
+                claim: `${watched.name}'s pods stay up and its last request is counted at minute ${lastRequest}: NoTraffic fires at minute ${fires}, not before`,
+                input,
+                groups: [SLO_GROUP, "runbook-traffic"],
+                series: noTrafficSeries(input.namespace, watched.name, { requestsPerMinute: 100, stopAfter: lastRequest, minutes: fires + 5 }),
+                checks: [
+                    { at: fires - 1, alert: "NoTraffic" },
+                    { at: fires, alert: "NoTraffic", fires: { labels: { namespace: input.namespace, job: watched.name }, value: 1 } },
+                    { at: fires, alert: "ErrorBudgetBurnFast" },
+                ],
+                ruleFile,
+            }),
+        );
+        out.push(
+            scenario({
+                name: "issue 22 (4) an app that never got a request pages",
+                claim: `${watched.name}'s pods are up and it has counted no request since they started (no series at all): NoTraffic fires after its ${NO_TRAFFIC.forMinutes} minutes`,
+                input,
+                groups: ["runbook-traffic"],
+                series: [{ series: series(KUBE_METRICS.up, { namespace: input.namespace, job: watched.name, instance: `${watched.name}-0` }), values: gauge([[1, 30]]) }],
+                checks: [
+                    { at: NO_TRAFFIC.forMinutes - 1, alert: "NoTraffic" },
+                    { at: NO_TRAFFIC.forMinutes, alert: "NoTraffic", fires: { labels: { namespace: input.namespace, job: watched.name }, value: 1 } },
+                ],
+                ruleFile,
+            }),
+        );
+    }
+
+    // (5) Six minutes with every request slow, five with none, for two hours: the p95 of the last 5
+    // minutes is above the objective in 10 of every 11 evaluations, never 11 in a row, so the p95
+    // symptom's `for: 10m` never completes; the latency budget burns at 11x and pages.
+    const cycles = 11;
+    const flapping: MinuteTraffic[] = Array.from({ length: start + cycles * 11 + 1 }, (_, k) => (k > start && (k - start - 1) % 11 < 6 ? { good: 0, bad: N } : { good: N, bad: 0 }));
+    const latencyPage = pageAlert("slow", LATENCY_BUDGET, t.minRequestsPerMinute);
+    const firstFiring = evaluateBurnAlert(latencyPage, flapping).find((e) => e.firing);
+    if (!firstFiring) throw new Error("the latency page does not fire on a flapping 11x burn");
+    const lastCycle = start + (cycles - 1) * 11;
+    out.push(
+        scenario({
+            name: "issue 22 (5) flapping latency pages through the latency budget",
+            claim: `6 minutes slow, 5 fast, for ${cycles} cycles: LatencyBudgetBurnFast pages at minute ${firstFiring.minute - start} of the flapping; HighLatencyP95, a symptom, never fires`,
+            input,
+            groups: [SLO_GROUP, "runbook-latency"],
+            series: latencyTraffic(input.namespace, job, t.p95LatencyMs, segmentsOf(flapping)),
+            checks: [
+                { at: firstFiring.minute - 1, alert: "LatencyBudgetBurnFast" },
+                { at: firstFiring.minute, alert: "LatencyBudgetBurnFast", fires: { labels, value: firstFiring.value as number } },
+                ...Array.from({ length: 11 }, (_, i) => ({ at: lastCycle + 1 + i, alert: "HighLatencyP95" })),
+            ],
+            ruleFile,
+        }),
+    );
+    return out;
 }

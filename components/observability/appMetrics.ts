@@ -13,7 +13,8 @@ export const METRICS_PORT_NAME = "http";
  * Apps (api and web): one histogram of request durations in seconds, labelled `route` (the route
  * template, never the raw path), `method` and `status_code`. prom-client's
  * `http_request_duration_seconds` with express-prom-bundle or @willsoto/nestjs-prometheus produces it.
- * Buckets must include 0.1, 0.25, 0.4 and 2 so the OB-1 and OB-2 thresholds fall on a bucket edge.
+ * Buckets must include HTTP_DURATION_BUCKETS_SECONDS (config/resolve.ts): the latency SLO counts the
+ * requests slower than alerts.p95LatencyMs from the bucket at that edge.
  */
 export const HTTP_METRICS = {
     /** Histogram: request duration in seconds; its `_count` counts requests. */

@@ -1,4 +1,5 @@
-import { AlertRulesInput, RuleGroup, sloRatioRecord } from "./alertRules";
+import { AlertRulesInput, RuleGroup, SLO_RECORDS, sloRatioRecord } from "./alertRules";
+import { errorBudget } from "./burnRate";
 import { BACKUP_METRICS, BACKUP_PUSH_JOB, DRILL_METRICS } from "./backupMetrics";
 import { HTTP_METRICS, KUBE_METRICS, MONGODB_METRICS, POSTGRES_METRICS, QUEUE_METRICS, REDIS_METRICS } from "./appMetrics";
 import { matchers, oneOf } from "./promql";
@@ -26,7 +27,15 @@ export function dashboard(input: AlertRulesInput): Record<string, unknown> {
     if (web.length > 0) {
         panels.push(
             { title: "Error ratio (5xx), 5m and 1h (OB-1)", unit: "percentunit", targets: [{ expr: `${sloRatioRecord("5m")}${matchers({ namespace: ns })}`, legendFormat: "{{job}} 5m" }, { expr: `${sloRatioRecord("1h")}${matchers({ namespace: ns })}`, legendFormat: "{{job}} 1h" }] },
-            { title: "Error budget left this month (OB-1)", unit: "percentunit", targets: [{ expr: `1 - ${sloRatioRecord("3d")}${matchers({ namespace: ns })} / ${String(Number(((100 - input.thresholds.availabilityPercent) / 100).toPrecision(10)))}`, legendFormat: "{{job}} at the 3-day burn rate" }] },
+            { title: "Error budget left this month (OB-1)", unit: "percentunit", targets: [{ expr: `1 - ${sloRatioRecord("3d")}${matchers({ namespace: ns })} / ${errorBudget(input.thresholds.availabilityPercent)}`, legendFormat: "{{job}} at the 3-day burn rate" }] },
+            {
+                title: `Requests slower than ${input.thresholds.p95LatencyMs} ms, 5m and 1h (latency SLO: at most 5 %, OB-1)`,
+                unit: "percentunit",
+                targets: [
+                    { expr: `${SLO_RECORDS.slow("5m")}${matchers({ namespace: ns })}`, legendFormat: "{{job}} 5m" },
+                    { expr: `${SLO_RECORDS.slow("1h")}${matchers({ namespace: ns })}`, legendFormat: "{{job}} 1h" },
+                ],
+            },
             { title: `p95 latency (objective ${input.thresholds.p95LatencyMs} ms, OB-1)`, unit: "s", targets: [{ expr: `histogram_quantile(0.95, sum by (job, le) (rate(${H}_bucket${webSel()}[5m])))`, legendFormat: "{{job}}" }] },
             { title: "Requests per second by status class (OB-3)", unit: "reqps", targets: [{ expr: `sum by (job, status_code) (rate(${H}_count${webSel()}[5m]))`, legendFormat: "{{job}} {{status_code}}" }] },
             { title: "Slowest routes, p95 (OB-3)", unit: "s", targets: [{ expr: `topk(10, histogram_quantile(0.95, sum by (job, route, le) (rate(${H}_bucket${webSel()}[5m]))))`, legendFormat: "{{job}} {{route}}" }] },

@@ -21,7 +21,7 @@ export function alertRulesInput(config: StackConfig): AlertRulesInput {
     const apps: AlertApp[] = config.apps.map((a) => {
         // websocketPaths arrives with the apps config of WL-7; read it when present.
         const websocketPaths = (a as { websocketPaths?: string[] }).websocketPaths;
-        return { name: a.name, role: a.role, ...(websocketPaths ? { websocketPaths } : {}) };
+        return { name: a.name, role: a.role, expectsTraffic: a.expectsTraffic, ...(websocketPaths ? { websocketPaths } : {}) };
     });
     const isProduction = config.environment.isProduction;
     return {

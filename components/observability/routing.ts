@@ -100,7 +100,8 @@ export function routingModel(options: { deadMansSwitch: boolean }): RoutingModel
         inhibitRules: [
             { sourceMatch: [eq("severity", "sev1"), re("app", ".+")], targetMatch: [re("severity", lower("sev1")), re("app", ".+")], equal: ["namespace", "app"] },
             { sourceMatch: [eq("severity", "sev1"), re("datastore", ".+")], targetMatch: [re("severity", lower("sev1")), re("datastore", ".+")], equal: ["namespace", "datastore"] },
-            // The page of a burn-rate pair silences its ticket.
+            // An SLO page (ErrorBudgetBurnFast, LatencyBudgetBurnFast) silences its ticket and its
+            // symptom (HighErrorRatio, HighLatencyP95): they carry its `slo` label (issue 22).
             { sourceMatch: [eq("severity", "sev2"), re("slo", ".+")], targetMatch: [re("severity", lower("sev2")), re("slo", ".+")], equal: ["namespace", "app", "slo"] },
         ],
     };

@@ -1,5 +1,5 @@
 import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { forTypes, guidance, isProductionStack, outsideProductionSchema, reportAt, requirement } from "./meta";
+import { forTypes, guidance, isProductionStack, isProductionUrn, outsideProductionSchema, reportAt, requirement } from "./meta";
 import { at, knownString, listAt, stringMap } from "./props";
 
 /*
@@ -43,15 +43,18 @@ function alertsOf(props: unknown): Alert[] {
     return out;
 }
 
-/** Required alerts for the apps a stack runs: SLO alerts for api/web apps; pod and backup alerts for any app. */
+/**
+ * Required alerts for the apps a stack runs: for api/web apps the burn-rate page and ticket of both
+ * SLOs (availability and latency) and their symptoms; pod and backup alerts for any app.
+ */
 const REQUIRED = {
-    web: ["ErrorBudgetBurnFast", "ErrorBudgetBurnSlow", "HighErrorRatio", "HighLatencyP95"],
+    web: ["ErrorBudgetBurnFast", "ErrorBudgetBurnSlow", "LatencyBudgetBurnFast", "LatencyBudgetBurnSlow", "HighErrorRatio", "HighLatencyP95"],
     any: ["AppDown", "PodRestartLoop", "ContainerOOMKilled", "BackupFailed", "BackupTooOld", "RestoreDrillFailed"],
 };
 
 export const alertsCoverApps: StackValidationPolicy = {
     name: "alerts-cover-apps",
-    description: "OB-1: a stack that runs apps declares the SLO alerts (for api and web apps), the pod alerts (OB-7) and the backup and drill alerts (OB-6).",
+    description: "OB-1: a stack that runs apps declares the SLO alerts (availability and latency burn rates and their symptoms, for api and web apps), the pod alerts (OB-7) and the backup and drill alerts (OB-6).",
     enforcementLevel: "mandatory",
     ...requirement(["OB-1", "OB-6", "OB-7"], "SLOs: p95 latency < 400 ms, error rate < 1 %, availability 99.5 % a month"),
     ...guidance("high", "Declare the alerts in a PrometheusRule: the Observability component generates them from the alerts config for every app."),
@@ -80,17 +83,20 @@ export const alertsCoverApps: StackValidationPolicy = {
 
 export const alertsHaveSeverityAndRunbook: ResourceValidationPolicy = {
     name: "alerts-have-severity-and-runbook",
-    description: "OB-4: every alert carries a severity label sev1–sev4 and a runbook_url annotation that says what to do.",
+    description: "OB-4: every alert carries a severity label sev1–sev4 and a runbook_url annotation that says what to do; in production an absolute https URL, which a page can open.",
     enforcementLevel: "mandatory",
     ...requirement("OB-4", "Alerts routed by severity (SEV1–SEV4, with response targets) to PagerDuty and Slack"),
-    ...guidance("medium", "Give every alert a severity label sev1–sev4 and a runbook_url annotation pointing at its section of docs/alerts.md."),
+    ...guidance("medium", "Give every alert a severity label sev1–sev4 and a runbook_url annotation pointing at its section of docs/alerts.md; in production set alerts.runbookBaseUrl to where that file is published (https://…)."),
     validateResource: forTypes([PROMETHEUS_RULE], (args, reportViolation) => {
         if (args.type !== PROMETHEUS_RULE) args.notApplicable("not a PrometheusRule");
+        // An on-call engineer opens the link from PagerDuty or Slack on a phone: a repository path is no link (issue 22).
+        const absolute = isProductionUrn(args.urn);
         for (const a of alertsOf(args.props)) {
             const problems: string[] = [];
             if (!SEVERITIES.includes(a.labels.severity ?? "")) problems.push(`severity label ${JSON.stringify(a.labels.severity ?? null)} is not one of ${SEVERITIES.join(", ")}`);
             if (!a.annotations.runbook_url) problems.push("it has no runbook_url annotation");
-            if (problems.length > 0) reportViolation(`Alert '${a.alert}' in PrometheusRule '${args.name}': ${problems.join("; ")}. Set labels.severity and annotations.runbook_url (a section of docs/alerts.md).`);
+            else if (absolute && !/^https:\/\/[^\s/]+\/\S*$/.test(a.annotations.runbook_url)) problems.push(`its runbook_url ${JSON.stringify(a.annotations.runbook_url)} is not an absolute https URL, which a page in production must link to`);
+            if (problems.length > 0) reportViolation(`Alert '${a.alert}' in PrometheusRule '${args.name}': ${problems.join("; ")}. Set labels.severity and annotations.runbook_url (a section of docs/alerts.md; in production its published https URL, from alerts.runbookBaseUrl).`);
         }
     }),
 };

@@ -5,7 +5,19 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { alertRulesInput } from "../../components/observability/fromConfig";
-import { AlertRulesInput, alertSpecs, alertingRules, promtoolTests, ruleGroups, RuleGroup } from "../../components/observability/alertRules";
+import {
+    AlertRulesInput,
+    ScenarioTest,
+    alertSpecs,
+    alertingRules,
+    defectScenarios,
+    expectedLabels,
+    promtoolTests,
+    ruleGroups,
+    RuleGroup,
+    timingScenarios,
+} from "../../components/observability/alertRules";
+import { DOC_AVAILABILITY_TARGETS } from "../../components/observability/burnRate";
 import { alertmanagerConfigSpec, alertmanagerYamlConfig, routingModel } from "../../components/observability/routing";
 import { validateConfig } from "../../config/validate";
 import { PlanFile, PlanResource } from "../../plan/model";
@@ -32,12 +44,14 @@ interface Variant {
     label: string;
     stack: string;
     edits: Edit[];
+    /** Run issue 22's timing and defect scenarios (they read only the SLO and traffic groups, alike in the data-tier variants). */
+    scenarios: boolean;
 }
 
 const VARIANTS: Variant[] = [
-    { label: "staging", stack: "staging", edits: [] },
-    { label: "production", stack: "production", edits: [] },
-    { label: "production with MongoDB and in-cluster Redis", stack: "production", edits: [useMongodb, useInClusterRedis] },
+    { label: "staging", stack: "staging", edits: [], scenarios: true },
+    { label: "production", stack: "production", edits: [], scenarios: true },
+    { label: "production with MongoDB and in-cluster Redis", stack: "production", edits: [useMongodb, useInClusterRedis], scenarios: false },
 ];
 
 function plan(variant: Variant): PlanFile {
@@ -63,6 +77,45 @@ function onlyOne(resources: PlanResource[], kind: string): PlanResource {
 function run(tool: string, args: string[], cwd: string): { status: number | null; output: string } {
     const r = spawnSync(tool, args, { cwd, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
     return { status: r.status, output: `${r.stdout}\n${r.stderr}` };
+}
+
+/** Runs promtool on each file, two at a time (the scenarios evaluate hours of samples each). */
+async function promtoolEach(promtool: string, cwd: string, files: string[]): Promise<Array<{ file: string; status: number | null; output: string }>> {
+    const results: Array<{ file: string; status: number | null; output: string }> = [];
+    let next = 0;
+    const worker = async () => {
+        while (next < files.length) {
+            const file = files[next++];
+            results.push(
+                await new Promise((resolve) => {
+                    const child = spawn(promtool, ["test", "rules", file], { cwd });
+                    let output = "";
+                    child.stdout.on("data", (d) => (output += d));
+                    child.stderr.on("data", (d) => (output += d));
+                    child.on("close", (status) => resolve({ file, status, output }));
+                }),
+            );
+        }
+    };
+    await Promise.all([worker(), worker()]);
+    return results;
+}
+
+/** Writes the rule groups and the scenario documents, runs them all, and fails naming every scenario whose claim promtool refutes. */
+async function proveScenarios(promtool: string, dir: string, groups: RuleGroup[], scenarios: (ruleFile: (g: string) => string) => ScenarioTest[]): Promise<number> {
+    fs.mkdirSync(path.join(dir, "rules"), { recursive: true });
+    fs.mkdirSync(path.join(dir, "scenarios"), { recursive: true });
+    for (const g of groups) fs.writeFileSync(path.join(dir, "rules", `${g.name}.yaml`), YAML.stringify({ groups: [g] }));
+    const docs = scenarios((group) => `../rules/${group}.yaml`);
+    const files = docs.map((d, i) => {
+        const file = path.join("scenarios", `${String(i).padStart(2, "0")}.yaml`);
+        fs.writeFileSync(path.join(dir, file), YAML.stringify(d.document));
+        return file;
+    });
+    const results = await promtoolEach(promtool, dir, files);
+    const failed = results.filter((r) => r.status !== 0).map((r) => `${docs[files.indexOf(r.file)].claim}\n${r.output}`);
+    assert.deepStrictEqual(failed, [], failed.join("\n\n"));
+    return docs.length;
 }
 
 /** Writes the groups one file each, and a promtool test file per alert; returns the test files. */
@@ -119,6 +172,24 @@ for (const variant of VARIANTS) {
             assert.strictEqual((r.output.match(/SUCCESS/g) ?? []).length, testFiles.length, r.output);
         });
 
+        if (variant.scenarios) {
+            it("issue 22: promtool confirms each SLO page's detection and reset times of docs/alerts.md, and the behaviour of each defect's scenario, reading the groups in the order that exposes stale reads", async function () {
+                const promtool = requireTool(this, "promtool", "prometheus");
+                const groups = (onlyOne(planned.resources, "PrometheusRule").inputs.spec as { groups: RuleGroup[] }).groups;
+                const proven = await proveScenarios(promtool, path.join(dir, "scenarios"), groups, (rf) => [...timingScenarios(input, rf), ...defectScenarios(input, rf)]);
+                assert.ok(proven >= (variant.stack === "production" ? 11 : 9), `${proven} scenarios`);
+            });
+        }
+
+        it("OB-4 (issue 22, 7): every alert links to its section by an absolute https URL in production", () => {
+            const groups = (onlyOne(planned.resources, "PrometheusRule").inputs.spec as { groups: RuleGroup[] }).groups;
+            for (const rule of alertingRules(groups)) {
+                const url = rule.annotations.runbook_url;
+                assert.strictEqual(url, `${input.runbookBaseUrl}#${rule.alert.toLowerCase()}`);
+                if (variant.stack === "production") assert.match(url, /^https:\/\/[^/]+\/.+#[a-z0-9]+$/, rule.alert);
+            }
+        });
+
         it("OB-4: the planned AlertmanagerConfig is the routing model; amtool accepts it and routes sev1/sev2 to PagerDuty and Slack, sev3/sev4 to Slack only", function () {
             const amtool = requireTool(this, "amtool", "prometheus-alertmanager");
             const planned_ = onlyOne(planned.resources, "AlertmanagerConfig");
@@ -149,6 +220,20 @@ for (const variant of VARIANTS) {
         });
     });
 }
+
+describe("alerts: a total outage pages within minutes at every availability target (issue 22, 2)", function () {
+    this.timeout(600000);
+
+    it(`promtool confirms the timing table's ErrorBudgetBurnFast rows at ${DOC_AVAILABILITY_TARGETS.join(", ")} %`, async function () {
+        const promtool = requireTool(this, "promtool", "prometheus");
+        const base = generatorInput(VARIANTS[1]);
+        for (const target of DOC_AVAILABILITY_TARGETS) {
+            const input: AlertRulesInput = { ...base, thresholds: { ...base.thresholds, availabilityPercent: target } };
+            const proven = await proveScenarios(promtool, path.join(tmp, `target-${target}`), ruleGroups(input), (rf) => timingScenarios(input, rf).filter((t) => t.name.startsWith("ErrorBudgetBurnFast")));
+            assert.strictEqual(proven, 3, `${target} %: 2x, 10x and a total outage`);
+        }
+    });
+});
 
 describe("alerts: WebSocket apps and a dead man's switch (OB-3, OB-4)", function () {
     this.timeout(300000);
@@ -259,6 +344,31 @@ describe("alerts: inhibition on a real Alertmanager (OB-4)", function () {
         assert.strictEqual(inhibited("ErrorBudgetBurnSlow", "app", "web"), true, "the page silences its ticket");
         assert.strictEqual(inhibited("PodRestartLoop", "pod", "worker-1"), false, "an alert without app or datastore is never an echo");
         assert.strictEqual(inhibited("AppDown", "app", "api"), false);
+    });
+
+    it("issue 22 (1): with the labels the rules fire with, an SLO page silences its symptom and its ticket, which never page", async () => {
+        // Staging's namespace: the alerts above are in another, so neither test sees the other's.
+        const input = generatorInput(VARIANTS[0]);
+        const specs = alertSpecs(input);
+        const firing = (name: string) => {
+            const spec = specs.find((s) => s.rule.alert === name)!;
+            const labels: Record<string, string> = { alertname: name, ...expectedLabels(spec) };
+            return { labels, annotations: { summary: name } };
+        };
+        const names = ["ErrorBudgetBurnFast", "HighErrorRatio", "ErrorBudgetBurnSlow", "LatencyBudgetBurnFast", "HighLatencyP95", "LatencyBudgetBurnSlow"];
+        const post = await fetch(`${base}/api/v2/alerts`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(names.map(firing)) });
+        assert.ok(post.ok, await post.text());
+        const got = (await (await fetch(`${base}/api/v2/alerts?filter=${encodeURIComponent(`namespace="${input.namespace}"`)}`)).json()) as Array<{ labels: Record<string, string>; status: { inhibitedBy: string[] } }>;
+        const inhibited = Object.fromEntries(names.map((n) => [n, got.find((a) => a.labels.alertname === n)!.status.inhibitedBy.length > 0]));
+        assert.deepStrictEqual(inhibited, {
+            ErrorBudgetBurnFast: false,
+            HighErrorRatio: true,
+            ErrorBudgetBurnSlow: true,
+            LatencyBudgetBurnFast: false,
+            HighLatencyP95: true,
+            LatencyBudgetBurnSlow: true,
+        });
+        for (const n of ["HighErrorRatio", "HighLatencyP95"]) assert.strictEqual(firing(n).labels.severity, "sev3", `${n} does not page`);
     });
 });
 

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { ALERT_DEFAULTS } from "../../config/resolve";
-import { AlertRulesInput, ruleGroups } from "../../components/observability/alertRules";
+import { AlertRulesInput, alertingRules as alertingRulesOf, ruleGroups } from "../../components/observability/alertRules";
 import { alertmanagerConfigSpec, routingModel } from "../../components/observability/routing";
 import { alertsCoverApps, alertsHaveSeverityAndRunbook, dataAlertsHaveSource, dataStoreCloudwatchAlarms, pagingAlertsReachPager, resolveReceivers } from "../../policies/rules/observability";
 import { PlanResource } from "../../plan/model";
@@ -25,7 +25,7 @@ const input: AlertRulesInput = {
     backups: [{ datastore: "postgres", schedule: "0 2 * * *" }],
     restoreDrill: { datastore: "postgres", schedule: "0 5 1 1,4,7,10 *" },
     thresholds: ALERT_DEFAULTS,
-    runbookBaseUrl: "docs/alerts.md",
+    runbookBaseUrl: "https://github.com/acme/runbook/blob/main/docs/alerts.md",
 };
 
 function prometheusRule(groups: unknown = ruleGroups(input), namespace = "runbook"): PlanResource {
@@ -54,6 +54,12 @@ describe("policy: alerts-cover-apps (OB-1, OB-6, OB-7)", () => {
         assert.match(v[0].message, /ErrorBudgetBurnFast, HighLatencyP95/);
     });
 
+    it("OB-1: violating: an api without the latency SLO's burn-rate alerts (issue 22), named in the violation", async () => {
+        const v = await check([alertsCoverApps], [deployment("api", "api"), prometheusRule(withoutAlerts(["LatencyBudgetBurnFast", "LatencyBudgetBurnSlow"]))]);
+        assert.strictEqual(v.length, 1);
+        assert.match(v[0].message, /no LatencyBudgetBurnFast, LatencyBudgetBurnSlow alert/);
+    });
+
     it("OB-6, OB-7: violating: apps without any PrometheusRule miss the pod and backup alerts", async () => {
         const v = await check([alertsCoverApps], [deployment("worker", "worker")]);
         assert.strictEqual(v.length, 1);
@@ -76,6 +82,15 @@ describe("policy: alerts-have-severity-and-runbook (OB-4)", () => {
         const v = await check([alertsHaveSeverityAndRunbook], [prometheusRule(groups)]);
         assert.strictEqual(v.length, 1);
         assert.match(v[0].message, /'DiskFull'.*"critical" is not one of sev1, sev2, sev3, sev4; it has no runbook_url/);
+    });
+
+    it("OB-4: violating: production alerts linking to a repository path (issue 22); staging may", async () => {
+        const relative = ruleGroups({ ...input, runbookBaseUrl: "docs/alerts.md" });
+        const v = await check([alertsHaveSeverityAndRunbook], [prometheusRule(relative)]);
+        assert.strictEqual(v.length, alertingRulesOf(relative).length, "one violation per alert");
+        assert.match(v[0].message, /runbook_url "docs\/alerts\.md#errorbudgetburnfast" is not an absolute https URL/);
+        const staging = resource(PROMETHEUS_RULE, "observability-rules", { metadata: { name: "runbook-alerts", namespace: "runbook" }, spec: { groups: relative } }, { stack: "staging" });
+        assert.deepStrictEqual(await check([alertsHaveSeverityAndRunbook], [staging]), []);
     });
 });
 

@@ -135,6 +135,17 @@ describe("stack: broken configs", function () {
         assert.doesNotMatch(r.stderr, /at .*\.js:\d+/, "no stack trace");
     });
 
+    it("OB-1, OB-4 (issue 22): an error-rate objective that contradicts availability, and a relative runbook URL in production, exit 2 naming each key", () => {
+        const file = writeStackVariant("production", tmp, (c) => {
+            c["runbook:alerts"].errorRatePercent = 1;
+            c["runbook:alerts"].runbookBaseUrl = "docs/alerts.md";
+        });
+        const r = runbook("plan", "--stack", "production", "--config", file);
+        assert.strictEqual(r.status, 2, r.stderr);
+        assert.match(r.stderr, /alerts\.errorRatePercent: 1 contradicts alerts\.availabilityPercent \(99\.5\).*\(OB-1\); remove alerts\.errorRatePercent/);
+        assert.match(r.stderr, /alerts\.runbookBaseUrl: "docs\/alerts\.md" is relative: .*\(OB-4\); set it to where docs\/alerts\.md is published/);
+    });
+
     it("exits 2 for an unknown stack", () => {
         const r = runbook("plan", "--stack", "nope");
         assert.strictEqual(r.status, 2);

@@ -102,6 +102,16 @@ describe("unit: workload config (WL-1…7, RD-1, SC-5)", () => {
         assert.match(formatProblem(find(problemsOf("staging", (c) => (app(c, "api").websocketPaths = ["events"])), "apps[0].websocketPaths[0]")), /absolute URL path/);
     });
 
+    it("OB-1 (issue 22, 4): api and web apps expect traffic in production, not elsewhere; a worker may not claim it", () => {
+        const expects = (stack: string, mutate: Mutation = () => {}) => accepted(stack, mutate).apps.map((a) => [a.name, a.expectsTraffic]);
+        assert.deepStrictEqual(expects("production"), [["api", true], ["web", true], ["worker", false]]);
+        assert.deepStrictEqual(expects("staging"), [["api", false], ["web", false], ["worker", false]]);
+        assert.deepStrictEqual(expects("production", (c) => (app(c, "web").expectsTraffic = false)), [["api", true], ["web", false], ["worker", false]]);
+        assert.deepStrictEqual(expects("staging", (c) => (app(c, "api").expectsTraffic = true))[0], ["api", true]);
+        const p = find(problemsOf("production", (c) => (app(c, "worker").expectsTraffic = true)), "apps[2].expectsTraffic");
+        assert.match(formatProblem(p), /is set on a worker, which serves no HTTP requests to count \(OB-1\); remove it/);
+    });
+
     it("WL-1: production defaults to 3 API pods and 2 of other roles, autoscaled to twice that", () => {
         const config = accepted("production", (c) => {
             for (const a of c["runbook:apps"]) {

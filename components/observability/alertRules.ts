@@ -125,8 +125,8 @@ export interface AlertRulesInput {
     /** `none` when the stack runs no Redis. The Prometheus Redis alerts are for `in-cluster` (ElastiCache has CloudWatch alarms). */
     redisMode: "elasticache" | "in-cluster" | "none";
     backups: BackupTarget[];
-    /** The restore drill's cron schedule, and the datastore it restores. */
-    restoreDrill: { datastore: string; schedule: string };
+    /** The restore drills this stack runs: whose backups (`stack`), of which datastore, on which schedule. None where no drill runs. */
+    restoreDrills: Array<{ stack: string; datastore: string; schedule: string }>;
     thresholds: Omit<ResolvedAlerts, "routes" | "monitoringNamespace" | "selectorLabels" | "runbookBaseUrl">;
     /** Where the response steps live; each alert links to `<runbookBaseUrl>#<alert name in lowercase>`. */
     runbookBaseUrl: string;
@@ -138,6 +138,9 @@ export interface AlertRulesInput {
  * the recordings may run after the alerts, which then read them a minute stale (issue 22).
  */
 export const SLO_GROUP = "runbook-slo";
+
+/** The group the backup and drill alerts live in. */
+export const BACKUPS_GROUP = "runbook-backups";
 
 /** The SLO recording rules' names, per window: request rate, error ratio, slow-request ratio. */
 export const SLO_RECORDS: Record<"requests" | SliKind, (window: SloWindow) => string> = {
@@ -1169,7 +1172,7 @@ export function alertSpecs(input: AlertRulesInput): AlertSpec[] {
         const evalQuiet = duration(maxAge - 600);
         const ageLabels = { datastore: target.datastore };
         add(
-            "runbook-backups",
+            BACKUPS_GROUP,
             "backups",
             "sev2",
             "OB-6",
@@ -1191,7 +1194,7 @@ export function alertSpecs(input: AlertRulesInput): AlertSpec[] {
             },
         );
         add(
-            "runbook-backups",
+            BACKUPS_GROUP,
             "backups",
             "sev2",
             "OB-6",
@@ -1217,7 +1220,7 @@ export function alertSpecs(input: AlertRulesInput): AlertSpec[] {
     if (input.backups.length > 0) {
         const push = { job: BACKUP_PUSH_JOB, stack: input.stack, datastore: input.backups[0].datastore };
         add(
-            "runbook-backups",
+            BACKUPS_GROUP,
             "backups",
             "sev2",
             "OB-6",
@@ -1238,116 +1241,127 @@ export function alertSpecs(input: AlertRulesInput): AlertSpec[] {
         );
     }
 
-    const drill = { job: DRILL_PUSH_JOB, stack: input.stack, datastore: input.restoreDrill.datastore };
-    const drillSel = matchers({ job: DRILL_PUSH_JOB, stack: input.stack });
-    const drillOut = { datastore: drill.datastore };
-    add(
-        "runbook-backups",
-        "backups",
-        "sev3",
-        "BK-6",
-        {
-            alert: "RestoreDrillFailed",
-            expr: `min by (datastore) (${DRILL_METRICS.lastRunSuccess}${drillSel}) == 0`,
-            summary: "The last {{ $labels.datastore }} restore drill failed",
-            description: "The last {{ $labels.datastore }} restore drill did not restore, or a check after the restore failed: the backups may not be restorable",
-        },
-        {
-            interval: "1m",
-            firing: [{ series: series(DRILL_METRICS.lastRunSuccess, drill), values: gauge([[0, 10]]) }],
-            evalTime: "5m",
-            outputLabels: drillOut,
-            value: 0,
-            quiet: [{ series: series(DRILL_METRICS.lastRunSuccess, drill), values: gauge([[1, 10]]) }],
-        },
-    );
-    const drillMax = cronPeriodSeconds(input.restoreDrill.schedule) + 86400;
-    const drillDays = drillMax / 86400;
-    const drillSteps = (drillMax + 2 * 86400) / 3600;
-    add(
-        "runbook-backups",
-        "backups",
-        "sev3",
-        "BK-6",
-        {
-            alert: "RestoreDrillOverdue",
-            expr: `(time() - max by (datastore) (${DRILL_METRICS.lastSuccessTimestamp}${drillSel})) / 86400 > ${literal(drillDays)}`,
-            summary: "The {{ $labels.datastore }} restore drill is overdue",
-            description: `The last passing {{ $labels.datastore }} restore drill finished {{ printf "%.1f" $value }} days ago; the schedule '${input.restoreDrill.schedule}' allows ${literal(drillDays)} days`,
-        },
-        {
-            interval: "1h",
-            firing: [{ series: series(DRILL_METRICS.lastSuccessTimestamp, drill), values: gauge([[0, drillSteps]]) }],
-            evalTime: duration(drillMax + 86400),
-            outputLabels: drillOut,
-            value: drillDays + 1,
-            quiet: [{ series: series(DRILL_METRICS.lastSuccessTimestamp, drill), values: gauge([[0, drillSteps]]) }],
-            quietEvalTime: duration(drillMax - 3600),
-        },
-    );
-    add(
-        "runbook-backups",
-        "backups",
-        "sev3",
-        "BK-6",
-        {
-            alert: "RestoreDrillNeverSucceeded",
-            expr: `absent(${DRILL_METRICS.lastSuccessTimestamp}${matchers(drill)})`,
-            for: duration(drillMax),
-            labels: drillOut,
-            summary: `No passing ${drill.datastore} restore drill has been recorded`,
-            description: `No ${drill.datastore} restore drill has passed for ${literal(drillDays)} days: the drill is not running, or has never passed`,
-        },
-        {
-            interval: "1h",
-            firing: [{ series: series("runbook_unrelated_series", { job: "x" }), values: gauge([[1, drillSteps]]) }],
-            evalTime: duration(drillMax + 86400),
-            outputLabels: drill,
-            value: 1,
-            quiet: [{ series: series("runbook_unrelated_series", { job: "x" }), values: gauge([[1, drillSteps]]) }],
-            quietEvalTime: duration(drillMax - 3600),
-        },
-    );
-    add(
-        "runbook-backups",
-        "backups",
-        "sev3",
-        "BK-7",
-        {
-            alert: "RestoreDrillRtoAboveTarget",
-            expr: `max by (datastore) (${DRILL_METRICS.rtoSeconds}${drillSel}) / 60 > ${t.rtoTargetMinutes}`,
-            summary: `The last {{ $labels.datastore }} restore took longer than the ${t.rtoTargetMinutes}-minute RTO`,
-            description: `Fetching, verifying, decrypting and restoring the latest {{ $labels.datastore }} backup took {{ printf "%.0f" $value }} minutes; the target is ${t.rtoTargetMinutes}`,
-        },
-        {
-            interval: "1m",
-            firing: [{ series: series(DRILL_METRICS.rtoSeconds, drill), values: gauge([[t.rtoTargetMinutes * 60 * 1.25, 10]]) }],
-            evalTime: "5m",
-            outputLabels: drillOut,
-            value: t.rtoTargetMinutes * 1.25,
-            quiet: [{ series: series(DRILL_METRICS.rtoSeconds, drill), values: gauge([[t.rtoTargetMinutes * 60 - 30, 10]]) }],
-        },
-    );
-    add(
-        "runbook-backups",
-        "backups",
-        "sev3",
-        "BK-7",
-        {
-            alert: "RestoreDrillRpoAboveTarget",
-            expr: `max by (datastore) (${DRILL_METRICS.rpoSeconds}${drillSel}) / 3600 > ${t.rpoTargetHours}`,
-            summary: `The last {{ $labels.datastore }} restore lost more than the ${t.rpoTargetHours}-hour RPO`,
-            description: `The backup the drill restored was {{ printf "%.1f" $value }} hours old when the drill started; the target is ${t.rpoTargetHours} h`,
-        },
-        {
-            interval: "1m",
-            firing: [{ series: series(DRILL_METRICS.rpoSeconds, drill), values: gauge([[t.rpoTargetHours * 3600 * 1.25, 10]]) }],
-            evalTime: "5m",
-            outputLabels: drillOut,
-            value: t.rpoTargetHours * 1.25,
-            quiet: [{ series: series(DRILL_METRICS.rpoSeconds, drill), values: gauge([[t.rpoTargetHours * 3600 - 60, 10]]) }],
-        },
-    );
+    // Restore drills (BK-6, BK-7): watched where they run and push, which is the stack holding the
+    // drill's key (staging), for every stack whose backups it restores; the `stack` label says whose.
+    // A stack whose backups are drilled elsewhere (production) has no drill alerts of its own: its
+    // Prometheus never receives drill metrics, and an alert waiting for them would fire forever.
+    if (input.restoreDrills.length > 0) {
+        const first = input.restoreDrills[0];
+        const drill = { job: DRILL_PUSH_JOB, stack: first.stack, datastore: first.datastore };
+        const drillAny = matchers({ job: DRILL_PUSH_JOB });
+        const drillOut = { stack: first.stack, datastore: first.datastore };
+        add(
+            BACKUPS_GROUP,
+            "backups",
+            "sev3",
+            "BK-6",
+            {
+                alert: "RestoreDrillFailed",
+                expr: `min by (stack, datastore) (${DRILL_METRICS.lastRunSuccess}${drillAny}) == 0`,
+                summary: "The last {{ $labels.datastore }} restore drill of {{ $labels.stack }} failed",
+                description: "The last restore drill of {{ $labels.stack }}'s {{ $labels.datastore }} backups did not restore, or a check after the restore failed: the backups may not be restorable",
+            },
+            {
+                interval: "1m",
+                firing: [{ series: series(DRILL_METRICS.lastRunSuccess, drill), values: gauge([[0, 10]]) }],
+                evalTime: "5m",
+                outputLabels: drillOut,
+                value: 0,
+                quiet: [{ series: series(DRILL_METRICS.lastRunSuccess, drill), values: gauge([[1, 10]]) }],
+            },
+        );
+        for (const target of input.restoreDrills) {
+            const watched = { job: DRILL_PUSH_JOB, stack: target.stack, datastore: target.datastore };
+            const out = { stack: target.stack, datastore: target.datastore };
+            const drillMax = cronPeriodSeconds(target.schedule) + 86400;
+            const drillDays = drillMax / 86400;
+            const drillSteps = (drillMax + 2 * 86400) / 3600;
+            add(
+                BACKUPS_GROUP,
+                "backups",
+                "sev3",
+                "BK-6",
+                {
+                    alert: "RestoreDrillOverdue",
+                    expr: `(time() - max by (stack, datastore) (${DRILL_METRICS.lastSuccessTimestamp}${matchers(watched)})) / 86400 > ${literal(drillDays)}`,
+                    summary: `The ${target.datastore} restore drill of ${target.stack} is overdue`,
+                    description: `The last passing restore drill of ${target.stack}'s ${target.datastore} backups finished {{ printf "%.1f" $value }} days ago; the schedule '${target.schedule}' allows ${literal(drillDays)} days`,
+                },
+                {
+                    interval: "1h",
+                    firing: [{ series: series(DRILL_METRICS.lastSuccessTimestamp, watched), values: gauge([[0, drillSteps]]) }],
+                    evalTime: duration(drillMax + 86400),
+                    outputLabels: out,
+                    value: drillDays + 1,
+                    quiet: [{ series: series(DRILL_METRICS.lastSuccessTimestamp, watched), values: gauge([[0, drillSteps]]) }],
+                    quietEvalTime: duration(drillMax - 3600),
+                },
+            );
+            add(
+                BACKUPS_GROUP,
+                "backups",
+                "sev3",
+                "BK-6",
+                {
+                    alert: "RestoreDrillNeverSucceeded",
+                    expr: `absent(${DRILL_METRICS.lastSuccessTimestamp}${matchers(watched)})`,
+                    for: duration(drillMax),
+                    labels: out,
+                    summary: `No passing ${target.datastore} restore drill of ${target.stack} has been recorded`,
+                    description: `No restore drill of ${target.stack}'s ${target.datastore} backups has passed for ${literal(drillDays)} days: the drill is not running, or has never passed`,
+                },
+                {
+                    interval: "1h",
+                    firing: [{ series: series("runbook_unrelated_series", { job: "x" }), values: gauge([[1, drillSteps]]) }],
+                    evalTime: duration(drillMax + 86400),
+                    outputLabels: watched,
+                    value: 1,
+                    quiet: [{ series: series("runbook_unrelated_series", { job: "x" }), values: gauge([[1, drillSteps]]) }],
+                    quietEvalTime: duration(drillMax - 3600),
+                },
+            );
+        }
+        add(
+            BACKUPS_GROUP,
+            "backups",
+            "sev3",
+            "BK-7",
+            {
+                alert: "RestoreDrillRtoAboveTarget",
+                expr: `max by (stack, datastore) (${DRILL_METRICS.rtoSeconds}${drillAny}) / 60 > ${t.rtoTargetMinutes}`,
+                summary: `The last {{ $labels.datastore }} restore of {{ $labels.stack }} took longer than the ${t.rtoTargetMinutes}-minute RTO`,
+                description: `Fetching, verifying, decrypting and restoring the latest {{ $labels.datastore }} backup of {{ $labels.stack }} took {{ printf "%.0f" $value }} minutes; the target is ${t.rtoTargetMinutes}`,
+            },
+            {
+                interval: "1m",
+                firing: [{ series: series(DRILL_METRICS.rtoSeconds, drill), values: gauge([[t.rtoTargetMinutes * 60 * 1.25, 10]]) }],
+                evalTime: "5m",
+                outputLabels: drillOut,
+                value: t.rtoTargetMinutes * 1.25,
+                quiet: [{ series: series(DRILL_METRICS.rtoSeconds, drill), values: gauge([[t.rtoTargetMinutes * 60 - 30, 10]]) }],
+            },
+        );
+        add(
+            BACKUPS_GROUP,
+            "backups",
+            "sev3",
+            "BK-7",
+            {
+                alert: "RestoreDrillRpoAboveTarget",
+                expr: `max by (stack, datastore) (${DRILL_METRICS.rpoSeconds}${drillAny}) / 3600 > ${t.rpoTargetHours}`,
+                summary: `The last {{ $labels.datastore }} restore of {{ $labels.stack }} lost more than the ${t.rpoTargetHours}-hour RPO`,
+                description: `The {{ $labels.datastore }} backup of {{ $labels.stack }} the drill restored was {{ printf "%.1f" $value }} hours old when the drill started; the target is ${t.rpoTargetHours} h`,
+            },
+            {
+                interval: "1m",
+                firing: [{ series: series(DRILL_METRICS.rpoSeconds, drill), values: gauge([[t.rpoTargetHours * 3600 * 1.25, 10]]) }],
+                evalTime: "5m",
+                outputLabels: drillOut,
+                value: t.rpoTargetHours * 1.25,
+                quiet: [{ series: series(DRILL_METRICS.rpoSeconds, drill), values: gauge([[t.rpoTargetHours * 3600 - 60, 10]]) }],
+            },
+        );
+    }
 
     // Certificates (ED-2): cert-manager's metrics, wherever the certificates live.
     const cert = { name: "api-example-com", exported_namespace: "gateway", job: "cert-manager" };
@@ -1648,6 +1662,58 @@ export function timingScenarios(input: AlertRulesInput, ruleFile: (group: string
 
 function sloText(sli: SliKind, input: AlertRulesInput): string {
     return sli === "errors" ? `${literal(input.thresholds.availabilityPercent)} % availability` : `95 % within ${input.thresholds.p95LatencyMs} ms`;
+}
+
+/**
+ * Issue 16 (6): a stack's own Prometheus, fed exactly what its cluster's Pushgateway receives when
+ * every job runs on schedule, raises no backup or drill alert: not on a freshly created stack's first
+ * day (the first backup at its first run, no drill yet), and not after the longest drill period (at
+ * least 100 days, past a quarterly drill). Drill metrics reach only the stack that runs the drill,
+ * labelled with the stack whose backups it restored; an alert that waited for them anywhere else
+ * would fire forever.
+ */
+export function freshStackScenarios(input: AlertRulesInput, ruleFile: (group: string) => string): ScenarioTest[] {
+    const specs = alertSpecs(input).filter((s) => s.group === BACKUPS_GROUP);
+    if (specs.length === 0) return [];
+    const alerts = [...new Set(specs.map((s) => s.rule.alert))];
+    const longestDrill = Math.max(0, ...input.restoreDrills.map((d) => cronPeriodSeconds(d.schedule) + 86400));
+    const horizonHours = Math.ceil(Math.max(100 * 86400, longestDrill + 2 * 86400) / 3600);
+    /** A job that first reports at `firstHour` and then stays current: its last success is always this hour. */
+    const fresh = (name: string, labels: Record<string, string>, firstHour: number, value?: number): InputSeries => ({
+        series: series(name, labels),
+        values: `${firstHour > 0 ? `_x${firstHour} ` : ""}${value !== undefined ? `${value}x${horizonHours - firstHour}` : `${firstHour * 3600}+3600x${horizonHours - firstHour}`}`,
+    });
+    const inputSeries: InputSeries[] = [];
+    for (const b of input.backups) {
+        const labels = { job: BACKUP_PUSH_JOB, stack: input.stack, datastore: b.datastore };
+        // The first run of a daily 02:00 backup reports at 03:00; an hourly one within its first hour.
+        const first = cronPeriodSeconds(b.schedule) >= 86400 ? 3 : 1;
+        inputSeries.push(fresh(BACKUP_METRICS.lastSuccessTimestamp, labels, first), fresh(BACKUP_METRICS.lastRunSuccess, labels, first, 1));
+    }
+    for (const d of input.restoreDrills) {
+        const labels = { job: DRILL_PUSH_JOB, stack: d.stack, datastore: d.datastore };
+        // The first drill passes on the second day, after the first backups exist.
+        const first = 30;
+        inputSeries.push(
+            fresh(DRILL_METRICS.lastSuccessTimestamp, labels, first),
+            fresh(DRILL_METRICS.lastRunSuccess, labels, first, 1),
+            fresh(DRILL_METRICS.rtoSeconds, labels, first, 60),
+            fresh(DRILL_METRICS.rpoSeconds, labels, first, 3 * 3600),
+        );
+    }
+    const checks = [24, horizonHours].flatMap((h) => alerts.map((alert) => ({ eval_time: `${h}h`, alertname: alert, exp_alerts: [] })));
+    return [
+        {
+            name: "issue 16 (6) a stack on schedule raises no backup or drill alert",
+            claim: `${input.stack}: with every backup${input.restoreDrills.length > 0 ? " and drill" : ""} it runs reporting on schedule, none of ${alerts.join(", ")} fires on the first day or after ${horizonHours / 24} days`,
+            groups: [BACKUPS_GROUP],
+            document: {
+                rule_files: [ruleFile(BACKUPS_GROUP)],
+                evaluation_interval: "1h",
+                tests: [{ name: `${input.stack} on schedule`, interval: "1h", input_series: inputSeries, alert_rule_test: checks }],
+            },
+        },
+    ];
 }
 
 /**

@@ -1,16 +1,14 @@
 import type { StackConfig } from "../../config";
 import { AlertApp, AlertRulesInput, BackupTarget } from "./alertRules";
 
-/** The hourly oplog backup of a MongoDB replica set (BK-1: point-in-time recovery). */
-export const OPLOG_SCHEDULE = "0 * * * *";
-
 /**
  * What gets backed up, and how often: the primary database on `backups.schedule` (with its hourly
- * oplog for MongoDB, BK-1), and in-cluster Redis (ElastiCache keeps its own daily snapshots, BK-2).
+ * oplog for MongoDB on `backups.oplogSchedule`, BK-1), and in-cluster Redis (ElastiCache keeps its
+ * own daily snapshots, BK-2). The schedules are the CronJobs' own.
  */
 export function backupTargets(config: Pick<StackConfig, "database" | "redis" | "backups">): BackupTarget[] {
     const targets: BackupTarget[] = [{ datastore: config.database.engine, schedule: config.backups.schedule }];
-    if (config.database.engine === "mongodb") targets.push({ datastore: "mongodb-oplog", schedule: OPLOG_SCHEDULE });
+    if (config.database.engine === "mongodb") targets.push({ datastore: "mongodb-oplog", schedule: config.backups.oplogSchedule });
     if (config.redis?.mode === "in-cluster") targets.push({ datastore: "redis", schedule: config.backups.schedule });
     return targets;
 }
@@ -32,7 +30,7 @@ export function alertRulesInput(config: StackConfig): AlertRulesInput {
         mongodbMembers: config.database.engine === "mongodb" ? (config.database.members ?? (isProduction ? 3 : 1)) : undefined,
         redisMode: config.redis?.mode ?? "none",
         backups: backupTargets(config),
-        restoreDrill: { datastore: config.database.engine, schedule: config.backups.restoreDrillSchedule },
+        restoreDrills: (config.backups.drill?.targets ?? []).map((d) => ({ stack: d.stack, datastore: d.datastore, schedule: d.schedule })),
         thresholds,
         runbookBaseUrl,
     };

@@ -15,6 +15,7 @@ const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const RDS_INSTANCE = "aws:rds/instance:Instance";
 const REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup";
 const METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
+const CRON_JOB = "kubernetes:batch/v1:CronJob";
 
 const SEVERITIES = ["sev1", "sev2", "sev3", "sev4"];
 const PAGED = ["sev1", "sev2"];
@@ -49,12 +50,17 @@ function alertsOf(props: unknown): Alert[] {
  */
 const REQUIRED = {
     web: ["ErrorBudgetBurnFast", "ErrorBudgetBurnSlow", "LatencyBudgetBurnFast", "LatencyBudgetBurnSlow", "HighErrorRatio", "HighLatencyP95"],
-    any: ["AppDown", "PodRestartLoop", "ContainerOOMKilled", "BackupFailed", "BackupTooOld", "RestoreDrillFailed"],
+    any: ["AppDown", "PodRestartLoop", "ContainerOOMKilled", "BackupFailed", "BackupTooOld"],
+    /** Where a restore drill runs (and pushes its metrics), whichever stack's backups it restores. */
+    drill: ["RestoreDrillFailed", "RestoreDrillOverdue", "RestoreDrillNeverSucceeded"],
 };
+
+/** Marks a CronJob as a restore drill (BK-6), as the Backups component labels it. */
+const DRILL_LABEL = "runbook.dev/restore-drill";
 
 export const alertsCoverApps: StackValidationPolicy = {
     name: "alerts-cover-apps",
-    description: "OB-1: a stack that runs apps declares the SLO alerts (availability and latency burn rates and their symptoms, for api and web apps), the pod alerts (OB-7) and the backup and drill alerts (OB-6).",
+    description: "OB-1: a stack that runs apps declares the SLO alerts (availability and latency burn rates and their symptoms, for api and web apps), the pod alerts (OB-7), the backup alerts (OB-6), and, where a restore drill runs, the drill alerts (BK-6).",
     enforcementLevel: "mandatory",
     ...requirement(["OB-1", "OB-6", "OB-7"], "SLOs: p95 latency < 400 ms, error rate < 1 %, availability 99.5 % a month"),
     ...guidance("high", "Declare the alerts in a PrometheusRule: the Observability component generates them from the alerts config for every app."),
@@ -62,15 +68,17 @@ export const alertsCoverApps: StackValidationPolicy = {
         properties: {
             webAlerts: { type: "array", items: { type: "string" }, default: REQUIRED.web, description: "Alerts required when the stack runs an api or web app." },
             appAlerts: { type: "array", items: { type: "string" }, default: REQUIRED.any, description: "Alerts required when the stack runs any app." },
+            drillAlerts: { type: "array", items: { type: "string" }, default: REQUIRED.drill, description: "Alerts required in the stack that runs a restore drill CronJob (its metrics arrive there)." },
         },
     },
     validateStack: (args, reportViolation) => {
-        const { webAlerts, appAlerts } = args.getConfig<{ webAlerts: string[]; appAlerts: string[] }>();
+        const { webAlerts, appAlerts, drillAlerts } = args.getConfig<{ webAlerts: string[]; appAlerts: string[]; drillAlerts: string[] }>();
         const apps = args.resources.filter((r) => r.type === DEPLOYMENT && at(r.props, "metadata", "labels", "runbook.dev/tier") === "app");
         if (apps.length === 0) return;
         const roles = new Set(apps.map((r) => at(r.props, "metadata", "labels", "app.kubernetes.io/component")));
         const declared = new Set(args.resources.filter((r) => r.type === PROMETHEUS_RULE).flatMap((r) => alertsOf(r.props).map((a) => a.alert)));
-        const required = [...appAlerts, ...(roles.has("api") || roles.has("web") ? webAlerts : [])];
+        const drills = args.resources.some((r) => r.type === CRON_JOB && at(r.props, "metadata", "labels", DRILL_LABEL) !== undefined);
+        const required = [...appAlerts, ...(roles.has("api") || roles.has("web") ? webAlerts : []), ...(drills ? drillAlerts : [])];
         const missing = required.filter((a) => !declared.has(a));
         if (missing.length > 0) {
             reportViolation(

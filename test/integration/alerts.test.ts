@@ -11,6 +11,7 @@ import {
     alertSpecs,
     alertingRules,
     defectScenarios,
+    freshStackScenarios,
     expectedLabels,
     promtoolTests,
     ruleGroups,
@@ -176,8 +177,8 @@ for (const variant of VARIANTS) {
             it("issue 22: promtool confirms each SLO page's detection and reset times of docs/alerts.md, and the behaviour of each defect's scenario, reading the groups in the order that exposes stale reads", async function () {
                 const promtool = requireTool(this, "promtool", "prometheus");
                 const groups = (onlyOne(planned.resources, "PrometheusRule").inputs.spec as { groups: RuleGroup[] }).groups;
-                const proven = await proveScenarios(promtool, path.join(dir, "scenarios"), groups, (rf) => [...timingScenarios(input, rf), ...defectScenarios(input, rf)]);
-                assert.ok(proven >= (variant.stack === "production" ? 11 : 9), `${proven} scenarios`);
+                const proven = await proveScenarios(promtool, path.join(dir, "scenarios"), groups, (rf) => [...timingScenarios(input, rf), ...defectScenarios(input, rf), ...freshStackScenarios(input, rf)]);
+                assert.ok(proven >= (variant.stack === "production" ? 12 : 10), `${proven} scenarios`);
             });
         }
 

@@ -23,7 +23,7 @@ const input: AlertRulesInput = {
     databaseEngine: "postgres",
     redisMode: "elasticache",
     backups: [{ datastore: "postgres", schedule: "0 2 * * *" }],
-    restoreDrill: { datastore: "postgres", schedule: "0 5 1 1,4,7,10 *" },
+    restoreDrills: [],
     thresholds: ALERT_DEFAULTS,
     runbookBaseUrl: "https://github.com/acme/runbook/blob/main/docs/alerts.md",
 };
@@ -63,8 +63,21 @@ describe("policy: alerts-cover-apps (OB-1, OB-6, OB-7)", () => {
     it("OB-6, OB-7: violating: apps without any PrometheusRule miss the pod and backup alerts", async () => {
         const v = await check([alertsCoverApps], [deployment("worker", "worker")]);
         assert.strictEqual(v.length, 1);
-        assert.match(v[0].message, /AppDown, PodRestartLoop, ContainerOOMKilled, BackupFailed, BackupTooOld, RestoreDrillFailed/);
+        assert.match(v[0].message, /AppDown, PodRestartLoop, ContainerOOMKilled, BackupFailed, BackupTooOld alert/);
         assert.doesNotMatch(v[0].message, /HighLatencyP95/, "workers alone need no SLO alerts");
+    });
+
+    it("BK-6: compliant: a stack whose backups are drilled elsewhere declares no drill alerts (its Prometheus never sees drill metrics)", async () => {
+        assert.deepStrictEqual(await check([alertsCoverApps], [deployment("api", "api"), prometheusRule()]), []);
+    });
+
+    it("BK-6: violating: the stack that runs a restore drill CronJob must watch it (failed, overdue, never passed)", async () => {
+        const drill = resource("kubernetes:batch/v1:CronJob", "backups-drill-production-postgres", { metadata: { name: "restore-drill-production-postgres", labels: { "runbook.dev/restore-drill": "postgres" } }, spec: {} });
+        const v = await check([alertsCoverApps], [deployment("api", "api"), prometheusRule(), drill]);
+        assert.strictEqual(v.length, 1);
+        assert.match(v[0].message, /no RestoreDrillFailed, RestoreDrillOverdue, RestoreDrillNeverSucceeded alert/);
+        const watched = ruleGroups({ ...input, restoreDrills: [{ stack: "production", datastore: "postgres", schedule: "0 5 1 1,4,7,10 *" }] });
+        assert.deepStrictEqual(await check([alertsCoverApps], [deployment("api", "api"), prometheusRule(watched), drill]), []);
     });
 
     it("a stack without apps needs no alerts", async () => {

@@ -19,7 +19,10 @@ const rules: AlertRulesInput = {
     databaseEngine: "postgres",
     redisMode: "in-cluster",
     backups: [{ datastore: "postgres", schedule: "0 2 * * *" }],
-    restoreDrill: { datastore: "postgres", schedule: "0 5 * * 1" },
+    restoreDrills: [
+        { stack: "staging", datastore: "postgres", schedule: "0 5 * * 1" },
+        { stack: "production", datastore: "postgres", schedule: "0 5 1 1,4,7,10 *" },
+    ],
     thresholds: ALERT_DEFAULTS,
     runbookBaseUrl: "docs/alerts.md",
 };

@@ -51,7 +51,7 @@ const base: AlertRulesInput = {
     databaseEngine: "postgres",
     redisMode: "elasticache",
     backups: [{ datastore: "postgres", schedule: "0 2 * * *" }],
-    restoreDrill: { datastore: "postgres", schedule: "0 5 * * 1" },
+    restoreDrills: [{ stack: "staging", datastore: "postgres", schedule: "0 5 * * 1" }],
     thresholds: ALERT_DEFAULTS,
     runbookBaseUrl: "docs/alerts.md",
 };

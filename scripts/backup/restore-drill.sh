@@ -60,13 +60,13 @@ Optional:
   DRILL_BEFORE           as --before
   BACKUP_WORK_DIR        where the backup is downloaded and decrypted (default: $TMPDIR or /tmp); a
                          full disk there is reported as such
+  PUSHGATEWAY_URL        Prometheus Pushgateway; metrics are not pushed when unset
+  STACK_NAME             value of the `stack` label of the pushed metrics
 Passwords in DRILL_POSTGRES_URL and DRILL_MONGODB_URI reach psql, pg_restore and mongorestore through
 the environment or a mode-0600 file, never their command lines; DRILL_CHECK_COMMAND gets the whole URL
 in DATABASE_URL. A TERM or INT stops the running step at once, drops the scratch database and reports
 a failed drill.
 Exit status: 0 when the drill passed, non-zero otherwise.
-  PUSHGATEWAY_URL        Prometheus Pushgateway; metrics are not pushed when unset
-  STACK_NAME             value of the `stack` label of the pushed metrics
 HELP
 }
 

@@ -5,25 +5,32 @@
 # The pipeline every backup follows (BK-1, BK-3, BK-4):
 #   dump | zstd | age -r RECIPIENT | upload to <incoming>/<prefix>/<name>.partial
 #   verify: download the uploaded object again, its SHA-256 must equal the streamed one
-#   promote: server-side copy to <prefix>/<UTC timestamp>.<ext> with the SHA-256 in its metadata,
+#   promote: server-side copy to <prefix>/<name> with the SHA-256 in its metadata,
 #            then delete the temporary object
-# A restore only ever considers objects directly under <prefix>/ whose name is a timestamp and whose
-# metadata carries a SHA-256, so a partial, failed or unverified upload is never taken for a backup.
+# <name> is <UTC timestamp>-<run id>.<ext>.zst.age. A restore only ever considers objects directly
+# under <prefix>/ whose name starts with a timestamp that is not in the future and whose metadata
+# carries a SHA-256, so a partial, failed or unverified upload is never taken for a backup.
 
-# Object names sort by time: 20261126T020000Z. Exported for the drill, which picks the newest.
-export BACKUP_NAME_PATTERN='[0-9]{8}T[0-9]{6}Z'
+# Object names sort by time and are unique per run: 20261126T020000Z-3f9a0c1e. The run id keeps two runs
+# that start in the same second (a manual `kubectl create job --from=cronjob/...` beside the schedule)
+# from writing, promoting or cleaning up each other's objects (issue 17). Names from before the run id
+# (20261126T020000Z) still match, so older backups stay restorable. Exported for the drill.
+export BACKUP_NAME_PATTERN='[0-9]{8}T[0-9]{6}Z(-[0-9a-f]{8})?'
 # One CopyObject can copy at most 5 GiB; larger objects are copied part by part.
 SINGLE_COPY_LIMIT=$((5 * 1024 * 1024 * 1024))
 
 log() { printf '%s %s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "${SCRIPT_NAME:-backup}" "$*" >&2; }
 die() { log "FAILED: $*"; exit 1; }
 
+# bad_usage MESSAGE: the script's usage() on stderr, then fail with MESSAGE.
+bad_usage() { usage >&2; die "$*"; }
+
 # no_arguments "$@" : the scripts take no argument but --help, which prints the script's usage().
 no_arguments() {
     case "${1:-}" in
     -h | --help) usage; exit 0 ;;
     "") ;;
-    *) usage >&2; die "unexpected argument: $1" ;;
+    *) bad_usage "unexpected argument: $1" ;;
     esac
 }
 
@@ -48,12 +55,94 @@ require_cmd() {
 
 utc_stamp() { date -u +%Y%m%dT%H%M%SZ; }
 now_seconds() { date -u +%s; }
+# 8 random hex digits: what sets apart two runs started in the same second.
+run_id() { od -An -N4 -tx1 /dev/urandom | tr -d ' \n'; }
 
-# Seconds since the epoch of a name such as 20261126T020000Z.
+# Seconds since the epoch of a name that starts with a timestamp, such as 20261126T020000Z-3f9a0c1e.
 stamp_to_seconds() {
     local s=$1
     date -u -d "${s:0:4}-${s:4:2}-${s:6:2}T${s:9:2}:${s:11:2}:${s:13:2}Z" +%s
 }
+
+# Long steps (a dump, a download, a restore) run as background jobs in their own process group, and the
+# script waits for them: bash runs a trap only between commands, so a TERM (the pod being deleted, with
+# its 30 s grace period) would otherwise wait for the whole step to end. on_signal stops the step's
+# whole group (pipelines, and the programs a function starts), then exits through the EXIT trap.
+RUNNING_STEP=""
+# run_step COMMAND [ARGS...]: runs COMMAND (a program or a function) that way; returns its exit status.
+run_step() {
+    local status=0
+    set -m
+    "$@" &
+    RUNNING_STEP=$!
+    set +m
+    wait "$RUNNING_STEP" || status=$?
+    RUNNING_STEP=""
+    return "$status"
+}
+# on_signal STATUS: the TERM and INT trap of every script that runs steps.
+on_signal() {
+    log "received a signal: stopping"
+    if [ -n "$RUNNING_STEP" ]; then kill -TERM -- "-${RUNNING_STEP}" 2>/dev/null || true; fi
+    exit "$1"
+}
+
+# no_space_left DIR [MESSAGES_FILE]: whether a step failed because DIR's filesystem is full: its messages
+# say so (ENOSPC), or less than 1 MiB is left there.
+no_space_left() {
+    local dir=$1 messages=${2:-} free
+    if [ -n "$messages" ] && grep -qiE 'no space left on device|errno 28|ENOSPC' "$messages" 2>/dev/null; then return 0; fi
+    free=$(df -Pk "$dir" 2>/dev/null | awk 'NR == 2 { print $4 }')
+    [ -n "$free" ] && [ "$free" -lt 1024 ]
+}
+# free_space DIR: what is left on DIR's filesystem, for a message ("812K").
+free_space() { df -Ph "$1" 2>/dev/null | awk 'NR == 2 { print $4 }'; }
+
+# pg_credentials URL: sets PG_URL to URL without its password and exports the password as PGPASSWORD,
+# which libpq reads (SC-1). Every process's command line is readable by anyone on the machine (`ps`);
+# its environment only by its own user, and the URL reached this script through its environment anyway.
+# The password is percent-decoded here, as libpq would decode it from the URL.
+pg_credentials() {
+    local url=$1 encoded
+    if [[ "$url" =~ ^(postgres(ql)?://)([^:@/?#]*):([^@/?#]*)@(.*)$ ]]; then
+        encoded=${BASH_REMATCH[4]}
+        encoded=${encoded//\\/\\\\}
+        printf -v PGPASSWORD '%b' "${encoded//%/\\x}"
+        export PGPASSWORD
+        PG_URL="${BASH_REMATCH[1]}${BASH_REMATCH[3]}@${BASH_REMATCH[5]}"
+    else
+        PG_URL=$url
+    fi
+}
+
+# pg_login_role ROLE PASSWORD_VARIABLE [SQL]: the one builder of the login roles the jobs use (BK-8, DB-4).
+# Connects to PG_URL (see pg_credentials); creates ROLE if it does not exist; sets its password from the
+# environment variable PASSWORD_VARIABLE, which psql reads itself (\getenv, psql 15 and later), so the
+# password is on no command line; takes away superuser, createdb, createrole and replication where the
+# role has them (altering only what is set: PostgreSQL lets only a superuser even name SUPERUSER,
+# REPLICATION or BYPASSRLS in ALTER ROLE, which the RDS master user is not); makes its sessions
+# read-only; then runs SQL, a psql script in which :'role' and :"role" are the role.
+pg_login_role() {
+    local role=$1 password_variable=$2 sql=${3:-}
+    [[ "$role" =~ ^[a-z_][a-z0-9_]*$ ]] || die "role name '${role}' must be a lowercase identifier"
+    [ -n "${!password_variable:-}" ] || die "missing required environment: ${password_variable}"
+    export "${password_variable?}"
+    {
+        cat <<'SQL'
+\getenv password :password_variable
+SELECT format('CREATE ROLE %I LOGIN', :'role') WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'role') \gexec
+SELECT format('ALTER ROLE %I WITH LOGIN PASSWORD %L', :'role', :'password') \gexec
+SELECT format('ALTER ROLE %I NOSUPERUSER', rolname) FROM pg_roles WHERE rolname = :'role' AND rolsuper \gexec
+SELECT format('ALTER ROLE %I NOREPLICATION', rolname) FROM pg_roles WHERE rolname = :'role' AND rolreplication \gexec
+SELECT format('ALTER ROLE %I NOCREATEDB NOCREATEROLE', rolname) FROM pg_roles WHERE rolname = :'role' AND (rolcreatedb OR rolcreaterole) \gexec
+SELECT format('ALTER ROLE %I SET default_transaction_read_only = on', :'role') \gexec
+SQL
+        printf '%s\n' "$sql"
+    } | psql -X -q -v ON_ERROR_STOP=1 --dbname="$PG_URL" -v role="$role" -v password_variable="$password_variable"
+}
+
+# pg_value SQL: one value from PG_URL, unaligned.
+pg_value() { psql -X -q -A -t -v ON_ERROR_STOP=1 --dbname="$PG_URL" -c "$1"; }
 
 # aws against the S3-compatible endpoint (Cloudflare R2: https://<account>.r2.cloudflarestorage.com).
 s3() { aws --endpoint-url "$S3_ENDPOINT_URL" "$@"; }
@@ -119,36 +208,68 @@ BACKUP_REQUIRED_ENV=(S3_ENDPOINT_URL S3_BUCKET AWS_ACCESS_KEY_ID AWS_SECRET_ACCE
 run_backup() {
     local datastore=$1 ext=$2 dump=$3
     require_env "${BACKUP_REQUIRED_ENV[@]}"
-    require_cmd aws zstd age sha256sum curl mkfifo
+    require_cmd aws zstd age sha256sum curl mkfifo od
     export AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-auto}"
-    local prefix incoming stamp name
+    local prefix incoming name
     prefix=$(trim_prefix "${BACKUP_PREFIX:-$datastore}")
     incoming=$(trim_prefix "${BACKUP_INCOMING_PREFIX:-incoming}")
-    stamp=$(utc_stamp)
-    name="${stamp}.${ext}.zst.age"
+    name="$(utc_stamp)-$(run_id).${ext}.zst.age"
     BACKUP_TMP_KEY="${incoming}/${prefix}/${name}.partial"
     BACKUP_FINAL_KEY="${prefix}/${name}"
     BACKUP_DATASTORE=$datastore
     BACKUP_STARTED=$(now_seconds)
     BACKUP_WORK=$(mktemp -d "${BACKUP_WORK_DIR:-${TMPDIR:-/tmp}}/backup.XXXXXX")
     trap backup_finish EXIT
-    trap 'exit 143' TERM
-    trap 'exit 130' INT
+    trap 'on_signal 143' TERM
+    trap 'on_signal 130' INT
 
     log "backing up ${datastore} to s3://${S3_BUCKET}/${BACKUP_FINAL_KEY}"
     # The encrypted stream is hashed on its way to the bucket: tee feeds sha256sum through a FIFO.
     mkfifo "$BACKUP_WORK/hash.fifo"
     sha256sum <"$BACKUP_WORK/hash.fifo" >"$BACKUP_WORK/sha256" &
     BACKUP_HASHER=$!
-    "$dump" | zstd -q -T0 "-${ZSTD_LEVEL:-3}" | age -r "$AGE_RECIPIENT" | tee "$BACKUP_WORK/hash.fifo" |
-        s3 s3 cp --only-show-errors - "s3://${S3_BUCKET}/${BACKUP_TMP_KEY}" ||
-        die "the ${datastore} dump, compression, encryption or upload failed (see the messages above); nothing was promoted"
+    BACKUP_DUMP=$dump
+    local stage=0
+    run_step backup_pipeline || stage=$?
+    backup_pipeline_verdict "$stage"
     wait "$BACKUP_HASHER" || die "could not hash the encrypted stream"
     local sha
     sha=$(cut -d' ' -f1 "$BACKUP_WORK/sha256")
     BACKUP_SIZE=$(promote "$BACKUP_TMP_KEY" "$BACKUP_FINAL_KEY" "$sha" "$datastore")
     BACKUP_OK=1
     log "promoted s3://${S3_BUCKET}/${BACKUP_FINAL_KEY} (${BACKUP_SIZE} bytes, sha256 ${sha})"
+}
+
+# The backup's one pipeline. Its exit status names the stage that failed (nothing is written to disk
+# for it: the disk may be what is full): the upload (10), since every stage before it then stops on a
+# broken pipe; or else the first stage that failed: the dump (11), zstd (12), age (13), tee (14).
+backup_pipeline() {
+    set +e
+    "$BACKUP_DUMP" | zstd -q -T0 "-${ZSTD_LEVEL:-3}" | age -r "$AGE_RECIPIENT" | tee "$BACKUP_WORK/hash.fifo" |
+        s3 s3 cp --only-show-errors - "s3://${S3_BUCKET}/${BACKUP_TMP_KEY}"
+    local codes=("${PIPESTATUS[@]}") stage
+    [ "${codes[4]}" = 0 ] || return 10
+    for stage in 0 1 2 3; do
+        [ "${codes[$stage]}" = 0 ] || return $((11 + stage))
+    done
+}
+
+# backup_pipeline_verdict STATUS: fails with what the status of backup_pipeline says went wrong.
+backup_pipeline_verdict() {
+    local done="nothing was promoted"
+    case "$1" in
+    0) ;;
+    10) die "the upload to s3://${S3_BUCKET}/${BACKUP_TMP_KEY} failed (see the messages above); ${done}" ;;
+    11)
+        if no_space_left "$BACKUP_WORK"; then
+            die "the ${BACKUP_DATASTORE} dump failed: no space left in BACKUP_WORK_DIR ($(dirname "$BACKUP_WORK"), $(free_space "$BACKUP_WORK") free); ${done}"
+        fi
+        die "the ${BACKUP_DATASTORE} dump failed (see the messages above); ${done}" ;;
+    12) die "compression (zstd) failed (see the messages above); ${done}" ;;
+    13) die "encryption (age) failed (see the messages above); ${done}" ;;
+    14) die "could not hash the encrypted stream (tee failed); ${done}" ;;
+    *) die "the ${BACKUP_DATASTORE} backup pipeline stopped (exit $1); ${done}" ;;
+    esac
 }
 
 # EXIT trap of run_backup: remove the temporary object on failure, push metrics, clean up.
@@ -161,6 +282,7 @@ backup_finish() {
         [ "$status" -ne 0 ] || status=1
         # A hasher still waiting on its FIFO would outlive the script.
         [ -z "${BACKUP_HASHER:-}" ] || kill "$BACKUP_HASHER" 2>/dev/null || true
+        # Only this run's own temporary object: its name carries the run id.
         if [ -n "${BACKUP_TMP_KEY:-}" ]; then
             s3 s3 rm --only-show-errors "s3://${S3_BUCKET}/${BACKUP_TMP_KEY}" >/dev/null 2>&1 || true
         fi

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Restore drill (BK-6, BK-7): restore the newest promoted backup into a scratch database, check it,
-# and record how long the restore took (RTO) and how old the backup was (RPO). See --help.
+# Restore drill (BK-6, BK-7): restore the newest promoted backup (or an older one, chosen with --key or
+# --before) into a scratch database, check it, and record how long the restore took (RTO) and how old
+# the backup was (RPO). See --help.
 set -euo pipefail
 SCRIPT_NAME=restore-drill
 # shellcheck source=lib.sh
@@ -8,10 +9,19 @@ SCRIPT_NAME=restore-drill
 
 usage() {
     cat <<'HELP'
-Usage: restore-drill.sh
+Usage: restore-drill.sh [--key KEY | --before TIME]
 
-1. Finds the newest promoted backup under s3://S3_BUCKET/<BACKUP_PREFIX>/ (names are UTC timestamps;
-   only objects whose metadata carries a sha256 were promoted).
+1. Finds the newest promoted backup under s3://S3_BUCKET/<BACKUP_PREFIX>/ (names start with their UTC
+   timestamp; only objects whose metadata carries a sha256 were promoted). An object named after the
+   drill's start is skipped with a warning: its name, the only record of its time, cannot be right,
+   and the RPO would come out negative.
+     --key KEY      restore this object instead (e.g. postgres/20261126T020000Z-3f9a0c1e.pgdump.zst.age,
+                    or its name alone), to fall back to an older backup when the newest is damaged;
+                    also DRILL_BACKUP_KEY. An object named in the future is refused.
+     --before TIME  restore the newest backup named strictly before TIME: a timestamp as in the names
+                    (20261126T020000Z) or anything `date -d` reads ("2026-11-26 02:00 UTC"); also
+                    DRILL_BEFORE.
+   An argument overrides its variable; --key and --before exclude each other.
 2. Downloads it and checks its SHA-256 against that metadata.
 3. Decrypts it with the drill's age identity and decompresses it.
 4. Restores it into a scratch database:
@@ -46,13 +56,35 @@ Optional:
   DRILL_ASSET_URLS       whitespace-separated asset URLs; a random DRILL_ASSET_SAMPLE (default 5) of them
                          must answer 2xx
   DRILL_KEEP_DATABASE    "true" keeps the restored database for inspection
-  BACKUP_WORK_DIR        where the backup is downloaded and decrypted (default: $TMPDIR or /tmp)
+  DRILL_BACKUP_KEY       as --key
+  DRILL_BEFORE           as --before
+  BACKUP_WORK_DIR        where the backup is downloaded and decrypted (default: $TMPDIR or /tmp); a
+                         full disk there is reported as such
   PUSHGATEWAY_URL        Prometheus Pushgateway; metrics are not pushed when unset
   STACK_NAME             value of the `stack` label of the pushed metrics
+Passwords in DRILL_POSTGRES_URL and DRILL_MONGODB_URI reach psql, pg_restore and mongorestore through
+the environment or a mode-0600 file, never their command lines; DRILL_CHECK_COMMAND gets the whole URL
+in DATABASE_URL. A TERM or INT stops the running step at once, drops the scratch database and reports
+a failed drill.
+Exit status: 0 when the drill passed, non-zero otherwise.
 HELP
 }
 
-no_arguments "$@"
+while [ "$#" -gt 0 ]; do
+    case "$1" in
+    -h | --help) usage; exit 0 ;;
+    --key | --before)
+        if [ "$#" -lt 2 ] || [ -z "$2" ]; then bad_usage "$1 needs a value"; fi
+        if [ "$1" = --key ]; then DRILL_BACKUP_KEY=$2; else DRILL_BEFORE=$2; fi
+        shift 2 ;;
+    --key=*) DRILL_BACKUP_KEY=${1#*=}; shift ;;
+    --before=*) DRILL_BEFORE=${1#*=}; shift ;;
+    *) bad_usage "unexpected argument: $1" ;;
+    esac
+done
+if [ -n "${DRILL_BACKUP_KEY:-}" ] && [ -n "${DRILL_BEFORE:-}" ]; then
+    bad_usage "--key (DRILL_BACKUP_KEY) and --before (DRILL_BEFORE) exclude each other"
+fi
 
 DATASTORE=${DRILL_DATASTORE:-postgres}
 case "$DATASTORE" in
@@ -64,10 +96,12 @@ esac
 require_env S3_ENDPOINT_URL S3_BUCKET AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AGE_IDENTITY_FILE
 require_cmd aws zstd age sha256sum curl
 [ -r "$AGE_IDENTITY_FILE" ] || die "AGE_IDENTITY_FILE ${AGE_IDENTITY_FILE} is not readable"
+if [ "$DATASTORE" = postgres ]; then pg_credentials "$DRILL_POSTGRES_URL"; fi
 export AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-auto}"
 PREFIX=$(trim_prefix "${BACKUP_PREFIX:-$DATASTORE}")
 
 DRILL_STARTED=$(now_seconds)
+NOW_STAMP=$(date -u -d "@${DRILL_STARTED}" +%Y%m%dT%H%M%SZ)
 WORK=$(mktemp -d "${BACKUP_WORK_DIR:-${TMPDIR:-/tmp}}/drill.XXXXXX")
 REDIS_PID=""
 DRILL_OK=0
@@ -79,7 +113,7 @@ finish() {
     finished=$(now_seconds)
     if [ -n "$REDIS_PID" ]; then kill "$REDIS_PID" 2>/dev/null || true; fi
     if [ "$DATASTORE" = postgres ] && [ -n "${SCRATCH_URL:-}" ] && [ "${DRILL_KEEP_DATABASE:-false}" != true ]; then
-        psql -X -q --dbname="$DRILL_POSTGRES_URL" -c "DROP DATABASE IF EXISTS \"${DRILL_DATABASE}\" WITH (FORCE)" >/dev/null 2>&1 ||
+        psql -X -q --dbname="$PG_URL" -c "DROP DATABASE IF EXISTS \"${DRILL_DATABASE}\" WITH (FORCE)" >/dev/null 2>&1 ||
             log "WARNING: could not drop the scratch database ${DRILL_DATABASE}"
     fi
     rm -rf "$WORK"
@@ -103,28 +137,95 @@ finish() {
     exit "$status"
 }
 trap finish EXIT
-trap 'exit 143' TERM
-trap 'exit 130' INT
+trap 'on_signal 143' TERM
+trap 'on_signal 130' INT
 
-# 1. The newest promoted backup.
+# 1. The backup: the newest promoted one, the one --key names, or the newest before --before.
+NAME_RE="^${PREFIX}/${BACKUP_NAME_PATTERN}\.${EXT}\.zst\.age$"
 keys=$(s3 s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix "${PREFIX}/" --query 'Contents[].Key' --output text) ||
     die "could not list s3://${S3_BUCKET}/${PREFIX}/ (check S3_ENDPOINT_URL, S3_BUCKET and the drill's credentials)"
-BACKUP_KEY=$(printf '%s\n' "$keys" | tr '\t' '\n' | grep -E "^${PREFIX}/${BACKUP_NAME_PATTERN}\.${EXT}\.zst\.age$" | sort | tail -n 1 || true)
-[ -n "$BACKUP_KEY" ] || die "no promoted ${DATASTORE} backup under s3://${S3_BUCKET}/${PREFIX}/"
-stamp=${BACKUP_KEY#"${PREFIX}/"}
-stamp=${stamp%%.*}
-RPO=$((DRILL_STARTED - $(stamp_to_seconds "$stamp")))
+backups=$(printf '%s\n' "$keys" | tr '\t' '\n' | grep -E "$NAME_RE" | sort || true)
+key_stamp() { local name=${1#"${PREFIX}/"}; printf '%s' "${name:0:16}"; }
+if [ -n "${DRILL_BACKUP_KEY:-}" ]; then
+    BACKUP_KEY=$DRILL_BACKUP_KEY
+    [[ "$BACKUP_KEY" == "${PREFIX}/"* ]] || BACKUP_KEY="${PREFIX}/${BACKUP_KEY}"
+    [[ "$BACKUP_KEY" =~ $NAME_RE ]] ||
+        die "--key ${DRILL_BACKUP_KEY} is not a ${DATASTORE} backup's name (${PREFIX}/<UTC timestamp>-<run id>.${EXT}.zst.age)"
+    grep -qxF "$BACKUP_KEY" <<<"$backups" || die "no object s3://${S3_BUCKET}/${BACKUP_KEY}"
+    if [[ "$(key_stamp "$BACKUP_KEY")" > "$NOW_STAMP" ]]; then
+        die "${BACKUP_KEY} is named in the future (the drill started at ${NOW_STAMP}): its time cannot be trusted, and its RPO would be negative"
+    fi
+else
+    BEFORE_STAMP=""
+    if [ -n "${DRILL_BEFORE:-}" ]; then
+        if [[ "$DRILL_BEFORE" =~ ^[0-9]{8}T[0-9]{6}Z$ ]]; then
+            BEFORE_STAMP=$DRILL_BEFORE
+        else
+            BEFORE_STAMP=$(date -u -d "$DRILL_BEFORE" +%Y%m%dT%H%M%SZ 2>/dev/null) ||
+                bad_usage "--before '${DRILL_BEFORE}' is not a time: give 20261126T020000Z or e.g. '2026-11-26 02:00 UTC'"
+        fi
+    fi
+    BACKUP_KEY=""
+    while IFS= read -r candidate; do
+        [ -n "$candidate" ] || continue
+        stamp=$(key_stamp "$candidate")
+        if [[ "$stamp" > "$NOW_STAMP" ]]; then
+            log "WARNING: skipping ${candidate}: it is named in the future (the drill started at ${NOW_STAMP}), so its time cannot be trusted"
+            continue
+        fi
+        if [ -n "$BEFORE_STAMP" ] && [[ ! "$stamp" < "$BEFORE_STAMP" ]]; then continue; fi
+        BACKUP_KEY=$candidate
+    done <<<"$backups"
+    [ -n "$BACKUP_KEY" ] ||
+        die "no promoted ${DATASTORE} backup under s3://${S3_BUCKET}/${PREFIX}/${BEFORE_STAMP:+ named before ${BEFORE_STAMP}}"
+fi
+RPO=$((DRILL_STARTED - $(stamp_to_seconds "$(key_stamp "$BACKUP_KEY")")))
 expected=$(s3 s3api head-object --bucket "$S3_BUCKET" --key "$BACKUP_KEY" --query Metadata.sha256 --output text) ||
     die "could not read the metadata of ${BACKUP_KEY}"
 [[ "$expected" =~ ^[0-9a-f]{64}$ ]] || die "${BACKUP_KEY} has no sha256 metadata; it was never promoted and cannot be trusted"
 log "restoring s3://${S3_BUCKET}/${BACKUP_KEY} (${RPO}s old)"
 
+# no_space_message STEP: what a step that ran out of room in WORK needs to say.
+no_space_message() {
+    printf 'no space left in BACKUP_WORK_DIR (%s, %s free) while %s %s: give the drill more scratch space%s' \
+        "$(dirname "$WORK")" "$(free_space "$WORK")" "$1" "$BACKUP_KEY" \
+        "$([ "$DATASTORE" = postgres ] && printf '%s' ', or restore with DRILL_RESTORE_JOBS=1, which streams and writes no decrypted file')"
+}
+# show MESSAGES_FILE: a step's captured messages, on stderr.
+show() { if [ -s "$1" ]; then cat "$1" >&2; fi; }
+
 # 2. Fetch and verify.
 restore_started=$(now_seconds)
-s3 s3 cp --only-show-errors "s3://${S3_BUCKET}/${BACKUP_KEY}" "$WORK/backup.age" || die "could not download ${BACKUP_KEY}"
+if ! run_step s3 s3 cp --only-show-errors "s3://${S3_BUCKET}/${BACKUP_KEY}" "$WORK/backup.age" 2>"$WORK/download.err"; then
+    show "$WORK/download.err"
+    if no_space_left "$WORK" "$WORK/download.err"; then die "$(no_space_message downloading)"; fi
+    die "could not download ${BACKUP_KEY}"
+fi
 actual=$(sha256sum "$WORK/backup.age" | cut -d' ' -f1)
 [ "$actual" = "$expected" ] ||
     die "checksum mismatch for ${BACKUP_KEY}: metadata says ${expected}, the object hashes to ${actual}; the backup is corrupted"
+
+# decrypt_status AGE_STATUS ZSTD_STATUS [RESTORE_STATUS]: the status of a decrypting pipeline, which names
+# the stage that failed by itself (a stage stopped by a broken pipe, 141, only followed a failure
+# downstream): 0 none, 21 age, 22 zstd, 23 pg_restore. Nothing is written to disk for it: the disk may be
+# what is full.
+decrypt_status() {
+    if [ "$1" != 0 ] && [ "$1" != 141 ]; then return 21; fi
+    if [ "$2" != 0 ] && [ "$2" != 141 ]; then return 22; fi
+    if [ "${3:-0}" != 0 ]; then return 23; fi
+}
+# decrypt_verdict STATUS: fails with what a decrypting pipeline's status says went wrong.
+decrypt_verdict() {
+    case "$1" in
+    0) ;;
+    21) die "could not decrypt ${BACKUP_KEY} with AGE_IDENTITY_FILE: wrong key, or a damaged object (see age's message above)" ;;
+    22)
+        if [ "$STREAM" = 0 ] && no_space_left "$WORK"; then die "$(no_space_message decompressing)"; fi
+        die "could not decompress ${BACKUP_KEY}: a damaged object (see zstd's message above)" ;;
+    23) die "pg_restore of ${BACKUP_KEY} into ${DRILL_DATABASE} failed" ;;
+    *) die "restoring ${BACKUP_KEY} stopped (exit $1)" ;;
+    esac
+}
 
 # 3. Decrypt and decompress: to a file for a parallel restore; a single-transaction PostgreSQL
 #    restore streams instead (step 4), so nothing decrypted touches the disk.
@@ -133,9 +234,15 @@ RESTORE_JOBS=${DRILL_RESTORE_JOBS:-1}
 [[ "$RESTORE_JOBS" =~ ^[1-9][0-9]*$ ]] || die "DRILL_RESTORE_JOBS must be a positive number, got '${RESTORE_JOBS}'"
 STREAM=0
 if [ "$DATASTORE" = postgres ] && [ "$RESTORE_JOBS" -eq 1 ]; then STREAM=1; fi
+decrypt_to_file() {
+    set +e
+    age -d -i "$AGE_IDENTITY_FILE" "$WORK/backup.age" | zstd -q -d -o "$DUMP"
+    decrypt_status "${PIPESTATUS[@]}"
+}
 if [ "$STREAM" = 0 ]; then
-    age -d -i "$AGE_IDENTITY_FILE" "$WORK/backup.age" | zstd -q -d -o "$DUMP" ||
-        die "could not decrypt ${BACKUP_KEY} with AGE_IDENTITY_FILE: wrong key, or a damaged object"
+    status=0
+    run_step decrypt_to_file || status=$?
+    decrypt_verdict "$status"
     rm -f "$WORK/backup.age"
 fi
 
@@ -143,35 +250,42 @@ fi
 min_count() { # min_count NAME: the minimum DRILL_MIN_ROWS sets for NAME, or nothing
     printf '%s' "${DRILL_MIN_ROWS:-}" | tr ',' '\n' | sed -n "s/^[[:space:]]*${1//./\\.}[[:space:]]*=[[:space:]]*\([0-9][0-9]*\)[[:space:]]*$/\1/p" | tail -n 1
 }
+# One transaction: on a server with wal_level=minimal (the drill's scratch server), COPY into tables
+# created in it and every index build write no WAL, and each index builds with parallel workers. A
+# failure leaves an empty database.
+restore_streamed() {
+    set +e
+    age -d -i "$AGE_IDENTITY_FILE" "$WORK/backup.age" | zstd -q -d |
+        pg_restore --dbname="$SCRATCH_URL" --single-transaction --no-owner --no-acl --exit-on-error
+    decrypt_status "${PIPESTATUS[@]}"
+}
+restore_mongodb() {
+    # The URI may carry a password: through a config file, never on the command line.
+    local config="$WORK/mongorestore.yaml"
+    (umask 077 && printf 'uri: "%s"\n' "$DRILL_MONGODB_URI" >"$config") &&
+        mongorestore --config="$config" --archive="$DUMP" --oplogReplay --drop --quiet
+}
 case "$DATASTORE" in
 postgres)
     DRILL_DATABASE=${DRILL_DATABASE:-runbook_drill}
     [[ "$DRILL_DATABASE" =~ ^[a-z_][a-z0-9_]*$ ]] || die "DRILL_DATABASE '${DRILL_DATABASE}' must be a lowercase identifier"
     [[ "$DRILL_DATABASE" == *drill* || "$DRILL_DATABASE" == *scratch* ]] ||
         die "DRILL_DATABASE '${DRILL_DATABASE}' is dropped and recreated, so its name must contain 'drill' or 'scratch'"
-    [[ "$DRILL_POSTGRES_URL" =~ ^(postgres(ql)?://[^/?]*)(/[^?]*)?(\?.*)?$ ]] ||
+    [[ "$PG_URL" =~ ^(postgres(ql)?://[^/?]*)(/[^?]*)?(\?.*)?$ ]] ||
         die "DRILL_POSTGRES_URL must be a postgres:// URL"
     SCRATCH_URL="${BASH_REMATCH[1]}/${DRILL_DATABASE}${BASH_REMATCH[4]}"
-    psql -X -q -v ON_ERROR_STOP=1 --dbname="$DRILL_POSTGRES_URL" \
+    # The check command gets the URL with its password: an application reads no PGPASSWORD.
+    [[ "$DRILL_POSTGRES_URL" =~ ^(postgres(ql)?://[^/?]*)(/[^?]*)?(\?.*)?$ ]]
+    SCRATCH_DATABASE_URL="${BASH_REMATCH[1]}/${DRILL_DATABASE}${BASH_REMATCH[4]}"
+    psql -X -q -v ON_ERROR_STOP=1 --dbname="$PG_URL" \
         -c "DROP DATABASE IF EXISTS \"${DRILL_DATABASE}\" WITH (FORCE)" -c "CREATE DATABASE \"${DRILL_DATABASE}\"" ||
         die "could not create the scratch database ${DRILL_DATABASE}"
     if [ "$STREAM" = 1 ]; then
-        # One transaction: on a server with wal_level=minimal (the drill's scratch server), COPY into
-        # tables created in it and every index build write no WAL, and each index builds with
-        # parallel workers. A failure leaves an empty database.
-        set +e
-        age -d -i "$AGE_IDENTITY_FILE" "$WORK/backup.age" | zstd -q -d |
-            pg_restore --dbname="$SCRATCH_URL" --single-transaction --no-owner --no-acl --exit-on-error
-        codes=("${PIPESTATUS[@]}")
-        set -e
-        # 141 is SIGPIPE: an upstream step stopped because pg_restore had already failed.
-        if [ "${codes[0]}" != 0 ] && [ "${codes[0]}" != 141 ]; then
-            die "could not decrypt ${BACKUP_KEY} with AGE_IDENTITY_FILE: wrong key, or a damaged object"
-        fi
-        if [ "${codes[1]}" != 0 ] && [ "${codes[1]}" != 141 ]; then die "could not decompress ${BACKUP_KEY}: a damaged object"; fi
-        [ "${codes[2]}" = 0 ] || die "pg_restore of ${BACKUP_KEY} into ${DRILL_DATABASE} failed"
+        status=0
+        run_step restore_streamed || status=$?
+        decrypt_verdict "$status"
     else
-        pg_restore --dbname="$SCRATCH_URL" --jobs="$RESTORE_JOBS" --no-owner --no-acl --exit-on-error "$DUMP" ||
+        run_step pg_restore --dbname="$SCRATCH_URL" --jobs="$RESTORE_JOBS" --no-owner --no-acl --exit-on-error "$DUMP" ||
             die "pg_restore of ${BACKUP_KEY} into ${DRILL_DATABASE} failed"
     fi
     ;;
@@ -189,13 +303,11 @@ redis)
     [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ] || die "redis-server did not start on the restored RDB"
     ;;
 mongodb)
-    mongorestore --uri="$DRILL_MONGODB_URI" --archive="$DUMP" --oplogReplay --drop --quiet ||
-        die "mongorestore of ${BACKUP_KEY} failed"
+    run_step restore_mongodb || die "mongorestore of ${BACKUP_KEY} failed"
     ;;
 esac
 RTO=$(($(now_seconds) - restore_started))
 log "restored in ${RTO}s"
-
 # 5. Checks.
 case "$DATASTORE" in
 postgres)
@@ -223,8 +335,8 @@ esac
 if [ -n "${DRILL_CHECK_COMMAND:-}" ]; then
     log "running check command: ${DRILL_CHECK_COMMAND}"
     case "$DATASTORE" in
-    postgres) DATABASE_URL=$SCRATCH_URL sh -c "$DRILL_CHECK_COMMAND" >&2 ;;
-    *) sh -c "$DRILL_CHECK_COMMAND" >&2 ;;
+    postgres) DATABASE_URL=$SCRATCH_DATABASE_URL run_step sh -c "$DRILL_CHECK_COMMAND" >&2 ;;
+    *) run_step sh -c "$DRILL_CHECK_COMMAND" >&2 ;;
     esac || die "check failed: '${DRILL_CHECK_COMMAND}' exited non-zero"
 fi
 if [ -n "${DRILL_ASSET_URLS:-}" ]; then

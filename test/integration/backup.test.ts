@@ -23,7 +23,12 @@ const SCRIPTS = path.resolve(__dirname, "../../../scripts/backup");
 const MONITORING_SCRIPTS = path.resolve(__dirname, "../../../scripts/monitoring");
 const script = (name: string) => path.join(name === "create-monitor-role.sh" ? MONITORING_SCRIPTS : SCRIPTS, name);
 const BUCKET = "runbook-it-backups";
-const BACKUP_KEY = /^postgres\/\d{8}T\d{6}Z\.pgdump\.zst\.age$/;
+/** A promoted backup's name: its UTC timestamp, then the run's own id (issue 17: runs in the same second never collide). */
+const NAME = "\\d{8}T\\d{6}Z-[0-9a-f]{8}";
+const backupName = (prefix: string, ext: string) => new RegExp(`^${prefix}\\/${NAME}\\.${ext.replace(/\./g, "\\.")}\\.zst\\.age$`);
+const BACKUP_KEY = backupName("postgres", "pgdump");
+/** A UTC timestamp as the object names carry it, `seconds` from now. */
+const stampIn = (seconds: number) => new Date(Date.now() + seconds * 1000).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}Z$/, "Z");
 
 /** Rows per table in the round trip; more than 100k in all. */
 const SEED = { customers: 20000, orders: 60000, order_items: 40000 };
@@ -84,7 +89,7 @@ describe("integration: backup and restore-drill scripts against PostgreSQL, Redi
         Object.fromEntries(
             Object.keys(SEED).map((t) => [t, pg.sql(database, `SELECT count(*) || ':' || md5(string_agg(t::text, '|' ORDER BY t.id)) FROM ${t} t;`).trim()]),
         );
-    /** Timestamps in object names have one-second resolution: never start two backups in the same second. */
+    /** Names sort by time to the second: a test that needs "the newest" starts its backup in a later second. */
     const nextSecond = () => new Promise((r) => setTimeout(r, 1100 - (Date.now() % 1000)));
     const assertFault = async (r: RunResult, message: RegExp, what: string) => {
         assert.notStrictEqual(r.status, 0, `${what} must exit non-zero\n${r.stderr}`);
@@ -406,7 +411,8 @@ describe("integration: backup and restore-drill scripts against PostgreSQL, Redi
         });
 
         it("BK-6: an object that was never promoted (no sha256 metadata) is refused", async () => {
-            const stray = goodKey.replace(/\d{8}T\d{6}Z/, "29991231T235959Z");
+            // Named this second, so it is the newest (a name in the future is skipped, which another test proves).
+            const stray = goodKey.replace(/\d{8}T\d{6}Z/, stampIn(0));
             ok(await run(aws, ["--endpoint-url", s3.endpoint, "s3", "cp", s3.objectFile(BUCKET, goodKey), `s3://${BUCKET}/${stray}`], { env: baseEnv() }), "upload stray");
             try {
                 const r = await run(script("restore-drill.sh"), [], { env: drillEnv() });
@@ -422,6 +428,268 @@ describe("integration: backup and restore-drill scripts against PostgreSQL, Redi
             assert.strictEqual(r.status, 1);
             assert.match(r.stderr, /must contain 'drill' or 'scratch'/);
             assert.strictEqual(pg.sql("shop", "SELECT count(*) FROM orders").trim(), String(SEED.orders));
+        });
+    });
+
+    describe("issue 17: complete dumps, one object per run, an older backup on demand, no password in any command line, honest errors", () => {
+        /** A small database of its own, backed up under its own prefix, so these tests leave postgres/ alone. */
+        const TINY = "tiny";
+        const tinyBackup = (extra: NodeJS.ProcessEnv = {}) => backupEnv({ POSTGRES_URL: pg.url(TINY, "runbook_backup", "backup-pw"), BACKUP_PREFIX: TINY, ...extra });
+        const tinyDrill = (extra: NodeJS.ProcessEnv = {}) => drillEnv({ BACKUP_PREFIX: TINY, DRILL_DATABASE: "tiny_drill", DRILL_MIN_ROWS: "notes=3", ...extra });
+        const tinyKeys = async () => (await listKeys(`${TINY}/`)).filter((k) => backupName(TINY, "pgdump").test(k));
+        /** A directory of stand-ins, first on PATH, that behave as `scripts` says. */
+        const binWith = (name: string, scripts: Record<string, string>): string => {
+            const dir = path.join(work, name);
+            fs.mkdirSync(dir, { recursive: true });
+            for (const [tool, body] of Object.entries(scripts)) fs.writeFileSync(path.join(dir, tool), `#!/usr/bin/env bash\n${body}\n`, { mode: 0o755 });
+            return dir;
+        };
+        /** Whether a process still runs: a zombie (killed, not yet reaped) does not. */
+        const alive = (pid: number) => {
+            try {
+                return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, "utf8"));
+            } catch {
+                return false;
+            }
+        };
+        const waitFor = async (what: string, ready: () => boolean, ms = 60000) => {
+            for (const start = Date.now(); !ready(); ) {
+                if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
+                await new Promise((r) => setTimeout(r, 100));
+            }
+        };
+        /** Copies an object under a new name with the metadata a promotion gives it. */
+        const promotedCopy = async (from: string, to: string) => {
+            const sha = (await headObject(from)).Metadata.sha256;
+            ok(
+                await run(aws, ["--endpoint-url", s3.endpoint, "s3api", "copy-object", "--bucket", BUCKET, "--copy-source", `${BUCKET}/${from}`, "--key", to, "--metadata", `sha256=${sha},datastore=postgres`, "--metadata-directive", "REPLACE"], { env: baseEnv() }),
+                `copy ${from} to ${to}`,
+            );
+        };
+        const removeObject = async (key: string) => ok(await run(aws, ["--endpoint-url", s3.endpoint, "s3", "rm", `s3://${BUCKET}/${key}`], { env: baseEnv() }), `remove ${key}`);
+
+        before(() => {
+            pg.sql("postgres", `CREATE DATABASE ${TINY};`);
+            pg.sql(TINY, "CREATE TABLE notes (id int PRIMARY KEY, body text); INSERT INTO notes VALUES (1, 'a'), (2, 'b'), (3, 'c');");
+            ok(spawnSync(script("create-backup-role.sh"), [], { encoding: "utf8", env: { PATH: basePath, HOME: work, ADMIN_URL: pg.url(TINY), BACKUP_ROLE_PASSWORD: "backup-pw" } }), "create-backup-role.sh on tiny");
+        });
+
+        it("#1: the backup role dumps a table with row-level security and every large object, one created after the role's setup too; the drill restores them all", async () => {
+            pg.sql("postgres", "CREATE DATABASE vault;");
+            // FORCE: even the owner sees only its tenant's rows; only BYPASSRLS (or a superuser) sees them all.
+            pg.sql(
+                "vault",
+                `CREATE TABLE secrets (id int PRIMARY KEY, tenant text NOT NULL, body text NOT NULL);
+                 ALTER TABLE secrets ENABLE ROW LEVEL SECURITY;
+                 ALTER TABLE secrets FORCE ROW LEVEL SECURITY;
+                 CREATE POLICY tenant_only ON secrets USING (tenant = current_setting('app.tenant', true));
+                 INSERT INTO secrets SELECT g, 'tenant-' || (g % 3), md5(g::text) FROM generate_series(1, 300) g;
+                 CREATE TABLE documents (id int PRIMARY KEY, content oid NOT NULL);
+                 INSERT INTO documents VALUES (1, lo_from_bytea(0, convert_to(repeat('before the role setup ', 2000), 'UTF8')));`,
+            );
+            ok(spawnSync(script("create-backup-role.sh"), [], { encoding: "utf8", env: { PATH: basePath, HOME: work, ADMIN_URL: pg.url("vault"), BACKUP_ROLE_PASSWORD: "backup-pw" } }), "create-backup-role.sh on vault");
+            // Created after the role's setup: no grant covers it yet.
+            pg.sql("vault", "INSERT INTO documents VALUES (2, lo_from_bytea(0, '\\x00ff10'::bytea || convert_to('after the role setup', 'UTF8')));");
+
+            const backup = await run(script("backup-postgres.sh"), [], { env: backupEnv({ POSTGRES_URL: pg.url("vault", "runbook_backup", "backup-pw"), BACKUP_PREFIX: "vault" }) });
+            assert.strictEqual(backup.status, 0, backup.stderr);
+            assert.match(backup.stderr, /granted the backup role read access to 1 new large object/);
+            const drill = await run(script("restore-drill.sh"), [], { env: drillEnv({ BACKUP_PREFIX: "vault", DRILL_DATABASE: "vault_drill", DRILL_RESTORE_JOBS: "1", DRILL_KEEP_DATABASE: "true", DRILL_MIN_ROWS: "secrets=300" }) });
+            assert.strictEqual(drill.status, 0, drill.stderr);
+            const content = (db: string) =>
+                pg.sql(db, "SELECT (SELECT count(*) || ':' || md5(string_agg(s::text, '|' ORDER BY id)) FROM secrets s), (SELECT string_agg(d.id || '=' || md5(lo_get(d.content)), ',' ORDER BY d.id) FROM documents d);").trim();
+            assert.strictEqual(content("vault_drill"), content("vault"), "every row behind the policy and both large objects came back");
+            assert.strictEqual(pg.sql("vault_drill", "SELECT count(*) FROM pg_namespace WHERE nspname = 'runbook_backup'").trim(), "0", "the backup role's helper is not in the dump");
+            pg.sql("postgres", "DROP DATABASE vault_drill;");
+        });
+
+        it("#1: with an admin that is no superuser (as RDS's master user), large objects are still dumped; a table with row-level security fails the role's setup, naming the table and the fix", async () => {
+            pg.sql("postgres", "CREATE ROLE rds_admin LOGIN CREATEROLE CREATEDB PASSWORD 'rds-admin-pw'; CREATE DATABASE rdsapp OWNER rds_admin;");
+            const asAdmin = (sql: string) =>
+                ok(spawnSync(pg.psql, ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", pg.url("rdsapp", "rds_admin", "rds-admin-pw")], { encoding: "utf8", input: sql }), sql.slice(0, 60));
+            asAdmin("CREATE TABLE files (id int PRIMARY KEY, content oid); INSERT INTO files VALUES (1, lo_from_bytea(0, convert_to('owned by the master user', 'UTF8')));");
+            const setup = () =>
+                spawnSync(script("create-backup-role.sh"), [], { encoding: "utf8", env: { PATH: basePath, HOME: work, ADMIN_URL: pg.url("rdsapp", "rds_admin", "rds-admin-pw"), BACKUP_ROLE: "rds_backup", BACKUP_ROLE_PASSWORD: "rds-backup-pw" } });
+            const first = setup();
+            assert.strictEqual(first.status, 0, first.stderr);
+            assert.match(first.stderr, /WARNING: role rds_backup cannot be given BYPASSRLS/);
+            asAdmin("INSERT INTO files VALUES (2, lo_from_bytea(0, convert_to('added later', 'UTF8')));");
+            const backup = await run(script("backup-postgres.sh"), [], { env: backupEnv({ POSTGRES_URL: pg.url("rdsapp", "rds_backup", "rds-backup-pw"), BACKUP_PREFIX: "rdsapp" }) });
+            assert.strictEqual(backup.status, 0, backup.stderr);
+            const drill = await run(script("restore-drill.sh"), [], { env: drillEnv({ BACKUP_PREFIX: "rdsapp", DRILL_DATABASE: "rdsapp_drill", DRILL_KEEP_DATABASE: "true" }) });
+            assert.strictEqual(drill.status, 0, drill.stderr);
+            assert.strictEqual(pg.sql("rdsapp_drill", "SELECT string_agg(convert_from(lo_get(content), 'UTF8'), ',' ORDER BY id) FROM files").trim(), "owned by the master user,added later");
+            pg.sql("postgres", "DROP DATABASE rdsapp_drill;");
+
+            asAdmin("CREATE TABLE tenants (id int); ALTER TABLE tenants ENABLE ROW LEVEL SECURITY;");
+            const refused = setup();
+            assert.strictEqual(refused.status, 1);
+            assert.match(refused.stderr, /FAILED: role rds_backup cannot be given BYPASSRLS .*tables with row-level security without it: tenants\. Have a superuser run ALTER ROLE rds_backup BYPASSRLS/);
+        });
+
+        it("#4: runs started in the same second each promote their own object, and a failing one removes only its own temporary object", async () => {
+            // Start all three at the top of a second, so that their names share it.
+            let results: RunResult[] = [];
+            for (let attempt = 0; attempt < 3; attempt++) {
+                await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000)));
+                const before = new Set(await tinyKeys());
+                results = await Promise.all([
+                    run(script("backup-postgres.sh"), [], { env: tinyBackup() }),
+                    run(script("backup-postgres.sh"), [], { env: tinyBackup() }),
+                    run(script("backup-postgres.sh"), [], { env: tinyBackup({ POSTGRES_URL: pg.url(TINY, "runbook_backup", "wrong-pw") }) }),
+                ]);
+                const added = (await tinyKeys()).filter((k) => !before.has(k));
+                assert.strictEqual(results[0].status, 0, results[0].stderr);
+                assert.strictEqual(results[1].status, 0, results[1].stderr);
+                assert.strictEqual(results[2].status, 1, "the run with the wrong password fails");
+                assert.strictEqual(added.length, 2, `each good run promoted its own object: ${added.join(", ")}`);
+                const [a, b] = added.map((k) => /(\d{8}T\d{6}Z)-/.exec(k)![1]);
+                if (a === b) {
+                    assert.deepStrictEqual(await listKeys("incoming/"), [], "no temporary object is left");
+                    return;
+                }
+            }
+            assert.fail("three attempts never started two runs in the same second");
+        });
+
+        it("#5: an object named in the future is skipped (RPO never negative); --key, --before and DRILL_BACKUP_KEY restore an older backup when the newest is damaged", async () => {
+            // One backup a second later than those of the same-second test.
+            await nextSecond();
+            ok(await run(script("backup-postgres.sh"), [], { env: tinyBackup() }), "backup-postgres.sh");
+            const keys = await tinyKeys();
+            assert.ok(keys.length >= 2, `two backups at least: ${keys.join(", ")}`);
+            const [older, newest] = [keys[0], keys[keys.length - 1]];
+            const future = `${TINY}/${stampIn(3600)}-0123abcd.pgdump.zst.age`;
+            await promotedCopy(newest, future);
+            try {
+                const skipped = await run(script("restore-drill.sh"), [], { env: tinyDrill() });
+                assert.strictEqual(skipped.status, 0, skipped.stderr);
+                assert.match(skipped.stderr, new RegExp(`WARNING: skipping ${future.replace(/\./g, "\\.")}: it is named in the future`));
+                assert.match(skipped.stderr, new RegExp(`restoring s3://\\S+/${newest.replace(/\./g, "\\.")} \\(\\d+s old\\)`));
+                const rpo = pushgateway.lastMetrics(`/job/${DRILL_PUSH_JOB}/datastore/postgres`)[DRILL_METRICS.rpoSeconds];
+                assert.ok(rpo >= 0, `RPO ${rpo} is not negative`);
+                const refused = await run(script("restore-drill.sh"), ["--key", future], { env: tinyDrill() });
+                assert.strictEqual(refused.status, 1);
+                assert.match(refused.stderr, /is named in the future .*its RPO would be negative/);
+            } finally {
+                await removeObject(future);
+            }
+
+            // The newest is damaged: the drill fails on it, and falls back on request.
+            const file = s3.objectFile(BUCKET, newest);
+            const original = fs.readFileSync(file);
+            const damaged = Buffer.from(original);
+            damaged[Math.floor(damaged.length / 2)] ^= 0xff;
+            fs.writeFileSync(file, damaged);
+            try {
+                const plain = await run(script("restore-drill.sh"), [], { env: tinyDrill() });
+                assert.strictEqual(plain.status, 1);
+                assert.match(plain.stderr, /checksum mismatch/);
+                const byKey = await run(script("restore-drill.sh"), ["--key", older], { env: tinyDrill() });
+                assert.strictEqual(byKey.status, 0, byKey.stderr);
+                assert.match(byKey.stderr, new RegExp(`drill PASSED: restored ${older.replace(/\./g, "\\.")}`));
+                const byName = await run(script("restore-drill.sh"), [], { env: tinyDrill({ DRILL_BACKUP_KEY: path.basename(older) }) });
+                assert.strictEqual(byName.status, 0, byName.stderr);
+                const stamp = /(\d{8}T\d{6}Z)-/.exec(newest)![1];
+                const before = await run(script("restore-drill.sh"), [`--before=${stamp}`], { env: tinyDrill() });
+                assert.strictEqual(before.status, 0, before.stderr);
+                assert.match(before.stderr, /drill PASSED: restored tiny\/\d{8}T\d{6}Z-/);
+                assert.doesNotMatch(before.stderr, new RegExp(stamp), "nothing named at or after --before is taken");
+                const none = await run(script("restore-drill.sh"), ["--before", "2000-01-01 00:00 UTC"], { env: tinyDrill() });
+                assert.strictEqual(none.status, 1);
+                assert.match(none.stderr, /no promoted postgres backup under s3:\/\/\S+\/tiny\/ named before 20000101T000000Z/);
+                const both = await run(script("restore-drill.sh"), ["--key", older, "--before", stamp], { env: tinyDrill() });
+                assert.strictEqual(both.status, 1);
+                assert.match(both.stderr, /^Usage: /m);
+                assert.match(both.stderr, /exclude each other/);
+            } finally {
+                fs.writeFileSync(file, original);
+            }
+        });
+
+        it("#6: no password is ever on a command line: the role setup, the backup and the drill pass them to psql, pg_dump and pg_restore through the environment", async () => {
+            const argvLog = path.join(work, "pg-argv.log");
+            fs.rmSync(argvLog, { force: true });
+            // Each stand-in records the command line it was given, then runs the real tool.
+            const recorder = (tool: string) => `printf '%s\\n' "${tool} $*" >> ${argvLog}\nexec ${PG_BIN}/${tool} "$@"`;
+            const bin = binWith("argv-bin", { psql: recorder("psql"), pg_dump: recorder("pg_dump"), pg_restore: recorder("pg_restore") });
+            const PATH = `${bin}:${basePath}`;
+            const role = spawnSync(script("create-backup-role.sh"), [], { encoding: "utf8", env: { PATH, HOME: work, ADMIN_URL: pg.url(TINY), BACKUP_ROLE_PASSWORD: "backup-pw" } });
+            assert.strictEqual(role.status, 0, role.stderr);
+            const backup = await run(script("backup-postgres.sh"), [], { env: tinyBackup({ PATH }) });
+            assert.strictEqual(backup.status, 0, backup.stderr);
+            const drill = await run(script("restore-drill.sh"), [], { env: tinyDrill({ PATH, DRILL_RESTORE_JOBS: "1" }) });
+            assert.strictEqual(drill.status, 0, drill.stderr);
+            const lines = fs.readFileSync(argvLog, "utf8").trim().split("\n");
+            for (const tool of ["psql", "pg_dump", "pg_restore"]) assert.ok(lines.some((l) => l.startsWith(`${tool} `)), `${tool} ran: ${lines.join("\n")}`);
+            for (const secret of [pg.password, "backup-pw"]) {
+                assert.deepStrictEqual(lines.filter((l) => l.includes(secret)), [], `no command line holds ${secret}`);
+            }
+        });
+
+        it("#8: a TERM stops a backup at once, mid-dump: its children are gone, nothing is left in the bucket, the failure is pushed", async () => {
+            const pidFile = path.join(work, "slow-dump.pid");
+            fs.rmSync(pidFile, { force: true });
+            const bin = binWith("slow-dump-bin", { pg_dump: `echo $$ > ${pidFile}\nhead -c 200000 /dev/urandom\nexec sleep 300` });
+            let pid = 0;
+            const started = Date.now();
+            const running = run(script("backup-postgres.sh"), [], { env: tinyBackup({ PATH: `${bin}:${basePath}` }), timeoutMs: 60000, onStart: (p) => (pid = p) });
+            await waitFor("the dump to start", () => fs.existsSync(pidFile) && fs.readFileSync(pidFile, "utf8").trim() !== "");
+            const dumpPid = Number(fs.readFileSync(pidFile, "utf8"));
+            const termAt = Date.now();
+            process.kill(pid, "SIGTERM");
+            const r = await running;
+            const stoppedIn = (Date.now() - termAt) / 1000;
+            assert.strictEqual(r.status, 143, `exit ${r.status} after ${(Date.now() - started) / 1000}s\n${r.stderr}`);
+            assert.ok(stoppedIn < 15, `stopped ${stoppedIn}s after the TERM, within the pod's 30 s grace period`);
+            assert.match(r.stderr, /received a signal: stopping[\s\S]*backup of postgres FAILED \(exit 143\)/);
+            await waitFor("the dump to stop with the script", () => !alive(dumpPid), 5000);
+            assert.deepStrictEqual(await listKeys("incoming/"), [], "no temporary object is left");
+            assert.strictEqual(pushgateway.lastMetrics(`/job/${BACKUP_PUSH_JOB}/datastore/postgres`)[BACKUP_METRICS.lastRunSuccess], 0);
+        });
+
+        it("#8: a TERM stops a drill at once, mid-restore: pg_restore is gone and the scratch database dropped", async () => {
+            const pidFile = path.join(work, "slow-restore.pid");
+            fs.rmSync(pidFile, { force: true });
+            const bin = binWith("slow-restore-bin", { pg_restore: `echo $$ > ${pidFile}\nexec sleep 300` });
+            let pid = 0;
+            const running = run(script("restore-drill.sh"), [], { env: tinyDrill({ PATH: `${bin}:${basePath}`, DRILL_RESTORE_JOBS: "2", DRILL_DATABASE: "term_drill" }), timeoutMs: 60000, onStart: (p) => (pid = p) });
+            await waitFor("the restore to start", () => fs.existsSync(pidFile) && fs.readFileSync(pidFile, "utf8").trim() !== "");
+            const restorePid = Number(fs.readFileSync(pidFile, "utf8"));
+            const termAt = Date.now();
+            process.kill(pid, "SIGTERM");
+            const r = await running;
+            assert.strictEqual(r.status, 143, r.stderr);
+            assert.ok((Date.now() - termAt) / 1000 < 15, "stopped within the grace period");
+            assert.match(r.stderr, /received a signal: stopping[\s\S]*drill of postgres FAILED \(exit 143\)/);
+            await waitFor("pg_restore to stop with the script", () => !alive(restorePid), 5000);
+            assert.strictEqual(pg.sql("postgres", "SELECT count(*) FROM pg_database WHERE datname = 'term_drill'").trim(), "0");
+        });
+
+        it("#8: a full disk is reported as a full disk, at the step it stopped (download, or decompression for pg_restore -j), never as a wrong key", async function () {
+            if (process.getuid?.() !== 0) {
+                console.log("      skipped: mounting a size-limited tmpfs needs root");
+                this.skip();
+            }
+            const size = (await headObject(goodKey)).ContentLength;
+            const mountpoint = fs.mkdtempSync(path.join(work, "small-disk-"));
+            const mount = (bytes: number) => ok(spawnSync("mount", ["-t", "tmpfs", "-o", `size=${Math.ceil(bytes / 4096) * 4096}`, "tmpfs", mountpoint], { encoding: "utf8" }), "mount tmpfs");
+            const umount = () => spawnSync("umount", [mountpoint]);
+            try {
+                // Room for the download, not for the decompressed dump (several times larger).
+                mount(size + 256 * 1024);
+                const decompress = await run(script("restore-drill.sh"), [], { env: drillEnv({ BACKUP_WORK_DIR: mountpoint, DRILL_DATABASE: "full_drill" }) });
+                assert.strictEqual(decompress.status, 1);
+                assert.match(decompress.stderr, /FAILED: no space left in BACKUP_WORK_DIR \(.*\) while decompressing postgres\/\S+: give the drill more scratch space, or restore with DRILL_RESTORE_JOBS=1/);
+                assert.doesNotMatch(decompress.stderr, /wrong key/);
+                umount();
+                mount(size / 2);
+                const download = await run(script("restore-drill.sh"), [], { env: drillEnv({ BACKUP_WORK_DIR: mountpoint, DRILL_DATABASE: "full_drill" }) });
+                assert.strictEqual(download.status, 1);
+                assert.match(download.stderr, /FAILED: no space left in BACKUP_WORK_DIR \(.*\) while downloading postgres\/\S+/);
+            } finally {
+                umount();
+            }
         });
     });
 
@@ -454,7 +722,7 @@ describe("integration: backup and restore-drill scripts against PostgreSQL, Redi
             const env = { ...baseEnv(), AGE_RECIPIENT: recipient, REDIS_HOST: "127.0.0.1", REDIS_PORT: String(redisPort), REDISCLI_AUTH: "redis-pw" };
             const r = await run(script("backup-redis.sh"), [], { env });
             assert.strictEqual(r.status, 0, r.stderr);
-            const keys = (await listKeys("redis/")).filter((k) => /^redis\/\d{8}T\d{6}Z\.rdb\.zst\.age$/.test(k));
+            const keys = (await listKeys("redis/")).filter((k) => backupName("redis", "rdb").test(k));
             assert.strictEqual(keys.length, 1);
             assert.strictEqual(pushgateway.lastMetrics(`/job/${BACKUP_PUSH_JOB}/datastore/redis`)[BACKUP_METRICS.lastRunSuccess], 1);
             const drill = await run(script("restore-drill.sh"), [], {
@@ -518,7 +786,7 @@ describe("integration: backup and restore-drill scripts against PostgreSQL, Redi
             assert.ok(args.includes("--oplog") && args.includes("--archive"), args.join(" "));
             assert.ok(!args.some((a) => a.includes("s3cr")), "the password is not in mongodump's arguments");
             assert.match(fs.readFileSync(`${argsFile}.config`, "utf8"), /^uri: "mongodb:\/\/runbook_backup:s3cr%40t@/);
-            const keys = (await listKeys("mongodb/")).filter((k) => /^mongodb\/\d{8}T\d{6}Z\.archive\.zst\.age$/.test(k));
+            const keys = (await listKeys("mongodb/")).filter((k) => backupName("mongodb", "archive").test(k));
             assert.strictEqual(keys.length, 1);
         });
 

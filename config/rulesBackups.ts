@@ -1,3 +1,4 @@
+import { JOB_IMAGE_POSTGRES_MAJOR, JOB_IMAGE_REDIS, newerThan } from "./jobImage";
 import { ConfigProblem } from "./problems";
 import { Environment } from "./resolve";
 import { BACKUP_DATASTORES, RawStackConfig } from "./schema";
@@ -14,6 +15,25 @@ export const PRODUCTION_PRIMARY_MIN_DAYS = 14;
 export function backupProblems(raw: RawStackConfig, env: Environment): ConfigProblem[] {
     const problems: ConfigProblem[] = [];
     const b = raw.backups;
+    // BK-1, BK-6: the job image must be able to dump and restore what the stack runs.
+    if (raw.database.engine === "postgres" && raw.database.engineVersion !== undefined && Number(raw.database.engineVersion.split(".")[0]) > JOB_IMAGE_POSTGRES_MAJOR) {
+        problems.push({
+            path: "database.engineVersion",
+            value: raw.database.engineVersion,
+            message: `is newer than the PostgreSQL ${JOB_IMAGE_POSTGRES_MAJOR} client of the backup job image, whose pg_dump cannot dump it`,
+            requirement: "BK-1",
+            fix: `stay on ${JOB_IMAGE_POSTGRES_MAJOR} or older, or first rebuild scripts/backup/Dockerfile with a newer postgresql-client and raise JOB_IMAGE_POSTGRES_MAJOR`,
+        });
+    }
+    if (raw.redis?.mode === "in-cluster" && raw.redis.engineVersion !== undefined && newerThan(raw.redis.engineVersion, JOB_IMAGE_REDIS)) {
+        problems.push({
+            path: "redis.engineVersion",
+            value: raw.redis.engineVersion,
+            message: `is newer than the redis-server ${JOB_IMAGE_REDIS} of the backup job image, which could not load its snapshots in a restore drill`,
+            requirement: "BK-6",
+            fix: `use ${JOB_IMAGE_REDIS} or older, or first rebuild scripts/backup/Dockerfile with a newer redis-server and raise JOB_IMAGE_REDIS`,
+        });
+    }
     if (env.isProduction) {
         if (b.retentionDays !== undefined && b.retentionDays < PRODUCTION_PRIMARY_MIN_DAYS) {
             problems.push({

@@ -31,7 +31,7 @@ export const PASSWORD_KEY = "password";
 
 export interface InClusterArgs {
     /**
-     * The resolved `redis` section, mode `in-cluster`. Defaults: image redis:7.2.7, a 10 GB volume,
+     * The resolved `redis` section, mode `in-cluster`. Defaults: image redis:8.0.2 (the release of the drill's redis-server), a 10 GB volume,
      * 512Mi of memory (1Gi in production) with maxmemory at 75% of it.
      */
     redis: RedisConfig;

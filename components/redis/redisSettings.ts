@@ -1,3 +1,4 @@
+import { JOB_IMAGE_REDIS } from "../../config/jobImage";
 import { createHash } from "crypto";
 import type { Environment, StackConfig } from "../../config";
 import { memoryMiB, windowsOverlap } from "../../config/rules";
@@ -181,8 +182,13 @@ export function elastiCacheName(...parts: string[]): string {
 // ---------------------------------------------------------------------------------------------
 // In-cluster
 
-/** The official image, pinned: 7.2 matches ElastiCache's feature level and runs as uid 999. */
-export const DEFAULT_REDIS_IMAGE_TAG = "7.2.7";
+/**
+ * The official image, pinned per release. The default is the release of the backup job image's own
+ * redis-server (JOB_IMAGE_REDIS), so the restore drill loads snapshots with the very server that
+ * wrote them; 7.2 stays available (its RDB format 11 is read by 8.0). Runs as uid 999.
+ */
+export const PINNED_REDIS_TAGS: Readonly<Record<string, string>> = { "7.2": "7.2.7", "8.0": "8.0.2" };
+export const DEFAULT_REDIS_VERSION = JOB_IMAGE_REDIS;
 /** uid/gid of the `redis` user in the official image, so the volume is writable without root (SC-5). */
 export const REDIS_UID = 999;
 
@@ -202,12 +208,14 @@ export interface InClusterSettings {
     protect: boolean;
 }
 
-/** The image for an in-cluster engineVersion: a full x.y.z is used as is; 7.2 (the default) maps to the pinned patch. */
+/** The image for an in-cluster engineVersion: a full x.y.z is used as is; 8.0 (the default), 8, 7.2 and 7 map to a pinned patch. */
 export function redisImage(engineVersion: string | undefined): string {
-    const version = engineVersion ?? "7.2";
+    const version = engineVersion ?? DEFAULT_REDIS_VERSION;
     if (/^\d+\.\d+\.\d+$/.test(version)) return `redis:${version}`;
-    if (version === "7.2" || version === "7") return `redis:${DEFAULT_REDIS_IMAGE_TAG}`;
-    throw new Error(`redis.engineVersion: ${version} does not pin an image; set a full version such as 7.2.7`);
+    const release = /^\d+$/.test(version) ? Object.keys(PINNED_REDIS_TAGS).filter((r) => r.startsWith(`${version}.`)).pop() : version;
+    const tag = release !== undefined ? PINNED_REDIS_TAGS[release] : undefined;
+    if (tag === undefined) throw new Error(`redis.engineVersion: ${version} does not pin an image; use ${Object.keys(PINNED_REDIS_TAGS).join(" or ")}, or a full version such as 8.0.2`);
+    return `redis:${tag}`;
 }
 
 export function maxmemoryBytesFor(memoryLimit: string): number {

@@ -3,7 +3,8 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { DEFAULT_REDIS_IMAGE_TAG } from "../../components/redis/redisSettings";
+import { PINNED_REDIS_TAGS } from "../../components/redis/redisSettings";
+import { JOB_IMAGE_POSTGRES_MAJOR, JOB_IMAGE_REDIS, majorMinor, newerThan } from "../../config/jobImage";
 import { ROOT } from "../helpers/harness";
 import { JOB_IMAGE_DIR, buildJobImage, ensureBase, runtimeTools } from "../helpers/images";
 
@@ -88,20 +89,21 @@ describe("runtime: the job image has every tool its scripts call (BK-1, BK-6)", 
         assert.match(dockerfile, /ARG MONGODB_TOOLS_VERSION=\d+\.\d+\.\d+/, "the published build installs a pinned release of MongoDB's tools");
     });
 
-    it("DB-6, BK-6: pg_dump is at least the newest PostgreSQL any stack runs, and the scratch server is the same major as the client", async () => {
+    it("BK-1, BK-6: pg_dump is the PostgreSQL major the config check allows (at least the newest any stack runs), and the scratch server is the same major", async () => {
         const r = await inImage("pg_dump --version; pg_restore --version; psql --version; postgres --version; initdb --version");
         assert.strictEqual(r.status, 0, r.out);
         const majors = r.out.trim().split("\n").map((l) => version(l)[0]);
-        assert.ok(majors[0] >= highestPostgresMajor(), `pg_dump ${majors[0]} can dump PostgreSQL ${highestPostgresMajor()}`);
-        assert.ok(majors.every((m) => m === majors[0]), `one PostgreSQL major for client and scratch server: ${r.out}`);
-        assert.match(fs.readFileSync(path.join(JOB_IMAGE_DIR, "Dockerfile"), "utf8"), new RegExp(`ARG PG_MAJOR=${majors[0]}\\b`), "the Dockerfile's PG_MAJOR puts that server on PATH");
+        assert.deepStrictEqual([...new Set(majors)], [JOB_IMAGE_POSTGRES_MAJOR], `one PostgreSQL major, JOB_IMAGE_POSTGRES_MAJOR, for client and scratch server: ${r.out}`);
+        assert.ok(JOB_IMAGE_POSTGRES_MAJOR >= highestPostgresMajor(), `pg_dump ${JOB_IMAGE_POSTGRES_MAJOR} can dump PostgreSQL ${highestPostgresMajor()}`);
+        assert.match(fs.readFileSync(path.join(JOB_IMAGE_DIR, "Dockerfile"), "utf8"), new RegExp(`ARG PG_MAJOR=${JOB_IMAGE_POSTGRES_MAJOR}\\b`), "the Dockerfile's PG_MAJOR puts that server on PATH");
     });
 
-    it("BK-6: the drill's redis-server reads what the in-cluster Redis writes: its version is at least the in-cluster image's", async () => {
+    it("BK-6: the drill's redis-server is JOB_IMAGE_REDIS, and no in-cluster Redis the program pins is newer (it reads their snapshots)", async () => {
         const r = await inImage("redis-server --version");
         assert.strictEqual(r.status, 0, r.out);
-        const inCluster = version(DEFAULT_REDIS_IMAGE_TAG);
-        assert.ok(atLeast(version(r.out.replace(/^.*v=/s, "")), inCluster), `redis-server (${r.out.trim()}) reads RDB files of Redis ${DEFAULT_REDIS_IMAGE_TAG}`);
+        const [major, minor] = version(r.out.replace(/^.*v=/s, ""));
+        assert.deepStrictEqual([major, minor], majorMinor(JOB_IMAGE_REDIS), r.out);
+        for (const tag of Object.values(PINNED_REDIS_TAGS)) assert.ok(!newerThan(tag, JOB_IMAGE_REDIS), `in-cluster Redis ${tag} is not newer than the drill's ${JOB_IMAGE_REDIS}`);
     });
 
     it("BK-3: age, zstd, the AWS CLI and curl are releases the pipeline relies on", async () => {

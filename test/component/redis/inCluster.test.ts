@@ -29,11 +29,11 @@ const container = (r: PlanResource) => podSpec(r).containers[0] as Obj;
 const envVar = (c: Obj, name: string) => (c.env as Obj[]).find((e) => e.name === name);
 
 describe("component: redis InCluster (RD-1, RD-2, RD-3, DB-2, SC-5, DB-6)", () => {
-    it("RD-1: runs one pinned redis 7.2 replica on a volume of the configured size that outlives the StatefulSet", async () => {
+    it("RD-1: runs one pinned redis 8.0 replica (the release of the drill's redis-server) on a volume of the configured size that outlives the StatefulSet", async () => {
         const { resources } = await plan(args(staging, { redis: redis({ storageGb: 5 }), storageClass: "gp3" }));
         const sts = one(resources, STATEFULSET);
         assert.strictEqual(spec(sts).replicas, 1);
-        assert.match(container(sts).image, /^redis:7\.2\.\d+$/);
+        assert.match(container(sts).image, /^redis:8\.0\.\d+$/);
         const [claim] = spec(sts).volumeClaimTemplates as Obj[];
         assert.strictEqual(claim.spec.resources.requests.storage, "5Gi");
         assert.strictEqual(claim.spec.storageClassName, "gp3");

@@ -57,6 +57,14 @@ describe("unit: backups config (BK-1, BK-2, BK-3, BK-6, SC-2)", () => {
         assert.match(formatProblem(p), /looks like a secret but is given as plain text/);
     });
 
+    it("BK-1, BK-6: a PostgreSQL newer than the job image's pg_dump, or an in-cluster Redis newer than its redis-server, exits 2 naming the key", () => {
+        const pg = find(problems("staging", (c) => (c["runbook:database"].engineVersion = "18")), "database.engineVersion");
+        assert.match(formatProblem(pg), /newer than the PostgreSQL 17 client of the backup job image/);
+        const redis = find(problems("staging", (c) => (c["runbook:redis"].engineVersion = "8.2.1")), "redis.engineVersion");
+        assert.match(formatProblem(redis), /newer than the redis-server 8.0 of the backup job image/);
+        assert.ok(validate("staging", (c) => (c["runbook:redis"].engineVersion = "7.2")).ok, "an older in-cluster Redis is restorable");
+    });
+
     it("BK-2: production keeps primary data at least 14 days", () => {
         const ps = problems("production", (c) => {
             c["runbook:backups"].retentionDays = 10;

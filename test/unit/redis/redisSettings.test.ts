@@ -148,9 +148,9 @@ describe("unit: ElastiCache windows", () => {
 });
 
 describe("unit: in-cluster Redis settings and redis.conf (RD-2, RD-3)", () => {
-    it("defaults per environment: pinned 7.2 image, 10 GB, memory requested as limited, more in production", () => {
+    it("BK-6: defaults per environment: the pinned 8.0 image (the release the drill's redis-server runs), 10 GB, memory requested as limited, more in production", () => {
         const s = clusterSettings(inCluster(), staging);
-        assert.strictEqual(s.image, "redis:7.2.7");
+        assert.strictEqual(s.image, "redis:8.0.2");
         assert.strictEqual(s.storageGb, 10);
         assert.deepStrictEqual([s.resources.memoryRequest, s.resources.memoryLimit], ["512Mi", "512Mi"]);
         assert.strictEqual(s.protect, false);
@@ -160,7 +160,8 @@ describe("unit: in-cluster Redis settings and redis.conf (RD-2, RD-3)", () => {
 
     it("pins the image to a full version and refuses a version that does not pin one", () => {
         assert.strictEqual(redisImage("7.2.4"), "redis:7.2.4");
-        assert.throws(() => redisImage("7.4"), /set a full version/);
+        assert.deepStrictEqual(["7.2", "7", "8.0", "8"].map(redisImage), ["redis:7.2.7", "redis:7.2.7", "redis:8.0.2", "redis:8.0.2"]);
+        assert.throws(() => redisImage("7.4"), /a full version such as 8.0.2/);
         const problems = inClusterSettings(inCluster({ engineVersion: "7.4" }), staging);
         assert.ok(Array.isArray(problems));
         assert.strictEqual(problems[0].propertyPath, "redis.engineVersion");

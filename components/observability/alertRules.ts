@@ -1272,6 +1272,11 @@ export function alertSpecs(input: AlertRulesInput): AlertSpec[] {
         );
         for (const target of input.restoreDrills) {
             const watched = { job: DRILL_PUSH_JOB, stack: target.stack, datastore: target.datastore };
+            /** The other drills' metrics, present and current, so only this drill's absence or age is tested. */
+            const othersPresent = (steps: number): InputSeries[] =>
+                input.restoreDrills
+                    .filter((d) => d !== target)
+                    .map((d) => ({ series: series(DRILL_METRICS.lastSuccessTimestamp, { job: DRILL_PUSH_JOB, stack: d.stack, datastore: d.datastore }), values: `0+3600x${steps}` }));
             const out = { stack: target.stack, datastore: target.datastore };
             const drillMax = cronPeriodSeconds(target.schedule) + 86400;
             const drillDays = drillMax / 86400;
@@ -1289,11 +1294,11 @@ export function alertSpecs(input: AlertRulesInput): AlertSpec[] {
                 },
                 {
                     interval: "1h",
-                    firing: [{ series: series(DRILL_METRICS.lastSuccessTimestamp, watched), values: gauge([[0, drillSteps]]) }],
+                    firing: [{ series: series(DRILL_METRICS.lastSuccessTimestamp, watched), values: gauge([[0, drillSteps]]) }, ...othersPresent(drillSteps)],
                     evalTime: duration(drillMax + 86400),
                     outputLabels: out,
                     value: drillDays + 1,
-                    quiet: [{ series: series(DRILL_METRICS.lastSuccessTimestamp, watched), values: gauge([[0, drillSteps]]) }],
+                    quiet: [{ series: series(DRILL_METRICS.lastSuccessTimestamp, watched), values: gauge([[0, drillSteps]]) }, ...othersPresent(drillSteps)],
                     quietEvalTime: duration(drillMax - 3600),
                 },
             );
@@ -1312,11 +1317,11 @@ export function alertSpecs(input: AlertRulesInput): AlertSpec[] {
                 },
                 {
                     interval: "1h",
-                    firing: [{ series: series("runbook_unrelated_series", { job: "x" }), values: gauge([[1, drillSteps]]) }],
+                    firing: [{ series: series("runbook_unrelated_series", { job: "x" }), values: gauge([[1, drillSteps]]) }, ...othersPresent(drillSteps)],
                     evalTime: duration(drillMax + 86400),
                     outputLabels: watched,
                     value: 1,
-                    quiet: [{ series: series("runbook_unrelated_series", { job: "x" }), values: gauge([[1, drillSteps]]) }],
+                    quiet: [{ series: series("runbook_unrelated_series", { job: "x" }), values: gauge([[1, drillSteps]]) }, ...othersPresent(drillSteps)],
                     quietEvalTime: duration(drillMax - 3600),
                 },
             );

@@ -13,7 +13,7 @@ export function generatedSecretNames(raw: Pick<RawStackConfig, "database" | "red
     return [raw.database.engine === "postgres" ? "DATABASE_URL" : "MONGODB_URI", ...(raw.redis ? ["REDIS_URL"] : [])];
 }
 
-const POSTGRES_ONLY = ["instanceClass", "allocatedStorageGb", "maxAllocatedStorageGb", "multiAz", "readReplica", "slowQueryMs", "backupWindow", "maintenanceWindow"] as const;
+const POSTGRES_ONLY = ["instanceClass", "allocatedStorageGb", "maxAllocatedStorageGb", "multiAz", "readReplica", "replicaMultiAz", "slowQueryMs", "backupWindow", "maintenanceWindow"] as const;
 const MONGODB_ONLY = ["members", "storageGb"] as const;
 const ELASTICACHE_ONLY = ["engine", "nodeType", "replicas", "multiAz", "snapshotWindow"] as const;
 const IN_CLUSTER_ONLY = ["storageGb"] as const;

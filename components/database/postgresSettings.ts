@@ -59,6 +59,8 @@ export interface PostgresSettings {
     /** Pulumi protect, retainOnDelete and RDS deletion protection: production only (DB-6). */
     protect: boolean;
     readReplica: boolean;
+    /** The read replica in two AZs (DB-5): resolved by config/resolve.ts from database.replicaMultiAz. */
+    replicaMultiAz: boolean;
 }
 
 /**
@@ -88,6 +90,7 @@ export function postgresSettings(database: PostgresDatabaseConfig, env: Environm
         maintenanceWindow: database.maintenanceWindow ?? DEFAULT_MAINTENANCE_WINDOW,
         protect: database.protect,
         readReplica: database.readReplica ?? false,
+        replicaMultiAz: database.replicaMultiAz,
     };
 }
 

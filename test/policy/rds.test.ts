@@ -65,7 +65,7 @@ async function componentPlan(stack: "staging" | "production", readReplica = true
     const environment = env[stack];
     return mockRun(() => {
         new PostgresDatabase("postgres", {
-            database: { engine: "postgres", engineVersion: "16.4", backupRetentionDays: environment.isProduction ? 30 : 7, protect: environment.isProduction, readReplica },
+            database: { engine: "postgres", engineVersion: "16.4", backupRetentionDays: environment.isProduction ? 30 : 7, protect: environment.isProduction, readReplica, replicaMultiAz: false },
             environment,
             vpcId: "vpc-0abc1234",
             subnetIds: ["subnet-0abc1234", "subnet-0def5678"],

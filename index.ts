@@ -91,7 +91,7 @@ const backups = new Backups("backups", {
     accountId: config.storage.accountId,
     namespace: namespace.name,
     datastores: {
-        postgres: database.adminUrl ? { adminUrl: database.adminUrl } : undefined,
+        postgres: database.adminUrl && database.serverUrl ? { adminUrl: database.adminUrl, serverUrl: database.serverUrl } : undefined,
         mongodb: database.backupConnectionUrl ? { backupUrl: database.backupConnectionUrl } : undefined,
         redis: redis && config.redis?.mode === "in-cluster" ? { url: redis.connectionUrl } : undefined,
     },
@@ -176,7 +176,10 @@ const observability = new Observability("observability", {
     // others, above), and the exporter sidecars of in-cluster Redis and the MongoDB members.
     // ElastiCache is watched by its CloudWatch alarms.
     exporters: {
-        postgres: database.adminUrl ? { adminUrl: database.adminUrl, jobImage: roleJob.image, jobUid: roleJob.uid, databaseCidrs: roleJob.databaseCidrs } : undefined,
+        postgres:
+            database.adminUrl && database.serverUrl
+                ? { adminUrl: database.adminUrl, serverUrl: database.serverUrl, jobImage: roleJob.image, jobUid: roleJob.uid, databaseCidrs: roleJob.databaseCidrs }
+                : undefined,
         redisPods: redis?.metricsPodSelector,
         mongodbPods: database.metricsPodSelector,
     },

@@ -47,8 +47,11 @@ export interface BackupsArgs {
     namespace: pulumi.Input<string>;
     /** What to back up. Each present entry gets its CronJob(s). */
     datastores: {
-        /** PostgreSQL: the master user's URL, used once by the Job that creates the read-only backup role. */
-        postgres?: { adminUrl: pulumi.Output<string> };
+        /**
+         * PostgreSQL: the master user's URL, used only by the Job that creates the read-only backup role,
+         * and the server's URL without credentials, which the backup role's URL is made from.
+         */
+        postgres?: { adminUrl: pulumi.Output<string>; serverUrl: pulumi.Input<string> };
         /** MongoDB: the backup user's URL (daily full dump and hourly oplog capture). */
         mongodb?: { backupUrl: pulumi.Output<string> };
         /** In-cluster Redis: its `redis://:password@host:port` URL. ElastiCache is not listed: it keeps its own snapshots. */
@@ -107,9 +110,9 @@ export class Backups extends pulumi.ComponentResource {
         let roleSetup: pulumi.Resource | undefined;
         if (args.datastores.postgres) {
             const password = new random.RandomPassword(`${name}-postgres-backup-password`, { length: 32, special: false }, child);
-            const adminUrl = args.datastores.postgres.adminUrl;
+            const { adminUrl, serverUrl } = args.datastores.postgres;
             credentials.POSTGRES_URL = pulumi.secret(
-                pulumi.all([adminUrl, password.result]).apply(([url, pw]) => backupRoleUrl(url, POSTGRES_BACKUP_ROLE, pw)),
+                pulumi.all([serverUrl, password.result]).apply(([url, pw]) => backupRoleUrl(url, POSTGRES_BACKUP_ROLE, pw)),
             );
             // The role exists, with the current password, before the first dump: `pulumi up` waits for
             // this Job. It runs again whenever anything it runs with changes: the script, the image, the

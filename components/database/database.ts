@@ -4,6 +4,7 @@ import type { DataNetwork } from "../network/dataNetwork";
 import { MongoDB } from "./mongodb";
 import { PostgresDatabase } from "./postgres";
 import { PostgresAppRoles } from "./postgresRoles";
+import { serverUrl } from "./postgresSettings";
 
 export interface DatabaseArgs {
     database: StackConfig["database"];
@@ -39,6 +40,8 @@ export class Database extends pulumi.ComponentResource {
     public readonly readerUrl?: pulumi.Output<string>;
     /** postgres: the master user's URL, for the Jobs that create roles and nothing else. Secret. */
     public readonly adminUrl?: pulumi.Output<string>;
+    /** postgres: the primary's URL without credentials, which other roles' URLs are made from. */
+    public readonly serverUrl?: pulumi.Output<string>;
     /** The environment variable the apps read the connection string from. */
     public readonly connectionEnvName: "DATABASE_URL" | "MONGODB_URI";
     /** The RDS instance identifier (postgres only), for the snapshot taken before each production deploy (BK-5). */
@@ -78,6 +81,7 @@ export class Database extends pulumi.ComponentResource {
             this.migrationUrl = roles.migrateUrl;
             this.readerUrl = roles.readerUrl;
             this.adminUrl = pg.adminUrl;
+            this.serverUrl = pg.address.apply((host) => serverUrl(host));
             this.connectionEnvName = "DATABASE_URL";
             this.instanceIdentifier = pg.instanceIdentifier;
             this.rdsInstances = { primary: pg.instanceIdentifier, ...(pg.replicaIdentifier ? { replica: pg.replicaIdentifier } : {}), ...pg.sizing };

@@ -187,6 +187,16 @@ export interface DatabaseUrlParts {
 }
 
 /**
+ * The database's URL without credentials, TLS required: what a role's URL is made from
+ * (backupRoleUrl, monitorDsn). Never derived from the master user's URL, so no value made from the
+ * master password reaches anything but the Jobs that create roles (SC-5).
+ */
+export function serverUrl(host: string, port = POSTGRES_PORT): string {
+    const h = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+    return `postgres://${h}:${port}/${encodeURIComponent(DATABASE_NAME)}?sslmode=require`;
+}
+
+/**
  * DATABASE_URL as Prisma, node-postgres and psql read it. User, password and database name are
  * percent-encoded, so a password with @ : / # ? % or spaces cannot break the URL.
  */

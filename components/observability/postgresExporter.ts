@@ -40,8 +40,10 @@ export function monitoringLabels(name: string, component: string): Record<string
 export interface PostgresExporterArgs {
     /** Namespace of the exporter (the apps'). */
     namespace: pulumi.Input<string>;
-    /** The RDS master user's URL (a secret), used once by the Job that creates the monitoring role. */
+    /** The RDS master user's URL (a secret), used only by the Job that creates the monitoring role. */
     adminUrl: pulumi.Output<string>;
+    /** The database's URL without credentials: the exporter's DSN is made from it and the role's password. */
+    serverUrl: pulumi.Input<string>;
     /** An image with bash and psql for the role Job, pinned (the backup image). */
     jobImage: string;
     /** Non-root user the role Job runs as: the job image's user. */
@@ -73,7 +75,7 @@ export class PostgresExporter extends pulumi.ComponentResource {
         const meta = (objectName: pulumi.Input<string>, objectLabels = labels) => ({ name: objectName, namespace: ns, labels: objectLabels });
 
         const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, child);
-        const dsn = pulumi.secret(pulumi.all([args.adminUrl, password.result]).apply(([url, pw]) => monitorDsn(url, POSTGRES_MONITOR_ROLE, pw)));
+        const dsn = pulumi.secret(pulumi.all([args.serverUrl, password.result]).apply(([url, pw]) => monitorDsn(url, POSTGRES_MONITOR_ROLE, pw)));
         // Content-hash names: a rotated password is a new Secret, and the Job and the Deployment move to it.
         const dsnHash = contentHashOutput({ DATA_SOURCE_NAME: dsn });
         const dsnSecret = new k8s.core.v1.Secret(

@@ -30,7 +30,10 @@ function build(stack: string, datastores: "postgres+redis" | "mongodb") {
                 datastores === "mongodb"
                     ? { mongodb: { backupUrl: pulumi.secret("mongodb://runbook_backup:pw@m-0.m:27017/?replicaSet=rs0") } }
                     : {
-                          postgres: { adminUrl: pulumi.secret("postgres://runbook_admin:admin%40pw@db.example.internal:5432/runbook?sslmode=require") },
+                          postgres: {
+                              adminUrl: pulumi.secret("postgres://runbook_admin:admin%40pw@db.example.internal:5432/runbook?sslmode=require"),
+                              serverUrl: "postgres://db.example.internal:5432/runbook?sslmode=require",
+                          },
                           redis: { url: pulumi.secret("redis://:redis%2Fpw@redis.runbook.svc:6379") },
                       },
             assetBuckets: ["acme-assets"],

@@ -471,10 +471,10 @@ export const rdsMasterPasswordRoleJobsOnly: StackValidationPolicy = {
         "Give the workload a role of its own, created by a role Job (components/database/roleJob.ts) that alone reads the master user's URL, and build the workload's URL from the server's URL (serverUrl) and that role's password, never from the master user's URL.",
     ),
     validateStack: (args, reportViolation) => {
-        // The master passwords: whatever an RDS primary's password is made from.
+        // The master passwords: whatever an RDS instance's password is made from (a replica sets none).
         const masters = new Set(
             args.resources
-                .filter((r) => r.type === RDS_INSTANCE && !isReplica(r.props))
+                .filter((r) => r.type === RDS_INSTANCE)
                 .flatMap((r) => PASSWORD_INPUTS.flatMap((k) => (r.propertyDependencies[k] ?? []).map((d) => d.urn))),
         );
         if (masters.size === 0) return;

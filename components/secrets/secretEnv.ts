@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { READER_URL_KEY } from "../../config/rules";
 
-/** Key of the apps' Secret holding the read replica's URL (DB-5); an app names its env through `readerUrlEnv`. */
-export const READER_URL_KEY = "DATABASE_READER_URL";
+export { READER_URL_KEY };
 
 /** Keys of the apps' R2 token's Secret (ST-1); an app names its env for each through `r2Env`. */
 export const ASSET_CREDENTIAL_KEYS = { accessKeyId: "R2_ACCESS_KEY_ID", secretAccessKey: "R2_SECRET_ACCESS_KEY", endpoint: "R2_ENDPOINT" } as const;

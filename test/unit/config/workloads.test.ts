@@ -213,4 +213,13 @@ describe("unit: workload config (WL-1…7, RD-1, SC-5)", () => {
         assert.match(p.fix!, /set database\.readReplica: true, or remove database\.replicaMultiAz/);
         assert.ok(problemsOf("staging", (c) => { allInCluster(c); c["runbook:database"].replicaMultiAz = true; }).some((x) => x.path === "database.replicaMultiAz" && /only applies to engine postgres/.test(x.message)));
     });
+
+    it("DB-5, SC-1: with a read replica, DATABASE_READER_URL is a connection string the stack builds: secretRefs may name it, runbook:secrets may not set it", () => {
+        const replica = (c: Record<string, any>) => (c["runbook:database"].readReplica = true);
+        accepted("staging", (c) => { replica(c); app(c, "worker").secretRefs.push("DATABASE_READER_URL"); });
+        const problems = problemsOf("staging", (c) => { replica(c); c["runbook:secrets"] = { DATABASE_READER_URL: "x" }; });
+        const p = problems.find((x) => x.path === "secrets.DATABASE_READER_URL" && /a connection string the stack builds itself/.test(x.message));
+        assert.ok(p, problems.map(formatProblem).join("\n"));
+        assert.match(p.fix!, /pulumi config rm --path 'runbook:secrets\.DATABASE_READER_URL'/);
+    });
 });

@@ -19,6 +19,7 @@ import { Observability } from "./components/observability/observability";
 import { BACKUP_UID } from "./components/backup/backupSpec";
 import { Redis } from "./components/redis/redis";
 import { AppSecrets } from "./components/secrets/appSecrets";
+import { READER_URL_KEY } from "./components/secrets/secretEnv";
 import { Storage } from "./components/storage/storage";
 
 // Config is validated before any resource exists: a bad stack file yields no partial program.
@@ -41,7 +42,11 @@ const dataNetwork = network && {
     appSecurityGroupIds: network.appSecurityGroupIds,
 };
 
-const database = new Database("database", { database: config.database, environment, network: dataNetwork, kubernetes }, opts);
+// Where RDS lives, for the egress of the Jobs that reach it on 5432 (the role Jobs, the exporter, backups).
+const postgresCidrs = awsDataDestinations(config.network, DEFAULT_VPC_CIDR, { postgres: true, redis: false }).cidrs;
+// The role Jobs run in the backup image, which has psql.
+const roleJob = { image: config.backups.image, uid: BACKUP_UID, databaseCidrs: postgresCidrs };
+const database = new Database("database", { database: config.database, environment, network: dataNetwork, kubernetes, roleJob }, opts);
 const redis = config.redis ? new Redis("redis", { redis: config.redis, environment, network: dataNetwork, kubernetes }, opts) : undefined;
 
 // BK-1: what this stack backs up; each is a prefix of the backups bucket with its own retention (BK-2).
@@ -59,10 +64,17 @@ const storage = new Storage("storage", {
     protect: environment.isProduction,
 }, opts);
 
+// SC-5: the apps' connection strings log in as the apps' own role; the migration Jobs get the
+// migration role's under the same name (WL-5); the replica's, for apps that read from it (DB-5).
 const secrets = new AppSecrets("app-secrets", {
     namespace: namespace.name,
-    connectionUrls: { [database.connectionEnvName]: database.connectionUrl, ...(redis ? { REDIS_URL: redis.connectionUrl } : {}) },
+    connectionUrls: {
+        [database.connectionEnvName]: database.connectionUrl,
+        ...(database.readerUrl ? { [READER_URL_KEY]: database.readerUrl } : {}),
+        ...(redis ? { REDIS_URL: redis.connectionUrl } : {}),
+    },
     appSecrets: appSecrets(),
+    migrationUrls: config.apps.some((a) => a.migrate !== undefined) ? { [database.connectionEnvName]: database.migrationUrl } : undefined,
 }, opts);
 
 // SC-5, DB-2: default deny in the namespace, then what the apps and the data tier need.
@@ -79,18 +91,32 @@ const backups = new Backups("backups", {
     accountId: config.storage.accountId,
     namespace: namespace.name,
     datastores: {
-        postgres: config.database.engine === "postgres" ? { adminUrl: database.connectionUrl } : undefined,
+        postgres: database.adminUrl && database.serverUrl ? { adminUrl: database.adminUrl, serverUrl: database.serverUrl } : undefined,
         mongodb: database.backupConnectionUrl ? { backupUrl: database.backupConnectionUrl } : undefined,
         redis: redis && config.redis?.mode === "in-cluster" ? { url: redis.connectionUrl } : undefined,
     },
-    postgresCidrs: awsDataDestinations(config.network, DEFAULT_VPC_CIDR, { postgres: true, redis: false }).cidrs,
+    postgresCidrs,
     scratchMongoImage: config.database.engine === "mongodb" ? mongoImage(config.database.engineVersion) : undefined,
     assetBuckets: config.storage.buckets.filter((b) => b.purpose !== "backups").map((b) => b.name),
     drillAgeSecretKey: config.backups.drill ? secret("backups.drill.ageSecretKey") : undefined,
 }, opts);
 
 const apps = config.apps.map(
-    (app) => new App(`app-${app.name}`, { app, environment, namespace: namespace.name, secretName: secrets.secretName, secretChecksum: secrets.checksum }, opts),
+    (app) =>
+        new App(
+            `app-${app.name}`,
+            {
+                app,
+                environment,
+                namespace: namespace.name,
+                secretName: secrets.secretName,
+                secretChecksum: secrets.checksum,
+                migrationSecretName: secrets.migrationSecretName,
+                // ST-1: only the apps that name env for the R2 token get it.
+                assetsSecretName: app.r2Env ? backups.assetsSecretName : undefined,
+            },
+            opts,
+        ),
 );
 
 // Traffic enters through one Gateway with cert-manager's certificates (ED-2, ED-3, ED-5, WL-7).
@@ -146,18 +172,13 @@ const observability = new Observability("observability", {
     namespace: namespace.name,
     monitoringNamespace: config.alerts.monitoringNamespace,
     selectorLabels: config.alerts.selectorLabels,
-    // The data alerts' metric sources: postgres_exporter for RDS (its role Job runs in the backup
-    // image, which has psql), and the exporter sidecars of in-cluster Redis and the MongoDB members.
+    // The data alerts' metric sources: postgres_exporter for RDS (its role Job runs like the
+    // others, above), and the exporter sidecars of in-cluster Redis and the MongoDB members.
     // ElastiCache is watched by its CloudWatch alarms.
     exporters: {
         postgres:
-            config.database.engine === "postgres"
-                ? {
-                      adminUrl: database.connectionUrl,
-                      jobImage: config.backups.image,
-                      jobUid: BACKUP_UID,
-                      databaseCidrs: awsDataDestinations(config.network, DEFAULT_VPC_CIDR, { postgres: true, redis: false }).cidrs,
-                  }
+            database.adminUrl && database.serverUrl
+                ? { adminUrl: database.adminUrl, serverUrl: database.serverUrl, jobImage: roleJob.image, jobUid: roleJob.uid, databaseCidrs: roleJob.databaseCidrs }
                 : undefined,
         redisPods: redis?.metricsPodSelector,
         mongodbPods: database.metricsPodSelector,

@@ -25,7 +25,7 @@ export interface ResolvedMigration {
 }
 
 export interface ResolvedApp
-    extends Omit<AppConfig, "replicas" | "env" | "secretRefs" | "resources" | "autoscaling" | "startupPath" | "websocketPaths" | "expectsTraffic" | "migrate" | "runAsUser" | "writablePaths"> {
+    extends Omit<AppConfig, "replicas" | "env" | "secretRefs" | "resources" | "autoscaling" | "startupPath" | "websocketPaths" | "expectsTraffic" | "migrate" | "runAsUser" | "writablePaths" | "r2Env" | "readerUrlEnv"> {
     /** Pods when not autoscaled; the autoscaling floor otherwise. */
     replicas: number;
     /** Set in production, and elsewhere when the stack asks for it. */
@@ -41,6 +41,10 @@ export interface ResolvedApp
     runAsUser: number;
     /** Writable emptyDir mounts, `/tmp` first. */
     writablePaths: string[];
+    /** Env names of the apps' R2 token, when the app takes it (ST-1). */
+    r2Env?: { accessKeyId: string; secretAccessKey: string; endpoint?: string };
+    /** Env name of the read replica's URL, when the app reads from it (DB-5). */
+    readerUrlEnv?: string;
 }
 
 export interface ResolvedBucket extends Omit<BucketConfig, "lifecycle"> {
@@ -149,6 +153,8 @@ export interface StackConfig {
         engineVersion: string;
         backupRetentionDays: number;
         protect: boolean;
+        /** postgres: the read replica in two AZs (DB-5); see defaultReplicaMultiAz. */
+        replicaMultiAz: boolean;
     };
     /** Absent when the stack declares no Redis. */
     redis?: NonNullable<RawStackConfig["redis"]> & { snapshotRetentionDays: number; maxmemoryPolicy: "noeviction" };
@@ -325,6 +331,15 @@ export function defaultRestoreDrillSchedule(env: Environment): string {
     return env.isProduction ? "0 5 1 1,4,7,10 *" : "0 5 * * 1";
 }
 
+/**
+ * DB-5: a replica that apps read from is part of serving in production, so it gets a standby in a
+ * second zone like the primary (DB-1); a replica nobody reads from, or one outside production, stays
+ * single-AZ and cheap.
+ */
+export function defaultReplicaMultiAz(raw: Pick<RawStackConfig, "apps" | "database">, env: Environment): boolean {
+    return env.isProduction && raw.database.readReplica === true && raw.apps.some((a) => a.readerUrlEnv !== undefined);
+}
+
 /** WL-1: production runs 3 API pods (003 scales the API to 3) and 2 of anything else; elsewhere 1. */
 export function defaultReplicas(role: AppConfig["role"], env: Environment): number {
     if (!env.isProduction) return 1;
@@ -384,6 +399,8 @@ export function resolveApp(app: AppConfig, env: Environment): ResolvedApp {
         resources: { ...DEFAULT_APP_RESOURCES, ...stripUndefined(app.resources ?? {}) },
         runAsUser: app.runAsUser ?? DEFAULT_RUN_AS_USER,
         writablePaths: ["/tmp", ...extraPaths.filter((p) => p !== "/tmp")],
+        ...(app.r2Env !== undefined ? { r2Env: app.r2Env } : {}),
+        ...(app.readerUrlEnv !== undefined ? { readerUrlEnv: app.readerUrlEnv } : {}),
     };
 }
 
@@ -412,6 +429,7 @@ export function resolveConfig(raw: RawStackConfig, env: Environment): StackConfi
             engineVersion: raw.database.engineVersion ?? (raw.database.engine === "postgres" ? "16" : "7.0"),
             backupRetentionDays: raw.database.backupRetentionDays ?? defaultRetentionDays(env),
             protect: env.isProduction,
+            replicaMultiAz: raw.database.replicaMultiAz ?? defaultReplicaMultiAz(raw, env),
         },
         redis: raw.redis && { ...raw.redis, snapshotRetentionDays: raw.redis.snapshotRetentionDays ?? 7, maxmemoryPolicy: "noeviction" },
         storage: {

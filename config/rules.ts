@@ -8,12 +8,20 @@ import { usesAws, workloadProblems } from "./rulesApps";
 import { edgeProblems } from "./rulesEdge";
 import { backupProblems } from "./rulesBackups";
 
-/** Connection strings the data tier writes into the environment's Secret; REDIS_URL only with Redis. */
+/** Key of the apps' Secret holding the read replica's URL (DB-5); an app names its env through `readerUrlEnv`. */
+export const READER_URL_KEY = "DATABASE_READER_URL";
+
+/**
+ * Connection strings the data tier writes into the environment's Secret: the database's, the read
+ * replica's with PostgreSQL's readReplica (DB-5; apps name their env for it with readerUrlEnv), and
+ * REDIS_URL only with Redis.
+ */
 export function generatedSecretNames(raw: Pick<RawStackConfig, "database" | "redis">): string[] {
-    return [raw.database.engine === "postgres" ? "DATABASE_URL" : "MONGODB_URI", ...(raw.redis ? ["REDIS_URL"] : [])];
+    const replica = raw.database.engine === "postgres" && raw.database.readReplica === true ? [READER_URL_KEY] : [];
+    return [raw.database.engine === "postgres" ? "DATABASE_URL" : "MONGODB_URI", ...replica, ...(raw.redis ? ["REDIS_URL"] : [])];
 }
 
-const POSTGRES_ONLY = ["instanceClass", "allocatedStorageGb", "maxAllocatedStorageGb", "multiAz", "readReplica", "slowQueryMs", "backupWindow", "maintenanceWindow"] as const;
+const POSTGRES_ONLY = ["instanceClass", "allocatedStorageGb", "maxAllocatedStorageGb", "multiAz", "readReplica", "replicaMultiAz", "slowQueryMs", "backupWindow", "maintenanceWindow"] as const;
 const MONGODB_ONLY = ["members", "storageGb"] as const;
 const ELASTICACHE_ONLY = ["engine", "nodeType", "replicas", "multiAz", "snapshotWindow"] as const;
 const IN_CLUSTER_ONLY = ["storageGb"] as const;
@@ -149,7 +157,16 @@ export function crossFieldProblems(raw: RawStackConfig, env: Environment): Confi
     }
 
     const appNames = raw.apps.map((a) => a.name);
-    const secretNames = new Set([...Object.keys(raw.secrets ?? {}), ...generatedSecretNames(raw)]);
+    const generated = generatedSecretNames(raw);
+    for (const key of Object.keys(raw.secrets ?? {}).filter((k) => generated.includes(k))) {
+        problems.push({
+            path: `secrets.${key}`,
+            message: "is a connection string the stack builds itself, so the value set here would never reach an app",
+            requirement: "SC-1",
+            fix: `pulumi config rm --path 'runbook:secrets.${key}'`,
+        });
+    }
+    const secretNames = new Set([...Object.keys(raw.secrets ?? {}), ...generated]);
     raw.apps.forEach((app, i) => {
         if (appNames.indexOf(app.name) !== i) {
             problems.push({ path: `apps[${i}].name`, value: app.name, message: "is used by another app", fix: "give every app a unique name" });

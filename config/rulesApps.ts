@@ -109,7 +109,73 @@ export function appProblems(raw: RawStackConfig, env: Environment): ConfigProble
     return problems;
 }
 
+/** Purposes of the buckets the apps' R2 token reaches (ST-1); the backups bucket is never one. */
+export const APP_BUCKET_PURPOSES = ["assets", "uploads"] as const;
+
+/**
+ * The env names an app chooses for what the stack builds for it (ST-1, DB-5): the R2 token, which
+ * exists only with an assets or uploads bucket; the read replica's URL, which exists only with
+ * PostgreSQL and `database.readReplica`. Each name must be its own: not PORT, not a key of `env`, not
+ * in `secretRefs`, not chosen twice; a second value under one name would silently win.
+ */
+export function appSecretEnvProblems(raw: RawStackConfig): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    const appBuckets = raw.storage.buckets.filter((b) => (APP_BUCKET_PURPOSES as readonly string[]).includes(b.purpose));
+    const postgres = raw.database.engine === "postgres";
+    const replica = postgres && raw.database.readReplica === true;
+    raw.apps.forEach((app, i) => {
+        const at = `apps[${i}]`;
+        if (app.r2Env !== undefined && appBuckets.length === 0) {
+            problems.push({
+                path: `${at}.r2Env`,
+                message: "asks for the apps' R2 token, which reaches the assets and uploads buckets, but storage.buckets has neither",
+                requirement: "ST-1",
+                fix: `add a bucket with purpose: assets or uploads to storage.buckets, or remove ${at}.r2Env`,
+            });
+        }
+        if (app.readerUrlEnv !== undefined && !replica) {
+            problems.push({
+                path: `${at}.readerUrlEnv`,
+                value: app.readerUrlEnv,
+                message: postgres ? "asks for the read replica's URL, but database.readReplica is not true" : "asks for a PostgreSQL read replica's URL, but database.engine is mongodb",
+                requirement: "DB-5",
+                fix: postgres ? `set database.readReplica: true, or remove ${at}.readerUrlEnv` : `remove ${at}.readerUrlEnv`,
+            });
+        }
+        // Every name this app's container gets, with the key that sets it.
+        const taken = new Map<string, string>([["PORT", "PORT (set from port)"]]);
+        for (const k of Object.keys(app.env ?? {})) taken.set(k, `${at}.env.${k}`);
+        (app.secretRefs ?? []).forEach((ref, j) => taken.set(ref, `${at}.secretRefs[${j}]`));
+        const chosen: Array<[string, string | undefined]> = [
+            [`${at}.readerUrlEnv`, app.readerUrlEnv],
+            [`${at}.r2Env.accessKeyId`, app.r2Env?.accessKeyId],
+            [`${at}.r2Env.secretAccessKey`, app.r2Env?.secretAccessKey],
+            [`${at}.r2Env.endpoint`, app.r2Env?.endpoint],
+        ];
+        for (const [path, name] of chosen) {
+            if (name === undefined) continue;
+            const other = taken.get(name);
+            if (other !== undefined) {
+                problems.push({ path, value: name, message: `is also set by ${other}, and one value would silently replace the other`, requirement: "SC-1", fix: `choose another name, or remove ${other}` });
+            } else {
+                taken.set(name, path);
+            }
+        }
+    });
+    const db = raw.database;
+    if (postgres && db.replicaMultiAz !== undefined && db.readReplica !== true) {
+        problems.push({
+            path: "database.replicaMultiAz",
+            value: db.replicaMultiAz,
+            message: "applies to the read replica, but database.readReplica is not true",
+            requirement: "DB-5",
+            fix: "set database.readReplica: true, or remove database.replicaMultiAz",
+        });
+    }
+    return problems;
+}
+
 /** Every workload rule, in the order they are reported. */
 export function workloadProblems(raw: RawStackConfig, env: Environment): ConfigProblem[] {
-    return [...networkProblems(raw), ...appProblems(raw, env)];
+    return [...networkProblems(raw), ...appProblems(raw, env), ...appSecretEnvProblems(raw)];
 }

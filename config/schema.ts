@@ -115,6 +115,27 @@ export const appSchema = z.strictObject({
     env: z.record(envVarName, z.string()).optional(),
     /** Keys of the environment's Kubernetes Secret that this app reads through `secretKeyRef`. */
     secretRefs: z.array(envVarName).optional(),
+    /**
+     * The environment variables that carry the apps' R2 token (ST-1, 004): object read and write on
+     * the `assets` and `uploads` buckets, rotated with `backups.rotation.assets`. Each is read from the
+     * token's Secret through `secretKeyRef`, and a rotation rolls the app. Defaults to none: the app
+     * gets no R2 credentials.
+     */
+    r2Env: z
+        .strictObject({
+            /** The S3 access key ID, such as AWS_ACCESS_KEY_ID or S3_ACCESS_KEY_ID. */
+            accessKeyId: envVarName,
+            /** The S3 secret access key, such as AWS_SECRET_ACCESS_KEY. */
+            secretAccessKey: envVarName,
+            /** The account's S3 endpoint, https://<account>.r2.cloudflarestorage.com. Defaults to none. */
+            endpoint: envVarName.optional(),
+        })
+        .optional(),
+    /**
+     * postgres with `database.readReplica`: the environment variable that gets the read replica's URL,
+     * as the apps' own role (DB-5), such as DATABASE_READER_URL. Defaults to none.
+     */
+    readerUrlEnv: envVarName.optional(),
     /** Requests and limits (WL-4). Defaults: 250m / 512Mi requested, 1000m / 2Gi limit. */
     resources: z
         .strictObject({
@@ -148,6 +169,12 @@ export const databaseSchema = z.strictObject({
     multiAz: z.boolean().optional(),
     /** postgres only: add a read replica (DB-5). Defaults to false. */
     readReplica: z.boolean().optional(),
+    /**
+     * postgres only, with readReplica: run the replica Multi-AZ, so a zone failure does not take the
+     * apps' reads down with it (DB-5). Defaults to true in production once an app reads from the
+     * replica (`apps[].readerUrlEnv`), and to false otherwise.
+     */
+    replicaMultiAz: z.boolean().optional(),
     /** postgres only: log statements slower than this (DB-4). Defaults to 500. */
     slowQueryMs: z.number().int().min(0).max(600000).optional(),
     /** Automated-backup retention (BK-2). Defaults to 30 in production and 7 elsewhere; RDS allows at most 35. */

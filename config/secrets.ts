@@ -14,8 +14,8 @@ export interface RawConfig {
 
 /** Words that mark a key as holding a secret (SC-1). */
 const SECRET_WORDS = new Set(["password", "passwd", "pwd", "token", "secret", "key", "apikey", "webhook", "credential", "credentials", "privatekey"]);
-/** Keys whose values name secrets rather than hold them. */
-const REFERENCE_KEYS = new Set(["secretRefs"]);
+/** Keys whose values name secrets rather than hold them: `secretRefs`, and the env names of `apps[].r2Env`. */
+const REFERENCE_KEYS = new Set(["secretRefs", "r2Env"]);
 
 /** Splits camelCase, snake_case and kebab-case into lowercase words. */
 export function keyWords(key: string): string[] {

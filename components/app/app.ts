@@ -23,8 +23,18 @@ export interface AppArgs {
     environment: Environment;
     /** Namespace of every object; the data tier and the environment's Secret live there too. */
     namespace: pulumi.Input<string>;
-    /** Name of the environment's Secret that `secretRefs` read from through `secretKeyRef` (SC-1). */
+    /**
+     * Name of the environment's Secret that `secretRefs` (and `readerUrlEnv`) read from through
+     * `secretKeyRef` (SC-1): one name per generation of its content, so a rotation rolls the pods.
+     */
     secretName: pulumi.Input<string>;
+    /**
+     * The migration Jobs' Secret, whose name never changes (a rotation updates it in place, so it never
+     * re-runs a migration). Required when the app has a migrate command.
+     */
+    migrationSecretName?: pulumi.Input<string>;
+    /** The apps' R2 token's Secret, one name per token (ST-1). Required when the app sets `r2Env`. */
+    assetsSecretName?: pulumi.Input<string>;
     /**
      * Checksum of that Secret's content, written as a pod-template annotation so that a rotated
      * secret rolls the pods. Without it, pods pick up a rotation only when they restart.
@@ -58,12 +68,13 @@ export class App extends pulumi.ComponentResource {
 
         let migration: k8s.batch.v1.Job | undefined;
         if (app.migrate !== undefined) {
+            if (args.migrationSecretName === undefined) throw new Error(`App ${name}: a migrate command needs migrationSecretName`);
             const jobName = migrationJobName(app);
             migration = new k8s.batch.v1.Job(
                 `${name}-migrate`,
                 {
                     metadata: { ...meta(jobName, migrateLabels(app)), annotations: { [MIGRATION_IMAGE_ANNOTATION]: app.image } },
-                    spec: migrationJobSpec({ app, serviceAccountName, secretName: args.secretName }),
+                    spec: migrationJobSpec({ app, serviceAccountName, migrationSecretName: args.migrationSecretName }),
                 },
                 {
                     parent: this,
@@ -81,7 +92,7 @@ export class App extends pulumi.ComponentResource {
             `${name}-deployment`,
             {
                 metadata: meta(app.name),
-                spec: deploymentSpec({ app, environment, serviceAccountName, secretName: args.secretName, secretChecksum: args.secretChecksum }),
+                spec: deploymentSpec({ app, environment, serviceAccountName, secretName: args.secretName, secretChecksum: args.secretChecksum, assetsSecretName: args.assetsSecretName }),
             },
             {
                 parent: this,

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import type { Environment, ResolvedApp } from "../../config/resolve";
 import { APP_TIER, RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY, workloadLabels } from "../k8s/labels";
-import { secretEnv } from "../secrets/secretEnv";
+import { ASSET_CREDENTIAL_KEYS, READER_URL_KEY, renamedSecretEnv, secretEnv } from "../secrets/secretEnv";
 
 /*
  * Pure builders for one app's Kubernetes objects: the pod template shared by the Deployment and
@@ -54,14 +54,39 @@ export function volumeName(path: string): string {
     return (name === "" ? "root" : name).slice(0, 63).replace(/-+$/, "");
 }
 
-/** Plain env (PORT first unless the stack sets it), sorted, then one secretKeyRef per secret (SC-1). */
-export function containerEnv(app: Pick<ResolvedApp, "env" | "secretRefs" | "port">, secretName: pulumi.Input<string>): k8s.types.input.core.v1.EnvVar[] {
+/** The Secrets an app's pods read. */
+export interface SecretSources {
+    /** The environment's Secret: `secretRefs` and the reader URL. */
+    env: pulumi.Input<string>;
+    /** The apps' R2 token's Secret; required when the app sets `r2Env`. */
+    assets?: pulumi.Input<string>;
+}
+
+/**
+ * Plain env (PORT first unless the stack sets it), sorted; then one secretKeyRef per secret (SC-1):
+ * `secretRefs`, the read replica's URL under `readerUrlEnv` (DB-5), and the R2 token under the names of
+ * `r2Env` (ST-1), each from the Secret that holds it.
+ */
+export function containerEnv(app: Pick<ResolvedApp, "name" | "env" | "secretRefs" | "port" | "readerUrlEnv" | "r2Env">, secrets: SecretSources): k8s.types.input.core.v1.EnvVar[] {
     const plain: Record<string, string> = { PORT: String(app.port), ...app.env };
+    const r2 = app.r2Env;
+    if (r2 !== undefined && secrets.assets === undefined) throw new Error(`app ${app.name} sets r2Env, but the stack has no R2 token for the apps (no assets or uploads bucket)`);
     return [
         ...Object.keys(plain)
             .sort()
             .map((name) => ({ name, value: plain[name] })),
-        ...secretEnv(app.secretRefs, secretName),
+        ...secretEnv(app.secretRefs, secrets.env),
+        ...(app.readerUrlEnv !== undefined ? renamedSecretEnv({ [app.readerUrlEnv]: READER_URL_KEY }, secrets.env) : []),
+        ...(r2 !== undefined && secrets.assets !== undefined
+            ? renamedSecretEnv(
+                  {
+                      [r2.accessKeyId]: ASSET_CREDENTIAL_KEYS.accessKeyId,
+                      [r2.secretAccessKey]: ASSET_CREDENTIAL_KEYS.secretAccessKey,
+                      ...(r2.endpoint !== undefined ? { [r2.endpoint]: ASSET_CREDENTIAL_KEYS.endpoint } : {}),
+                  },
+                  secrets.assets,
+              )
+            : []),
     ];
 }
 
@@ -114,9 +139,12 @@ export interface PodTemplateInput {
     app: ResolvedApp;
     environment: Environment;
     serviceAccountName: pulumi.Input<string>;
+    /** The environment's Secret, one name per generation of its content: a rotation changes the template. */
     secretName: pulumi.Input<string>;
     /** Checksum of the environment's Secret; changes roll the pods. */
     secretChecksum?: pulumi.Input<string>;
+    /** The apps' R2 token's Secret, one name per generation: a rotated token rolls the pods (ST-1). Required with `r2Env`. */
+    assetsSecretName?: pulumi.Input<string>;
 }
 
 /** The Deployment's pod template: probes, requests and limits, restricted security, spread (WL-1…4, SC-5). */
@@ -141,7 +169,7 @@ export function deploymentPodTemplate(input: PodTemplateInput): k8s.types.input.
                     name: app.name,
                     image: app.image,
                     ports: [{ name: HTTP_PORT_NAME, containerPort: app.port, protocol: "TCP" }],
-                    env: containerEnv(app, input.secretName),
+                    env: containerEnv(app, { env: input.secretName, assets: input.assetsSecretName }),
                     resources: resources(app),
                     securityContext: containerSecurity(app),
                     // WL-2: startup gives a slow boot 5 minutes; liveness restarts a hung process;
@@ -203,8 +231,11 @@ export function disruptionBudgetSpec(app: ResolvedApp): k8s.types.input.policy.v
 
 /**
  * WL-5: the migration Job's name carries a hash of everything it runs (image, command, limits, env,
- * secret names), so each image version gets its own Job and runs once, and an unchanged image is no
- * change at all. A new name is a new Job: Pulumi creates and awaits it before deleting the old one.
+ * the names of the secrets it reads), so each image version gets its own Job and runs once, and an
+ * unchanged image is no change at all. A new name is a new Job: Pulumi creates and awaits it before
+ * deleting the old one. Secret values are not in it, and the Job reads them from the migration
+ * Secret, whose name never changes: a rotated credential changes neither the name nor the pod
+ * template, so it never runs the migration again (issue 16 item 10).
  */
 export function migrationJobName(app: Pick<ResolvedApp, "name" | "image" | "migrate" | "env" | "secretRefs" | "resources" | "runAsUser">): string {
     const digest = createHash("sha256")
@@ -218,11 +249,14 @@ export function migrationJobName(app: Pick<ResolvedApp, "name" | "image" | "migr
 export interface MigrationJobInput {
     app: ResolvedApp;
     serviceAccountName: pulumi.Input<string>;
-    secretName: pulumi.Input<string>;
+    /** The migration Jobs' Secret (`runbook-migrate`): the app's secrets, DATABASE_URL as the migration role. */
+    migrationSecretName: pulumi.Input<string>;
 }
 
 /**
- * WL-5: the migrate command in the app's image with the app's env and secrets. Jobs carry no probes.
+ * WL-5: the migrate command in the app's image with the app's env and secrets, the database as the
+ * migration role (SC-5: the apps' own role may not change the schema). No reader URL and no R2 token:
+ * a migration changes the schema, and those Secrets are per generation. Jobs carry no probes.
  * The finished Job is kept (no TTL): the next image version replaces it, and a Job that disappeared
  * would make `pulumi refresh` run the migration again.
  */
@@ -248,7 +282,7 @@ export function migrationJobSpec(input: MigrationJobInput): k8s.types.input.batc
                         image: app.image,
                         command: migrate.command,
                         // npx and prisma keep caches under $HOME; the root filesystem is read-only, /tmp is not.
-                        env: containerEnv({ ...app, env: { HOME: "/tmp", ...app.env } }, input.secretName),
+                        env: containerEnv({ ...app, env: { HOME: "/tmp", ...app.env }, readerUrlEnv: undefined, r2Env: undefined }, { env: input.migrationSecretName }),
                         resources: resources(app),
                         securityContext: containerSecurity(app),
                         volumeMounts: writable.mounts,

@@ -6,12 +6,10 @@ import {
     BACKUP_DATASTORE_LABEL,
     BACKUP_ROLE_SCRIPT,
     BACKUP_SCRIPTS,
+    BACKUP_UID,
     BackupJobKind,
     DRILL_LABEL,
     DRILL_SCRIPT,
-    JOB_POD_SECURITY,
-    SCRIPTS_MOUNT,
-    WORK_MOUNT,
     backupEgressSpec,
     backupRoleUrl,
     redisCliSettings,
@@ -26,11 +24,15 @@ import {
 } from "./backupSpec";
 import { contentHash } from "../k8s/contentHash";
 import { R2Token } from "./r2Tokens";
-import { RESTRICTED_CONTAINER_SECURITY } from "../k8s/labels";
+import { postgresRoleJob } from "../database/roleJob";
+import { generationSecret } from "../k8s/generations";
+import { ASSET_CREDENTIAL_KEYS } from "../secrets/secretEnv";
 
 export const BACKUPS_TYPE = "runbook:backup:Backups";
 /** Name of the PostgreSQL role the backup job dumps with (BK-8: it reads everything and writes nothing). */
 export const POSTGRES_BACKUP_ROLE = "runbook_backup";
+/** Name of the apps' R2 token's Secret, before its generation's ID. */
+export const ASSETS_SECRET_BASE = "runbook-r2-assets";
 /** Where the drill's age identity is mounted. */
 const DRILL_KEY_DIR = "/etc/runbook/drill";
 
@@ -45,8 +47,11 @@ export interface BackupsArgs {
     namespace: pulumi.Input<string>;
     /** What to back up. Each present entry gets its CronJob(s). */
     datastores: {
-        /** PostgreSQL: the master user's URL, used once by the Job that creates the read-only backup role. */
-        postgres?: { adminUrl: pulumi.Output<string> };
+        /**
+         * PostgreSQL: the master user's URL, used only by the Job that creates the read-only backup role,
+         * and the server's URL without credentials, which the backup role's URL is made from.
+         */
+        postgres?: { adminUrl: pulumi.Output<string>; serverUrl: pulumi.Input<string> };
         /** MongoDB: the backup user's URL (daily full dump and hourly oplog capture). */
         mongodb?: { backupUrl: pulumi.Output<string> };
         /** In-cluster Redis: its `redis://:password@host:port` URL. ElastiCache is not listed: it keeps its own snapshots. */
@@ -78,7 +83,10 @@ export class Backups extends pulumi.ComponentResource {
     public readonly drillCronJobNames: Record<string, pulumi.Output<string>>;
     /** Name of the scripts ConfigMap (carries the scripts' hash). */
     public readonly scriptsConfigMapName: pulumi.Output<string>;
-    /** Secret holding R2_ACCESS_KEY_ID, R2_SECRET_ACCESS_KEY and R2_ENDPOINT for the apps, when asset buckets exist. */
+    /**
+     * Secret holding R2_ACCESS_KEY_ID, R2_SECRET_ACCESS_KEY and R2_ENDPOINT for the apps, when asset
+     * buckets exist: `runbook-r2-assets-<generation>`, a new name whenever the token rotates.
+     */
     public readonly assetsSecretName?: pulumi.Output<string>;
 
     constructor(name: string, args: BackupsArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -102,56 +110,25 @@ export class Backups extends pulumi.ComponentResource {
         let roleSetup: pulumi.Resource | undefined;
         if (args.datastores.postgres) {
             const password = new random.RandomPassword(`${name}-postgres-backup-password`, { length: 32, special: false }, child);
-            const adminUrl = args.datastores.postgres.adminUrl;
+            const { adminUrl, serverUrl } = args.datastores.postgres;
             credentials.POSTGRES_URL = pulumi.secret(
-                pulumi.all([adminUrl, password.result]).apply(([url, pw]) => backupRoleUrl(url, POSTGRES_BACKUP_ROLE, pw)),
+                pulumi.all([serverUrl, password.result]).apply(([url, pw]) => backupRoleUrl(url, POSTGRES_BACKUP_ROLE, pw)),
             );
-            const setupSecret = new k8s.core.v1.Secret(
-                `${name}-postgres-role-setup`,
-                { metadata: meta("runbook-backup-role-setup"), type: "Opaque", stringData: { ADMIN_URL: pulumi.secret(adminUrl), BACKUP_ROLE_PASSWORD: pulumi.secret(password.result) } },
-                child,
-            );
-            // The role exists before the first dump: `pulumi up` waits for this Job. It runs again
-            // whenever the script or the password changes (the name carries both).
-            const version = contentHash({ [BACKUP_ROLE_SCRIPT]: scripts[BACKUP_ROLE_SCRIPT] });
-            roleSetup = new k8s.batch.v1.Job(
+            // The role exists, with the current password, before the first dump: `pulumi up` waits for
+            // this Job. It runs again whenever anything it runs with changes: the script, the image, the
+            // password, or the admin URL (a new or restored RDS instance has no backup role).
+            roleSetup = postgresRoleJob(
                 `${name}-postgres-role`,
                 {
-                    metadata: meta(`postgres-backup-role-${version}`),
-                    spec: {
-                        backoffLimit: 6,
-                        activeDeadlineSeconds: 900,
-                        template: {
-                            metadata: { labels: jobLabels("postgres-backup-role") },
-                            spec: {
-                                restartPolicy: "Never",
-                                automountServiceAccountToken: false,
-                                securityContext: JOB_POD_SECURITY,
-                                containers: [
-                                    {
-                                        name: "job",
-                                        image: backups.image,
-                                        command: ["/bin/bash", `${SCRIPTS_MOUNT}/${BACKUP_ROLE_SCRIPT}`],
-                                        env: [
-                                            { name: "BACKUP_ROLE", value: POSTGRES_BACKUP_ROLE },
-                                            ...["ADMIN_URL", "BACKUP_ROLE_PASSWORD"].map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: setupSecret.metadata.name, key } } })),
-                                            { name: "HOME", value: WORK_MOUNT },
-                                        ],
-                                        securityContext: RESTRICTED_CONTAINER_SECURITY,
-                                        resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
-                                        volumeMounts: [
-                                            { name: "scripts", mountPath: SCRIPTS_MOUNT, readOnly: true },
-                                            { name: "work", mountPath: WORK_MOUNT },
-                                        ],
-                                    },
-                                ],
-                                volumes: [
-                                    { name: "scripts", configMap: { name: scriptsConfigMap, defaultMode: 0o555 } },
-                                    { name: "work", emptyDir: { sizeLimit: "100Mi" } },
-                                ],
-                            },
-                        },
-                    },
+                    baseName: "postgres-backup-role",
+                    namespace,
+                    labels: jobLabels("postgres-backup-role"),
+                    image: backups.image,
+                    uid: BACKUP_UID,
+                    scripts: { [BACKUP_ROLE_SCRIPT]: scripts[BACKUP_ROLE_SCRIPT], "lib.sh": scripts["lib.sh"] },
+                    script: BACKUP_ROLE_SCRIPT,
+                    env: { BACKUP_ROLE: POSTGRES_BACKUP_ROLE },
+                    secretData: { ADMIN_URL: adminUrl, BACKUP_ROLE_PASSWORD: password.result },
                 },
                 child,
             );
@@ -285,23 +262,31 @@ export class Backups extends pulumi.ComponentResource {
             }
         }
 
-        // 004: the apps' own token for their asset buckets, in a Secret they read through secretKeyRef.
+        // 004, ST-1: the apps' own token for their asset buckets, in a Secret the apps that set r2Env
+        // read through secretKeyRef. One Secret per token (k8s/generations.ts): a rotated token is a new
+        // name in their pod templates, so they roll onto it, and `kubectl rollout undo` still finds the
+        // previous one.
         if ((args.assetBuckets ?? []).length > 0) {
             const assets = new R2Token(
                 `${name}-assets`,
                 { accountId: args.accountId, buckets: args.assetBuckets!, access: "write", rotation: backups.rotation.assets, tokenName: `runbook-${args.stack}-app-assets`, permissionGroupId: args.permissionGroupIds?.write },
                 child,
             );
-            const assetsSecret = new k8s.core.v1.Secret(
+            const { secret } = generationSecret(
                 `${name}-assets-credentials`,
                 {
-                    metadata: { name: "runbook-r2-assets", namespace, labels: { "app.kubernetes.io/part-of": "runbook", "app.kubernetes.io/managed-by": "pulumi" } },
-                    type: "Opaque",
-                    stringData: { R2_ACCESS_KEY_ID: assets.accessKeyId, R2_SECRET_ACCESS_KEY: assets.secretAccessKey, R2_ENDPOINT: r2Endpoint(args.accountId) },
+                    base: ASSETS_SECRET_BASE,
+                    namespace,
+                    labels: { "app.kubernetes.io/name": ASSETS_SECRET_BASE, "app.kubernetes.io/part-of": "runbook", "app.kubernetes.io/managed-by": "pulumi" },
+                    stringData: {
+                        [ASSET_CREDENTIAL_KEYS.accessKeyId]: assets.accessKeyId,
+                        [ASSET_CREDENTIAL_KEYS.secretAccessKey]: assets.secretAccessKey,
+                        [ASSET_CREDENTIAL_KEYS.endpoint]: pulumi.output(r2Endpoint(args.accountId)),
+                    },
                 },
                 child,
             );
-            this.assetsSecretName = assetsSecret.metadata.name;
+            this.assetsSecretName = secret.metadata.name;
         }
 
         // SC-5, DB-2: the jobs reach their data stores, HTTPS and the Pushgateway, nothing else.

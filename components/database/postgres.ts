@@ -23,7 +23,7 @@ export interface PostgresDatabaseArgs {
      * instanceClass db.m6g.large in production and db.t4g.medium elsewhere; multiAz true in
      * production and false elsewhere; allocatedStorageGb 50; maxAllocatedStorageGb 4x the allocated
      * storage; slowQueryMs 500; backupWindow 02:00-03:00; maintenanceWindow sun:04:00-sun:05:00;
-     * readReplica false. `backupRetentionDays` and `protect` come resolved from the config.
+     * readReplica false. `backupRetentionDays`, `protect` and `replicaMultiAz` come resolved from the config.
      */
     database: StackConfig["database"];
     /** The stack; names the parameter group and key alias, and picks the defaults above. */
@@ -46,12 +46,15 @@ export interface PostgresDatabaseArgs {
  * impossible to delete by accident, with a final snapshot on decommission everywhere (DB-6).
  */
 export class PostgresDatabase extends pulumi.ComponentResource {
-    /** DATABASE_URL for the apps, with sslmode=require; secret. */
-    public readonly connectionUrl: pulumi.Output<string>;
-    /** DATABASE_URL of the read replica, when there is one; secret (DB-5). */
-    public readonly readerConnectionUrl: pulumi.Output<string> | undefined;
+    /**
+     * The master user's URL, with sslmode=require; secret. Only the Jobs that create roles get it
+     * (postgresRoles.ts, the backup and monitoring roles); apps log in as their own role (SC-5).
+     */
+    public readonly adminUrl: pulumi.Output<string>;
     /** DNS name of the primary. */
     public readonly address: pulumi.Output<string>;
+    /** DNS name of the read replica, when there is one (DB-5). */
+    public readonly replicaAddress: pulumi.Output<string> | undefined;
     /** RDS identifier of the primary, for snapshots and restore drills. */
     public readonly instanceIdentifier: pulumi.Output<string>;
     /** The security group that admits the application tier on 5432. */
@@ -192,39 +195,37 @@ export class PostgresDatabase extends pulumi.ComponentResource {
             { parent: this, protect, retainOnDelete: protect },
         );
 
-        let readerConnectionUrl: pulumi.Output<string> | undefined;
+        let replicaAddress: pulumi.Output<string> | undefined;
         let replicaIdentifier: pulumi.Output<string> | undefined;
         if (settings.readReplica) {
             // DB-5: a same-region read replica. It inherits engine, version, subnet group, master
             // user and encryption key from the primary; RDS rejects a KMS key for a same-region
             // replica and a final snapshot for any replica, and the primary's backups cover its data.
+            // Multi-AZ once apps read from it (database.replicaMultiAz): a zone failure then fails the
+            // replica over instead of taking the reads down with it.
             const replica = new aws.rds.Instance(
                 `${name}-replica`,
-                { ...common, replicateSourceDb: instance.identifier, multiAz: false, skipFinalSnapshot: true },
+                { ...common, replicateSourceDb: instance.identifier, multiAz: settings.replicaMultiAz, skipFinalSnapshot: true },
                 { parent: this, protect },
             );
             replicaIdentifier = replica.identifier;
-            readerConnectionUrl = pulumi.secret(
-                pulumi
-                    .all([password.result, replica.address])
-                    .apply(([pw, host]) => databaseUrl({ username: MASTER_USERNAME, password: pw, host, database: DATABASE_NAME })),
-            );
+            replicaAddress = replica.address;
         }
 
-        this.connectionUrl = pulumi.secret(
+        this.adminUrl = pulumi.secret(
             pulumi.all([password.result, instance.address]).apply(([pw, host]) => databaseUrl({ username: MASTER_USERNAME, password: pw, host, database: DATABASE_NAME })),
         );
-        this.readerConnectionUrl = readerConnectionUrl;
         this.address = instance.address;
+        this.replicaAddress = replicaAddress;
         this.instanceIdentifier = instance.identifier;
         this.securityGroupId = securityGroup.id;
         this.replicaIdentifier = replicaIdentifier;
         this.sizing = { instanceClass: settings.instanceClass, allocatedStorageGb: settings.allocatedStorageGb };
         this.registerOutputs({
             replicaIdentifier: this.replicaIdentifier,
-            connectionUrl: this.connectionUrl,
-            readerConnectionUrl: this.readerConnectionUrl,
+            adminUrl: this.adminUrl,
             address: this.address,
+            replicaAddress: this.replicaAddress,
             instanceIdentifier: this.instanceIdentifier,
             securityGroupId: this.securityGroupId,
         });

@@ -59,6 +59,8 @@ export interface PostgresSettings {
     /** Pulumi protect, retainOnDelete and RDS deletion protection: production only (DB-6). */
     protect: boolean;
     readReplica: boolean;
+    /** The read replica in two AZs (DB-5): resolved by config/resolve.ts from database.replicaMultiAz. */
+    replicaMultiAz: boolean;
 }
 
 /**
@@ -88,6 +90,7 @@ export function postgresSettings(database: PostgresDatabaseConfig, env: Environm
         maintenanceWindow: database.maintenanceWindow ?? DEFAULT_MAINTENANCE_WINDOW,
         protect: database.protect,
         readReplica: database.readReplica ?? false,
+        replicaMultiAz: database.replicaMultiAz,
     };
 }
 
@@ -181,6 +184,16 @@ export interface DatabaseUrlParts {
     database: string;
     /** libpq sslmode. Defaults to require: the server forces TLS anyway (ED-2). */
     sslmode?: "require" | "verify-ca" | "verify-full";
+}
+
+/**
+ * The database's URL without credentials, TLS required: what a role's URL is made from
+ * (backupRoleUrl, monitorDsn). Never derived from the master user's URL, so no value made from the
+ * master password reaches anything but the Jobs that create roles (SC-5).
+ */
+export function serverUrl(host: string, port = POSTGRES_PORT): string {
+    const h = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+    return `postgres://${h}:${port}/${encodeURIComponent(DATABASE_NAME)}?sslmode=require`;
 }
 
 /**

@@ -4,8 +4,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { projectScriptsDir } from "../scripts";
-import { CHECKSUM_ANNOTATION, combinedChecksum, contentHash, contentHashOutput, hashedName } from "../k8s/contentHash";
-import { RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY, ROLE_LABEL } from "../k8s/labels";
+import { postgresRoleJob } from "../database/roleJob";
+import { CHECKSUM_ANNOTATION, combinedChecksum, contentHashOutput, hashedName } from "../k8s/contentHash";
+import { RESTRICTED_POD_SECURITY, ROLE_LABEL } from "../k8s/labels";
 import { DATA_PORTS } from "../k8s/networkPolicySpecs";
 import { EXPORTERS, EXPORTER_PORT_NAME, POSTGRES_MONITOR_ROLE, monitorDsn, postgresExporterContainer } from "./exporters";
 
@@ -15,8 +16,6 @@ export const MONITORING_ROLE = "monitoring";
 export const POSTGRES_EXPORTER_NAME = "postgres-exporter";
 /** The script that creates the monitoring role, run by the Job. */
 export const MONITOR_ROLE_SCRIPT = "create-monitor-role.sh";
-const SCRIPT_DIR = "/scripts";
-const WORK_DIR = "/work";
 
 /** scripts/monitoring/, found from the compiled or the source tree. */
 export function monitoringScriptsDir(from = __dirname): string {
@@ -41,8 +40,10 @@ export function monitoringLabels(name: string, component: string): Record<string
 export interface PostgresExporterArgs {
     /** Namespace of the exporter (the apps'). */
     namespace: pulumi.Input<string>;
-    /** The RDS master user's URL (a secret), used once by the Job that creates the monitoring role. */
+    /** The RDS master user's URL (a secret), used only by the Job that creates the monitoring role. */
     adminUrl: pulumi.Output<string>;
+    /** The database's URL without credentials: the exporter's DSN is made from it and the role's password. */
+    serverUrl: pulumi.Input<string>;
     /** An image with bash and psql for the role Job, pinned (the backup image). */
     jobImage: string;
     /** Non-root user the role Job runs as: the job image's user. */
@@ -74,7 +75,7 @@ export class PostgresExporter extends pulumi.ComponentResource {
         const meta = (objectName: pulumi.Input<string>, objectLabels = labels) => ({ name: objectName, namespace: ns, labels: objectLabels });
 
         const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, child);
-        const dsn = pulumi.secret(pulumi.all([args.adminUrl, password.result]).apply(([url, pw]) => monitorDsn(url, POSTGRES_MONITOR_ROLE, pw)));
+        const dsn = pulumi.secret(pulumi.all([args.serverUrl, password.result]).apply(([url, pw]) => monitorDsn(url, POSTGRES_MONITOR_ROLE, pw)));
         // Content-hash names: a rotated password is a new Secret, and the Job and the Deployment move to it.
         const dsnHash = contentHashOutput({ DATA_SOURCE_NAME: dsn });
         const dsnSecret = new k8s.core.v1.Secret(
@@ -82,64 +83,20 @@ export class PostgresExporter extends pulumi.ComponentResource {
             { metadata: { ...meta(POSTGRES_EXPORTER_NAME), name: dsnHash.apply((h) => hashedName(POSTGRES_EXPORTER_NAME, h)) }, type: "Opaque", stringData: { DATA_SOURCE_NAME: dsn } },
             child,
         );
-        const setupData = { ADMIN_URL: pulumi.secret(args.adminUrl), MONITOR_ROLE_PASSWORD: pulumi.secret(password.result) };
-        const setupHash = contentHashOutput(setupData);
-        const setupSecret = new k8s.core.v1.Secret(
-            `${name}-role-setup`,
-            { metadata: { ...meta("postgres-monitor-role", jobLabels), name: setupHash.apply((h) => hashedName("postgres-monitor-role", h)) }, type: "Opaque", stringData: setupData },
-            child,
-        );
-
-        const scripts = monitoringScripts();
-        const scriptHash = contentHash(scripts);
-        const scriptMap = new k8s.core.v1.ConfigMap(
-            `${name}-role-script`,
-            { metadata: meta(hashedName("postgres-monitor-role", scriptHash), jobLabels), immutable: true, data: scripts },
-            child,
-        );
-
         // The role exists, with the current password, before the exporter starts: `pulumi up` waits
-        // for this Job, which is named by its script and Secret, so it runs again when either changes.
-        const jobName = pulumi.all([setupHash]).apply(([h]) => hashedName("postgres-monitor-role", contentHash({ script: scriptHash, secret: h })));
-        const roleJob = new k8s.batch.v1.Job(
+        // for this Job, which is named by everything it runs with (script, image, role, admin URL, password).
+        const roleJob = postgresRoleJob(
             `${name}-role`,
             {
-                metadata: meta(jobName, jobLabels),
-                spec: {
-                    backoffLimit: 6,
-                    activeDeadlineSeconds: 900,
-                    template: {
-                        metadata: { labels: jobLabels },
-                        spec: {
-                            restartPolicy: "Never",
-                            automountServiceAccountToken: false,
-                            enableServiceLinks: false,
-                            securityContext: { ...RESTRICTED_POD_SECURITY, runAsUser: args.jobUid, runAsGroup: args.jobUid, fsGroup: args.jobUid },
-                            containers: [
-                                {
-                                    name: "create-role",
-                                    image: args.jobImage,
-                                    command: ["/bin/bash", `${SCRIPT_DIR}/${MONITOR_ROLE_SCRIPT}`],
-                                    env: [
-                                        { name: "MONITOR_ROLE", value: POSTGRES_MONITOR_ROLE },
-                                        ...["ADMIN_URL", "MONITOR_ROLE_PASSWORD"].map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: setupSecret.metadata.name, key } } })),
-                                        { name: "HOME", value: WORK_DIR },
-                                    ],
-                                    securityContext: RESTRICTED_CONTAINER_SECURITY,
-                                    resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
-                                    volumeMounts: [
-                                        { name: "script", mountPath: SCRIPT_DIR, readOnly: true },
-                                        { name: "work", mountPath: WORK_DIR },
-                                    ],
-                                },
-                            ],
-                            volumes: [
-                                { name: "script", configMap: { name: scriptMap.metadata.name, defaultMode: 0o555 } },
-                                { name: "work", emptyDir: { sizeLimit: "16Mi" } },
-                            ],
-                        },
-                    },
-                },
+                baseName: "postgres-monitor-role",
+                namespace: ns,
+                labels: jobLabels,
+                image: args.jobImage,
+                uid: args.jobUid,
+                scripts: monitoringScripts(),
+                script: MONITOR_ROLE_SCRIPT,
+                env: { MONITOR_ROLE: POSTGRES_MONITOR_ROLE },
+                secretData: { ADMIN_URL: args.adminUrl, MONITOR_ROLE_PASSWORD: password.result },
             },
             child,
         );

@@ -14,7 +14,17 @@ import {
 import { alertsCoverApps, alertsHaveSeverityAndRunbook, dataAlertsHaveSource, dataStoreCloudwatchAlarms, pagingAlertsReachPager } from "./observability";
 import { statefulResourcesProtected, statefulResourcesRetained } from "./protection";
 import { elasticacheEncryption, elasticacheMultiAz, elasticacheSnapshotRetention, redisNoeviction, redisRequiresAuth } from "./redis";
-import { kmsKeyHardened, rdsBackupRetention, rdsDeletionProtection, rdsForceSsl, rdsMultiAz, rdsNotPublic, rdsPasswordNotLiteral, rdsStorageEncrypted } from "./rds";
+import {
+    kmsKeyHardened,
+    rdsBackupRetention,
+    rdsDeletionProtection,
+    rdsForceSsl,
+    rdsMasterPasswordRoleJobsOnly,
+    rdsMultiAz,
+    rdsNotPublic,
+    rdsPasswordNotLiteral,
+    rdsStorageEncrypted,
+} from "./rds";
 import { generatedCredentials } from "./secrets";
 import { securityGroupNoPublicDataPorts, securityGroupRuleDescriptions } from "./securityGroups";
 import { r2BackupsNeverPublic, r2BackupsWriteOnce, r2BucketLifecycle, r2CustomDomainTls } from "./storage";
@@ -50,6 +60,7 @@ export const policies: Policies = [
     rdsMultiAz,
     rdsForceSsl,
     rdsPasswordNotLiteral,
+    rdsMasterPasswordRoleJobsOnly,
     generatedCredentials,
     securityGroupNoPublicDataPorts,
     securityGroupRuleDescriptions,

@@ -2,6 +2,7 @@ import type * as aws from "@pulumi/aws";
 import { PolicyResource, ReportViolation, ResourceValidationPolicy, StackValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 import { cannotCheckYet, describeDefaults, forEnvironment, guidance, isProductionUrn, outsideProductionSchema, reportAt, requirement, resourceClass } from "./meta";
 import { UNKNOWN, at, isSet, knownNumber, knownString, listAt } from "./props";
+import { APP_TIER, TIER_LABEL, containersOf, isWorkload, podLabels, podSpec } from "./workloadShape";
 
 /** Resource classes by type token; the provider SDK is imported for its types only (see resourceClass). */
 export const KmsKey = resourceClass<aws.kms.Key, aws.kms.KeyArgs>("aws:kms/key:Key");
@@ -437,6 +438,68 @@ export const rdsPasswordNotLiteral: StackValidationPolicy = {
                         instance.urn,
                     );
                 }
+            }
+        }
+    },
+};
+
+const K8S_SECRET = "kubernetes:core/v1:Secret";
+const K8S_JOB = "kubernetes:batch/v1:Job";
+
+/** Names of the Secrets a pod spec reads: env, envFrom, volumes (projected ones too). */
+function secretNamesRead(spec: unknown): unknown[] {
+    const names: unknown[] = [];
+    for (const c of containersOf(spec)) {
+        for (const e of listAt(c.value, "env")) names.push(at(e, "valueFrom", "secretKeyRef", "name"));
+        for (const e of listAt(c.value, "envFrom")) names.push(at(e, "secretRef", "name"));
+    }
+    for (const v of listAt(spec, "volumes")) {
+        names.push(at(v, "secret", "secretName"));
+        for (const source of listAt(v, "projected", "sources")) names.push(at(source, "secret", "name"));
+    }
+    return names.filter((n) => n !== undefined);
+}
+
+export const rdsMasterPasswordRoleJobsOnly: StackValidationPolicy = {
+    name: "rds-master-password-role-jobs-only",
+    description:
+        "SC-5: the RDS master password reaches the Jobs that create roles and nothing else. Only Secrets may hold a value made from it, and only Jobs outside the app tier may read those Secrets: apps, migrations, backups and exporters log in as roles of their own.",
+    enforcementLevel: "mandatory",
+    ...requirement(["SC-5", "SC-3"], "Workloads run with least privilege (non-root, no privilege escalation, network isolation)"),
+    ...guidance(
+        "critical",
+        "Give the workload a role of its own, created by a role Job (components/database/roleJob.ts) that alone reads the master user's URL, and build the workload's URL from the server's URL (serverUrl) and that role's password, never from the master user's URL.",
+    ),
+    validateStack: (args, reportViolation) => {
+        // The master passwords: whatever an RDS instance's password is made from (a replica sets none).
+        const masters = new Set(
+            args.resources
+                .filter((r) => r.type === RDS_INSTANCE)
+                .flatMap((r) => PASSWORD_INPUTS.flatMap((k) => (r.propertyDependencies[k] ?? []).map((d) => d.urn))),
+        );
+        if (masters.size === 0) return;
+        const madeFromMaster = (r: { propertyDependencies: Record<string, Array<{ urn: string }>> }, keys?: string[]) =>
+            Object.entries(r.propertyDependencies ?? {}).some(([k, deps]) => (keys === undefined || keys.includes(k)) && deps.some((d) => masters.has(d.urn)));
+        const holders = args.resources.filter((r) => r.type === K8S_SECRET && madeFromMaster(r, ["data", "stringData"]));
+        const holderUrns = new Set(holders.map((h) => h.urn));
+        const holderNames = new Set(holders.map((h) => at(h.props, "metadata", "name")).filter((n): n is string => typeof n === "string"));
+        for (const r of args.resources) {
+            if (!r.type.startsWith("kubernetes:") || r.type === K8S_SECRET) continue;
+            const roleJob = r.type === K8S_JOB && podLabels(r.type, r.props)[TIER_LABEL] !== APP_TIER;
+            if (roleJob) continue;
+            const what = `${r.type.split(":").pop()} '${r.name}'`;
+            if (madeFromMaster(r)) {
+                reportViolation(`${what} takes a value made from the RDS master password. Only a Secret read by a role Job may hold it.`, r.urn);
+                continue;
+            }
+            if (!isWorkload(r.type)) continue;
+            const names = secretNamesRead(podSpec(r.type, r.props));
+            const reads = Object.values(r.propertyDependencies ?? {}).some((deps) => deps.some((d) => holderUrns.has(d.urn))) || names.some((n) => typeof n === "string" && holderNames.has(n));
+            if (reads) {
+                reportViolation(
+                    `${what} reads a Secret that holds the RDS master password (the master user's URL). Only the Jobs that create roles may; give it a role of its own and a URL with that role's password.`,
+                    r.urn,
+                );
             }
         }
     },

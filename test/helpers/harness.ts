@@ -20,6 +20,12 @@ export async function mockRun(build: () => Record<string, unknown> | void, stack
     return capture.resources;
 }
 
+/** The same, with secret values kept in the recorded inputs (to check what a Secret will hold). */
+export async function mockRunRevealed(build: () => Record<string, unknown> | void, stack = "staging"): Promise<PlanResource[]> {
+    const capture = await captureProgram({ project: "runbook", stack, program: () => build() ?? {}, config: {}, secretKeys: [], revealSecrets: true });
+    return capture.resources;
+}
+
 export function ofType(resources: PlanResource[], type: string): PlanResource[] {
     return resources.filter((r) => r.type === type);
 }

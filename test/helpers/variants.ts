@@ -2,7 +2,7 @@
  * Stack-file edits that switch the data tier to the other engine or mode, so every combination
  * can be planned from the committed stack files.
  */
-const POSTGRES_ONLY = ["instanceClass", "allocatedStorageGb", "maxAllocatedStorageGb", "multiAz", "readReplica", "slowQueryMs", "backupWindow", "maintenanceWindow", "engineVersion"];
+const POSTGRES_ONLY = ["instanceClass", "allocatedStorageGb", "maxAllocatedStorageGb", "multiAz", "readReplica", "replicaMultiAz", "slowQueryMs", "backupWindow", "maintenanceWindow", "engineVersion"];
 const ELASTICACHE_ONLY = ["engine", "nodeType", "replicas", "multiAz", "snapshotWindow", "engineVersion"];
 
 /** The network the committed stack files use, for variants that move a data store back into AWS. */
@@ -32,7 +32,10 @@ export function fitNetwork(c: Record<string, any>): void {
 export function useMongodb(c: Record<string, any>): void {
     for (const k of POSTGRES_ONLY) delete c["runbook:database"][k];
     c["runbook:database"].engine = "mongodb";
-    for (const app of c["runbook:apps"]) app.secretRefs = (app.secretRefs ?? []).map((r: string) => (r === "DATABASE_URL" ? "MONGODB_URI" : r));
+    for (const app of c["runbook:apps"]) {
+        app.secretRefs = (app.secretRefs ?? []).map((r: string) => (r === "DATABASE_URL" ? "MONGODB_URI" : r));
+        delete app.readerUrlEnv;
+    }
     fitNetwork(c);
 }
 

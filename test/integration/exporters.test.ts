@@ -201,7 +201,7 @@ describe("integration: the data alerts against real exporters and Prometheus (DB
 
         // The monitoring role, made by the role Job's script from the planned ConfigMap, as the Job
         // runs it from its mount (twice: it is idempotent).
-        const roleScripts = planned.resources.find((r) => r.type === "kubernetes:core/v1:ConfigMap" && r.name.endsWith("role-script"));
+        const roleScripts = planned.resources.find((r) => r.type === "kubernetes:core/v1:ConfigMap" && r.name === "observability-postgres-exporter-role-script");
         assert.ok(roleScripts, "the plan has the role script's ConfigMap");
         const mount = path.join(tmp, "role-scripts");
         fs.mkdirSync(mount);

@@ -18,7 +18,7 @@ const PG_BIN = "/usr/lib/postgresql/15/bin";
 const TIMEOUT_MS = 30000;
 
 /** The parameters the staging stack's RDS parameter group gets. */
-const settings = postgresSettings({ engine: "postgres", engineVersion: "15", backupRetentionDays: 7, protect: false }, { stack: "staging", isProduction: false });
+const settings = postgresSettings({ engine: "postgres", engineVersion: "15", backupRetentionDays: 7, protect: false, replicaMultiAz: false }, { stack: "staging", isProduction: false });
 const parameters = parameterGroupParameters(settings.slowQueryMs);
 
 /**

@@ -234,6 +234,54 @@ const evasions: Evasion[] = [
     },
     // SC-3, SC-1: credentials
     {
+        policy: "rds-master-password-role-jobs-only",
+        base: "production",
+        what: "the api Deployment reads DATABASE_URL from the role Job's Secret (the master URL)",
+        apply: (rs) => {
+            const setup = find(rs, "Secret", "postgres-roles-setup");
+            const api = edit(find(rs, "Deployment", "app-api"), (i) => {
+                const env = i.spec.template.spec.containers[0].env.find((e: Json) => e.name === "DATABASE_URL");
+                env.valueFrom.secretKeyRef = { name: UNKNOWN, key: "ADMIN_URL" };
+            });
+            api.propertyDependencies.spec = [...(api.propertyDependencies.spec ?? []), setup.urn];
+            return api;
+        },
+    },
+    {
+        policy: "rds-master-password-role-jobs-only",
+        base: "staging",
+        what: "the migration Job (app tier) reads the master URL",
+        apply: (rs) => {
+            const setup = find(rs, "Secret", "postgres-roles-setup");
+            const job = edit(find(rs, "Job", "app-api-migrate"), (i) => {
+                i.spec.template.spec.containers[0].env.push({ name: "ADMIN_URL", valueFrom: { secretKeyRef: { name: UNKNOWN, key: "ADMIN_URL" } } });
+            });
+            job.propertyDependencies.spec = [...(job.propertyDependencies.spec ?? []), setup.urn];
+            return job;
+        },
+    },
+    {
+        policy: "rds-master-password-role-jobs-only",
+        base: "staging",
+        what: "the apps' Secret made from the master password again, as DATABASE_URL used to be",
+        apply: (rs) => {
+            const master = find(rs, "Instance", "instance").propertyDependencies.password;
+            const appsSecret = find(rs, "Secret", "app-secrets-secret");
+            appsSecret.propertyDependencies.stringData = [...(appsSecret.propertyDependencies.stringData ?? []), ...master];
+            return find(rs, "Deployment", "app-web");
+        },
+    },
+    {
+        policy: "rds-master-password-role-jobs-only",
+        base: "production",
+        what: "a ConfigMap that takes the master URL",
+        apply: (rs) => {
+            const sibling = find(rs, "ConfigMap", "postgres-roles-script");
+            const master = find(rs, "Instance", "instance").propertyDependencies.password;
+            return add(rs, sibling, "kubernetes:core/v1:ConfigMap", "db-settings", { metadata: { name: "db-settings" }, data: { DATABASE_URL: UNKNOWN } }, { propertyDependencies: { data: [...master] } });
+        },
+    },
+    {
         policy: "rds-password-not-literal",
         base: "production",
         what: "a literal master password",

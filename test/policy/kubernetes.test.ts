@@ -47,7 +47,7 @@ async function componentPlan(stack: "staging" | "production"): Promise<PlanResou
     const isProduction = stack === "production";
     return mockRun(() => {
         new MongoDB("mongodb", {
-            database: { engine: "mongodb", engineVersion: "7.0", backupRetentionDays: 7, protect: isProduction },
+            database: { engine: "mongodb", engineVersion: "7.0", backupRetentionDays: 7, protect: isProduction, replicaMultiAz: false },
             environment: { stack, isProduction },
             namespace: "runbook",
         });

@@ -5,6 +5,7 @@ import {
     rdsBackupRetention,
     rdsDeletionProtection,
     rdsForceSsl,
+    rdsMasterPasswordRoleJobsOnly,
     rdsMultiAz,
     rdsNotPublic,
     rdsPasswordNotLiteral,
@@ -65,7 +66,7 @@ async function componentPlan(stack: "staging" | "production", readReplica = true
     const environment = env[stack];
     return mockRun(() => {
         new PostgresDatabase("postgres", {
-            database: { engine: "postgres", engineVersion: "16.4", backupRetentionDays: environment.isProduction ? 30 : 7, protect: environment.isProduction, readReplica },
+            database: { engine: "postgres", engineVersion: "16.4", backupRetentionDays: environment.isProduction ? 30 : 7, protect: environment.isProduction, readReplica, replicaMultiAz: false },
             environment,
             vpcId: "vpc-0abc1234",
             subnetIds: ["subnet-0abc1234", "subnet-0def5678"],
@@ -357,5 +358,58 @@ describe("policy: rds-password-not-literal (SC-3)", () => {
         const instance = plan.find((r) => r.type === INSTANCE && r.name === "postgres-instance")!;
         assert.strictEqual(plan.find((r) => r.urn === instance.propertyDependencies.password[0])?.type, PASSWORD);
         assert.deepStrictEqual(await check([rdsPasswordNotLiteral], plan), []);
+    });
+});
+
+describe("policy: rds-master-password-role-jobs-only (SC-5, SC-3)", () => {
+    const K8S_SECRET = "kubernetes:core/v1:Secret";
+    /** A Secret whose stringData is made from `from` (the master password, or anything else). */
+    const secret = (name: string, from: string[]) => resource(K8S_SECRET, name, { metadata: { name: UNKNOWN }, stringData: SECRET }, { propertyDependencies: { stringData: from, metadata: from } });
+    /** A workload reading `secretName` through secretKeyRef, depending on the Secret resources `reads`. */
+    const workload = (type: string, name: string, reads: PlanResource[], labels: Record<string, string> = {}) => {
+        const pod = { metadata: { labels }, spec: { containers: [{ name: "c", image: "x:1", env: [{ name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: UNKNOWN, key: "DATABASE_URL" } } }] }] } };
+        const spec = type === "kubernetes:batch/v1:CronJob" ? { jobTemplate: { spec: { template: pod } } } : { template: pod };
+        return resource(type, name, { metadata: { name }, spec }, { propertyDependencies: { spec: reads.map((r) => r.urn) } });
+    };
+    const db = primary();
+    const adminSecret = secret("roles-setup", [passwordResource.urn, db.urn]);
+    const appPassword = resource(PASSWORD, "app-password", { length: 32 });
+    const appSecret = secret("runbook-env", [appPassword.urn, db.urn]);
+    const roleJob = workload("kubernetes:batch/v1:Job", "roles", [adminSecret], { "app.kubernetes.io/name": "postgres-app-roles" });
+
+    it("SC-5 compliant: the role Job reads the master URL's Secret, the app reads its own role's", async () => {
+        const app = workload("kubernetes:apps/v1:Deployment", "api", [appSecret], { "runbook.dev/tier": "app" });
+        assert.deepStrictEqual(await check([rdsMasterPasswordRoleJobsOnly], [passwordResource, db, adminSecret, appSecret, appPassword, roleJob, app]), []);
+    });
+
+    it("SC-5 violating: an app, a migration Job (app tier) and a backup CronJob that read a Secret made from the master password are each named", async () => {
+        const app = workload("kubernetes:apps/v1:Deployment", "api", [adminSecret], { "runbook.dev/tier": "app" });
+        const migration = workload("kubernetes:batch/v1:Job", "api-migrate", [adminSecret], { "runbook.dev/tier": "app" });
+        const backup = workload("kubernetes:batch/v1:CronJob", "backup-postgres", [adminSecret], { "runbook.dev/role": "backup" });
+        const vs = await check([rdsMasterPasswordRoleJobsOnly], [passwordResource, db, adminSecret, roleJob, app, migration, backup]);
+        assert.deepStrictEqual(vs.map((v) => v.urn).sort(), [app.urn, migration.urn, backup.urn].sort());
+        assert.match(vs.find((v) => v.urn === app.urn)!.message, /Deployment 'api' reads a Secret that holds the RDS master password/);
+        assert.deepStrictEqual(vs[0].requirements, ["SC-5", "SC-3"]);
+        assert.strictEqual(vs[0].enforcementLevel, "mandatory");
+    });
+
+    it("SC-5 violating: a Secret read by its known name counts as much as one wired by dependency", async () => {
+        const named = resource(K8S_SECRET, "runbook-env", { metadata: { name: "runbook-env" }, stringData: SECRET }, { propertyDependencies: { stringData: [passwordResource.urn] } });
+        const app = workload("kubernetes:apps/v1:Deployment", "api", []);
+        ((app.inputs.spec as any).template.spec.containers[0].env[0].valueFrom.secretKeyRef as any).name = "runbook-env";
+        const vs = await check([rdsMasterPasswordRoleJobsOnly], [passwordResource, db, named, app]);
+        assert.deepStrictEqual(vs.map((v) => v.urn), [app.urn]);
+    });
+
+    it("SC-5 violating: a ConfigMap or a Deployment's env that takes a value made from the master password", async () => {
+        const configMap = resource("kubernetes:core/v1:ConfigMap", "settings", { data: { DATABASE_URL: SECRET } }, { propertyDependencies: { data: [passwordResource.urn] } });
+        const vs = await check([rdsMasterPasswordRoleJobsOnly], [passwordResource, db, configMap]);
+        assert.deepStrictEqual(vs.map((v) => v.urn), [configMap.urn]);
+        assert.match(vs[0].message, /ConfigMap 'settings' takes a value made from the RDS master password/);
+    });
+
+    it("SC-5 compliant: the component's own plan (no Kubernetes objects) and a stack without RDS pass", async () => {
+        assert.deepStrictEqual(await check([rdsMasterPasswordRoleJobsOnly], await componentPlan("production")), []);
+        assert.deepStrictEqual(await check([rdsMasterPasswordRoleJobsOnly], [workload("kubernetes:apps/v1:Deployment", "api", [appSecret])]), []);
     });
 });

@@ -12,7 +12,7 @@ const group = (rules: Array<Record<string, unknown>>, egress: Array<Record<strin
 async function componentPlan() {
     return mockRun(() => {
         new PostgresDatabase("postgres", {
-            database: { engine: "postgres", engineVersion: "16.4", backupRetentionDays: 30, protect: true, readReplica: true },
+            database: { engine: "postgres", engineVersion: "16.4", backupRetentionDays: 30, protect: true, readReplica: true, replicaMultiAz: false },
             environment: { stack: "production", isProduction: true },
             vpcId: "vpc-0abc1234",
             subnetIds: ["subnet-0abc1234", "subnet-0def5678"],

@@ -46,7 +46,7 @@ async function appsPlan(env = production): Promise<PlanResource[]> {
             resolvedApp({ name: "web", role: "web" }, env),
             resolvedApp({ name: "worker", role: "worker" }, env),
         ];
-        for (const app of apps) new App(`app-${app.name}`, { app, environment: env, namespace: "runbook", secretName: "runbook-env" });
+        for (const app of apps) new App(`app-${app.name}`, { app, environment: env, namespace: "runbook", secretName: "runbook-env", migrationSecretName: "runbook-migrate" });
         new NetworkPolicies("network-policies", { namespace: "runbook", appPorts: [3000, 3001], awsData: { cidrs: [], ports: [] }, dns: DNS_EGRESS_DEFAULTS });
     }, env.stack);
 }

@@ -62,6 +62,15 @@ describe("runtime: the pods the plans emit run in real containers (podman)", fun
             assert.strictEqual(world.roles(), first, "a second run changes no role, membership or setting");
         });
 
+        it("SC-5: the apps' role Job creates the migration and app roles; run again, it changes nothing", async () => {
+            await (await world.play("staging", world.pod("staging", "database-postgres-roles"), "completed")).stop();
+            const first = world.roles();
+            assert.match(first, /runbook_app\|/);
+            assert.match(first, /runbook_migrate\|/);
+            await (await world.play("staging", world.pod("staging", "database-postgres-roles"), "completed")).stop();
+            assert.strictEqual(world.roles(), first);
+        });
+
         it("OB-3: the monitor-role Job creates its role; run again, it changes nothing; postgres_exporter then serves the metrics the alerts read", async () => {
             await (await world.play("staging", world.pod("staging", "observability-postgres-exporter-role"), "completed")).stop();
             const first = world.roles();
@@ -128,8 +137,8 @@ describe("runtime: the pods the plans emit run in real containers (podman)", fun
     });
 
     describe("production", () => {
-        it("BK-8, OB-3: the role Jobs and postgres_exporter run as planned", async () => {
-            for (const resource of ["backups-postgres-role", "observability-postgres-exporter-role"]) {
+        it("BK-8, OB-3, SC-5: the role Jobs and postgres_exporter run as planned", async () => {
+            for (const resource of ["backups-postgres-role", "observability-postgres-exporter-role", "database-postgres-roles"]) {
                 await (await world.play("production", world.pod("production", resource), "completed")).stop();
             }
             await (await world.play("production", world.pod("production", "observability-postgres-exporter-deployment"), "ready")).stop();

@@ -60,7 +60,15 @@ export class RuntimeWorld {
     readonly gateway = new RealPushgateway();
     jobImage = "";
     database = "";
-    values = { redisPassword: "redis-runtime-pw", backupRolePassword: "backup-runtime-pw", monitorPassword: "monitor-runtime-pw", identity: "", recipient: "" };
+    values = {
+        redisPassword: "redis-runtime-pw",
+        backupRolePassword: "backup-runtime-pw",
+        monitorPassword: "monitor-runtime-pw",
+        migrateRolePassword: "migrate-runtime-pw",
+        appRolePassword: "app-runtime-pw",
+        identity: "",
+        recipient: "",
+    };
     private proxy: { endpoint: string; close: () => void } | undefined;
     private assets: http.Server | undefined;
     private assetsOrigin = "";
@@ -170,6 +178,8 @@ export class RuntimeWorld {
             ADMIN_URL: admin,
             BACKUP_ROLE_PASSWORD: this.values.backupRolePassword,
             MONITOR_ROLE_PASSWORD: this.values.monitorPassword,
+            MIGRATE_ROLE_PASSWORD: this.values.migrateRolePassword,
+            APP_ROLE_PASSWORD: this.values.appRolePassword,
             POSTGRES_URL: `${this.pg.url(this.database, POSTGRES_BACKUP_ROLE, this.values.backupRolePassword)}?sslmode=require`,
             DATA_SOURCE_NAME: monitorDsn(admin, POSTGRES_MONITOR_ROLE, this.values.monitorPassword),
             AWS_ACCESS_KEY_ID: this.s3.accessKeyId,

@@ -31,6 +31,8 @@ function plan(seed: string, stack: string): PlanFile {
 const ofType = (p: PlanFile, type: string) => p.resources.filter((r) => r.type === type);
 const named = (rs: PlanResource[]) => rs.map((r) => (r.inputs.metadata as any).name).sort();
 const containerOf = (r: PlanResource) => (r.inputs as any).spec.template.spec.containers[0];
+/** The first app's Deployment (the plan lists resources in the order they are registered, not declared). */
+const appDeployment = (p: PlanFile) => ofType(p, K8S_DEPLOYMENT).find((r) => (r.inputs.metadata as any).labels?.["runbook.dev/tier"] === "app")!;
 const inAws = (p: PlanFile) => p.resources.some((r) => r.type.startsWith("aws:"));
 const hasRedis = (p: PlanFile) => p.resources.some((r) => r.type.startsWith("runbook:redis:"));
 
@@ -56,7 +58,7 @@ const expectations: Record<string, (p: PlanFile, production: boolean) => void> =
         const job = ofType(p, K8S_JOB).find((r) => (r.inputs.metadata as any).name.startsWith("app-migrate-"));
         assert.ok(job, "WL-5: a migration Job");
         assert.deepStrictEqual(containerOf(job).command, ["npx", "prisma", "migrate", "deploy"]);
-        const env = containerOf(ofType(p, K8S_DEPLOYMENT)[0]).env;
+        const env = containerOf(appDeployment(p)).env;
         assert.ok(!env.some((e: any) => e.name === "REDIS_URL"), "no REDIS_URL without Redis");
         assert.ok(env.some((e: any) => e.name === "FLAG_NEW_DASHBOARD" && e.value === "false"), "WL-8 flags as env");
     },
@@ -82,10 +84,15 @@ const expectations: Record<string, (p: PlanFile, production: boolean) => void> =
     },
     "004-nextjs-r2": (p) => {
         assert.ok(inAws(p) && !hasRedis(p), "RDS, no Redis");
-        const env = containerOf(ofType(p, K8S_DEPLOYMENT)[0]).env;
-        for (const name of ["ADMIN_PASSWORD", "R2_ACCESS_KEY_ID", "R2_SECRET_ACCESS_KEY", "DATABASE_URL"]) {
+        const web = appDeployment(p);
+        const env = containerOf(web).env;
+        for (const name of ["ADMIN_PASSWORD", "R2_ACCESS_KEY_ID", "R2_SECRET_ACCESS_KEY", "R2_ENDPOINT", "DATABASE_URL"]) {
             assert.ok(env.some((e: any) => e.name === name && e.valueFrom?.secretKeyRef), `SC-3: ${name} through secretKeyRef`);
         }
+        // ST-1: the R2 keys are the stack's own rotated token, not secrets typed into runbook:secrets.
+        const token = p.resources.find((r) => r.name === "backups-assets-credentials")!;
+        assert.ok(Object.values(web.propertyDependencies).flat().includes(token.urn), "the app reads the token's Secret");
+        assert.deepStrictEqual(env.filter((e: any) => e.name.startsWith("R2_") && e.valueFrom).map((e: any) => e.valueFrom.secretKeyRef.key), ["R2_ACCESS_KEY_ID", "R2_SECRET_ACCESS_KEY", "R2_ENDPOINT"]);
         assert.ok(ofType(p, K8S_JOB).some((r) => (r.inputs.metadata as any).name.startsWith("web-migrate-")));
     },
 };

@@ -1,5 +1,7 @@
 import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
 import { App } from "../../../components/app/app";
+import { AppSecrets } from "../../../components/secrets/appSecrets";
 import { PlanResource } from "../../../plan/model";
 import { resolvedApp } from "../../helpers/apps";
 import { kubernetesSchemaErrors } from "../../helpers/k8sSchema";
@@ -12,7 +14,7 @@ const K8S_HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
 async function build(overrides: Parameters<typeof resolvedApp>[0], env = staging): Promise<PlanResource[]> {
     const app = resolvedApp(overrides, env);
     return mockRun(() => {
-        const component = new App(`app-${app.name}`, { app, environment: env, namespace: "runbook", secretName: "runbook-env", secretChecksum: "0123abcd" });
+        const component = new App(`app-${app.name}`, { app, environment: env, namespace: "runbook", secretName: "runbook-env", secretChecksum: "0123abcd", migrationSecretName: "runbook-migrate" });
         return { urn: component.urn };
     }, env.stack);
 }
@@ -87,5 +89,51 @@ describe("component: App (WL-1…7, SC-5)", () => {
         const resources = await build({ name: "api", role: "api" });
         assert.strictEqual(ofType(resources, K8S_JOB).length, 0);
         assert.deepStrictEqual(one(resources, K8S_DEPLOYMENT).dependencies.filter((u) => u.includes("Job")), []);
+    });
+
+    it("WL-5: a rotated credential rolls the app but leaves its migration Job as it is, so the migration does not run again", async () => {
+        // The apps and the migration Job as index.ts wires them to the environment's Secrets.
+        const env = production;
+        const app = resolvedApp({ name: "api", role: "api", secretRefs: ["DATABASE_URL", "JWT_SECRET"], migrate: { command: ["npx", "prisma", "migrate", "deploy"] } }, env);
+        const plan = (jwt: string, appPassword: string) =>
+            mockRun(() => {
+                const secrets = new AppSecrets("app-secrets", {
+                    namespace: "runbook",
+                    connectionUrls: { DATABASE_URL: pulumi.secret(`postgres://runbook_app:${appPassword}@db:5432/runbook?sslmode=require`) },
+                    appSecrets: { JWT_SECRET: pulumi.secret(jwt) },
+                    migrationUrls: { DATABASE_URL: pulumi.secret("postgres://runbook_migrate:m@db:5432/runbook?sslmode=require") },
+                });
+                const component = new App("app-api", {
+                    app,
+                    environment: env,
+                    namespace: "runbook",
+                    secretName: secrets.secretName,
+                    secretChecksum: secrets.checksum,
+                    migrationSecretName: secrets.migrationSecretName,
+                });
+                return { urn: component.urn };
+            }, env.stack);
+        const before = await plan("jwt-1", "app-1");
+        for (const rotated of [await plan("jwt-2", "app-1"), await plan("jwt-1", "app-2")]) {
+            const [job, rotatedJob] = [one(before, K8S_JOB), one(rotated, K8S_JOB)];
+            assert.deepStrictEqual(rotatedJob.inputs, job.inputs, "same name and pod template: nothing to replace, nothing runs again");
+            assert.notDeepStrictEqual((one(rotated, K8S_DEPLOYMENT).inputs.spec as any).template, (one(before, K8S_DEPLOYMENT).inputs.spec as any).template, "the app's pods roll onto the new values");
+        }
+        const env0 = podSpec(one(before, K8S_JOB)).containers[0].env.find((e: any) => e.name === "DATABASE_URL");
+        assert.strictEqual(env0.valueFrom.secretKeyRef.name, "runbook-migrate", "SC-5: the migration reads the migration role's URL");
+    });
+
+    it("ST-1: an app that sets r2Env reads the R2 token from the token's Secret; one without it does not", async () => {
+        const app = resolvedApp({ name: "web", role: "web", r2Env: { accessKeyId: "S3_ACCESS_KEY_ID", secretAccessKey: "S3_SECRET_ACCESS_KEY" } }, staging);
+        const resources = await mockRun(() => {
+            const component = new App("app-web", { app, environment: staging, namespace: "runbook", secretName: "runbook-env-1", assetsSecretName: "runbook-r2-assets-1" });
+            return { urn: component.urn };
+        });
+        const env = podSpec(one(resources, K8S_DEPLOYMENT)).containers[0].env;
+        assert.deepStrictEqual(
+            env.filter((e: any) => e.valueFrom?.secretKeyRef.name === "runbook-r2-assets-1").map((e: any) => [e.name, e.valueFrom.secretKeyRef.key]),
+            [["S3_ACCESS_KEY_ID", "R2_ACCESS_KEY_ID"], ["S3_SECRET_ACCESS_KEY", "R2_SECRET_ACCESS_KEY"]],
+        );
+        assert.deepStrictEqual(await kubernetesSchemaErrors(resources), []);
     });
 });

@@ -5,7 +5,7 @@ import { validateConfig } from "../../../config/validate";
 import { mockRun, ofType, one } from "../../helpers/harness";
 import { kubernetesSchemaErrors } from "../../helpers/k8sSchema";
 import { stackRaw } from "../../helpers/stacks";
-import { CLOUDFLARE_API_TOKEN, K8S_CRON_JOB, K8S_JOB, K8S_SECRET } from "../../helpers/types";
+import { CLOUDFLARE_API_TOKEN, K8S_CRON_JOB, K8S_JOB, K8S_SECRET, RANDOM_RANDOM_ID, RANDOM_RANDOM_PASSWORD } from "../../helpers/types";
 import { SECRET } from "../../../plan/model";
 
 const ACCOUNT = "0123456789abcdef0123456789abcdef";
@@ -30,7 +30,10 @@ function build(stack: string, datastores: "postgres+redis" | "mongodb") {
                 datastores === "mongodb"
                     ? { mongodb: { backupUrl: pulumi.secret("mongodb://runbook_backup:pw@m-0.m:27017/?replicaSet=rs0") } }
                     : {
-                          postgres: { adminUrl: pulumi.secret("postgres://runbook_admin:admin%40pw@db.example.internal:5432/runbook?sslmode=require") },
+                          postgres: {
+                              adminUrl: pulumi.secret("postgres://runbook_admin:admin%40pw@db.example.internal:5432/runbook?sslmode=require"),
+                              serverUrl: "postgres://db.example.internal:5432/runbook?sslmode=require",
+                          },
                           redis: { url: pulumi.secret("redis://:redis%2Fpw@redis.runbook.svc:6379") },
                       },
             assetBuckets: ["acme-assets"],
@@ -55,7 +58,13 @@ describe("component: Backups (BK-1, BK-3, BK-6, ST-1, SC-5)", () => {
             assert.deepStrictEqual(env[key].valueFrom.secretKeyRef, { name: "runbook-backup-credentials", key }, `${key} comes from the Secret`);
         }
         const job = one(resources, K8S_JOB, "postgres-role");
-        assert.match((job.inputs.metadata as any).name, /^postgres-backup-role-[0-9a-f]{10}$/);
+        // Issue 16 item 3: named by everything it runs with, the password and admin URL included, so a
+        // new password or a new RDS instance runs it again (the name is only known once they are).
+        const password = one(resources, RANDOM_RANDOM_PASSWORD, "postgres-backup-password");
+        assert.ok(job.propertyDependencies.metadata.includes(password.urn), "the Job's name follows the password");
+        const setup = one(resources, K8S_SECRET, "postgres-role-setup");
+        assert.ok(setup.propertyDependencies.metadata.includes(password.urn), "so does its Secret's: a new password is a new Secret, not an update");
+        assert.deepStrictEqual((job.inputs.spec as any).template.spec.containers[0].command, ["/bin/bash", "/scripts/create-backup-role.sh"]);
         assert.deepStrictEqual(await kubernetesSchemaErrors(resources), []);
     });
 
@@ -137,5 +146,15 @@ describe("component: Backups (BK-1, BK-3, BK-6, ST-1, SC-5)", () => {
         const resources = await build("staging", "postgres+redis");
         const np = one(resources, NETWORK_POLICY, "egress");
         assert.deepStrictEqual((np.inputs.spec as any).podSelector, { matchLabels: { "runbook.dev/role": "backup" } });
+    });
+
+    it("ST-1, WL-3: the apps' R2 token is in a Secret per token, named by a random ID its content keeps, kept after a rotation", async () => {
+        const resources = await build("staging", "postgres+redis");
+        const secret = one(resources, K8S_SECRET, "assets-credentials");
+        const id = one(resources, RANDOM_RANDOM_ID, "assets-credentials-generation");
+        assert.ok(secret.propertyDependencies.metadata.includes(id.urn), "a rotated token is a new Secret name, so the apps that read it roll");
+        const token = one(resources, CLOUDFLARE_API_TOKEN, "assets");
+        assert.ok(id.propertyDependencies.keepers.includes(token.urn), "the ID changes with the token");
+        assert.strictEqual(secret.retainOnDelete, true, "the previous token's Secret stays for kubectl rollout undo");
     });
 });

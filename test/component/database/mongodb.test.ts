@@ -15,7 +15,7 @@ import { K8S_STATEFUL_SET as STS, K8S_SERVICE as SERVICE, K8S_SECRET as SECRET_T
 function args(stack: "staging" | "production", overrides: Partial<MongoDBArgs> = {}, database: Partial<MongoDBArgs["database"]> = {}): MongoDBArgs {
     const environment = stack === "production" ? production : staging;
     return {
-        database: { engine: "mongodb", engineVersion: "7.0", backupRetentionDays: environment.isProduction ? 30 : 7, protect: environment.isProduction, ...database },
+        database: { engine: "mongodb", engineVersion: "7.0", backupRetentionDays: environment.isProduction ? 30 : 7, protect: environment.isProduction, replicaMultiAz: false, ...database },
         environment,
         namespace: "runbook",
         ...overrides,

@@ -10,7 +10,7 @@ import { AWS_RDS_INSTANCE as INSTANCE, AWS_KMS_KEY as KEY, AWS_EC2_SECURITY_GROU
 
 function args(env: typeof staging, database: Partial<PostgresDatabaseConfig> = {}): PostgresDatabaseArgs {
     return {
-        database: { engine: "postgres", engineVersion: "16.4", backupRetentionDays: env.isProduction ? 30 : 7, protect: env.isProduction, ...database },
+        database: { engine: "postgres", engineVersion: "16.4", backupRetentionDays: env.isProduction ? 30 : 7, protect: env.isProduction, replicaMultiAz: false, ...database },
         environment: env,
         vpcId: "vpc-0abc1234",
         subnetIds: ["subnet-0abc1234", "subnet-0def5678"],
@@ -158,7 +158,7 @@ describe("component: PostgresDatabase on RDS (DB-1…DB-6, BK-2, SC-3, ED-2)", (
     it("DB-5: a read replica exists only when asked, private, encrypted, TLS-only, and protected in production", async () => {
         const without = await build(production);
         assert.strictEqual(ofType(without.resources, INSTANCE).length, 1);
-        assert.strictEqual(without.db.readerConnectionUrl, undefined);
+        assert.strictEqual(without.db.replicaAddress, undefined);
 
         const { resources, primary, db } = await build(production, { readReplica: true });
         assert.strictEqual(ofType(resources, INSTANCE).length, 2);
@@ -171,7 +171,10 @@ describe("component: PostgresDatabase on RDS (DB-1…DB-6, BK-2, SC-3, ED-2)", (
         assert.strictEqual(replica.inputs.deletionProtection, true);
         // RDS refuses a same-region replica's KMS key, password, and final snapshot.
         for (const absent of ["kmsKeyId", "password", "username", "finalSnapshotIdentifier"]) assert.ok(!(absent in replica.inputs), `${absent} is not set on the replica`);
-        assert.ok(db.readerConnectionUrl && (await pulumi.isSecret(db.readerConnectionUrl)));
+        assert.ok(db.replicaAddress, "the replica's address, for the apps' reader URL");
+        assert.strictEqual(replica.inputs.multiAz, false, "a replica nobody reads from stays single-AZ");
+        const readFrom = one((await build(production, { readReplica: true, replicaMultiAz: true })).resources, INSTANCE, "replica");
+        assert.strictEqual(readFrom.inputs.multiAz, true, "DB-5: database.replicaMultiAz puts the replica in two AZs");
 
         const stagingReplica = one((await build(staging, { readReplica: true })).resources, INSTANCE, "replica");
         assert.strictEqual(stagingReplica.protect, false);
@@ -188,9 +191,9 @@ describe("component: PostgresDatabase on RDS (DB-1…DB-6, BK-2, SC-3, ED-2)", (
         assert.ok(!everything.includes("postgres://"), "no connection string is recorded in any input");
     });
 
-    it("SC-1: connectionUrl (DATABASE_URL) is a secret output", async () => {
+    it("SC-1: the master user's URL (adminUrl, for the role Jobs only) is a secret output", async () => {
         const { db } = await build(staging);
-        assert.strictEqual(await pulumi.isSecret(db.connectionUrl), true);
+        assert.strictEqual(await pulumi.isSecret(db.adminUrl), true);
     });
 
     it("parents every child to the component and names it after the component", async () => {

@@ -123,7 +123,7 @@ describe("component: Observability's data exporters (DB-4, RD-2)", function () {
                 namespace: "runbook-staging",
                 monitoringNamespace: "prometheus",
                 exporters: {
-                    postgres: { adminUrl: pulumi.secret(ADMIN_URL), jobImage: "ghcr.io/acme/runbook-backup:1.0.0", jobUid: 10001, databaseCidrs: ["10.40.0.0/16"] },
+                    postgres: { adminUrl: pulumi.secret(ADMIN_URL), serverUrl: "postgres://db.example.internal:5432/runbook?sslmode=require", jobImage: "ghcr.io/acme/runbook-backup:1.0.0", jobUid: 10001, databaseCidrs: ["10.40.0.0/16"] },
                     redisPods: { "app.kubernetes.io/name": "redis-in-cluster", "app.kubernetes.io/component": "cache" },
                 },
                 routes: { pagerdutyRoutingKey: pulumi.secret("pd-key"), slackWebhookUrl: pulumi.secret("https://hooks.slack.com/x"), slackChannel: "#ops" },

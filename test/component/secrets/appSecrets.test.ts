@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { Namespace } from "../../../components/k8s/namespace";
 import { AppSecrets } from "../../../components/secrets/appSecrets";
 import { kubernetesSchemaErrors } from "../../helpers/k8sSchema";
-import { mockRun, one } from "../../helpers/harness";
+import { mockRun, mockRunRevealed, one } from "../../helpers/harness";
+import { RANDOM_RANDOM_ID } from "../../helpers/types";
 
 /** The value of an Output under the mocks. */
 function valueOf<T>(o: pulumi.Output<T>): Promise<T> {
@@ -34,24 +35,72 @@ describe("component: the environment's Secret and namespace (SC-1, SC-5)", () =>
         assert.strictEqual(one(resources, "kubernetes:core/v1:Secret").inputs.stringData, "[secret]");
     });
 
-    it("SC-1: the Secret is named by its content and exposes the checksum; a rotated value is a new Secret, created before the old one is deleted", async () => {
+    it("SC-1, WL-3: a Secret per generation of its content, named by a random ID that the content's hash keeps; the checksum is public", async () => {
         const build = (jwt: string) => {
             let component: AppSecrets | undefined;
             return mockRun(() => {
                 component = new AppSecrets("env", { namespace: "runbook", connectionUrls: { REDIS_URL: pulumi.secret("redis://:pw@r:6379") }, appSecrets: { JWT_SECRET: pulumi.secret(jwt) } });
-            }).then(async (resources) => ({ resources, name: await valueOf(component!.secretName), checksum: await valueOf(component!.checksum), isSecret: await pulumi.isSecret(component!.checksum) }));
+            }).then(async (resources) => ({ resources, checksum: await valueOf(component!.checksum), isSecret: await pulumi.isSecret(component!.checksum) }));
         };
         const a = await build("jwt-1");
         const again = await build("jwt-1");
         const rotated = await build("jwt-2");
-        assert.match(a.name, /^runbook-env-[0-9a-f]{10}$/);
-        assert.strictEqual(a.name, `runbook-env-${a.checksum}`);
-        assert.strictEqual(again.name, a.name, "the same content keeps its name: nothing rolls");
-        assert.notStrictEqual(rotated.name, a.name, "a rotated value is a new Secret, so Pulumi creates it before deleting the old one");
-        assert.strictEqual(a.isSecret, false, "the checksum goes on pod templates, which are not secret; it is a one-way hash");
+        const id = one(a.resources, RANDOM_RANDOM_ID);
+        assert.deepStrictEqual(id.inputs.keepers, { content: a.checksum }, "new content replaces the ID, so the Secret gets a new name");
+        assert.strictEqual(id.inputs.byteLength, 5);
         const secret = one(a.resources, "kubernetes:core/v1:Secret");
-        assert.deepStrictEqual([secret.protect, secret.deleteBeforeReplace], [false, false]);
+        assert.ok(secret.propertyDependencies.metadata.includes(id.urn), "the name comes from the generation's ID");
+        assert.deepStrictEqual(one(again.resources, RANDOM_RANDOM_ID).inputs.keepers, id.inputs.keepers, "the same content keeps its ID and name: nothing rolls");
+        assert.notDeepStrictEqual(one(rotated.resources, RANDOM_RANDOM_ID).inputs.keepers, id.inputs.keepers, "a rotated value is a new generation");
+        assert.strictEqual(a.isSecret, false, "the checksum goes on pod templates, which are not secret; it is a one-way hash");
+        assert.deepStrictEqual([secret.protect, secret.deleteBeforeReplace], [false, false], "the new generation exists before the pods move to it");
         assert.doesNotMatch(JSON.stringify(a.resources), /jwt-1|pw@r/);
+    });
+
+    it("WL-3: the previous generation of the apps' Secret outlives its replacement, so `kubectl rollout undo` finds it", async () => {
+        const resources = await mockRun(() => {
+            new AppSecrets("env", { namespace: "runbook", connectionUrls: { DATABASE_URL: pulumi.secret("postgres://u:p@db:5432/runbook") }, appSecrets: {} });
+        });
+        const secret = one(resources, "kubernetes:core/v1:Secret");
+        assert.strictEqual(secret.retainOnDelete, true, "Pulumi forgets a replaced generation instead of deleting it");
+        assert.strictEqual((secret.inputs.metadata as any).labels["runbook.dev/secret-generations"], "runbook-env", "the label the pruning selects");
+    });
+
+    it("WL-5, SC-5: the migration Jobs' Secret keeps one name, holds every key of the apps' Secret, and the migration role's URL", async () => {
+        let component: AppSecrets | undefined;
+        const resources = await mockRun(() => {
+            component = new AppSecrets("env", {
+                namespace: "runbook",
+                connectionUrls: { DATABASE_URL: pulumi.secret("postgres://runbook_app:a@db:5432/runbook"), REDIS_URL: pulumi.secret("redis://:r@r:6379") },
+                appSecrets: { JWT_SECRET: pulumi.secret("jwt") },
+                migrationUrls: { DATABASE_URL: pulumi.secret("postgres://runbook_migrate:m@db:5432/runbook") },
+            });
+        }, "staging");
+        const migration = resources.find((r) => r.type === "kubernetes:core/v1:Secret" && (r.inputs.metadata as any).name === "runbook-migrate");
+        assert.ok(migration, "a Secret named runbook-migrate");
+        assert.strictEqual(await valueOf(component!.migrationSecretName!), "runbook-migrate");
+        assert.strictEqual(migration.inputs.stringData, "[secret]");
+        assert.strictEqual(migration.retainOnDelete, false, "one object, updated in place");
+        const revealed = await mockRunRevealed(() => {
+            new AppSecrets("env", {
+                namespace: "runbook",
+                connectionUrls: { DATABASE_URL: pulumi.secret("postgres://runbook_app:a@db:5432/runbook"), REDIS_URL: pulumi.secret("redis://:r@r:6379") },
+                appSecrets: { JWT_SECRET: pulumi.secret("jwt") },
+                migrationUrls: { DATABASE_URL: pulumi.secret("postgres://runbook_migrate:m@db:5432/runbook") },
+            });
+        });
+        const data = (s: string) => revealed.find((r) => r.type === "kubernetes:core/v1:Secret" && r.name === s)!.inputs.stringData as Record<string, string>;
+        assert.deepStrictEqual(Object.keys(data("env-migration")).sort(), Object.keys(data("env-secret")).sort(), "every secretRefs name a Job reads exists");
+        assert.strictEqual(data("env-migration").DATABASE_URL, "postgres://runbook_migrate:m@db:5432/runbook");
+        assert.strictEqual(data("env-secret").DATABASE_URL, "postgres://runbook_app:a@db:5432/runbook", "the apps never get the migration role");
+        assert.strictEqual(data("env-migration").JWT_SECRET, "jwt");
+    });
+
+    it("without a migrate command there is no migration Secret", async () => {
+        const resources = await mockRun(() => {
+            new AppSecrets("env", { namespace: "runbook", connectionUrls: { DATABASE_URL: pulumi.secret("postgres://u:p@db:5432/runbook") }, appSecrets: {} });
+        });
+        assert.strictEqual(resources.filter((r) => r.type === "kubernetes:core/v1:Secret").length, 1);
     });
 
     it("SC-5: the namespace enforces the restricted Pod Security profile", async () => {

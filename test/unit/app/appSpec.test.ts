@@ -19,7 +19,7 @@ const api = (env = staging) => resolvedApp({ name: "api", role: "api", secretRef
 
 describe("unit: app builders (WL-1…7, SC-5)", () => {
     it("SC-1: plain env is sorted with PORT, secrets only through secretKeyRef", () => {
-        assert.deepStrictEqual(containerEnv(api(), "runbook-env"), [
+        assert.deepStrictEqual(containerEnv(api(), { env: "runbook-env" }), [
             { name: "LOG_LEVEL", value: "info" },
             { name: "PORT", value: "3001" },
             { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: "runbook-env", key: "DATABASE_URL" } } },
@@ -97,16 +97,42 @@ describe("unit: app builders (WL-1…7, SC-5)", () => {
     });
 
     it("WL-5: the migration runs the command with the app's image and secrets, no probes, bounded in time", () => {
-        const spec = migrationJobSpec({ app: api(), serviceAccountName: "api", secretName: "runbook-env" }) as any;
+        const spec = migrationJobSpec({ app: api(), serviceAccountName: "api", migrationSecretName: "runbook-migrate" }) as any;
         const c = spec.template.spec.containers[0];
         assert.deepStrictEqual(c.command, ["npx", "prisma", "migrate", "deploy"]);
         assert.strictEqual(c.image, "ghcr.io/acme/api:1.4.2");
-        assert.ok(c.env.some((e: any) => e.name === "DATABASE_URL" && e.valueFrom.secretKeyRef.name === "runbook-env"));
+        assert.ok(c.env.some((e: any) => e.name === "DATABASE_URL" && e.valueFrom.secretKeyRef.name === "runbook-migrate"), "the migration role's URL, from the migration Secret");
         assert.ok(c.env.some((e: any) => e.name === "HOME" && e.value === "/tmp"));
         assert.deepStrictEqual([c.livenessProbe, c.readinessProbe, c.startupProbe], [undefined, undefined, undefined]);
         assert.deepStrictEqual([spec.activeDeadlineSeconds, spec.backoffLimit, spec.ttlSecondsAfterFinished], [600, 1, undefined]);
         assert.strictEqual(spec.template.spec.restartPolicy, "Never");
         assert.strictEqual(spec.template.metadata.labels["app.kubernetes.io/component"], "migrate");
         assert.strictEqual(spec.template.metadata.labels["runbook.dev/tier"], "app", "the Job reaches the database as the app does");
+    });
+
+    it("ST-1: an app with r2Env reads the R2 token under its own names from the token's Secret; a rotated token changes the pod template", () => {
+        const app = resolvedApp({ name: "web", role: "web", r2Env: { accessKeyId: "S3_ACCESS_KEY_ID", secretAccessKey: "S3_SECRET_ACCESS_KEY", endpoint: "S3_ENDPOINT" } }, staging);
+        const template = (assets: string) => (deploymentSpec({ app, environment: staging, serviceAccountName: "web", secretName: "runbook-env-1", assetsSecretName: assets }) as any).template;
+        const env = template("runbook-r2-assets-aaaa").spec.containers[0].env.filter((e: any) => e.valueFrom);
+        assert.deepStrictEqual(
+            env.map((e: any) => [e.name, e.valueFrom.secretKeyRef.name, e.valueFrom.secretKeyRef.key]),
+            [
+                ["S3_ACCESS_KEY_ID", "runbook-r2-assets-aaaa", "R2_ACCESS_KEY_ID"],
+                ["S3_SECRET_ACCESS_KEY", "runbook-r2-assets-aaaa", "R2_SECRET_ACCESS_KEY"],
+                ["S3_ENDPOINT", "runbook-r2-assets-aaaa", "R2_ENDPOINT"],
+            ],
+        );
+        assert.notDeepStrictEqual(template("runbook-r2-assets-bbbb"), template("runbook-r2-assets-aaaa"), "a new token's Secret rolls the pods");
+        assert.throws(() => deploymentSpec({ app, environment: staging, serviceAccountName: "web", secretName: "s" }), /r2Env.*no R2 token/);
+        const plain = (deploymentSpec({ app: resolvedApp({ name: "web", role: "web" }, staging), environment: staging, serviceAccountName: "web", secretName: "s", assetsSecretName: "runbook-r2-assets-aaaa" }) as any).template.spec.containers[0].env;
+        assert.ok(!plain.some((e: any) => e.valueFrom?.secretKeyRef.name === "runbook-r2-assets-aaaa"), "an app without r2Env gets no token");
+    });
+
+    it("DB-5: an app with readerUrlEnv reads the replica's URL under that name; the migration reads neither it nor the R2 token", () => {
+        const app = resolvedApp({ name: "api", role: "api", readerUrlEnv: "READ_DATABASE_URL", r2Env: { accessKeyId: "A", secretAccessKey: "B" }, migrate: { command: ["migrate"] } }, staging);
+        const env = containerEnv(app, { env: "runbook-env-1", assets: "runbook-r2-assets-1" });
+        assert.deepStrictEqual(env.find((e) => e.name === "READ_DATABASE_URL"), { name: "READ_DATABASE_URL", valueFrom: { secretKeyRef: { name: "runbook-env-1", key: "DATABASE_READER_URL" } } });
+        const job = (migrationJobSpec({ app, serviceAccountName: "api", migrationSecretName: "runbook-migrate" }) as any).template.spec.containers[0].env;
+        assert.deepStrictEqual(job.filter((e: any) => e.valueFrom).map((e: any) => e.valueFrom.secretKeyRef.name), [], "the migration needs no reader and no R2 token");
     });
 });

@@ -169,4 +169,67 @@ describe("unit: workload config (WL-1…7, RD-1, SC-5)", () => {
         });
         assert.deepStrictEqual(config.apps.filter((a) => a.port === 3000).map((a) => a.name), ["web", "vendor", "admin"]);
     });
+
+    it("ST-1: r2Env is accepted with an assets or uploads bucket, its names are not taken for secrets, and it resolves onto the app", () => {
+        const config = accepted("staging", (c) => (app(c, "web").r2Env = { accessKeyId: "S3_ACCESS_KEY_ID", secretAccessKey: "S3_SECRET_ACCESS_KEY" }));
+        assert.deepStrictEqual(config.apps.find((a) => a.name === "web")!.r2Env, { accessKeyId: "S3_ACCESS_KEY_ID", secretAccessKey: "S3_SECRET_ACCESS_KEY" });
+        assert.strictEqual(config.apps.find((a) => a.name === "api")!.r2Env, undefined);
+    });
+
+    it("ST-1: r2Env without an assets or uploads bucket is refused; so is a name the app already uses or two fields with one name", () => {
+        const noBucket = find(
+            problemsOf("staging", (c) => {
+                app(c, "web").r2Env = { accessKeyId: "S3_ACCESS_KEY_ID", secretAccessKey: "S3_SECRET_ACCESS_KEY" };
+                c["runbook:storage"].buckets = c["runbook:storage"].buckets.filter((b: any) => b.purpose === "backups");
+            }),
+            "apps[1].r2Env",
+        );
+        assert.strictEqual(noBucket.requirement, "ST-1");
+        assert.match(noBucket.fix!, /purpose: assets or uploads.*or remove apps\[1\]\.r2Env/);
+        const problems = problemsOf("staging", (c) => {
+            app(c, "api").r2Env = { accessKeyId: "LOG_LEVEL", secretAccessKey: "PORT", endpoint: "LOG_LEVEL" };
+        });
+        assert.match(find(problems, "apps[0].r2Env.accessKeyId").message, /is also set by apps\[0\]\.env\.LOG_LEVEL/);
+        assert.match(find(problems, "apps[0].r2Env.secretAccessKey").message, /is also set by PORT/);
+        assert.match(find(problems, "apps[0].r2Env.endpoint").message, /is also set by apps\[0\]\.env\.LOG_LEVEL/);
+        const twice = problemsOf("staging", (c) => (app(c, "web").r2Env = { accessKeyId: "S3_KEY", secretAccessKey: "S3_KEY" }));
+        assert.match(find(twice, "apps[1].r2Env.secretAccessKey").message, /is also set by apps\[1\]\.r2Env\.accessKeyId/);
+    });
+
+    it("DB-5: readerUrlEnv needs a PostgreSQL read replica; with MongoDB it names the engine", () => {
+        assert.strictEqual(find(problemsOf("staging", (c) => (app(c, "api").readerUrlEnv = "DATABASE_READER_URL")), "apps[0].readerUrlEnv").requirement, "DB-5");
+        const mongo = find(
+            problemsOf("staging", (c) => {
+                allInCluster(c);
+                app(c, "api").readerUrlEnv = "DATABASE_READER_URL";
+            }),
+            "apps[0].readerUrlEnv",
+        );
+        assert.match(mongo.message, /database\.engine is mongodb/);
+        const config = accepted("staging", (c) => {
+            c["runbook:database"].readReplica = true;
+            app(c, "api").readerUrlEnv = "DATABASE_READER_URL";
+        });
+        assert.strictEqual(config.apps[0].readerUrlEnv, "DATABASE_READER_URL");
+    });
+
+    it("DB-5: the replica runs Multi-AZ by default only in production and only once an app reads from it; the stack can say otherwise", () => {
+        const reads = (c: Record<string, any>) => (app(c, "api").readerUrlEnv = "DATABASE_READER_URL");
+        assert.strictEqual(accepted("production", reads).database.replicaMultiAz, true);
+        assert.strictEqual(accepted("production", () => undefined).database.replicaMultiAz, false, "production's replica is read by no app in the stack file");
+        assert.strictEqual(accepted("production", (c) => { reads(c); c["runbook:database"].replicaMultiAz = false; }).database.replicaMultiAz, false);
+        assert.strictEqual(accepted("staging", (c) => { c["runbook:database"].readReplica = true; reads(c); }).database.replicaMultiAz, false, "staging stays cheap");
+        const p = find(problemsOf("staging", (c) => (c["runbook:database"].replicaMultiAz = true)), "database.replicaMultiAz");
+        assert.match(p.fix!, /set database\.readReplica: true, or remove database\.replicaMultiAz/);
+        assert.ok(problemsOf("staging", (c) => { allInCluster(c); c["runbook:database"].replicaMultiAz = true; }).some((x) => x.path === "database.replicaMultiAz" && /only applies to engine postgres/.test(x.message)));
+    });
+
+    it("DB-5, SC-1: with a read replica, DATABASE_READER_URL is a connection string the stack builds: secretRefs may name it, runbook:secrets may not set it", () => {
+        const replica = (c: Record<string, any>) => (c["runbook:database"].readReplica = true);
+        accepted("staging", (c) => { replica(c); app(c, "worker").secretRefs.push("DATABASE_READER_URL"); });
+        const problems = problemsOf("staging", (c) => { replica(c); c["runbook:secrets"] = { DATABASE_READER_URL: "x" }; });
+        const p = problems.find((x) => x.path === "secrets.DATABASE_READER_URL" && /a connection string the stack builds itself/.test(x.message));
+        assert.ok(p, problems.map(formatProblem).join("\n"));
+        assert.match(p.fix!, /pulumi config rm --path 'runbook:secrets\.DATABASE_READER_URL'/);
+    });
 });

@@ -17,6 +17,7 @@ const base = (env: { isProduction: boolean }, extra: Partial<PostgresDatabaseCon
     engineVersion: "16.4",
     backupRetentionDays: env.isProduction ? 30 : 7,
     protect: env.isProduction,
+    replicaMultiAz: false,
     ...extra,
 });
 

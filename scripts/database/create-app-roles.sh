@@ -55,9 +55,12 @@ for name in "$migrate_role" "$app_role" "$schema"; do
 done
 [ "$migrate_role" != "$app_role" ] || die "MIGRATE_ROLE and APP_ROLE must differ"
 
+# The admin's password goes to libpq through PGPASSWORD, never a command line (SC-1).
+pg_credentials "$ADMIN_URL"
+
 # Identifiers are quoted by format(%I), passwords by format(%L); each statement is built by a query
 # and run by \gexec, so a role that already exists is altered, never created twice.
-psql -X -q -v ON_ERROR_STOP=1 --single-transaction --dbname="$ADMIN_URL" \
+psql -X -q -v ON_ERROR_STOP=1 --single-transaction --dbname="$PG_URL" \
     -v migrate_role="$migrate_role" -v app_role="$app_role" -v schema="$schema" <<'SQL'
 \getenv migrate_password MIGRATE_ROLE_PASSWORD
 \getenv app_password APP_ROLE_PASSWORD
@@ -133,7 +136,7 @@ SELECT format('ALTER DEFAULT PRIVILEGES FOR ROLE %I GRANT USAGE ON SCHEMAS TO %I
 SQL
 
 # What a migration left as the admin that the migration role cannot take over: name it, do not fail.
-left=$(psql -X -q -A -t -v ON_ERROR_STOP=1 --dbname="$ADMIN_URL" -v schema="$schema" <<'SQL'
+left=$(psql -X -q -A -t -v ON_ERROR_STOP=1 --dbname="$PG_URL" -v schema="$schema" <<'SQL'
 SELECT string_agg(p.oid::regprocedure::text, ', ') FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
  WHERE n.nspname = :'schema' AND p.proowner = (SELECT oid FROM pg_roles WHERE rolname = current_user) AND p.prosecdef;
 SQL

@@ -607,7 +607,7 @@ describe("integration: backup and restore-drill scripts against PostgreSQL, Redi
             }
         });
 
-        it("#6: no password is ever on a command line: the role setup, the backup and the drill pass them to psql, pg_dump and pg_restore through the environment", async () => {
+        it("#6: no password is ever on a command line: the role setups (backup and app roles), the backup and the drill pass them to psql, pg_dump and pg_restore through the environment", async () => {
             const argvLog = path.join(work, "pg-argv.log");
             fs.rmSync(argvLog, { force: true });
             // Each stand-in records the command line it was given, then runs the real tool.
@@ -616,13 +616,15 @@ describe("integration: backup and restore-drill scripts against PostgreSQL, Redi
             const PATH = `${bin}:${basePath}`;
             const role = spawnSync(script("create-backup-role.sh"), [], { encoding: "utf8", env: { PATH, HOME: work, ADMIN_URL: pg.url(TINY), BACKUP_ROLE_PASSWORD: "backup-pw" } });
             assert.strictEqual(role.status, 0, role.stderr);
+            const appRoles = spawnSync("bash", [path.join(SCRIPTS, "..", "database", "create-app-roles.sh")], { encoding: "utf8", env: { PATH, HOME: work, ADMIN_URL: pg.url(TINY), MIGRATE_ROLE_PASSWORD: "migrate-pw", APP_ROLE_PASSWORD: "app-pw" } });
+            assert.strictEqual(appRoles.status, 0, appRoles.stderr);
             const backup = await run(script("backup-postgres.sh"), [], { env: tinyBackup({ PATH }) });
             assert.strictEqual(backup.status, 0, backup.stderr);
             const drill = await run(script("restore-drill.sh"), [], { env: tinyDrill({ PATH, DRILL_RESTORE_JOBS: "1" }) });
             assert.strictEqual(drill.status, 0, drill.stderr);
             const lines = fs.readFileSync(argvLog, "utf8").trim().split("\n");
             for (const tool of ["psql", "pg_dump", "pg_restore"]) assert.ok(lines.some((l) => l.startsWith(`${tool} `)), `${tool} ran: ${lines.join("\n")}`);
-            for (const secret of [pg.password, "backup-pw"]) {
+            for (const secret of [pg.password, "backup-pw", "migrate-pw", "app-pw"]) {
                 assert.deepStrictEqual(lines.filter((l) => l.includes(secret)), [], `no command line holds ${secret}`);
             }
         });

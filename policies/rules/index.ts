@@ -11,6 +11,7 @@ import {
     k8sSecretValuesNotLiteral,
     mongodbRequiresAuth,
 } from "./kubernetes";
+import { alertsFireAtRunbookThresholds } from "./alertMeaning";
 import { alertsCoverApps, alertsHaveSeverityAndRunbook, dataAlertsHaveSource, dataStoreCloudwatchAlarms, pagingAlertsReachPager } from "./observability";
 import { statefulResourcesProtected, statefulResourcesRetained } from "./protection";
 import { elasticacheEncryption, elasticacheMultiAz, elasticacheSnapshotRetention, redisNoeviction, redisRequiresAuth } from "./redis";
@@ -81,6 +82,7 @@ export const policies: Policies = [
     gatewaySecurityHeaders,
     alertsCoverApps,
     alertsHaveSeverityAndRunbook,
+    alertsFireAtRunbookThresholds,
     pagingAlertsReachPager,
     dataStoreCloudwatchAlarms,
     dataAlertsHaveSource,

@@ -1,6 +1,6 @@
 import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { forTypes, guidance, isProductionStack, isProductionUrn, outsideProductionSchema, reportAt, requirement } from "./meta";
-import { at, knownString, listAt, stringMap } from "./props";
+import { cannotCheckYet, forTypes, guidance, isProductionStack, isProductionUrn, outsideProductionSchema, reportAt, requirement } from "./meta";
+import { UNKNOWN, at, keysAt, knownString, listAt, stringMap } from "./props";
 
 /*
  * Alerting rules (OB-1…OB-4, OB-6, OB-7): the alerts a stack with apps must have, where paging
@@ -23,21 +23,34 @@ type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : {});
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 
-interface Alert {
+export interface Alert {
     alert: string;
     labels: Record<string, string>;
     annotations: Record<string, string>;
+    /** Label and annotation keys whose values are only known after `pulumi up`. */
+    unknown: string[];
+    rule: unknown;
 }
 
 /** The alerting rules of a PrometheusRule's props (recording rules skipped). */
-function alertsOf(props: unknown): Alert[] {
+export function alertsOf(props: unknown): Alert[] {
     const out: Alert[] = [];
     for (const group of listAt(props, "spec", "groups")) {
         for (const rule of listAt(group, "rules")) {
             const name = str(at(rule, "alert"));
             if (name === undefined) continue;
-            const strings = (v: unknown) => Object.fromEntries(Object.entries(obj(v)).filter(([, x]) => typeof x === "string")) as Record<string, string>;
-            out.push({ alert: name, labels: strings(at(rule, "labels")), annotations: strings(at(rule, "annotations")) });
+            const unknown: string[] = [];
+            const strings = (section: string) => {
+                const values: Record<string, string> = {};
+                for (const k of keysAt(rule, section)) {
+                    const v = at(rule, section, k);
+                    if (v === UNKNOWN) unknown.push(`${section}.${k}`);
+                    else if (typeof v === "string") values[k] = v;
+                }
+                if (at(rule, section) === UNKNOWN) unknown.push(section);
+                return values;
+            };
+            out.push({ alert: name, labels: strings("labels"), annotations: strings("annotations"), unknown, rule });
         }
     }
     return out;
@@ -47,7 +60,7 @@ function alertsOf(props: unknown): Alert[] {
  * Required alerts for the apps a stack runs: for api/web apps the burn-rate page and ticket of both
  * SLOs (availability and latency) and their symptoms; pod and backup alerts for any app.
  */
-const REQUIRED = {
+export const REQUIRED = {
     web: ["ErrorBudgetBurnFast", "ErrorBudgetBurnSlow", "LatencyBudgetBurnFast", "LatencyBudgetBurnSlow", "HighErrorRatio", "HighLatencyP95"],
     any: ["AppDown", "PodRestartLoop", "ContainerOOMKilled", "BackupFailed", "BackupTooOld", "RestoreDrillFailed"],
 };
@@ -93,8 +106,14 @@ export const alertsHaveSeverityAndRunbook: ResourceValidationPolicy = {
         const absolute = isProductionUrn(args.urn);
         for (const a of alertsOf(args.props)) {
             const problems: string[] = [];
-            if (!SEVERITIES.includes(a.labels.severity ?? "")) problems.push(`severity label ${JSON.stringify(a.labels.severity ?? null)} is not one of ${SEVERITIES.join(", ")}`);
-            if (!a.annotations.runbook_url) problems.push("it has no runbook_url annotation");
+            const later = a.unknown.filter((k) => ["labels", "annotations", "labels.severity", "annotations.runbook_url"].includes(k));
+            if (later.length > 0) cannotCheckYet(reportViolation, "alerts-have-severity-and-runbook", args.urn, `${later.join(", ")} of alert '${a.alert}'`);
+            if (later.some((k) => k.startsWith("labels"))) {
+                // Judged once known; the runbook_url below is still judged now.
+            } else if (!SEVERITIES.includes(a.labels.severity ?? "")) problems.push(`severity label ${JSON.stringify(a.labels.severity ?? null)} is not one of ${SEVERITIES.join(", ")}`);
+            if (later.some((k) => k.startsWith("annotations"))) {
+                // Judged once known.
+            } else if (!a.annotations.runbook_url) problems.push("it has no runbook_url annotation");
             else if (absolute && !/^https:\/\/[^\s/]+\/\S*$/.test(a.annotations.runbook_url)) problems.push(`its runbook_url ${JSON.stringify(a.annotations.runbook_url)} is not an absolute https URL, which a page in production must link to`);
             if (problems.length > 0) reportViolation(`Alert '${a.alert}' in PrometheusRule '${args.name}': ${problems.join("; ")}. Set labels.severity and annotations.runbook_url (a section of docs/alerts.md; in production its published https URL, from alerts.runbookBaseUrl).`);
         }
@@ -163,7 +182,15 @@ export const pagingAlertsReachPager: StackValidationPolicy = {
                 const ns = str(at(c.props, "metadata", "namespace"));
                 return namespace === undefined || ns === undefined || ns === namespace;
             });
+            if (candidates.some((c) => at(c.props, "spec") === UNKNOWN || at(c.props, "spec", "route") === UNKNOWN || at(c.props, "spec", "receivers") === UNKNOWN)) {
+                cannotCheckYet(reportViolation, "paging-alerts-reach-pager", ruleResource.urn, `the routes of the AlertmanagerConfigs that route PrometheusRule '${ruleResource.name}'`);
+                continue;
+            }
             for (const a of alertsOf(ruleResource.props)) {
+                if (a.unknown.includes("labels") || a.unknown.includes("labels.severity")) {
+                    cannotCheckYet(reportViolation, "paging-alerts-reach-pager", ruleResource.urn, `the severity of alert '${a.alert}' (whether it pages)`);
+                    continue;
+                }
                 if (!PAGED.includes(a.labels.severity ?? "")) continue;
                 const labels = { ...Object.fromEntries(Object.entries(a.labels).filter(([, v]) => !v.includes("{{"))), alertname: a.alert, ...(namespace ? { namespace } : {}) };
                 const paged = candidates.some((c) => {

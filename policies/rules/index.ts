@@ -1,5 +1,5 @@
 import { EnforcementLevel, Policies } from "@pulumi/policy";
-import { cloudflareHsts, cloudflareLoginRateLimit, cloudflareZoneTls, gatewayHttpRedirectOnly, gatewaySecurityHeaders } from "./edge";
+import { cloudflareHsts, cloudflareLoginRateLimit, cloudflareWafAndProxy, cloudflareZoneTls, gatewayHttpRedirectOnly, gatewaySecurityHeaders } from "./edge";
 import { backupCronJobPerDatabase, backupsAccessScoped, backupsOffsiteEncrypted } from "./backups";
 import {
     k8sDataVolumesRetained,
@@ -17,6 +17,7 @@ import { statefulResourcesProtected, statefulResourcesRetained } from "./protect
 import { elasticacheEncryption, elasticacheMultiAz, elasticacheSnapshotRetention, redisNoeviction, redisRequiresAuth } from "./redis";
 import { kmsKeyHardened, rdsBackupRetention, rdsDeletionProtection, rdsForceSsl, rdsMultiAz, rdsNotPublic, rdsPasswordNotLiteral, rdsStorageEncrypted } from "./rds";
 import { generatedCredentials } from "./secrets";
+import { tlsCertificatesRenewed } from "./tls";
 import { securityGroupNoPublicDataPorts, securityGroupRuleDescriptions } from "./securityGroups";
 import { r2BackupsNeverPublic, r2BackupsWriteOnce, r2BucketLifecycle, r2CustomDomainTls } from "./storage";
 import {
@@ -78,8 +79,10 @@ export const policies: Policies = [
     cloudflareZoneTls,
     cloudflareHsts,
     cloudflareLoginRateLimit,
+    cloudflareWafAndProxy,
     gatewayHttpRedirectOnly,
     gatewaySecurityHeaders,
+    tlsCertificatesRenewed,
     alertsCoverApps,
     alertsHaveSeverityAndRunbook,
     alertsFireAtRunbookThresholds,

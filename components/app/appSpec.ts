@@ -20,6 +20,13 @@ export const SECRET_CHECKSUM_ANNOTATION = "runbook.dev/secret-checksum";
 /** Job annotation with the image the migration ran for. */
 export const MIGRATION_IMAGE_ANNOTATION = "runbook.dev/migrated-image";
 
+/**
+ * Deployment annotation with the migrate command its image needs run first (WL-5): what tells the
+ * policy pack this app has migrations, so a missing migration Job, or one in another image, is caught
+ * (k8s-migrations-before-traffic). An annotation on the Deployment, not its pods: it restarts nothing.
+ */
+export const MIGRATE_COMMAND_ANNOTATION = "runbook.dev/migrate-command";
+
 /** WL-3: rollback is `kubectl rollout undo` to one of the last few ReplicaSets. */
 export const REVISION_HISTORY_LIMIT = 5;
 /** The Gateway stops sending to a terminating pod within a few seconds; the pod waits that long before SIGTERM. */

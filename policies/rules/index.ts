@@ -16,19 +16,21 @@ import { alertsCoverApps, alertsHaveSeverityAndRunbook, dataAlertsHaveSource, da
 import { statefulResourcesProtected, statefulResourcesRetained } from "./protection";
 import { elasticacheEncryption, elasticacheMultiAz, elasticacheSnapshotRetention, redisNoeviction, redisRequiresAuth } from "./redis";
 import { kmsKeyHardened, rdsBackupRetention, rdsDeletionProtection, rdsForceSsl, rdsMultiAz, rdsNotPublic, rdsPasswordNotLiteral, rdsStorageEncrypted } from "./rds";
-import { generatedCredentials } from "./secrets";
+import { generatedCredentials, noInlineCredentials } from "./secrets";
 import { tlsCertificatesRenewed } from "./tls";
 import { securityGroupNoPublicDataPorts, securityGroupRuleDescriptions } from "./securityGroups";
 import { r2BackupsNeverPublic, r2BackupsWriteOnce, r2BucketLifecycle, r2CustomDomainTls } from "./storage";
 import {
     k8sEnvNoLiteralSecret,
     k8sImagePinned,
+    k8sMigrationsBeforeTraffic,
     k8sNamespaceNetworkPolicy,
     k8sNoExposedAppService,
     k8sProductionReplicas,
     k8sWorkloadProbes,
     k8sWorkloadResources,
     k8sReadOnlyRootFilesystem,
+    k8sServiceAccountTokenNotMounted,
 } from "./workloads";
 
 export { PACK_NAME } from "./meta";
@@ -53,6 +55,7 @@ export const policies: Policies = [
     rdsForceSsl,
     rdsPasswordNotLiteral,
     generatedCredentials,
+    noInlineCredentials,
     securityGroupNoPublicDataPorts,
     securityGroupRuleDescriptions,
     k8sDataVolumesRetained,
@@ -74,6 +77,8 @@ export const policies: Policies = [
     k8sImagePinned,
     k8sEnvNoLiteralSecret,
     k8sProductionReplicas,
+    k8sMigrationsBeforeTraffic,
+    k8sServiceAccountTokenNotMounted,
     k8sNamespaceNetworkPolicy,
     k8sNoExposedAppService,
     cloudflareZoneTls,

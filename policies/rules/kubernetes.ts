@@ -1,6 +1,6 @@
 import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { cannotCheckYet, forTypes, guidance, requirement } from "./meta";
-import { UNKNOWN, at, keysAt, knownNumber, knownString, listAt, stringMap } from "./props";
+import { MALFORMED, UNKNOWN, at, flag, keysAt, knownNumber, knownString, listAt, stringMap } from "./props";
 import {
     DATA_PORTS,
     WORKLOAD_TYPES,
@@ -207,7 +207,8 @@ export function restrictedProblems(spec: unknown, unknowns: string[] = []): Arra
     };
     for (const key of HOST_NAMESPACES) {
         const v = at(spec, key);
-        if (known(v, `pod ${key}`) && v === true) podProblems.push(`${key} is true`);
+        const f = flag(v);
+        if (known(v, `pod ${key}`) && (f === true || f === MALFORMED)) podProblems.push(f === true ? `${key} is true` : `${key} is ${JSON.stringify(v)}, no boolean`);
     }
     for (const v of listAt(spec, "volumes")) {
         if (v === UNKNOWN) unknowns.push("pod volumes");
@@ -223,16 +224,19 @@ export function restrictedProblems(spec: unknown, unknowns: string[] = []): Arra
         const name = (field: string) => `${c.kind} '${c.name}' ${field}`;
         const runAsNonRoot = at(security, "runAsNonRoot") ?? at(podSecurity, "runAsNonRoot");
         const runAsUser = at(security, "runAsUser") ?? at(podSecurity, "runAsUser");
-        if (known(runAsNonRoot, name("runAsNonRoot")) && runAsNonRoot !== true) problems.push("runAsNonRoot is not true");
-        if (known(runAsUser, name("runAsUser")) && runAsUser === 0) problems.push("runAsUser is 0 (root)");
+        if (known(runAsNonRoot, name("runAsNonRoot")) && flag(runAsNonRoot) !== true) problems.push("runAsNonRoot is not true");
+        if (known(runAsUser, name("runAsUser")) && knownNumber(runAsUser) === 0) problems.push("runAsUser is 0 (root)");
         const escalation = at(security, "allowPrivilegeEscalation");
-        if (known(escalation, name("allowPrivilegeEscalation")) && escalation !== false) problems.push("allowPrivilegeEscalation is not false");
-        const privileged = at(security, "privileged");
-        if (known(privileged, name("privileged")) && privileged === true) problems.push("privileged is true");
+        if (known(escalation, name("allowPrivilegeEscalation")) && flag(escalation) !== false) problems.push("allowPrivilegeEscalation is not false");
+        const privileged = flag(at(security, "privileged"));
+        if (known(privileged, name("privileged")) && (privileged === true || privileged === MALFORMED)) problems.push(privileged === true ? "privileged is true" : `privileged is ${JSON.stringify(at(security, "privileged"))}, no boolean`);
         const drop = at(security, "capabilities", "drop");
-        if (known(drop, name("capabilities.drop")) && !listAt(security, "capabilities", "drop").includes("ALL")) problems.push("capabilities.drop does not include ALL");
+        const dropped = listAt(security, "capabilities", "drop");
+        if (known(drop, name("capabilities.drop")) && !dropped.includes("ALL") && known(dropped.includes(UNKNOWN) ? UNKNOWN : "", name("capabilities.drop"))) problems.push("capabilities.drop does not include ALL");
         const add = at(security, "capabilities", "add");
-        const added = known(add, name("capabilities.add")) ? listAt(security, "capabilities", "add").filter((cap) => !ADDABLE.has(String(cap).toUpperCase().replace(/^CAP_/, ""))) : [];
+        const addedList = listAt(security, "capabilities", "add");
+        if (addedList.includes(UNKNOWN)) unknowns.push(name("capabilities.add"));
+        const added = known(add, name("capabilities.add")) ? addedList.filter((cap) => cap !== UNKNOWN && !ADDABLE.has(String(cap).toUpperCase().replace(/^CAP_/, ""))) : [];
         if (added.length > 0) problems.push(`capabilities.add has ${added.map((x) => String(x)).join(", ")}`);
         const seccomp = at(security, "seccompProfile", "type") ?? podSeccomp;
         if (known(seccomp, name("seccompProfile.type")) && seccomp !== "RuntimeDefault" && seccomp !== "Localhost") {

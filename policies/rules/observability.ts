@@ -1,6 +1,6 @@
 import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { cannotCheckYet, forTypes, guidance, isProductionStack, isProductionUrn, outsideProductionSchema, reportAt, requirement } from "./meta";
-import { UNKNOWN, at, keysAt, knownString, listAt, stringMap } from "./props";
+import { UNKNOWN, at, keysAt, knownNumber, knownString, listAt, stringMap } from "./props";
 
 /*
  * Alerting rules (OB-1…OB-4, OB-6, OB-7): the alerts a stack with apps must have, where paging
@@ -30,6 +30,12 @@ export interface Alert {
     /** Label and annotation keys whose values are only known after `pulumi up`. */
     unknown: string[];
     rule: unknown;
+}
+
+/** True when a PrometheusRule holds groups, rules or alert names only known after `pulumi up`. */
+export function unknownAlertNames(props: unknown): boolean {
+    if (at(props, "spec") === UNKNOWN || at(props, "spec", "groups") === UNKNOWN) return true;
+    return listAt(props, "spec", "groups").some((g) => g === UNKNOWN || at(g, "rules") === UNKNOWN || listAt(g, "rules").some((r) => r === UNKNOWN || at(r, "alert") === UNKNOWN));
 }
 
 /** The alerting rules of a PrometheusRule's props (recording rules skipped). */
@@ -82,10 +88,15 @@ export const alertsCoverApps: StackValidationPolicy = {
         const apps = args.resources.filter((r) => r.type === DEPLOYMENT && at(r.props, "metadata", "labels", "runbook.dev/tier") === "app");
         if (apps.length === 0) return;
         const roles = new Set(apps.map((r) => at(r.props, "metadata", "labels", "app.kubernetes.io/component")));
-        const declared = new Set(args.resources.filter((r) => r.type === PROMETHEUS_RULE).flatMap((r) => alertsOf(r.props).map((a) => a.alert)));
+        const ruleResources = args.resources.filter((r) => r.type === PROMETHEUS_RULE);
+        const declared = new Set(ruleResources.flatMap((r) => alertsOf(r.props).map((a) => a.alert)));
         const required = [...appAlerts, ...(roles.has("api") || roles.has("web") ? webAlerts : [])];
         const missing = required.filter((a) => !declared.has(a));
-        if (missing.length > 0) {
+        // A rule whose name (or whose rule list) is only known after `pulumi up` may be a missing one.
+        const unnamed = ruleResources.filter((r) => unknownAlertNames(r.props));
+        if (missing.length > 0 && unnamed.length > 0) {
+            cannotCheckYet(reportViolation, "alerts-cover-apps", unnamed[0].urn, `whether the stack declares ${missing.join(", ")}: PrometheusRule(s) ${unnamed.map((r) => `'${r.name}'`).join(", ")} hold rules whose name is only known after 'pulumi up'`);
+        } else if (missing.length > 0) {
             reportViolation(
                 `The stack runs ${apps.length} app Deployment(s) but declares no ${missing.join(", ")} alert. Declare them in a PrometheusRule (the Observability component generates them from the alerts config).`,
                 apps[0].urn,
@@ -253,13 +264,22 @@ export const dataStoreCloudwatchAlarms: StackValidationPolicy = {
         if (!production && outsideProduction === "disabled") return;
         const report = reportAt(reportViolation, production ? undefined : outsideProduction, "data-store-cloudwatch-alarms");
         const alarms = args.resources.filter((r) => r.type === METRIC_ALARM);
+        const unreadableAlarms = alarms.filter((a) => at(a.props, "dimensions") === UNKNOWN || keysAt(a.props, "dimensions").some((k) => at(a.props, "dimensions", k) === UNKNOWN && (a.propertyDependencies?.dimensions ?? []).length === 0));
         const indexes = new Map<string, ReturnType<typeof alarmIndex>>();
         const check = (resource: PolicyResource, dimension: string, required: string[], identifier: string | undefined) => {
             let watchingOf = indexes.get(dimension);
             if (!watchingOf) indexes.set(dimension, (watchingOf = alarmIndex(alarms, dimension)));
             const watching = watchingOf(resource, identifier);
             const present = new Set(watching.map((a) => str(at(a.props, "metricName"))));
+            // An alarm whose metric or dimensions are only known after `pulumi up` may be a missing one.
+            const unsure = unreadableAlarms.length > 0 || watching.some((a) => at(a.props, "metricName") === UNKNOWN);
             const missing = required.filter((m) => !present.has(m));
+            if (missing.length > 0 && unsure) {
+                cannotCheckYet(reportViolation, "data-store-cloudwatch-alarms", resource.urn, `the ${missing.join(", ")} alarm(s) of '${resource.name}' (alarms whose metric or dimensions are only known after 'pulumi up')`);
+                missing.length = 0;
+            }
+            const actionsUnknown = watching.filter((a) => listAt(a.props, "alarmActions").includes(UNKNOWN));
+            if (actionsUnknown.length > 0) cannotCheckYet(reportViolation, "data-store-cloudwatch-alarms", resource.urn, `the alarmActions of ${actionsUnknown.map((a) => a.name).join(", ")}`);
             const silent = watching.filter((a) => listAt(a.props, "alarmActions").length === 0).map((a) => a.name);
             const problems = [
                 ...(missing.length > 0 ? [`no CloudWatch alarm on ${missing.join(", ")}`] : []),
@@ -275,7 +295,9 @@ export const dataStoreCloudwatchAlarms: StackValidationPolicy = {
         }
         for (const group of args.resources.filter((r) => r.type === REPLICATION_GROUP)) {
             const clusters = at(group.props, "numCacheClusters");
-            const replicas = typeof clusters === "number" && clusters > 1;
+            if (clusters === UNKNOWN) cannotCheckYet(reportViolation, "data-store-cloudwatch-alarms", group.urn, `numCacheClusters of '${group.name}' (whether it needs a ReplicationLag alarm)`);
+            // A count written as a string is read as the provider reads it (issue 19 (7)).
+            const replicas = (knownNumber(clusters) ?? 0) > 1;
             check(group, "CacheClusterId", [...ELASTICACHE_METRICS, ...(replicas ? ["ReplicationLag"] : [])], str(at(group.props, "replicationGroupId")));
         }
     },
@@ -303,6 +325,22 @@ const namespaceOf = (r: PolicyResource) => knownString(at(r.props, "metadata", "
  * with an exporter container, kept only when a PodMonitor selects its pods or a ServiceMonitor selects
  * a Service that selects them. Returns the exporter names found, by namespace.
  */
+/** True when a resource's labels or selector are only known after `pulumi up` (it may be the one that scrapes). */
+function selectorUnknown(r: PolicyResource, ...path: string[]): boolean {
+    const v = at(r.props, ...path);
+    return v === UNKNOWN || keysAt(r.props, ...path).some((k) => at(r.props, ...path, k) === UNKNOWN);
+}
+
+/** Workloads, Services and monitors whose labels, selectors or images the scrape chain needs but a preview cannot know. */
+function unreadableScrapeChain(resources: PolicyResource[]): PolicyResource[] {
+    return resources.filter(
+        (r) =>
+            (WORKLOADS.includes(r.type) && (selectorUnknown(r, "spec", "template", "metadata", "labels") || listAt(r.props, "spec", "template", "spec", "containers").some((c) => c === UNKNOWN || at(c, "image") === UNKNOWN))) ||
+            (r.type === SERVICE && (selectorUnknown(r, "spec", "selector") || selectorUnknown(r, "metadata", "labels"))) ||
+            ((r.type === SERVICE_MONITOR || r.type === POD_MONITOR) && selectorUnknown(r, "spec", "selector", "matchLabels")),
+    );
+}
+
 function scrapedExporters(resources: PolicyResource[]): Array<{ exporter: string; namespace: string | undefined }> {
     const services = resources.filter((r) => r.type === SERVICE);
     const podMonitors = resources.filter((r) => r.type === POD_MONITOR);
@@ -340,6 +378,7 @@ export const dataAlertsHaveSource: StackValidationPolicy = {
         const rules = args.resources.filter((r) => r.type === PROMETHEUS_RULE);
         if (rules.length === 0) return;
         const scraped = scrapedExporters(args.resources);
+        const unreadable = unreadableScrapeChain(args.resources);
         for (const rule of rules) {
             const ns = namespaceOf(rule);
             for (const group of listAt(rule.props, "spec", "groups")) {
@@ -352,6 +391,10 @@ export const dataAlertsHaveSource: StackValidationPolicy = {
                         const read = metrics.filter((m) => m.startsWith(source.prefix));
                         if (read.length === 0) continue;
                         if (scraped.some((s) => s.exporter === source.exporter && sameNamespace(s.namespace, ns))) continue;
+                        if (unreadable.length > 0) {
+                            cannotCheckYet(reportViolation, "data-alerts-have-source", rule.urn, `whether ${source.exporter} is scraped for alert '${alert}' (${unreadable.slice(0, 3).map((r) => `'${r.name}'`).join(", ")}${unreadable.length > 3 ? "…" : ""} have labels, selectors or images only known after 'pulumi up')`);
+                            continue;
+                        }
                         reportViolation(
                             `Alert '${alert}' in PrometheusRule '${rule.name}' reads ${[...new Set(read)].join(", ")}, but no ${source.exporter} runs${ns ? ` in namespace '${ns}'` : ""} with a ServiceMonitor or PodMonitor scraping it: the alert can never fire. Deploy and scrape the exporter, or drop the alert.`,
                             rule.urn,

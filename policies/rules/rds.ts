@@ -356,6 +356,10 @@ export const rdsForceSsl: StackValidationPolicy = {
             const engine = engineOf(instance);
             // A replica of a source outside the stack has no engine here: it is held to the PostgreSQL rule.
             if (engine !== UNKNOWN && !isPostgres(engine)) continue;
+            if (engine === UNKNOWN && at(instance.props, "engine") === UNKNOWN) {
+                cannotCheckYet(reportViolation, "rds-force-ssl", instance.urn, `the engine of RDS instance '${instance.name}'`);
+                continue;
+            }
             if (engine === UNKNOWN && !isReplica(instance.props)) {
                 reportViolation(`RDS instance '${instance.name}' does not say its engine, so nothing shows it enforces TLS. Set engine and a parameter group with rds.force_ssl = 1.`, instance.urn);
                 continue;

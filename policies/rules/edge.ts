@@ -385,17 +385,19 @@ export const cloudflareWafAndProxy: StackValidationPolicy = {
     remediationSteps:
         "Keep the zone's http_request_firewall_managed ruleset executing the Cloudflare Managed Ruleset and the OWASP Core Ruleset on every request (expression true, enabled, no override that turns them off or to log), and every DNS record of an app host proxied (the CloudflareEdge component does both; edge.zonePlan must offer the WAF).",
     description:
-        "ED-4: in production, every zone the stack configures runs Cloudflare's managed WAF rulesets (Managed and OWASP Core) on every request, and every DNS record of a host the Gateway serves is proxied through Cloudflare, so the edge's WAF, rate limits, headers and cache (ED-1) apply to it.",
+        "ED-4: in production, every zone the stack configures runs Cloudflare's managed WAF rulesets (Managed and OWASP Core) on every request, and every A, AAAA or CNAME record the stack declares (the Gateway's hosts always; others unless listed as unproxied) is proxied through Cloudflare, so the edge's WAF, rate limits, headers and cache (ED-1) apply to it.",
     enforcementLevel: "mandatory",
     ...requirement(["ED-4", "ED-1"], "Rate limiting, above all on login; brute-force lockout after 5 failures for 15 minutes"),
     configSchema: {
         properties: {
             managedRulesets: { type: "object", additionalProperties: { type: "string" }, default: MANAGED_WAF_RULESETS, description: "Managed ruleset IDs (and names) every configured zone must execute." },
+            unproxiedNames: { type: "array", items: { type: "string" }, default: [], description: "DNS names (not served by the Gateway) whose A, AAAA or CNAME records may bypass Cloudflare, such as a mail or VPN host. Defaults to none." },
             outsideProduction: outsideProductionSchema("advisory"),
         },
     },
     validateStack: (args, reportViolation) => {
-        const { managedRulesets = MANAGED_WAF_RULESETS, outsideProduction = "advisory" } = args.getConfig<{ managedRulesets?: Record<string, string>; outsideProduction?: "mandatory" | "advisory" | "disabled" }>();
+        const { managedRulesets = MANAGED_WAF_RULESETS, outsideProduction = "advisory", unproxiedNames = [] } = args.getConfig<{ managedRulesets?: Record<string, string>; outsideProduction?: "mandatory" | "advisory" | "disabled"; unproxiedNames?: string[] }>();
+        const unproxied = new Set(unproxiedNames.map((n) => n.toLowerCase()));
         const production = isProductionStack(args.resources);
         if (!production && outsideProduction === "disabled") return;
         const report = reportAt(reportViolation, production ? undefined : outsideProduction, "cloudflare-waf-and-proxy");
@@ -426,7 +428,10 @@ export const cloudflareWafAndProxy: StackValidationPolicy = {
                 cannotCheckYet(reportViolation, policy, r.urn, `the name and type of DNS record '${r.name}' (whether it is an app host)`);
                 continue;
             }
-            if (typeof name !== "string" || !hosts.has(name.toLowerCase()) || !["A", "AAAA", "CNAME"].includes(String(type).toUpperCase())) continue;
+            // Every web record the stack declares in production goes through Cloudflare: the Gateway's
+            // hosts, and any other A, AAAA or CNAME record unless listed in unproxiedNames.
+            if (typeof name !== "string" || !["A", "AAAA", "CNAME"].includes(String(type).toUpperCase())) continue;
+            if (!hosts.has(name.toLowerCase()) && unproxied.has(name.toLowerCase())) continue;
             const proxied = flagAt(r.props, "proxied");
             if (proxied === UNKNOWN) cannotCheckYet(reportViolation, policy, r.urn, `whether DNS record ${name} is proxied`);
             else if (proxied !== true) {

@@ -1,7 +1,7 @@
 import type * as aws from "@pulumi/aws";
 import { PolicyResource, ReportViolation, ResourceValidationPolicy, StackValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 import { cannotCheckYet, describeDefaults, forEnvironment, guidance, isProductionUrn, outsideProductionSchema, reportAt, requirement, resourceClass } from "./meta";
-import { UNKNOWN, at, isSet, knownNumber, knownString, listAt } from "./props";
+import { UNKNOWN, at, isSet, knownNumber, knownString, listAt, MALFORMED, flag } from "./props";
 
 /** Resource classes by type token; the provider SDK is imported for its types only (see resourceClass). */
 export const KmsKey = resourceClass<aws.kms.Key, aws.kms.KeyArgs>("aws:kms/key:Key");
@@ -265,9 +265,9 @@ export const rdsDeletionProtection: ResourceValidationPolicy = {
         }
         // RDS refuses a final snapshot for a replica; its source's snapshot holds the data.
         if (!isReplica(args.props)) {
-            const skip = at(instance, "skipFinalSnapshot");
+            const skip = flag(at(instance, "skipFinalSnapshot"));
             if (skip === UNKNOWN) unknown("skipFinalSnapshot");
-            else if (skip === true) {
+            else if (skip === true || skip === MALFORMED) {
                 problems.push("skipFinalSnapshot is true");
                 fixes.push("set skipFinalSnapshot: false");
             }

@@ -1,7 +1,7 @@
 import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { cannotCheckYet, forTypes, requirement, stackOf } from "./meta";
 import { MALFORMED, UNKNOWN, at, flagAt, keysAt, knownNumber, knownString, listAt, stringMap } from "./props";
-import { APP_TIER, DATA_TIER, TIER_LABEL, WORKLOAD_TYPES, isWorkload, containersOf as podContainers, podLabels, podTemplate } from "./workloadShape";
+import { APP_TIER, DATA_TIER, TIER_LABEL, WORKLOAD_TYPES, isDataTier, isWorkload, containersOf as podContainers, podLabels, podTemplate } from "./workloadShape";
 
 /*
  * Workload rules: every pod the stack runs (Deployments, StatefulSets, DaemonSets, Jobs, CronJobs,
@@ -129,7 +129,9 @@ export const k8sWorkloadProbes: ResourceValidationPolicy = {
             }
             // WL-2: an app's readiness covers the database path; its liveness must not, or a database
             // outage restarts every pod. An app: the app tier, or a container handed the app's database URL.
-            if (!(tierOf(args.type, args.props) === APP_TIER || listAt(c.value, "env").some((e) => typeof at(e, "name") === "string" && APP_DATABASE_ENV.test(at(e, "name") as string)))) continue;
+            const readsAppDatabase = listAt(c.value, "env").some((e) => typeof at(e, "name") === "string" && APP_DATABASE_ENV.test(at(e, "name") as string));
+            const app = tierOf(args.type, args.props) === APP_TIER || (readsAppDatabase && !isDataTier(args.type, args.props) && !/exporter/.test(knownString(at(c.value, "image")) ?? ""));
+            if (!app) continue;
             const liveness = probeHandler(at(c.value, "livenessProbe"));
             const readiness = probeHandler(at(c.value, "readinessProbe"));
             if (liveness === UNKNOWN || readiness === UNKNOWN) cannotCheckYet(reportViolation, "k8s-workload-probes", args.urn, `the probes of container '${c.name}' of ${describe(args.type, args.name)}`);

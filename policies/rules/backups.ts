@@ -563,7 +563,7 @@ export const backupsAccessScoped: StackValidationPolicy = {
         // 5. Deleting a backup early needs the lock gone first.
         const locked = new Set(
             args.resources
-                .filter((r) => r.type === R2_LOCK && listAt(r.props, "rules").some((rule) => rule === UNKNOWN || at(rule, "enabled") !== false))
+                .filter((r) => r.type === R2_LOCK && listAt(r.props, "rules").some((rule) => rule === UNKNOWN || flagAt(rule, "enabled") === true))
                 .flatMap((r) => [at(r.props, "bucketName"), ...(r.propertyDependencies.bucketName ?? []).map((d) => d.urn)]),
         );
         for (const b of backupBuckets) {

@@ -400,7 +400,7 @@ export const k8sServiceAccountTokenNotMounted: StackValidationPolicy = {
     description:
         "SC-5: no pod of any workload mounts a Kubernetes API token it does not need: automountServiceAccountToken is false on the pod, or the pod leaves it unset and runs as a ServiceAccount of the stack that sets it false. A pod whose ServiceAccount the stack does not declare (the namespace's 'default' included) mounts its token.",
     enforcementLevel: "mandatory",
-    ...requirement(["SC-5", "WL-3"], "Workloads run with least privilege (non-root, no privilege escalation, network isolation)"),
+    ...requirement("SC-5", "Workloads run with least privilege (non-root, no privilege escalation, network isolation)"),
     severity: "high",
     remediationSteps: "Set automountServiceAccountToken: false on the pod spec, and on the ServiceAccount it runs as; list an identity that really calls the Kubernetes API in allowedServiceAccounts (namespace/name).",
     configSchema: {

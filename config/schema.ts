@@ -98,11 +98,15 @@ export const appSchema = z.strictObject({
             memoryPercent: z.number().int().min(10).max(100).optional(),
         })
         .optional(),
-    /** Liveness probe path (WL-2). */
-    healthPath: urlPath,
+    /**
+     * Liveness probe path (WL-2): an endpoint that answers while the process works, without touching
+     * the database, so a database outage does not restart every pod. It must differ from
+     * `readinessPath`. Defaults to none: liveness then checks that the app's port accepts connections.
+     */
+    healthPath: urlPath.optional(),
     /** Readiness probe path; it must cover the database path (WL-2). */
     readinessPath: urlPath,
-    /** Startup probe path: liveness waits until it answers, for up to 5 minutes (WL-2). Defaults to `healthPath`. */
+    /** Startup probe path: liveness waits until it answers, for up to 5 minutes (WL-2). Defaults to `healthPath`, or the port when there is none. */
     startupPath: urlPath.optional(),
     /**
      * Whether the app serves requests every minute of the day, so that none for 15 minutes while its pods

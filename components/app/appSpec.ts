@@ -97,6 +97,11 @@ function httpProbe(path: string, periodSeconds: number, failureThreshold: number
     return { httpGet: { path, port: HTTP_PORT_NAME }, periodSeconds, timeoutSeconds: 3, failureThreshold };
 }
 
+/** An HTTP probe of `path`, or, without one, a TCP probe of the app's port (the process is up and listening). */
+function probe(path: string | undefined, periodSeconds: number, failureThreshold: number): k8s.types.input.core.v1.Probe {
+    return path !== undefined ? httpProbe(path, periodSeconds, failureThreshold) : { tcpSocket: { port: HTTP_PORT_NAME }, periodSeconds, timeoutSeconds: 3, failureThreshold };
+}
+
 /**
  * WL-1: pods spread across zones and nodes. Zones are best effort (a cluster may have fewer zones
  * than pods); in production two pods of an app never share a node while another node has fewer.
@@ -153,8 +158,10 @@ export function deploymentPodTemplate(input: PodTemplateInput): k8s.types.input.
                     securityContext: containerSecurity(app),
                     // WL-2: startup gives a slow boot 5 minutes; liveness restarts a hung process;
                     // readiness (which covers the database) takes the pod out of the Service.
-                    startupProbe: httpProbe(app.startupPath, STARTUP_PERIOD_SECONDS, STARTUP_FAILURE_THRESHOLD),
-                    livenessProbe: httpProbe(app.healthPath, 10, 3),
+                    startupProbe: probe(app.startupPath, STARTUP_PERIOD_SECONDS, STARTUP_FAILURE_THRESHOLD),
+                    // WL-2: liveness never asks the readiness path, which covers the database: a
+                    // database outage would restart every pod. Without a health path it checks the port.
+                    livenessProbe: probe(app.healthPath, 10, 3),
                     readinessProbe: httpProbe(app.readinessPath, 5, 3),
                     // WL-3: a terminating web pod keeps serving while the Gateway drops it from its endpoints.
                     ...(webFacing ? { lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SLEEP_SECONDS } } } } : {}),

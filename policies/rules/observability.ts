@@ -278,9 +278,10 @@ export const dataStoreCloudwatchAlarms: StackValidationPolicy = {
                 cannotCheckYet(reportViolation, "data-store-cloudwatch-alarms", resource.urn, `the ${missing.join(", ")} alarm(s) of '${resource.name}' (alarms whose metric or dimensions are only known after 'pulumi up')`);
                 missing.length = 0;
             }
-            const actionsUnknown = watching.filter((a) => listAt(a.props, "alarmActions").includes(UNKNOWN));
+            // An unknown action (an SNS topic's ARN) is still an action; only an unknown list is unsure.
+            const actionsUnknown = watching.filter((a) => at(a.props, "alarmActions") === UNKNOWN);
             if (actionsUnknown.length > 0) cannotCheckYet(reportViolation, "data-store-cloudwatch-alarms", resource.urn, `the alarmActions of ${actionsUnknown.map((a) => a.name).join(", ")}`);
-            const silent = watching.filter((a) => listAt(a.props, "alarmActions").length === 0).map((a) => a.name);
+            const silent = watching.filter((a) => at(a.props, "alarmActions") !== UNKNOWN && listAt(a.props, "alarmActions").length === 0).map((a) => a.name);
             const problems = [
                 ...(missing.length > 0 ? [`no CloudWatch alarm on ${missing.join(", ")}`] : []),
                 ...(silent.length > 0 ? [`alarm(s) ${silent.join(", ")} notify no one (alarmActions is empty)`] : []),

@@ -226,29 +226,18 @@ function envOf(container: unknown, name: string): string | typeof UNKNOWN | { fr
     return undefined;
 }
 
-const BECH32_CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
-
-/** True when `s` is a bech32 string with human-readable part `hrp` and a valid checksum (BIP-173). */
+/**
+ * True when `s` is a Bech32 string (BIP-173) with human-readable part `hrp` and a valid checksum,
+ * decoded by the bech32 package, as the config check decodes `backups.encryptionRecipient`.
+ */
 export function isBech32(s: string, hrp: string): boolean {
-    const lower = s.toLowerCase();
-    if (lower !== s && s.toUpperCase() !== s) return false;
-    const sep = lower.lastIndexOf("1");
-    if (lower.slice(0, sep) !== hrp || lower.length - sep - 1 < 6) return false;
-    const data: number[] = [];
-    for (const ch of lower.slice(sep + 1)) {
-        const v = BECH32_CHARSET.indexOf(ch);
-        if (v < 0) return false;
-        data.push(v);
+    try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { bech32 } = require("bech32") as typeof import("bech32");
+        return bech32.decode(s).prefix === hrp;
+    } catch {
+        return false;
     }
-    const GEN = [0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3];
-    let chk = 1;
-    const values = [...[...hrp].map((c) => c.charCodeAt(0) >> 5), 0, ...[...hrp].map((c) => c.charCodeAt(0) & 31), ...data];
-    for (const v of values) {
-        const top = chk >> 25;
-        chk = ((chk & 0x1ffffff) << 5) ^ v;
-        for (let i = 0; i < 5; i++) if ((top >> i) & 1) chk ^= GEN[i];
-    }
-    return chk === 1;
 }
 
 /** An age X25519 recipient that age itself would accept: `age1` + 58 bech32 characters with a valid checksum. */

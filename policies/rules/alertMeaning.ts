@@ -278,6 +278,15 @@ function judgeAlert(
     }
 }
 
+/** Stands for the PrometheusRule while an alert's judgement is recorded, to be replayed for each rule that holds the same alert. */
+const PLACEHOLDER = { name: "\u0000rule-name\u0000", urn: "\u0000rule-urn\u0000" } as PolicyResource;
+
+function fillPlaceholder(x: unknown, rule: PolicyResource): unknown {
+    if (typeof x === "string") return x.split(PLACEHOLDER.name).join(rule.name).split(PLACEHOLDER.urn).join(rule.urn);
+    if (x !== null && typeof x === "object") return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, fillPlaceholder(v, rule)]));
+    return x;
+}
+
 function FIRES_TEXT_OF(c: Condition): string {
     return { ">": "above", ">=": "at or above", "<": "below", "<=": "at or below", "==": "at", "!=": "anything but" }[c.op];
 }
@@ -345,6 +354,8 @@ export const alertsFireAtRunbookThresholds: StackValidationPolicy = {
             }
         }
         const required = new Set([...REQUIRED.any, ...REQUIRED.web, ...(hasCertificates ? [CERTIFICATE_EXPIRY] : [])]);
+        const memoContext = JSON.stringify([[...recordings.keys()].map((k) => [k, show(recordings.get(k)!)]), [...unreadable], config]);
+        const judged = new Map<string, unknown[][]>();
         let certificateExpiryFound = false;
         for (const rule of rules) {
             if (at(rule.props, "spec") === UNKNOWN || at(rule.props, "spec", "groups") === UNKNOWN) {
@@ -355,7 +366,22 @@ export const alertsFireAtRunbookThresholds: StackValidationPolicy = {
                 const meaning = required.has(a.alert) ? config.alerts[a.alert] : undefined;
                 if (a.alert === CERTIFICATE_EXPIRY) certificateExpiryFound = true;
                 const appAlert = REQUIRED.any.includes(a.alert) || REQUIRED.web.includes(a.alert);
-                judgeAlert(a.alert, a.rule, meaning, recordings, unreadable, config, appAlert && apps.length > 0 ? scope : undefined, rule, reportViolation);
+                const alertScope = appAlert && apps.length > 0 ? scope : undefined;
+                const exprRaw = at(a.rule, "expr");
+                const forRaw = at(a.rule, "for");
+                if (exprRaw === UNKNOWN || forRaw === UNKNOWN) {
+                    judgeAlert(a.alert, a.rule, meaning, recordings, unreadable, config, alertScope, rule, reportViolation);
+                    continue;
+                }
+                // The same alert, expression and scope judge the same everywhere: a stack with many copies of one rule set pays once.
+                const key = JSON.stringify([a.alert, exprRaw ?? null, forRaw ?? null, alertScope ? [[...alertScope.namespaces], [...alertScope.jobs], alertScope.stack] : null, meaning ?? null]) + memoContext;
+                let calls = judged.get(key);
+                if (calls === undefined) {
+                    const captured: unknown[][] = [];
+                    judgeAlert(a.alert, a.rule, meaning, recordings, unreadable, config, alertScope, PLACEHOLDER, ((...callArgs: unknown[]) => void captured.push(callArgs)) as unknown as ReportViolation);
+                    judged.set(key, (calls = captured));
+                }
+                for (const callArgs of calls) (reportViolation as unknown as (...x: unknown[]) => void)(...callArgs.map((x) => fillPlaceholder(x, rule)));
             }
         }
         // ED-2: a stack with Certificates watches their expiry (the alert itself is judged above).

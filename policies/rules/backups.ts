@@ -43,7 +43,15 @@ const DUMPS: Record<Datastore, (cmd: string) => boolean> = {
  * day-of-week all unrestricted), and for hourly every hour too. A schedule the CronJob controller
  * would refuse (six fields, out-of-range values, the L/W/#/H extensions) fires never.
  */
+const cronVerdicts = new Map<string, boolean>();
 export function cronRunsAtLeast(schedule: string, every: "daily" | "hourly"): boolean {
+    const key = `${every} ${schedule}`;
+    let verdict = cronVerdicts.get(key);
+    if (verdict === undefined) cronVerdicts.set(key, (verdict = cronRunsAtLeastUncached(schedule, every)));
+    return verdict;
+}
+
+function cronRunsAtLeastUncached(schedule: string, every: "daily" | "hourly"): boolean {
     const macros: Record<string, string> = { "@hourly": "0 * * * *", "@daily": "0 0 * * *", "@midnight": "0 0 * * *" };
     const text = macros[schedule.trim()] ?? schedule.trim();
     const words = text.split(/\s+/);
@@ -185,8 +193,18 @@ const TOKEN_TYPES = ["cloudflare:index/apiToken:ApiToken", "cloudflare:index/acc
 export const DRILL_LABEL = "runbook.dev/restore-drill";
 
 /** The containers of a backup CronJob that run its dump, with their datastore; UNKNOWN parts skipped. */
+/** What a resource dumps and whether it is a drill, worked out once: the stack policies share one resource list. */
+const dumpsCache = new WeakMap<PolicyResource, Array<{ container: unknown; line: string; datastore: Datastore }>>();
+const drillCache = new WeakMap<PolicyResource, boolean>();
+
 function dumpContainers(r: PolicyResource): Array<{ container: unknown; line: string; datastore: Datastore }> {
     if (r.type !== CRON_JOB && r.type !== JOB) return [];
+    let found = dumpsCache.get(r);
+    if (found === undefined) dumpsCache.set(r, (found = dumpContainersUncached(r)));
+    return found;
+}
+
+function dumpContainersUncached(r: PolicyResource): Array<{ container: unknown; line: string; datastore: Datastore }> {
     const out: Array<{ container: unknown; line: string; datastore: Datastore }> = [];
     for (const container of containersOf(r.type, r.props)) {
         const line = commandLine(container) ?? "";
@@ -204,6 +222,12 @@ const RESTORES = /\brestore-drill\.sh\b|\bpg_restore\b|\bmongorestore\b|(^|[\s|;
  */
 export function isRestoreDrill(r: PolicyResource): boolean {
     if (r.type !== CRON_JOB && r.type !== JOB) return false;
+    let verdict = drillCache.get(r);
+    if (verdict === undefined) drillCache.set(r, (verdict = isRestoreDrillUncached(r)));
+    return verdict;
+}
+
+function isRestoreDrillUncached(r: PolicyResource): boolean {
     if (at(r.props, "metadata", "labels", DRILL_LABEL) !== undefined) return true;
     const containers = containersOf(r.type, r.props);
     if (containers.some((c) => RESTORES.test(commandLine(c) ?? ""))) return true;

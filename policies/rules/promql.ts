@@ -75,8 +75,21 @@ function unquote(text: string): string {
 
 class ParseError extends Error {}
 
+/** Parsed expressions by text: a stack repeats the same expressions (one per app copy, per stack file), and no caller mutates a tree. */
+const parsed = new Map<string, Expr | { error: string }>();
+
 /** Parses an expression; a syntax error says where. */
 export function parsePromql(src: string): Expr | { error: string } {
+    let result = parsed.get(src);
+    if (result === undefined) {
+        result = parseUncached(src);
+        if (parsed.size > 10000) parsed.clear();
+        parsed.set(src, result);
+    }
+    return result;
+}
+
+function parseUncached(src: string): Expr | { error: string } {
     const tree = parser().parse(src);
     let error: string | undefined;
     tree.topNode.cursor().iterate((n) => {
@@ -354,13 +367,23 @@ function rateOf(e: Expr, metric: string): { selector: Extract<Expr, { kind: "sel
     return { selector: s, window: s.range };
 }
 
-function labelMatches(m: Matcher, value: string): boolean {
-    let re: RegExp;
-    try {
-        re = new RegExp(`^(?:${m.value})$`);
-    } catch {
-        return false;
+const regexes = new Map<string, RegExp | null>();
+function anchored(pattern: string): RegExp | null {
+    let re = regexes.get(pattern);
+    if (re === undefined) {
+        try {
+            re = new RegExp(`^(?:${pattern})$`);
+        } catch {
+            re = null;
+        }
+        regexes.set(pattern, re);
     }
+    return re;
+}
+
+function labelMatches(m: Matcher, value: string): boolean {
+    const re = m.op === "=~" || m.op === "!~" ? anchored(m.value) : /(?:)/;
+    if (re === null) return false;
     switch (m.op) {
         case "=":
             return value === m.value;
@@ -533,13 +556,7 @@ function closed(lo: number, hi: number): Interval {
 function impossibleSelector(e: Expr): string | undefined {
     if (e.kind === "selector") {
         for (const m of e.matchers) {
-            if (m.op === "=~") {
-                try {
-                    new RegExp(`^(?:${m.value})$`);
-                } catch {
-                    return `its matcher ${m.label}=~"${m.value}" is not a valid regular expression`;
-                }
-            }
+            if ((m.op === "=~" || m.op === "!~") && anchored(m.value) === null) return `its matcher ${m.label}${m.op}"${m.value}" is not a valid regular expression`;
             const equal = e.matchers.find((x) => x.label === m.label && x.op === "=");
             if (equal && m !== equal && !labelMatches(m, equal.value)) return `its selector asks ${m.label}="${equal.value}" and ${m.label}${m.op}"${m.value}" at once`;
         }

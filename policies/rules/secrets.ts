@@ -1,6 +1,6 @@
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { cannotCheckYet, guidance, requirement } from "./meta";
-import { UNKNOWN, at, keysAt, knownNumber } from "./props";
+import { UNKNOWN, at, knownNumber } from "./props";
 
 const RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword";
 const GENERATORS = [RANDOM_PASSWORD];
@@ -75,27 +75,44 @@ const CREDENTIAL_SHAPES: Array<{ what: string; pattern: RegExp }> = [
     { what: "a JSON Web Token", pattern: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/ },
 ];
 /** One cheap test before the shapes: every shape contains one of these. */
-const CREDENTIAL_HINT = /:\/\/|-----BEGIN|AGE-SECRET-KEY-1|AKIA|ASIA|gh[pousr]_|github_pat_|glpat-|xox[abposr]-|k_live_|AIza|SG\.|npm_|sk-|eyJ|aws_secret_access_key/i;
+const CREDENTIAL_HINT = /:\/\/|-----BEGIN|AGE-SECRET-KEY-1|AKIA|ASIA|gh[pousr]_|github_pat_|glpat-|xox[abposr]-|k_live_|AIza|SG\.|npm_|sk-|eyJ|[Aa][Ww][Ss]_[Ss][Ee][Cc][Rr][Ee][Tt]_/;
 /** Field names whose literal value is a credential (a routing key, an API key, a password), in any resource. */
 const CREDENTIAL_FIELD = /^(routing_?key|service_?key|integration_?key|api_?key|apikey|auth_?token|access_?token|bearer_?token|token|secret_?key|secret_?access_?key|client_?secret|password|passwd|webhook_?url)$/i;
 /** How the offline plan writes secret and unknown values. */
 const MARKERS = new Set(["[secret]", "[unknown]", ""]);
-/** Kubernetes Secrets hold credentials by design (their values are checked by k8s-secret-values-not-literal). */
-const SECRET_SECTIONS = new Set(["kubernetes:core/v1:Secret/data", "kubernetes:core/v1:Secret/stringData"]);
+const SECRET_TYPE = "kubernetes:core/v1:Secret";
+
+/** Verdicts on long strings (scripts, dashboards), which a stack repeats; bounded so a huge plan cannot grow it without end. */
+const shapeCache = new Map<string, string | undefined>();
+const fieldCache = new Map<string, boolean>();
+
+function credentialField(key: string): boolean {
+    let verdict = fieldCache.get(key);
+    if (verdict === undefined) fieldCache.set(key, (verdict = CREDENTIAL_FIELD.test(key)));
+    return verdict;
+}
 
 /** The credential shape a string has, or undefined. */
 export function credentialShape(value: string): string | undefined {
     if (!CREDENTIAL_HINT.test(value)) return undefined;
-    return CREDENTIAL_SHAPES.find((s) => s.pattern.test(value))?.what;
+    if (value.length < 256) return CREDENTIAL_SHAPES.find((s) => s.pattern.test(value))?.what;
+    if (shapeCache.has(value)) return shapeCache.get(value);
+    const shape = CREDENTIAL_SHAPES.find((s) => s.pattern.test(value))?.what;
+    if (shapeCache.size > 1000) shapeCache.clear();
+    shapeCache.set(value, shape);
+    return shape;
 }
 
-/** Every string leaf of props with its path; unknown values are not inline text and are skipped. */
-function walkStrings(value: unknown, path: string, visit: (path: string, key: string, value: string) => void, depth = 0): void {
-    if (depth > 32 || value === null || value === undefined || value === UNKNOWN) return;
-    if (typeof value === "string") {
-        visit(path, path.slice(path.lastIndexOf(".") + 1).replace(/\[\d+\]$/, ""), value);
-        return;
-    }
+type Visit = (path: string[], key: string, value: string) => void;
+
+/**
+ * Every string leaf of props, in one pass: each property is read inside a try, because the policy
+ * server's proxy throws on a value only known after `pulumi up` (not inline text, so skipped). The
+ * path is one array, pushed and popped, joined only for a finding.
+ */
+function walkStrings(value: unknown, path: string[], key: string, visit: Visit): void {
+    if (value === null || value === undefined || value === UNKNOWN || path.length > 32) return;
+    if (typeof value === "string") return visit(path, key, value);
     if (typeof value !== "object") return;
     if (Array.isArray(value)) {
         let length = 0;
@@ -104,10 +121,41 @@ function walkStrings(value: unknown, path: string, visit: (path: string, key: st
         } catch {
             return;
         }
-        for (let i = 0; i < length; i++) walkStrings(at(value, String(i)), `${path}[${i}]`, visit, depth + 1);
+        for (let i = 0; i < length; i++) {
+            let item: unknown;
+            try {
+                item = value[i];
+            } catch {
+                continue;
+            }
+            path.push(`[${i}]`);
+            walkStrings(item, path, key, visit);
+            path.pop();
+        }
         return;
     }
-    for (const key of keysAt(value)) walkStrings(at(value, key), path === "" ? key : `${path}.${key}`, visit, depth + 1);
+    let keys: string[];
+    try {
+        keys = Object.keys(value);
+    } catch {
+        return;
+    }
+    for (const k of keys) {
+        let item: unknown;
+        try {
+            item = (value as Record<string, unknown>)[k];
+        } catch {
+            continue;
+        }
+        path.push(k);
+        walkStrings(item, path, k, visit);
+        path.pop();
+    }
+}
+
+/** A path as text: spec.receivers[0].url. */
+function joinPath(path: string[]): string {
+    return path.map((p, i) => (p.startsWith("[") || i === 0 ? p : `.${p}`)).join("");
 }
 
 export const noInlineCredentials: ResourceValidationPolicy = {
@@ -119,14 +167,15 @@ export const noInlineCredentials: ResourceValidationPolicy = {
     ...guidance("critical", "Move the value into runbook:secrets or the alerts.routes secrets (pulumi config set --secret) and reference it: a secretKeyRef, a Secret volume, or the provider's secret input; rotate the credential, since it is in the stack's state and history."),
     validateResource: (args, reportViolation) => {
         const found = new Map<string, string>();
-        const checkField = (path: string, key: string, value: string) => {
+        const isSecret = args.type === SECRET_TYPE;
+        const checkField: Visit = (path, key, value) => {
             if (MARKERS.has(value) || found.size >= 20) return;
-            const section = `${args.type}/${path.split(/[.[]/)[0]}`;
-            if (SECRET_SECTIONS.has(section)) return;
-            const shape = credentialShape(value) ?? (CREDENTIAL_FIELD.test(key) && !/^\$[({]/.test(value) && !/^\{\{.*\}\}$/.test(value) ? `a literal value under the credential field '${key}'` : undefined);
-            if (shape !== undefined && !found.has(path)) found.set(path, shape);
+            // Kubernetes Secrets hold credentials by design (their values: k8s-secret-values-not-literal).
+            if (isSecret && (path[0] === "data" || path[0] === "stringData")) return;
+            const shape = credentialShape(value) ?? (credentialField(key) && !/^\$[({]/.test(value) && !/^\{\{.*\}\}$/.test(value) ? `a literal value under the credential field '${key}'` : undefined);
+            if (shape !== undefined) found.set(joinPath(path), shape);
         };
-        walkStrings(args.props, "", checkField);
+        walkStrings(args.props, [], "", checkField);
         if (found.size === 0) return;
         // Never print the value: it is the credential.
         reportViolation(

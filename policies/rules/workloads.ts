@@ -490,6 +490,20 @@ export const k8sMigrationsBeforeTraffic: StackValidationPolicy = {
         const unreadableJobs = jobs.filter((j) => jobLines.get(j) === UNKNOWN || namespaceOf(j.props) === UNKNOWN);
         const deployments = args.resources.filter((r) => r.type === DEPLOYMENT);
         const imagesOf = (d: PolicyResource) => podContainers(at(podTemplate(d.type, d.props), "spec")).filter((c) => c.kind === "container").map((c) => at(c.value, "image"));
+        // Jobs by namespace, so each Deployment looks at its own namespace's Jobs only.
+        const jobsByNamespace = new Map<string, PolicyResource[]>();
+        for (const j of jobs) {
+            const ns = namespaceOf(j.props);
+            if (ns === UNKNOWN) continue;
+            jobsByNamespace.set(ns, [...(jobsByNamespace.get(ns) ?? []), j]);
+        }
+        /** A Job belongs to a Deployment when the Deployment waits for it, or it runs as the same identity or app. */
+        const belongsTo = (j: PolicyResource, d: PolicyResource) => {
+            if (d.dependencies.some((dep) => dep.urn === j.urn)) return true;
+            const identity = at(podTemplate(j.type, j.props), "spec", "serviceAccountName");
+            const appName = podLabels(j.type, j.props)["app.kubernetes.io/name"];
+            return (typeof identity === "string" && at(podTemplate(d.type, d.props), "spec", "serviceAccountName") === identity) || (appName !== undefined && podLabels(d.type, d.props)["app.kubernetes.io/name"] === appName);
+        };
         for (const d of deployments) {
             const command = at(d.props, "metadata", "annotations", MIGRATE_COMMAND_ANNOTATION);
             if (command === undefined || command === null) continue;
@@ -499,19 +513,23 @@ export const k8sMigrationsBeforeTraffic: StackValidationPolicy = {
             }
             const ns = namespaceOf(d.props);
             const wanted = String(command).trim().replace(/\s+/g, " ");
-            const runners = jobs.filter((j) => {
+            const runs = (j: PolicyResource) => {
                 const lines = jobLines.get(j);
-                return lines !== UNKNOWN && lines !== undefined && namespaceOf(j.props) === ns && (lines as CommandLine[]).some((l) => l.line.replace(/\s+/g, " ").includes(wanted));
-            });
+                return lines !== UNKNOWN && lines !== undefined && (lines as CommandLine[]).some((l) => l.line.replace(/\s+/g, " ").includes(wanted));
+            };
+            const inNamespace = (ns === UNKNOWN ? [] : jobsByNamespace.get(ns) ?? []).filter(runs);
+            // The Jobs it waits for are its own; only without any is a Job of the same identity or app taken as its.
+            const awaited = inNamespace.filter((j) => d.dependencies.some((dep) => dep.urn === j.urn));
+            const runners = awaited.length > 0 ? awaited : inNamespace.filter((j) => belongsTo(j, d));
             if (runners.length === 0) {
                 if (unreadableJobs.length > 0) cannotCheckYet(reportViolation, policy, d.urn, `whether a Job runs '${wanted}' for Deployment '${d.name}' (Jobs ${unreadableJobs.map((j) => `'${j.name}'`).join(", ")} are only known after 'pulumi up')`);
-                else reportViolation(`Deployment '${d.name}' declares the migrate command '${wanted}', but no Job of the stack runs it: the new code takes traffic on the old schema. Keep apps[].migrate's Job (the App component declares it).`, d.urn);
+                else reportViolation(`Deployment '${d.name}' declares the migrate command '${wanted}', but no Job of the stack runs it for this app (as its ServiceAccount or app, or as a Job it waits for): the new code takes traffic on the old schema. Keep apps[].migrate's Job (the App component declares it).`, d.urn);
                 continue;
             }
             const images = imagesOf(d);
             if (images.includes(UNKNOWN)) cannotCheckYet(reportViolation, policy, d.urn, `the image of Deployment '${d.name}'`);
             for (const j of runners) {
-                const lines = jobLines.get(j) as Array<{ line: string; image: unknown }>;
+                const lines = jobLines.get(j) as CommandLine[];
                 const jobImages = lines.filter((l) => l.line.replace(/\s+/g, " ").includes(wanted)).map((l) => l.image);
                 if (jobImages.includes(UNKNOWN)) cannotCheckYet(reportViolation, policy, j.urn, `the image of migration Job '${j.name}'`);
                 else if (!images.includes(UNKNOWN) && !jobImages.some((i) => images.includes(i))) {
@@ -523,6 +541,8 @@ export const k8sMigrationsBeforeTraffic: StackValidationPolicy = {
             }
         }
         // A Job that migrates a schema, declared or not, runs its app's image.
+        const deploymentsByNamespace = new Map<string | typeof UNKNOWN, PolicyResource[]>();
+        for (const d of deployments) deploymentsByNamespace.set(namespaceOf(d.props), [...(deploymentsByNamespace.get(namespaceOf(d.props)) ?? []), d]);
         for (const j of jobs) {
             const lines = jobLines.get(j);
             if (lines === UNKNOWN || lines === undefined) continue;
@@ -532,8 +552,8 @@ export const k8sMigrationsBeforeTraffic: StackValidationPolicy = {
             const spec = at(podTemplate(j.type, j.props), "spec");
             const identity = at(spec, "serviceAccountName");
             const appName = podLabels(j.type, j.props)["app.kubernetes.io/name"];
-            const owners = deployments.filter((d) => {
-                if (namespaceOf(d.props) !== ns) return false;
+            const waiting = (deploymentsByNamespace.get(ns) ?? []).filter((d) => d.dependencies.some((dep) => dep.urn === j.urn));
+            const owners = waiting.length > 0 ? waiting : (deploymentsByNamespace.get(ns) ?? []).filter((d) => {
                 const dSpec = at(podTemplate(d.type, d.props), "spec");
                 return (typeof identity === "string" && at(dSpec, "serviceAccountName") === identity) || (appName !== undefined && podLabels(d.type, d.props)["app.kubernetes.io/name"] === appName);
             });

@@ -40,7 +40,8 @@ export interface SmokeTarget {
     app: string;
     /** Base URL (scheme, host, port) the app answers on. */
     baseUrl: string;
-    healthPath: string;
+    /** Absent when the app's liveness probe checks its port: the smoke test then asks readiness only. */
+    healthPath?: string;
     readinessPath: string;
     websocketPaths: string[];
 }
@@ -70,7 +71,7 @@ export function checksFor(target: SmokeTarget): SmokeCheck[] {
     const url = (p: string) => new URL(p, target.baseUrl).toString();
     const ws = (p: string) => url(p).replace(/^http/, "ws");
     return [
-        { app: target.app, kind: "health", url: url(target.healthPath) },
+        ...(target.healthPath !== undefined ? [{ app: target.app, kind: "health", url: url(target.healthPath) } as SmokeCheck] : []),
         { app: target.app, kind: "readiness", url: url(target.readinessPath) },
         ...target.websocketPaths.map((p): SmokeCheck => ({ app: target.app, kind: "websocket", url: ws(p) })),
     ];

@@ -30,7 +30,8 @@ export interface ResolvedApp
     replicas: number;
     /** Set in production, and elsewhere when the stack asks for it. */
     autoscaling?: ResolvedAutoscaling;
-    startupPath: string;
+    /** Where the startup probe asks; undefined when it checks the port. */
+    startupPath?: string;
     websocketPaths: string[];
     /** Whether no requests while its pods are up is an outage (NoTraffic). */
     expectsTraffic: boolean;

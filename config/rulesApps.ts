@@ -48,6 +48,16 @@ export function appProblems(raw: RawStackConfig, env: Environment): ConfigProble
     const problems: ConfigProblem[] = [];
     raw.apps.forEach((app, i) => {
         const at = `apps[${i}]`;
+        if (app.healthPath !== undefined && app.healthPath === app.readinessPath) {
+            // WL-2: readiness covers the database; a liveness probe on it restarts every pod in a database outage.
+            problems.push({
+                path: `${at}.healthPath`,
+                value: app.healthPath,
+                message: "is the readiness path too: readiness covers the database, so in a database outage the liveness probe would restart every pod",
+                requirement: "WL-2",
+                fix: "remove healthPath (liveness then checks the app's port), or point it at an endpoint that does not touch the database",
+            });
+        }
         const scaling = app.autoscaling;
         if (scaling !== undefined) {
             const min = scaling.minReplicas ?? app.replicas;

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { ZONE_PLANS } from "./cloudflarePlans";
+import { ageRecipientProblem } from "./age";
 import { imageProblem } from "./images";
+import { parseCronSchedule } from "./schedule";
 
 /*
  * The stack config schema: one declaration of every key a stack may set under the `runbook:`
@@ -21,9 +23,11 @@ const cidr = z
     .regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d|[12]\d|3[0-2])$/, { message: "must be an IPv4 CIDR such as 10.20.0.0/16" });
 const cpuQuantity = z.string().regex(/^(\d+m|\d+(\.\d+)?)$/, { message: "must be a CPU quantity such as 250m or 1" });
 const memoryQuantity = z.string().regex(/^\d+(Mi|Gi)$/, { message: "must be a memory quantity in Mi or Gi, such as 512Mi or 2Gi" });
-const cron = z
-    .string()
-    .regex(/^(\S+\s+){4}\S+$/, { message: "must be a five-field cron expression such as '0 2 * * *'" });
+/** A schedule the CronJob controller runs (issue 19: `0 25 * * *` and prose are refused here, naming the key). */
+const cron = z.string().superRefine((value, ctx) => {
+    const parsed = parseCronSchedule(value);
+    if ("problem" in parsed) ctx.addIssue({ code: "custom", message: `${parsed.problem}; write a five-field schedule such as '0 2 * * *' (02:00 UTC daily)` });
+});
 /** hh:mm-hh:mm, UTC, as RDS and ElastiCache expect. */
 const dailyWindow = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, { message: "must be a UTC window hh:mm-hh:mm such as 02:00-03:00" });
 const weeklyWindow = z
@@ -94,11 +98,15 @@ export const appSchema = z.strictObject({
             memoryPercent: z.number().int().min(10).max(100).optional(),
         })
         .optional(),
-    /** Liveness probe path (WL-2). */
-    healthPath: urlPath,
+    /**
+     * Liveness probe path (WL-2): an endpoint that answers while the process works, without touching
+     * the database, so a database outage does not restart every pod. It must differ from
+     * `readinessPath`. Defaults to none: liveness then checks that the app's port accepts connections.
+     */
+    healthPath: urlPath.optional(),
     /** Readiness probe path; it must cover the database path (WL-2). */
     readinessPath: urlPath,
-    /** Startup probe path: liveness waits until it answers, for up to 5 minutes (WL-2). Defaults to `healthPath`. */
+    /** Startup probe path: liveness waits until it answers, for up to 5 minutes (WL-2). Defaults to `healthPath`, or the port when there is none. */
     startupPath: urlPath.optional(),
     /**
      * Whether the app serves requests every minute of the day, so that none for 15 minutes while its pods
@@ -265,7 +273,10 @@ export const backupsSchema = z.strictObject({
         })
         .optional(),
     /** age recipient that dumps are encrypted to before they leave the cluster (BK-3). */
-    encryptionRecipient: z.string().regex(/^age1[02-9ac-hj-np-z]{58}$/, { message: "must be an age X25519 recipient (age1…, 62 characters)" }),
+    encryptionRecipient: z.string().superRefine((value, ctx) => {
+        const problem = ageRecipientProblem(value);
+        if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+    }),
     /**
      * Image of the backup and drill jobs, pinned to a tag or digest (build `scripts/backup/Dockerfile`).
      * It must hold bash, curl, aws, age, zstd, pg_dump/pg_restore/psql of the server's major, redis-cli

@@ -40,17 +40,31 @@ function collectSecure(value: unknown, fullPath: string, securePaths: Set<string
     return value;
 }
 
+/** A stack file that cannot be read as one (issue 19): the message names the file and what is wrong. */
+export class StackFileError extends Error {}
+
+function describeYamlType(v: unknown): string {
+    if (Array.isArray(v)) return "a list";
+    if (v === null) return "empty";
+    return typeof v === "object" ? "a map" : `a ${typeof v} (${JSON.stringify(v)})`;
+}
+
 /** Reads a stack file's `config:` block, replacing each `secure:` value with a placeholder. */
 export function rawConfigFromStackFile(text: string, file = "stack file"): RawConfig {
     let doc: unknown;
     try {
         doc = YAML.parse(text);
     } catch (e) {
-        throw new Error(`${file}: not valid YAML: ${(e as Error).message}`);
+        // The yaml package appends a code frame; its first line says what and where.
+        const first = (e as Error).message.split("\n")[0].trim().replace(/:$/, "");
+        throw new StackFileError(`${file}: is not valid YAML: ${first}`);
+    }
+    if (doc !== null && doc !== undefined && (typeof doc !== "object" || Array.isArray(doc))) {
+        throw new StackFileError(`${file}: the file is ${describeYamlType(doc)}, but a stack file is a map with a 'config:' key (config: {runbook:apps: [...], ...})`);
     }
     const config = (doc as { config?: unknown } | null)?.config ?? {};
     if (config === null || typeof config !== "object" || Array.isArray(config)) {
-        throw new Error(`${file}: 'config' must be a map of keys to values`);
+        throw new StackFileError(`${file}: 'config' is ${describeYamlType(config)}, but it must be a map of keys to values (runbook:apps: [...], runbook:database: {...})`);
     }
     const namespaces: Record<string, Record<string, unknown>> = {};
     const securePaths = new Set<string>();

@@ -3,7 +3,7 @@ import * as path from "path";
 import { FilledSecret, fillAbsentSecrets } from "../config/offline";
 import { ConfigProblem } from "../config/problems";
 import { PROJECT, RawConfig } from "../config/secrets";
-import { rawConfigFromStackFile, stackFilePath } from "../config/source";
+import { StackFileError, rawConfigFromStackFile, stackFilePath } from "../config/source";
 import { validateConfig } from "../config/validate";
 import { captureProgram } from "./capture";
 import { PROJECT_ROOT, ProgramError, checkResources } from "./check";
@@ -66,7 +66,15 @@ export async function planStack(options: PlanOptions): Promise<PlanOutcome> {
         throw new ProgramError(`no stack file ${path.relative(process.cwd(), file)}; stacks in this project: ${listStacks().join(", ")}`);
     }
     // Secrets are never committed; the plan stands in for the absent ones and reports which.
-    const { raw, filled: placeholders } = fillAbsentSecrets(rawConfigFromStackFile(fs.readFileSync(file, "utf8"), path.basename(file)), options.stack);
+    let fromFile: RawConfig;
+    try {
+        fromFile = rawConfigFromStackFile(fs.readFileSync(file, "utf8"), path.relative(process.cwd(), file) || path.basename(file));
+    } catch (e) {
+        // Issue 19: one line that names the file and what is wrong, exit 2, nothing planned.
+        if (e instanceof StackFileError) throw new ProgramError(`${e.message}; nothing was planned`);
+        throw e;
+    }
+    const { raw, filled: placeholders } = fillAbsentSecrets(fromFile, options.stack);
     const validation = validateConfig(raw, options.stack);
     if (!validation.ok) return { kind: "config-error", stack: options.stack, problems: validation.problems, placeholders };
 

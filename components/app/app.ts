@@ -8,6 +8,7 @@ import {
     deploymentSpec,
     disruptionBudgetSpec,
     isWebFacing,
+    MIGRATE_COMMAND_ANNOTATION,
     migrateLabels,
     migrationJobName,
     migrationJobSpec,
@@ -91,7 +92,7 @@ export class App extends pulumi.ComponentResource {
         const deployment = new k8s.apps.v1.Deployment(
             `${name}-deployment`,
             {
-                metadata: meta(app.name),
+                metadata: app.migrate !== undefined ? { ...meta(app.name), annotations: { [MIGRATE_COMMAND_ANNOTATION]: app.migrate.command.join(" ") } } : meta(app.name),
                 spec: deploymentSpec({ app, environment, serviceAccountName, secretName: args.secretName, secretChecksum: args.secretChecksum, assetsSecretName: args.assetsSecretName }),
             },
             {

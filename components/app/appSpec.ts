@@ -20,6 +20,13 @@ export const SECRET_CHECKSUM_ANNOTATION = "runbook.dev/secret-checksum";
 /** Job annotation with the image the migration ran for. */
 export const MIGRATION_IMAGE_ANNOTATION = "runbook.dev/migrated-image";
 
+/**
+ * Deployment annotation with the migrate command its image needs run first (WL-5): what tells the
+ * policy pack this app has migrations, so a missing migration Job, or one in another image, is caught
+ * (k8s-migrations-before-traffic). An annotation on the Deployment, not its pods: it restarts nothing.
+ */
+export const MIGRATE_COMMAND_ANNOTATION = "runbook.dev/migrate-command";
+
 /** WL-3: rollback is `kubectl rollout undo` to one of the last few ReplicaSets. */
 export const REVISION_HISTORY_LIMIT = 5;
 /** The Gateway stops sending to a terminating pod within a few seconds; the pod waits that long before SIGTERM. */
@@ -115,6 +122,11 @@ function httpProbe(path: string, periodSeconds: number, failureThreshold: number
     return { httpGet: { path, port: HTTP_PORT_NAME }, periodSeconds, timeoutSeconds: 3, failureThreshold };
 }
 
+/** An HTTP probe of `path`, or, without one, a TCP probe of the app's port (the process is up and listening). */
+function probe(path: string | undefined, periodSeconds: number, failureThreshold: number): k8s.types.input.core.v1.Probe {
+    return path !== undefined ? httpProbe(path, periodSeconds, failureThreshold) : { tcpSocket: { port: HTTP_PORT_NAME }, periodSeconds, timeoutSeconds: 3, failureThreshold };
+}
+
 /**
  * WL-1: pods spread across zones and nodes. Zones are best effort (a cluster may have fewer zones
  * than pods); in production two pods of an app never share a node while another node has fewer.
@@ -174,8 +186,10 @@ export function deploymentPodTemplate(input: PodTemplateInput): k8s.types.input.
                     securityContext: containerSecurity(app),
                     // WL-2: startup gives a slow boot 5 minutes; liveness restarts a hung process;
                     // readiness (which covers the database) takes the pod out of the Service.
-                    startupProbe: httpProbe(app.startupPath, STARTUP_PERIOD_SECONDS, STARTUP_FAILURE_THRESHOLD),
-                    livenessProbe: httpProbe(app.healthPath, 10, 3),
+                    startupProbe: probe(app.startupPath, STARTUP_PERIOD_SECONDS, STARTUP_FAILURE_THRESHOLD),
+                    // WL-2: liveness never asks the readiness path, which covers the database: a
+                    // database outage would restart every pod. Without a health path it checks the port.
+                    livenessProbe: probe(app.healthPath, 10, 3),
                     readinessProbe: httpProbe(app.readinessPath, 5, 3),
                     // WL-3: a terminating web pod keeps serving while the Gateway drops it from its endpoints.
                     ...(webFacing ? { lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SLEEP_SECONDS } } } } : {}),

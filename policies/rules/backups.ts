@@ -1,7 +1,7 @@
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { cannotCheckYet, guidance, isProductionStack, reportAt, requirement } from "./meta";
-import { at, keysAt, listAt, UNKNOWN } from "./props";
-import { containersOf as podContainers, podSpec, podTemplate } from "./workloadShape";
+import { MALFORMED, at, flagAt, keysAt, listAt, UNKNOWN } from "./props";
+import { containersOf as podContainers, podSpec, podTemplate, serverOf } from "./workloadShape";
 import { BACKUP_BUCKET_SCHEMA, BackupBucketConfig, holdsBackups } from "./storage";
 
 /*
@@ -23,6 +23,7 @@ const TIER_LABEL = "runbook.dev/tier";
 const CRON_JOB = "kubernetes:batch/v1:CronJob";
 const JOB = "kubernetes:batch/v1:Job";
 const STATEFUL_SET = "kubernetes:apps/v1:StatefulSet";
+const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const RDS_INSTANCE = "aws:rds/instance:Instance";
 
 
@@ -38,18 +39,33 @@ const DUMPS: Record<Datastore, (cmd: string) => boolean> = {
 
 /**
  * True when a five-field cron schedule fires at least once a day (`daily`) or once an hour
- * (`hourly`): day-of-month, month and day-of-week unrestricted, and for hourly the hour too.
+ * (`hourly`), read by cron-parser (issue 19 (11)): every day of every month (day-of-month, month and
+ * day-of-week all unrestricted), and for hourly every hour too. A schedule the CronJob controller
+ * would refuse (six fields, out-of-range values, the L/W/#/H extensions) fires never.
  */
+const cronVerdicts = new Map<string, boolean>();
 export function cronRunsAtLeast(schedule: string, every: "daily" | "hourly"): boolean {
+    const key = `${every} ${schedule}`;
+    let verdict = cronVerdicts.get(key);
+    if (verdict === undefined) cronVerdicts.set(key, (verdict = cronRunsAtLeastUncached(schedule, every)));
+    return verdict;
+}
+
+function cronRunsAtLeastUncached(schedule: string, every: "daily" | "hourly"): boolean {
     const macros: Record<string, string> = { "@hourly": "0 * * * *", "@daily": "0 0 * * *", "@midnight": "0 0 * * *" };
-    const fields = (macros[schedule.trim()] ?? schedule).trim().split(/\s+/);
-    if (fields.length !== 5) return false;
-    const [minute, hour, dom, month, dow] = fields;
-    const any = (f: string) => f === "*" || f === "*/1" || f === "?";
-    if (!any(dom) || !any(month) || !any(dow)) return false;
-    // The minute field only says when within the hour; any valid one fires at least hourly.
-    if (!/^(\*|\*\/\d+|[0-5]?\d([,-][0-5]?\d)*)$/.test(minute)) return false;
-    return every === "daily" ? /^(\*|\*\/\d+|[01]?\d([,-][0-2]?\d)*|2[0-3]([,-][0-2]?\d)*)$/.test(hour) : any(hour);
+    const text = macros[schedule.trim()] ?? schedule.trim();
+    const words = text.split(/\s+/);
+    if (words.length !== 5 || !words.every((w) => /^[0-9A-Za-z*?,/-]+$/.test(w) && !/[LWH#]/.test(w.replace(/[A-Za-z]{3}/g, "")))) return false;
+    let fields;
+    try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { CronExpressionParser } = require("cron-parser") as typeof import("cron-parser");
+        fields = CronExpressionParser.parse(text, { tz: "UTC" }).fields;
+    } catch {
+        return false;
+    }
+    const everyDay = fields.dayOfMonth.values.length === 31 && fields.month.values.length === 12 && new Set(fields.dayOfWeek.values.map((d) => Number(d) % 7)).size === 7;
+    return every === "daily" ? everyDay : everyDay && fields.hour.values.length === 24;
 }
 
 /** Init containers and containers of a workload; an element only known after `pulumi up` is UNKNOWN. */
@@ -75,15 +91,28 @@ export function databasesOf(resources: PolicyResource[]): Array<{ datastore: "po
             const replicaOf = at(r.props, "replicateSourceDb");
             const engine = at(r.props, "engine");
             if ((replicaOf === undefined || replicaOf === "") && typeof engine === "string" && /^postgres/i.test(engine)) found.push({ datastore: "postgres", resource: r });
-        } else if (r.type === STATEFUL_SET) {
+        } else if (r.type === STATEFUL_SET || r.type === DEPLOYMENT) {
+            // By what it runs, whatever its labels (issue 19 (8)): a MongoDB or Redis server is a database.
             const tier = at(r.props, "metadata", "labels", TIER_LABEL) ?? at(podTemplate(r.type, r.props), "metadata", "labels", TIER_LABEL);
-            if (tier !== "data") continue;
+            const servers = podContainers(podSpec(r.type, r.props)).filter((c) => c.kind === "container").map((c) => serverOf(c.value));
             const cmds = containersOf(r.type, r.props).map((c) => commandLine(c) ?? "").join(" ");
-            if (/\bmongod\b|(^|[/ ])mongo:/.test(cmds)) found.push({ datastore: "mongodb", resource: r });
-            else if (/\b(redis|valkey)-server\b|(^|[/ ])(redis|valkey):/.test(cmds)) found.push({ datastore: "redis", resource: r });
+            if (servers.includes("mongodb") || (tier === "data" && /\bmongod\b|(^|[/ ])mongo:/.test(cmds))) found.push({ datastore: "mongodb", resource: r });
+            else if (servers.includes("redis") || (tier === "data" && /\b(redis|valkey)-server\b|(^|[/ ])(redis|valkey):/.test(cmds))) found.push({ datastore: "redis", resource: r });
         }
     }
     return found;
+}
+
+/**
+ * The datastores whose dump a CronJob runs, recognised by its command whatever its labels
+ * (issue 19 (8)); the `runbook.dev/backup-datastore` label only picks among them.
+ */
+function dumpsRun(r: PolicyResource, lines: string[]): Datastore[] {
+    const labelled = at(r.props, "metadata", "labels", BACKUP_DATASTORE_LABEL);
+    const ran = (Object.keys(DUMPS) as Datastore[]).filter((d) => lines.some((l) => DUMPS[d](l)));
+    // An oplog capture runs mongodump too; it is not also a full MongoDB dump.
+    const found = ran.includes("mongodb-oplog") ? ran.filter((d) => d !== "mongodb" || lines.some((l) => DUMPS.mongodb(l) && !DUMPS["mongodb-oplog"](l))) : ran;
+    return typeof labelled === "string" && found.includes(labelled as Datastore) ? [labelled as Datastore] : found;
 }
 
 /**
@@ -95,17 +124,16 @@ export function backupSchedulesOf(resources: PolicyResource[]): { schedules: Map
     let unreadable = 0;
     for (const r of resources) {
         if (r.type !== CRON_JOB) continue;
-        const datastore = at(r.props, "metadata", "labels", BACKUP_DATASTORE_LABEL);
-        const suspend = at(r.props, "spec", "suspend");
+        const suspend = flagAt(r.props, "spec", "suspend");
         const schedule = at(r.props, "spec", "schedule");
         const lines = containersOf(r.type, r.props).map(commandLine);
-        if ([datastore, suspend, schedule].includes(UNKNOWN) || lines.includes(undefined)) {
+        if ([suspend, schedule].includes(UNKNOWN) || lines.includes(undefined)) {
             unreadable++;
             continue;
         }
-        if (typeof datastore !== "string" || !(datastore in DUMPS) || suspend === true || typeof schedule !== "string") continue;
-        if (!lines.some((l) => DUMPS[datastore as Datastore](l!))) continue;
-        schedules.set(datastore as Datastore, [...(schedules.get(datastore as Datastore) ?? []), schedule]);
+        // A suspended CronJob, or one whose suspend no provider reads as false, backs nothing up.
+        if (suspend === true || suspend === MALFORMED || typeof schedule !== "string") continue;
+        for (const datastore of dumpsRun(r, lines as string[])) schedules.set(datastore, [...(schedules.get(datastore) ?? []), schedule]);
     }
     return { schedules, unreadable };
 }
@@ -113,7 +141,7 @@ export function backupSchedulesOf(resources: PolicyResource[]): { schedules: Map
 export const backupCronJobPerDatabase: StackValidationPolicy = {
     name: "backup-cronjob-per-database",
     description:
-        "BK-1: every database in the stack (RDS PostgreSQL, MongoDB, in-cluster Redis) has an active backup CronJob that runs its dump at least daily; MongoDB also has an oplog capture at least hourly.",
+        "BK-1: every database in the stack (RDS PostgreSQL, and MongoDB or Redis recognised by the server they run) has an active backup CronJob that runs its dump at least daily (the schedule read by cron-parser); MongoDB also has an oplog capture at least hourly; no backup or restore-drill CronJob (recognised by what it runs) lets two runs overlap.",
     enforcementLevel: "mandatory",
     ...requirement("BK-1", "Daily full backup of every database (003: 02:00 UTC); MongoDB also hourly oplog / point-in-time"),
     ...guidance(
@@ -125,9 +153,9 @@ export const backupCronJobPerDatabase: StackValidationPolicy = {
         const needs = (datastore: Datastore, every: "daily" | "hourly", resource: PolicyResource, what: string) => {
             const found = schedules.get(datastore) ?? [];
             if (found.some((s) => cronRunsAtLeast(s, every))) return;
-            // Fail closed: a CronJob that cannot be read yet proves no backup.
-            const unknownNote = unreadable > 0 ? ` (${unreadable} CronJob(s) are only known after 'pulumi up' and prove nothing)` : "";
-            const seen = (found.length > 0 ? `its backup CronJob runs on '${found.join("', '")}', less often than ${every}` : "no backup CronJob runs its dump") + unknownNote;
+            // A CronJob only known after `pulumi up` may be the backup: the check waits for it (issue 19 (9)).
+            if (unreadable > 0) return cannotCheckYet(reportViolation, "backup-cronjob-per-database", resource.urn, `the ${every} ${datastore} backup of '${resource.name}' (${unreadable} CronJob(s) are only known after 'pulumi up')`);
+            const seen = found.length > 0 ? `its backup CronJob runs on '${found.join("', '")}', less often than ${every}` : "no backup CronJob runs its dump";
             reportViolation(
                 `${what} '${resource.name}' has no ${every} ${datastore} backup: ${seen}. Add a CronJob labelled ${BACKUP_DATASTORE_LABEL}: ${datastore} that runs the ${datastore} backup at least ${every} (components/backup).`,
                 resource.urn,
@@ -141,6 +169,18 @@ export const backupCronJobPerDatabase: StackValidationPolicy = {
             }
             if (datastore === "redis") needs("redis", "daily", resource, "Redis StatefulSet");
         }
+        // BK-1: a run that outlasts its interval must not start a second dump (or drill) beside it.
+        for (const r of args.resources) {
+            if (r.type !== CRON_JOB || (dumpContainers(r).length === 0 && !isRestoreDrill(r))) continue;
+            const policy = at(r.props, "spec", "concurrencyPolicy");
+            if (policy === UNKNOWN) cannotCheckYet(reportViolation, "backup-cronjob-per-database", r.urn, `the concurrencyPolicy of CronJob '${r.name}'`);
+            else if (policy !== "Forbid") {
+                reportViolation(
+                    `CronJob '${r.name}' ${isRestoreDrill(r) ? "restores a backup" : "dumps a database"} with concurrencyPolicy ${policy === undefined || policy === null ? "unset (Allow)" : JSON.stringify(policy)}: ${policy === "Replace" ? "a slow run is killed mid-dump by the next one" : "a slow run overlaps the next one, two dumps load the database and race for the same object"}. Set concurrencyPolicy: Forbid.`,
+                    r.urn,
+                );
+            }
+        }
     },
 };
 
@@ -153,13 +193,47 @@ const TOKEN_TYPES = ["cloudflare:index/apiToken:ApiToken", "cloudflare:index/acc
 export const DRILL_LABEL = "runbook.dev/restore-drill";
 
 /** The containers of a backup CronJob that run its dump, with their datastore; UNKNOWN parts skipped. */
+/** What a resource dumps and whether it is a drill, worked out once: the stack policies share one resource list. */
+const dumpsCache = new WeakMap<PolicyResource, Array<{ container: unknown; line: string; datastore: Datastore }>>();
+const drillCache = new WeakMap<PolicyResource, boolean>();
+
 function dumpContainers(r: PolicyResource): Array<{ container: unknown; line: string; datastore: Datastore }> {
-    if (r.type !== CRON_JOB) return [];
-    const datastore = at(r.props, "metadata", "labels", BACKUP_DATASTORE_LABEL);
-    if (typeof datastore !== "string" || !(datastore in DUMPS)) return [];
-    return containersOf(r.type, r.props)
-        .map((container) => ({ container, line: commandLine(container) ?? "", datastore: datastore as Datastore }))
-        .filter((c) => DUMPS[c.datastore](c.line));
+    if (r.type !== CRON_JOB && r.type !== JOB) return [];
+    let found = dumpsCache.get(r);
+    if (found === undefined) dumpsCache.set(r, (found = dumpContainersUncached(r)));
+    return found;
+}
+
+function dumpContainersUncached(r: PolicyResource): Array<{ container: unknown; line: string; datastore: Datastore }> {
+    const out: Array<{ container: unknown; line: string; datastore: Datastore }> = [];
+    for (const container of containersOf(r.type, r.props)) {
+        const line = commandLine(container) ?? "";
+        for (const datastore of dumpsRun(r, [line])) out.push({ container, line, datastore });
+    }
+    return out;
+}
+
+/** What a restore drill does: restores a dump (its script, pg_restore, mongorestore) or decrypts one with age. */
+const RESTORES = /\brestore-drill\.sh\b|\bpg_restore\b|\bmongorestore\b|(^|[\s|;&(])age\s+(?:-\S+\s+)*(-d|--decrypt)\b/;
+
+/**
+ * A restore drill (BK-6), by label or by what it does (issue 19 (8)): it runs a restore, or holds an
+ * age identity (an AGE_SECRET_KEY or AGE_IDENTITY variable, or a Secret volume with such a key).
+ */
+export function isRestoreDrill(r: PolicyResource): boolean {
+    if (r.type !== CRON_JOB && r.type !== JOB) return false;
+    let verdict = drillCache.get(r);
+    if (verdict === undefined) drillCache.set(r, (verdict = isRestoreDrillUncached(r)));
+    return verdict;
+}
+
+function isRestoreDrillUncached(r: PolicyResource): boolean {
+    if (at(r.props, "metadata", "labels", DRILL_LABEL) !== undefined) return true;
+    const containers = containersOf(r.type, r.props);
+    if (containers.some((c) => RESTORES.test(commandLine(c) ?? ""))) return true;
+    const identity = /AGE[_-]?(SECRET[_-]?KEY|IDENTITY)/i;
+    if (containers.some((c) => listAt(c, "env").some((e) => typeof at(e, "name") === "string" && identity.test(at(e, "name") as string)))) return true;
+    return listAt(podSpec(r.type, r.props), "volumes").some((v) => listAt(v, "secret", "items").some((i) => typeof at(i, "key") === "string" && identity.test(at(i, "key") as string)));
 }
 
 /** A container's env var: its literal value, UNKNOWN, `{ from }` when it comes from a reference, or undefined. */
@@ -176,29 +250,18 @@ function envOf(container: unknown, name: string): string | typeof UNKNOWN | { fr
     return undefined;
 }
 
-const BECH32_CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
-
-/** True when `s` is a bech32 string with human-readable part `hrp` and a valid checksum (BIP-173). */
+/**
+ * True when `s` is a Bech32 string (BIP-173) with human-readable part `hrp` and a valid checksum,
+ * decoded by the bech32 package, as the config check decodes `backups.encryptionRecipient`.
+ */
 export function isBech32(s: string, hrp: string): boolean {
-    const lower = s.toLowerCase();
-    if (lower !== s && s.toUpperCase() !== s) return false;
-    const sep = lower.lastIndexOf("1");
-    if (lower.slice(0, sep) !== hrp || lower.length - sep - 1 < 6) return false;
-    const data: number[] = [];
-    for (const ch of lower.slice(sep + 1)) {
-        const v = BECH32_CHARSET.indexOf(ch);
-        if (v < 0) return false;
-        data.push(v);
+    try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { bech32 } = require("bech32") as typeof import("bech32");
+        return bech32.decode(s).prefix === hrp;
+    } catch {
+        return false;
     }
-    const GEN = [0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3];
-    let chk = 1;
-    const values = [...[...hrp].map((c) => c.charCodeAt(0) >> 5), 0, ...[...hrp].map((c) => c.charCodeAt(0) & 31), ...data];
-    for (const v of values) {
-        const top = chk >> 25;
-        chk = ((chk & 0x1ffffff) << 5) ^ v;
-        for (let i = 0; i < 5; i++) if ((top >> i) & 1) chk ^= GEN[i];
-    }
-    return chk === 1;
 }
 
 /** An age X25519 recipient that age itself would accept: `age1` + 58 bech32 characters with a valid checksum. */
@@ -461,7 +524,7 @@ export const backupsAccessScoped: StackValidationPolicy = {
                 .flatMap((x) => containersOf(x.type, x.props).flatMap((c) => listAt(c, "env").map((e) => at(e, "valueFrom", "secretKeyRef", "name"))))
                 .filter((n): n is string => typeof n === "string"),
         );
-        for (const r of args.resources.filter((x) => (x.type === CRON_JOB || x.type === JOB) && at(x.props, "metadata", "labels", DRILL_LABEL) !== undefined)) {
+        for (const r of args.resources.filter(isRestoreDrill)) {
             if (production) {
                 reportViolation(`Restore drill '${r.name}' is in the production stack, so the age identity that decrypts every backup would live in the production cluster. Drill production's backups from staging.`, r.urn);
             }
@@ -513,7 +576,7 @@ export const backupsAccessScoped: StackValidationPolicy = {
         // 5. Deleting a backup early needs the lock gone first.
         const locked = new Set(
             args.resources
-                .filter((r) => r.type === R2_LOCK && listAt(r.props, "rules").some((rule) => rule === UNKNOWN || at(rule, "enabled") !== false))
+                .filter((r) => r.type === R2_LOCK && listAt(r.props, "rules").some((rule) => rule === UNKNOWN || flagAt(rule, "enabled") === true))
                 .flatMap((r) => [at(r.props, "bucketName"), ...(r.propertyDependencies.bucketName ?? []).map((d) => d.urn)]),
         );
         for (const b of backupBuckets) {

@@ -1,5 +1,5 @@
 import { EnforcementLevel, Policies } from "@pulumi/policy";
-import { cloudflareHsts, cloudflareLoginRateLimit, cloudflareZoneTls, gatewayHttpRedirectOnly, gatewaySecurityHeaders } from "./edge";
+import { cloudflareHsts, cloudflareLoginRateLimit, cloudflareWafAndProxy, cloudflareZoneTls, gatewayHttpRedirectOnly, gatewaySecurityHeaders } from "./edge";
 import { backupCronJobPerDatabase, backupsAccessScoped, backupsOffsiteEncrypted } from "./backups";
 import {
     k8sDataVolumesRetained,
@@ -11,6 +11,7 @@ import {
     k8sSecretValuesNotLiteral,
     mongodbRequiresAuth,
 } from "./kubernetes";
+import { alertsFireAtRunbookThresholds } from "./alertMeaning";
 import { alertsCoverApps, alertsHaveSeverityAndRunbook, dataAlertsHaveSource, dataStoreCloudwatchAlarms, pagingAlertsReachPager } from "./observability";
 import { statefulResourcesProtected, statefulResourcesRetained } from "./protection";
 import { elasticacheEncryption, elasticacheMultiAz, elasticacheSnapshotRetention, redisNoeviction, redisRequiresAuth } from "./redis";
@@ -25,18 +26,21 @@ import {
     rdsPasswordNotLiteral,
     rdsStorageEncrypted,
 } from "./rds";
-import { generatedCredentials } from "./secrets";
+import { generatedCredentials, noInlineCredentials } from "./secrets";
+import { tlsCertificatesRenewed } from "./tls";
 import { securityGroupNoPublicDataPorts, securityGroupRuleDescriptions } from "./securityGroups";
 import { r2BackupsNeverPublic, r2BackupsWriteOnce, r2BucketLifecycle, r2CustomDomainTls } from "./storage";
 import {
     k8sEnvNoLiteralSecret,
     k8sImagePinned,
+    k8sMigrationsBeforeTraffic,
     k8sNamespaceNetworkPolicy,
     k8sNoExposedAppService,
     k8sProductionReplicas,
     k8sWorkloadProbes,
     k8sWorkloadResources,
     k8sReadOnlyRootFilesystem,
+    k8sServiceAccountTokenNotMounted,
 } from "./workloads";
 
 export { PACK_NAME } from "./meta";
@@ -62,6 +66,7 @@ export const policies: Policies = [
     rdsPasswordNotLiteral,
     rdsMasterPasswordRoleJobsOnly,
     generatedCredentials,
+    noInlineCredentials,
     securityGroupNoPublicDataPorts,
     securityGroupRuleDescriptions,
     k8sDataVolumesRetained,
@@ -83,15 +88,20 @@ export const policies: Policies = [
     k8sImagePinned,
     k8sEnvNoLiteralSecret,
     k8sProductionReplicas,
+    k8sMigrationsBeforeTraffic,
+    k8sServiceAccountTokenNotMounted,
     k8sNamespaceNetworkPolicy,
     k8sNoExposedAppService,
     cloudflareZoneTls,
     cloudflareHsts,
     cloudflareLoginRateLimit,
+    cloudflareWafAndProxy,
     gatewayHttpRedirectOnly,
     gatewaySecurityHeaders,
+    tlsCertificatesRenewed,
     alertsCoverApps,
     alertsHaveSeverityAndRunbook,
+    alertsFireAtRunbookThresholds,
     pagingAlertsReachPager,
     dataStoreCloudwatchAlarms,
     dataAlertsHaveSource,

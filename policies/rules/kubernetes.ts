@@ -1,6 +1,6 @@
 import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { cannotCheckYet, forTypes, guidance, requirement } from "./meta";
-import { UNKNOWN, at, keysAt, knownNumber, knownString, listAt, stringMap } from "./props";
+import { MALFORMED, UNKNOWN, at, flag, keysAt, knownNumber, knownString, listAt, stringMap } from "./props";
 import {
     DATA_PORTS,
     WORKLOAD_TYPES,
@@ -30,6 +30,7 @@ const SERVICE = "kubernetes:core/v1:Service";
 const NAMESPACE = "kubernetes:core/v1:Namespace";
 const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
+const HTTP_ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute";
 const SECRET = "kubernetes:core/v1:Secret";
 
 function kindOf(type: string): string {
@@ -206,7 +207,8 @@ export function restrictedProblems(spec: unknown, unknowns: string[] = []): Arra
     };
     for (const key of HOST_NAMESPACES) {
         const v = at(spec, key);
-        if (known(v, `pod ${key}`) && v === true) podProblems.push(`${key} is true`);
+        const f = flag(v);
+        if (known(v, `pod ${key}`) && (f === true || f === MALFORMED)) podProblems.push(f === true ? `${key} is true` : `${key} is ${JSON.stringify(v)}, no boolean`);
     }
     for (const v of listAt(spec, "volumes")) {
         if (v === UNKNOWN) unknowns.push("pod volumes");
@@ -222,16 +224,19 @@ export function restrictedProblems(spec: unknown, unknowns: string[] = []): Arra
         const name = (field: string) => `${c.kind} '${c.name}' ${field}`;
         const runAsNonRoot = at(security, "runAsNonRoot") ?? at(podSecurity, "runAsNonRoot");
         const runAsUser = at(security, "runAsUser") ?? at(podSecurity, "runAsUser");
-        if (known(runAsNonRoot, name("runAsNonRoot")) && runAsNonRoot !== true) problems.push("runAsNonRoot is not true");
-        if (known(runAsUser, name("runAsUser")) && runAsUser === 0) problems.push("runAsUser is 0 (root)");
+        if (known(runAsNonRoot, name("runAsNonRoot")) && flag(runAsNonRoot) !== true) problems.push("runAsNonRoot is not true");
+        if (known(runAsUser, name("runAsUser")) && knownNumber(runAsUser) === 0) problems.push("runAsUser is 0 (root)");
         const escalation = at(security, "allowPrivilegeEscalation");
-        if (known(escalation, name("allowPrivilegeEscalation")) && escalation !== false) problems.push("allowPrivilegeEscalation is not false");
-        const privileged = at(security, "privileged");
-        if (known(privileged, name("privileged")) && privileged === true) problems.push("privileged is true");
+        if (known(escalation, name("allowPrivilegeEscalation")) && flag(escalation) !== false) problems.push("allowPrivilegeEscalation is not false");
+        const privileged = flag(at(security, "privileged"));
+        if (known(privileged, name("privileged")) && (privileged === true || privileged === MALFORMED)) problems.push(privileged === true ? "privileged is true" : `privileged is ${JSON.stringify(at(security, "privileged"))}, no boolean`);
         const drop = at(security, "capabilities", "drop");
-        if (known(drop, name("capabilities.drop")) && !listAt(security, "capabilities", "drop").includes("ALL")) problems.push("capabilities.drop does not include ALL");
+        const dropped = listAt(security, "capabilities", "drop");
+        if (known(drop, name("capabilities.drop")) && !dropped.includes("ALL") && known(dropped.includes(UNKNOWN) ? UNKNOWN : "", name("capabilities.drop"))) problems.push("capabilities.drop does not include ALL");
         const add = at(security, "capabilities", "add");
-        const added = known(add, name("capabilities.add")) ? listAt(security, "capabilities", "add").filter((cap) => !ADDABLE.has(String(cap).toUpperCase().replace(/^CAP_/, ""))) : [];
+        const addedList = listAt(security, "capabilities", "add");
+        if (addedList.includes(UNKNOWN)) unknowns.push(name("capabilities.add"));
+        const added = known(add, name("capabilities.add")) ? addedList.filter((cap) => cap !== UNKNOWN && !ADDABLE.has(String(cap).toUpperCase().replace(/^CAP_/, ""))) : [];
         if (added.length > 0) problems.push(`capabilities.add has ${added.map((x) => String(x)).join(", ")}`);
         const seccomp = at(security, "seccompProfile", "type") ?? podSeccomp;
         if (known(seccomp, name("seccompProfile.type")) && seccomp !== "RuntimeDefault" && seccomp !== "Localhost") {
@@ -305,13 +310,48 @@ function isPublicCidr(cidr: string): boolean {
     return !/^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|127\.|169\.254\.|f[cd][0-9a-f]{2}:|fe80:|::1\/)/i.test(cidr.trim());
 }
 
+/** True for a range that is most of the internet: 0.0.0.0/0, ::/0, or a public block of /8 or wider. */
+function isInternetWide(cidr: string): boolean {
+    const prefix = Number(cidr.split("/")[1]);
+    return isPublicCidr(cidr) && Number.isFinite(prefix) && (cidr.includes(":") ? prefix <= 16 : prefix <= 8);
+}
+
+/** What in an egress rule lets pods reach everything: no 'to', an empty peer, or the internet, on every port. */
+function openDestinations(rule: unknown, unknowns: string[]): string[] {
+    const to = at(rule, "to");
+    if (to === UNKNOWN || listAt(rule, "ports").includes(UNKNOWN)) {
+        unknowns.push("its destinations or ports");
+        return [];
+    }
+    if (listAt(rule, "ports").length > 0) return [];
+    if (to === undefined || to === null || (Array.isArray(to) && to.length === 0)) return ["every destination (no 'to')"];
+    const found: string[] = [];
+    for (const peer of listAt(rule, "to")) {
+        if (peer === UNKNOWN) {
+            unknowns.push("a destination");
+            continue;
+        }
+        const cidr = knownString(at(peer, "ipBlock", "cidr"));
+        if (cidr !== undefined && isInternetWide(cidr)) found.push(`ipBlock ${cidr}`);
+        if (keysAt(peer).length === 0) found.push("every pod (an empty peer)");
+    }
+    return found;
+}
+
 /** What in an ingress rule admits too much: every source, a public range, or every namespace. */
-function openSources(rule: unknown): string[] {
+function openSources(rule: unknown, unknowns: string[] = []): string[] {
     const from = at(rule, "from");
+    if (from === UNKNOWN) {
+        unknowns.push("its sources");
+        return [];
+    }
     if (from === undefined || from === null || (Array.isArray(from) && from.length === 0)) return ["every source (no 'from')"];
     const found: string[] = [];
     for (const peer of listAt(rule, "from")) {
-        if (peer === UNKNOWN) continue;
+        if (peer === UNKNOWN || at(peer, "ipBlock", "cidr") === UNKNOWN || at(peer, "namespaceSelector") === UNKNOWN) {
+            unknowns.push("a source");
+            continue;
+        }
         const cidr = knownString(at(peer, "ipBlock", "cidr"));
         if (cidr !== undefined && isPublicCidr(cidr)) found.push(`ipBlock ${cidr}`);
         const nsSelector = at(peer, "namespaceSelector");
@@ -323,10 +363,46 @@ function openSources(rule: unknown): string[] {
     return found;
 }
 
+/**
+ * Pods only the Gateway should reach: those a Service selects that an HTTPRoute sends traffic to
+ * (recognised by what routes to them, not by a label).
+ */
+function gatewayBackendPods(resources: PolicyResource[]): Array<{ ns: string; labels: Record<string, string> }> {
+    const backends = new Set<string>();
+    for (const route of resources.filter((r) => r.type === HTTP_ROUTE)) {
+        const routeNs = namespaceOf(route.props);
+        for (const rule of listAt(route.props, "spec", "rules")) {
+            for (const ref of listAt(rule, "backendRefs")) {
+                const kind = at(ref, "kind") ?? "Service";
+                const name = knownString(at(ref, "name"));
+                if (kind === "Service" && name !== undefined) backends.add(`${knownString(at(ref, "namespace")) ?? routeNs}/${name}`);
+            }
+        }
+    }
+    const selectors = resources
+        .filter((r) => r.type === SERVICE && backends.has(`${namespaceOf(r.props)}/${knownString(at(r.props, "metadata", "name")) ?? ""}`))
+        .map((s) => ({ ns: namespaceOf(s.props), selector: stringMap(at(s.props, "spec", "selector")) }))
+        .filter((s) => Object.keys(s.selector).length > 0);
+    const pods: Array<{ ns: string; labels: Record<string, string> }> = [];
+    for (const w of resources) {
+        if (!isWorkload(w.type)) continue;
+        const ns = namespaceOf(w.props);
+        const labels = podLabels(w.type, w.props);
+        if (selectors.some((s) => s.ns === ns && Object.entries(s.selector).every(([k, v]) => labels[k] === v))) pods.push({ ns, labels });
+    }
+    return pods;
+}
+
+/** True when a NetworkPolicy's pod selector picks any of these pods (an empty selector picks every pod; matchExpressions are read as matching). */
+function selectsAnyOf(ns: string, selector: unknown, pods: Array<{ ns: string; labels: Record<string, string> }>): boolean {
+    const labels = stringMap(at(selector, "matchLabels"));
+    return pods.some((p) => p.ns === ns && Object.entries(labels).every(([k, v]) => p.labels[k] === v));
+}
+
 export const k8sNetworkIsolation: StackValidationPolicy = {
     name: "k8s-network-isolation",
     description:
-        "SC-5: no NetworkPolicy admits every source on every port, and nothing admits a public range (0.0.0.0/0 or any other), every namespace or every source to data-tier pods (recognised by label or by what they run). The default-deny policy each app namespace needs is k8s-namespace-network-policy.",
+        "SC-5: no NetworkPolicy admits every source on every port or lets pods reach every destination (no 'to', an empty peer or the internet) on every port; nothing admits a public range, every namespace or every source to data-tier pods (recognised by label or by what they run) or to the pods only the Gateway should reach (the backends of HTTPRoutes). The default-deny policy each app namespace needs is k8s-namespace-network-policy.",
     enforcementLevel: "mandatory",
     ...requirement(["SC-5", "DB-2"], "Workloads run with least privilege (non-root, no privilege escalation, network isolation)"),
     ...guidance(
@@ -341,28 +417,49 @@ export const k8sNetworkIsolation: StackValidationPolicy = {
     validateStack: (args, reportViolation) => {
         const { dataPorts = DATA_PORTS } = args.getConfig<{ dataPorts?: number[] }>();
         const pods = dataPods(args.resources, dataPorts);
+        const gatewayOnly = gatewayBackendPods(args.resources);
         const policies = args.resources.filter((r) => r.type === NETWORK_POLICY);
         for (const policy of policies) {
             const spec = at(policy.props, "spec");
-            if (spec === UNKNOWN || at(spec, "ingress") === UNKNOWN) {
+            if (spec === UNKNOWN || at(spec, "ingress") === UNKNOWN || at(spec, "egress") === UNKNOWN || at(spec, "podSelector") === UNKNOWN || at(spec, "policyTypes") === UNKNOWN) {
                 cannotCheckYet(reportViolation, "k8s-network-isolation", policy.urn, `the rules of NetworkPolicy '${policy.name}'`);
                 continue;
             }
+            const unknowns: string[] = [];
             const types = listAt(spec, "policyTypes").map(String);
-            if (types.length > 0 && !types.includes("Ingress")) continue;
             const ns = namespaceOf(policy.props);
             const selector = at(spec, "podSelector");
-            const toData = selectsDataPods(ns, stringMap(at(selector, "matchLabels")), pods, listAt(selector, "matchExpressions").length === 0);
-            listAt(spec, "ingress").forEach((rule, i) => {
-                if (rule === UNKNOWN) return;
-                const open = openSources(rule);
-                const allPorts = listAt(rule, "ports").length === 0;
-                if (open.includes("every source (no 'from')") && allPorts) {
-                    reportViolation(`NetworkPolicy '${policy.name}' ingress[${i}] admits every source on every port, which undoes isolation. Name the pods or namespaces it admits, and the ports.`, policy.urn);
-                } else if (toData && open.length > 0) {
-                    reportViolation(`NetworkPolicy '${policy.name}' ingress[${i}] lets ${open.join(", ")} reach data-tier pods. Admit only the app tier and the backup job by pod label.`, policy.urn);
+            // Egress: a policy that lists egress rules restricts egress whatever policyTypes says.
+            listAt(spec, "egress").forEach((rule, i) => {
+                if (rule === UNKNOWN) {
+                    unknowns.push(`egress[${i}]`);
+                    return;
+                }
+                const open = openDestinations(rule, unknowns);
+                if (open.length > 0) {
+                    reportViolation(`NetworkPolicy '${policy.name}' egress[${i}] lets its pods reach ${open.join(", ")} on every port: a compromised pod can send data anywhere. Name the destinations and the ports (443 to the internet, the data tier on its port).`, policy.urn);
                 }
             });
+            if (types.length === 0 || types.includes("Ingress")) {
+                const toData = selectsDataPods(ns, stringMap(at(selector, "matchLabels")), pods, listAt(selector, "matchExpressions").length === 0);
+                const toGatewayOnly = selectsAnyOf(ns, selector, gatewayOnly);
+                listAt(spec, "ingress").forEach((rule, i) => {
+                    if (rule === UNKNOWN) {
+                        unknowns.push(`ingress[${i}]`);
+                        return;
+                    }
+                    const open = openSources(rule, unknowns);
+                    const allPorts = listAt(rule, "ports").length === 0;
+                    if (open.includes("every source (no 'from')") && allPorts) {
+                        reportViolation(`NetworkPolicy '${policy.name}' ingress[${i}] admits every source on every port, which undoes isolation. Name the pods or namespaces it admits, and the ports.`, policy.urn);
+                    } else if (toData && open.length > 0) {
+                        reportViolation(`NetworkPolicy '${policy.name}' ingress[${i}] lets ${open.join(", ")} reach data-tier pods. Admit only the app tier and the backup job by pod label.`, policy.urn);
+                    } else if (toGatewayOnly && open.length > 0) {
+                        reportViolation(`NetworkPolicy '${policy.name}' ingress[${i}] lets ${open.join(", ")} reach pods that only the Gateway should reach (the backends of HTTPRoutes), past its TLS, headers and limits. Admit the Gateway's pods by namespace and pod label, the apps and the monitoring namespace.`, policy.urn);
+                    }
+                });
+            }
+            if (unknowns.length > 0) cannotCheckYet(reportViolation, "k8s-network-isolation", policy.urn, `${[...new Set(unknowns)].join(", ")} of NetworkPolicy '${policy.name}'`);
         }
     },
 };

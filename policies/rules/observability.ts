@@ -1,6 +1,7 @@
 import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { forTypes, guidance, isProductionStack, isProductionUrn, outsideProductionSchema, reportAt, requirement } from "./meta";
-import { at, knownString, listAt, stringMap } from "./props";
+import { cannotCheckYet, forTypes, guidance, isProductionStack, isProductionUrn, outsideProductionSchema, reportAt, requirement } from "./meta";
+import { isRestoreDrill } from "./backups";
+import { UNKNOWN, at, keysAt, knownNumber, knownString, listAt, stringMap } from "./props";
 
 /*
  * Alerting rules (OB-1…OB-4, OB-6, OB-7): the alerts a stack with apps must have, where paging
@@ -15,7 +16,6 @@ const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const RDS_INSTANCE = "aws:rds/instance:Instance";
 const REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup";
 const METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
-const CRON_JOB = "kubernetes:batch/v1:CronJob";
 
 const SEVERITIES = ["sev1", "sev2", "sev3", "sev4"];
 const PAGED = ["sev1", "sev2"];
@@ -24,21 +24,40 @@ type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : {});
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 
-interface Alert {
+export interface Alert {
     alert: string;
     labels: Record<string, string>;
     annotations: Record<string, string>;
+    /** Label and annotation keys whose values are only known after `pulumi up`. */
+    unknown: string[];
+    rule: unknown;
+}
+
+/** True when a PrometheusRule holds groups, rules or alert names only known after `pulumi up`. */
+export function unknownAlertNames(props: unknown): boolean {
+    if (at(props, "spec") === UNKNOWN || at(props, "spec", "groups") === UNKNOWN) return true;
+    return listAt(props, "spec", "groups").some((g) => g === UNKNOWN || at(g, "rules") === UNKNOWN || listAt(g, "rules").some((r) => r === UNKNOWN || at(r, "alert") === UNKNOWN));
 }
 
 /** The alerting rules of a PrometheusRule's props (recording rules skipped). */
-function alertsOf(props: unknown): Alert[] {
+export function alertsOf(props: unknown): Alert[] {
     const out: Alert[] = [];
     for (const group of listAt(props, "spec", "groups")) {
         for (const rule of listAt(group, "rules")) {
             const name = str(at(rule, "alert"));
             if (name === undefined) continue;
-            const strings = (v: unknown) => Object.fromEntries(Object.entries(obj(v)).filter(([, x]) => typeof x === "string")) as Record<string, string>;
-            out.push({ alert: name, labels: strings(at(rule, "labels")), annotations: strings(at(rule, "annotations")) });
+            const unknown: string[] = [];
+            const strings = (section: string) => {
+                const values: Record<string, string> = {};
+                for (const k of keysAt(rule, section)) {
+                    const v = at(rule, section, k);
+                    if (v === UNKNOWN) unknown.push(`${section}.${k}`);
+                    else if (typeof v === "string") values[k] = v;
+                }
+                if (at(rule, section) === UNKNOWN) unknown.push(section);
+                return values;
+            };
+            out.push({ alert: name, labels: strings("labels"), annotations: strings("annotations"), unknown, rule });
         }
     }
     return out;
@@ -48,15 +67,13 @@ function alertsOf(props: unknown): Alert[] {
  * Required alerts for the apps a stack runs: for api/web apps the burn-rate page and ticket of both
  * SLOs (availability and latency) and their symptoms; pod and backup alerts for any app.
  */
-const REQUIRED = {
+export const REQUIRED = {
     web: ["ErrorBudgetBurnFast", "ErrorBudgetBurnSlow", "LatencyBudgetBurnFast", "LatencyBudgetBurnSlow", "HighErrorRatio", "HighLatencyP95"],
     any: ["AppDown", "PodRestartLoop", "ContainerOOMKilled", "BackupFailed", "BackupTooOld"],
     /** Where a restore drill runs (and pushes its metrics), whichever stack's backups it restores. */
     drill: ["RestoreDrillFailed", "RestoreDrillOverdue", "RestoreDrillNeverSucceeded"],
 };
 
-/** Marks a CronJob as a restore drill (BK-6), as the Backups component labels it. */
-const DRILL_LABEL = "runbook.dev/restore-drill";
 
 export const alertsCoverApps: StackValidationPolicy = {
     name: "alerts-cover-apps",
@@ -76,11 +93,17 @@ export const alertsCoverApps: StackValidationPolicy = {
         const apps = args.resources.filter((r) => r.type === DEPLOYMENT && at(r.props, "metadata", "labels", "runbook.dev/tier") === "app");
         if (apps.length === 0) return;
         const roles = new Set(apps.map((r) => at(r.props, "metadata", "labels", "app.kubernetes.io/component")));
-        const declared = new Set(args.resources.filter((r) => r.type === PROMETHEUS_RULE).flatMap((r) => alertsOf(r.props).map((a) => a.alert)));
-        const drills = args.resources.some((r) => r.type === CRON_JOB && at(r.props, "metadata", "labels", DRILL_LABEL) !== undefined);
+        const ruleResources = args.resources.filter((r) => r.type === PROMETHEUS_RULE);
+        const declared = new Set(ruleResources.flatMap((r) => alertsOf(r.props).map((a) => a.alert)));
+        // A drill is recognised by what it runs, not only its label (issue 19 (8)).
+        const drills = args.resources.some((r) => isRestoreDrill(r));
         const required = [...appAlerts, ...(roles.has("api") || roles.has("web") ? webAlerts : []), ...(drills ? drillAlerts : [])];
         const missing = required.filter((a) => !declared.has(a));
-        if (missing.length > 0) {
+        // A rule whose name (or whose rule list) is only known after `pulumi up` may be a missing one.
+        const unnamed = ruleResources.filter((r) => unknownAlertNames(r.props));
+        if (missing.length > 0 && unnamed.length > 0) {
+            cannotCheckYet(reportViolation, "alerts-cover-apps", unnamed[0].urn, `whether the stack declares ${missing.join(", ")}: PrometheusRule(s) ${unnamed.map((r) => `'${r.name}'`).join(", ")} hold rules whose name is only known after 'pulumi up'`);
+        } else if (missing.length > 0) {
             reportViolation(
                 `The stack runs ${apps.length} app Deployment(s) but declares no ${missing.join(", ")} alert. Declare them in a PrometheusRule (the Observability component generates them from the alerts config).`,
                 apps[0].urn,
@@ -101,8 +124,14 @@ export const alertsHaveSeverityAndRunbook: ResourceValidationPolicy = {
         const absolute = isProductionUrn(args.urn);
         for (const a of alertsOf(args.props)) {
             const problems: string[] = [];
-            if (!SEVERITIES.includes(a.labels.severity ?? "")) problems.push(`severity label ${JSON.stringify(a.labels.severity ?? null)} is not one of ${SEVERITIES.join(", ")}`);
-            if (!a.annotations.runbook_url) problems.push("it has no runbook_url annotation");
+            const later = a.unknown.filter((k) => ["labels", "annotations", "labels.severity", "annotations.runbook_url"].includes(k));
+            if (later.length > 0) cannotCheckYet(reportViolation, "alerts-have-severity-and-runbook", args.urn, `${later.join(", ")} of alert '${a.alert}'`);
+            if (later.some((k) => k.startsWith("labels"))) {
+                // Judged once known; the runbook_url below is still judged now.
+            } else if (!SEVERITIES.includes(a.labels.severity ?? "")) problems.push(`severity label ${JSON.stringify(a.labels.severity ?? null)} is not one of ${SEVERITIES.join(", ")}`);
+            if (later.some((k) => k.startsWith("annotations"))) {
+                // Judged once known.
+            } else if (!a.annotations.runbook_url) problems.push("it has no runbook_url annotation");
             else if (absolute && !/^https:\/\/[^\s/]+\/\S*$/.test(a.annotations.runbook_url)) problems.push(`its runbook_url ${JSON.stringify(a.annotations.runbook_url)} is not an absolute https URL, which a page in production must link to`);
             if (problems.length > 0) reportViolation(`Alert '${a.alert}' in PrometheusRule '${args.name}': ${problems.join("; ")}. Set labels.severity and annotations.runbook_url (a section of docs/alerts.md; in production its published https URL, from alerts.runbookBaseUrl).`);
         }
@@ -171,7 +200,15 @@ export const pagingAlertsReachPager: StackValidationPolicy = {
                 const ns = str(at(c.props, "metadata", "namespace"));
                 return namespace === undefined || ns === undefined || ns === namespace;
             });
+            if (candidates.some((c) => at(c.props, "spec") === UNKNOWN || at(c.props, "spec", "route") === UNKNOWN || at(c.props, "spec", "receivers") === UNKNOWN)) {
+                cannotCheckYet(reportViolation, "paging-alerts-reach-pager", ruleResource.urn, `the routes of the AlertmanagerConfigs that route PrometheusRule '${ruleResource.name}'`);
+                continue;
+            }
             for (const a of alertsOf(ruleResource.props)) {
+                if (a.unknown.includes("labels") || a.unknown.includes("labels.severity")) {
+                    cannotCheckYet(reportViolation, "paging-alerts-reach-pager", ruleResource.urn, `the severity of alert '${a.alert}' (whether it pages)`);
+                    continue;
+                }
                 if (!PAGED.includes(a.labels.severity ?? "")) continue;
                 const labels = { ...Object.fromEntries(Object.entries(a.labels).filter(([, v]) => !v.includes("{{"))), alertname: a.alert, ...(namespace ? { namespace } : {}) };
                 const paged = candidates.some((c) => {
@@ -234,14 +271,24 @@ export const dataStoreCloudwatchAlarms: StackValidationPolicy = {
         if (!production && outsideProduction === "disabled") return;
         const report = reportAt(reportViolation, production ? undefined : outsideProduction, "data-store-cloudwatch-alarms");
         const alarms = args.resources.filter((r) => r.type === METRIC_ALARM);
+        const unreadableAlarms = alarms.filter((a) => at(a.props, "dimensions") === UNKNOWN || keysAt(a.props, "dimensions").some((k) => at(a.props, "dimensions", k) === UNKNOWN && (a.propertyDependencies?.dimensions ?? []).length === 0));
         const indexes = new Map<string, ReturnType<typeof alarmIndex>>();
         const check = (resource: PolicyResource, dimension: string, required: string[], identifier: string | undefined) => {
             let watchingOf = indexes.get(dimension);
             if (!watchingOf) indexes.set(dimension, (watchingOf = alarmIndex(alarms, dimension)));
             const watching = watchingOf(resource, identifier);
             const present = new Set(watching.map((a) => str(at(a.props, "metricName"))));
+            // An alarm whose metric or dimensions are only known after `pulumi up` may be a missing one.
+            const unsure = unreadableAlarms.length > 0 || watching.some((a) => at(a.props, "metricName") === UNKNOWN);
             const missing = required.filter((m) => !present.has(m));
-            const silent = watching.filter((a) => listAt(a.props, "alarmActions").length === 0).map((a) => a.name);
+            if (missing.length > 0 && unsure) {
+                cannotCheckYet(reportViolation, "data-store-cloudwatch-alarms", resource.urn, `the ${missing.join(", ")} alarm(s) of '${resource.name}' (alarms whose metric or dimensions are only known after 'pulumi up')`);
+                missing.length = 0;
+            }
+            // An unknown action (an SNS topic's ARN) is still an action; only an unknown list is unsure.
+            const actionsUnknown = watching.filter((a) => at(a.props, "alarmActions") === UNKNOWN);
+            if (actionsUnknown.length > 0) cannotCheckYet(reportViolation, "data-store-cloudwatch-alarms", resource.urn, `the alarmActions of ${actionsUnknown.map((a) => a.name).join(", ")}`);
+            const silent = watching.filter((a) => at(a.props, "alarmActions") !== UNKNOWN && listAt(a.props, "alarmActions").length === 0).map((a) => a.name);
             const problems = [
                 ...(missing.length > 0 ? [`no CloudWatch alarm on ${missing.join(", ")}`] : []),
                 ...(silent.length > 0 ? [`alarm(s) ${silent.join(", ")} notify no one (alarmActions is empty)`] : []),
@@ -256,7 +303,9 @@ export const dataStoreCloudwatchAlarms: StackValidationPolicy = {
         }
         for (const group of args.resources.filter((r) => r.type === REPLICATION_GROUP)) {
             const clusters = at(group.props, "numCacheClusters");
-            const replicas = typeof clusters === "number" && clusters > 1;
+            if (clusters === UNKNOWN) cannotCheckYet(reportViolation, "data-store-cloudwatch-alarms", group.urn, `numCacheClusters of '${group.name}' (whether it needs a ReplicationLag alarm)`);
+            // A count written as a string is read as the provider reads it (issue 19 (7)).
+            const replicas = (knownNumber(clusters) ?? 0) > 1;
             check(group, "CacheClusterId", [...ELASTICACHE_METRICS, ...(replicas ? ["ReplicationLag"] : [])], str(at(group.props, "replicationGroupId")));
         }
     },
@@ -284,6 +333,22 @@ const namespaceOf = (r: PolicyResource) => knownString(at(r.props, "metadata", "
  * with an exporter container, kept only when a PodMonitor selects its pods or a ServiceMonitor selects
  * a Service that selects them. Returns the exporter names found, by namespace.
  */
+/** True when a resource's labels or selector are only known after `pulumi up` (it may be the one that scrapes). */
+function selectorUnknown(r: PolicyResource, ...path: string[]): boolean {
+    const v = at(r.props, ...path);
+    return v === UNKNOWN || keysAt(r.props, ...path).some((k) => at(r.props, ...path, k) === UNKNOWN);
+}
+
+/** Workloads, Services and monitors whose labels, selectors or images the scrape chain needs but a preview cannot know. */
+function unreadableScrapeChain(resources: PolicyResource[]): PolicyResource[] {
+    return resources.filter(
+        (r) =>
+            (WORKLOADS.includes(r.type) && (selectorUnknown(r, "spec", "template", "metadata", "labels") || listAt(r.props, "spec", "template", "spec", "containers").some((c) => c === UNKNOWN || at(c, "image") === UNKNOWN))) ||
+            (r.type === SERVICE && (selectorUnknown(r, "spec", "selector") || selectorUnknown(r, "metadata", "labels"))) ||
+            ((r.type === SERVICE_MONITOR || r.type === POD_MONITOR) && selectorUnknown(r, "spec", "selector", "matchLabels")),
+    );
+}
+
 function scrapedExporters(resources: PolicyResource[]): Array<{ exporter: string; namespace: string | undefined }> {
     const services = resources.filter((r) => r.type === SERVICE);
     const podMonitors = resources.filter((r) => r.type === POD_MONITOR);
@@ -321,6 +386,7 @@ export const dataAlertsHaveSource: StackValidationPolicy = {
         const rules = args.resources.filter((r) => r.type === PROMETHEUS_RULE);
         if (rules.length === 0) return;
         const scraped = scrapedExporters(args.resources);
+        const unreadable = unreadableScrapeChain(args.resources);
         for (const rule of rules) {
             const ns = namespaceOf(rule);
             for (const group of listAt(rule.props, "spec", "groups")) {
@@ -333,6 +399,10 @@ export const dataAlertsHaveSource: StackValidationPolicy = {
                         const read = metrics.filter((m) => m.startsWith(source.prefix));
                         if (read.length === 0) continue;
                         if (scraped.some((s) => s.exporter === source.exporter && sameNamespace(s.namespace, ns))) continue;
+                        if (unreadable.length > 0) {
+                            cannotCheckYet(reportViolation, "data-alerts-have-source", rule.urn, `whether ${source.exporter} is scraped for alert '${alert}' (${unreadable.slice(0, 3).map((r) => `'${r.name}'`).join(", ")}${unreadable.length > 3 ? "…" : ""} have labels, selectors or images only known after 'pulumi up')`);
+                            continue;
+                        }
                         reportViolation(
                             `Alert '${alert}' in PrometheusRule '${rule.name}' reads ${[...new Set(read)].join(", ")}, but no ${source.exporter} runs${ns ? ` in namespace '${ns}'` : ""} with a ServiceMonitor or PodMonitor scraping it: the alert can never fire. Deploy and scrape the exporter, or drop the alert.`,
                             rule.urn,

@@ -27,10 +27,17 @@ export function at(obj: unknown, ...path: string[]): unknown {
     return v;
 }
 
-/** The elements of a list at a path; an unknown element is `UNKNOWN`. An unknown list is `UNKNOWN`. */
+/**
+ * The elements of a list at a path; an unknown element is `UNKNOWN`, and so is the one element of a
+ * list that is itself unknown (how many it has is only known after `pulumi up`). A single value where
+ * a list belongs is read as a list of that value (issue 19 (7)): a check then judges what was written
+ * instead of seeing nothing; the provider refuses the wrong type at apply time.
+ */
 export function listAt(obj: unknown, ...path: string[]): unknown[] {
     const list = at(obj, ...path);
-    if (!Array.isArray(list)) return [];
+    if (list === undefined || list === null) return [];
+    if (list === UNKNOWN) return [UNKNOWN];
+    if (!Array.isArray(list)) return [list];
     let length: number;
     try {
         length = list.length;
@@ -64,6 +71,42 @@ export function isSet(v: unknown): boolean {
 /** A known string, or undefined. */
 export function knownString(v: unknown): string | undefined {
     return typeof v === "string" ? v : undefined;
+}
+
+/** Stands for a value of a type no provider reads as the one a field needs (an object for a boolean). */
+export const MALFORMED = Symbol("malformed");
+export type Malformed = typeof MALFORMED;
+
+/**
+ * A boolean as the providers read it (issue 19 (7)): a boolean, or a string the Terraform bridge
+ * parses as one (strconv.ParseBool: true, false, 1, 0, t, f in any case); `UNKNOWN`; undefined when
+ * absent; `MALFORMED` for anything else, which a check must treat as the unsafe reading, never as absent.
+ */
+export function flag(v: unknown): boolean | undefined | Unknown | Malformed {
+    if (v === UNKNOWN || typeof v === "boolean") return v;
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === "string") {
+        const t = v.trim().toLowerCase();
+        if (["true", "1", "t"].includes(t)) return true;
+        if (["false", "0", "f"].includes(t)) return false;
+    }
+    return MALFORMED;
+}
+
+/** The boolean at a path, read as `flag` reads it. */
+export function flagAt(obj: unknown, ...path: string[]): boolean | undefined | Unknown | Malformed {
+    return flag(at(obj, ...path));
+}
+
+/** How a value the pack could not read as a boolean or number is named in a message. */
+export function showValue(v: unknown): string {
+    if (v === UNKNOWN) return "only known after 'pulumi up'";
+    if (v === undefined) return "not set";
+    try {
+        return JSON.stringify(v) ?? String(v);
+    } catch {
+        return String(v);
+    }
 }
 
 /** A known finite number (numbers written as strings count), or undefined. */

@@ -1,7 +1,7 @@
 import type * as aws from "@pulumi/aws";
 import { PolicyResource, ReportViolation, ResourceValidationPolicy, StackValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 import { cannotCheckYet, describeDefaults, forEnvironment, guidance, isProductionUrn, outsideProductionSchema, reportAt, requirement, resourceClass } from "./meta";
-import { UNKNOWN, at, isSet, knownNumber, knownString, listAt } from "./props";
+import { UNKNOWN, at, isSet, knownNumber, knownString, listAt, MALFORMED, flag } from "./props";
 import { APP_TIER, TIER_LABEL, containersOf, isWorkload, podLabels, podSpec } from "./workloadShape";
 
 /** Resource classes by type token; the provider SDK is imported for its types only (see resourceClass). */
@@ -266,9 +266,9 @@ export const rdsDeletionProtection: ResourceValidationPolicy = {
         }
         // RDS refuses a final snapshot for a replica; its source's snapshot holds the data.
         if (!isReplica(args.props)) {
-            const skip = at(instance, "skipFinalSnapshot");
+            const skip = flag(at(instance, "skipFinalSnapshot"));
             if (skip === UNKNOWN) unknown("skipFinalSnapshot");
-            else if (skip === true) {
+            else if (skip === true || skip === MALFORMED) {
                 problems.push("skipFinalSnapshot is true");
                 fixes.push("set skipFinalSnapshot: false");
             }
@@ -357,6 +357,10 @@ export const rdsForceSsl: StackValidationPolicy = {
             const engine = engineOf(instance);
             // A replica of a source outside the stack has no engine here: it is held to the PostgreSQL rule.
             if (engine !== UNKNOWN && !isPostgres(engine)) continue;
+            if (engine === UNKNOWN && at(instance.props, "engine") === UNKNOWN) {
+                cannotCheckYet(reportViolation, "rds-force-ssl", instance.urn, `the engine of RDS instance '${instance.name}'`);
+                continue;
+            }
             if (engine === UNKNOWN && !isReplica(instance.props)) {
                 reportViolation(`RDS instance '${instance.name}' does not say its engine, so nothing shows it enforces TLS. Set engine and a parameter group with rds.force_ssl = 1.`, instance.urn);
                 continue;

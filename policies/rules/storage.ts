@@ -1,6 +1,6 @@
 import { PolicyResource, ReportViolation, StackValidationPolicy } from "@pulumi/policy";
 import { cannotCheckYet, describeDefaults, forEnvironment, guidance, isProductionStack, requirement } from "./meta";
-import { UNKNOWN, at, knownNumber, knownString, listAt } from "./props";
+import { MALFORMED, UNKNOWN, at, flag, flagAt, knownNumber, knownString, listAt } from "./props";
 
 /*
  * R2 rules. Whether a bucket holds backups is decided by its name, from the pack config (a list of
@@ -94,7 +94,7 @@ export const r2BucketLifecycle: StackValidationPolicy = {
         const lifecyclesOf = byBucket(args.resources.filter((r) => r.type === R2_LIFECYCLE));
         for (const bucket of bucketsOf(args.resources)) {
             const rules = lifecyclesOf(bucket).flatMap((l) => listAt(l.props, "rules"));
-            const enabled = rules.filter((rule) => at(rule, "enabled") === true).length;
+            const enabled = rules.filter((rule) => flagAt(rule, "enabled") === true).length;
             const unknown = rules.some((rule) => rule === UNKNOWN || at(rule, "enabled") === UNKNOWN) || lifecyclesOf(bucket).some((l) => at(l.props, "rules") === UNKNOWN);
             if (enabled >= minimumEnabledRules) continue;
             if (unknown) {
@@ -118,7 +118,7 @@ export const r2BackupsNeverPublic: StackValidationPolicy = {
     configSchema: { properties: { ...BACKUP_BUCKET_SCHEMA } },
     validateStack: (args, reportViolation) => {
         const config = args.getConfig<BackupBucketConfig>();
-        const domainsOf = byBucket(args.resources.filter((r) => (r.type === R2_CUSTOM_DOMAIN || r.type === R2_MANAGED_DOMAIN) && at(r.props, "enabled") !== false));
+        const domainsOf = byBucket(args.resources.filter((r) => (r.type === R2_CUSTOM_DOMAIN || r.type === R2_MANAGED_DOMAIN) && flagAt(r.props, "enabled") !== false));
         for (const bucket of backupBuckets(args.resources, config)) {
             for (const domain of domainsOf(bucket)) {
                 const name = knownString(at(domain.props, "domain"));
@@ -151,7 +151,8 @@ function lockRulesOf(locks: PolicyResource[]): LockRule[] | typeof UNKNOWN {
             const type = at(rule, "condition", "type");
             const age = at(rule, "condition", "maxAgeSeconds");
             if ([rule, enabled, prefix, type].includes(UNKNOWN)) return UNKNOWN;
-            if (enabled !== true) continue;
+            // A lock rule counts only when a provider reads it as enabled ("true" included).
+            if (flag(enabled) !== true) continue;
             const kind = String(type ?? "").toLowerCase();
             // An indefinite lock keeps every object until the rule is removed: it satisfies any retention.
             if (kind === "indefinite") rules.push({ prefix: knownString(prefix) ?? "", seconds: Infinity });
@@ -190,7 +191,10 @@ function deletionRulesOf(lifecycles: PolicyResource[]): DeletionRule[] | typeof 
             const type = at(deletion, "condition", "type");
             const age = at(deletion, "condition", "maxAge");
             if ([deletion, enabled, prefix, type, age].includes(UNKNOWN)) return UNKNOWN;
-            if (enabled !== true) continue;
+            // A deletion rule counts unless a provider reads it as disabled: "true", and a value of no type, delete.
+            const on = flag(enabled);
+            if (on === false || (on === undefined && enabled !== undefined)) continue;
+            if (on !== true && on !== MALFORMED) continue;
             const byDate = String(type ?? "").toLowerCase() === "date";
             rules.push({ id: knownString(at(rule, "id")) ?? "(no id)", prefix: knownString(prefix) ?? "", seconds: byDate ? 0 : (knownNumber(age) ?? 0), byDate });
         }

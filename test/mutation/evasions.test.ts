@@ -87,6 +87,19 @@ const firstApp = (rs: Resources) => rs.find((r) => r.type === "kubernetes:apps/v
 /** One alerting rule of a PrometheusRule's inputs, by name. */
 const alertRule = (i: Json, name: string): Json => i.spec.groups.flatMap((g: Json) => g.rules).find((r: Json) => r.alert === name);
 
+/** One rule (alerting or recording) of a PrometheusRule's inputs, by name. */
+const anyRule = (rs: Resources, name: string): Json => inputs(find(rs, "PrometheusRule")).spec.groups.flatMap((g: Json) => g.rules).find((r: Json) => r.alert === name || r.record === name);
+/** Rewrites one alert's expression. */
+const rewrite = (rs: Resources, name: string, fn: (expr: string) => string): PlanResource => {
+    const rule = anyRule(rs, name);
+    const before = rule.expr;
+    rule.expr = fn(before);
+    assert.notStrictEqual(rule.expr, before, `the edit changed ${name}`);
+    return find(rs, "PrometheusRule");
+};
+/** The resource a zone-wide violation names when the zone has lost the one it is about: the zone's first setting or ruleset. */
+const firstZoneResource = (rs: Resources) => rs.find((r) => r.type === "cloudflare:index/zoneSetting:ZoneSetting" || (r.type === "cloudflare:index/ruleset:Ruleset" && inputs(r).kind === "zone"))!;
+
 const evasions: Evasion[] = [
     // DB-6: protection and retention
     { policy: "stateful-resources-protected", base: "production", what: "an unprotected RDS primary", apply: (rs) => Object.assign(find(rs, "Instance", "instance"), { protect: false }) },
@@ -716,6 +729,112 @@ const evasions: Evasion[] = [
         edit(find(rs, "StatefulSet", "mongodb-statefulset"), (i) => (i.spec.template.spec.containers = i.spec.template.spec.containers.filter((c: Json) => c.name !== "mongodb-exporter")));
         return find(rs, "PrometheusRule");
     } },
+    // OB-1, OB-2, OB-6, OB-7, ED-2: alerts judged by what their PromQL means (issue 19 (1))
+    { policy: "alerts-fire-at-runbook-thresholds", base: "production", what: "the p95 alert at 800 ms instead of 400", apply: (rs) => rewrite(rs, "HighLatencyP95", (e) => e.replace("> 400", "> 800")) },
+    { policy: "alerts-fire-at-runbook-thresholds", base: "staging", what: "the fast burn at 20 % instead of 7.2 %", apply: (rs) => rewrite(rs, "ErrorBudgetBurnFast", (e) => e.replace(/0\.072/g, "0.2")) },
+    { policy: "alerts-fire-at-runbook-thresholds", base: "mongodb", what: "AppDown asking for fewer than 0 targets up, which never happens", apply: (rs) => rewrite(rs, "AppDown", (e) => e.replace("== 0", "< 0").replace(/\n\s+or absent\(.*\)/g, "")) },
+    { policy: "alerts-fire-at-runbook-thresholds", base: "production", what: "the fast burn waiting 30 minutes", apply: (rs) => ((anyRule(rs, "ErrorBudgetBurnFast").for = "30m"), find(rs, "PrometheusRule")) },
+    { policy: "alerts-fire-at-runbook-thresholds", base: "staging", what: "the latency SLO counting requests slower than 1 s, not 400 ms", apply: (rs) => {
+        for (const w of ["5m", "30m", "1h", "2h", "6h", "1d", "3d"]) rewrite(rs, `runbook:slo_slow_requests_per_request:ratio_rate${w}`, (e) => e.replace('le="0.4"', 'le="1"'));
+        return find(rs, "PrometheusRule");
+    } },
+    { policy: "alerts-fire-at-runbook-thresholds", base: "production", what: "restarts counted over 1 minute instead of 15", apply: (rs) => rewrite(rs, "PodRestartLoop", (e) => e.replace("offset 15m", "offset 1m")) },
+    { policy: "alerts-fire-at-runbook-thresholds", base: "production", what: "the error ratio recording narrowed to 503s", apply: (rs) => rewrite(rs, "runbook:slo_errors_per_request:ratio_rate5m", (e) => e.replace("5..", "503")) },
+    { policy: "alerts-fire-at-runbook-thresholds", base: "mongodb", what: "the traffic guard raised to 6000 requests a minute", apply: (rs) => rewrite(rs, "HighErrorRatio", (e) => e.replace(">= 1", ">= 6000")) },
+    { policy: "alerts-fire-at-runbook-thresholds", base: "staging", what: "BackupFailed no longer parsing", apply: (rs) => rewrite(rs, "BackupFailed", (e) => e.replace(/\) == 0$/, " == 0")) },
+    { policy: "alerts-fire-at-runbook-thresholds", base: "production", what: "the p95 alert reading another namespace", apply: (rs) => rewrite(rs, "HighLatencyP95", (e) => e.replace('namespace="runbook"', 'namespace="runbook-old"')) },
+    { policy: "alerts-fire-at-runbook-thresholds", base: "production", what: "BackupTooOld waiting 48 hours", apply: (rs) => rewrite(rs, "BackupTooOld", (e) => e.replace("> 26", "> 48")) },
+    { policy: "alerts-fire-at-runbook-thresholds", base: "mongodb", what: "the OOM alert reading reason Error", apply: (rs) => rewrite(rs, "ContainerOOMKilled", (e) => e.replace("OOMKilled", "Error")) },
+    { policy: "alerts-fire-at-runbook-thresholds", base: "staging", what: "the certificate-expiry alert deleted (ED-2)", apply: (rs) => {
+        edit(find(rs, "PrometheusRule"), (i) => i.spec.groups.forEach((g: Json) => (g.rules = g.rules.filter((r: Json) => r.alert !== "CertificateExpiringSoon"))));
+        return rs.find((r) => r.type.endsWith(":Certificate"))!;
+    } },
+    { policy: "alerts-fire-at-runbook-thresholds", base: "production", what: "the certificate-expiry alert firing 2 days before expiry", apply: (rs) => rewrite(rs, "CertificateExpiringSoon", (e) => e.replace("< 14", "< 2")) },
+    // ED-2, ED-5: the TLS chain behind the Gateway (issue 19 (2))
+    { policy: "tls-certificates-renewed", base: "production", what: "the api Certificate deleted, its listener still serving the Secret", apply: (rs) => {
+        rs.splice(rs.indexOf(find(rs, "Certificate", "api.")), 1);
+        return find(rs, "Gateway", "gateway");
+    } },
+    { policy: "tls-certificates-renewed", base: "staging", what: "a listener serving a Secret no Certificate writes", apply: (rs) => edit(find(rs, "Gateway", "gateway"), (i) => (i.spec.listeners.find((l: Json) => l.protocol === "HTTPS").tls.certificateRefs[0].name = "hand-made-tls")) },
+    { policy: "tls-certificates-renewed", base: "production", what: "the issuer moved to ACME's staging directory", apply: (rs) => {
+        edit(find(rs, "ClusterIssuer"), (i) => (i.spec.acme.server = "https://acme-staging-v02.api.letsencrypt.org/directory"));
+        return find(rs, "Certificate", "api.");
+    } },
+    { policy: "tls-certificates-renewed", base: "mongodb", what: "a self-signed issuer in production", apply: (rs) => {
+        edit(find(rs, "ClusterIssuer"), (i) => (i.spec = { selfSigned: {} }));
+        return find(rs, "Certificate", "www.");
+    } },
+    { policy: "tls-certificates-renewed", base: "production", what: "renewBefore of 2 days", apply: (rs) => edit(find(rs, "Certificate", "api."), (i) => (i.spec.renewBefore = "48h")) },
+    { policy: "tls-certificates-renewed", base: "staging", what: "the Gateway's client TLS floor at 1.0", apply: (rs) => edit(find(rs, "ClientTrafficPolicy"), (i) => (i.spec.tls.minVersion = "1.0")) },
+    { policy: "tls-certificates-renewed", base: "production", what: "a wildcard listener nobody configured", apply: (rs) => edit(find(rs, "Gateway", "gateway"), (i) => (i.spec.listeners.find((l: Json) => l.protocol === "HTTPS").hostname = "*.example.com")) },
+    { policy: "tls-certificates-renewed", base: "mongodb", what: "a wildcard Certificate nobody configured", apply: (rs) => edit(find(rs, "Certificate", "api."), (i) => (i.spec.dnsNames = ["*.example.com"])) },
+    // ED-4, ED-1: the edge's protections in production (issue 19 (6))
+    { policy: "cloudflare-waf-and-proxy", base: "production", what: "the managed WAF ruleset removed", apply: (rs) => {
+        rs.splice(rs.indexOf(find(rs, "Ruleset", "waf")), 1);
+        return firstZoneResource(rs);
+    } },
+    { policy: "cloudflare-waf-and-proxy", base: "production", what: "the OWASP ruleset disabled", apply: (rs) => edit(find(rs, "Ruleset", "waf"), (i) => (i.rules[1].enabled = false)) },
+    { policy: "cloudflare-waf-and-proxy", base: "mongodb", what: "the Managed Ruleset overridden to log only", apply: (rs) => edit(find(rs, "Ruleset", "waf"), (i) => (i.rules[0].actionParameters.overrides = { action: "log" })) },
+    { policy: "cloudflare-waf-and-proxy", base: "production", what: "the Managed Ruleset run on one path only", apply: (rs) => edit(find(rs, "Ruleset", "waf"), (i) => (i.rules[0].expression = 'starts_with(http.request.uri.path, "/admin")')) },
+    { policy: "cloudflare-waf-and-proxy", base: "production", what: "the api host not proxied", apply: (rs) => edit(find(rs, "DnsRecord", "api."), (i) => (i.proxied = false)) },
+    { policy: "cloudflare-waf-and-proxy", base: "mongodb", what: "the apex host's proxied flag removed", apply: (rs) => edit(find(rs, "DnsRecord", "dns-example.com"), (i) => delete i.proxied) },
+    // SC-1: credential shapes in any string of any resource (issue 19 (3))
+    { policy: "no-inline-credentials", base: "production", what: "a Slack webhook URL written into an AlertmanagerConfig receiver", apply: (rs) => edit(find(rs, "AlertmanagerConfig"), (i) => i.spec.receivers.push({ name: "ops-webhook", webhookConfigs: [{ url: "https://hooks.slack.com/services/T0123ABCD/B0123ABCD/abcdefghijklmnopqrstuvwx" }] })) },
+    { policy: "no-inline-credentials", base: "staging", what: "the PagerDuty routing key written inline", apply: (rs) => edit(find(rs, "AlertmanagerConfig"), (i) => (i.spec.receivers.find((r: Json) => r.pagerdutyConfigs).pagerdutyConfigs[0].routingKey = "0123456789abcdef0123456789abcdef")) },
+    { policy: "no-inline-credentials", base: "mongodb", what: "an AWS access key in a backup script", apply: (rs) => edit(find(rs, "ConfigMap", "backups-scripts"), (i) => (i.data["lib.sh"] += "\nexport AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\n")) },
+    { policy: "no-inline-credentials", base: "staging", what: "a private key in a Deployment annotation", apply: (rs) => edit(find(rs, "Deployment", "app-api"), (i) => (i.metadata.annotations = { "debug/key": "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----" })) },
+    { policy: "no-inline-credentials", base: "production", what: "a database URL with its password in a Service annotation", apply: (rs) => edit(find(rs, "Service", "app-api"), (i) => (i.metadata.annotations = { note: "postgres://runbook_admin:hunter2secret@db.internal:5432/runbook" })) },
+    { policy: "no-inline-credentials", base: "staging", what: "an age identity in a drill's check command", apply: (rs) => edit(find(rs, "CronJob", "drill-staging-postgres"), () => (envVar(find(rs, "CronJob", "drill-staging-postgres"), "DRILL_CHECK_COMMAND").value = `echo AGE-SECRET-KEY-1${"QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L".repeat(2).slice(0, 58)}`)) },
+    // SC-5: workload isolation (issue 19 (4))
+    { policy: "k8s-network-isolation", base: "production", what: "app egress opened to every destination on every port", apply: (rs) => edit(find(rs, "NetworkPolicy", "app-egress"), (i) => i.spec.egress.push({})) },
+    { policy: "k8s-network-isolation", base: "staging", what: "app egress to 0.0.0.0/0 on every port", apply: (rs) => edit(find(rs, "NetworkPolicy", "app-egress"), (i) => i.spec.egress.push({ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }] })) },
+    { policy: "k8s-network-isolation", base: "production", what: "the web pods admitting every namespace on their port", apply: (rs) => edit(find(rs, "NetworkPolicy", "allow-gateway-web"), (i) => (i.spec.ingress[0].from = [{ namespaceSelector: {} }])) },
+    { policy: "k8s-network-isolation", base: "mongodb", what: "the api pods admitting every address", apply: (rs) => edit(find(rs, "NetworkPolicy", "allow-gateway-api"), (i) => i.spec.ingress[0].from.push({ ipBlock: { cidr: "0.0.0.0/0" } })) },
+    { policy: "k8s-service-account-token-not-mounted", base: "production", what: "the api pods mounting their token", apply: (rs) => edit(find(rs, "Deployment", "app-api"), (i) => (i.spec.template.spec.automountServiceAccountToken = true)) },
+    { policy: "k8s-service-account-token-not-mounted", base: "staging", what: "the pod setting removed and the ServiceAccount's too", apply: (rs) => {
+        edit(find(rs, "ServiceAccount", "app-web"), (i) => delete i.automountServiceAccountToken);
+        return edit(find(rs, "Deployment", "app-web"), (i) => delete i.spec.template.spec.automountServiceAccountToken);
+    } },
+    { policy: "k8s-service-account-token-not-mounted", base: "mongodb", what: "the backup job running as the namespace's default account with the setting removed", apply: (rs) => edit(find(rs, "CronJob", "backups-mongodb"), () => delete pod(find(rs, "CronJob", "backups-mongodb")).automountServiceAccountToken) },
+    // WL-5, WL-2, BK-1: what the runbook asks of deploys (issue 19 (5))
+    { policy: "k8s-migrations-before-traffic", base: "production", what: "the api's migration Job removed", apply: (rs) => {
+        rs.splice(rs.indexOf(find(rs, "Job", "migrate")), 1);
+        return find(rs, "Deployment", "app-api");
+    } },
+    { policy: "k8s-migrations-before-traffic", base: "staging", what: "the migration Job running last release's image", apply: (rs) => edit(find(rs, "Job", "migrate"), () => (container(find(rs, "Job", "migrate")).image = "ghcr.io/acme/retail-api:1.4.1")) },
+    { policy: "k8s-migrations-before-traffic", base: "mongodb", what: "the api no longer waiting for its migration", apply: (rs) => {
+        const d = find(rs, "Deployment", "app-api");
+        d.dependencies = d.dependencies.filter((u) => !u.includes("migrate"));
+        return d;
+    } },
+    { policy: "k8s-migrations-before-traffic", base: "production", what: "the annotation dropped and the migration run in another image", apply: (rs) => {
+        edit(find(rs, "Deployment", "app-api"), (i) => delete i.metadata.annotations);
+        return edit(find(rs, "Job", "migrate"), () => (container(find(rs, "Job", "migrate")).image = "ghcr.io/acme/retail-api:2.0.0"));
+    } },
+    { policy: "k8s-workload-probes", base: "production", what: "the api's readiness probe made its liveness probe", apply: (rs) => edit(find(rs, "Deployment", "app-api"), () => (container(find(rs, "Deployment", "app-api")).readinessProbe = structuredClone(container(find(rs, "Deployment", "app-api")).livenessProbe))) },
+    { policy: "backup-cronjob-per-database", base: "production", what: "the PostgreSQL backup allowed to overlap", apply: (rs) => edit(find(rs, "CronJob", "backups-postgres"), (i) => (i.spec.concurrencyPolicy = "Allow")) },
+    { policy: "backup-cronjob-per-database", base: "staging", what: "the staging drill's concurrency policy removed", apply: (rs) => edit(find(rs, "CronJob", "drill-staging-postgres"), (i) => delete i.spec.concurrencyPolicy) },
+    { policy: "backup-cronjob-per-database", base: "mongodb", what: "the oplog capture replacing a running one", apply: (rs) => edit(find(rs, "CronJob", "backups-mongodb-oplog"), (i) => (i.spec.concurrencyPolicy = "Replace")) },
+    // BK-8, BK-3, BK-1: roles recognised by what resources do (issue 19 (8))
+    { policy: "backups-access-scoped", base: "production", what: "a restore drill without its label in production", apply: (rs) => {
+        const base = find(rs, "CronJob", "backups-postgres");
+        const drill = add(rs, base, "kubernetes:batch/v1:CronJob", "nightly-check", structuredClone(inputs(base)));
+        edit(drill, (i) => {
+            delete i.metadata.labels["runbook.dev/backup-datastore"];
+            const c = i.spec.jobTemplate.spec.template.spec.containers[0];
+            c.command = ["/bin/bash", "/opt/runbook/backup/restore-drill.sh"];
+        });
+        return drill;
+    } },
+    { policy: "backups-offsite-encrypted", base: "staging", what: "the backup label removed and the upload sent over http://", apply: (rs) => edit(find(rs, "CronJob", "backups-postgres"), (i) => {
+        delete i.metadata.labels["runbook.dev/backup-datastore"];
+        envVar(find(rs, "CronJob", "backups-postgres"), "S3_ENDPOINT_URL").value = "http://0123456789abcdef0123456789abcdef.r2.cloudflarestorage.com";
+    }) },
+    { policy: "backup-cronjob-per-database", base: "mongodb", what: "MongoDB moved into an unlabelled Deployment and its backup CronJob removed", apply: (rs) => {
+        const r = asUnlabelledDeployment(find(rs, "StatefulSet", "mongodb"), { persistentVolumeClaim: { claimName: "mongo" } });
+        rs.splice(rs.indexOf(find(rs, "CronJob", "backups-mongodb-oplog")), 1);
+        return r;
+    } },
 ];
 
 /** Stricter than required: every one of these must plan with zero mandatory violations. */
@@ -738,12 +857,48 @@ const probes: Array<{ base: Base; what: string; apply: (rs: Resources) => void }
         edit(find(rs, "StatefulSet", "redis"), (i) => (i.spec.template.spec.securityContext.seccompProfile = { type: "Localhost", localhostProfile: "profiles/redis.json" }));
     } },
     { base: "mongodb", what: "MongoDB with TLS required on top of auth", apply: (rs) => edit(find(rs, "StatefulSet", "mongodb"), () => container(find(rs, "StatefulSet", "mongodb")).args.push("--tlsMode", "requireTLS")) },
+    { base: "production", what: "the p95 alert at 300 ms, the fast burn after 1 minute", apply: (rs) => {
+        rewrite(rs, "HighLatencyP95", (e) => e.replace("> 400", "> 300"));
+        anyRule(rs, "ErrorBudgetBurnFast").for = "1m";
+    } },
+    { base: "staging", what: "restarts counted over an hour, the expiry alert at 21 days", apply: (rs) => {
+        rewrite(rs, "PodRestartLoop", (e) => e.replace("offset 15m", "offset 1h"));
+        rewrite(rs, "CertificateExpiringSoon", (e) => e.replace("< 14", "< 21"));
+    } },
+    { base: "production", what: "TLS 1.3 only at the Gateway and certificates renewed 45 days ahead", apply: (rs) => {
+        edit(find(rs, "ClientTrafficPolicy"), (i) => (i.spec.tls.minVersion = "1.3"));
+        for (const c of rs.filter((r) => r.type.endsWith(":Certificate"))) edit(c, (i) => (i.spec.renewBefore = "1080h"));
+    } },
+    { base: "staging", what: "egress to the internet on 443 only, and the web pods reached from the Gateway alone", apply: (rs) => edit(find(rs, "NetworkPolicy", "app-egress"), (i) => (i.spec.egress = i.spec.egress.filter((e: Json) => !e.to?.some((t: Json) => t.ipBlock?.cidr === "0.0.0.0/0")).concat([{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ port: 443, protocol: "TCP" }] }]))) },
 ];
 
-/** Every input of every resource of another provider turned into a preview unknown. */
-function withUnrelatedUnknowns(rs: Resources, target: PlanResource): Resources {
+/**
+ * Every boolean and number of every resource written as a string ("true", "900"), and every list of
+ * one string written as that string (issue 19 (7)): what a careless edit or a YAML round trip does.
+ * The pack reads them as the providers coerce them, or as malformed; a type change never turns a
+ * check off.
+ */
+function withTypesChanged(rs: Resources): Resources {
+    const retype = (v: unknown): unknown => {
+        if (typeof v === "boolean" || typeof v === "number") return String(v);
+        if (Array.isArray(v)) return v.length === 1 && typeof v[0] === "string" && v[0] !== UNKNOWN ? v[0] : v.map(retype);
+        if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, retype(x)]));
+        return v;
+    };
+    return rs.map((r) => ({ ...r, inputs: retype(r.inputs) as Record<string, unknown> }));
+}
+
+/**
+ * Every input of every resource of another provider turned into a preview unknown, except resources
+ * of the types the evasion edited: they are its evidence, and an unknown one of the same type (another
+ * CronJob when the backup CronJob was made weekly) may be the very thing the check looks for, which
+ * the pack then rightly reports as an advisory (issue 19 (9)).
+ */
+function withUnrelatedUnknowns(rs: Resources, target: PlanResource, base: Resources): Resources {
     const provider = (type: string) => type.split(":")[0];
-    return rs.map((r) => (r.custom && provider(r.type) !== provider(target.type) ? { ...r, inputs: Object.fromEntries(Object.keys(r.inputs).map((k) => [k, UNKNOWN])) } : r));
+    const before = new Map(base.map((r) => [r.urn, JSON.stringify(r.inputs)]));
+    const evidence = new Set(rs.filter((r) => before.get(r.urn) !== JSON.stringify(r.inputs)).map((r) => r.type));
+    return rs.map((r) => (r.custom && provider(r.type) !== provider(target.type) && !evidence.has(r.type) ? { ...r, inputs: Object.fromEntries(Object.keys(r.inputs).map((k) => [k, UNKNOWN])) } : r));
 }
 
 const MANDATORY = policies.filter((p) => (p.enforcementLevel ?? "mandatory") === "mandatory").map((p) => p.name);
@@ -781,14 +936,16 @@ describe("mutation tier: every mandatory policy sees through at least three evas
     });
 
     for (const e of evasions) {
-        it(`${e.policy} violating: ${e.what} (${e.base}) is a mandatory violation naming the resource, even among unrelated unknowns`, async () => {
+        it(`${e.policy} violating: ${e.what} (${e.base}) is a mandatory violation naming the resource, even among unrelated unknowns or with values in other types`, async () => {
             const resources = structuredClone(bases[e.base].resources);
             const target = e.apply(resources);
             const report = (vs: Violation[]) => vs.map((v) => `${v.policy} ${v.urn}`).join("\n");
             const found = await mandatory(e.base, resources);
             assert.ok(found.some((v) => v.policy === e.policy && v.urn === target.urn), `no ${e.policy} on ${target.urn}; got:\n${report(found)}`);
-            const amongUnknowns = await mandatory(e.base, withUnrelatedUnknowns(resources, target));
+            const amongUnknowns = await mandatory(e.base, withUnrelatedUnknowns(resources, target, bases[e.base].resources));
             assert.ok(amongUnknowns.some((v) => v.policy === e.policy && v.urn === target.urn), `an unrelated unknown hid ${e.policy} on ${target.urn}; got:\n${report(amongUnknowns)}`);
+            const retyped = await mandatory(e.base, withTypesChanged(resources));
+            assert.ok(retyped.some((v) => v.policy === e.policy && v.urn === target.urn), `a type change hid ${e.policy} on ${target.urn}; got:\n${report(retyped)}`);
         });
     }
 

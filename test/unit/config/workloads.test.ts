@@ -36,6 +36,22 @@ const allInCluster: Mutation = (c) => {
 };
 
 describe("unit: workload config (WL-1…7, RD-1, SC-5)", () => {
+    it("WL-2: a health path that is the readiness path is refused, naming the key; without a health path liveness checks the port (issue 19 (5))", async () => {
+        const p = find(problemsOf("production", (c) => (app(c, "api").healthPath = app(c, "api").readinessPath)), "apps[0].healthPath");
+        assert.strictEqual(p.requirement, "WL-2");
+        assert.match(formatProblem(p), /is the readiness path too: .* remove healthPath \(liveness then checks the app's port\)/);
+        const config = accepted("staging", (c) => delete app(c, "web").healthPath);
+        const web = config.apps.find((a) => a.name === "web")!;
+        assert.strictEqual(web.healthPath, undefined);
+        const { deploymentSpec } = await import("../../../components/app/appSpec");
+        const spec = deploymentSpec({ app: { ...web, startupPath: undefined }, environment: { stack: "staging", isProduction: false }, serviceAccountName: "web", secretName: "s", secretChecksum: "c" }) as any;
+        const container = spec.template.spec.containers[0];
+        assert.deepStrictEqual(container.livenessProbe.tcpSocket, { port: "http" });
+        assert.deepStrictEqual(container.startupProbe.tcpSocket, { port: "http" });
+        assert.strictEqual(container.readinessProbe.httpGet.path, web.readinessPath);
+    });
+
+
     it("WL-3: an image tagged latest is refused, naming the key and the fix", () => {
         const p = find(problemsOf("staging", (c) => (app(c, "api").image = "ghcr.io/acme/retail-api:latest")), "apps[0].image");
         assert.strictEqual(p.requirement, "WL-3");

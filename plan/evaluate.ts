@@ -8,10 +8,9 @@ import {
     StackValidationArgs,
     StackValidationPolicy,
 } from "@pulumi/policy";
-import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import { EnforcementLevel, PlanResource, UNKNOWN, Violation } from "./model";
 import { PolicyConfig } from "./policyConfig";
-import { UnknownValueError, UnknownValueErrorLike, deserializeProperties, getPulumiType, isResourcePolicy, isStackPolicy, unknownCheckingProxy } from "./policyInternals";
+import { SPECIAL_SIG_KEY, UNKNOWN_WIRE_VALUE, UnknownValueError, UnknownValueErrorLike, deserializeProperties, getPulumiType, isResourcePolicy, isStackPolicy, unknownCheckingProxy } from "./policyInternals";
 
 /**
  * Evaluates a policy pack on a plan's resources with the same arguments the policy server builds
@@ -40,7 +39,7 @@ function throwNotApplicable(reason?: string): never {
 }
 
 function toWire(value: unknown): unknown {
-    if (value === UNKNOWN) return rpc.unknownValue;
+    if (value === UNKNOWN) return UNKNOWN_WIRE_VALUE;
     if (Array.isArray(value)) return value.map(toWire);
     if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toWire(v)]));
     return value;
@@ -57,7 +56,7 @@ function hasUnknown(value: unknown): boolean {
 /** Whether a value holds anything the deserializer turns into something else: a signature key (secret, asset, archive, resource reference). */
 function hasSignature(value: unknown): boolean {
     if (Array.isArray(value)) return value.some(hasSignature);
-    if (value !== null && typeof value === "object") return rpc.specialSigKey in value || Object.values(value).some(hasSignature);
+    if (value !== null && typeof value === "object") return SPECIAL_SIG_KEY in value || Object.values(value).some(hasSignature);
     return false;
 }
 
@@ -80,7 +79,9 @@ function policyProps(r: PlanResource, propsCache: PropsCache): Record<string, an
         const unknown = hasUnknown(r.inputs);
         if (unknown || hasSignature(r.inputs)) {
             const wire = toWire(r.inputs) as Record<string, unknown>;
-            const plain = deserializeProperties({ toJavaScript: () => wire }, false);
+            // Without a signature the deserializer copies plain JSON as it is, which toWire has
+            // already done (a fresh copy with the unknowns in their wire form).
+            const plain = hasSignature(r.inputs) ? deserializeProperties({ toJavaScript: () => wire }, false) : wire;
             // The proxy only ever acts on unknown values; without any, the plain copy reads the same
             // and spares a proxy per property read.
             props = unknown ? unknownCheckingProxy(plain) : plain;

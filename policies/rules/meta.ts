@@ -1,4 +1,4 @@
-import { EnforcementLevel, PolicyComplianceFramework, ReportViolation, ResourceValidation, ResourceValidationArgs, Severity, validateResourceOfType } from "@pulumi/policy";
+import type { EnforcementLevel, PolicyComplianceFramework, ReportViolation, ResourceValidation, ResourceValidationArgs, Severity } from "@pulumi/policy";
 
 /** The pack's name, as `pulumi preview --policy-pack` and the offline plan report it. */
 export const PACK_NAME = "runbook";
@@ -33,6 +33,27 @@ export function resourceClass<TResource, TArgs>(token: string): { new (name: str
 export function typeOf(resourceClass: { __pulumiType: string }): string {
     return resourceClass.__pulumiType;
 }
+
+/**
+ * @pulumi/policy's `validateResourceOfType`, line for line: runs `validate` on resources of the class's
+ * type, reports the rest not applicable with the same reason, and tags the function with the type so
+ * the server (and the offline evaluator) call it only for that type. Loading the package's copy loads
+ * its gRPC server and the whole Pulumi SDK, a second for `runbook check`; a unit test keeps the two
+ * behaving the same.
+ */
+export const validateResourceOfType: typeof import("@pulumi/policy").validateResourceOfType = (resourceClass, validate) => {
+    const pulumiType = (resourceClass as unknown as { __pulumiType?: unknown }).__pulumiType;
+    const typed = typeof pulumiType === "string" && pulumiType.length > 0 ? pulumiType : undefined;
+    const fn = (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
+        if (args.isType(resourceClass)) return validate(args.props as never, args, reportViolation);
+        if (typed) return args.notApplicable(`Policy only applies to resources of type '${typed}'`);
+        const className = (resourceClass as { name?: unknown }).name;
+        if (typeof className === "string" && className.length > 0) return args.notApplicable(`Policy only applies to '${className}' resources`);
+        return args.notApplicable("Policy only applies to resources of a specific type");
+    };
+    if (typed) (fn as unknown as { __pulumiType: string }).__pulumiType = typed;
+    return fn;
+};
 
 /*
  * The environment. Only the stack named `production` is production (the program decides the same

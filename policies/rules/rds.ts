@@ -1,6 +1,6 @@
 import type * as aws from "@pulumi/aws";
-import { PolicyResource, ReportViolation, ResourceValidationPolicy, StackValidationPolicy, validateResourceOfType } from "@pulumi/policy";
-import { cannotCheckYet, describeDefaults, forEnvironment, guidance, isProductionUrn, outsideProductionSchema, reportAt, requirement, resourceClass } from "./meta";
+import type { PolicyResource, ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { cannotCheckYet, describeDefaults, forEnvironment, guidance, isProductionUrn, outsideProductionSchema, reportAt, requirement, resourceClass, validateResourceOfType } from "./meta";
 import { UNKNOWN, at, isSet, knownNumber, knownString, listAt, MALFORMED, flag } from "./props";
 import { APP_TIER, TIER_LABEL, containersOf, isWorkload, podLabels, podSpec } from "./workloadShape";
 

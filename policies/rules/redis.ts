@@ -1,6 +1,6 @@
 import type * as aws from "@pulumi/aws";
-import { PolicyResource, ReportViolation, ResourceValidationPolicy, StackValidationPolicy, validateResourceOfType } from "@pulumi/policy";
-import { cannotCheckYet, describeDefaults, forEnvironment, forTypes, guidance, isProductionUrn, outsideProductionSchema, reportAt, requirement, resourceClass } from "./meta";
+import type { PolicyResource, ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { cannotCheckYet, describeDefaults, forEnvironment, forTypes, guidance, isProductionUrn, outsideProductionSchema, reportAt, requirement, resourceClass, validateResourceOfType } from "./meta";
 import { UNKNOWN, at, isSet, knownNumber, knownString, listAt } from "./props";
 import { DATA_TIER, TIER_LABEL, WORKLOAD_TYPES, containersOf, imageName, isWorkload, namespaceOf, podSpec, tokensOf } from "./workloadShape";
 

@@ -1,7 +1,7 @@
 import type * as aws from "@pulumi/aws";
-import { PolicyResource, ReportViolation, ResourceValidationPolicy, StackValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+import type { PolicyResource, ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { PRIVATE_CIDRS, reachesBeyond } from "./cidr";
-import { cannotCheckYet, guidance, requirement, resourceClass } from "./meta";
+import { cannotCheckYet, guidance, requirement, resourceClass, validateResourceOfType } from "./meta";
 import { UNKNOWN, at, knownNumber, knownString, listAt } from "./props";
 
 /** Resource classes by type token; the provider SDK is imported for its types only (see resourceClass). */

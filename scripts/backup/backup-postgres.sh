@@ -118,10 +118,12 @@ dump_postgres() {
         log "could not export a snapshot for the dump"
         return 1
     fi
-    printf '%s\n' "$MANIFEST_SQL" 'COMMIT;' >&8
+    # The counts run beside the dump; the transaction, and with it the snapshot, ends after the dump.
+    printf '%s\n' "$MANIFEST_SQL" >&8
     # --no-owner/--no-acl are left to the restore: the dump carries owners and privileges (issue 17 #2).
     # The runbook_backup schema only serves the backup role on this server.
     pg_dump --dbname="$PG_URL" --snapshot="$snapshot" --format=custom --compress=0 --exclude-schema=runbook_backup || status=$?
+    printf 'COMMIT;\n' >&8
     exec 8>&-
     if ! wait "$session"; then
         cat "$BACKUP_WORK/session.err" >&2

@@ -341,8 +341,10 @@ run_backup() {
 write_manifest() {
     BACKUP_HAS_MANIFEST=0
     [ -n "$(ls -A "$BACKUP_WORK/manifest")" ] || return 0
-    local file="$BACKUP_WORK/manifest.tar.zst.age" sha
-    tar -C "$BACKUP_WORK/manifest" -cf - . | zstd -q | age -r "$AGE_RECIPIENT" >"$file" ||
+    local file="$BACKUP_WORK/manifest.tar.zst.age" sha files
+    # Members named plainly (globals.sql, not ./globals.sql), for `tar -xf - globals.sql`.
+    mapfile -t files < <(cd "$BACKUP_WORK/manifest" && ls -A)
+    tar -C "$BACKUP_WORK/manifest" -cf - -- "${files[@]}" | zstd -q | age -r "$AGE_RECIPIENT" >"$file" ||
         die "could not write the manifest of the backup; nothing was promoted"
     sha=$(sha256sum "$file" | cut -d' ' -f1)
     s3 s3api put-object --bucket "$S3_BUCKET" --key "$BACKUP_MANIFEST_KEY" --body "$file" \

@@ -1,4 +1,6 @@
 import { loadConfig } from "./config";
+import { backupPrefixRetention } from "./config/resolve";
+import { resolveMongoSettings } from "./components/database/mongodbSettings";
 import { App } from "./components/app/app";
 import { Backups } from "./components/backup/backups";
 import { Database } from "./components/database/database";
@@ -49,7 +51,8 @@ const backedUp = [
     ...(config.database.engine === "postgres" ? (["postgres"] as const) : (["mongodb", "mongodb-oplog"] as const)),
     ...(config.redis?.mode === "in-cluster" ? (["redis"] as const) : []),
 ];
-const backedUpPrefixes = Object.fromEntries(backedUp.map((d) => [d, config.backups.prefixRetentionDays[d]]));
+// Issue 17 #10: with the monthly generation of the full backups beside them, each with its own lifecycle and lock.
+const backedUpPrefixes = backupPrefixRetention(config.backups, backedUp);
 
 const storage = new Storage("storage", {
     accountId: config.storage.accountId,
@@ -80,7 +83,10 @@ const backups = new Backups("backups", {
     namespace: namespace.name,
     datastores: {
         postgres: config.database.engine === "postgres" ? { adminUrl: database.connectionUrl } : undefined,
-        mongodb: database.backupConnectionUrl ? { backupUrl: database.backupConnectionUrl } : undefined,
+        // The data volume bounds the dump: the upload's --expected-size (issue 17 #9).
+        mongodb: database.backupConnectionUrl
+            ? { backupUrl: database.backupConnectionUrl, expectedSizeBytes: resolveMongoSettings(config.database, environment).storageGb * 1024 ** 3 }
+            : undefined,
         redis: redis && config.redis?.mode === "in-cluster" ? { url: redis.connectionUrl } : undefined,
     },
     postgresCidrs: awsDataDestinations(config.network, DEFAULT_VPC_CIDR, { postgres: true, redis: false }).cidrs,

@@ -943,7 +943,8 @@ describe("integration: backup and restore-drill scripts against PostgreSQL, Redi
             });
 
             it("restore speed: with DRILL_RESTORE_JOBS=1 the download streams into the restore and no copy of the object touches the disk; a checksum that does not match drops what was restored", async function () {
-                const size = (await headObject(goodKey)).ContentLength;
+                const newest = (await newestBackup())!;
+                const size = (await headObject(newest)).ContentLength;
                 if (process.getuid?.() === 0) {
                     const mountpoint = fs.mkdtempSync(path.join(work, "tiny-disk-"));
                     ok(spawnSync("mount", ["-t", "tmpfs", "-o", `size=${Math.max(4096, Math.floor(size / 8 / 4096) * 4096)}`, "tmpfs", mountpoint], { encoding: "utf8" }), "mount tmpfs");
@@ -957,8 +958,8 @@ describe("integration: backup and restore-drill scripts against PostgreSQL, Redi
                     console.log("      (the small-disk half needs root to mount a tmpfs)");
                 }
                 // The object's bytes are a good backup, but not the ones its metadata vouches for.
-                const stray = `stream/${path.basename(goodKey)}`;
-                ok(await run(aws, ["--endpoint-url", s3.endpoint, "s3api", "copy-object", "--bucket", BUCKET, "--copy-source", `${BUCKET}/${goodKey}`, "--key", stray, "--metadata", `sha256=${"0".repeat(64)},datastore=postgres`, "--metadata-directive", "REPLACE"], { env: baseEnv() }), "copy");
+                const stray = `stream/${path.basename(newest)}`;
+                ok(await run(aws, ["--endpoint-url", s3.endpoint, "s3api", "copy-object", "--bucket", BUCKET, "--copy-source", `${BUCKET}/${newest}`, "--key", stray, "--metadata", `sha256=${"0".repeat(64)},datastore=postgres`, "--metadata-directive", "REPLACE"], { env: baseEnv() }), "copy");
                 try {
                     const r = await run(script("restore-drill.sh"), [], { env: drillEnv({ BACKUP_PREFIX: "stream", DRILL_RESTORE_JOBS: "1", DRILL_DATABASE: "stream_drill" }) });
                     assert.strictEqual(r.status, 1);

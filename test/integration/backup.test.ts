@@ -733,7 +733,7 @@ describe("integration: backup and restore-drill scripts against PostgreSQL, Redi
             });
             after(() => fresh.stop());
 
-            it("#2: the backup carries the roles, owners, GRANTs, default privileges, ALTER DATABASE ... SET and the database comment: docs/recovery.md's restore (the manifest's globals.sql, then pg_restore --create) brings every one back on a new server", async () => {
+            it("#2, BK-6: the backup carries the roles, owners, GRANTs, default privileges, ALTER DATABASE ... SET and the database comment: docs/recovery.md's restore (the manifest's globals.sql, then pg_restore --create) brings every one back on a new server", async () => {
                 await nextSecond();
                 const backup = await backupOf("grants");
                 assert.strictEqual(backup.status, 0, backup.stderr);
@@ -774,7 +774,7 @@ describe("integration: backup and restore-drill scripts against PostgreSQL, Redi
                 fresh.sql("postgres", "DROP DATABASE grants;");
             });
 
-            it("#2: the drill restores the backup's roles first onto a scratch-only server, then owners and privileges, and DRILL_APP_ROLE must read every table as itself: a lost GRANT fails it", async () => {
+            it("#2, BK-6, BK-8: the drill restores the backup's roles first onto a scratch-only server, then owners and privileges, and DRILL_APP_ROLE must read every table as itself: a lost GRANT fails it", async () => {
                 const drillGrants = (extra: NodeJS.ProcessEnv = {}) =>
                     run(script("restore-drill.sh"), [], {
                         env: drillEnv({ DRILL_POSTGRES_URL: onFresh("postgres"), BACKUP_PREFIX: "grants", DRILL_DATABASE: "grants_drill", DRILL_RESTORE_JOBS: "1", DRILL_APP_ROLE: "app_reader", ...extra }),
@@ -803,7 +803,7 @@ describe("integration: backup and restore-drill scripts against PostgreSQL, Redi
                 }
             });
 
-            it("#7: the drill checks the largest tables' row counts: equal to what the backup counted in its dump's snapshot, at least 0.9 of the previous backup's; and the newest row's age: a wiped table, a lossy restore and stale data each fail it; the backup pushes the previous backup's size", async () => {
+            it("#7, BK-6, BK-7, OB-6: the drill checks the largest tables' row counts: equal to what the backup counted in its dump's snapshot, at least 0.9 of the previous backup's; and the newest row's age: a wiped table, a lossy restore and stale data each fail it; the backup pushes the previous backup's size", async () => {
                 pg.sql("postgres", "CREATE DATABASE counts;");
                 pg.sql(
                     "counts",
@@ -854,7 +854,7 @@ describe("integration: backup and restore-drill scripts against PostgreSQL, Redi
                 assert.strictEqual(lenient.status, 0, lenient.stderr);
             });
 
-            it("#9: the upload is told the stream's largest size (--expected-size, from the database's size), which a stream over 50 GB needs", async () => {
+            it("#9, BK-1: the upload is told the stream's largest size (--expected-size, from the database's size), which a stream over 50 GB needs", async () => {
                 const argv = path.join(work, "aws-argv.log");
                 fs.rmSync(argv, { force: true });
                 const bin = binWith("aws-argv-bin", { aws: `printf '%s\\n' "$*" >> ${argv}\nexec ${aws} "$@"` });
@@ -867,7 +867,7 @@ describe("integration: backup and restore-drill scripts against PostgreSQL, Redi
                 assert.ok(expected >= Number(pg.sql(TINY, "SELECT pg_database_size('tiny');").trim()), `--expected-size ${expected} bounds the database's size: ${upload}`);
             });
 
-            it("#9: an object over the single-copy limit is promoted by a multipart copy (UploadPartCopy, part by part), against an S3 server that implements it, behind the SigV4-checking proxy; the copy decrypts to the very bytes dumped", async function () {
+            it("#9, BK-1, BK-3: an object over the single-copy limit is promoted by a multipart copy (UploadPartCopy, part by part), against an S3 server that implements it, behind the SigV4-checking proxy; the copy decrypts to the very bytes dumped", async function () {
                 const implementation = multipartCopyS3rver();
                 if (implementation === undefined) {
                     if (process.env.CI === "true") throw new Error("@20minutes/s3rver is not installed (a devDependency)");
@@ -920,7 +920,7 @@ describe("integration: backup and restore-drill scripts against PostgreSQL, Redi
                 }
             });
 
-            it("#10: the first backup of each month is copied to monthly/<prefix>/ with its manifest, once; when every daily backup has expired, the drill restores the monthly copy", async () => {
+            it("#10, BK-2, BK-4: the first backup of each month is copied to monthly/<prefix>/ with its manifest, once; when every daily backup has expired, the drill restores the monthly copy", async () => {
                 const monthly = { BACKUP_MONTHLY_PREFIX: `monthly/${TINY}` };
                 await nextSecond();
                 const first = await run(script("backup-postgres.sh"), [], { env: tinyBackup(monthly) });
@@ -942,7 +942,7 @@ describe("integration: backup and restore-drill scripts against PostgreSQL, Redi
                 assert.match(drill.stderr, new RegExp(`restoring s3://\\S+/monthly/tiny/${name.replace(/\./g, "\\.")}`));
             });
 
-            it("restore speed: with DRILL_RESTORE_JOBS=1 the download streams into the restore and no copy of the object touches the disk; a checksum that does not match drops what was restored", async function () {
+            it("restore speed, BK-7: with DRILL_RESTORE_JOBS=1 the download streams into the restore and no copy of the object touches the disk; a checksum that does not match drops what was restored", async function () {
                 const newest = (await newestBackup())!;
                 const size = (await headObject(newest)).ContentLength;
                 if (process.getuid?.() === 0) {
@@ -970,7 +970,7 @@ describe("integration: backup and restore-drill scripts against PostgreSQL, Redi
                 }
             });
 
-            it("#11: the MongoDB drill restores the full dump, then replays every oplog capture taken after it, in order, each verified (mongorestore --oplogReplay --oplogFile; stand-ins, no mongod runs here); a gap between captures fails it", async () => {
+            it("#11, BK-1, BK-6: the MongoDB drill restores the full dump, then replays every oplog capture taken after it, in order, each verified (mongorestore --oplogReplay --oplogFile; stand-ins, no mongod runs here); a gap between captures fails it", async () => {
                 const log = path.join(work, "mongorestore.log");
                 fs.rmSync(log, { force: true });
                 const bin = binWith("pitr-bin", {

@@ -185,7 +185,7 @@ export async function benchBackups(): Promise<void> {
         console.log(`restore benchmark (BK-7): a ${mb.toFixed(0)} MB PostgreSQL database, ${rows} orders, ${os.cpus().length} CPUs, load average ${load}, best of ${rounds} round(s)`);
         runs.forEach((r, i) => {
             const ratio = best[0] / best[i];
-            console.log(`  ${r.label.padEnd(84)} ${best[i].toFixed(1).padStart(6)} s  ${(mb / best[i]).toFixed(1).padStart(6)} MB/s  ${ratio.toFixed(2)}x the baseline's speed`);
+            console.log(`  ${r.label.padEnd(92)} ${best[i].toFixed(1).padStart(6)} s  ${(mb / best[i]).toFixed(1).padStart(6)} MB/s  ${ratio.toFixed(2)}x the baseline's speed`);
         });
         const [drillRestore, floorTime, rtoTime] = [best[1], best[runs.length - 2], best[runs.length - 1]];
         const restoreRatio = drillRestore / floorTime;

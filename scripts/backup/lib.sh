@@ -387,7 +387,7 @@ copy_monthly() {
 backup_pipeline() {
     set +e
     "$BACKUP_DUMP" | zstd -q -T0 "-${ZSTD_LEVEL:-3}" | age -r "$AGE_RECIPIENT" | tee "$BACKUP_WORK/hash.fifo" |
-        s3 s3 cp --only-show-errors ${BACKUP_EXPECTED_SIZE:+--expected-size "$BACKUP_EXPECTED_SIZE"} - "s3://${S3_BUCKET}/${BACKUP_TMP_KEY}"
+        s3 s3 cp --only-show-errors - "s3://${S3_BUCKET}/${BACKUP_TMP_KEY}" ${BACKUP_EXPECTED_SIZE:+--expected-size "$BACKUP_EXPECTED_SIZE"}
     local codes=("${PIPESTATUS[@]}") stage
     [ "${codes[4]}" = 0 ] || return 10
     for stage in 0 1 2 3; do

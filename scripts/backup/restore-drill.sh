@@ -251,7 +251,7 @@ else
         BACKUP_KEY=$candidate
     done <<<"$backups"
     [ -n "$BACKUP_KEY" ] ||
-        die "no promoted ${DATASTORE} backup under s3://${S3_BUCKET}/${PREFIX}/ or ${MONTHLY}/${BEFORE_STAMP:+ named before ${BEFORE_STAMP}}"
+        die "no promoted ${DATASTORE} backup under s3://${S3_BUCKET}/${PREFIX}/${BEFORE_STAMP:+ named before ${BEFORE_STAMP}}, nor a monthly copy under ${MONTHLY}/"
 fi
 # The backup before it, whose manifest the row counts are compared with.
 PREVIOUS_KEY=$(grep -B 1 -xF "$BACKUP_KEY" <<<"$backups" | grep -vxF "$BACKUP_KEY" | tail -n 1 || true)
@@ -281,7 +281,7 @@ read_manifest() {
     mkdir -p "$dir"
     fetch_verified "$key" "$dir.age" || die "the manifest ${key} cannot be trusted (see above)"
     age -d -i "$AGE_IDENTITY_FILE" "$dir.age" | zstd -q -d | tar -C "$dir" -xf - ||
-        die "could not decrypt or unpack the manifest ${key}"
+        die "could not decrypt ${key} with AGE_IDENTITY_FILE: wrong key, or a damaged object (the manifest of ${1}; see the messages above)"
 }
 
 # 2. Fetch and verify. The RTO runs from here to the end of step 4.

@@ -1348,6 +1348,17 @@ export function alertSpecs(input: AlertRulesInput): AlertSpec[] {
                 quiet: [{ series: series(DRILL_METRICS.lastRunSuccess, drill), values: gauge([[1, 10]]) }],
             },
         );
+        /**
+         * The other drills' passes, present, so that only this drill's absence is tested: with two
+         * drill targets or more, each one's RestoreDrillNeverSucceeded fires on empty input too, and
+         * its proof would see them all (promtool wants some series: an unrelated one when alone).
+         */
+        const otherDrillsPresent = (target: { stack: string; datastore: string }, steps: number): InputSeries[] => {
+            const others = input.restoreDrills
+                .filter((d) => d.stack !== target.stack || d.datastore !== target.datastore)
+                .map((d) => ({ series: series(DRILL_METRICS.lastSuccessTimestamp, { job: DRILL_PUSH_JOB, stack: d.stack, datastore: d.datastore }), values: gauge([[0, steps]]) }));
+            return others.length > 0 ? others : [{ series: series("runbook_unrelated_series", { job: "x" }), values: gauge([[1, steps]]) }];
+        };
         for (const target of input.restoreDrills) {
             const watched = { job: DRILL_PUSH_JOB, stack: target.stack, datastore: target.datastore };
             const out = { stack: target.stack, datastore: target.datastore };
@@ -1390,11 +1401,11 @@ export function alertSpecs(input: AlertRulesInput): AlertSpec[] {
                 },
                 {
                     interval: "1h",
-                    firing: [{ series: series("runbook_unrelated_series", { job: "x" }), values: gauge([[1, drillSteps]]) }],
+                    firing: otherDrillsPresent(target, drillSteps),
                     evalTime: duration(drillMax + 86400),
                     outputLabels: watched,
                     value: 1,
-                    quiet: [{ series: series("runbook_unrelated_series", { job: "x" }), values: gauge([[1, drillSteps]]) }],
+                    quiet: otherDrillsPresent(target, drillSteps),
                     quietEvalTime: duration(drillMax - 3600),
                 },
             );

@@ -32,7 +32,7 @@ Usage: restore-drill.sh [--key KEY | --before TIME]
                default privileges are restored too; elsewhere the restore skips them (--no-owner
                --no-acl) and creates no role. Then into DRILL_DATABASE on the server of
                DRILL_POSTGRES_URL (dropped and created again; its name must contain "drill" or
-               "scratch"): with DRILL_RESTORE_JOBS=1, the download streams through sha256sum, age and
+               "scratch"): with DRILL_RESTORE_JOBS=1, the download streams through SHA-256, age and
                zstd into pg_restore --single-transaction, into DRILL_DATABASE_unverified, which is
                renamed to DRILL_DATABASE only once the whole object matched its SHA-256 (dropped
                otherwise); with more, pg_restore -j from a verified, decrypted file
@@ -200,7 +200,7 @@ fetch_verified() {
     s3_get "$key" "$file.headers" >"$file" || return 1
     expected=$(meta_of "$file.headers" sha256)
     [[ "$expected" =~ ^[0-9a-f]{64}$ ]] || { log "${key} has no sha256 metadata"; return 1; }
-    actual=$(sha256sum "$file" | cut -d' ' -f1)
+    actual=$(sha256_hex <"$file")
     [ "$actual" = "$expected" ] || { log "checksum mismatch for ${key}: metadata says ${expected}, the object hashes to ${actual}"; return 1; }
 }
 
@@ -299,7 +299,7 @@ if [ "$STREAM" = 0 ]; then
         if no_space_left "$WORK" "$WORK/download.err"; then die "$(no_space_message downloading)"; fi
         die "could not download ${BACKUP_KEY}"
     fi
-    actual=$(sha256sum "$WORK/backup.age" | cut -d' ' -f1)
+    actual=$(sha256_hex <"$WORK/backup.age")
     [ "$actual" = "$expected" ] ||
         die "checksum mismatch for ${BACKUP_KEY}: metadata says ${expected}, the object hashes to ${actual}; the backup is corrupted"
 fi
@@ -345,7 +345,7 @@ fi
 min_count() { # min_count NAME: the minimum DRILL_MIN_ROWS sets for NAME, or nothing
     printf '%s' "${DRILL_MIN_ROWS:-}" | tr ',' '\n' | sed -n "s/^[[:space:]]*${1//./\\.}[[:space:]]*=[[:space:]]*\([0-9][0-9]*\)[[:space:]]*$/\1/p" | tail -n 1
 }
-# The download streams through sha256sum (a tee into a FIFO), age and zstd into one pg_restore
+# The download streams through the SHA-256 (a tee into a FIFO), age and zstd into one pg_restore
 # transaction: on a server with wal_level=minimal (the drill's scratch server), COPY into tables created
 # in it and every index build write no WAL, and each index builds with parallel workers. The restore goes
 # into UNVERIFIED_DATABASE, which becomes DRILL_DATABASE only once the object's SHA-256 matched (step 4's
@@ -354,7 +354,7 @@ min_count() { # min_count NAME: the minimum DRILL_MIN_ROWS sets for NAME, or not
 restore_streamed() {
     set +e
     mkfifo "$WORK/hash.fifo"
-    sha256sum <"$WORK/hash.fifo" >"$WORK/streamed.sha256" &
+    sha256_hex <"$WORK/hash.fifo" >"$WORK/streamed.sha256" &
     local hasher=$!
     s3_get "$BACKUP_KEY" 2>"$WORK/download.err" | tee "$WORK/hash.fifo" | age -d -i "$AGE_IDENTITY_FILE" | zstd -q -d |
         pg_restore --dbname="$UNVERIFIED_URL" --single-transaction "${OWNERSHIP[@]}" --no-tablespaces --exit-on-error

@@ -1,8 +1,9 @@
 import { loadConfig } from "./config";
+import { backupPrefixRetention } from "./config/resolve";
 import { App } from "./components/app/app";
 import { Backups } from "./components/backup/backups";
 import { Database } from "./components/database/database";
-import { mongoImage } from "./components/database/mongodbSettings";
+import { mongoImage, resolveMongoSettings } from "./components/database/mongodbSettings";
 import { Certificates } from "./components/edge/certificates";
 import { CloudflareEdge } from "./components/edge/cloudflare";
 import { Gateway } from "./components/edge/gateway";
@@ -54,7 +55,8 @@ const backedUp = [
     ...(config.database.engine === "postgres" ? (["postgres"] as const) : (["mongodb", "mongodb-oplog"] as const)),
     ...(config.redis?.mode === "in-cluster" ? (["redis"] as const) : []),
 ];
-const backedUpPrefixes = Object.fromEntries(backedUp.map((d) => [d, config.backups.prefixRetentionDays[d]]));
+// Issue 17 #10: with the monthly generation of the full backups beside them, each with its own lifecycle and lock.
+const backedUpPrefixes = backupPrefixRetention(config.backups, backedUp);
 
 const storage = new Storage("storage", {
     accountId: config.storage.accountId,
@@ -92,7 +94,10 @@ const backups = new Backups("backups", {
     namespace: namespace.name,
     datastores: {
         postgres: database.adminUrl && database.serverUrl ? { adminUrl: database.adminUrl, serverUrl: database.serverUrl } : undefined,
-        mongodb: database.backupConnectionUrl ? { backupUrl: database.backupConnectionUrl } : undefined,
+        // The data volume bounds the dump: the upload's --expected-size (issue 17 #9).
+        mongodb: database.backupConnectionUrl
+            ? { backupUrl: database.backupConnectionUrl, expectedSizeBytes: resolveMongoSettings(config.database, environment).storageGb * 1024 ** 3 }
+            : undefined,
         redis: redis && config.redis?.mode === "in-cluster" ? { url: redis.connectionUrl } : undefined,
     },
     postgresCidrs,

@@ -210,6 +210,7 @@ export const ALERT_DEFAULTS: Required<Pick<RawStackConfig["alerts"], AlertThresh
     redisMemoryPercent: 90,
     diskFullWithinHours: 24,
     backupMarginHours: 2,
+    backupSizeDropPercent: 50,
     rtoTargetMinutes: 60,
     rpoTargetHours: 24,
     certificateExpiryDays: 14,
@@ -260,6 +261,8 @@ export interface ResolvedBackups {
     retentionDays: number;
     /** Days each datastore prefix keeps its objects and locks them (BK-2, BK-4). */
     prefixRetentionDays: Record<BackupDatastore, number>;
+    /** Days the monthly generation (`monthly/<datastore>/`, MONTHLY_DATASTORES only) keeps and locks its copies; 0 for none (issue 17 #10). */
+    monthlyRetentionDays: number;
     encryptionRecipient: string;
     image: string;
     pushgatewayUrl: string;
@@ -271,7 +274,49 @@ export interface ResolvedBackups {
         minRows: Record<string, number>;
         checkCommand?: string;
         restoreJobs: number;
+        /** The app's role, which must read `appTables` (every table when empty) after a restore (issue 17 #2). */
+        appRole?: string;
+        appTables: string[];
+        /** The largest tables must hold this fraction of their rows in the previous backup (issue 17 #7). */
+        rowCountFraction: number;
+        /** A timestamp column whose newest value is no older than `maxRowAgeSeconds` (issue 17 #7). */
+        newestRow?: string;
+        /** The RPO target (alerts.rpoTargetHours), in seconds. */
+        maxRowAgeSeconds: number;
     };
+}
+
+/**
+ * Issue 17 #10: the datastores whose first full backup of each month is also kept in a monthly
+ * generation. Not the oplog captures (they only replay onto the full backup they follow) and not Redis
+ * (queues and cache: 003 keeps 7 days).
+ */
+export const MONTHLY_DATASTORES: readonly BackupDatastore[] = ["postgres", "mongodb"];
+
+/** The monthly generation's prefix, beside the datastore's and not under it: R2 lifecycle and lock rules match by prefix. */
+export function monthlyPrefix(datastore: BackupDatastore): string {
+    return `monthly/${datastore}`;
+}
+
+/** Issue 17 #10: twelve monthly backups in production, as barman and pgBackRest keep them; two months elsewhere. */
+export function defaultMonthlyRetentionDays(env: Environment): number {
+    return env.isProduction ? 365 : 60;
+}
+
+/** A monthly copy must outlive the newest daily backup by a month, so the newest monthly copy is never the first to expire. */
+export const MONTHLY_MARGIN_DAYS = 31;
+
+/**
+ * Every prefix of the backups bucket a stack writes, with the days it keeps (and locks) its objects:
+ * each backed-up datastore, and the monthly generation of those in MONTHLY_DATASTORES.
+ */
+export function backupPrefixRetention(backups: Pick<ResolvedBackups, "prefixRetentionDays" | "monthlyRetentionDays">, backedUp: readonly BackupDatastore[]): Record<string, number> {
+    const prefixes: Record<string, number> = {};
+    for (const d of backedUp) prefixes[d] = backups.prefixRetentionDays[d];
+    if (backups.monthlyRetentionDays > 0) {
+        for (const d of backedUp.filter((x) => MONTHLY_DATASTORES.includes(x))) prefixes[monthlyPrefix(d)] = backups.monthlyRetentionDays;
+    }
+    return prefixes;
 }
 
 /**
@@ -295,12 +340,15 @@ export function resolveBackups(raw: RawStackConfig, env: Environment): ResolvedB
     const retentionDays = b.retentionDays ?? defaultRetentionDays(env);
     const restoreDrillSchedule = b.restoreDrillSchedule ?? defaultRestoreDrillSchedule(env);
     const drill = b.drill;
+    const prefixRetentionDays = { ...defaultPrefixRetentionDays(retentionDays), ...stripUndefined(b.prefixRetentionDays ?? {}) };
     return {
         bucket: b.bucket,
         schedule: b.schedule ?? "0 2 * * *",
         oplogSchedule: b.oplogSchedule ?? "15 * * * *",
         retentionDays,
-        prefixRetentionDays: { ...defaultPrefixRetentionDays(retentionDays), ...stripUndefined(b.prefixRetentionDays ?? {}) },
+        prefixRetentionDays,
+        monthlyRetentionDays:
+            b.monthlyRetentionDays ?? Math.max(defaultMonthlyRetentionDays(env), ...MONTHLY_DATASTORES.map((d) => prefixRetentionDays[d] + MONTHLY_MARGIN_DAYS)),
         encryptionRecipient: b.encryptionRecipient,
         image: b.image,
         pushgatewayUrl: b.pushgatewayUrl ?? defaultPushgatewayUrl(raw.alerts.monitoringNamespace ?? "monitoring"),
@@ -315,6 +363,11 @@ export function resolveBackups(raw: RawStackConfig, env: Environment): ResolvedB
             minRows: drill.minRows ?? {},
             checkCommand: drill.checkCommand,
             restoreJobs: drill.restoreJobs ?? 1,
+            appRole: drill.appRole,
+            appTables: drill.appTables ?? [],
+            rowCountFraction: drill.rowCountFraction ?? 0.9,
+            newestRow: drill.newestRow,
+            maxRowAgeSeconds: (raw.alerts.rpoTargetHours ?? ALERT_DEFAULTS.rpoTargetHours) * 3600,
         },
     };
 }

@@ -1,6 +1,6 @@
 import { JOB_IMAGE_POSTGRES_MAJOR, JOB_IMAGE_REDIS, newerThan } from "./jobImage";
 import { ConfigProblem } from "./problems";
-import { Environment } from "./resolve";
+import { Environment, MONTHLY_DATASTORES, MONTHLY_MARGIN_DAYS, defaultPrefixRetentionDays, defaultRetentionDays } from "./resolve";
 import { BACKUP_DATASTORES, RawStackConfig } from "./schema";
 
 /*
@@ -62,6 +62,30 @@ export function backupProblems(raw: RawStackConfig, env: Environment): ConfigPro
                 message: "puts the key that decrypts every backup into the production cluster",
                 requirement: "BK-3",
                 fix: "remove backups.drill from the production stack; drill production's backups from staging (backups.drill.targets in Pulumi.staging.yaml)",
+            });
+        }
+    }
+    // Issue 17 #10: the monthly generation outlives the newest daily backup, so a stack whose backups
+    // stop keeps a good one; production may not go without it.
+    const monthly = b.monthlyRetentionDays;
+    if (monthly !== undefined) {
+        const daily = { ...defaultPrefixRetentionDays(b.retentionDays ?? defaultRetentionDays(env)), ...b.prefixRetentionDays };
+        const longest = Math.max(...MONTHLY_DATASTORES.map((d) => daily[d] ?? 0));
+        if (monthly === 0 && env.isProduction) {
+            problems.push({
+                path: "backups.monthlyRetentionDays",
+                value: monthly,
+                message: "keeps no monthly backup in production: if the backups stop, the last good one expires with the daily retention",
+                requirement: "BK-2",
+                fix: `set at least ${longest + MONTHLY_MARGIN_DAYS} (365 keeps twelve monthly backups), or remove it for the default`,
+            });
+        } else if (monthly > 0 && monthly < longest + MONTHLY_MARGIN_DAYS) {
+            problems.push({
+                path: "backups.monthlyRetentionDays",
+                value: monthly,
+                message: `does not outlive the daily backups (${longest} days) by a month, so the newest monthly copy could expire before the newest daily one`,
+                requirement: "BK-2",
+                fix: `set at least ${longest + MONTHLY_MARGIN_DAYS}, or 0 for none outside production`,
             });
         }
     }

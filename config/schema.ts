@@ -272,6 +272,15 @@ export const backupsSchema = z.strictObject({
             redis: z.number().int().min(7).max(3650).optional(),
         })
         .optional(),
+    /**
+     * Days the monthly generation is kept and locked (issue 17 #10, BK-2, BK-4): the first full backup
+     * of each month (PostgreSQL, MongoDB) is also copied to `monthly/<datastore>/`, a prefix with a
+     * lifecycle and a lock of its own, so that a stack whose backups stop keeps a good backup long after
+     * the daily ones expire. At least the daily retention plus 31 days, so the newest monthly copy
+     * outlives the newest daily one; 0 keeps none (refused in production). Defaults to 365 in
+     * production (twelve monthly backups, as barman and pgBackRest keep them) and 60 elsewhere.
+     */
+    monthlyRetentionDays: z.number().int().min(0).max(3650).optional(),
     /** age recipient that dumps are encrypted to before they leave the cluster (BK-3). */
     encryptionRecipient: z.string().superRefine((value, ctx) => {
         const problem = ageRecipientProblem(value);
@@ -344,6 +353,29 @@ export const backupsSchema = z.strictObject({
              * from a decrypted file, for databases of many large tables. Defaults to 1.
              */
             restoreJobs: z.number().int().min(1).max(32).optional(),
+            /**
+             * PostgreSQL: the application's role, which must read the tables it needs after the restore,
+             * as itself (issue 17 #2): proof that the roles, GRANTs and default privileges came back with
+             * the data. Defaults to none (no check).
+             */
+            appRole: z.string().regex(/^[a-z_][a-z0-9_]*$/, { message: "must be a lowercase role name such as runbook_app" }).optional(),
+            /** PostgreSQL: the tables `appRole` must read, such as `public.orders`. Defaults to every table outside the system schemas. */
+            appTables: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/, { message: "must be a table name such as public.orders" })).min(1).optional(),
+            /**
+             * PostgreSQL: each of the largest tables (the backup's manifest lists them with their row
+             * counts) must hold at least this fraction of the rows it held in the previous backup, or the
+             * drill fails: a wiped table passes no drill (issue 17 #7). Defaults to 0.9.
+             */
+            rowCountFraction: z.number().min(0).max(1).optional(),
+            /**
+             * PostgreSQL: a timestamp column, `table.column` or `schema.table.column` (such as
+             * `public.orders.created_at`), whose newest value must be no older than the RPO target
+             * (alerts.rpoTargetHours) when the drill starts (issue 17 #7). Defaults to none.
+             */
+            newestRow: z
+                .string()
+                .regex(/^([A-Za-z_][A-Za-z0-9_]*\.)?[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/, { message: "must be table.column or schema.table.column, such as public.orders.created_at" })
+                .optional(),
         })
         .optional(),
 });
@@ -516,6 +548,11 @@ export const alertsSchema = z.strictObject({
     diskFullWithinHours: z.number().int().min(1).max(720).optional(),
     /** OB-6: how late a backup may be beyond its schedule before it alerts, in hours. Defaults to 2 (26 h for a daily backup). */
     backupMarginHours: z.number().int().min(1).max(48).optional(),
+    /**
+     * OB-6: a full backup (PostgreSQL, MongoDB) smaller than the one before it by this share alerts
+     * (BackupSizeDropped): a database wiped, or dumped from the wrong place. Defaults to 50.
+     */
+    backupSizeDropPercent: percent(10, 95).optional(),
     /** BK-7: recovery-time target a restore drill must meet, in minutes. Defaults to 60. */
     rtoTargetMinutes: z.number().int().min(1).max(10080).optional(),
     /** BK-7: recovery-point target a restore drill must meet, in hours. Defaults to 24. */

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { ResolvedBackups } from "../../config/resolve";
+import { MONTHLY_DATASTORES, monthlyPrefix, type ResolvedBackups } from "../../config/resolve";
 import {
     BACKUP_DATASTORE_LABEL,
     BACKUP_ROLE_SCRIPT,
@@ -52,8 +52,11 @@ export interface BackupsArgs {
          * and the server's URL without credentials, which the backup role's URL is made from.
          */
         postgres?: { adminUrl: pulumi.Output<string>; serverUrl: pulumi.Input<string> };
-        /** MongoDB: the backup user's URL (daily full dump and hourly oplog capture). */
-        mongodb?: { backupUrl: pulumi.Output<string> };
+        /**
+         * MongoDB: the backup user's URL (daily full dump and hourly oplog capture), and an upper bound of
+         * the dump's size (the data volume's), which the upload of a stream over 50 GB needs (issue 17 #9).
+         */
+        mongodb?: { backupUrl: pulumi.Output<string>; expectedSizeBytes?: number };
         /** In-cluster Redis: its `redis://:password@host:port` URL. ElastiCache is not listed: it keeps its own snapshots. */
         redis?: { url: pulumi.Output<string> };
     };
@@ -174,7 +177,16 @@ export class Backups extends pulumi.ComponentResource {
                         image: backups.image,
                         script: BACKUP_SCRIPTS[kind],
                         scriptsConfigMap: scriptsConfigMap,
-                        env: { ...common, S3_BUCKET: backups.bucket, AGE_RECIPIENT: backups.encryptionRecipient, BACKUP_PREFIX: kind, STACK_NAME: args.stack },
+                        env: {
+                            ...common,
+                            S3_BUCKET: backups.bucket,
+                            AGE_RECIPIENT: backups.encryptionRecipient,
+                            BACKUP_PREFIX: kind,
+                            STACK_NAME: args.stack,
+                            // Issue 17 #10: the first backup of each month also goes to the monthly generation.
+                            ...(backups.monthlyRetentionDays > 0 && MONTHLY_DATASTORES.includes(kind) ? { BACKUP_MONTHLY_PREFIX: monthlyPrefix(kind) } : {}),
+                            ...(kind === "mongodb" && args.datastores.mongodb?.expectedSizeBytes !== undefined ? { BACKUP_EXPECTED_SIZE: String(args.datastores.mongodb.expectedSizeBytes) } : {}),
+                        },
                         secretEnv: fromCredentials("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", ...secretKeys),
                         labels,
                         ...jobDeadlines(kind),
@@ -228,6 +240,11 @@ export class Backups extends pulumi.ComponentResource {
                 const minRows = Object.entries(drill.minRows).map(([t, n]) => `${t}=${n}`).join(",");
                 if (target.datastore !== "redis" && minRows !== "") env.DRILL_MIN_ROWS = minRows;
                 if (drill.checkCommand !== undefined && target.datastore === "postgres") env.DRILL_CHECK_COMMAND = drill.checkCommand;
+                // Issue 17 #10: the monthly copies, when every daily backup has expired.
+                if (MONTHLY_DATASTORES.includes(target.datastore)) env.DRILL_MONTHLY_PREFIX = monthlyPrefix(target.datastore);
+                if (target.datastore === "postgres") Object.assign(env, postgresDrillChecks(drill));
+                // Issue 17 #11: the oplog captures replayed after the full dump.
+                if (target.datastore === "mongodb") env.DRILL_OPLOG_PREFIX = "mongodb-oplog" satisfies BackupJobKind;
                 // 004: the target stack's own assets; production's drill never samples staging's.
                 if (target.assetUrls.length > 0) env.DRILL_ASSET_URLS = target.assetUrls.join(" ");
                 const cron = new k8s.batch.v1.CronJob(
@@ -308,4 +325,18 @@ export class Backups extends pulumi.ComponentResource {
         this.scriptsConfigMapName = scriptsConfigMap;
         this.registerOutputs({ cronJobNames: this.cronJobNames, drillCronJobNames: this.drillCronJobNames, scriptsConfigMapName: this.scriptsConfigMapName, assetsSecretName: this.assetsSecretName });
     }
+}
+
+/**
+ * The PostgreSQL drill's checks that prove the data whole (issue 17 #2, #7): the largest tables' row
+ * counts against the previous backup's, the newest row's age against the RPO target, and the app
+ * role's access after the roles and privileges came back.
+ */
+export function postgresDrillChecks(drill: NonNullable<ResolvedBackups["drill"]>): Record<string, string> {
+    return {
+        DRILL_ROW_COUNT_FRACTION: String(drill.rowCountFraction),
+        ...(drill.newestRow !== undefined ? { DRILL_NEWEST_ROW: drill.newestRow, DRILL_MAX_ROW_AGE_SECONDS: String(drill.maxRowAgeSeconds) } : {}),
+        ...(drill.appRole !== undefined ? { DRILL_APP_ROLE: drill.appRole } : {}),
+        ...(drill.appRole !== undefined && drill.appTables.length > 0 ? { DRILL_APP_TABLES: drill.appTables.join(",") } : {}),
+    };
 }

@@ -112,6 +112,19 @@ export interface BackupTarget {
     datastore: string;
     /** The backup's cron schedule. */
     schedule: string;
+    /** Days its prefix keeps a backup (BK-2): BackupNewestExpiring fires before the newest one expires. Absent: no such alert. */
+    retentionDays?: number;
+    /**
+     * True for a full dump of primary data, whose size should not halve from one backup to the next
+     * (BackupSizeDropped); not for the oplog captures (sized by the hour's writes) or Redis (queues and
+     * cache drain and fill). Absent means false.
+     */
+    watchSize?: boolean;
+}
+
+/** BackupNewestExpiring: days before the newest backup of a prefix expires that it fires (a week, or half the retention when shorter). */
+export function newestExpiringLeadDays(retentionDays: number): number {
+    return Math.max(1, Math.min(7, Math.floor(retentionDays / 2)));
 }
 
 export interface AlertRulesInput {
@@ -1217,6 +1230,71 @@ export function alertSpecs(input: AlertRulesInput): AlertSpec[] {
             },
         );
     }
+    // Issue 17 #7: a full backup far smaller than the one before it: a wiped database, or the wrong one
+    // dumped. The job pushes both sizes (the previous 0 when it had none, which never fires).
+    const dropRatio = round10(1 - t.backupSizeDropPercent / 100);
+    for (const target of input.backups.filter((b) => b.watchSize === true)) {
+        const push = { job: BACKUP_PUSH_JOB, stack: input.stack, datastore: target.datastore };
+        const sel = matchers(push);
+        const sized = (size: number, previous: number): InputSeries[] => [
+            { series: series(BACKUP_METRICS.sizeBytes, push), values: gauge([[size, 10]]) },
+            { series: series(BACKUP_METRICS.previousSizeBytes, push), values: gauge([[previous, 10]]) },
+        ];
+        const previous = 1_000_000_000;
+        const fired = Math.round(previous * dropRatio * 0.8);
+        add(
+            BACKUPS_GROUP,
+            "backups",
+            "sev2",
+            "OB-6",
+            {
+                alert: "BackupSizeDropped",
+                expr: `max by (datastore) (${BACKUP_METRICS.sizeBytes}${sel} / (${BACKUP_METRICS.previousSizeBytes}${sel} > 0)) < ${literal(dropRatio)}`,
+                labels: { datastore: target.datastore },
+                summary: `The last ${target.datastore} backup is less than ${literal(100 - t.backupSizeDropPercent)} % of the one before it`,
+                description: `The last good ${target.datastore} backup is {{ $value | humanizePercentage }} of the size of the one before it: data may have been deleted, or the wrong database dumped; check before the retention expires the good backups`,
+            },
+            {
+                interval: "1m",
+                firing: sized(fired, previous),
+                evalTime: "5m",
+                outputLabels: { datastore: target.datastore },
+                value: fired / previous,
+                quiet: sized(Math.round(previous * dropRatio * 1.02), previous),
+            },
+        );
+    }
+    // Issue 17 #10: backups stopped long enough that the newest one expires soon (the monthly copies
+    // outlive it, but they are up to a month older). Pages, where BackupTooOld only tickets.
+    for (const target of input.backups.filter((b) => b.retentionDays !== undefined)) {
+        const push = { job: BACKUP_PUSH_JOB, stack: input.stack, datastore: target.datastore };
+        const retention = target.retentionDays!;
+        const lead = newestExpiringLeadDays(retention);
+        const limitDays = retention - lead;
+        const steps = (limitDays + 2) * 24;
+        add(
+            BACKUPS_GROUP,
+            "backups",
+            "sev1",
+            "BK-2",
+            {
+                alert: "BackupNewestExpiring",
+                expr: `(time() - max by (datastore) (${BACKUP_METRICS.lastSuccessTimestamp}${matchers(push)})) / 86400 > ${limitDays}`,
+                labels: { datastore: target.datastore },
+                summary: `No good ${target.datastore} backup for ${limitDays} days: the newest expires within ${lead}`,
+                description: `The last good ${target.datastore} backup finished {{ printf "%.1f" $value }} days ago; its prefix keeps backups ${retention} days, so within ${lead} days no daily ${target.datastore} backup is left`,
+            },
+            {
+                interval: "1h",
+                firing: [{ series: series(BACKUP_METRICS.lastSuccessTimestamp, push), values: gauge([[0, steps]]) }],
+                evalTime: duration((limitDays + 1) * 86400),
+                outputLabels: { datastore: target.datastore },
+                value: limitDays + 1,
+                quiet: [{ series: series(BACKUP_METRICS.lastSuccessTimestamp, push), values: gauge([[0, steps]]) }],
+                quietEvalTime: duration(limitDays * 86400 - 3600),
+            },
+        );
+    }
     if (input.backups.length > 0) {
         const push = { job: BACKUP_PUSH_JOB, stack: input.stack, datastore: input.backups[0].datastore };
         add(
@@ -1270,6 +1348,17 @@ export function alertSpecs(input: AlertRulesInput): AlertSpec[] {
                 quiet: [{ series: series(DRILL_METRICS.lastRunSuccess, drill), values: gauge([[1, 10]]) }],
             },
         );
+        /**
+         * The other drills' passes, present, so that only this drill's absence is tested: with two
+         * drill targets or more, each one's RestoreDrillNeverSucceeded fires on empty input too, and
+         * its proof would see them all (promtool wants some series: an unrelated one when alone).
+         */
+        const otherDrillsPresent = (target: { stack: string; datastore: string }, steps: number): InputSeries[] => {
+            const others = input.restoreDrills
+                .filter((d) => d.stack !== target.stack || d.datastore !== target.datastore)
+                .map((d) => ({ series: series(DRILL_METRICS.lastSuccessTimestamp, { job: DRILL_PUSH_JOB, stack: d.stack, datastore: d.datastore }), values: gauge([[0, steps]]) }));
+            return others.length > 0 ? others : [{ series: series("runbook_unrelated_series", { job: "x" }), values: gauge([[1, steps]]) }];
+        };
         for (const target of input.restoreDrills) {
             const watched = { job: DRILL_PUSH_JOB, stack: target.stack, datastore: target.datastore };
             /** The other drills' metrics, present and current, so only this drill's absence or age is tested. */
@@ -1317,11 +1406,11 @@ export function alertSpecs(input: AlertRulesInput): AlertSpec[] {
                 },
                 {
                     interval: "1h",
-                    firing: [{ series: series("runbook_unrelated_series", { job: "x" }), values: gauge([[1, drillSteps]]) }, ...othersPresent(drillSteps)],
+                    firing: otherDrillsPresent(target, drillSteps),
                     evalTime: duration(drillMax + 86400),
                     outputLabels: watched,
                     value: 1,
-                    quiet: [{ series: series("runbook_unrelated_series", { job: "x" }), values: gauge([[1, drillSteps]]) }, ...othersPresent(drillSteps)],
+                    quiet: otherDrillsPresent(target, drillSteps),
                     quietEvalTime: duration(drillMax - 3600),
                 },
             );

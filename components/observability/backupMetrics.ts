@@ -25,6 +25,11 @@ export const BACKUP_METRICS = {
     lastRunSuccess: "runbook_backup_last_run_success",
     /** Gauge: size of the last good encrypted object, in bytes. */
     sizeBytes: "runbook_backup_size_bytes",
+    /**
+     * Gauge: size of the good backup before it, in bytes, or 0 when it had none: a sharp drop between
+     * the two (BackupSizeDropped) is a database wiped, or dumped from the wrong place (issue 17 #7).
+     */
+    previousSizeBytes: "runbook_backup_previous_size_bytes",
     /** Gauge: duration of the last attempt, in seconds. */
     durationSeconds: "runbook_backup_duration_seconds",
 } as const;

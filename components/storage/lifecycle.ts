@@ -65,13 +65,20 @@ export const INCOMING_PREFIX = "incoming/";
 export const INCOMING_DAYS = 1;
 
 /**
- * The lifecycle rules of a backups bucket (BK-2, ST-2): each datastore prefix expires at its own
- * retention, temporary uploads under `incoming/` after 1 day, and unfinished multipart uploads are
- * aborted after `abortMultipartAfterDays` (1 by default). `prefixRetentionDays` maps a prefix
- * without its slash (`postgres`) to days.
+ * The lifecycle rules of a backups bucket (BK-2, ST-2): each prefix expires at its own retention (a
+ * datastore's daily backups, and its monthly generation `monthly/postgres`, issue 17 #10), temporary
+ * uploads under `incoming/` after 1 day, and unfinished multipart uploads are aborted after
+ * `abortMultipartAfterDays` (1 by default). `prefixRetentionDays` maps a prefix without its trailing
+ * slash (`postgres`, `monthly/postgres`) to days; no prefix may lie under another, whose rule would
+ * expire it too.
  */
 export function backupLifecycleRules(prefixRetentionDays: Record<string, number>, abortMultipartAfterDays = 1): LifecycleRule[] {
     if (Object.keys(prefixRetentionDays).length === 0) throw new Error("a backups bucket needs at least one datastore prefix");
+    const prefixes = Object.keys(prefixRetentionDays);
+    for (const p of prefixes) {
+        const outer = prefixes.find((q) => q !== p && p.startsWith(`${q}/`));
+        if (outer !== undefined) throw new Error(`backup prefix '${p}/' lies under '${outer}/', whose lifecycle rule would expire it after ${prefixRetentionDays[outer]} days`);
+    }
     return [
         {
             id: "abort-incomplete-multipart",
@@ -80,7 +87,7 @@ export function backupLifecycleRules(prefixRetentionDays: Record<string, number>
             abortMultipartUploadsTransition: { condition: { type: "Age", maxAge: abortMultipartAfterDays * DAY_SECONDS } },
         },
         ...Object.entries(prefixRetentionDays).map(([prefix, days]) => ({
-            id: `expire-${prefix}`,
+            id: `expire-${ruleIdOf(prefix)}`,
             enabled: true,
             conditions: { prefix: `${prefix}/` },
             deleteObjectsTransition: { condition: { type: "Age" as const, maxAge: days * DAY_SECONDS } },
@@ -103,5 +110,10 @@ export function backupLifecycleRules(prefixRetentionDays: Record<string, number>
 export function backupLockRules(prefixRetentionDays: Record<string, number>) {
     if (Object.keys(prefixRetentionDays).length === 0) throw new Error("a backups bucket needs at least one datastore prefix");
     const rule = (id: string, prefix: string, days: number) => ({ id, enabled: true, prefix, condition: { type: "Age", maxAgeSeconds: days * DAY_SECONDS } });
-    return Object.entries(prefixRetentionDays).map(([prefix, days]) => rule(`backups-write-once-${prefix}`, `${prefix}/`, days));
+    return Object.entries(prefixRetentionDays).map(([prefix, days]) => rule(`backups-write-once-${ruleIdOf(prefix)}`, `${prefix}/`, days));
+}
+
+/** A prefix in a rule id: `monthly/postgres` → `monthly-postgres`. */
+function ruleIdOf(prefix: string): string {
+    return prefix.replace(/\//g, "-");
 }

@@ -12,11 +12,14 @@ usage() {
 Usage: backup-mongodb-oplog.sh
 
 Dumps the replica set's oplog (local.oplog.rs) from OPLOG_WINDOW_SECONDS ago until now with
-`mongodump --archive`, compresses it with zstd, encrypts it with age to AGE_RECIPIENT and uploads it
-as <BACKUP_PREFIX>/<UTC timestamp>.oplog.archive.zst.age, through a temporary name that is only
-promoted once verified. The default window (3900 s) overlaps the hourly schedule by five minutes;
-replaying an oplog entry twice is harmless, a gap is not. Point-in-time restore: restore the last
-full backup, then `mongorestore --oplogReplay --oplogLimit=<time>` each capture since, in order.
+`mongodump --out=-` (one collection as raw BSON: the oplog file `mongorestore --oplogReplay
+--oplogFile` replays; mongorestore replays no local.oplog.rs from an --archive), compresses it with zstd,
+encrypts it with age to AGE_RECIPIENT and uploads it as
+<BACKUP_PREFIX>/<UTC timestamp>-<run id>.oplog.bson.zst.age, through a temporary name that is only
+promoted once verified; its metadata records where the window starts (oplog-since, Unix seconds). The
+default window (3900 s) overlaps the hourly schedule by five minutes; replaying an oplog entry twice is
+harmless, a gap is not. Point-in-time restore: restore the last full backup, then replay each capture
+since, in order (docs/recovery.md); the MongoDB restore drill does the same.
 
 Required environment:
   MONGODB_URI            connection string of the backup user (needs read access to local.oplog.rs)
@@ -46,7 +49,9 @@ dump_oplog() {
     (umask 077 && printf 'uri: "%s"\n' "$MONGODB_URI" >"$config") &&
         mongodump --config="$config" --db=local --collection=oplog.rs \
             --query="{\"ts\": {\"\$gte\": {\"\$timestamp\": {\"t\": ${OPLOG_SINCE}, \"i\": 0}}}}" \
-            --archive --quiet
+            --out=- --quiet
 }
 
-run_backup mongodb-oplog oplog.archive dump_oplog
+# The drill checks that consecutive captures overlap from this (issue 17 #11).
+BACKUP_EXTRA_METADATA="oplog-since=${OPLOG_SINCE}"
+run_backup mongodb-oplog oplog.bson dump_oplog

@@ -13,8 +13,9 @@ Usage: backup-mongodb.sh
 Dumps every database of a MongoDB replica set with `mongodump --oplog --archive` (the oplog entries
 written during the dump are included, so the archive restores to one point in time with
 `mongorestore --oplogReplay`), compresses it with zstd, encrypts it with age to AGE_RECIPIENT and
-uploads it as <BACKUP_PREFIX>/<UTC timestamp>.archive.zst.age, through a temporary name that is only
-promoted once verified.
+uploads it as <BACKUP_PREFIX>/<UTC timestamp>-<run id>.archive.zst.age, through a temporary name that
+is only promoted once verified. BACKUP_EXPECTED_SIZE (bytes: the plan passes the data volume's size)
+tells the upload how large the stream may grow, which a stream over 50 GB needs.
 
 Required environment:
   MONGODB_URI            connection string of the backup user: mongodb://, its user and password,
@@ -23,6 +24,8 @@ Required environment:
                          as for backup-postgres.sh
 Optional:
   BACKUP_PREFIX          object prefix (default: mongodb)
+  BACKUP_EXPECTED_SIZE   an upper bound of the stream's size, in bytes
+  BACKUP_MONTHLY_PREFIX  copy the first backup of each month there too (e.g. monthly/mongodb)
   BACKUP_INCOMING_PREFIX, ZSTD_LEVEL, PUSHGATEWAY_URL, STACK_NAME   as for backup-postgres.sh
 Exit status: 0 when a verified backup was promoted, non-zero otherwise.
 HELP

@@ -14,7 +14,8 @@ Takes an RDB snapshot of a Redis server with `redis-cli --rdb` (the server's own
 sent over the replication protocol), compresses it with zstd, encrypts it with age to AGE_RECIPIENT
 and uploads it as <BACKUP_PREFIX>/<UTC timestamp>.rdb.zst.age, through a temporary name that is only
 promoted once verified. The snapshot is written to BACKUP_WORK_DIR first: `redis-cli --rdb -`
-leaves the transfer's end marker in the stream, so only a file is a loadable RDB.
+leaves the transfer's end marker in the stream, so only a file is a loadable RDB. The upload is told
+the server's memory use (INFO used_memory, plus a quarter) as the stream's largest size.
 
 Required environment:
   REDIS_HOST             e.g. redis.runbook.svc
@@ -44,4 +45,13 @@ dump_redis() {
         cat "$rdb"
 }
 
+# An upper bound of the snapshot: what the server holds in memory (an RDB is compact), plus a quarter.
+used_memory() {
+    local bytes
+    bytes=$(redis-cli -h "$REDIS_HOST" -p "${REDIS_PORT:-6379}" --no-auth-warning INFO memory | tr -d '\r' | sed -n 's/^used_memory://p')
+    [[ "$bytes" =~ ^[0-9]+$ ]] || return 1
+    printf '%s\n' $((bytes + bytes / 4))
+}
+
+BACKUP_SIZE_FUNCTION=used_memory
 run_backup redis rdb dump_redis

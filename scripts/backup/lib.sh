@@ -16,8 +16,11 @@
 # from writing, promoting or cleaning up each other's objects (issue 17). Names from before the run id
 # (20261126T020000Z) still match, so older backups stay restorable. Exported for the drill.
 export BACKUP_NAME_PATTERN='[0-9]{8}T[0-9]{6}Z(-[0-9a-f]{8})?'
-# One CopyObject can copy at most 5 GiB; larger objects are copied part by part.
-SINGLE_COPY_LIMIT=$((5 * 1024 * 1024 * 1024))
+# One CopyObject can copy at most 5 GiB; a larger object is copied part by part (copy_object).
+# BACKUP_SINGLE_COPY_LIMIT and BACKUP_COPY_PART_SIZE lower the limit and the part size, so that a test
+# can run the multipart path with a small object; neither needs setting otherwise.
+SINGLE_COPY_LIMIT=${BACKUP_SINGLE_COPY_LIMIT:-$((5 * 1024 * 1024 * 1024))}
+COPY_PART_SIZE=${BACKUP_COPY_PART_SIZE:-$((1024 * 1024 * 1024))}
 
 log() { printf '%s %s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "${SCRIPT_NAME:-backup}" "$*" >&2; }
 die() { log "FAILED: $*"; exit 1; }
@@ -169,15 +172,77 @@ push_metrics() {
 # gauge NAME VALUE: one gauge in the Prometheus text format.
 gauge() { printf '# TYPE %s gauge\n%s %s\n' "$1" "$1" "$2"; }
 
+# sha256_hex: the SHA-256 of stdin, in hex. OpenSSL's (a dependency of ca-certificates), where present,
+# uses the CPU's SHA instructions: about a quarter of coreutils' sha256sum's CPU, which a restore
+# competing for two cores notices.
+sha256_hex() {
+    if command -v openssl >/dev/null 2>&1; then
+        openssl dgst -sha256 -r | cut -d' ' -f1
+    else
+        sha256sum | cut -d' ' -f1
+    fi
+}
+
 # sha256_of_object KEY: SHA-256 of an object's bytes, by downloading it.
 sha256_of_object() {
-    s3 s3 cp --only-show-errors "s3://${S3_BUCKET}/$1" - | sha256sum | cut -d' ' -f1
+    s3 s3 cp --only-show-errors "s3://${S3_BUCKET}/$1" - | sha256_hex
+}
+
+# json_string TEXT: TEXT as a JSON string (an ETag carries quotes).
+json_string() {
+    local s=${1//\\/\\\\}
+    s=${s//\"/\\\"}
+    printf '"%s"' "$s"
+}
+
+# copy_object SOURCE_KEY DEST_KEY SIZE METADATA: a server-side copy within the bucket, with METADATA
+# (k=v,k=v) in place of the source's. Up to SINGLE_COPY_LIMIT one CopyObject; above it (S3 and R2 copy
+# at most 5 GiB at once) a multipart copy: CreateMultipartUpload with the metadata, then UploadPartCopy
+# of one byte range per part, every part but the last of the same size (R2 requires it), at least
+# 5 MiB (S3's minimum) and at most 10,000 of them, then CompleteMultipartUpload; any failure aborts the
+# upload, so no part outlives it.
+copy_object() {
+    local src=$1 dest=$2 size=$3 metadata=$4
+    if [ "$size" -le "$SINGLE_COPY_LIMIT" ]; then
+        s3 s3api copy-object --bucket "$S3_BUCKET" --copy-source "${S3_BUCKET}/${src}" --key "$dest" \
+            --metadata "$metadata" --metadata-directive REPLACE >/dev/null
+        return
+    fi
+    local part=$COPY_PART_SIZE minimum=$((5 * 1024 * 1024)) upload parts="" n=0 start end etag
+    [ "$part" -ge "$minimum" ] 2>/dev/null || part=$minimum
+    while [ $(((size + part - 1) / part)) -gt 10000 ]; do part=$((part * 2)); done
+    upload=$(s3 s3api create-multipart-upload --bucket "$S3_BUCKET" --key "$dest" --metadata "$metadata" \
+        --query UploadId --output text) || return 1
+    abort_copy() { s3 s3api abort-multipart-upload --bucket "$S3_BUCKET" --key "$dest" --upload-id "$upload" >/dev/null 2>&1 || true; }
+    for ((start = 0; start < size; start += part)); do
+        n=$((n + 1))
+        end=$((start + part - 1))
+        [ "$end" -lt "$size" ] || end=$((size - 1))
+        if ! etag=$(s3 s3api upload-part-copy --bucket "$S3_BUCKET" --key "$dest" --upload-id "$upload" --part-number "$n" \
+            --copy-source "${S3_BUCKET}/${src}" --copy-source-range "bytes=${start}-${end}" --query CopyPartResult.ETag --output text); then
+            abort_copy
+            return 1
+        fi
+        parts+="${parts:+,}{\"ETag\":$(json_string "$etag"),\"PartNumber\":${n}}"
+    done
+    local parts_file
+    parts_file=$(mktemp "${BACKUP_WORK:-${TMPDIR:-/tmp}}/parts.XXXXXX")
+    printf '{"Parts":[%s]}\n' "$parts" >"$parts_file"
+    if ! s3 s3api complete-multipart-upload --bucket "$S3_BUCKET" --key "$dest" --upload-id "$upload" \
+        --multipart-upload "file://${parts_file}" >/dev/null; then
+        rm -f "$parts_file"
+        abort_copy
+        return 1
+    fi
+    rm -f "$parts_file"
+    log "copied ${src} to ${dest} in ${n} parts of ${part} bytes (multipart copy)"
 }
 
 # promote TMP_KEY FINAL_KEY SHA256 DATASTORE: verify the temporary object, copy it to its final name with
-# its checksum in the metadata, check the copy, delete the temporary object. Prints the final size.
+# its checksum in the metadata (and BACKUP_EXTRA_METADATA, k=v,...), check the copy's checksum and
+# size, delete the temporary object. Prints the final size.
 promote() {
-    local tmp_key=$1 final_key=$2 sha=$3 datastore=$4 size uploaded_sha final_sha
+    local tmp_key=$1 final_key=$2 sha=$3 datastore=$4 size uploaded_sha final
     size=$(s3 s3api head-object --bucket "$S3_BUCKET" --key "$tmp_key" --query ContentLength --output text) ||
         die "uploaded object s3://${S3_BUCKET}/${tmp_key} is missing"
     [ "$size" -gt 0 ] 2>/dev/null || die "uploaded object s3://${S3_BUCKET}/${tmp_key} is empty"
@@ -185,19 +250,34 @@ promote() {
     [ "$uploaded_sha" = "$sha" ] ||
         die "checksum mismatch after upload of ${tmp_key}: streamed ${sha}, stored ${uploaded_sha}"
     local metadata
-    metadata="sha256=${sha},datastore=${datastore},created=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-    if [ "$size" -le "$SINGLE_COPY_LIMIT" ]; then
-        s3 s3api copy-object --bucket "$S3_BUCKET" --copy-source "${S3_BUCKET}/${tmp_key}" --key "$final_key" \
-            --metadata "$metadata" --metadata-directive REPLACE >/dev/null || die "could not promote ${tmp_key} to ${final_key}"
-    else
-        s3 s3 cp --only-show-errors "s3://${S3_BUCKET}/${tmp_key}" "s3://${S3_BUCKET}/${final_key}" \
-            --metadata "$metadata" --metadata-directive REPLACE || die "could not promote ${tmp_key} to ${final_key}"
-    fi
-    final_sha=$(s3 s3api head-object --bucket "$S3_BUCKET" --key "$final_key" --query Metadata.sha256 --output text) ||
+    metadata="sha256=${sha},datastore=${datastore},created=$(date -u +%Y-%m-%dT%H:%M:%SZ)${BACKUP_EXTRA_METADATA:+,${BACKUP_EXTRA_METADATA}}"
+    copy_object "$tmp_key" "$final_key" "$size" "$metadata" || die "could not promote ${tmp_key} to ${final_key}"
+    final=$(s3 s3api head-object --bucket "$S3_BUCKET" --key "$final_key" --query '[Metadata.sha256, ContentLength]' --output text) ||
         die "promoted object ${final_key} is missing"
-    [ "$final_sha" = "$sha" ] || die "promoted object ${final_key} carries checksum ${final_sha}, expected ${sha}"
+    [ "$(printf '%s' "$final" | tr -s ' \t' ' ')" = "${sha} ${size}" ] ||
+        die "promoted object ${final_key} carries checksum and size '${final}', expected ${sha} and ${size} bytes"
     s3 s3 rm --only-show-errors "s3://${S3_BUCKET}/${tmp_key}" || log "WARNING: could not delete ${tmp_key}; the lifecycle rule expires it"
     printf '%s\n' "$size"
+}
+
+# The long-lived generation of a prefix (issue 17 #10): `monthly/<prefix>`, beside the prefix and not
+# under it, because R2's lifecycle and lock rules match by prefix: a rule for `postgres/` would expire
+# `postgres/monthly/` with the dailies.
+monthly_prefix_of() { printf 'monthly/%s' "$1"; }
+
+# newest_backup_before PREFIX EXT NAME: "key<TAB>size" of the newest promoted-looking backup under PREFIX/
+# (or, when there is none, under its monthly generation) named before NAME, or nothing.
+newest_backup_before() {
+    local prefix=$1 ext=$2 name=$3 listing p
+    for p in "$prefix" "$(monthly_prefix_of "$prefix")"; do
+        listing=$(s3 s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix "${p}/" --query 'Contents[].[Key, Size]' --output text 2>/dev/null) || continue
+        listing=$(printf '%s\n' "$listing" | grep -E "^${p}/${BACKUP_NAME_PATTERN}\\.${ext//./\\.}\\.zst\\.age	" |
+            awk -F '\t' -v n="${#p}" -v before="${name:0:25}" 'substr($1, n + 2, 25) < before' | sort | tail -n 1)
+        if [ -n "$listing" ]; then
+            printf '%s\n' "$listing"
+            return 0
+        fi
+    done
 }
 
 # What every backup needs besides its datastore's own settings.
@@ -205,28 +285,47 @@ BACKUP_REQUIRED_ENV=(S3_ENDPOINT_URL S3_BUCKET AWS_ACCESS_KEY_ID AWS_SECRET_ACCE
 
 # run_backup DATASTORE EXTENSION DUMP_FUNCTION
 # Streams the output of DUMP_FUNCTION through zstd and age to a temporary object, then promotes it.
+# A script may set, before calling it:
+#   BACKUP_SIZE_FUNCTION  prints an upper bound of the encrypted stream's size in bytes (the upload's
+#                         --expected-size: `aws s3 cp -` may fail on a stream over 50 GB without it);
+#                         BACKUP_EXPECTED_SIZE, when set, wins
+#   BACKUP_AFTER_DUMP     runs once the stream is uploaded; files it (or the dump) leaves in
+#                         "$BACKUP_WORK/manifest" become the backup's manifest: a tar, encrypted like the
+#                         dump, beside it as <name>.manifest.tar.zst.age, written before the dump is
+#                         promoted (a promoted dump always has its manifest)
+# With BACKUP_MONTHLY_PREFIX set, the first backup of each month (and its manifest) is also copied there.
 run_backup() {
     local datastore=$1 ext=$2 dump=$3
     require_env "${BACKUP_REQUIRED_ENV[@]}"
-    require_cmd aws zstd age sha256sum curl mkfifo od
+    require_cmd aws zstd age sha256sum curl mkfifo od tar
     export AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-auto}"
-    local prefix incoming name
+    local prefix incoming base name
     prefix=$(trim_prefix "${BACKUP_PREFIX:-$datastore}")
     incoming=$(trim_prefix "${BACKUP_INCOMING_PREFIX:-incoming}")
-    name="$(utc_stamp)-$(run_id).${ext}.zst.age"
+    base="$(utc_stamp)-$(run_id)"
+    name="${base}.${ext}.zst.age"
     BACKUP_TMP_KEY="${incoming}/${prefix}/${name}.partial"
     BACKUP_FINAL_KEY="${prefix}/${name}"
+    BACKUP_MANIFEST_KEY="${prefix}/${base}.manifest.tar.zst.age"
     BACKUP_DATASTORE=$datastore
     BACKUP_STARTED=$(now_seconds)
     BACKUP_WORK=$(mktemp -d "${BACKUP_WORK_DIR:-${TMPDIR:-/tmp}}/backup.XXXXXX")
+    mkdir "$BACKUP_WORK/manifest"
     trap backup_finish EXIT
     trap 'on_signal 143' TERM
     trap 'on_signal 130' INT
 
-    log "backing up ${datastore} to s3://${S3_BUCKET}/${BACKUP_FINAL_KEY}"
-    # The encrypted stream is hashed on its way to the bucket: tee feeds sha256sum through a FIFO.
+    if [ -z "${BACKUP_EXPECTED_SIZE:-}" ] && [ -n "${BACKUP_SIZE_FUNCTION:-}" ]; then
+        BACKUP_EXPECTED_SIZE=$("$BACKUP_SIZE_FUNCTION") || BACKUP_EXPECTED_SIZE=""
+    fi
+    if [ -n "${BACKUP_EXPECTED_SIZE:-}" ] && ! [[ "$BACKUP_EXPECTED_SIZE" =~ ^[1-9][0-9]*$ ]]; then
+        log "WARNING: ignoring an expected size that is no number of bytes: '${BACKUP_EXPECTED_SIZE}'"
+        BACKUP_EXPECTED_SIZE=""
+    fi
+    log "backing up ${datastore} to s3://${S3_BUCKET}/${BACKUP_FINAL_KEY}${BACKUP_EXPECTED_SIZE:+ (expected at most ${BACKUP_EXPECTED_SIZE} bytes)}"
+    # The encrypted stream is hashed on its way to the bucket: tee feeds the hash through a FIFO.
     mkfifo "$BACKUP_WORK/hash.fifo"
-    sha256sum <"$BACKUP_WORK/hash.fifo" >"$BACKUP_WORK/sha256" &
+    sha256_hex <"$BACKUP_WORK/hash.fifo" >"$BACKUP_WORK/sha256" &
     BACKUP_HASHER=$!
     BACKUP_DUMP=$dump
     local stage=0
@@ -235,9 +334,62 @@ run_backup() {
     wait "$BACKUP_HASHER" || die "could not hash the encrypted stream"
     local sha
     sha=$(cut -d' ' -f1 "$BACKUP_WORK/sha256")
+    if [ -n "${BACKUP_AFTER_DUMP:-}" ]; then "$BACKUP_AFTER_DUMP"; fi
+    BACKUP_PREVIOUS=$(newest_backup_before "$prefix" "$ext" "$name") || BACKUP_PREVIOUS=""
+    write_manifest
     BACKUP_SIZE=$(promote "$BACKUP_TMP_KEY" "$BACKUP_FINAL_KEY" "$sha" "$datastore")
     BACKUP_OK=1
     log "promoted s3://${S3_BUCKET}/${BACKUP_FINAL_KEY} (${BACKUP_SIZE} bytes, sha256 ${sha})"
+    if [ -n "$BACKUP_PREVIOUS" ]; then
+        BACKUP_PREVIOUS_SIZE=${BACKUP_PREVIOUS##*$'\t'}
+        log "the backup before it, ${BACKUP_PREVIOUS%%$'\t'*}, has ${BACKUP_PREVIOUS_SIZE} bytes"
+    fi
+    if [ -n "${BACKUP_MONTHLY_PREFIX:-}" ]; then copy_monthly "$prefix" "$base" "$name" "$sha"; fi
+}
+
+# write_manifest: the files in "$BACKUP_WORK/manifest", if any, as one encrypted tar beside the dump.
+# A small local file: one PUT with its SHA-256 in the metadata, straight to its final name.
+write_manifest() {
+    BACKUP_HAS_MANIFEST=0
+    [ -n "$(ls -A "$BACKUP_WORK/manifest")" ] || return 0
+    local file="$BACKUP_WORK/manifest.tar.zst.age" sha files
+    # Members named plainly (globals.sql, not ./globals.sql), for `tar -xf - globals.sql`.
+    mapfile -t files < <(cd "$BACKUP_WORK/manifest" && ls -A)
+    tar -C "$BACKUP_WORK/manifest" -cf - -- "${files[@]}" | zstd -q | age -r "$AGE_RECIPIENT" >"$file" ||
+        die "could not write the manifest of the backup; nothing was promoted"
+    sha=$(sha256_hex <"$file")
+    s3 s3api put-object --bucket "$S3_BUCKET" --key "$BACKUP_MANIFEST_KEY" --body "$file" \
+        --metadata "sha256=${sha},datastore=${BACKUP_DATASTORE},created=$(date -u +%Y-%m-%dT%H:%M:%SZ)" >/dev/null ||
+        die "could not upload the manifest s3://${S3_BUCKET}/${BACKUP_MANIFEST_KEY}; nothing was promoted"
+    BACKUP_HAS_MANIFEST=1
+    log "wrote the manifest s3://${S3_BUCKET}/${BACKUP_MANIFEST_KEY}"
+}
+
+# copy_monthly PREFIX BASE NAME SHA: the first backup of a month, and its manifest, copied to the monthly
+# generation, where a lifecycle and a lock of their own keep them (issue 17 #10). A copy that fails is
+# only a warning: the backup itself is promoted, and the next run copies again, as its month still has none.
+copy_monthly() {
+    local prefix=$1 base=$2 name=$3 sha=$4 monthly month found
+    monthly=$(trim_prefix "$BACKUP_MONTHLY_PREFIX")
+    month=${base:0:6}
+    found=$(s3 s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix "${monthly}/${month}" --query 'Contents[].Key' --output text 2>/dev/null) || {
+        log "WARNING: could not list s3://${S3_BUCKET}/${monthly}/; the next backup copies this month's"
+        return 0
+    }
+    if printf '%s\n' "$found" | tr '\t' '\n' | grep -qE "^${monthly}/${BACKUP_NAME_PATTERN}\\.${name#*.}$" 2>/dev/null; then return 0; fi
+    local metadata
+    metadata="sha256=${sha},datastore=${BACKUP_DATASTORE},created=$(date -u +%Y-%m-%dT%H:%M:%SZ),generation=monthly${BACKUP_EXTRA_METADATA:+,${BACKUP_EXTRA_METADATA}}"
+    if [ "${BACKUP_HAS_MANIFEST:-0}" = 1 ] &&
+        ! s3 s3api copy-object --bucket "$S3_BUCKET" --copy-source "${S3_BUCKET}/${BACKUP_MANIFEST_KEY}" \
+            --key "${monthly}/${base}.manifest.tar.zst.age" >/dev/null; then
+        log "WARNING: could not copy the manifest to ${monthly}/; the next backup copies this month's"
+        return 0
+    fi
+    if copy_object "$BACKUP_FINAL_KEY" "${monthly}/${name}" "$BACKUP_SIZE" "$metadata"; then
+        log "the first backup of ${month:0:4}-${month:4:2}: copied to s3://${S3_BUCKET}/${monthly}/${name}"
+    else
+        log "WARNING: could not copy ${BACKUP_FINAL_KEY} to ${monthly}/; the next backup copies this month's"
+    fi
 }
 
 # The backup's one pipeline. Its exit status names the stage that failed (nothing is written to disk
@@ -246,7 +398,7 @@ run_backup() {
 backup_pipeline() {
     set +e
     "$BACKUP_DUMP" | zstd -q -T0 "-${ZSTD_LEVEL:-3}" | age -r "$AGE_RECIPIENT" | tee "$BACKUP_WORK/hash.fifo" |
-        s3 s3 cp --only-show-errors - "s3://${S3_BUCKET}/${BACKUP_TMP_KEY}"
+        s3 s3 cp --only-show-errors - "s3://${S3_BUCKET}/${BACKUP_TMP_KEY}" ${BACKUP_EXPECTED_SIZE:+--expected-size "$BACKUP_EXPECTED_SIZE"}
     local codes=("${PIPESTATUS[@]}") stage
     [ "${codes[4]}" = 0 ] || return 10
     for stage in 0 1 2 3; do
@@ -286,6 +438,10 @@ backup_finish() {
         if [ -n "${BACKUP_TMP_KEY:-}" ]; then
             s3 s3 rm --only-show-errors "s3://${S3_BUCKET}/${BACKUP_TMP_KEY}" >/dev/null 2>&1 || true
         fi
+        # A manifest whose dump was never promoted is no backup; the lock may keep it until it expires.
+        if [ "${BACKUP_HAS_MANIFEST:-0}" = 1 ]; then
+            s3 s3 rm --only-show-errors "s3://${S3_BUCKET}/${BACKUP_MANIFEST_KEY}" >/dev/null 2>&1 || true
+        fi
         log "backup of ${BACKUP_DATASTORE:-?} FAILED (exit ${status}); no backup was promoted"
         {
             gauge runbook_backup_last_run_timestamp_seconds "$finished"
@@ -298,6 +454,8 @@ backup_finish() {
             gauge runbook_backup_last_run_timestamp_seconds "$finished"
             gauge runbook_backup_last_run_success 1
             gauge runbook_backup_size_bytes "$BACKUP_SIZE"
+            # 0 when there was none: the size-drop alert compares only with a real predecessor.
+            gauge runbook_backup_previous_size_bytes "${BACKUP_PREVIOUS_SIZE:-0}"
             gauge runbook_backup_duration_seconds "$((finished - BACKUP_STARTED))"
         } | push_metrics runbook-backup "$BACKUP_DATASTORE" || true
     fi

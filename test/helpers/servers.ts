@@ -154,7 +154,24 @@ export class TestPostgres {
     }
 }
 
-/** s3rver, an S3 API on loopback backed by a temp directory. It accepts the key pair S3RVER/S3RVER. */
+/**
+ * The S3 server that implements multipart copy (UploadPartCopy with x-amz-copy-source-range), which
+ * s3rver 3.7.1 answers NotImplemented: @20minutes/s3rver, a maintained fork with the same options
+ * (its 4.x runs on Node.js 20). Undefined when it is not installed.
+ */
+export function multipartCopyS3rver(): unknown {
+    try {
+        // eslint-disable-next-line @typescript-eslint/no-var-requires
+        return require("@20minutes/s3rver");
+    } catch {
+        return undefined;
+    }
+}
+
+/**
+ * s3rver, an S3 API on loopback backed by a temp directory. It accepts the key pair S3RVER/S3RVER.
+ * `server` picks another implementation with s3rver's options (multipartCopyS3rver()).
+ */
 export class TestS3 {
     readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), "runbook-s3-"));
     readonly accessKeyId = "S3RVER";
@@ -162,9 +179,11 @@ export class TestS3 {
     endpoint = "";
     private server: { run(): Promise<net.AddressInfo>; close(): Promise<void> } | undefined;
 
+    constructor(private readonly implementation?: unknown) {}
+
     async start(buckets: string[]): Promise<void> {
         // eslint-disable-next-line @typescript-eslint/no-var-requires
-        const S3rver = require("s3rver");
+        const S3rver = (this.implementation ?? require("s3rver")) as new (options: object) => { run(): Promise<net.AddressInfo>; close(): Promise<void> };
         const port = await freePort();
         this.server = new S3rver({ address: "127.0.0.1", port, silent: true, directory: this.dir, configureBuckets: buckets.map((name) => ({ name })) });
         await this.server!.run();
@@ -219,10 +238,11 @@ export class TestS3 {
      * InvalidAccessKeyId) otherwise; s3rver itself only checks the access key ID. The payload is taken
      * at its signed hash (`x-amz-content-sha256`), not re-hashed: what this proves is the secret.
      */
-    verifyingProxy(): Promise<{ endpoint: string; rejected: () => number; close: () => void }> {
+    verifyingProxy(onRequest?: (req: http.IncomingMessage) => void): Promise<{ endpoint: string; rejected: () => number; close: () => void }> {
         const upstream = new URL(this.endpoint);
         let rejected = 0;
         const server = http.createServer((req, res) => {
+            onRequest?.(req);
             const problem = sigV4Problem(req, this.accessKeyId, this.secretAccessKey);
             if (problem !== undefined) {
                 rejected++;

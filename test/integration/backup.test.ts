@@ -7,7 +7,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { BACKUP_METRICS, BACKUP_PUSH_JOB, DATASTORE_LABEL, DRILL_METRICS, DRILL_PUSH_JOB, STACK_LABEL } from "../../components/observability/backupMetrics";
-import { PG_BIN, RealPushgateway, RunResult, TestPostgres, TestPushgateway, TestS3, freePort, ok, parseExposition, run } from "../helpers/servers";
+import { PG_BIN, RealPushgateway, RunResult, TestPostgres, TestPushgateway, TestS3, freePort, multipartCopyS3rver, ok, parseExposition, run } from "../helpers/servers";
 import { requireTool } from "../helpers/tools";
 
 /*
@@ -203,8 +203,10 @@ describe("integration: backup and restore-drill scripts against PostgreSQL, Redi
         const r = await run(script("backup-postgres.sh"), [], { env: backupEnv() });
         assert.strictEqual(r.status, 0, r.stderr);
         const keys = await listKeys("");
-        assert.strictEqual(keys.length, 1, `exactly one object, the promoted backup: ${keys.join(", ")}`);
-        goodKey = keys[0];
+        assert.strictEqual(keys.length, 2, `exactly two objects, the promoted backup and its manifest: ${keys.join(", ")}`);
+        goodKey = keys.find((k) => BACKUP_KEY.test(k))!;
+        assert.ok(goodKey, `the promoted backup is among ${keys.join(", ")}`);
+        assert.ok(keys.includes(goodKey.replace(/\.pgdump\.zst\.age$/, ".manifest.tar.zst.age")), "its manifest is beside it");
         assert.match(goodKey, BACKUP_KEY);
         const head = await headObject(goodKey);
         const bytes = fs.readFileSync(s3.objectFile(BUCKET, goodKey));
@@ -313,7 +315,8 @@ describe("integration: backup and restore-drill scripts against PostgreSQL, Redi
         it("BK-1: the database is unreachable", async () => {
             const closed = await freePort();
             const r = await run(script("backup-postgres.sh"), [], { env: backupEnv({ POSTGRES_URL: `postgres://runbook_backup:x@127.0.0.1:${closed}/shop` }) });
-            await assertFault(r, /pg_dump: error: connection to server .* failed[\s\S]*nothing was promoted/, "unreachable database");
+            // psql, which opens the snapshot the dump and its row counts share, is the first to connect.
+            await assertFault(r, /(psql|pg_dump): error: connection to server .* failed[\s\S]*nothing was promoted/, "unreachable database");
             const metrics = pushgateway.lastMetrics(`/job/${BACKUP_PUSH_JOB}/datastore/postgres`);
             assert.strictEqual(metrics[BACKUP_METRICS.lastRunSuccess], 0, "the failure is pushed");
             assert.strictEqual(metrics[BACKUP_METRICS.lastSuccessTimestamp], undefined, "a failed run does not touch the last success time");
@@ -693,6 +696,337 @@ describe("integration: backup and restore-drill scripts against PostgreSQL, Redi
                 umount();
             }
         });
+
+        describe("issue 17 (#2, #7, #9, #10, #11, restore speed): what a restore carries, checks that prove the data whole, large objects, generations, MongoDB's point in time", () => {
+            /** A second server holding nothing but what the tests put there: the drill's scratch sidecar, or a new server for a real restore. */
+            const fresh = new TestPostgres();
+            const onFresh = (database: string) => fresh.url(database);
+            const manifestOf = (key: string) => key.replace(/\.pgdump\.zst\.age$/, ".manifest.tar.zst.age");
+            const newestOf = async (prefix: string) => (await listKeys(`${prefix}/`)).filter((k) => backupName(prefix, "pgdump").test(k)).pop()!;
+            const backupOf = (database: string, extra: NodeJS.ProcessEnv = {}) =>
+                run(script("backup-postgres.sh"), [], { env: backupEnv({ POSTGRES_URL: pg.url(database, "runbook_backup", "backup-pw"), BACKUP_PREFIX: database, ...extra }) });
+            const roleSetup = (database: string) =>
+                ok(spawnSync(script("create-backup-role.sh"), [], { encoding: "utf8", env: { PATH: basePath, HOME: work, ADMIN_URL: pg.url(database), BACKUP_ROLE_PASSWORD: "backup-pw" } }), `create-backup-role.sh on ${database}`);
+            const databases = (server: TestPostgres, like: string) => server.sql("postgres", `SELECT string_agg(datname, ',' ORDER BY datname) FROM pg_database WHERE datname LIKE '${like}';`).trim();
+
+            before(async function () {
+                await fresh.start(this);
+                // An application's database as a DBA sets it up: an owner role, a reader with a setting of
+                // its own, the database's settings and comment, grants and default privileges.
+                pg.sql(
+                    "postgres",
+                    `CREATE ROLE app_owner NOLOGIN; CREATE ROLE app_reader LOGIN PASSWORD 'reader-pw';
+                     CREATE DATABASE grants OWNER app_owner;
+                     ALTER DATABASE grants SET search_path = app, public;
+                     COMMENT ON DATABASE grants IS 'the shop, with its grants';
+                     ALTER ROLE app_reader IN DATABASE grants SET statement_timeout = '5s';`,
+                );
+                pg.sql(
+                    "grants",
+                    `SET ROLE app_owner;
+                     CREATE SCHEMA app;
+                     CREATE TABLE app.orders (id int PRIMARY KEY, total int NOT NULL);
+                     INSERT INTO app.orders SELECT g, g FROM generate_series(1, 500) g;
+                     GRANT USAGE ON SCHEMA app TO app_reader;
+                     GRANT SELECT ON app.orders TO app_reader;
+                     ALTER DEFAULT PRIVILEGES IN SCHEMA app GRANT SELECT ON TABLES TO app_reader;
+                     CREATE TABLE app.invoices AS SELECT g AS id, g * 2 AS amount FROM generate_series(1, 50) g;`,
+                );
+                roleSetup("grants");
+            });
+            after(() => fresh.stop());
+
+            it("#2, BK-6: the backup carries the roles, owners, GRANTs, default privileges, ALTER DATABASE ... SET and the database comment: docs/recovery.md's restore (the manifest's globals.sql, then pg_restore --create) brings every one back on a new server", async () => {
+                await nextSecond();
+                const backup = await backupOf("grants");
+                assert.strictEqual(backup.status, 0, backup.stderr);
+                const key = await newestOf("grants");
+                // docs/recovery.md, "PostgreSQL": the manifest's roles first, then the dump with --create.
+                const restore = await run(
+                    "bash",
+                    [
+                        "-c",
+                        `set -euo pipefail; cd "$(mktemp -d "${work}/doc-restore.XXXXXX")"
+                         for obj in "${key}" "${manifestOf(key)}"; do
+                           aws --endpoint-url "$S3_ENDPOINT_URL" s3 cp --only-show-errors "s3://$S3_BUCKET/$obj" "$(basename "$obj")"
+                           test "$(sha256sum "$(basename "$obj")" | cut -d' ' -f1)" = \\
+                                "$(aws --endpoint-url "$S3_ENDPOINT_URL" s3api head-object --bucket "$S3_BUCKET" --key "$obj" --query Metadata.sha256 --output text)"
+                         done
+                         age -d -i "$AGE_IDENTITY_FILE" "$(basename "${manifestOf(key)}")" | zstd -q -d | tar -xf - globals.sql
+                         psql -X -q -d "$ADMIN/postgres" -f globals.sql 2> roles.err || true
+                         age -d -i "$AGE_IDENTITY_FILE" "$(basename "${key}")" | zstd -q -d -o backup.pgdump
+                         pg_restore --dbname="$ADMIN/postgres" --create --exit-on-error backup.pgdump`,
+                    ],
+                    { env: { ...baseEnv(), AGE_IDENTITY_FILE: identityFile, AWS_DEFAULT_REGION: "auto", ADMIN: `postgres://runbook_admin@127.0.0.1:${fresh.port}`, PGPASSWORD: fresh.password } },
+                );
+                assert.strictEqual(restore.status, 0, restore.stderr);
+                const q = (db: string, sql: string) => fresh.sql(db, sql).trim();
+                assert.strictEqual(q("postgres", "SELECT string_agg(rolname || ':' || rolcanlogin, ',' ORDER BY rolname) FROM pg_roles WHERE rolname IN ('app_owner', 'app_reader', 'runbook_backup');"), "app_owner:false,app_reader:true,runbook_backup:true", "the roles");
+                assert.strictEqual(q("postgres", "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'grants';"), "app_owner", "the database's owner");
+                assert.strictEqual(q("postgres", "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = 'grants';"), "the shop, with its grants", "the database's comment");
+                assert.strictEqual(
+                    q("postgres", "SELECT string_agg(coalesce(pg_get_userbyid(nullif(setrole, 0)), '*') || '=' || array_to_string(setconfig, ';'), ',' ORDER BY 1) FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase WHERE d.datname = 'grants';"),
+                    "*=search_path=app, public,app_reader=statement_timeout=5s",
+                    "ALTER DATABASE ... SET and ALTER ROLE ... IN DATABASE ... SET",
+                );
+                assert.strictEqual(q("grants", "SELECT string_agg(tablename || ':' || tableowner, ',' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'app';"), "invoices:app_owner,orders:app_owner", "the owners");
+                assert.strictEqual(q("grants", "SELECT has_table_privilege('app_reader', 'app.orders', 'SELECT') AND has_table_privilege('app_reader', 'app.invoices', 'SELECT') AND NOT has_table_privilege('app_reader', 'app.orders', 'INSERT');"), "t", "the GRANTs");
+                assert.strictEqual(q("grants", "SELECT count(*) FROM pg_default_acl WHERE defaclrole = 'app_owner'::regrole;"), "1", "the default privileges");
+                // What a restore must redo (docs/recovery.md): the passwords, which only a superuser may read.
+                assert.strictEqual(q("postgres", "SELECT rolpassword IS NULL FROM pg_authid WHERE rolname = 'app_reader';"), "t", "no password hash came along");
+                fresh.sql("postgres", "DROP DATABASE grants;");
+            });
+
+            it("#2, BK-6, BK-8: the drill restores the backup's roles first onto a scratch-only server, then owners and privileges, and DRILL_APP_ROLE must read every table as itself: a lost GRANT fails it", async () => {
+                const drillGrants = (extra: NodeJS.ProcessEnv = {}) =>
+                    run(script("restore-drill.sh"), [], {
+                        env: drillEnv({ DRILL_POSTGRES_URL: onFresh("postgres"), BACKUP_PREFIX: "grants", DRILL_DATABASE: "grants_drill", DRILL_RESTORE_JOBS: "1", DRILL_APP_ROLE: "app_reader", ...extra }),
+                    });
+                const passed = await drillGrants({ DRILL_KEEP_DATABASE: "true" });
+                assert.strictEqual(passed.status, 0, passed.stderr);
+                assert.match(passed.stderr, /restored the backup's roles/);
+                assert.match(passed.stderr, /check passed: the app role app_reader reads every table/);
+                assert.strictEqual(fresh.sql("grants_drill", "SELECT tableowner FROM pg_tables WHERE tablename = 'orders';").trim(), "app_owner", "owners came back");
+                fresh.sql("postgres", "DROP DATABASE grants_drill;");
+
+                // On a server that holds other databases, the drill creates no role, so it cannot vouch for the app's access.
+                const shared = await drillGrants({ DRILL_POSTGRES_URL: pg.url("postgres") });
+                assert.strictEqual(shared.status, 1);
+                assert.match(shared.stderr, /holds other databases than scratch ones: restoring no role[\s\S]*the app role app_reader cannot be checked/);
+
+                pg.sql("grants", "REVOKE SELECT ON app.invoices FROM app_reader;");
+                try {
+                    await nextSecond();
+                    ok(await backupOf("grants"), "backup without the grant");
+                    const lost = await drillGrants();
+                    assert.strictEqual(lost.status, 1);
+                    assert.match(lost.stderr, /check failed: the app role app_reader cannot read what it needs after the restore: .*permission denied for table invoices/);
+                } finally {
+                    pg.sql("grants", "GRANT SELECT ON app.invoices TO app_reader;");
+                }
+            });
+
+            it("#7, BK-6, BK-7, OB-6: the drill checks the largest tables' row counts: equal to what the backup counted in its dump's snapshot, at least 0.9 of the previous backup's; and the newest row's age: a wiped table, a lossy restore and stale data each fail it; the backup pushes the previous backup's size", async () => {
+                pg.sql("postgres", "CREATE DATABASE counts;");
+                pg.sql(
+                    "counts",
+                    `CREATE TABLE events (id int PRIMARY KEY, created_at timestamptz NOT NULL, body text);
+                     INSERT INTO events SELECT g, now() - g * interval '1 second', md5(g::text) FROM generate_series(1, 2000) g;
+                     CREATE TABLE tags (id int PRIMARY KEY, name text);
+                     INSERT INTO tags SELECT g, 'tag' || g FROM generate_series(1, 50) g;`,
+                );
+                roleSetup("counts");
+                await nextSecond();
+                ok(await backupOf("counts"), "first backup of counts");
+                const first = await newestOf("counts");
+                const drillCounts = (extra: NodeJS.ProcessEnv = {}) =>
+                    run(script("restore-drill.sh"), [], { env: drillEnv({ DRILL_POSTGRES_URL: onFresh("postgres"), BACKUP_PREFIX: "counts", DRILL_DATABASE: "counts_drill", ...extra }) });
+
+                const whole = await drillCounts({ DRILL_RESTORE_JOBS: "1", DRILL_NEWEST_ROW: "events.created_at" });
+                assert.strictEqual(whole.status, 0, whole.stderr);
+                assert.match(whole.stderr, /check passed: public\.events has 2000 rows, as the backup counted/);
+                assert.match(whole.stderr, /check passed: public\.tags has 50 rows, as the backup counted/);
+                assert.match(whole.stderr, /check passed: the newest events\.created_at is \d+s old \(<= 86400s\)/);
+
+                // A restore that lost a table's rows (pg_restore told to skip them) fails against the backup's own count.
+                const lossy = binWith("lossy-restore-bin", {
+                    pg_restore: `last="\${@: -1}"\nif [ -f "$last" ]; then "${PG_BIN}/pg_restore" -l "$last" | grep -v 'TABLE DATA public events' > "${work}/lossy.list"; exec "${PG_BIN}/pg_restore" --use-list="${work}/lossy.list" "$@"; fi\nexec "${PG_BIN}/pg_restore" "$@"`,
+                });
+                const lost = await drillCounts({ PATH: `${lossy}:${basePath}`, DRILL_RESTORE_JOBS: "2" });
+                assert.strictEqual(lost.status, 1);
+                assert.match(lost.stderr, /check failed: public\.events has 0 rows after the restore; the backup counted 2000 in its dump's snapshot/);
+
+                // Data older than the RPO target allows.
+                const stale = await drillCounts({ DRILL_RESTORE_JOBS: "1", DRILL_NEWEST_ROW: "public.events.created_at", DRILL_MAX_ROW_AGE_SECONDS: "1" });
+                assert.strictEqual(stale.status, 1);
+                assert.match(stale.stderr, /check failed: the newest public\.events\.created_at is \d+s old when the drill started, more than 1s/);
+
+                // Most rows wiped before the next backup: the backup is whole, the data is not.
+                pg.sql("counts", "DELETE FROM events WHERE id > 100;");
+                await nextSecond();
+                const second = await backupOf("counts");
+                assert.strictEqual(second.status, 0, second.stderr);
+                const metrics = pushgateway.lastMetrics(`/job/${BACKUP_PUSH_JOB}/datastore/postgres/stack/it`);
+                assert.strictEqual(metrics[BACKUP_METRICS.previousSizeBytes], (await headObject(first)).ContentLength, "the backup pushes the size of the one before it");
+                assert.ok(metrics[BACKUP_METRICS.sizeBytes] < metrics[BACKUP_METRICS.previousSizeBytes], "and its own, smaller");
+                const wiped = await drillCounts({ DRILL_RESTORE_JOBS: "1" });
+                assert.strictEqual(wiped.status, 1);
+                assert.match(wiped.stderr, /check passed: public\.events has 100 rows, as the backup counted/);
+                assert.match(wiped.stderr, new RegExp(`check failed: public\\.events has 100 rows, under 0\\.9 of the 2000 it held in the previous backup \\(${first.replace(/\./g, "\\.")}\\)`));
+                const lenient = await drillCounts({ DRILL_RESTORE_JOBS: "1", DRILL_ROW_COUNT_FRACTION: "0.05" });
+                assert.strictEqual(lenient.status, 0, lenient.stderr);
+            });
+
+            it("#9, BK-1: the upload is told the stream's largest size (--expected-size, from the database's size), which a stream over 50 GB needs", async () => {
+                const argv = path.join(work, "aws-argv.log");
+                fs.rmSync(argv, { force: true });
+                const bin = binWith("aws-argv-bin", { aws: `printf '%s\\n' "$*" >> ${argv}\nexec ${aws} "$@"` });
+                await nextSecond();
+                const r = await run(script("backup-postgres.sh"), [], { env: tinyBackup({ PATH: `${bin}:${basePath}` }) });
+                assert.strictEqual(r.status, 0, r.stderr);
+                const upload = fs.readFileSync(argv, "utf8").split("\n").find((l) => / s3 cp .* - s3:\/\/\S+\/incoming\//.test(l));
+                assert.ok(upload, "the streamed upload ran");
+                const expected = Number(/--expected-size (\d+)/.exec(upload!)?.[1]);
+                assert.ok(expected >= Number(pg.sql(TINY, "SELECT pg_database_size('tiny');").trim()), `--expected-size ${expected} bounds the database's size: ${upload}`);
+            });
+
+            it("#9, BK-1, BK-3: an object over the single-copy limit is promoted by a multipart copy (UploadPartCopy, part by part), against an S3 server that implements it, behind the SigV4-checking proxy; the copy decrypts to the very bytes dumped", async function () {
+                const implementation = multipartCopyS3rver();
+                if (implementation === undefined) {
+                    if (process.env.CI === "true") throw new Error("@20minutes/s3rver is not installed (a devDependency)");
+                    console.log("      skipped: @20minutes/s3rver, an S3 server with UploadPartCopy, is not installed");
+                    this.skip();
+                }
+                const server = new TestS3(implementation);
+                await server.start([BUCKET]);
+                const copies: string[] = [];
+                const proxy = await server.verifyingProxy((req) => {
+                    const range = req.headers["x-amz-copy-source-range"];
+                    if (range) copies.push(`${req.method} ${decodeURIComponent(req.url ?? "")} ${range}`);
+                });
+                const dumped = path.join(work, "dumped.bin");
+                const bin = binWith("big-dump-bin", { mongodump: `head -c ${12 * 1024 * 1024} /dev/urandom | tee ${dumped}` });
+                const MiB5 = String(5 * 1024 * 1024);
+                try {
+                    const r = await run(script("backup-mongodb.sh"), [], {
+                        env: {
+                            ...baseEnv(),
+                            PATH: `${bin}:${basePath}`,
+                            S3_ENDPOINT_URL: proxy.endpoint,
+                            AWS_ACCESS_KEY_ID: server.accessKeyId,
+                            AWS_SECRET_ACCESS_KEY: server.secretAccessKey,
+                            AGE_RECIPIENT: recipient,
+                            MONGODB_URI: "mongodb://backup:pw@127.0.0.1:27017/",
+                            BACKUP_PREFIX: "big",
+                            BACKUP_SINGLE_COPY_LIMIT: MiB5,
+                            BACKUP_COPY_PART_SIZE: MiB5,
+                        },
+                    });
+                    assert.strictEqual(r.status, 0, r.stderr);
+                    assert.match(r.stderr, /copied incoming\/big\/\S+ to big\/\S+ in 3 parts of 5242880 bytes \(multipart copy\)/);
+                    assert.strictEqual(copies.length, 3, copies.join("\n"));
+                    copies.forEach((c, i) => assert.match(c, new RegExp(`^PUT /${BUCKET}/big/\\S+\\?\\S*partNumber=${i + 1}\\b\\S* bytes=${i * 5242880}-${i < 2 ? (i + 1) * 5242880 - 1 : "\\d+"}$`)));
+                    assert.strictEqual(proxy.rejected(), 0, "every request, the part copies too, is signed correctly");
+                    const list = await run(aws, ["--endpoint-url", server.endpoint, "s3api", "list-objects-v2", "--bucket", BUCKET, "--query", "Contents[].Key", "--output", "json"], { env: baseEnv() });
+                    const keys = JSON.parse(ok(list, "list")) as string[];
+                    const key = keys.find((k) => backupName("big", "archive").test(k))!;
+                    assert.deepStrictEqual(keys.filter((k) => k.startsWith("incoming/")), [], "the temporary object is gone");
+                    const head = JSON.parse(ok(await run(aws, ["--endpoint-url", server.endpoint, "s3api", "head-object", "--bucket", BUCKET, "--key", key], { env: baseEnv() }), "head")) as { ContentLength: number; Metadata: Record<string, string> };
+                    const bytes = fs.readFileSync(server.objectFile(BUCKET, key));
+                    assert.ok(bytes.length > 10 * 1024 * 1024 && bytes.length === head.ContentLength, `the object (${bytes.length} bytes) is whole`);
+                    assert.strictEqual(head.Metadata.sha256, crypto.createHash("sha256").update(bytes).digest("hex"), "its metadata carries its SHA-256");
+                    const plain = spawnSync("sh", ["-c", `age -d -i '${identityFile}' '${server.objectFile(BUCKET, key)}' | zstd -q -d`], { maxBuffer: 64 * 1024 * 1024 });
+                    assert.ok(plain.stdout.equals(fs.readFileSync(dumped)), "the copy decrypts to the very bytes dumped");
+                } finally {
+                    proxy.close();
+                    await server.stop();
+                }
+            });
+
+            it("#10, BK-2, BK-4: the first backup of each month is copied to monthly/<prefix>/ with its manifest, once; when every daily backup has expired, the drill restores the monthly copy", async () => {
+                const monthly = { BACKUP_MONTHLY_PREFIX: `monthly/${TINY}` };
+                await nextSecond();
+                const first = await run(script("backup-postgres.sh"), [], { env: tinyBackup(monthly) });
+                assert.strictEqual(first.status, 0, first.stderr);
+                const name = path.basename(await newestOf(TINY));
+                assert.match(first.stderr, /the first backup of \d{4}-\d{2}: copied to s3:\/\/\S+\/monthly\/tiny\//);
+                assert.deepStrictEqual(await listKeys(`monthly/${TINY}/`), [`monthly/${TINY}/${manifestOf(name)}`, `monthly/${TINY}/${name}`].sort());
+                assert.strictEqual((await headObject(`monthly/${TINY}/${name}`)).Metadata.sha256, (await headObject(`${TINY}/${name}`)).Metadata.sha256);
+                await nextSecond();
+                const second = await run(script("backup-postgres.sh"), [], { env: tinyBackup(monthly) });
+                assert.strictEqual(second.status, 0, second.stderr);
+                assert.doesNotMatch(second.stderr, /copied to s3:\/\/\S+\/monthly\//, "a month gets one copy");
+                assert.strictEqual((await listKeys(`monthly/${TINY}/`)).length, 2);
+
+                // Backups stopped, and the daily prefix's lifecycle expired them all.
+                for (const key of await listKeys(`${TINY}/`)) await removeObject(key);
+                const drill = await run(script("restore-drill.sh"), [], { env: tinyDrill() });
+                assert.strictEqual(drill.status, 0, drill.stderr);
+                assert.match(drill.stderr, new RegExp(`restoring s3://\\S+/monthly/tiny/${name.replace(/\./g, "\\.")}`));
+            });
+
+            it("restore speed, BK-7: with DRILL_RESTORE_JOBS=1 the download streams into the restore and no copy of the object touches the disk; a checksum that does not match drops what was restored", async function () {
+                const newest = (await newestBackup())!;
+                const size = (await headObject(newest)).ContentLength;
+                if (process.getuid?.() === 0) {
+                    const mountpoint = fs.mkdtempSync(path.join(work, "tiny-disk-"));
+                    ok(spawnSync("mount", ["-t", "tmpfs", "-o", `size=${Math.max(4096, Math.floor(size / 8 / 4096) * 4096)}`, "tmpfs", mountpoint], { encoding: "utf8" }), "mount tmpfs");
+                    try {
+                        const r = await run(script("restore-drill.sh"), [], { env: drillEnv({ BACKUP_WORK_DIR: mountpoint, DRILL_RESTORE_JOBS: "1", DRILL_DATABASE: "small_disk_drill" }) });
+                        assert.strictEqual(r.status, 0, `a scratch space an eighth of the ${size}-byte object is enough\n${r.stderr}`);
+                    } finally {
+                        spawnSync("umount", [mountpoint]);
+                    }
+                } else {
+                    console.log("      (the small-disk half needs root to mount a tmpfs)");
+                }
+                // The object's bytes are a good backup, but not the ones its metadata vouches for.
+                const stray = `stream/${path.basename(newest)}`;
+                ok(await run(aws, ["--endpoint-url", s3.endpoint, "s3api", "copy-object", "--bucket", BUCKET, "--copy-source", `${BUCKET}/${newest}`, "--key", stray, "--metadata", `sha256=${"0".repeat(64)},datastore=postgres`, "--metadata-directive", "REPLACE"], { env: baseEnv() }), "copy");
+                try {
+                    const r = await run(script("restore-drill.sh"), [], { env: drillEnv({ BACKUP_PREFIX: "stream", DRILL_RESTORE_JOBS: "1", DRILL_DATABASE: "stream_drill" }) });
+                    assert.strictEqual(r.status, 1);
+                    assert.match(r.stderr, /checksum mismatch for stream\/\S+: metadata says 0{64}, the object hashes to [0-9a-f]{64}; the backup is corrupted, and its restore was dropped/);
+                    assert.strictEqual(databases(pg, "stream_drill%"), "", "neither the restore nor its unverified copy is left");
+                } finally {
+                    await removeObject(stray);
+                }
+            });
+
+            it("#11, BK-1, BK-6: the MongoDB drill restores the full dump, then replays every oplog capture taken after it, in order, each verified (mongorestore --oplogReplay --oplogFile; stand-ins, no mongod runs here); a gap between captures fails it", async () => {
+                const log = path.join(work, "mongorestore.log");
+                fs.rmSync(log, { force: true });
+                const bin = binWith("pitr-bin", {
+                    // The stand-in dumps say what they are; mongorestore records what it was asked to apply.
+                    mongodump: `case " $* " in *" --out=- "*) printf 'OPLOG %s\\n' "$FAKE_LABEL" ;; *) printf 'FULL %s\\n' "$FAKE_LABEL" ;; esac`,
+                    mongorestore: [
+                        `line="$*"`,
+                        `for a in "$@"; do case "$a" in --archive=*|--oplogFile=*) line="$line | $(cat "\${a#*=}")" ;; --config=*) grep -q '^uri: "mongodb://drill:s3cr%40t@' "\${a#*=}" || line="$line | NO URI" ;; esac; done`,
+                        `printf '%s\\n' "$line" >> ${log}`,
+                    ].join("\n"),
+                });
+                const env = (extra: NodeJS.ProcessEnv) => ({ ...baseEnv(), PATH: `${bin}:${basePath}`, AGE_RECIPIENT: recipient, MONGODB_URI: "mongodb://backup:pw@127.0.0.1:27017/", ...extra });
+                const capture = async (label: string) => ok(await run(script("backup-mongodb-oplog.sh"), [], { env: env({ BACKUP_PREFIX: "pitr-oplog", FAKE_LABEL: label }) }), `capture ${label}`);
+                await capture("before the full dump");
+                await nextSecond();
+                ok(await run(script("backup-mongodb.sh"), [], { env: env({ BACKUP_PREFIX: "pitr-mongodb", FAKE_LABEL: "F1" }) }), "full");
+                await nextSecond();
+                await capture("O1");
+                await nextSecond();
+                await capture("O2");
+                const captures = (await listKeys("pitr-oplog/")).filter((k) => backupName("pitr-oplog", "oplog.bson").test(k));
+                const drill = () =>
+                    run(script("restore-drill.sh"), [], {
+                        env: { ...baseEnv(), PATH: `${bin}:${basePath}`, AGE_IDENTITY_FILE: identityFile, DRILL_DATASTORE: "mongodb", BACKUP_PREFIX: "pitr-mongodb", DRILL_OPLOG_PREFIX: "pitr-oplog", DRILL_MONGODB_URI: "mongodb://drill:s3cr%40t@127.0.0.1:27017/" },
+                    });
+                const drillStarted = Date.now() / 1000;
+                const r = await drill();
+                assert.strictEqual(r.status, 0, r.stderr);
+                const calls = fs.readFileSync(log, "utf8").trim().split("\n");
+                assert.strictEqual(calls.length, 3, calls.join("\n"));
+                assert.match(calls[0], /--archive=\S+ --oplogReplay --drop .*\| FULL F1$/);
+                assert.match(calls[1], /--oplogReplay --oplogFile=\S+ --dir=\S+ .*\| OPLOG O1$/);
+                assert.match(calls[2], /--oplogReplay --oplogFile=\S+ --dir=\S+ .*\| OPLOG O2$/);
+                assert.ok(!calls.some((c) => c.includes("s3cr")), "the URI's password is on no command line");
+                assert.match(r.stderr, new RegExp(`replayed 2 oplog capture\\(s\\) after the full backup, up to ${captures[2].replace(/\./g, "\\.")}`));
+                const rpo = pushgateway.lastMetrics(`/job/${DRILL_PUSH_JOB}/datastore/mongodb`)[DRILL_METRICS.rpoSeconds];
+                const stampSeconds = (key: string) => {
+                    const m = /(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z/.exec(key)!;
+                    return Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) / 1000;
+                };
+                const full = (await listKeys("pitr-mongodb/")).find((k) => backupName("pitr-mongodb", "archive").test(k))!;
+                assert.ok(Math.abs(rpo - (drillStarted - stampSeconds(captures[2]))) <= 2, `the RPO (${rpo}) is the last capture's age`);
+                assert.ok(rpo < drillStarted - stampSeconds(full) - 1, `not the full dump's (${drillStarted - stampSeconds(full)})`);
+
+                // O2's window starts after O1 ended: writes in between are in no capture.
+                const since = Math.floor(Date.now() / 1000) + 10;
+                const sha = (await headObject(captures[2])).Metadata.sha256;
+                ok(await run(aws, ["--endpoint-url", s3.endpoint, "s3api", "copy-object", "--bucket", BUCKET, "--copy-source", `${BUCKET}/${captures[2]}`, "--key", captures[2], "--metadata", `sha256=${sha},datastore=mongodb-oplog,oplog-since=${since}`, "--metadata-directive", "REPLACE"], { env: baseEnv() }), "gap");
+                const gap = await drill();
+                assert.strictEqual(gap.status, 1);
+                assert.match(gap.stderr, new RegExp(`oplog gap: ${captures[2].replace(/\./g, "\\.")} starts at .*, after what was restored ends`));
+            });
+        });
     });
 
     describe("Redis (BK-1, BK-2)", () => {
@@ -798,11 +1132,13 @@ describe("integration: backup and restore-drill scripts against PostgreSQL, Redi
             const r = await run(script("backup-mongodb-oplog.sh"), [], { env: mongoEnv() });
             assert.strictEqual(r.status, 0, r.stderr);
             const args = fs.readFileSync(argsFile, "utf8").trim().split("\n");
-            assert.ok(args.includes("--db=local") && args.includes("--collection=oplog.rs") && args.includes("--archive"), args.join(" "));
+            // Raw BSON (--out=-), the oplog file mongorestore --oplogReplay --oplogFile replays: it takes no local.oplog.rs from an archive.
+            assert.ok(args.includes("--db=local") && args.includes("--collection=oplog.rs") && args.includes("--out=-"), args.join(" "));
             const query = args.find((a) => a.startsWith("--query="))!;
             const since = Number(/"t": (\d+)/.exec(query)?.[1]);
             assert.ok(Math.abs(since - (started - 3900)) <= 5, `the window starts 3900 s ago: ${query}`);
-            assert.strictEqual((await listKeys("mongodb-oplog/")).filter((k) => /\.oplog\.archive\.zst\.age$/.test(k)).length, 1);
+            assert.strictEqual((await listKeys("mongodb-oplog/")).filter((k) => /\.oplog\.bson\.zst\.age$/.test(k)).length, 1);
+            assert.strictEqual((await headObject((await listKeys("mongodb-oplog/"))[0])).Metadata["oplog-since"], String(since), "its metadata says where its window starts");
             const short = await run(script("backup-mongodb-oplog.sh"), [], { env: mongoEnv({ OPLOG_WINDOW_SECONDS: "600" }) });
             assert.strictEqual(short.status, 1);
             assert.match(short.stderr, /shorter than the hourly schedule/);

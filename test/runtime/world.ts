@@ -348,7 +348,7 @@ export class RuntimeWorld {
         const running = await this.play(plan, pod, "completed");
         const logs = await running.logs("job");
         await running.stop();
-        assert.match(logs, new RegExp(`drill PASSED: restored ${newest.replace(/[.]/g, "\\.")} in \\d+s \\(RTO\\)`), logs);
+        assert.match(logs, new RegExp(`drill PASSED: restored ${newest.replace(/[.]/g, "\\.")} in \\d+(\\.\\d+)?s \\(RTO\\)`), logs);
         const scraped = await this.gateway.scrape();
         for (const metric of ["runbook_restore_drill_last_run_success", "runbook_restore_drill_rto_seconds", "runbook_restore_drill_rpo_seconds"]) {
             const line = scraped.split("\n").find((l) => l.startsWith(`${metric}{`) && l.includes(`datastore="${datastore}"`) && l.includes(`stack="${stack}"`));

@@ -28,7 +28,7 @@ function build(stack: string, datastores: "postgres+redis" | "mongodb") {
             namespace: "runbook",
             datastores:
                 datastores === "mongodb"
-                    ? { mongodb: { backupUrl: pulumi.secret("mongodb://runbook_backup:pw@m-0.m:27017/?replicaSet=rs0") } }
+                    ? { mongodb: { backupUrl: pulumi.secret("mongodb://runbook_backup:pw@m-0.m:27017/?replicaSet=rs0"), expectedSizeBytes: 50 * 1024 ** 3 } }
                     : {
                           postgres: {
                               adminUrl: pulumi.secret("postgres://runbook_admin:admin%40pw@db.example.internal:5432/runbook?sslmode=require"),
@@ -128,6 +128,47 @@ describe("component: Backups (BK-1, BK-3, BK-6, ST-1, SC-5)", () => {
         assert.strictEqual(ofType(production, K8S_CRON_JOB).filter((c) => (c.inputs.metadata as any).name.startsWith("restore-drill-")).length, 0);
         assert.strictEqual(ofType(production, K8S_SECRET).filter((s) => s.name.includes("drill")).length, 0, "no drill key in production");
         assert.strictEqual(ofType(production, CLOUDFLARE_API_TOKEN).filter((t) => t.name.includes("drill")).length, 0);
+    });
+
+    it("issue 17 #2, #7, #9, #10, #11, BK-2, BK-6: full backups copy the first of each month to monthly/<datastore>/; the MongoDB dump knows its largest size; the drills look in the monthly generation and check counts, the newest row and the app role", async () => {
+        const staging = await build("staging", "postgres+redis");
+        const envOf = (resources: Awaited<ReturnType<typeof build>>, name: string) =>
+            Object.fromEntries(((ofType(resources, K8S_CRON_JOB).find((c) => c.name === name)!.inputs.spec as any).jobTemplate.spec.template.spec.containers[0].env as any[]).filter((e) => e.value !== undefined).map((e) => [e.name, e.value]));
+        assert.strictEqual(envOf(staging, "backups-postgres").BACKUP_MONTHLY_PREFIX, "monthly/postgres");
+        assert.strictEqual(envOf(staging, "backups-redis").BACKUP_MONTHLY_PREFIX, undefined, "Redis keeps no monthly copy (003: 7 days)");
+        const drill = envOf(staging, "backups-drill-production-postgres");
+        assert.deepStrictEqual(
+            [drill.DRILL_MONTHLY_PREFIX, drill.DRILL_ROW_COUNT_FRACTION, drill.DRILL_NEWEST_ROW, drill.DRILL_APP_ROLE],
+            ["monthly/postgres", "0.9", undefined, undefined],
+            "the defaults: the counts compared with the previous backup's, no newest-row or app-role check unless configured",
+        );
+        const configured = validateConfig(
+            stackRaw("staging", (c) => Object.assign(c["runbook:backups"].drill, { appRole: "runbook_app", appTables: ["public.orders", "public.users"], newestRow: "public.orders.created_at", rowCountFraction: 0.75 })),
+            "staging",
+        );
+        assert.ok(configured.ok);
+        const withChecks = await mockRun(() => {
+            new Backups("backups", {
+                backups: configured.config.backups,
+                stack: "staging",
+                accountId: ACCOUNT,
+                namespace: "runbook",
+                datastores: { postgres: { adminUrl: pulumi.secret("postgres://runbook_admin:pw@db.example.internal:5432/runbook"), serverUrl: "postgres://db.example.internal:5432/runbook?sslmode=require" } },
+                drillAgeSecretKey: pulumi.secret("AGE-SECRET-KEY-1TEST"),
+                permissionGroupIds: { read: "read-group", write: "write-group" },
+            });
+        }, "staging");
+        const checks = envOf(withChecks, "backups-drill-staging-postgres");
+        assert.deepStrictEqual(
+            [checks.DRILL_APP_ROLE, checks.DRILL_APP_TABLES, checks.DRILL_NEWEST_ROW, checks.DRILL_MAX_ROW_AGE_SECONDS, checks.DRILL_ROW_COUNT_FRACTION],
+            ["runbook_app", "public.orders,public.users", "public.orders.created_at", String(24 * 3600), "0.75"],
+        );
+
+        const mongo = await build("production", "mongodb");
+        const dump = envOf(mongo, "backups-mongodb");
+        assert.strictEqual(dump.BACKUP_MONTHLY_PREFIX, "monthly/mongodb");
+        assert.strictEqual(dump.BACKUP_EXPECTED_SIZE, String(50 * 1024 ** 3), "the data volume bounds the dump: --expected-size");
+        assert.strictEqual(envOf(mongo, "backups-mongodb-oplog").BACKUP_MONTHLY_PREFIX, undefined, "oplog captures only replay onto the full dump they follow");
     });
 
     it("ST-1, SC-2: each token's name carries its rotation label, its value stays secret; the writer reaches only the backups bucket", async () => {

@@ -1,5 +1,6 @@
 import * as assert from "assert";
 import { ConfigProblem, formatProblem } from "../../../config/problems";
+import { backupPrefixRetention } from "../../../config/resolve";
 import { validateConfig } from "../../../config/validate";
 import { stackRaw } from "../../helpers/stacks";
 
@@ -31,6 +32,46 @@ describe("unit: backups config (BK-1, BK-2, BK-3, BK-6, SC-2)", () => {
         const s = validate("staging", () => undefined);
         assert.ok(s.ok);
         assert.deepStrictEqual(s.config.backups.prefixRetentionDays, { postgres: 7, mongodb: 7, "mongodb-oplog": 7, redis: 7 });
+    });
+
+    it("issue 17 #10, BK-2: the monthly generation keeps the first full backup of each month 365 days in production, 60 elsewhere, each beside its datastore's prefix (never under it)", () => {
+        const r = validate("production", () => undefined);
+        assert.ok(r.ok);
+        assert.strictEqual(r.config.backups.monthlyRetentionDays, 365);
+        assert.deepStrictEqual(backupPrefixRetention(r.config.backups, ["postgres"]), { postgres: 30, "monthly/postgres": 365 });
+        assert.deepStrictEqual(backupPrefixRetention(r.config.backups, ["mongodb", "mongodb-oplog", "redis"]), { mongodb: 30, "mongodb-oplog": 30, redis: 7, "monthly/mongodb": 365 }, "no monthly copy of oplog captures or Redis");
+        const s = validate("staging", () => undefined);
+        assert.ok(s.ok);
+        assert.strictEqual(s.config.backups.monthlyRetentionDays, 60);
+        const long = validate("production", (c) => (c["runbook:backups"].prefixRetentionDays = { postgres: 400 }));
+        assert.ok(long.ok);
+        assert.strictEqual(long.config.backups.monthlyRetentionDays, 431, "the default outlives a longer daily retention by a month");
+        const none = validate("staging", (c) => (c["runbook:backups"].monthlyRetentionDays = 0));
+        assert.ok(none.ok);
+        assert.deepStrictEqual(backupPrefixRetention(none.config.backups, ["postgres"]), { postgres: 7 });
+    });
+
+    it("issue 17 #10, BK-2: production keeps a monthly generation, and it outlives the daily backups by a month", () => {
+        const zero = find(problems("production", (c) => (c["runbook:backups"].monthlyRetentionDays = 0)), "backups.monthlyRetentionDays");
+        assert.strictEqual(zero.requirement, "BK-2");
+        assert.match(formatProblem(zero), /keeps no monthly backup in production: if the backups stop, the last good one expires with the daily retention.*set at least 61/);
+        const short = find(problems("staging", (c) => (c["runbook:backups"].monthlyRetentionDays = 20)), "backups.monthlyRetentionDays");
+        assert.match(formatProblem(short), /does not outlive the daily backups \(7 days\) by a month.*set at least 38/);
+    });
+
+    it("issue 17 #2, #7: the drill's app role, tables, row-count fraction and newest row; the row's age limit is the RPO target", () => {
+        const r = validate("staging", (c) => {
+            Object.assign(c["runbook:backups"].drill, { appRole: "runbook_app", appTables: ["public.orders"], rowCountFraction: 0.8, newestRow: "public.orders.created_at" });
+            c["runbook:alerts"] = { ...(c["runbook:alerts"] ?? {}), rpoTargetHours: 36 };
+        });
+        assert.ok(r.ok, r.ok ? "" : r.problems.map(formatProblem).join("\n"));
+        const d = r.config.backups.drill!;
+        assert.deepStrictEqual([d.appRole, d.appTables, d.rowCountFraction, d.newestRow, d.maxRowAgeSeconds], ["runbook_app", ["public.orders"], 0.8, "public.orders.created_at", 36 * 3600]);
+        const defaults = validate("staging", () => undefined);
+        assert.ok(defaults.ok);
+        assert.deepStrictEqual([defaults.config.backups.drill!.rowCountFraction, defaults.config.backups.drill!.maxRowAgeSeconds], [0.9, 24 * 3600]);
+        find(problems("staging", (c) => (c["runbook:backups"].drill.newestRow = "created_at")), "backups.drill.newestRow");
+        find(problems("staging", (c) => (c["runbook:backups"].drill.rowCountFraction = 1.5)), "backups.drill.rowCountFraction");
     });
 
     it("BK-6: staging drills its own database and in-cluster Redis weekly, and production's backups quarterly", () => {

@@ -155,6 +155,10 @@ export interface EdgeFacts {
     loginPath: string;
     loginRateLimit: { requests: number; periodSeconds: number; blockSeconds: number };
     waf: { managedRuleset: boolean; owaspRuleset: boolean };
+    hstsMaxAgeSeconds: number;
+    requestTimeoutSeconds: number;
+    websocketTimeoutSeconds: number;
+    maxRequestBodyMb: number;
 }
 
 export type BackupDatastore = "postgres" | "mongodb" | "mongodb-oplog" | "redis";
@@ -546,6 +550,10 @@ function edgeFacts(config: StackConfig, of: (type: string) => PlanResource[]): E
         loginPath: edge.loginPath,
         loginRateLimit: edge.loginRateLimit,
         waf: edge.waf,
+        hstsMaxAgeSeconds: edge.hstsMaxAgeSeconds,
+        requestTimeoutSeconds: edge.requestTimeoutSeconds,
+        websocketTimeoutSeconds: edge.websocketTimeoutSeconds,
+        maxRequestBodyMb: edge.maxRequestBodyMb,
     };
 }
 

@@ -7,7 +7,7 @@ import { DOCS_ROOT, PAGES, PageInput, header, kubectlSetup } from "./common";
 function substitute(text: string, facts: RunbookFacts, alert?: AlertFacts): string {
     const workers = facts.apps.filter((a) => a.role === "worker").map((a) => a.name);
     const apps = alert && alert.apps.length > 0 ? alert.apps : facts.apps.map((a) => a.name);
-    let out = text.replace(/<namespace>/g, facts.location.namespace).replace(/<stack>/g, facts.stack);
+    let out = text.replace(/<namespace>/g, facts.location.namespace).replace(/<monitoring namespace>/g, facts.location.monitoringNamespace).replace(/<stack>/g, facts.stack);
     if (apps.length === 1) out = out.replace(/<app>/g, apps[0]);
     if (workers.length === 1) out = out.replace(/<worker>/g, workers[0]);
     return out;

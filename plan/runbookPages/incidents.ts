@@ -9,10 +9,6 @@ interface Scenario {
     steps: string[];
 }
 
-function apps(facts: RunbookFacts, role?: string): string {
-    return listing(facts.apps.filter((a) => role === undefined || a.role === role).map((a) => code(a.name)), "or");
-}
-
 function databaseDown(facts: RunbookFacts): Scenario | undefined {
     const d = facts.datastores.find((x) => x.kind === "postgres-rds" || x.kind === "mongodb");
     if (!d) return undefined;
@@ -66,6 +62,24 @@ function redisFull(facts: RunbookFacts): Scenario | undefined {
     };
 }
 
+/** Only where there are queues (RD-1: BullMQ on Redis): their consumers are the workers, else the apps that use Redis. */
+function queueBacklog(facts: RunbookFacts): Scenario | undefined {
+    const workers = facts.apps.filter((a) => a.role === "worker");
+    const consumers = workers.length > 0 ? workers : facts.apps.filter((a) => a.secretEnv.includes("REDIS_URL"));
+    if (consumers.length === 0) return undefined;
+    const names = listing(consumers.map((a) => code(a.name)), "or");
+    const one = consumers.length === 1 ? consumers[0].name : "<app>";
+    return {
+        title: "Queue backlog",
+        alerts: ["QueueBacklog", "QueueJobsFailing", "RedisMemoryNearMax"],
+        steps: [
+            `Are the consumers (${names}) running? ${code(`kubectl get pods -l app.kubernetes.io/name=${one}`)}; their logs show a stuck job.`,
+            `Restart them if they are stuck: ${code(`kubectl rollout restart deployment/${one}`)}; scale them if they are too few: ${code(`kubectl scale deployment/${one} --replicas=<n>`)}, then set ${code("apps[].autoscaling")}.`,
+            "Look for a retry storm against a failing external system; pause the queue or raise its backoff.",
+        ],
+    };
+}
+
 function scenarios(facts: RunbookFacts): Scenario[] {
     const api = facts.apps.find((a) => a.role === "api") ?? facts.apps[0];
     const migrating = facts.apps.filter((a) => a.migrate);
@@ -101,15 +115,7 @@ function scenarios(facts: RunbookFacts): Scenario[] {
         },
         databaseDown(facts),
         redisFull(facts),
-        {
-            title: "Queue backlog",
-            alerts: ["QueueBacklog", "QueueJobsFailing"],
-            steps: [
-                `Are the workers running? ${code("kubectl get pods -l app.kubernetes.io/component=worker")}; their logs show a stuck job.`,
-                `Scale them: ${code(`kubectl scale deployment/<worker> --replicas=<n>`)} (${apps(facts, "worker") || "no worker app in this stack"}), then set ${code("apps[].autoscaling")}.`,
-                "Look for a retry storm against a failing external system; pause the queue or raise its backoff.",
-            ],
-        },
+        queueBacklog(facts),
         {
             title: "Certificate expiry",
             alerts: ["CertificateExpiringSoon", "CertificateNotReady"],

@@ -20,7 +20,7 @@ export function inventoryPage(input: PageInput): string {
                 code(a.image),
                 String(a.port),
                 a.maxReplicas !== undefined ? `${a.replicas}–${a.maxReplicas} (autoscaled)` : String(a.replicas),
-                a.hosts.map(code).join(", ") || "none",
+                [a.hosts.map(code).join(", ") || "none", a.websocketPaths.length > 0 ? `WebSocket ${a.websocketPaths.map(code).join(", ")}` : ""].filter((x) => x !== "").join("; "),
                 `${code(a.healthPath)} / ${code(a.readinessPath)}`,
                 a.migrate ? code(a.migrate.command) : "none",
             ]),
@@ -29,10 +29,11 @@ export function inventoryPage(input: PageInput): string {
         table(["Datastore", "Runs as", "Size", "High availability", "Encrypted", "Protected against deletion"], facts.datastores.flatMap(datastoreRows)),
         ["## Buckets"],
         table(
-            ["Bucket", "Purpose", "Public host", "Lifecycle", "Lock", "Protected"],
+            ["Bucket", "Purpose", "Location", "Public host", "Lifecycle", "Lock", "Protected"],
             facts.buckets.map((b) => [
                 code(b.name),
                 b.purpose,
+                b.location ? code(b.location) : "automatic",
                 b.publicHost ? code(b.publicHost) : "none (never public)",
                 lifecycle(b),
                 b.prefixes.filter((p) => p.lockDays !== undefined).map((p) => `${code(p.prefix)} ${days(p.lockDays)}`).join(", ") || "none",
@@ -45,7 +46,7 @@ export function inventoryPage(input: PageInput): string {
             facts.edge.hosts.map((h) => [code(h.host), code(h.app), h.certificateSecret ? code(h.certificateSecret) : "—", `proxied CNAME to ${code(facts.edge.origin)}`]),
         ),
         [
-            `Gateway ${code(facts.edge.gateway.name)} (class ${code(facts.edge.gateway.className)}, proxies in ${code(facts.edge.gateway.namespace)}); certificates from the ClusterIssuer ${code(facts.edge.certificateIssuer ?? "—")}. ${facts.edge.ownsZone ? `This stack owns the zone's settings and rulesets (plan ${code(facts.edge.zonePlan)}): the login rate limit on ${code(facts.edge.loginPath)} allows ${facts.edge.loginRateLimit.requests} requests per ${facts.edge.loginRateLimit.periodSeconds} s, then blocks for ${facts.edge.loginRateLimit.blockSeconds} s; WAF managed ruleset ${yesNo(facts.edge.waf.managedRuleset)}, OWASP ${yesNo(facts.edge.waf.owaspRuleset)}.` : "Another stack owns the zone's settings and rulesets; this one declares only its DNS records."}`,
+            `Gateway ${code(facts.edge.gateway.name)} (class ${code(facts.edge.gateway.className)}, proxies in ${code(facts.edge.gateway.namespace)}): HTTPS only (port 80 redirects), HSTS for ${facts.edge.hstsMaxAgeSeconds} s, \`X-Frame-Options: DENY\`, requests time out after ${facts.edge.requestTimeoutSeconds} s (WebSocket routes after ${facts.edge.websocketTimeoutSeconds} s), bodies above ${facts.edge.maxRequestBodyMb} MiB are refused; certificates from the ClusterIssuer ${code(facts.edge.certificateIssuer ?? "—")}. ${facts.edge.ownsZone ? `This stack owns the zone's settings and rulesets (plan ${code(facts.edge.zonePlan)}): the login rate limit on ${code(facts.edge.loginPath)} allows ${facts.edge.loginRateLimit.requests} requests per ${facts.edge.loginRateLimit.periodSeconds} s, then blocks for ${facts.edge.loginRateLimit.blockSeconds} s; WAF managed ruleset ${yesNo(facts.edge.waf.managedRuleset)}, OWASP ${yesNo(facts.edge.waf.owaspRuleset)}.` : "Another stack owns the zone's settings and rulesets; this one declares only its DNS records."}`,
         ],
         ["## Scheduled jobs"],
         table(

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The pull-request summary (DL-5): the offline plan of every stack and the desired-state diff
-# against the base branch, as one Markdown comment. Needs no secrets and no cloud access.
+# The pull-request summary (DL-5): the offline plan of every stack, the desired-state diff against
+# the base branch, and the sections of the generated runbook (docs/runbooks/<stack>/) the change
+# alters, as one Markdown comment. Needs no secrets and no cloud access.
 #
 # Usage: pr-summary.sh <base ref> <output directory>
 #   base ref  what the pull request merges into, e.g. origin/main (fetched, full history)
-# Writes <output directory>/comment.md (starting with the comment marker) and the plan and diff
-# files of each stack. Exits 1 when a stack fails its plan or its diff, 2 on an error, after
+# Writes <output directory>/comment.md (starting with the comment marker) and the plan, diff and
+# runbook files of each stack. Exits 1 when a stack fails its plan or its diff, 2 on an error, after
 # writing everything.
 set -euo pipefail
 
@@ -38,6 +39,11 @@ run() {
 for stack in "${stacks[@]}"; do
   run "$out/plan-$stack.log" "${cli[@]}" plan --stack "$stack" --json "$out/plan-$stack.json" --markdown "$out/plan-$stack.md"
   run "$out/diff-$stack.log" "${cli[@]}" diff --base "$base" --stack "$stack" --json "$out/diff-$stack.json" --markdown "$out/diff-$stack.md"
+  # The runbook from the plan just written (no second plan), its sections compared with the pages
+  # committed at the base.
+  reuse=()
+  if [[ -s "$out/plan-$stack.json" ]]; then reuse=(--plan "$out/plan-$stack.json"); fi
+  run "$out/docs-$stack.log" "${cli[@]}" docs --stack "$stack" "${reuse[@]}" --out "$out/runbook-$stack" --base "$base" --markdown "$out/docs-$stack.md"
 done
 
 {
@@ -48,7 +54,7 @@ done
   for stack in "${stacks[@]}"; do
     echo
     section=""
-    for part in plan diff; do
+    for part in plan diff docs; do
       if [[ -s "$out/$part-$stack.md" ]]; then
         section+="$(cat "$out/$part-$stack.md")"$'\n\n'
       else

@@ -216,7 +216,7 @@ async function runPolicies(args: Args): Promise<number> {
 
 async function runDocs(args: Args): Promise<number> {
     const { asTexts, generateRunbook, readRunbook, runbookAt, runbookDir, writeRunbook } = await import("../plan/runbookDocs");
-    const { compareRunbooks, renderSectionChanges } = await import("../plan/runbookSections");
+    const { compareRunbooks, renderSectionChanges, sameRunbook } = await import("../plan/runbookSections");
     const { formatReport, placeholderNote } = await configReports();
     const stack = args.stack!;
     const outcome = await generateRunbook({ stack, configFile: args.configFile, planFile: args.plan });
@@ -229,7 +229,7 @@ async function runDocs(args: Args): Promise<number> {
     const committed = readRunbook(committedDir);
     const generated = asTexts(outcome.pages);
     const before = args.base !== undefined ? runbookAt(args.base, stack) : committed;
-    const stale = JSON.stringify(committed) !== JSON.stringify(generated);
+    const stale = !sameRunbook(committed, generated);
     const out = args.out ?? committedDir;
     writeRunbook(out, outcome.pages);
     const changes = compareRunbooks(before, generated);

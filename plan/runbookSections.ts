@@ -36,6 +36,12 @@ export function runbookSections(pages: RunbookTexts): RunbookSection[] {
     return sections;
 }
 
+/** The same pages with the same text, in any order. */
+export function sameRunbook(a: RunbookTexts, b: RunbookTexts): boolean {
+    const files = Object.keys(a);
+    return files.length === Object.keys(b).length && files.every((f) => b[f] === a[f]);
+}
+
 export interface SectionChanges {
     changed: RunbookSection[];
     added: RunbookSection[];

@@ -46,24 +46,31 @@ for stack in "${stacks[@]}"; do
   run "$out/docs-$stack.log" "${cli[@]}" docs --stack "$stack" "${reuse[@]}" --out "$out/runbook-$stack" --base "$base" --markdown "$out/docs-$stack.md"
 done
 
+fence='```'
+# A stack's part of the comment: the command's Markdown, or the end of its log when it failed.
+part_of() { # part_of PART STACK
+  if [[ -s "$out/$1-$2.md" ]]; then
+    cat "$out/$1-$2.md"
+  else
+    printf '### Runbook %s: %s failed\n\n%s\n%s\n%s\n' "$1" "\`$2\`" "$fence" "$(tail -c 3000 "$out/$1-$2.log")" "$fence"
+  fi
+}
+
 {
   echo "$marker"
   echo "## Runbook: offline plan and desired-state diff"
   echo
-  echo "Commit \`$(git rev-parse --short HEAD)\` against \`$base\` (\`$(git rev-parse --short "$base")\`). Planned offline with the policy pack; no cloud credentials were used."
+  echo "Commit \`$(git rev-parse --short HEAD)\` against \`$base\` (\`$(git rev-parse --short "$base")\`). Planned offline with the policy pack; no cloud credentials were used. The runbook sections are compared with the pages under \`docs/runbooks/\` at the base."
   for stack in "${stacks[@]}"; do
     echo
-    section=""
-    for part in plan diff docs; do
-      if [[ -s "$out/$part-$stack.md" ]]; then
-        section+="$(cat "$out/$part-$stack.md")"$'\n\n'
-      else
-        section+="### Runbook $part: \`$stack\` failed"$'\n\n```\n'"$(tail -c 3000 "$out/$part-$stack.log")"$'\n```\n\n'
-      fi
-    done
-    if ((${#section} > share)); then
-      section="${section:0:share}"$'\n\n… (cut to fit the comment; the full files are in the workflow run'"'"'s artifact)\n'
+    # The runbook sections are short and always shown; the plan and the diff share what is left.
+    docs="$(part_of docs "$stack")"$'\n\n'
+    section="$(part_of plan "$stack")"$'\n\n'"$(part_of diff "$stack")"$'\n\n'
+    room=$((share - ${#docs}))
+    if ((${#section} > room)); then
+      section="${section:0:room}"$'\n\n… (cut to fit the comment; the full files are in the workflow run'"'"'s artifact)\n\n'
     fi
+    section+="$docs"
     printf '%s' "$section"
   done
 } >"$out/comment.md"

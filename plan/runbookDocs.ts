@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { FilledSecret } from "../config/offline";
 import { ConfigProblem } from "../config/problems";
-import { PROJECT_ROOT, ProgramError } from "./check";
+import { PROJECT_ROOT } from "./check";
 import { PlanFileError, parsePlanFile } from "./model";
 import { planStack, readStackFile } from "./pipeline";
 import { fileAt, repositoryOf, resolveCommit } from "./revision";
@@ -92,7 +92,6 @@ export function asTexts(pages: RunbookPage[]): RunbookTexts {
     return Object.fromEntries(pages.map((p) => [p.file, p.markdown]));
 }
 
-export { ProgramError };
 
 /** The committed pages of a stack's runbook at a git revision; none when it had none. */
 export function runbookAt(ref: string, stack: string, root = PROJECT_ROOT): RunbookTexts {

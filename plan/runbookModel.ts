@@ -302,7 +302,7 @@ const RESOURCE_TYPES = {
 } as const;
 
 /** The extension each backup script gives its objects (scripts/backup/backup-*.sh). */
-const BACKUP_EXTENSIONS: Record<BackupDatastore, string> = { postgres: "pgdump", mongodb: "archive", "mongodb-oplog": "oplog.archive", redis: "rdb" };
+export const BACKUP_EXTENSIONS: Record<BackupDatastore, string> = { postgres: "pgdump", mongodb: "archive", "mongodb-oplog": "oplog.archive", redis: "rdb" };
 
 const DAY = 86400;
 

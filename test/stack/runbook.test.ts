@@ -5,7 +5,9 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { slug } from "../../plan/markdown";
 import { PlanFile } from "../../plan/model";
+import { readStackFile } from "../../plan/pipeline";
 import { readRunbook } from "../../plan/runbookDocs";
+import { runbookFacts } from "../../plan/runbookModel";
 import { RunbookTexts, runbookSections } from "../../plan/runbookSections";
 import { runbook } from "../helpers/cli";
 import { ROOT } from "../helpers/harness";
@@ -103,6 +105,30 @@ describe("stack: runbook docs, the generated runbook of each stack (issue 21)", 
         }
     });
 
+    it("each alert's threshold names the config key whose value the rule really compares against", () => {
+        // Thresholds that are one number in the rule; the SLO pages compare derived burn rates instead.
+        const plain = ["highResponseTimeMs", "latencyRegressionPercent", "authFailurePercent", "routeServerErrorPercent", "routeClientErrorPercent", "queueFailedJobsPerMinute", "queueBacklogJobs", "podRestartsPer15m", "cpuThrottlingPercent", "memoryLimitPercent", "dbConnectionsPercent", "replicationLagSeconds", "redisMemoryPercent", "certificateExpiryDays", "websocketDropPercent"];
+        for (const stack of STACKS) {
+            const validated = readStackFile({ stack });
+            assert.strictEqual(validated.kind, "valid");
+            if (validated.kind !== "valid") return;
+            const facts = runbookFacts(validated.config, plans[stack]);
+            const rule = plans[stack].resources.find((r) => r.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule")!;
+            const exprs = (rule.inputs.spec as any).groups.flatMap((g: any) => g.rules.filter((r: any) => r.alert).map((r: any) => [r.alert, String(r.expr)]));
+            let checked = 0;
+            for (const alert of facts.alerting.alerts) {
+                const key = /`alerts\.([A-Za-z0-9]+)`/.exec(alert.threshold)?.[1];
+                if (key === undefined || !plain.includes(key)) continue;
+                const value = (validated.config.alerts as unknown as Record<string, number>)[key];
+                assert.ok(alert.threshold.includes(String(value)), `${stack} ${alert.name}: the page shows ${key} = ${value}`);
+                const own = exprs.filter(([name]: [string]) => name === alert.name).map(([, expr]: [string, string]) => expr);
+                assert.ok(own.some((expr: string) => new RegExp(`[<>]=? ${value}(\\b|$)`).test(expr)), `${stack} ${alert.name}: its rule compares against ${key} = ${value}:\n${own.join("\n")}`);
+                checked++;
+            }
+            assert.ok(checked >= 10, `${stack}: ${checked} thresholds checked`);
+        }
+    });
+
     it("names this stack's real things, and prints no secret, placeholder or unknown", () => {
         for (const stack of STACKS) {
             const all = Object.values(generated[stack]).join("\n");
@@ -116,6 +142,29 @@ describe("stack: runbook docs, the generated runbook of each stack (issue 21)", 
             for (const name of cronJobs) assert.ok(all.includes(`cronjob/${name}`), `${stack}: CronJob ${name} with a command`);
             for (const bad of ["offline-placeholder-for-", "[secret]", "[unknown]", "undefined", "NaN", "[object Object]"]) assert.ok(!all.includes(bad), `${stack}: prints ${bad}`);
         }
+    });
+});
+
+describe("stack: runbook docs refuses what it cannot document (issue 21)", function () {
+    this.timeout(120000);
+
+    it("exits 2 on a bad stack file, naming the key, and writes nothing", () => {
+        const out = path.join(tmp, "refused");
+        const r = runbook("docs", "--stack", "production", "--config", productionWith("refused", (c) => (c["runbook:backups"].retentionDays = 3)), "--out", out);
+        assert.strictEqual(r.status, 2, r.stderr);
+        assert.match(r.stderr, /backups\.retentionDays/);
+        assert.ok(!fs.existsSync(out));
+    });
+
+    it("exits 2 with the usage for a missing stack or a flag of another command", () => {
+        const missing = runbook("docs");
+        assert.strictEqual(missing.status, 2);
+        assert.match(missing.stderr, /docs needs --stack <name>/);
+        const json = runbook("docs", "--stack", "production", "--json");
+        assert.strictEqual(json.status, 2);
+        assert.match(json.stderr, /--json and --policy-config do not apply/);
+        const help = runbook("help");
+        assert.match(help.stdout, /runbook docs --stack <name> \[--out <dir>\]/);
     });
 });
 

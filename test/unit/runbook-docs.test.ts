@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { slug, table } from "../../plan/markdown";
 import { parseSections } from "../../plan/runbookGuidance";
+import { BACKUP_EXTENSIONS } from "../../plan/runbookModel";
 import { describeCron } from "../../plan/runbookPages/common";
 import { compareRunbooks, renderSectionChanges, runbookSections } from "../../plan/runbookSections";
 import { ROOT } from "../helpers/harness";
@@ -38,6 +39,15 @@ describe("unit: the generated runbook's building blocks (issue 21)", () => {
     it("reads a guidance section's numbered steps (with continuation lines) and paragraphs, skipping code", () => {
         const [s] = parseSections(["## QueueBacklog", "", "**sev3.** More than", "1000 jobs.", "", "1. Are workers running?", "   Check their logs.", "2. Scale them.", "", "```bash", "## not a heading", "```"].join("\n"));
         assert.deepStrictEqual([s.title, s.anchor, s.paragraphs, s.steps], ["QueueBacklog", "queuebacklog", ["**sev3.** More than 1000 jobs."], ["Are workers running? Check their logs.", "Scale them."]]);
+    });
+
+    it("the restore commands list objects by the extension each backup script gives them (scripts/backup/backup-*.sh)", () => {
+        const fromScripts: Record<string, string> = {};
+        for (const file of fs.readdirSync(path.join(ROOT, "scripts", "backup")).filter((f) => /^backup-.*\.sh$/.test(f))) {
+            const call = /^run_backup (\S+) (\S+) /m.exec(fs.readFileSync(path.join(ROOT, "scripts", "backup", file), "utf8"));
+            if (call) fromScripts[call[1]] = call[2];
+        }
+        assert.deepStrictEqual(fromScripts, BACKUP_EXTENSIONS);
     });
 
     it("finds the sections a change alters, adds and removes, by page and anchor, and says so for the pull request", () => {

@@ -148,8 +148,9 @@ function scenarios(facts: RunbookFacts): Scenario[] {
         },
         {
             title: "Region or account loss",
-            alerts: [],
+            alerts: ["Watchdog", "AppDown"],
             steps: [
+                "If the cluster went with it, Prometheus and Alertmanager did too: the dead man's switch that the Watchdog feeds is what notices, and a person confirms it.",
                 `The dumps in R2 (${code(facts.backups.bucket)}, Cloudflare account ${code(facts.location.cloudflareAccountId)}) survive the loss of ${facts.location.aws ? `AWS account ${facts.location.aws.accounts.map(code).join(", ") || "(any)"} or region ${code(region)}` : "the cluster"}; they are encrypted to the drill key, whose private half you keep offline.`,
                 `Never point ${code("providers.aws.region")} or ${code("kubernetes.context")} at the new place in place: create a new stack there ([providers](${docsLink("operations.md", "providers-region-account-cluster")})), copy this stack file, and ${code("pulumi up")} it.`,
                 `Restore each datastore into it from the dumps ([Backups and restore](${PAGES.backups.file}#where-the-backups-are)), then move the DNS: the public hosts are Cloudflare records in ${code(facts.edge.zone)} pointing at ${code(facts.edge.origin)}, which the new stack's ${code("edge.origin")} replaces.`,

@@ -135,11 +135,11 @@ function diagram(facts: RunbookFacts): string[] {
         const text = d.kind === "postgres-rds" ? `RDS PostgreSQL ${d.engineVersion}` : d.kind === "mongodb" ? `MongoDB ${d.statefulSet}` : d.kind === "redis-elasticache" ? `ElastiCache ${d.engine} ${d.engineVersion}` : `Redis ${d.statefulSet}`;
         return `    data${i}[(${label(text)})]`;
     };
-    lines.push(`  subgraph edge[${label(`Cloudflare: ${facts.edge.zone}`)}]`);
+    lines.push(`  subgraph cloudflare[${label(`Cloudflare: ${facts.edge.zone}`)}]`);
     facts.edge.hosts.forEach((h, i) => lines.push(`    host${i}[${label(h.host)}]`));
     facts.buckets.forEach((b, i) => lines.push(`    bucket${i}[(${label(`R2 ${b.name}`)})]`));
     lines.push("  end");
-    lines.push(`  subgraph cluster[${label(`Kubernetes: namespace ${facts.location.namespace}`)}]`);
+    lines.push(`  subgraph kubernetes[${label(`Kubernetes: namespace ${facts.location.namespace}`)}]`);
     lines.push(`    gateway{{${label(`Gateway ${facts.edge.gateway.name}`)}}}`);
     facts.apps.forEach((a, i) => lines.push(`    app${i}[${label(`${a.name} (${a.role})`)}]`));
     facts.datastores.forEach((d, i) => {
@@ -151,7 +151,7 @@ function diagram(facts: RunbookFacts): string[] {
     lines.push("  end");
     const inAws = facts.datastores.map((d, i) => [d, i] as const).filter(([d]) => d.kind === "postgres-rds" || d.kind === "redis-elasticache");
     if (inAws.length > 0) {
-        lines.push(`  subgraph aws[${label(`AWS: ${facts.location.aws?.region ?? ""}`)}]`);
+        lines.push(`  subgraph amazon[${label(`AWS: ${facts.location.aws?.region ?? ""}`)}]`);
         for (const [d, i] of inAws) lines.push(datastoreNode(d, i));
         if (facts.alerting.cloudwatch.length > 0) lines.push(`    cloudwatch[${label("CloudWatch alarms")}]`);
         lines.push("  end");

@@ -23,6 +23,7 @@ const USAGE = `Usage:
   runbook check <plan.json> [--stack <name>] [--json [file]] [--markdown [file]] [--policy-config <file>]
   runbook diff --base <git ref> --stack <name> [--json [file]] [--markdown [file]]
   runbook policies [--json [file]] [--markdown [file]]
+  runbook docs --stack <name> [--out <dir>] [--config <stack file>] [--plan <plan.json>] [--base <git ref>] [--markdown [file]]
 
 plan    runs the program offline with the stack's config and checks every resource with the policy pack.
 check   checks a saved plan file (from plan --json) with the policy pack again.
@@ -31,6 +32,11 @@ diff    plans the stack at the base revision and in the working tree, both offli
         property changes (secrets only as "changed"), and the violations introduced and fixed.
 policies  prints which policies enforce each runbook requirement and which tests prove them
           (--markdown docs/traceability.md rewrites the committed traceability table).
+docs    writes the operations runbook of the stack, offline, from its config and plan: an index and
+        a page per area (inventory, access, backups, alerts, deploy, incidents) in --out, by default
+        docs/runbooks/<stack>/. --plan reuses a plan file of the same stack file instead of planning.
+        --markdown lists the runbook sections that differ from the pages at --base <git ref> (by
+        default, from the committed pages), for a pull request.
 
 --json [file]      write the plan as JSON (docs/plan-schema.md) to the file, or to stdout
 --markdown [file]  write a pull-request summary in Markdown to the file, or to stdout
@@ -56,6 +62,8 @@ interface Args {
     markdown?: string;
     configFile?: string;
     policyConfig?: string;
+    out?: string;
+    plan?: string;
 }
 
 /** Asking for help is a command of its own, in every form a newcomer tries first. */
@@ -64,7 +72,7 @@ const HELP = new Set(["help", "--help", "-h"]);
 export function parseArgs(argv: string[]): Args {
     const [command, ...rest] = argv;
     if (HELP.has(command) || rest.some((arg) => arg === "--help" || arg === "-h")) return { command: "help" };
-    if (command !== "plan" && command !== "check" && command !== "diff" && command !== "policies") throw new UsageError(command ? `unknown command '${command}'` : "no command given");
+    if (!["plan", "check", "diff", "policies", "docs"].includes(command)) throw new UsageError(command ? `unknown command '${command}'` : "no command given");
     const args: Args = { command };
     for (let i = 0; i < rest.length; i++) {
         const arg = rest[i];
@@ -92,7 +100,7 @@ export function parseArgs(argv: string[]): Args {
                 args.markdown = optionalFile();
                 break;
             case "--base":
-                if (command !== "diff") throw new UsageError("--base only applies to diff");
+                if (command !== "diff" && command !== "docs") throw new UsageError("--base only applies to diff and docs");
                 args.base = value(arg);
                 break;
             case "--config":
@@ -101,12 +109,21 @@ export function parseArgs(argv: string[]): Args {
             case "--policy-config":
                 args.policyConfig = value(arg);
                 break;
+            case "--out":
+                if (command !== "docs") throw new UsageError("--out only applies to docs");
+                args.out = value(arg);
+                break;
+            case "--plan":
+                if (command !== "docs") throw new UsageError("--plan only applies to docs");
+                args.plan = value(arg);
+                break;
             default:
                 if (command === "check" && args.planFile === undefined && !arg.startsWith("--")) args.planFile = arg;
                 else throw new UsageError(`unexpected argument '${arg}'`);
         }
     }
-    if (command === "plan" && !args.stack) throw new UsageError("plan needs --stack <name>");
+    if ((command === "plan" || command === "docs") && !args.stack) throw new UsageError(`${command} needs --stack <name>`);
+    if (command === "docs" && (args.json !== undefined || args.policyConfig)) throw new UsageError("docs writes Markdown pages; --json and --policy-config do not apply");
     if (command === "check" && !args.planFile) throw new UsageError("check needs the path of a plan file");
     if (command === "diff" && (!args.base || !args.stack)) throw new UsageError("diff needs --base <git ref> and --stack <name>");
     if (command === "diff" && (args.configFile || args.policyConfig)) throw new UsageError("diff plans each revision with its own stack file and policy config; --config and --policy-config do not apply");
@@ -197,6 +214,36 @@ async function runPolicies(args: Args): Promise<number> {
     return EXIT_OK;
 }
 
+async function runDocs(args: Args): Promise<number> {
+    const { asTexts, generateRunbook, readRunbook, runbookAt, runbookDir, writeRunbook } = await import("../plan/runbookDocs");
+    const { compareRunbooks, renderSectionChanges, sameRunbook } = await import("../plan/runbookSections");
+    const { formatReport, placeholderNote } = await configReports();
+    const stack = args.stack!;
+    const outcome = await generateRunbook({ stack, configFile: args.configFile, planFile: args.plan });
+    if (outcome.kind === "config-error") {
+        process.stderr.write(`${formatReport(outcome.stack, outcome.problems)}\n`);
+        return EXIT_ERROR;
+    }
+    if (outcome.placeholders.length > 0) process.stderr.write(`${placeholderNote(stack, outcome.placeholders)}\n`);
+    const committedDir = runbookDir(stack);
+    const committed = readRunbook(committedDir);
+    const generated = asTexts(outcome.pages);
+    const before = args.base !== undefined ? runbookAt(args.base, stack) : committed;
+    const stale = !sameRunbook(committed, generated);
+    const out = args.out ?? committedDir;
+    writeRunbook(out, outcome.pages);
+    const changes = compareRunbooks(before, generated);
+    const against = args.base !== undefined ? args.base : "the committed pages";
+    if (args.markdown !== undefined) {
+        write(args.markdown, renderSectionChanges(stack, changes, { baseRef: against, pagesDir: path.relative(PROJECT_ROOT, committedDir), stale: args.base !== undefined && stale }));
+    }
+    if (args.markdown !== "-") {
+        const count = changes.changed.length + changes.added.length + changes.removed.length;
+        write("-", `runbook docs: wrote ${outcome.pages.length} pages for stack '${stack}' to ${path.relative(process.cwd(), out) || "."}; ${count} section(s) differ from ${against}`);
+    }
+    return EXIT_OK;
+}
+
 export async function main(argv: string[]): Promise<number> {
     try {
         const args = parseArgs(argv);
@@ -206,6 +253,7 @@ export async function main(argv: string[]): Promise<number> {
         }
         if (args.command === "diff") return await runDiff(args);
         if (args.command === "policies") return await runPolicies(args);
+        if (args.command === "docs") return await runDocs(args);
         return args.command === "plan" ? await runPlan(args) : await runCheck(args);
     } catch (e) {
         if (e instanceof UsageError) {

@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { FilledSecret, fillAbsentSecrets } from "../config/offline";
+import type { StackConfig } from "../config";
 import { ConfigProblem } from "../config/problems";
 import { PROJECT, RawConfig } from "../config/secrets";
 import { StackFileError, rawConfigFromStackFile, stackFilePath } from "../config/source";
@@ -18,7 +19,12 @@ export { PROJECT_ROOT, ProgramError, checkResources, defaultPolicyConfigFile, pa
 /** `placeholders`: required secrets the stack file leaves out, planned with marked placeholders. */
 export type PlanOutcome =
     | { kind: "config-error"; stack: string; problems: ConfigProblem[]; placeholders: FilledSecret[] }
-    | { kind: "planned"; plan: PlanFile; placeholders: FilledSecret[] };
+    | { kind: "planned"; plan: PlanFile; placeholders: FilledSecret[]; config: StackConfig };
+
+/** A stack file read and validated, without running the program. */
+export type StackFileOutcome =
+    | { kind: "config-error"; stack: string; problems: ConfigProblem[]; placeholders: FilledSecret[] }
+    | { kind: "valid"; raw: RawConfig; config: StackConfig; placeholders: FilledSecret[] };
 
 export interface PlanOptions {
     stack: string;
@@ -59,8 +65,8 @@ export function findLeakedSecrets(resources: PlanResource[], outputs: Record<str
     return leaks;
 }
 
-/** Validates the stack's config, runs the program offline, and checks every resource with the pack. */
-export async function planStack(options: PlanOptions): Promise<PlanOutcome> {
+/** Reads the stack file (Pulumi.<stack>.yaml unless `configFile` says otherwise) and validates it. */
+export function readStackFile(options: Pick<PlanOptions, "stack" | "configFile">): StackFileOutcome {
     const file = options.configFile ?? stackFilePath(PROJECT_ROOT, options.stack);
     if (!fs.existsSync(file)) {
         throw new ProgramError(`no stack file ${path.relative(process.cwd(), file)}; stacks in this project: ${listStacks().join(", ")}`);
@@ -77,6 +83,14 @@ export async function planStack(options: PlanOptions): Promise<PlanOutcome> {
     const { raw, filled: placeholders } = fillAbsentSecrets(fromFile, options.stack);
     const validation = validateConfig(raw, options.stack);
     if (!validation.ok) return { kind: "config-error", stack: options.stack, problems: validation.problems, placeholders };
+    return { kind: "valid", raw, config: validation.config, placeholders };
+}
+
+/** Validates the stack's config, runs the program offline, and checks every resource with the pack. */
+export async function planStack(options: PlanOptions): Promise<PlanOutcome> {
+    const stackFile = readStackFile(options);
+    if (stackFile.kind === "config-error") return stackFile;
+    const { raw, placeholders } = stackFile;
 
     // The program validates again on its own; it must see exactly what was validated here.
     const configModule = await import("../config");
@@ -106,6 +120,7 @@ export async function planStack(options: PlanOptions): Promise<PlanOutcome> {
     return {
         kind: "planned",
         placeholders,
+        config: stackFile.config,
         plan: {
             schemaVersion: PLAN_SCHEMA_VERSION,
             project: PROJECT,

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The pull-request summary (DL-5): the offline plan of every stack and the desired-state diff
-# against the base branch, as one Markdown comment. Needs no secrets and no cloud access.
+# The pull-request summary (DL-5): the offline plan of every stack, the desired-state diff against
+# the base branch, and the sections of the generated runbook (docs/runbooks/<stack>/) the change
+# alters, as one Markdown comment. Needs no secrets and no cloud access.
 #
 # Usage: pr-summary.sh <base ref> <output directory>
 #   base ref  what the pull request merges into, e.g. origin/main (fetched, full history)
-# Writes <output directory>/comment.md (starting with the comment marker) and the plan and diff
-# files of each stack. Exits 1 when a stack fails its plan or its diff, 2 on an error, after
+# Writes <output directory>/comment.md (starting with the comment marker) and the plan, diff and
+# runbook files of each stack. Exits 1 when a stack fails its plan or its diff, 2 on an error, after
 # writing everything.
 set -euo pipefail
 
@@ -38,26 +39,38 @@ run() {
 for stack in "${stacks[@]}"; do
   run "$out/plan-$stack.log" "${cli[@]}" plan --stack "$stack" --json "$out/plan-$stack.json" --markdown "$out/plan-$stack.md"
   run "$out/diff-$stack.log" "${cli[@]}" diff --base "$base" --stack "$stack" --json "$out/diff-$stack.json" --markdown "$out/diff-$stack.md"
+  # The runbook from the plan just written (no second plan), its sections compared with the pages
+  # committed at the base.
+  reuse=()
+  if [[ -s "$out/plan-$stack.json" ]]; then reuse=(--plan "$out/plan-$stack.json"); fi
+  run "$out/docs-$stack.log" "${cli[@]}" docs --stack "$stack" "${reuse[@]}" --out "$out/runbook-$stack" --base "$base" --markdown "$out/docs-$stack.md"
 done
+
+fence='```'
+# A stack's part of the comment: the command's Markdown, or the end of its log when it failed.
+part_of() { # part_of PART STACK
+  if [[ -s "$out/$1-$2.md" ]]; then
+    cat "$out/$1-$2.md"
+  else
+    printf '### Runbook %s: %s failed\n\n%s\n%s\n%s\n' "$1" "\`$2\`" "$fence" "$(tail -c 3000 "$out/$1-$2.log")" "$fence"
+  fi
+}
 
 {
   echo "$marker"
   echo "## Runbook: offline plan and desired-state diff"
   echo
-  echo "Commit \`$(git rev-parse --short HEAD)\` against \`$base\` (\`$(git rev-parse --short "$base")\`). Planned offline with the policy pack; no cloud credentials were used."
+  echo "Commit \`$(git rev-parse --short HEAD)\` against \`$base\` (\`$(git rev-parse --short "$base")\`). Planned offline with the policy pack; no cloud credentials were used. The runbook sections are compared with the pages under \`docs/runbooks/\` at the base."
   for stack in "${stacks[@]}"; do
     echo
-    section=""
-    for part in plan diff; do
-      if [[ -s "$out/$part-$stack.md" ]]; then
-        section+="$(cat "$out/$part-$stack.md")"$'\n\n'
-      else
-        section+="### Runbook $part: \`$stack\` failed"$'\n\n```\n'"$(tail -c 3000 "$out/$part-$stack.log")"$'\n```\n\n'
-      fi
-    done
-    if ((${#section} > share)); then
-      section="${section:0:share}"$'\n\n… (cut to fit the comment; the full files are in the workflow run'"'"'s artifact)\n'
+    # The runbook sections are short and always shown; the plan and the diff share what is left.
+    docs="$(part_of docs "$stack")"$'\n\n'
+    section="$(part_of plan "$stack")"$'\n\n'"$(part_of diff "$stack")"$'\n\n'
+    room=$((share - ${#docs}))
+    if ((${#section} > room)); then
+      section="${section:0:room}"$'\n\n… (cut to fit the comment; the full files are in the workflow run'"'"'s artifact)\n\n'
     fi
+    section+="$docs"
     printf '%s' "$section"
   done
 } >"$out/comment.md"

@@ -113,6 +113,25 @@ describe("stack: runbook diff between two commits of a fixture repository (DL-5,
         assert.ok(comment.length < 65536, "fits in one GitHub comment");
     });
 
+    it("issue 21: the pull-request comment lists the runbook sections the change alters, per stack, from the pages committed at the base", () => {
+        const comment = fs.readFileSync(path.join(repo.dir, "pr-summary", "comment.md"), "utf8");
+        const part = (stack: string) => {
+            const start = comment.indexOf(`### Runbook sections: \`${stack}\``);
+            assert.ok(start >= 0, `the comment has ${stack}'s runbook sections:\n${comment}`);
+            const end = comment.indexOf("\n### ", start + 1);
+            return comment.slice(start, end < 0 ? undefined : end);
+        };
+        // A bigger instance, single-AZ, the uploads bucket moved: the sections that say so, and no other page.
+        const production = part("production");
+        assert.match(production, /^### Runbook sections: `production` 📝\n\nAgainst `HEAD~2`: \d+ changed, 0 added, 0 removed\./);
+        for (const section of ["inventory.md#datastores", "inventory.md#buckets", "incidents.md#database-down"]) assert.ok(production.includes(`\`${section}\``), `${section} is listed:\n${production}`);
+        assert.ok(!/`(access|deploy|index)\.md#/.test(production), production);
+        assert.match(part("staging"), /^### Runbook sections: `staging` ✅\n\nNo section of the generated runbook changes against `HEAD~2`\./);
+        // A stack new since the base had no runbook there: every section is new.
+        assert.match(part("preview"), /^### Runbook sections: `preview` 📝\n\nAgainst `HEAD~2`: 0 changed, \d+ added, 0 removed\./);
+        assert.ok(fs.existsSync(path.join(repo.dir, "pr-summary", "runbook-production", "backups.md")), "the pages are in the artifact");
+    });
+
     it("exits 2 with a clear message for a ref that is not a commit, and for missing arguments", () => {
         const bad = repo.runbook("diff", "--base", "no-such-branch", "--stack", "production");
         assert.strictEqual(bad.status, 2);

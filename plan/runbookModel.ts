@@ -303,7 +303,7 @@ const RESOURCE_TYPES = {
 } as const;
 
 /** The extension each backup script gives its objects (scripts/backup/backup-*.sh). */
-export const BACKUP_EXTENSIONS: Record<BackupDatastore, string> = { postgres: "pgdump", mongodb: "archive", "mongodb-oplog": "oplog.archive", redis: "rdb" };
+export const BACKUP_EXTENSIONS: Record<BackupDatastore, string> = { postgres: "pgdump", mongodb: "archive", "mongodb-oplog": "oplog.bson", redis: "rdb" };
 
 const DAY = 86400;
 

@@ -210,9 +210,17 @@ describe("stack: runbook docs follows the stack file, line for line (issue 21)",
         assert.ok(!Object.values(base).some((t) => t.includes(CIPHERTEXT) || t.includes("docsTestCiphertext")));
     });
 
-    it("BK-2: a retention (backups.retentionDays 30 → 45) changes the lines of the dumps' retention and lock, not RDS's", () => {
+    it("BK-2: a retention (backups.retentionDays 30 → 45) changes the lines of the dumps' retention and lock and the alert it derives, not RDS's", () => {
         const after = docs("production", "edit-retention", "--config", productionWith("retention", (c) => (c["runbook:backups"].retentionDays = 45)));
-        assertOnly(after, [["30 days", "45 days"]], ["backups.md#summary", "inventory.md#buckets"]);
+        // BackupNewestExpiring fires a week before the newest backup expires: at retention − 7 days.
+        assertOnly(
+            after,
+            [
+                ["30 days", "45 days"],
+                ["23 days", "38 days"],
+            ],
+            ["backups.md#summary", "inventory.md#buckets", "alerts.md#backupnewestexpiring"],
+        );
     });
 
     it("BK-1: a schedule (backups.schedule 0 2 * * * → 30 3 * * *) changes the lines that show it, in cron and in words", () => {

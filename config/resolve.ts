@@ -25,7 +25,11 @@ export interface ResolvedMigration {
 }
 
 export interface ResolvedApp
-    extends Omit<AppConfig, "replicas" | "env" | "secretRefs" | "resources" | "autoscaling" | "startupPath" | "websocketPaths" | "expectsTraffic" | "migrate" | "runAsUser" | "writablePaths" | "r2Env" | "readerUrlEnv"> {
+    extends Omit<AppConfig, "replicas" | "env" | "secretRefs" | "resources" | "autoscaling" | "startupPath" | "websocketPaths" | "expectsTraffic" | "migrate" | "runAsUser" | "writablePaths" | "r2Env" | "readerUrlEnv" | "featureFlags" | "requestTimeoutSeconds" | "requestTimeoutEnv"> {
+    /** Feature flags as the app reads them: FLAG_<NAME> to its value (WL-8). */
+    featureFlags: Record<string, string>;
+    /** The app's request timeout and the variable that carries it, when the stack sets one (WL-8). */
+    requestTimeout?: { seconds: number; env: string };
     /** Pods when not autoscaled; the autoscaling floor otherwise. */
     replicas: number;
     /** Set in production, and elsewhere when the stack asks for it. */
@@ -455,7 +459,19 @@ export function resolveApp(app: AppConfig, env: Environment): ResolvedApp {
         writablePaths: ["/tmp", ...extraPaths.filter((p) => p !== "/tmp")],
         ...(app.r2Env !== undefined ? { r2Env: app.r2Env } : {}),
         ...(app.readerUrlEnv !== undefined ? { readerUrlEnv: app.readerUrlEnv } : {}),
+        ...(app.command !== undefined ? { command: app.command } : {}),
+        ...(app.args !== undefined ? { args: app.args } : {}),
+        featureFlags: featureFlagEnv(app.featureFlags ?? {}),
+        ...(app.requestTimeoutSeconds !== undefined ? { requestTimeout: { seconds: app.requestTimeoutSeconds, env: app.requestTimeoutEnv ?? DEFAULT_REQUEST_TIMEOUT_ENV } } : {}),
     };
+}
+
+/** The variable that carries an app's request timeout when `requestTimeoutEnv` is not set (WL-8). */
+export const DEFAULT_REQUEST_TIMEOUT_ENV = "REQUEST_TIMEOUT_MS";
+
+/** `{ NEW_CHECKOUT: false }` as the app reads it: `{ FLAG_NEW_CHECKOUT: "false" }` (WL-8). */
+export function featureFlagEnv(flags: Record<string, boolean | string>): Record<string, string> {
+    return Object.fromEntries(Object.entries(flags).map(([name, value]) => [`FLAG_${name}`, String(value)]));
 }
 
 export function resolveBucket(bucket: BucketConfig, backupRetentionDays: number, isBackupTarget: boolean): ResolvedBucket {

@@ -1,5 +1,5 @@
 import { ConfigProblem } from "./problems";
-import { Environment, appReplicas } from "./resolve";
+import { DEFAULT_REQUEST_TIMEOUT_ENV, Environment, appReplicas } from "./resolve";
 import { RawStackConfig } from "./schema";
 
 /*
@@ -161,7 +161,18 @@ export function appSecretEnvProblems(raw: RawStackConfig): ConfigProblem[] {
             [`${at}.r2Env.accessKeyId`, app.r2Env?.accessKeyId],
             [`${at}.r2Env.secretAccessKey`, app.r2Env?.secretAccessKey],
             [`${at}.r2Env.endpoint`, app.r2Env?.endpoint],
+            ...Object.keys(app.featureFlags ?? {}).map((name): [string, string] => [`${at}.featureFlags.${name}`, `FLAG_${name}`]),
+            [`${at}.requestTimeoutEnv`, app.requestTimeoutSeconds !== undefined ? (app.requestTimeoutEnv ?? DEFAULT_REQUEST_TIMEOUT_ENV) : undefined],
         ];
+        if (app.requestTimeoutEnv !== undefined && app.requestTimeoutSeconds === undefined) {
+            problems.push({
+                path: `${at}.requestTimeoutEnv`,
+                value: app.requestTimeoutEnv,
+                message: "names the variable for the app's request timeout, but requestTimeoutSeconds is not set",
+                requirement: "WL-8",
+                fix: `set ${at}.requestTimeoutSeconds, or remove ${at}.requestTimeoutEnv`,
+            });
+        }
         for (const [path, name] of chosen) {
             if (name === undefined) continue;
             const other = taken.get(name);

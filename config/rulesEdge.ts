@@ -62,6 +62,18 @@ export function edgeProblems(raw: RawStackConfig, env: Environment): ConfigProbl
             fix: `set at least ${requestTimeout}`,
         });
     }
+    raw.apps.forEach((app, i) => {
+        // WL-8: the Gateway holds no stream longer than the WebSocket timeout, its connection limit.
+        if (app.requestTimeoutSeconds !== undefined && app.requestTimeoutSeconds > websocketTimeout) {
+            problems.push({
+                path: `apps[${i}].requestTimeoutSeconds`,
+                value: app.requestTimeoutSeconds,
+                message: `is longer than edge.websocketTimeoutSeconds (${websocketTimeout}), the longest the Gateway keeps any connection open, so the Gateway would cut the request first`,
+                requirement: "WL-8",
+                fix: `set at most ${websocketTimeout}, or raise edge.websocketTimeoutSeconds`,
+            });
+        }
+    });
 
     const implementation = edge.gateway?.implementation ?? EDGE_DEFAULTS.gateway.implementation;
     if (implementation === "generic") {

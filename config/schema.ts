@@ -14,6 +14,11 @@ const dnsLabel = z
     .string()
     .regex(/^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/, { message: "must be a lowercase DNS label (a-z, 0-9, '-'), at most 40 characters" });
 const envVarName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { message: "must be an UPPER_SNAKE_CASE environment variable name" });
+/** A feature flag's name, set as FLAG_<NAME> (WL-8). */
+const flagName = z
+    .string()
+    .regex(/^[A-Z][A-Z0-9_]*$/, { message: "must be an UPPER_SNAKE_CASE flag name such as NEW_CHECKOUT" })
+    .refine((n) => !n.startsWith("FLAG_"), { message: "is set as FLAG_<NAME>: write the name without FLAG_" });
 const urlPath = z.string().regex(/^\/[^\s]*$/, { message: "must be an absolute URL path such as /api/health" });
 const hostname = z
     .string()
@@ -119,6 +124,29 @@ export const appSchema = z.strictObject({
     websocketPaths: z.array(urlPath).optional(),
     /** The migration run before each new image takes traffic (WL-5): `npx prisma migrate deploy`, or `{ command: [...] }`. Defaults to none. */
     migrate: migrateSchema.optional(),
+    /**
+     * The container's command, replacing the image's entrypoint, as argv: a worker that runs the API's
+     * image with another program, such as `[node, dist/worker.js]` (000). Defaults to the image's. The
+     * migration Job never uses it: it runs `migrate.command` alone.
+     */
+    command: z.array(z.string().min(1)).min(1).optional(),
+    /** Arguments to `command`, or to the image's entrypoint when `command` is not set. Defaults to the image's. */
+    args: z.array(z.string()).optional(),
+    /**
+     * Feature flags (WL-8), each given to the app as `FLAG_<NAME>`: `{ NEW_CHECKOUT: false }` sets
+     * FLAG_NEW_CHECKOUT=false. An emergency disable is a one-line change and `pulumi up`, which rolls
+     * the pods. The migration Job does not get them, so flipping a flag never reruns a migration.
+     * Defaults to none.
+     */
+    featureFlags: z.record(flagName, z.union([z.boolean(), z.string().min(1)])).optional(),
+    /**
+     * How long one request may run, in seconds (WL-8): given to the app in milliseconds as
+     * `requestTimeoutEnv`, and the Gateway's request timeout on the app's routes. Defaults to
+     * `edge.requestTimeoutSeconds` on the routes, and no variable.
+     */
+    requestTimeoutSeconds: z.number().int().min(1).max(3600).optional(),
+    /** The variable that carries `requestTimeoutSeconds`, in milliseconds. Defaults to REQUEST_TIMEOUT_MS. */
+    requestTimeoutEnv: envVarName.optional(),
     /** Plain, non-secret environment variables. Secret values go in `runbook:secrets` and are referenced by `secretRefs`. */
     env: z.record(envVarName, z.string()).optional(),
     /** Keys of the environment's Kubernetes Secret that this app reads through `secretKeyRef`. */

@@ -70,12 +70,17 @@ export interface SecretSources {
 }
 
 /**
- * Plain env (PORT first unless the stack sets it), sorted; then one secretKeyRef per secret (SC-1):
+ * Plain env (PORT, `env`, the feature flags and the request timeout), sorted; then one secretKeyRef per secret (SC-1):
  * `secretRefs`, the read replica's URL under `readerUrlEnv` (DB-5), and the R2 token under the names of
  * `r2Env` (ST-1), each from the Secret that holds it.
  */
-export function containerEnv(app: Pick<ResolvedApp, "name" | "env" | "secretRefs" | "port" | "readerUrlEnv" | "r2Env">, secrets: SecretSources): k8s.types.input.core.v1.EnvVar[] {
-    const plain: Record<string, string> = { PORT: String(app.port), ...app.env };
+export function containerEnv(
+    app: Pick<ResolvedApp, "name" | "env" | "secretRefs" | "port" | "readerUrlEnv" | "r2Env"> & Partial<Pick<ResolvedApp, "featureFlags" | "requestTimeout">>,
+    secrets: SecretSources,
+): k8s.types.input.core.v1.EnvVar[] {
+    // WL-8: feature flags and the request timeout are plain values; config rules keep every name unique.
+    const timeout = app.requestTimeout !== undefined ? { [app.requestTimeout.env]: String(app.requestTimeout.seconds * 1000) } : {};
+    const plain: Record<string, string> = { PORT: String(app.port), ...app.env, ...(app.featureFlags ?? {}), ...timeout };
     const r2 = app.r2Env;
     if (r2 !== undefined && secrets.assets === undefined) throw new Error(`app ${app.name} sets r2Env, but the stack has no R2 token for the apps (no assets or uploads bucket)`);
     return [
@@ -180,6 +185,9 @@ export function deploymentPodTemplate(input: PodTemplateInput): k8s.types.input.
                 {
                     name: app.name,
                     image: app.image,
+                    // 000: a worker may run the API's image with another program.
+                    ...(app.command !== undefined ? { command: app.command } : {}),
+                    ...(app.args !== undefined ? { args: app.args } : {}),
                     ports: [{ name: HTTP_PORT_NAME, containerPort: app.port, protocol: "TCP" }],
                     env: containerEnv(app, { env: input.secretName, assets: input.assetsSecretName }),
                     resources: resources(app),
@@ -296,7 +304,8 @@ export function migrationJobSpec(input: MigrationJobInput): k8s.types.input.batc
                         image: app.image,
                         command: migrate.command,
                         // npx and prisma keep caches under $HOME; the root filesystem is read-only, /tmp is not.
-                        env: containerEnv({ ...app, env: { HOME: "/tmp", ...app.env }, readerUrlEnv: undefined, r2Env: undefined }, { env: input.migrationSecretName }),
+                        // No feature flags or request timeout: flipping a flag must not rerun (or rename) the migration.
+                        env: containerEnv({ ...app, env: { HOME: "/tmp", ...app.env }, readerUrlEnv: undefined, r2Env: undefined, featureFlags: undefined, requestTimeout: undefined }, { env: input.migrationSecretName }),
                         resources: resources(app),
                         securityContext: containerSecurity(app),
                         volumeMounts: writable.mounts,

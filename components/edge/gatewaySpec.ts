@@ -24,6 +24,8 @@ export interface HostRoute {
     port: number;
     /** Paths served over WebSocket (`apps[].websocketPaths`); they get long timeouts (WL-7). */
     websocketPaths: string[];
+    /** The app's own request timeout (`apps[].requestTimeoutSeconds`, WL-8); the edge's otherwise. */
+    requestTimeoutSeconds?: number;
 }
 
 export interface RouteSettings {
@@ -35,11 +37,13 @@ export interface RouteSettings {
 /** The hosts with their apps. Hosts whose app is unknown are left out (config validation rejects them). */
 export function hostRoutes(
     hosts: ReadonlyArray<{ host: string; app: string }>,
-    apps: ReadonlyArray<{ name: string; port: number; websocketPaths?: string[] }>,
+    apps: ReadonlyArray<{ name: string; port: number; websocketPaths?: string[]; requestTimeout?: { seconds: number } }>,
 ): HostRoute[] {
     return hosts.flatMap((h) => {
         const app = apps.find((a) => a.name === h.app);
-        return app ? [{ host: h.host, app: app.name, port: app.port, websocketPaths: app.websocketPaths ?? [] }] : [];
+        if (!app) return [];
+        const timeout = app.requestTimeout?.seconds;
+        return [{ host: h.host, app: app.name, port: app.port, websocketPaths: app.websocketPaths ?? [], ...(timeout !== undefined ? { requestTimeoutSeconds: timeout } : {}) }];
     });
 }
 
@@ -122,7 +126,7 @@ export function hostRouteSpec(r: HostRoute, s: RouteSettings) {
                 matches: [{ path: { type: "PathPrefix", value: "/" } }],
                 filters: [securityHeadersFilter(s.hstsMaxAgeSeconds)],
                 backendRefs: [backendRef(r)],
-                timeouts: { request: duration(s.requestTimeoutSeconds) },
+                timeouts: { request: duration(r.requestTimeoutSeconds ?? s.requestTimeoutSeconds) },
             },
         ],
     };

@@ -52,6 +52,11 @@ const expectations: Record<string, (p: PlanFile, production: boolean) => void> =
         assert.ok(workerHpa, "WL-6: the workers scale on their own autoscaler");
         assert.strictEqual((workerHpa.inputs.spec as any).maxReplicas, 10);
         assert.strictEqual(ofType(p, K8S_HPA).length, production ? 5 : 1);
+        // The worker runs the API's image with its own program; the API keeps the image's.
+        const deployment = (name: string) => containerOf(ofType(p, K8S_DEPLOYMENT).find((r) => (r.inputs.metadata as any).name === name)!);
+        assert.strictEqual(deployment("worker").image, deployment("api").image);
+        assert.deepStrictEqual(deployment("worker").command, ["node", "dist/worker.js"]);
+        assert.strictEqual(deployment("api").command, undefined);
     },
     "001-nextjs-prisma": (p) => {
         assert.ok(inAws(p) && !hasRedis(p), "RDS, no Redis");
@@ -61,6 +66,11 @@ const expectations: Record<string, (p: PlanFile, production: boolean) => void> =
         const env = containerOf(appDeployment(p)).env;
         assert.ok(!env.some((e: any) => e.name === "REDIS_URL"), "no REDIS_URL without Redis");
         assert.ok(env.some((e: any) => e.name === "FLAG_NEW_DASHBOARD" && e.value === "false"), "WL-8 flags as env");
+        assert.ok(env.some((e: any) => e.name === "REQUEST_TIMEOUT_MS" && e.value === "10000"), "WL-8: the request timeout, in milliseconds");
+        const routeTimeouts = ofType(p, K8S_HTTP_ROUTE).flatMap((r) => ((r.inputs.spec as any).rules as any[]).filter((rule) => rule.backendRefs?.length > 0).map((rule) => rule.timeouts?.request));
+        assert.deepStrictEqual([...new Set(routeTimeouts)], ["10s"], "WL-8: the app's routes time out as the app does");
+        const jobEnv: any[] = containerOf(job).env;
+        assert.ok(!jobEnv.some((e) => e.name.startsWith("FLAG_") || e.name === "REQUEST_TIMEOUT_MS"), "a flag flip never reruns the migration");
     },
     "002-nestjs-mongodb": (p) => {
         assert.ok(!inAws(p) && !hasRedis(p), "nothing in AWS and no Redis");
@@ -109,7 +119,7 @@ describe("stack: every seed runbook as a stack file (examples/seeds)", function 
 
     for (const seed of Object.keys(expectations)) {
         for (const stack of ["staging", "production"]) {
-            it(`WL-1…7, DB-1, RD-1: seed ${seed} plans as ${stack} with zero mandatory violations and schema-valid Kubernetes objects`, async () => {
+            it(`WL-1…8, DB-1, RD-1: seed ${seed} plans as ${stack} with zero mandatory violations and schema-valid Kubernetes objects`, async () => {
                 const p = plan(seed, stack);
                 assert.deepStrictEqual(p.violations.filter((v) => v.enforcementLevel === "mandatory"), []);
                 assert.deepStrictEqual(await kubernetesSchemaErrors(p.resources), []);

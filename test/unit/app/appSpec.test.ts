@@ -15,9 +15,39 @@ import {
 import { resolvedApp } from "../../helpers/apps";
 import { production, staging } from "../../helpers/harness";
 
-const api = (env = staging) => resolvedApp({ name: "api", role: "api", secretRefs: ["DATABASE_URL"], env: { LOG_LEVEL: "info" }, migrate: { command: ["npx", "prisma", "migrate", "deploy"] } }, env);
+const appInput = { name: "api", role: "api" as const, secretRefs: ["DATABASE_URL"], env: { LOG_LEVEL: "info" }, migrate: { command: ["npx", "prisma", "migrate", "deploy"] } };
+const api = (env = staging) => resolvedApp(appInput, env);
 
-describe("unit: app builders (WL-1…7, SC-5)", () => {
+describe("unit: app builders (WL-1…8, SC-5)", () => {
+    it("WL-8: feature flags are FLAG_<NAME>, the request timeout is in milliseconds; the migration gets neither, so a flag flip never renames or reruns it", () => {
+        const app = resolvedApp({ ...appInput, featureFlags: { NEW_CHECKOUT: false, SEARCH_V2: "beta" }, requestTimeoutSeconds: 15 }, staging);
+        const env = containerEnv(app, { env: "runbook-env" }).filter((e) => e.value !== undefined);
+        assert.deepStrictEqual(env, [
+            { name: "FLAG_NEW_CHECKOUT", value: "false" },
+            { name: "FLAG_SEARCH_V2", value: "beta" },
+            { name: "LOG_LEVEL", value: "info" },
+            { name: "PORT", value: "3001" },
+            { name: "REQUEST_TIMEOUT_MS", value: "15000" },
+        ]);
+        const named = resolvedApp({ ...appInput, requestTimeoutSeconds: 15, requestTimeoutEnv: "HTTP_TIMEOUT" }, staging);
+        assert.ok(containerEnv(named, { env: "runbook-env" }).some((e) => e.name === "HTTP_TIMEOUT" && e.value === "15000"));
+        const job = (migrationJobSpec({ app, serviceAccountName: "api", migrationSecretName: "runbook-migrate" }) as any).template.spec.containers[0].env as Array<{ name: string }>;
+        assert.ok(!job.some((e) => e.name.startsWith("FLAG_") || e.name === "REQUEST_TIMEOUT_MS"), JSON.stringify(job));
+        const flipped = resolvedApp({ ...appInput, featureFlags: { NEW_CHECKOUT: true }, requestTimeoutSeconds: 15 }, staging);
+        assert.strictEqual(migrationJobName(flipped), migrationJobName(app));
+    });
+
+    it("000: command and args replace the image's for the app's container, never for its migration", () => {
+        const app = resolvedApp({ ...appInput, role: "worker", command: ["node", "dist/worker.js"], args: ["--queues", "email"] }, staging);
+        const c = (deploymentSpec({ app, environment: staging, serviceAccountName: "api", secretName: "s" }) as any).template.spec.containers[0];
+        assert.deepStrictEqual([c.command, c.args], [["node", "dist/worker.js"], ["--queues", "email"]]);
+        const plain = (deploymentSpec({ app: api(), environment: staging, serviceAccountName: "api", secretName: "s" }) as any).template.spec.containers[0];
+        assert.ok(!("command" in plain) && !("args" in plain), "the image's own entrypoint when none is set");
+        const job = (migrationJobSpec({ app, serviceAccountName: "api", migrationSecretName: "runbook-migrate" }) as any).template.spec.containers[0];
+        assert.deepStrictEqual(job.command, ["npx", "prisma", "migrate", "deploy"]);
+        assert.ok(!("args" in job));
+    });
+
     it("SC-1: plain env is sorted with PORT, secrets only through secretKeyRef", () => {
         assert.deepStrictEqual(containerEnv(api(), { env: "runbook-env" }), [
             { name: "LOG_LEVEL", value: "info" },

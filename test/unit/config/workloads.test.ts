@@ -35,7 +35,46 @@ const allInCluster: Mutation = (c) => {
     useInClusterRedis(c);
 };
 
-describe("unit: workload config (WL-1…7, RD-1, SC-5)", () => {
+describe("unit: workload config (WL-1…8, RD-1, SC-5)", () => {
+    it("WL-8: feature flags and the request timeout are validated up front, naming the key", () => {
+        const ok = accepted("staging", (c) => {
+            app(c, "api").featureFlags = { NEW_CHECKOUT: false, SEARCH_V2: "beta" };
+            app(c, "api").requestTimeoutSeconds = 20;
+        });
+        assert.deepStrictEqual(ok.apps[0].featureFlags, { FLAG_NEW_CHECKOUT: "false", FLAG_SEARCH_V2: "beta" });
+        assert.deepStrictEqual(ok.apps[0].requestTimeout, { seconds: 20, env: "REQUEST_TIMEOUT_MS" });
+        assert.match(find(problemsOf("staging", (c) => (app(c, "api").featureFlags = { FLAG_X: true })), "apps[0].featureFlags.FLAG_X").message, /without FLAG_/);
+        assert.match(find(problemsOf("staging", (c) => (app(c, "api").featureFlags = { "new-checkout": true })), "apps[0].featureFlags.new-checkout").message, /UPPER_SNAKE_CASE/);
+        const clash = find(problemsOf("staging", (c) => {
+            app(c, "api").featureFlags = { NEW_CHECKOUT: true };
+            app(c, "api").env = { ...app(c, "api").env, FLAG_NEW_CHECKOUT: "false" };
+        }), "apps[0].featureFlags.NEW_CHECKOUT");
+        assert.match(clash.message, /apps\[0\]\.env\.FLAG_NEW_CHECKOUT/);
+        assert.match(find(problemsOf("staging", (c) => { delete app(c, "api").requestTimeoutSeconds; app(c, "api").requestTimeoutEnv = "HTTP_TIMEOUT"; }), "apps[0].requestTimeoutEnv").fix ?? "", /requestTimeoutSeconds/);
+        const long = find(
+            problemsOf("staging", (c) => {
+                c["runbook:edge"].websocketTimeoutSeconds = 120;
+                c["runbook:edge"].requestTimeoutSeconds = 60;
+                app(c, "api").requestTimeoutSeconds = 300;
+            }),
+            "apps[0].requestTimeoutSeconds",
+        );
+        assert.strictEqual(long.requirement, "WL-8");
+        assert.match(long.message, /websocketTimeoutSeconds/);
+        const taken = find(problemsOf("staging", (c) => {
+            app(c, "api").requestTimeoutSeconds = 20;
+            app(c, "api").env = { ...app(c, "api").env, REQUEST_TIMEOUT_MS: "1" };
+        }), "apps[0].requestTimeoutEnv");
+        assert.match(taken.message, /also set by apps\[0\]\.env\.REQUEST_TIMEOUT_MS/);
+    });
+
+    it("000: command and args are argv lists; an empty command is refused", () => {
+        const ok = accepted("staging", (c) => (app(c, "api").command = ["node", "dist/worker.js"]));
+        assert.deepStrictEqual(ok.apps[0].command, ["node", "dist/worker.js"]);
+        find(problemsOf("staging", (c) => (app(c, "api").command = [])), "apps[0].command");
+        find(problemsOf("staging", (c) => (app(c, "api").command = "node dist/worker.js")), "apps[0].command");
+    });
+
     it("WL-2: a health path that is the readiness path is refused, naming the key; without a health path liveness checks the port (issue 19 (5))", async () => {
         const p = find(problemsOf("production", (c) => (app(c, "api").healthPath = app(c, "api").readinessPath)), "apps[0].healthPath");
         assert.strictEqual(p.requirement, "WL-2");

@@ -8,6 +8,7 @@ import { PLAN_SCHEMA_VERSION, PlanFile, PlanFileError, parsePlanFile, summarize 
 import { PolicyConfigError } from "../plan/policyConfig";
 import { RevisionError } from "../plan/revisionError";
 import { PROJECT_ROOT, ProgramError } from "../plan/check";
+import { writePlanJson } from "../plan/planJson";
 import { renderMarkdown, renderText } from "../plan/render";
 
 // Each command loads what it needs when it runs: `check` never loads the program, its config schema
@@ -136,7 +137,7 @@ function write(target: string, text: string): void {
 }
 
 function emit(plan: PlanFile, args: Args): number {
-    if (args.json !== undefined) write(args.json, JSON.stringify(plan, null, 2));
+    if (args.json !== undefined) writePlanJson(args.json, plan);
     if (args.markdown !== undefined) write(args.markdown, renderMarkdown(plan));
     if (args.json !== "-" && args.markdown !== "-") write("-", renderText(plan));
     return plan.summary.mandatory > 0 ? EXIT_VIOLATIONS : EXIT_OK;

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { objectLabels } from "../k8s/labels";
 import * as random from "@pulumi/random";
 import { MONTHLY_DATASTORES, monthlyPrefix, type ResolvedBackups } from "../../config/resolve";
 import {
@@ -294,7 +295,7 @@ export class Backups extends pulumi.ComponentResource {
                 {
                     base: ASSETS_SECRET_BASE,
                     namespace,
-                    labels: { "app.kubernetes.io/name": ASSETS_SECRET_BASE, "app.kubernetes.io/part-of": "runbook", "app.kubernetes.io/managed-by": "pulumi" },
+                    labels: objectLabels(ASSETS_SECRET_BASE, "credentials"),
                     stringData: {
                         [ASSET_CREDENTIAL_KEYS.accessKeyId]: assets.accessKeyId,
                         [ASSET_CREDENTIAL_KEYS.secretAccessKey]: assets.secretAccessKey,

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { objectLabels } from "../k8s/labels";
 import { CERT_MANAGER_API_VERSION, DNS_TOKEN_KEY, certificateSpec, clusterIssuerSpec, dnsTokenSecretName, issuerName } from "./tlsSpec";
 
 export interface CertificatesArgs {
@@ -33,7 +34,7 @@ export class Certificates extends pulumi.ComponentResource {
     constructor(name: string, args: CertificatesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("runbook:edge:Certificates", name, {}, opts);
         const namespace = pulumi.output(args.namespace);
-        const labels = { "app.kubernetes.io/part-of": "runbook", "app.kubernetes.io/managed-by": "pulumi" };
+        const labels = objectLabels("gateway", "certificate");
         const token = new k8s.core.v1.Secret(
             `${name}-dns-token`,
             {

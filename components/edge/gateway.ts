@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { objectLabels } from "../k8s/labels";
 import {
     ENVOY_GATEWAY_API_VERSION,
     GATEWAY_API_VERSION,
@@ -40,8 +41,9 @@ export interface GatewayArgs {
     maxRequestBodyMb: number;
 }
 
-function metadata(name: string, namespace: pulumi.Input<string>) {
-    return { name, namespace, labels: { "app.kubernetes.io/part-of": "runbook", "app.kubernetes.io/managed-by": "pulumi" } };
+/** The object's metadata; `serves` is the app it serves, or the Gateway itself. */
+function metadata(name: string, namespace: pulumi.Input<string>, component: string, serves = GATEWAY_NAME) {
+    return { name, namespace, labels: objectLabels(serves, component) };
 }
 
 /**
@@ -66,31 +68,31 @@ export class Gateway extends pulumi.ComponentResource {
         const hosts = args.routes.map((r) => r.host);
         const gateway = new k8s.apiextensions.CustomResource(
             `${name}-gateway`,
-            { apiVersion: GATEWAY_API_VERSION, kind: "Gateway", metadata: metadata(GATEWAY_NAME, args.namespace), spec: gatewaySpec(args.className, hosts) },
+            { apiVersion: GATEWAY_API_VERSION, kind: "Gateway", metadata: metadata(GATEWAY_NAME, args.namespace, "gateway"), spec: gatewaySpec(args.className, hosts) },
             // The component's own dependencies (certificates, the platform's CRDs) reach the Gateway;
             // routes and policies follow it.
             { parent: this, dependsOn: opts?.dependsOn },
         );
         const routeOpts = { parent: this, dependsOn: [gateway] };
-        const route = (logical: string, objectName: string, spec: object) =>
-            new k8s.apiextensions.CustomResource(logical, { apiVersion: GATEWAY_API_VERSION, kind: "HTTPRoute", metadata: metadata(objectName, args.namespace), spec }, routeOpts);
+        const route = (logical: string, objectName: string, spec: object, serves?: string) =>
+            new k8s.apiextensions.CustomResource(logical, { apiVersion: GATEWAY_API_VERSION, kind: "HTTPRoute", metadata: metadata(objectName, args.namespace, "route", serves), spec }, routeOpts);
 
         route(`${name}-route-${REDIRECT_ROUTE_NAME}`, REDIRECT_ROUTE_NAME, redirectRouteSpec(hosts));
         const hostRouteNames: string[] = [];
         const websocketRouteNames: string[] = [];
         for (const r of args.routes) {
-            route(`${name}-route-${r.host}`, routeName(r.host), hostRouteSpec(r, settings));
+            route(`${name}-route-${r.host}`, routeName(r.host), hostRouteSpec(r, settings), r.app);
             hostRouteNames.push(routeName(r.host));
             const ws = websocketRouteSpec(r, settings);
             if (ws) {
-                route(`${name}-websocket-${r.host}`, websocketRouteName(r.host), ws);
+                route(`${name}-websocket-${r.host}`, websocketRouteName(r.host), ws, r.app);
                 websocketRouteNames.push(websocketRouteName(r.host));
             }
         }
 
         if (args.implementation === "envoy-gateway") {
             const policy = (logical: string, kind: string, objectName: string, spec: object) =>
-                new k8s.apiextensions.CustomResource(logical, { apiVersion: ENVOY_GATEWAY_API_VERSION, kind, metadata: metadata(objectName, args.namespace), spec }, routeOpts);
+                new k8s.apiextensions.CustomResource(logical, { apiVersion: ENVOY_GATEWAY_API_VERSION, kind, metadata: metadata(objectName, args.namespace, "traffic-policy"), spec }, routeOpts);
             policy(`${name}-client-policy`, "ClientTrafficPolicy", GATEWAY_NAME, clientPolicySpec(args.websocketTimeoutSeconds));
             policy(`${name}-body-limit`, "BackendTrafficPolicy", "body-limit", bodyLimitPolicySpec(hostRouteNames, args.maxRequestBodyMb));
             if (websocketRouteNames.length > 0) {
@@ -103,7 +105,7 @@ export class Gateway extends pulumi.ComponentResource {
             new k8s.networking.v1.NetworkPolicy(
                 `${name}-allow-gateway-${app}`,
                 {
-                    metadata: metadata(`allow-gateway-to-${app}`, args.namespace),
+                    metadata: metadata(`allow-gateway-to-${app}`, args.namespace, "network-policy", app),
                     spec: pulumi.output(args.namespace).apply((ns) => gatewayIngressPolicySpec(app, args.proxyNamespace, args.implementation, ns)),
                 },
                 { parent: this },

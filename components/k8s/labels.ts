@@ -12,6 +12,20 @@ export const DATA_TIER = "data";
 /** The backup and restore-drill jobs carry `runbook.dev/role: backup` and may reach the data tier. */
 export const BACKUP_ROLE = "backup";
 
+/**
+ * The recommended labels of an object that is not a workload: `name` is what it serves (an app's
+ * name, `gateway`, `runbook`), `component` what it is (`route`, `network-policy`, `certificate`), so
+ * `kubectl get httproute,networkpolicy -l app.kubernetes.io/name=api` lists what serves the api.
+ */
+export function objectLabels(name: string, component: string): Record<string, string> {
+    return {
+        "app.kubernetes.io/name": name,
+        "app.kubernetes.io/component": component,
+        "app.kubernetes.io/part-of": "runbook",
+        "app.kubernetes.io/managed-by": "pulumi",
+    };
+}
+
 export function workloadLabels(name: string, component: string, tier: string): Record<string, string> {
     return {
         "app.kubernetes.io/name": name,

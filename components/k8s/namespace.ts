@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { objectLabels } from "./labels";
 
 export interface NamespaceArgs {
     /** Namespace name, e.g. `runbook` (kubernetes.namespace in the stack config). */
@@ -29,7 +30,7 @@ export class Namespace extends pulumi.ComponentResource {
                 metadata: {
                     name: args.name,
                     labels: {
-                        "app.kubernetes.io/part-of": "runbook",
+                        ...objectLabels("runbook", "namespace"),
                         "pod-security.kubernetes.io/enforce": "restricted",
                         "pod-security.kubernetes.io/enforce-version": "latest",
                         "pod-security.kubernetes.io/warn": "restricted",

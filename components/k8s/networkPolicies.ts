@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { objectLabels } from "./labels";
 import type { DnsEgress } from "../../config/resolve";
 import { AppEgressInput, appEgressSpec, appIngressFromAppsSpec, defaultDenySpec, dnsEgressSpec } from "./networkPolicySpecs";
 
@@ -24,7 +25,7 @@ export class NetworkPolicies extends pulumi.ComponentResource {
 
     constructor(name: string, args: NetworkPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("runbook:k8s:NetworkPolicies", name, {}, opts);
-        const labels = { "app.kubernetes.io/part-of": "runbook", "app.kubernetes.io/managed-by": "pulumi" };
+        const labels = objectLabels("runbook", "network-policy");
         const policy = (role: string, objectName: string, spec: k8s.types.input.networking.v1.NetworkPolicySpec) =>
             new k8s.networking.v1.NetworkPolicy(`${name}-${role}`, { metadata: { name: objectName, namespace: args.namespace, labels }, spec }, { parent: this });
 

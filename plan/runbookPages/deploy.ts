@@ -78,6 +78,19 @@ export function deployPage(input: PageInput): string {
             ["App", "Image now", "Migration before rollout"],
             facts.apps.map((a) => [code(a.name), code(a.image), a.migrate ? `${code(a.migrate.command)}, up to ${a.migrate.timeoutSeconds} s, ${a.migrate.backoffLimit} ${a.migrate.backoffLimit === 1 ? "retry" : "retries"}` : "none"]),
         ),
+        ["## kubectl on this stack"],
+        [
+            `Every object carries the recommended labels: ${code("app.kubernetes.io/name")} (the app it is or serves), ${code("app.kubernetes.io/component")} (its role, ${code("migrate")} for migration Jobs, ${code("route")} for HTTPRoutes), ${code("app.kubernetes.io/part-of=runbook")}. There is no ${code("app")} label: a runbook's ${code("-l app=<app>")} is ${code("-l app.kubernetes.io/name=<app>")} here. Each Deployment's container is named after its app. Selectors never change, so these keep working across releases:`,
+        ],
+        fence("bash", [
+            ...facts.apps.flatMap((a) => [
+                `kubectl get pods -l app.kubernetes.io/name=${a.name}   # ${a.role}`,
+                `kubectl logs -l app.kubernetes.io/name=${a.name} --tail=100 --prefix`,
+            ]),
+            "kubectl get deployment,service,httproute,networkpolicy -l app.kubernetes.io/name=<app>   # what runs and serves an app",
+            "kubectl rollout restart deployment/<app>   # new pods, same release",
+            "kubectl set image deployment/<app> <app>=<image>:<tag>   # break glass only: the next pulumi up sets the stack's image again",
+        ]),
         ["## Roll back an app"],
         [`A Deployment keeps its previous ReplicaSets, and the Secret generations they read, so going back one release is one command. Do it first, then make the stack agree, or the next ${code("pulumi up")} rolls forward again:`],
         kubectlSetup(facts),

@@ -28,23 +28,52 @@ function plan(stack: string, configFile?: string): PlanFile {
 
 const SEEDS_DIR = path.join(ROOT, "examples", "seeds");
 
+/** Every label an operator's `kubectl -l` may use, on every Kubernetes object (issue 20, 7). */
+const RECOMMENDED_LABELS = ["app.kubernetes.io/name", "app.kubernetes.io/component", "app.kubernetes.io/part-of", "app.kubernetes.io/managed-by"];
+
+function unlabelled(p: PlanFile): string[] {
+    return p.resources
+        // A Patch changes an object something else made (a StatefulSet's claim), which carries its maker's labels.
+        .filter((r) => r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:helm") && !r.type.endsWith("Patch"))
+        .filter((r) => {
+            const labels = ((r.inputs.metadata as { labels?: Record<string, string> } | undefined)?.labels ?? {}) as Record<string, string>;
+            return RECOMMENDED_LABELS.some((l) => typeof labels[l] !== "string" || labels[l] === "");
+        })
+        .map((r) => `${r.type} ${r.name}`);
+}
+
 describe("stack: every shipped stack plans what is committed, resource by resource (DL-5)", function () {
     this.timeout(300000);
+    const cases: Array<[string, () => PlanFile]> = [];
     for (const stack of ["staging", "production"]) {
-        it(`${stack}: the committed plan`, () => assertCommittedPlan(stack, plan(stack)));
-        it(`${stack} with MongoDB and in-cluster Redis: the committed plan`, () => {
-            const file = writeStackVariant(stack, tmp, (c) => {
-                useMongodb(c);
-                useInClusterRedis(c);
-            });
-            assertCommittedPlan(`${stack}+mongodb`, plan(stack, file));
-        });
+        cases.push([stack, () => plan(stack)]);
+        cases.push([
+            `${stack}+mongodb`,
+            () =>
+                plan(
+                    stack,
+                    writeStackVariant(stack, tmp, (c) => {
+                        useMongodb(c);
+                        useInClusterRedis(c);
+                    }),
+                ),
+        ]);
         for (const seed of fs.readdirSync(SEEDS_DIR).filter((f) => f.endsWith(".yaml")).sort()) {
-            it(`${seed} as ${stack}: the committed plan`, () => {
-                const file = path.join(tmp, `Pulumi.${stack}.${seed}`);
-                fs.copyFileSync(path.join(SEEDS_DIR, seed), file);
-                assertCommittedPlan(`${seed.replace(/\.yaml$/, "")}/${stack}`, plan(stack, file));
-            });
+            cases.push([
+                `${seed.replace(/\.yaml$/, "")}/${stack}`,
+                () => {
+                    const file = path.join(tmp, `Pulumi.${stack}.${seed}`);
+                    fs.copyFileSync(path.join(SEEDS_DIR, seed), file);
+                    return plan(stack, file);
+                },
+            ]);
         }
+    }
+    for (const [label, make] of cases) {
+        it(`${label}: the committed plan, and the recommended labels on every Kubernetes object (issue 20)`, () => {
+            const p = make();
+            assertCommittedPlan(label, p);
+            assert.deepStrictEqual(unlabelled(p), [], "objects without app.kubernetes.io/name, component, part-of and managed-by");
+        });
     }
 });

@@ -1,5 +1,4 @@
 import { cronPeriodSeconds } from "../../config/schedule";
-import type { ResolvedAlerts } from "../../config/resolve";
 import { BACKUP_METRICS, BACKUP_PUSH_JOB, DRILL_METRICS, DRILL_PUSH_JOB } from "./backupMetrics";
 import {
     CERT_MANAGER_METRICS,
@@ -10,7 +9,6 @@ import {
     QUEUE_METRICS,
     REDIS_METRICS,
 } from "./appMetrics";
-import { HTTP_DURATION_BUCKETS_SECONDS } from "../../config/resolve";
 import {
     LATENCY_BUDGET,
     PAGE_FOR_MINUTES,
@@ -35,6 +33,14 @@ import {
     steadyStateMinutes,
 } from "./burnRate";
 import { counter, gauge, matchers, oneOf, renderTemplate, series } from "./promql";
+import { APP_LABEL, alertsOf, duration, literal } from "./alerts/alert";
+import { BUCKETS, ROUTE, TrafficSegment, ceilShare, durationMinutes, floorShare, latencyTraffic, noTrafficSeries, p95Mix, requestLabels, requestTraffic } from "./alerts/proof";
+import type { AlertProof, AlertRule, AlertRulesInput, AlertSpec, Category, InputSeries, RecordingRule, RuleGroup, Severity } from "./alerts/types";
+
+export type { AlertApp, AlertProof, AlertRule, AlertRulesInput, AlertSpec, BackupTarget, Category, InputSeries, RecordingRule, RuleGroup, Severity } from "./alerts/types";
+export { SEVERITIES } from "./alerts/types";
+export type { TrafficSegment } from "./alerts/proof";
+export { latencyTraffic, p95Mix, requestTraffic } from "./alerts/proof";
 
 /*
  * The alert rules, generated from the stack config (OB-1, OB-2, OB-3, OB-6, OB-7, BK-6, ED-2). Every
@@ -43,106 +49,9 @@ import { counter, gauge, matchers, oneOf, renderTemplate, series } from "./promq
  * groups are derived from the same list, so an alert cannot exist without its promtool unit test.
  */
 
-export type Severity = "sev1" | "sev2" | "sev3" | "sev4";
-export const SEVERITIES: Severity[] = ["sev1", "sev2", "sev3", "sev4"];
-
-/** What each alert is about; the `category` label, which policies and routes read. */
-export type Category = "slo" | "latency" | "traffic" | "queues" | "pods" | "data" | "backups" | "certificates" | "watchdog";
-
-export interface AlertRule {
-    alert: string;
-    expr: string;
-    for?: string;
-    labels: Record<string, string>;
-    annotations: { summary: string; description: string; runbook_url: string };
-}
-
-export interface RecordingRule {
-    record: string;
-    expr: string;
-}
-
-export interface RuleGroup {
-    name: string;
-    rules: Array<AlertRule | RecordingRule>;
-}
-
-export interface InputSeries {
-    series: string;
-    values: string;
-}
-
-/** A promtool unit test for one alert. Durations are Prometheus durations (`1m`, `26h`). */
-export interface AlertProof {
-    /** Sample interval of the input series, and the rule evaluation interval. */
-    interval: string;
-    /** Series that must make the alert fire at `evalTime`. */
-    firing: InputSeries[];
-    evalTime: string;
-    /** Labels the expression keeps from the firing series; the rule's own labels are added to them. */
-    outputLabels: Record<string, string>;
-    /** The alert's value at `evalTime`, which the annotations print. */
-    value: number;
-    /**
-     * Series just inside the threshold, which must not fire at `quietEvalTime`; null only for an
-     * alert that fires by design (the watchdog), with the reason.
-     */
-    quiet: InputSeries[] | { none: string };
-    quietEvalTime?: string;
-}
-
-export interface AlertSpec {
-    group: string;
-    rule: AlertRule;
-    proof: AlertProof;
-}
-
-/** An app, as the `apps` config declares it (websocketPaths only where the app serves WebSockets). */
-export interface AlertApp {
-    name: string;
-    role: "api" | "web" | "worker";
-    websocketPaths?: string[];
-    /** True when no requests while its pods are up is an outage (NoTraffic); absent means false. */
-    expectsTraffic?: boolean;
-}
-
-/** A backed-up datastore and how often its backup runs. */
-export interface BackupTarget {
-    /** The `datastore` label the backup job pushes: postgres, mongodb, mongodb-oplog or redis. */
-    datastore: string;
-    /** The backup's cron schedule. */
-    schedule: string;
-    /** Days its prefix keeps a backup (BK-2): BackupNewestExpiring fires before the newest one expires. Absent: no such alert. */
-    retentionDays?: number;
-    /**
-     * True for a full dump of primary data, whose size should not halve from one backup to the next
-     * (BackupSizeDropped); not for the oplog captures (sized by the hour's writes) or Redis (queues and
-     * cache drain and fill). Absent means false.
-     */
-    watchSize?: boolean;
-}
-
 /** BackupNewestExpiring: days before the newest backup of a prefix expires that it fires (a week, or half the retention when shorter). */
 export function newestExpiringLeadDays(retentionDays: number): number {
     return Math.max(1, Math.min(7, Math.floor(retentionDays / 2)));
-}
-
-export interface AlertRulesInput {
-    stack: string;
-    /** The apps' namespace; every alert carries it as its `namespace` label. */
-    namespace: string;
-    apps: AlertApp[];
-    databaseEngine: "postgres" | "mongodb";
-    /** MongoDB replica-set members (replication lag is watched when more than one). */
-    mongodbMembers?: number;
-    /** `none` when the stack runs no Redis. The Prometheus Redis alerts are for `in-cluster` (ElastiCache has CloudWatch alarms). */
-    redisMode: "elasticache" | "in-cluster" | "none";
-    backups: BackupTarget[];
-    /** The restore drills this stack runs: whose backups (`stack`), of which datastore, on which schedule. None where no drill runs. */
-    restoreDrills: Array<{ stack: string; datastore: string; schedule: string }>;
-    thresholds: Omit<ResolvedAlerts, "routes" | "monitoringNamespace" | "selectorLabels" | "runbookBaseUrl">;
-    /** Where the response steps live; each alert links to `<runbookBaseUrl>#<alert name in lowercase>`. */
-    runbookBaseUrl: string;
 }
 
 /**
@@ -166,9 +75,6 @@ export function sloRatioRecord(window: SloWindow): string {
 }
 
 const H = HTTP_METRICS.requestDuration;
-const ROUTE = "/api/orders";
-/** The histogram's `le` labels, as prom-client writes them. */
-const BUCKETS = [...HTTP_DURATION_BUCKETS_SECONDS.map(String), "+Inf"];
 
 /** NoTraffic: no request counted in `windowMinutes`, for `forMinutes`, while a target is up. */
 export const NO_TRAFFIC = { windowMinutes: 5, forMinutes: 10 } as const;
@@ -183,116 +89,12 @@ export function noTrafficDetection(lastRequest: number): number {
     return lastRequest + NO_TRAFFIC.windowMinutes + NO_TRAFFIC.forMinutes;
 }
 
-/** One target up for `minutes`, and its requests: `requestsPerMinute` (a fraction spaces them out) until `stopAfter`, if given. */
-function noTrafficSeries(ns: string, job: string, o: { requestsPerMinute: number; stopAfter?: number; minutes: number }): InputSeries[] {
-    let total = 0;
-    const values = Array.from({ length: o.minutes + 1 }, (_, k) => {
-        if (k > 0 && (o.stopAfter === undefined || k <= o.stopAfter)) {
-            total += o.requestsPerMinute >= 1 ? o.requestsPerMinute : k % Math.round(1 / o.requestsPerMinute) === 0 ? 1 : 0;
-        }
-        return total;
-    });
-    return [
-        { series: series(KUBE_METRICS.up, { namespace: ns, job, instance: `${job}-0` }), values: gauge([[1, o.minutes]]) },
-        { series: series(`${H}_count`, requestLabels(ns, job, "200")), values: values.join(" ") },
-    ];
-}
-
-function requestLabels(ns: string, job: string, status: string): Record<string, string> {
-    return { namespace: ns, job, route: ROUTE, method: "GET", status_code: status };
-}
-
-/** Minutes of steady traffic: `good` requests a minute answered 200, `bad` answered 500 (or, for latency, slower than the objective). */
-export interface TrafficSegment {
-    good: number;
-    bad: number;
-    minutes: number;
-}
-
-/** The `_count` series of one app's requests, segment after segment: 200s and 500s. */
-export function requestTraffic(ns: string, job: string, segments: TrafficSegment[]): InputSeries[] {
-    return [
-        { series: series(`${H}_count`, requestLabels(ns, job, "200")), values: counter(segments.map((s) => [s.good, s.minutes])) },
-        { series: series(`${H}_count`, requestLabels(ns, job, "500")), values: counter(segments.map((s) => [s.bad, s.minutes])) },
-    ];
-}
-
-/**
- * The histogram of one app's requests (all 200), segment after segment: `good` requests in the lowest
- * bucket, `bad` ones in the bucket just above the objective, so p95 and the slow share both see them.
- */
-export function latencyTraffic(ns: string, job: string, p95LatencyMs: number, segments: TrafficSegment[]): InputSeries[] {
-    const objective = p95LatencyMs / 1000;
-    const slowUpper = HTTP_DURATION_BUCKETS_SECONDS.find((e) => e > objective + 1e-12) ?? Infinity;
-    const labels = requestLabels(ns, job, "200");
-    return [
-        ...BUCKETS.map((le) => {
-            const edge = le === "+Inf" ? Infinity : Number(le);
-            return { series: series(`${H}_bucket`, { ...labels, le }), values: counter(segments.map((s) => [s.good + (edge >= slowUpper ? s.bad : 0), s.minutes])) };
-        }),
-        { series: series(`${H}_count`, labels), values: counter(segments.map((s) => [s.good + s.bad, s.minutes])) },
-    ];
-}
-
-/** A share rounded up to a hundredth of a percent, so its humanized value has at most four digits. */
-function ceilShare(x: number): number {
-    return Math.ceil(x * 10000 - 1e-9) / 10000;
-}
-
-function floorShare(x: number): number {
-    return Math.floor(x * 100000 + 1e-9) / 100000;
-}
-
-/** `70m` → 70, `7h` → 420. */
-function durationMinutes(d: string): number {
-    const m = /^(\d+)([mhd])$/.exec(d);
-    if (!m) throw new Error(`not a duration of whole minutes, hours or days: ${d}`);
-    return Number(m[1]) * { m: 1, h: 60, d: 1440 }[m[2] as "m" | "h" | "d"];
-}
-
 function isRecording(rule: AlertRule | RecordingRule): rule is RecordingRule {
     return "record" in rule;
 }
 
-/** `0.005` rather than `0.005000000000000004`. */
-/**
- * How to fill a histogram so that `histogram_quantile(0.95, …)` interpolates to `target` seconds: a
- * share of the requests (`belowPercent`) in the lowest bucket, the rest in the bucket above `lower`.
- * With a share f below, the p95 is lower + width × (0.95 − f) / (1 − f), which reaches any point of the
- * bucket's first 95 %; a target in the last 5 % moves up into the next bucket or down to 95 % of this
- * one (`direction`), so a firing case stays above and a quiet case below the value it was aimed at.
- */
-export function p95Mix(edges: number[], target: number, direction: "up" | "down"): { lower: number; belowPercent: number; p95: number } {
-    const finite = edges.filter((e) => Number.isFinite(e)).sort((a, b) => a - b);
-    let x = target;
-    for (let attempt = 0; attempt < 4; attempt++) {
-        const upper = finite.find((e) => e >= x);
-        if (upper === undefined) throw new Error(`p95 target ${target}s is beyond the histogram's last finite bucket (${finite[finite.length - 1]}s)`);
-        const lower = [0, ...finite].filter((e) => e < upper).pop() as number;
-        const reach = lower + (upper - lower) * 0.95;
-        if (x > reach) {
-            x = direction === "up" ? upper + (((finite.find((e) => e > upper) ?? upper * 2) - upper) * 0.05) : reach;
-            continue;
-        }
-        const r = (x - lower) / (upper - lower);
-        const below = (0.95 - r) / (1 - r);
-        return { lower, belowPercent: Number((below * 100).toPrecision(12)), p95: x };
-    }
-    throw new Error(`no histogram mix reaches a p95 of ${target}s`);
-}
-
-function literal(n: number): string {
-    return String(Number(n.toPrecision(10)));
-}
-
 function hoursText(seconds: number): number {
     return seconds / 3600;
-}
-
-function duration(seconds: number): string {
-    if (seconds % 86400 === 0) return `${seconds / 86400}d`;
-    if (seconds % 3600 === 0) return `${seconds / 3600}h`;
-    return `${Math.round(seconds / 60)}m`;
 }
 
 /** Every alert of a stack, each with its proof. */
@@ -301,27 +103,13 @@ export function alertSpecs(input: AlertRulesInput): AlertSpec[] {
     const ns = input.namespace;
     const specs: AlertSpec[] = [];
     const add = (group: string, category: Category, severity: Severity, requirement: string, rule: Omit<AlertRule, "labels" | "annotations"> & { labels?: Record<string, string>; summary: string; description: string }, proof: AlertProof) => {
-        const { summary, description, labels, for: pending, ...rest } = rule;
-        specs.push({
-            group,
-            rule: {
-                ...rest,
-                ...(pending === undefined ? {} : { for: pending }),
-                labels: { severity, category, namespace: ns, ...labels },
-                annotations: {
-                    summary,
-                    description: `${description} (${requirement})`,
-                    runbook_url: `${input.runbookBaseUrl}#${rule.alert.toLowerCase()}`,
-                },
-            },
-            proof,
-        });
+        specs.push(alertsOf(input, { name: group, category })({ name: rule.alert, severity, requirement, expr: rule.expr, for: rule.for, labels: rule.labels, summary: rule.summary, description: rule.description, proof }));
     };
 
     const webApps = input.apps.filter((a) => a.role !== "worker");
     const allApps = input.apps;
     const probe = webApps[0];
-    const appLabel = { app: "{{ $labels.job }}" };
+    const appLabel = APP_LABEL;
 
     // Availability: every app has at least one target up (sev1: full outage).
     if (allApps.length > 0) {

@@ -1,7 +1,7 @@
 import { HTTP_DURATION_BUCKETS_SECONDS } from "../../../config/resolve";
 import { HTTP_METRICS, KUBE_METRICS } from "../appMetrics";
-import { counter, gauge, series } from "../promql";
-import type { InputSeries } from "./types";
+import { counter, gauge, renderTemplate, series } from "../promql";
+import type { AlertSpec, InputSeries } from "./types";
 
 /*
  * The synthetic series the alerts' promtool proofs feed Prometheus, and the arithmetic that puts
@@ -109,4 +109,49 @@ export function p95Mix(edges: number[], target: number, direction: "up" | "down"
         return { lower, belowPercent: Number((below * 100).toPrecision(12)), p95: x };
     }
     throw new Error(`no histogram mix reaches a p95 of ${target}s`);
+}
+
+/** The labels an alert fires with in its proof: the expression's, then the rule's (templated). */
+export function expectedLabels(spec: AlertSpec): Record<string, string> {
+    const rendered = Object.fromEntries(Object.entries(spec.rule.labels).map(([k, v]) => [k, renderTemplate(v, spec.proof.outputLabels, spec.proof.value)]));
+    return { ...spec.proof.outputLabels, ...rendered };
+}
+
+export function expectedAnnotations(spec: AlertSpec): Record<string, string> {
+    return Object.fromEntries(Object.entries(spec.rule.annotations).map(([k, v]) => [k, renderTemplate(v, spec.proof.outputLabels, spec.proof.value)]));
+}
+
+/**
+ * promtool unit-test documents, one per alert: the firing case and the quiet case. `ruleFile`
+ * maps a group name to the rule file path the test should load (relative to the test file).
+ */
+export function promtoolTests(specs: AlertSpec[], ruleFile: (group: string) => string): Array<{ name: string; alert: string; document: Record<string, unknown> }> {
+    return specs.map((spec, i) => {
+        const p = spec.proof;
+        const tests: Array<Record<string, unknown>> = [
+            {
+                name: `${spec.rule.alert} fires`,
+                interval: p.interval,
+                input_series: p.firing,
+                alert_rule_test: [{ eval_time: p.evalTime, alertname: spec.rule.alert, exp_alerts: [{ exp_labels: expectedLabels(spec), exp_annotations: expectedAnnotations(spec) }] }],
+            },
+        ];
+        if (Array.isArray(p.quiet)) {
+            tests.push({
+                name: `${spec.rule.alert} stays quiet just inside its threshold`,
+                interval: p.interval,
+                input_series: p.quiet,
+                alert_rule_test: [{ eval_time: p.quietEvalTime ?? p.evalTime, alertname: spec.rule.alert, exp_alerts: [] }],
+            });
+        }
+        return {
+            name: `${String(i).padStart(2, "0")}-${spec.rule.alert}`,
+            alert: spec.rule.alert,
+            document: {
+                rule_files: [ruleFile(spec.group)],
+                evaluation_interval: p.interval,
+                tests,
+            },
+        };
+    });
 }

@@ -1,3 +1,4 @@
+import { matchers, oneOf } from "../promql";
 import type { AlertApp, AlertProof, AlertRulesInput, AlertSpec, Category, Severity } from "./types";
 
 /** One alert as its group declares it: the rule's own parts and its proof. */
@@ -46,6 +47,17 @@ export const APP_LABEL: Record<string, string> = { app: "{{ $labels.job }}" };
 /** The apps that serve HTTP (api and web; workers do not), in config order. */
 export function webApps(input: Pick<AlertRulesInput, "apps">): AlertApp[] {
     return input.apps.filter((a) => a.role !== "worker");
+}
+
+/** A selector of the stack's namespace, with `extra` matchers after it. */
+export function namespaceSelector(input: Pick<AlertRulesInput, "namespace">): (extra?: Record<string, string | RegExp>) => string {
+    return (extra = {}) => matchers({ namespace: input.namespace, ...extra });
+}
+
+/** A selector of the web apps' jobs in the stack's namespace, with `extra` matchers after them. */
+export function webAppsSelector(input: Pick<AlertRulesInput, "namespace" | "apps">): (extra?: Record<string, string | RegExp>) => string {
+    const jobs = webApps(input).map((a) => a.name);
+    return (extra = {}) => matchers({ namespace: input.namespace, job: oneOf(jobs), ...extra });
 }
 
 /** `0.005` rather than `0.005000000000000004`. */

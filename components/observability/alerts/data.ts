@@ -1,6 +1,6 @@
 import { KUBE_METRICS, MONGODB_METRICS, POSTGRES_METRICS, REDIS_METRICS } from "../appMetrics";
-import { gauge, matchers, series } from "../promql";
-import { alertsOf, literal } from "./alert";
+import { gauge, series } from "../promql";
+import { alertsOf, literal, namespaceSelector } from "./alert";
 import type { AlertRulesInput, AlertSpec, InputSeries } from "./types";
 
 export const DATA_GROUP = "runbook-data";
@@ -11,7 +11,7 @@ export function dataAlerts(input: AlertRulesInput): AlertSpec[] {
     const ns = input.namespace;
     const alert = alertsOf(input, { name: DATA_GROUP, category: "data" });
     const specs: AlertSpec[] = [];
-    const nsSel = (extra: Record<string, string | RegExp> = {}) => matchers({ namespace: ns, ...extra });
+    const nsSel = namespaceSelector(input);
     const dbPct = t.dbConnectionsPercent;
     if (input.databaseEngine === "postgres") {
         const pg = { namespace: ns, job: "postgres-exporter", instance: "postgres-exporter:9187" };

@@ -1,5 +1,5 @@
-import { counter, matchers, oneOf, series } from "../promql";
-import { APP_LABEL, alertsOf, literal, webApps } from "./alert";
+import { counter, series } from "../promql";
+import { APP_LABEL, alertsOf, literal, webApps, webAppsSelector } from "./alert";
 import { BUCKETS, REQUEST_DURATION as H, ROUTE, p95Mix, requestLabels } from "./proof";
 import type { AlertRulesInput, AlertSpec, InputSeries } from "./types";
 
@@ -14,7 +14,7 @@ export function latencyAlerts(input: AlertRulesInput): AlertSpec[] {
     if (!probe) return [];
     const alert = alertsOf(input, { name: LATENCY_GROUP, category: "latency" });
     const specs: AlertSpec[] = [];
-    const sel = (extra: Record<string, string | RegExp> = {}) => matchers({ namespace: ns, job: oneOf(web.map((a) => a.name)), ...extra });
+    const sel = webAppsSelector(input);
     const reqLabels = (status: string) => requestLabels(ns, probe.name, status);
     const jobOut = { namespace: ns, job: probe.name };
 

@@ -1,6 +1,6 @@
 import { KUBE_METRICS } from "../appMetrics";
-import { counter, gauge, matchers, series } from "../promql";
-import { alertsOf, literal, webApps } from "./alert";
+import { counter, gauge, series } from "../promql";
+import { alertsOf, literal, namespaceSelector, webApps } from "./alert";
 import type { AlertRulesInput, AlertSpec } from "./types";
 
 export const PODS_GROUP = "runbook-pods";
@@ -11,7 +11,7 @@ export function podAlerts(input: AlertRulesInput): AlertSpec[] {
     const ns = input.namespace;
     const probe = webApps(input)[0];
     const alert = alertsOf(input, { name: PODS_GROUP, category: "pods" });
-    const nsSel = (extra: Record<string, string | RegExp> = {}) => matchers({ namespace: ns, ...extra });
+    const nsSel = namespaceSelector(input);
     const pod = { namespace: ns, pod: `${probe?.name ?? "app"}-7d9f8-abcde`, container: probe?.name ?? "app" };
     const ksm = { ...pod, job: "kube-state-metrics" };
     /** A restart counter with one restart at each of the given minutes. */

@@ -12,8 +12,8 @@ import {
     requestsFor,
     round10,
 } from "../burnRate";
-import { matchers, oneOf } from "../promql";
-import { APP_LABEL, alertsOf, literal, webApps } from "./alert";
+import { matchers } from "../promql";
+import { APP_LABEL, alertsOf, literal, webApps, webAppsSelector } from "./alert";
 import { REQUEST_DURATION as H, ceilShare, durationMinutes, floorShare, latencyTraffic, requestTraffic } from "./proof";
 import type { AlertProof, AlertRulesInput, AlertSpec, InputSeries, RecordingRule } from "./types";
 
@@ -42,7 +42,7 @@ export function sloRatioRecord(window: SloWindow): string {
 export function sloRecordingRules(input: AlertRulesInput): RecordingRule[] {
     const web = webApps(input);
     if (web.length === 0) return [];
-    const sel = (extra: Record<string, string | RegExp> = {}) => matchers({ namespace: input.namespace, job: oneOf(web.map((a) => a.name)), ...extra });
+    const sel = webAppsSelector(input);
     const requests = (w: SloWindow) => `${SLO_RECORDS.requests(w)}${matchers({ namespace: input.namespace })}`;
     const le = latencyBucketLabel(input.thresholds.p95LatencyMs);
     return [

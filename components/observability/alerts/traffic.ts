@@ -1,6 +1,6 @@
 import { HTTP_METRICS, KUBE_METRICS } from "../appMetrics";
 import { counter, gauge, matchers, oneOf, series } from "../promql";
-import { APP_LABEL, alertsOf, literal, webApps } from "./alert";
+import { APP_LABEL, alertsOf, literal, webApps, webAppsSelector } from "./alert";
 import { REQUEST_DURATION as H, ROUTE, noTrafficSeries, requestLabels } from "./proof";
 import type { AlertRulesInput, AlertSpec, InputSeries } from "./types";
 
@@ -28,7 +28,7 @@ export function trafficAlerts(input: AlertRulesInput): AlertSpec[] {
     if (!probe) return [];
     const alert = alertsOf(input, { name: TRAFFIC_GROUP, category: "traffic" });
     const specs: AlertSpec[] = [];
-    const sel = (extra: Record<string, string | RegExp> = {}) => matchers({ namespace: ns, job: oneOf(web.map((a) => a.name)), ...extra });
+    const sel = webAppsSelector(input);
     const reqLabels = (status: string) => requestLabels(ns, probe.name, status);
     // Enough requests for the minimum-traffic guard of the route alerts, whatever it is set to.
     const scale = Math.max(1, Math.ceil((2 * t.minRequestsPerMinute) / 100));

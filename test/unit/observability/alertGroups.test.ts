@@ -1,0 +1,82 @@
+import * as assert from "assert";
+import { ALERT_DEFAULTS } from "../../../config/resolve";
+import { AlertRulesInput, AlertSpec, ruleGroups } from "../../../components/observability/alertRules";
+import { AVAILABILITY_GROUP, availabilityAlerts } from "../../../components/observability/alerts/availability";
+import { BACKUPS_GROUP, backupAlerts } from "../../../components/observability/alerts/backups";
+import { CERTIFICATES_GROUP, certificateAlerts } from "../../../components/observability/alerts/certificates";
+import { DATA_GROUP, dataAlerts } from "../../../components/observability/alerts/data";
+import { LATENCY_GROUP, latencyAlerts } from "../../../components/observability/alerts/latency";
+import { PODS_GROUP, podAlerts } from "../../../components/observability/alerts/pods";
+import { QUEUES_GROUP, queueAlerts } from "../../../components/observability/alerts/queues";
+import { SLO_GROUP, sloAlerts } from "../../../components/observability/alerts/slo";
+import { TRAFFIC_GROUP, trafficAlerts } from "../../../components/observability/alerts/traffic";
+import { WATCHDOG_GROUP, watchdogAlerts } from "../../../components/observability/alerts/watchdog";
+
+/*
+ * Issue 18 (3): one module per rule group under components/observability/alerts/. A module that
+ * declared its alerts with another group's constructor, or two modules sharing a group name, would
+ * merge or reorder the rule groups (and renumber the promtool tests) without any alert changing.
+ */
+
+const MODULES: Array<[string, (input: AlertRulesInput) => AlertSpec[]]> = [
+    [AVAILABILITY_GROUP, availabilityAlerts],
+    [SLO_GROUP, sloAlerts],
+    [LATENCY_GROUP, latencyAlerts],
+    [TRAFFIC_GROUP, trafficAlerts],
+    [QUEUES_GROUP, queueAlerts],
+    [PODS_GROUP, podAlerts],
+    [DATA_GROUP, dataAlerts],
+    [BACKUPS_GROUP, backupAlerts],
+    [CERTIFICATES_GROUP, certificateAlerts],
+    [WATCHDOG_GROUP, watchdogAlerts],
+];
+
+const base: AlertRulesInput = {
+    stack: "staging",
+    namespace: "runbook-staging",
+    apps: [
+        { name: "api", role: "api", websocketPaths: ["/events"], expectsTraffic: true },
+        { name: "web", role: "web" },
+        { name: "worker", role: "worker" },
+    ],
+    databaseEngine: "mongodb",
+    mongodbMembers: 3,
+    redisMode: "in-cluster",
+    backups: [
+        { datastore: "mongodb", schedule: "0 2 * * *", retentionDays: 14, watchSize: true },
+        { datastore: "mongodb-oplog", schedule: "15 * * * *", retentionDays: 7 },
+    ],
+    restoreDrills: [{ stack: "staging", datastore: "mongodb", schedule: "0 5 * * 1" }],
+    thresholds: ALERT_DEFAULTS,
+    runbookBaseUrl: "docs/alerts.md",
+};
+const variants: AlertRulesInput[] = [
+    base,
+    { ...base, databaseEngine: "postgres", mongodbMembers: undefined, redisMode: "elasticache", backups: [{ datastore: "postgres", schedule: "0 2 * * *" }], restoreDrills: [] },
+    { ...base, apps: [{ name: "worker", role: "worker" }] },
+    { ...base, apps: [], backups: [], restoreDrills: [] },
+];
+
+describe("unit: alert group modules (issue 18)", () => {
+    it("each module's alerts all belong to its own rule group, and no two modules share one", () => {
+        assert.strictEqual(new Set(MODULES.map(([group]) => group)).size, MODULES.length);
+        for (const input of variants) {
+            for (const [group, alerts] of MODULES) {
+                for (const spec of alerts(input)) assert.strictEqual(spec.group, group, `${spec.rule.alert} is declared in the ${group} module`);
+            }
+        }
+    });
+
+    it("the rule groups come out in the modules' order, the SLO group first where its recording rules open it", () => {
+        for (const input of variants) {
+            const withAlerts = MODULES.filter(([, alerts]) => alerts(input).length > 0).map(([group]) => group);
+            const hasRecordings = input.apps.some((a) => a.role !== "worker");
+            const expected = [...new Set([...(hasRecordings ? [SLO_GROUP] : []), ...withAlerts])];
+            assert.deepStrictEqual(
+                ruleGroups(input).map((g) => g.name),
+                expected,
+                `apps: ${input.apps.map((a) => a.name).join(", ") || "none"}`,
+            );
+        }
+    });
+});

@@ -177,7 +177,7 @@ export interface StackConfig {
 }
 
 /** `errorRatePercent` is no threshold of its own: it restates availabilityPercent (see alertProblems). */
-type AlertThresholdKey = Exclude<keyof RawStackConfig["alerts"], "routes" | "monitoringNamespace" | "selectorLabels" | "runbookBaseUrl" | "errorRatePercent">;
+type AlertThresholdKey = Exclude<keyof RawStackConfig["alerts"], "routes" | "monitoringNamespace" | "selectorLabels" | "runbookBaseUrl" | "errorRatePercent" | "rules">;
 
 /** The `alerts` section with every threshold filled in. */
 export type ResolvedAlerts = Required<Pick<RawStackConfig["alerts"], AlertThresholdKey>> & {
@@ -185,6 +185,8 @@ export type ResolvedAlerts = Required<Pick<RawStackConfig["alerts"], AlertThresh
     selectorLabels: Record<string, string>;
     runbookBaseUrl: string;
     routes: RawStackConfig["alerts"]["routes"];
+    /** The team's own alert rules, in config order (issue 20, 5). */
+    rules: NonNullable<RawStackConfig["alerts"]["rules"]>;
 };
 
 /**
@@ -242,6 +244,7 @@ export function resolveAlerts(raw: RawStackConfig["alerts"]): ResolvedAlerts {
         selectorLabels: raw.selectorLabels ?? { release: "kube-prometheus-stack" },
         runbookBaseUrl: raw.runbookBaseUrl ?? "docs/alerts.md",
         routes: raw.routes,
+        rules: raw.rules ?? [],
     };
 }
 

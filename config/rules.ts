@@ -1,3 +1,4 @@
+import { customAlertProblems } from "./customAlerts";
 import { DEFAULT_BACKUP_WINDOW, DEFAULT_MAINTENANCE_WINDOW } from "../components/database/postgresSettings";
 import { Ipv4Cidr, cidrsOverlap, parseCidr } from "../components/network/subnets";
 import { ConfigProblem } from "./problems";
@@ -277,6 +278,7 @@ export function crossFieldProblems(raw: RawStackConfig, env: Environment): Confi
     problems.push(...workloadProblems(raw, env));
     problems.push(...edgeProblems(raw, env));
     problems.push(...alertProblems(raw, env));
+    problems.push(...customAlertProblems(raw));
     problems.push(...backupProblems(raw, env));
     return problems;
 }

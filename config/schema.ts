@@ -523,6 +523,49 @@ export const edgeSchema = z.strictObject({
 
 const percent = (min: number, max: number) => z.number().min(min).max(max);
 
+const promDuration = z.string().regex(/^\d+(ms|s|m|h|d|w)$/, { message: "must be a Prometheus duration such as 5m, 1h or 2d" });
+const promSeries = z.strictObject({
+    /** A series as promtool's input_series takes it: `orders_failed_total{job="api"}`. */
+    series: z.string().min(1),
+    /** Its samples in promtool's notation: `0+10x60` (start 0, add 10 per interval, 60 times), `1x30`. */
+    values: z.string().min(1),
+});
+
+/** One of the team's own alerts (issue 20, 5), with the example that proves it. */
+export const customAlertSchema = z.strictObject({
+    /** The alert's name, UpperCamelCase, its own (not a built-in's): `FailedPaymentsHigh`. */
+    name: z.string().regex(/^[A-Z][A-Za-z0-9]*$/, { message: "must be an UpperCamelCase alert name such as FailedPaymentsHigh" }),
+    /** sev1 and sev2 page; sev3 and sev4 post to Slack (OB-4). */
+    severity: z.enum(["sev1", "sev2", "sev3", "sev4"]),
+    /** The PromQL expression; the alert fires while it returns a series. */
+    expr: z.string().min(1),
+    /** How long the expression must hold before the alert fires. Defaults to firing at once. */
+    for: promDuration.optional(),
+    /** One line, shown as the notification's title; may print {{ $value }} and {{ $labels.<name> }}. */
+    summary: z.string().min(1).max(200),
+    /** What it means and the first step. */
+    description: z.string().min(1),
+    /** Labels beyond severity, category and namespace, which every alert gets. Defaults to none. */
+    labels: z.record(labelKey, z.string()).optional(),
+    /**
+     * The promtool unit test generated for the rule: series that make it fire at `evalTime`, and
+     * series just inside its threshold that must not fire at `quietEvalTime`.
+     */
+    test: z.strictObject({
+        /** The series' sample interval and the rule's evaluation interval. Defaults to 1m. */
+        interval: promDuration.optional(),
+        firing: z.array(promSeries).min(1),
+        evalTime: promDuration,
+        /** The labels the expression keeps from the firing series. Defaults to none. */
+        labels: z.record(z.string(), z.string()).optional(),
+        /** The expression's value at `evalTime`; required when the summary or description prints {{ $value }}. */
+        value: z.number().optional(),
+        quiet: z.array(promSeries).min(1),
+        /** Defaults to `evalTime`. */
+        quietEvalTime: promDuration.optional(),
+    }),
+});
+
 export const alertsSchema = z.strictObject({
     /**
      * OB-1: p95 latency objective, in milliseconds: 95 % of requests within it, a latency SLO whose
@@ -601,6 +644,12 @@ export const alertsSchema = z.strictObject({
      * `release: kube-prometheus-stack`, the chart's default selector.
      */
     selectorLabels: z.record(labelKey, z.string().max(63)).optional(),
+    /**
+     * The team's own alert rules (business metrics and anything else the apps export), each with an
+     * example that proves it; generated, routed, annotated and tested like the built-in ones.
+     * Defaults to none.
+     */
+    rules: z.array(customAlertSchema).max(100).optional(),
     /** OB-4: where alerts go, by severity. */
     routes: z.strictObject({
         /** PagerDuty Events v2 routing key: SEV1 and SEV2 page. Must be `secure:`. */

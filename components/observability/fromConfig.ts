@@ -18,7 +18,7 @@ export function backupTargets(config: Pick<StackConfig, "database" | "redis" | "
 
 /** The generator's input from a validated stack config. */
 export function alertRulesInput(config: StackConfig): AlertRulesInput {
-    const { routes: _routes, monitoringNamespace: _ns, selectorLabels: _labels, runbookBaseUrl, ...thresholds } = config.alerts;
+    const { routes: _routes, monitoringNamespace: _ns, selectorLabels: _labels, runbookBaseUrl, rules, ...thresholds } = config.alerts;
     const apps: AlertApp[] = config.apps.map((a) => {
         // websocketPaths arrives with the apps config of WL-7; read it when present.
         const websocketPaths = (a as { websocketPaths?: string[] }).websocketPaths;
@@ -36,5 +36,6 @@ export function alertRulesInput(config: StackConfig): AlertRulesInput {
         restoreDrills: (config.backups.drill?.targets ?? []).map((d) => ({ stack: d.stack, datastore: d.datastore, schedule: d.schedule })),
         thresholds,
         runbookBaseUrl,
+        ...(rules.length > 0 ? { custom: rules } : {}),
     };
 }

@@ -1,6 +1,7 @@
 import { availabilityAlerts } from "./availability";
 import { backupAlerts } from "./backups";
 import { certificateAlerts } from "./certificates";
+import { customAlerts } from "./custom";
 import { dataAlerts } from "./data";
 import { latencyAlerts } from "./latency";
 import { podAlerts } from "./pods";
@@ -25,6 +26,7 @@ const ALERT_GROUPS: Array<(input: AlertRulesInput) => AlertSpec[]> = [
     dataAlerts,
     backupAlerts,
     certificateAlerts,
+    customAlerts,
     watchdogAlerts,
 ];
 

@@ -9,7 +9,7 @@ export type Severity = "sev1" | "sev2" | "sev3" | "sev4";
 export const SEVERITIES: Severity[] = ["sev1", "sev2", "sev3", "sev4"];
 
 /** What each alert is about; the `category` label, which policies and routes read. */
-export type Category = "slo" | "latency" | "traffic" | "queues" | "pods" | "data" | "backups" | "certificates" | "watchdog";
+export type Category = "slo" | "latency" | "traffic" | "queues" | "pods" | "data" | "backups" | "certificates" | "watchdog" | "custom";
 
 export interface AlertRule {
     alert: string;
@@ -97,7 +97,9 @@ export interface AlertRulesInput {
     backups: BackupTarget[];
     /** The restore drills this stack runs: whose backups (`stack`), of which datastore, on which schedule. None where no drill runs. */
     restoreDrills: Array<{ stack: string; datastore: string; schedule: string }>;
-    thresholds: Omit<ResolvedAlerts, "routes" | "monitoringNamespace" | "selectorLabels" | "runbookBaseUrl">;
+    thresholds: Omit<ResolvedAlerts, "routes" | "monitoringNamespace" | "selectorLabels" | "runbookBaseUrl" | "rules">;
+    /** The team's own alerts (`alerts.rules`), in config order; absent means none. */
+    custom?: ResolvedAlerts["rules"];
     /** Where the response steps live; each alert links to `<runbookBaseUrl>#<alert name in lowercase>`. */
     runbookBaseUrl: string;
 }

@@ -4,6 +4,7 @@ import { AlertRulesInput, AlertSpec, ruleGroups } from "../../../components/obse
 import { AVAILABILITY_GROUP, availabilityAlerts } from "../../../components/observability/alerts/availability";
 import { BACKUPS_GROUP, backupAlerts } from "../../../components/observability/alerts/backups";
 import { CERTIFICATES_GROUP, certificateAlerts } from "../../../components/observability/alerts/certificates";
+import { CUSTOM_GROUP, customAlerts } from "../../../components/observability/alerts/custom";
 import { DATA_GROUP, dataAlerts } from "../../../components/observability/alerts/data";
 import { LATENCY_GROUP, latencyAlerts } from "../../../components/observability/alerts/latency";
 import { PODS_GROUP, podAlerts } from "../../../components/observability/alerts/pods";
@@ -28,6 +29,7 @@ const MODULES: Array<[string, (input: AlertRulesInput) => AlertSpec[]]> = [
     [DATA_GROUP, dataAlerts],
     [BACKUPS_GROUP, backupAlerts],
     [CERTIFICATES_GROUP, certificateAlerts],
+    [CUSTOM_GROUP, customAlerts],
     [WATCHDOG_GROUP, watchdogAlerts],
 ];
 

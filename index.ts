@@ -1,5 +1,4 @@
 import { loadConfig } from "./config";
-import { backupPrefixRetention } from "./config/resolve";
 import { App } from "./components/app/app";
 import { Backups } from "./components/backup/backups";
 import { Database } from "./components/database/database";
@@ -50,19 +49,13 @@ const roleJob = { image: config.backups.image, uid: BACKUP_UID, databaseCidrs: p
 const database = new Database("database", { database: config.database, environment, network: dataNetwork, kubernetes, roleJob }, opts);
 const redis = config.redis ? new Redis("redis", { redis: config.redis, environment, network: dataNetwork, kubernetes }, opts) : undefined;
 
-// BK-1: what this stack backs up; each is a prefix of the backups bucket with its own retention (BK-2).
-const backedUp = [
-    ...(config.database.engine === "postgres" ? (["postgres"] as const) : (["mongodb", "mongodb-oplog"] as const)),
-    ...(config.redis?.mode === "in-cluster" ? (["redis"] as const) : []),
-];
-// Issue 17 #10: with the monthly generation of the full backups beside them, each with its own lifecycle and lock.
-const backedUpPrefixes = backupPrefixRetention(config.backups, backedUp);
-
 const storage = new Storage("storage", {
     accountId: config.storage.accountId,
     buckets: config.storage.buckets,
     zoneId: config.edge.zoneId,
-    backups: { bucket: config.backups.bucket, retentionDays: config.backups.retentionDays, prefixRetentionDays: backedUpPrefixes },
+    // BK-1, BK-2: each prefix of the backups bucket this stack writes, with its own retention (and the
+    // monthly generation's, issue 17 #10), as the stack model decided them.
+    backups: { bucket: config.backups.bucket, retentionDays: config.backups.retentionDays, prefixRetentionDays: config.backups.bucketPrefixRetentionDays },
     protect: environment.isProduction,
 }, opts);
 

@@ -1,15 +1,15 @@
 import { DEFAULT_BACKUP_WINDOW, DEFAULT_MAINTENANCE_WINDOW } from "../components/database/postgresSettings";
 import { Ipv4Cidr, cidrsOverlap, parseCidr } from "../components/network/subnets";
 import { ConfigProblem } from "./problems";
-import { Environment } from "./resolve";
+import { DEFAULT_VPC_CIDR, READER_URL_KEY } from "./model";
+import { Environment, StackConfig, resolveConfig } from "./resolve";
 import { alertProblems } from "./rulesAlerts";
 import { RawStackConfig } from "./schema";
 import { usesAws, workloadProblems } from "./rulesApps";
 import { edgeProblems } from "./rulesEdge";
 import { backupProblems } from "./rulesBackups";
 
-/** Key of the apps' Secret holding the read replica's URL (DB-5); an app names its env through `readerUrlEnv`. */
-export const READER_URL_KEY = "DATABASE_READER_URL";
+export { READER_URL_KEY };
 
 /**
  * Connection strings the data tier writes into the environment's Secret: the database's, the read
@@ -104,12 +104,15 @@ export function memoryMiB(q: string): number {
     return q.endsWith("Gi") ? Number(q.slice(0, -2)) * 1024 : Number(q.slice(0, -2));
 }
 
-/** Rules that span several keys or depend on the environment. Runs only on schema-valid config; see also `contradictions`. */
-export function crossFieldProblems(raw: RawStackConfig, env: Environment): ConfigProblem[] {
+/**
+ * Rules that span several keys or depend on the environment. Runs only on schema-valid config, and
+ * reads every default from the resolved model (`resolveConfig`), never restating one; see also `contradictions`.
+ */
+export function crossFieldProblems(raw: RawStackConfig, env: Environment, model: StackConfig = resolveConfig(raw, env)): ConfigProblem[] {
     const problems: ConfigProblem[] = [];
     const db = raw.database;
-    if (db.engine === "mongodb") {
-        const members = db.members ?? (env.isProduction ? 3 : 1);
+    if (model.database.engine === "mongodb") {
+        const members = model.database.members;
         if (env.isProduction && members < 3) {
             problems.push({ path: "database.members", value: members, message: "is below the 3 members a production replica set needs", requirement: "DB-1", fix: "set 3, 5 or 7" });
         } else if (members > 1 && members % 2 === 0) {
@@ -235,7 +238,7 @@ export function crossFieldProblems(raw: RawStackConfig, env: Environment): Confi
     } else if (backupBucket.purpose !== "backups") {
         problems.push({ path: "backups.bucket", value: raw.backups.bucket, message: `is a ${backupBucket.purpose} bucket`, requirement: "BK-3", fix: "point it at a bucket with purpose: backups" });
     } else {
-        const retention = raw.backups.retentionDays ?? (env.isProduction ? 30 : 7);
+        const retention = model.backups.retentionDays;
         const expire = backupBucket.lifecycle?.expireAfterDays;
         if (expire !== undefined && expire < retention) {
             const index = raw.storage.buckets.indexOf(backupBucket);
@@ -383,7 +386,7 @@ export function networkReachabilityProblems(net: NonNullable<RawStackConfig["net
     }
 
     // mode: create
-    const vpcCidrText = net.vpcCidr ?? "10.20.0.0/16";
+    const vpcCidrText = net.vpcCidr ?? DEFAULT_VPC_CIDR;
     const vpcCidr = tryCidr(vpcCidrText);
     if (net.peering === undefined) {
         p("network.peering", undefined, "is missing, so the new VPC has no route to or from the cluster and no pod could reach the data tier", REACH_FIX);

@@ -1,4 +1,5 @@
-import type { Environment, StackConfig } from "../../config";
+import type { Environment } from "../../config";
+import type { DatabaseSettings } from "../../config/model";
 
 /*
  * Everything about the PostgreSQL database that can be decided without Pulumi: defaults per
@@ -31,7 +32,7 @@ export const DEFAULT_MAINTENANCE_WINDOW = "sun:04:00-sun:05:00";
  */
 export const MASTER_PASSWORD_SPEC = { length: 32, special: true, overrideSpecial: "-_.~", minLower: 1, minUpper: 1, minNumeric: 1 } as const;
 
-export type PostgresDatabaseConfig = StackConfig["database"];
+export type PostgresDatabaseConfig = DatabaseSettings;
 
 /** One RDS DB parameter. Static parameters only take effect after a reboot. */
 export interface DbParameter {

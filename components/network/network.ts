@@ -3,7 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../../config";
 import { parseCidr, privateSubnetCidrs, stableZones, zoneFor } from "./subnets";
 
-export const DEFAULT_VPC_CIDR = "10.20.0.0/16";
+import { DEFAULT_VPC_CIDR } from "../../config/model";
+
+export { DEFAULT_VPC_CIDR };
 export const DEFAULT_AZ_COUNT = 2;
 
 export interface NetworkArgs {

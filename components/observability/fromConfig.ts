@@ -6,14 +6,10 @@ import { AlertApp, AlertRulesInput, BackupTarget } from "./alertRules";
  * oplog for MongoDB on `backups.oplogSchedule`, BK-1), and in-cluster Redis (ElastiCache keeps its
  * own daily snapshots, BK-2). The schedules are the CronJobs' own.
  */
-export function backupTargets(config: Pick<StackConfig, "database" | "redis" | "backups">): BackupTarget[] {
-    const days = config.backups.prefixRetentionDays;
+export function backupTargets(config: Pick<StackConfig, "backups">): BackupTarget[] {
     // The primary database's full dump is the one whose size is watched (issue 17 #7); every prefix's
     // retention says when its newest backup would expire (issue 17 #10).
-    const targets: BackupTarget[] = [{ datastore: config.database.engine, schedule: config.backups.schedule, retentionDays: days[config.database.engine], watchSize: true }];
-    if (config.database.engine === "mongodb") targets.push({ datastore: "mongodb-oplog", schedule: config.backups.oplogSchedule, retentionDays: days["mongodb-oplog"] });
-    if (config.redis?.mode === "in-cluster") targets.push({ datastore: "redis", schedule: config.backups.schedule, retentionDays: days.redis });
-    return targets;
+    return config.backups.targets.map((t) => ({ datastore: t.datastore, schedule: t.schedule, retentionDays: t.retentionDays, ...(t.watchSize ? { watchSize: true } : {}) }));
 }
 
 /** The generator's input from a validated stack config. */

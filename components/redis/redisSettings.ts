@@ -1,6 +1,7 @@
 import { JOB_IMAGE_REDIS } from "../../config/jobImage";
 import { createHash } from "crypto";
-import type { Environment, StackConfig } from "../../config";
+import type { Environment } from "../../config";
+import type { RedisSettings } from "../../config/model";
 import { memoryMiB, windowsOverlap } from "../../config/rules";
 
 /*
@@ -9,7 +10,7 @@ import { memoryMiB, windowsOverlap } from "../../config/rules";
  * No Pulumi resources here, so every rule is unit-tested without mocks.
  */
 
-export type RedisConfig = NonNullable<StackConfig["redis"]>;
+export type RedisConfig = RedisSettings;
 
 export const REDIS_PORT = 6379;
 

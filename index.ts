@@ -2,7 +2,6 @@ import { loadConfig } from "./config";
 import { App } from "./components/app/app";
 import { Backups } from "./components/backup/backups";
 import { Database } from "./components/database/database";
-import { mongoImage, resolveMongoSettings } from "./components/database/mongodbSettings";
 import { Certificates } from "./components/edge/certificates";
 import { CloudflareEdge } from "./components/edge/cloudflare";
 import { Gateway } from "./components/edge/gateway";
@@ -76,7 +75,7 @@ const secrets = new AppSecrets("app-secrets", {
 new NetworkPolicies("network-policies", {
     namespace: namespace.name,
     appPorts: config.apps.map((a) => a.port),
-    awsData: awsDataDestinations(config.network, DEFAULT_VPC_CIDR, { postgres: config.database.engine === "postgres", redis: config.redis?.mode === "elasticache" }),
+    awsData: awsDataDestinations(config.network, DEFAULT_VPC_CIDR, { postgres: config.database.inAws, redis: config.redis?.inAws ?? false }),
     dns: config.kubernetes.dnsEgress,
 }, opts);
 
@@ -85,16 +84,10 @@ const backups = new Backups("backups", {
     stack: environment.stack,
     accountId: config.storage.accountId,
     namespace: namespace.name,
-    datastores: {
-        postgres: database.adminUrl && database.serverUrl ? { adminUrl: database.adminUrl, serverUrl: database.serverUrl } : undefined,
-        // The data volume bounds the dump: the upload's --expected-size (issue 17 #9).
-        mongodb: database.backupConnectionUrl
-            ? { backupUrl: database.backupConnectionUrl, expectedSizeBytes: resolveMongoSettings(config.database, environment).storageGb * 1024 ** 3 }
-            : undefined,
-        redis: redis && config.redis?.mode === "in-cluster" ? { url: redis.connectionUrl } : undefined,
-    },
+    // Each data store says what its backup jobs dump from; ElastiCache keeps its own snapshots.
+    datastores: { ...database.backupSources, redis: redis?.backupSource },
     postgresCidrs,
-    scratchMongoImage: config.database.engine === "mongodb" ? mongoImage(config.database.engineVersion) : undefined,
+    scratchMongoImage: database.serverImage,
     assetBuckets: config.storage.buckets.filter((b) => b.purpose !== "backups").map((b) => b.name),
     drillAgeSecretKey: config.backups.drill ? secret("backups.drill.ageSecretKey") : undefined,
 }, opts);

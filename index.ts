@@ -1,4 +1,5 @@
 import { loadConfig } from "./config";
+import { alertingModel } from "./config/alerting";
 import { App } from "./components/app/app";
 import { Backups } from "./components/backup/backups";
 import { Database } from "./components/database/database";
@@ -13,7 +14,6 @@ import { awsDataDestinations } from "./components/k8s/networkPolicySpecs";
 import { DEFAULT_VPC_CIDR, Network } from "./components/network/network";
 import { createProviders } from "./components/providers/providers";
 import { CloudWatchAlarms } from "./components/observability/cloudwatchAlarms";
-import { alertRulesInput } from "./components/observability/fromConfig";
 import { Observability } from "./components/observability/observability";
 import { BACKUP_UID } from "./components/backup/backupSpec";
 import { Redis } from "./components/redis/redis";
@@ -159,7 +159,7 @@ const cdn = new CloudflareEdge("cloudflare", {
 // CloudWatch alarms for whatever runs in AWS.
 const routes = config.alerts.routes;
 const observability = new Observability("observability", {
-    rules: alertRulesInput(config),
+    rules: alertingModel(config),
     namespace: namespace.name,
     monitoringNamespace: config.alerts.monitoringNamespace,
     selectorLabels: config.alerts.selectorLabels,

@@ -1,7 +1,7 @@
 import { DEFAULT_BACKUP_WINDOW, DEFAULT_MAINTENANCE_WINDOW } from "../components/database/postgresSettings";
 import { Ipv4Cidr, cidrsOverlap, parseCidr } from "../components/network/subnets";
 import { ConfigProblem } from "./problems";
-import { DEFAULT_VPC_CIDR, READER_URL_KEY } from "./model";
+import { DEFAULT_VPC_CIDR, READER_URL_KEY, connectionEnvNames } from "./model";
 import { Environment, StackConfig, resolveConfig } from "./resolve";
 import { alertProblems } from "./rulesAlerts";
 import { RawStackConfig } from "./schema";
@@ -14,7 +14,8 @@ export { READER_URL_KEY };
 /**
  * Connection strings the data tier writes into the environment's Secret: the database's, the read
  * replica's with PostgreSQL's readReplica (DB-5; apps name their env for it with readerUrlEnv), and
- * REDIS_URL only with Redis.
+ * REDIS_URL only with Redis. For raw, unvalidated values (the offline plan's placeholders); validated
+ * config reads them off the model (connectionEnvNames in config/model.ts).
  */
 export function generatedSecretNames(raw: Pick<RawStackConfig, "database" | "redis">): string[] {
     const replica = raw.database.engine === "postgres" && raw.database.readReplica === true ? [READER_URL_KEY] : [];
@@ -160,7 +161,7 @@ export function crossFieldProblems(raw: RawStackConfig, env: Environment, model:
     }
 
     const appNames = raw.apps.map((a) => a.name);
-    const generated = generatedSecretNames(raw);
+    const generated = connectionEnvNames(model);
     for (const key of Object.keys(raw.secrets ?? {}).filter((k) => generated.includes(k))) {
         problems.push({
             path: `secrets.${key}`,
@@ -276,10 +277,10 @@ export function crossFieldProblems(raw: RawStackConfig, env: Environment, model:
 
     problems.push(...dnsEgressProblems(raw));
     if (raw.network) problems.push(...networkReachabilityProblems(raw.network, env));
-    problems.push(...providerProblems(raw, env));
-    problems.push(...workloadProblems(raw, env));
+    problems.push(...providerProblems(raw, env, model));
+    problems.push(...workloadProblems(raw, env, model));
     problems.push(...edgeProblems(raw, env));
-    problems.push(...alertProblems(raw, env));
+    problems.push(...alertProblems(raw, env, model));
     problems.push(...backupProblems(raw, env));
     return problems;
 }
@@ -304,10 +305,10 @@ function dnsEgressProblems(raw: RawStackConfig): ConfigProblem[] {
  * The explicit providers: AWS settings exactly when something lives in AWS, pinned to the stack's
  * accounts in production, and zones that belong to the region.
  */
-export function providerProblems(raw: RawStackConfig, env: Environment): ConfigProblem[] {
+export function providerProblems(raw: RawStackConfig, env: Environment, model: StackConfig = resolveConfig(raw, env)): ConfigProblem[] {
     const problems: ConfigProblem[] = [];
     const aws = raw.providers.aws;
-    if (usesAws(raw) && aws === undefined) {
+    if (usesAws(model) && aws === undefined) {
         problems.push({
             path: "providers.aws",
             message: "is required because a data store lives in AWS",

@@ -11,7 +11,7 @@ import { hostRoutes } from "./components/edge/gatewaySpec";
 import { Namespace } from "./components/k8s/namespace";
 import { NetworkPolicies } from "./components/k8s/networkPolicies";
 import { awsDataDestinations } from "./components/k8s/networkPolicySpecs";
-import { DEFAULT_VPC_CIDR, Network } from "./components/network/network";
+import { Network } from "./components/network/network";
 import { createProviders } from "./components/providers/providers";
 import { CloudWatchAlarms } from "./components/observability/cloudwatchAlarms";
 import { Observability } from "./components/observability/observability";
@@ -42,7 +42,7 @@ const dataNetwork = network && {
 };
 
 // Where RDS lives, for the egress of the Jobs that reach it on 5432 (the role Jobs, the exporter, backups).
-const postgresCidrs = awsDataDestinations(config.network, DEFAULT_VPC_CIDR, { postgres: true, redis: false }).cidrs;
+const postgresCidrs = config.network?.dataCidrs ?? [];
 // The role Jobs run in the backup image, which has psql.
 const roleJob = { image: config.backups.image, uid: BACKUP_UID, databaseCidrs: postgresCidrs };
 const database = new Database("database", { database: config.database, environment, network: dataNetwork, kubernetes, roleJob }, opts);
@@ -75,7 +75,7 @@ const secrets = new AppSecrets("app-secrets", {
 new NetworkPolicies("network-policies", {
     namespace: namespace.name,
     appPorts: config.apps.map((a) => a.port),
-    awsData: awsDataDestinations(config.network, DEFAULT_VPC_CIDR, { postgres: config.database.inAws, redis: config.redis?.inAws ?? false }),
+    awsData: awsDataDestinations(config.network, { postgres: config.database.inAws, redis: config.redis?.inAws ?? false }),
     dns: config.kubernetes.dnsEgress,
 }, opts);
 

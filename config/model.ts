@@ -195,6 +195,38 @@ export function resolveRedis(raw: RawStackConfig["redis"], backups: BackupPlan):
     return { ...settings, mode: "in-cluster", inAws: false, metricsSource: "pod-exporters", backupTargets: [target(backups, "redis", backups.schedule, { full: true })], env: { connection: "REDIS_URL" } };
 }
 
+/** The `network` section as given: what the Network component reads. */
+export type NetworkSettings = NonNullable<RawStackConfig["network"]>;
+
+/** A data VPC the stack builds, peered with the cluster's (DB-2). */
+export interface ResolvedCreatedNetwork extends NetworkSettings {
+    mode: "create";
+    vpcCidr: string;
+    /** Where the AWS data stores' addresses lie: the new VPC's CIDR, the apps' and jobs' egress to them. */
+    dataCidrs: string[];
+}
+
+/** The cluster's own VPC and private subnets (DB-2). */
+export interface ResolvedExistingNetwork extends NetworkSettings {
+    mode: "existing";
+    vpcCidr?: never;
+    /** Any address: the stack does not know the VPC's CIDR, so the data stores' security groups do the narrowing and egress limits only the ports. */
+    dataCidrs: string[];
+}
+
+export type ResolvedNetwork = ResolvedCreatedNetwork | ResolvedExistingNetwork;
+
+/** The network variant `network.mode` picks; absent when nothing lives in AWS (the rules require it exactly then). */
+export function resolveNetwork(raw: RawStackConfig["network"]): ResolvedNetwork | undefined {
+    if (raw === undefined) return undefined;
+    if (raw.mode === "create") {
+        const vpcCidr = raw.vpcCidr ?? DEFAULT_VPC_CIDR;
+        return { ...raw, mode: "create", vpcCidr, dataCidrs: [vpcCidr] };
+    }
+    const { vpcCidr: _vpcCidr, ...existing } = raw;
+    return { ...existing, mode: "existing", dataCidrs: ["0.0.0.0/0"] };
+}
+
 /** Every backup target of the stack, the database's first (BK-1). */
 export function stackBackupTargets(model: { database: DatastoreFacts; redis?: DatastoreFacts }): ResolvedBackupTarget[] {
     return [...model.database.backupTargets, ...(model.redis?.backupTargets ?? [])];

@@ -5,9 +5,11 @@ import {
     DEFAULT_OPLOG_SCHEDULE,
     ResolvedBackupTarget,
     ResolvedDatabase,
+    ResolvedNetwork,
     ResolvedRedis,
     defaultRetentionDays,
     resolveDatabase,
+    resolveNetwork,
     resolveRedis,
     stackBackupTargets,
 } from "./model";
@@ -172,8 +174,8 @@ export interface StackConfig {
     backups: StackBackups;
     edge: ResolvedEdge;
     alerts: ResolvedAlerts;
-    /** Present exactly when a data store lives in AWS. */
-    network?: NonNullable<RawStackConfig["network"]>;
+    /** Present exactly when a data store lives in AWS: the mode's variant, with its CIDR and where the data stores' addresses lie. */
+    network?: ResolvedNetwork;
     kubernetes: { context: string; namespace: string; storageClass?: string; platform: "install" | "existing"; dnsEgress: DnsEgress };
     /** The explicit providers' settings. The Cloudflare token is read separately and stays secret. */
     providers: { aws?: { region: string; allowedAccountIds?: string[] } };
@@ -521,7 +523,7 @@ export function resolveConfig(raw: RawStackConfig, env: Environment): StackConfi
         },
         edge: resolveEdge(raw.edge, env),
         alerts: resolveAlerts(raw.alerts),
-        network: raw.network,
+        network: resolveNetwork(raw.network),
         kubernetes: {
             context: raw.kubernetes.context,
             namespace: raw.kubernetes.namespace ?? "runbook",

@@ -1,9 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { StackConfig } from "../../config";
 import { parseCidr, privateSubnetCidrs, stableZones, zoneFor } from "./subnets";
 
-import { DEFAULT_VPC_CIDR } from "../../config/model";
+import { DEFAULT_VPC_CIDR, type NetworkSettings } from "../../config/model";
 
 export { DEFAULT_VPC_CIDR };
 export const DEFAULT_AZ_COUNT = 2;
@@ -17,7 +16,7 @@ export interface NetworkArgs {
      * required) with routes on both sides. `clusterSecurityGroupIds` and `appCidrs` are the sources
      * the data tier admits; at least one is required.
      */
-    network: NonNullable<StackConfig["network"]>;
+    network: NetworkSettings;
 }
 
 /**

@@ -24,8 +24,17 @@ export function defaultMembers(env: Environment): number {
     return env.isProduction ? 3 : 1;
 }
 
+/** RD-1: production ElastiCache keeps a replica to fail over to; elsewhere none keeps staging cheap. Multi-AZ follows production. */
+export function defaultElastiCacheReplicas(env: Environment): number {
+    return env.isProduction ? 1 : 0;
+}
+
 /** A major only: RDS applies minor upgrades itself (autoMinorVersionUpgrade); a pinned minor is the user's to keep current (docs/operations.md). */
 export const DEFAULT_POSTGRES_VERSION = "16";
+/** BK-1: RDS's automated backup runs at 02:00 UTC, with the daily dump (003). */
+export const DEFAULT_POSTGRES_BACKUP_WINDOW = "02:00-03:00";
+/** After the backup window, on the quietest day; the rules check the two never overlap. */
+export const DEFAULT_POSTGRES_MAINTENANCE_WINDOW = "sun:04:00-sun:05:00";
 /** The MongoDB server version; its image is pinned to a patch release (components/database/mongodbSettings.ts). */
 export const DEFAULT_MONGODB_VERSION = "7.0";
 /** Volume size per MongoDB member, in GB. */
@@ -81,6 +90,8 @@ export interface ResolvedPostgres extends DatabaseSettings, DatastoreFacts {
     engine: "postgres";
     inAws: true;
     metricsSource: "postgres-exporter";
+    backupWindow: string;
+    maintenanceWindow: string;
     /** No replica set. */
     members?: never;
     /** Env names of its connection strings in the apps' Secret: the primary's, and the replica's with readReplica (DB-5). */
@@ -105,6 +116,9 @@ export type RedisSettings = NonNullable<RawStackConfig["redis"]> & { snapshotRet
 /** ElastiCache (RD-1): in AWS, with its own daily snapshots and CloudWatch alarms. */
 export interface ResolvedElastiCache extends RedisSettings, DatastoreFacts {
     mode: "elasticache";
+    /** Read replicas, each a failover target (RD-1). */
+    replicas: number;
+    multiAz: boolean;
     inAws: true;
     metricsSource: "cloudwatch";
     env: { connection: "REDIS_URL" };
@@ -159,6 +173,8 @@ export function resolveDatabase(raw: Pick<RawStackConfig, "apps" | "database">, 
             engine: "postgres",
             engineVersion: db.engineVersion ?? DEFAULT_POSTGRES_VERSION,
             ...common,
+            backupWindow: db.backupWindow ?? DEFAULT_POSTGRES_BACKUP_WINDOW,
+            maintenanceWindow: db.maintenanceWindow ?? DEFAULT_POSTGRES_MAINTENANCE_WINDOW,
             inAws: true,
             metricsSource: "postgres-exporter",
             // BK-1: the daily dump of the primary data.
@@ -185,12 +201,21 @@ export function resolveDatabase(raw: Pick<RawStackConfig, "apps" | "database">, 
 }
 
 /** The Redis variant `redis.mode` picks, or undefined when the stack declares no Redis. */
-export function resolveRedis(raw: RawStackConfig["redis"], backups: BackupPlan): ResolvedRedis | undefined {
+export function resolveRedis(raw: RawStackConfig["redis"], env: Environment, backups: BackupPlan): ResolvedRedis | undefined {
     if (raw === undefined) return undefined;
     const settings = { ...raw, snapshotRetentionDays: raw.snapshotRetentionDays ?? DEFAULT_REDIS_SNAPSHOT_RETENTION_DAYS, maxmemoryPolicy: "noeviction" as const };
     if (raw.mode === "elasticache") {
         // BK-2: ElastiCache keeps its own daily snapshots; no backup job.
-        return { ...settings, mode: "elasticache", inAws: true, metricsSource: "cloudwatch", backupTargets: [], env: { connection: "REDIS_URL" } };
+        return {
+            ...settings,
+            mode: "elasticache",
+            replicas: raw.replicas ?? defaultElastiCacheReplicas(env),
+            multiAz: raw.multiAz ?? env.isProduction,
+            inAws: true,
+            metricsSource: "cloudwatch",
+            backupTargets: [],
+            env: { connection: "REDIS_URL" },
+        };
     }
     return { ...settings, mode: "in-cluster", inAws: false, metricsSource: "pod-exporters", backupTargets: [target(backups, "redis", backups.schedule, { full: true })], env: { connection: "REDIS_URL" } };
 }

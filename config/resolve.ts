@@ -501,7 +501,7 @@ export function resolveConfig(raw: RawStackConfig, env: Environment): StackConfi
     // The datastores' variants first: their backup targets are what the backups and the bucket's prefixes are made of.
     const plan = resolveBackupPlan(raw.backups, env);
     const database = resolveDatabase(raw, env, plan);
-    const redis = resolveRedis(raw.redis, plan);
+    const redis = resolveRedis(raw.redis, env, plan);
     const targets = stackBackupTargets({ database, redis });
     const backups = resolveBackups(raw, env, targets);
     return {

@@ -1,4 +1,3 @@
-import { DEFAULT_BACKUP_WINDOW, DEFAULT_MAINTENANCE_WINDOW } from "../components/database/postgresSettings";
 import { Ipv4Cidr, cidrsOverlap, parseCidr } from "../components/network/subnets";
 import { ConfigProblem } from "./problems";
 import { DEFAULT_VPC_CIDR, READER_URL_KEY, connectionEnvNames } from "./model";
@@ -128,8 +127,7 @@ export function crossFieldProblems(raw: RawStackConfig, env: Environment, model:
                 fix: `set at least ${db.allocatedStorageGb}`,
             });
         }
-        const backupWindow = db.backupWindow ?? DEFAULT_BACKUP_WINDOW;
-        const maintenanceWindow = db.maintenanceWindow ?? DEFAULT_MAINTENANCE_WINDOW;
+        const { backupWindow, maintenanceWindow } = model.database;
         if (windowsOverlap(backupWindow, maintenanceWindow)) {
             problems.push({
                 path: "database.maintenanceWindow",
@@ -142,11 +140,11 @@ export function crossFieldProblems(raw: RawStackConfig, env: Environment, model:
     }
 
     const redis = raw.redis;
-    if (redis?.mode === "elasticache") {
-        if (env.isProduction && redis.replicas === 0) {
-            problems.push({ path: "redis.replicas", value: 0, message: "leaves production Redis without a failover target", requirement: "RD-1", fix: "set 1 or more" });
+    if (model.redis?.mode === "elasticache") {
+        if (env.isProduction && model.redis.replicas < 1) {
+            problems.push({ path: "redis.replicas", value: model.redis.replicas, message: "leaves production Redis without a failover target", requirement: "RD-1", fix: "set 1 or more" });
         }
-        if (env.isProduction && redis.multiAz === false) {
+        if (env.isProduction && !model.redis.multiAz) {
             problems.push({ path: "redis.multiAz", value: false, message: "is not allowed in production", requirement: "RD-1", fix: "remove it or set true" });
         }
     }

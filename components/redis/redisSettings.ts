@@ -1,7 +1,7 @@
 import { JOB_IMAGE_REDIS } from "../../config/jobImage";
 import { createHash } from "crypto";
 import type { Environment } from "../../config";
-import type { RedisSettings } from "../../config/model";
+import { defaultElastiCacheReplicas, type RedisSettings } from "../../config/model";
 import { memoryMiB, windowsOverlap } from "../../config/rules";
 
 /*
@@ -122,7 +122,7 @@ export function elastiCacheSettings(redis: RedisConfig, env: Environment): Elast
     } catch (e) {
         problems.push({ propertyPath: "redis.engineVersion", reason: (e as Error).message.replace(/^redis\.engineVersion: /, "") });
     }
-    const replicas = redis.replicas ?? (env.isProduction ? 1 : 0);
+    const replicas = redis.replicas ?? defaultElastiCacheReplicas(env);
     const multiAz = redis.multiAz ?? env.isProduction;
     if (env.isProduction && replicas < 1) {
         problems.push({ propertyPath: "redis.replicas", reason: `${replicas} leaves production Redis without a failover target (RD-1); set 1 or more` });

@@ -52,9 +52,6 @@ const storage = new Storage("storage", {
     accountId: config.storage.accountId,
     buckets: config.storage.buckets,
     zoneId: config.edge.zoneId,
-    // BK-1, BK-2: each prefix of the backups bucket this stack writes, with its own retention (and the
-    // monthly generation's, issue 17 #10), as the stack model decided them.
-    backups: { bucket: config.backups.bucket, retentionDays: config.backups.retentionDays, prefixRetentionDays: config.backups.bucketPrefixRetentionDays },
     protect: environment.isProduction,
 }, opts);
 

@@ -66,6 +66,11 @@ export interface ResolvedApp
 
 export interface ResolvedBucket extends Omit<BucketConfig, "lifecycle"> {
     lifecycle: { expireAfterDays?: number; infrequentAccessAfterDays?: number; abortMultipartAfterDays: number };
+    /**
+     * A backups bucket's retention (BK-2, BK-4): the days a backup object stays locked, and, for the
+     * stack's backups bucket, each prefix it writes with its own retention (which then wins).
+     */
+    retention?: { lockDays: number; prefixRetentionDays?: Record<string, number> };
 }
 
 /** The edge section with every default filled in. The DNS token stays out: it is read as a secret. */
@@ -484,10 +489,16 @@ export function resolveApp(app: AppConfig, env: Environment): ResolvedApp {
     };
 }
 
-export function resolveBucket(bucket: BucketConfig, backupRetentionDays: number, isBackupTarget: boolean): ResolvedBucket {
+/**
+ * A bucket with its defaults. `prefixRetentionDays`: the prefixes the stack writes to its backups
+ * bucket (`isBackupTarget`), with their retention (StackBackups.bucketPrefixRetentionDays).
+ */
+export function resolveBucket(bucket: BucketConfig, backupRetentionDays: number, isBackupTarget: boolean, prefixRetentionDays?: Record<string, number>): ResolvedBucket {
     const lifecycle = bucket.lifecycle ?? {};
+    const prefixes = isBackupTarget && prefixRetentionDays !== undefined && Object.keys(prefixRetentionDays).length > 0 ? prefixRetentionDays : undefined;
     return {
         ...bucket,
+        ...(bucket.purpose === "backups" ? { retention: { lockDays: backupRetentionDays, ...(prefixes ? { prefixRetentionDays: prefixes } : {}) } } : {}),
         lifecycle: {
             // Dumps outlive their retention by nothing: BK-2 is the contract.
             expireAfterDays: lifecycle.expireAfterDays ?? (isBackupTarget ? backupRetentionDays : undefined),
@@ -504,6 +515,11 @@ export function resolveConfig(raw: RawStackConfig, env: Environment): StackConfi
     const redis = resolveRedis(raw.redis, env, plan);
     const targets = stackBackupTargets({ database, redis });
     const backups = resolveBackups(raw, env, targets);
+    // Issue 17 #10: the monthly generation of the full backups beside the datastores' prefixes.
+    const bucketPrefixRetentionDays = backupPrefixRetention(
+        backups,
+        targets.map((t) => t.datastore),
+    );
     return {
         environment: env,
         apps: raw.apps.map((a) => resolveApp(a, env)),
@@ -511,16 +527,9 @@ export function resolveConfig(raw: RawStackConfig, env: Environment): StackConfi
         redis,
         storage: {
             accountId: raw.storage.accountId,
-            buckets: raw.storage.buckets.map((b) => resolveBucket(b, backups.retentionDays, b.name === raw.backups.bucket)),
+            buckets: raw.storage.buckets.map((b) => resolveBucket(b, backups.retentionDays, b.name === raw.backups.bucket, bucketPrefixRetentionDays)),
         },
-        backups: {
-            ...backups,
-            targets,
-            bucketPrefixRetentionDays: backupPrefixRetention(
-                backups,
-                targets.map((t) => t.datastore),
-            ),
-        },
+        backups: { ...backups, targets, bucketPrefixRetentionDays },
         edge: resolveEdge(raw.edge, env),
         alerts: resolveAlerts(raw.alerts),
         network: resolveNetwork(raw.network),

@@ -81,6 +81,10 @@ describe("unit: the resolved stack model (issue 18 #1)", () => {
         assert.deepStrictEqual(mongo.backups.bucketPrefixRetentionDays, { mongodb: 30, "mongodb-oplog": 30, redis: 7, "monthly/mongodb": 365 });
         const postgres = model("production", useElastiCache);
         assert.deepStrictEqual(postgres.backups.bucketPrefixRetentionDays, { postgres: 30, "monthly/postgres": 365 });
+        // BK-2, BK-4: the backups bucket carries them; no other bucket is locked.
+        const backupsBucket = postgres.storage.buckets.find((b) => b.name === postgres.backups.bucket);
+        assert.deepStrictEqual(backupsBucket?.retention, { lockDays: 30, prefixRetentionDays: { postgres: 30, "monthly/postgres": 365 } });
+        assert.ok(postgres.storage.buckets.filter((b) => b.purpose !== "backups").every((b) => b.retention === undefined));
     });
 
     it("the drill restores the stack's own full backups, never the oplog captures (BK-6)", () => {

@@ -26,6 +26,16 @@ const MONGODB_ONLY = ["members", "storageGb"] as const;
 const ELASTICACHE_ONLY = ["engine", "nodeType", "replicas", "multiAz", "snapshotWindow"] as const;
 const IN_CLUSTER_ONLY = ["storageGb"] as const;
 
+/**
+ * The keys that belong to one variant of a section (config/model.ts resolves each variant), by the
+ * value of the section's selector. A new datastore or mode adds its entry here.
+ */
+const VARIANT_ONLY_KEYS: ReadonlyArray<{ section: string; selector: string; keys: Readonly<Record<string, readonly string[]>> }> = [
+    { section: "database", selector: "engine", keys: { postgres: POSTGRES_ONLY, mongodb: MONGODB_ONLY } },
+    { section: "redis", selector: "mode", keys: { elasticache: ELASTICACHE_ONLY, "in-cluster": IN_CLUSTER_ONLY } },
+    { section: "network", selector: "mode", keys: { create: ["vpcCidr", "azCount", "availabilityZones", "peering"], existing: ["vpcId", "privateSubnetIds"] } },
+];
+
 function onlyFor(
     section: string,
     values: Record<string, unknown>,
@@ -55,15 +65,14 @@ function section(values: Record<string, unknown>, key: string): Record<string, u
  */
 export function contradictions(values: Record<string, unknown>): ConfigProblem[] {
     const problems: ConfigProblem[] = [];
-    const db = section(values, "database");
-    if (db?.engine === "mongodb") problems.push(...onlyFor("database", db, POSTGRES_ONLY, "engine", "mongodb", "postgres"));
-    if (db?.engine === "postgres") problems.push(...onlyFor("database", db, MONGODB_ONLY, "engine", "postgres", "mongodb"));
-    const redis = section(values, "redis");
-    if (redis?.mode === "in-cluster") problems.push(...onlyFor("redis", redis, ELASTICACHE_ONLY, "mode", "in-cluster", "elasticache"));
-    if (redis?.mode === "elasticache") problems.push(...onlyFor("redis", redis, IN_CLUSTER_ONLY, "mode", "elasticache", "in-cluster"));
-    const net = section(values, "network");
-    if (net?.mode === "existing") problems.push(...onlyFor("network", net, ["vpcCidr", "azCount", "availabilityZones", "peering"], "mode", "existing", "create"));
-    if (net?.mode === "create") problems.push(...onlyFor("network", net, ["vpcId", "privateSubnetIds"], "mode", "create", "existing"));
+    for (const { section: name, selector, keys } of VARIANT_ONLY_KEYS) {
+        const given = section(values, name);
+        const selected = given?.[selector];
+        if (given === undefined || typeof selected !== "string" || !Object.prototype.hasOwnProperty.call(keys, selected)) continue;
+        for (const [belongsTo, only] of Object.entries(keys)) {
+            if (belongsTo !== selected) problems.push(...onlyFor(name, given, only, selector, selected, belongsTo));
+        }
+    }
     return problems;
 }
 

@@ -1,9 +1,8 @@
 import { loadConfig } from "./config";
-import { backupPrefixRetention } from "./config/resolve";
+import { alertingModel } from "./config/alerting";
 import { App } from "./components/app/app";
 import { Backups } from "./components/backup/backups";
 import { Database } from "./components/database/database";
-import { mongoImage, resolveMongoSettings } from "./components/database/mongodbSettings";
 import { Certificates } from "./components/edge/certificates";
 import { CloudflareEdge } from "./components/edge/cloudflare";
 import { Gateway } from "./components/edge/gateway";
@@ -12,10 +11,9 @@ import { hostRoutes } from "./components/edge/gatewaySpec";
 import { Namespace } from "./components/k8s/namespace";
 import { NetworkPolicies } from "./components/k8s/networkPolicies";
 import { awsDataDestinations } from "./components/k8s/networkPolicySpecs";
-import { DEFAULT_VPC_CIDR, Network } from "./components/network/network";
+import { Network } from "./components/network/network";
 import { createProviders } from "./components/providers/providers";
 import { CloudWatchAlarms } from "./components/observability/cloudwatchAlarms";
-import { alertRulesInput } from "./components/observability/fromConfig";
 import { Observability } from "./components/observability/observability";
 import { BACKUP_UID } from "./components/backup/backupSpec";
 import { Redis } from "./components/redis/redis";
@@ -44,25 +42,16 @@ const dataNetwork = network && {
 };
 
 // Where RDS lives, for the egress of the Jobs that reach it on 5432 (the role Jobs, the exporter, backups).
-const postgresCidrs = awsDataDestinations(config.network, DEFAULT_VPC_CIDR, { postgres: true, redis: false }).cidrs;
+const postgresCidrs = config.network?.dataCidrs ?? [];
 // The role Jobs run in the backup image, which has psql.
 const roleJob = { image: config.backups.image, uid: BACKUP_UID, databaseCidrs: postgresCidrs };
 const database = new Database("database", { database: config.database, environment, network: dataNetwork, kubernetes, roleJob }, opts);
 const redis = config.redis ? new Redis("redis", { redis: config.redis, environment, network: dataNetwork, kubernetes }, opts) : undefined;
 
-// BK-1: what this stack backs up; each is a prefix of the backups bucket with its own retention (BK-2).
-const backedUp = [
-    ...(config.database.engine === "postgres" ? (["postgres"] as const) : (["mongodb", "mongodb-oplog"] as const)),
-    ...(config.redis?.mode === "in-cluster" ? (["redis"] as const) : []),
-];
-// Issue 17 #10: with the monthly generation of the full backups beside them, each with its own lifecycle and lock.
-const backedUpPrefixes = backupPrefixRetention(config.backups, backedUp);
-
 const storage = new Storage("storage", {
     accountId: config.storage.accountId,
     buckets: config.storage.buckets,
     zoneId: config.edge.zoneId,
-    backups: { bucket: config.backups.bucket, retentionDays: config.backups.retentionDays, prefixRetentionDays: backedUpPrefixes },
     protect: environment.isProduction,
 }, opts);
 
@@ -83,7 +72,7 @@ const secrets = new AppSecrets("app-secrets", {
 new NetworkPolicies("network-policies", {
     namespace: namespace.name,
     appPorts: config.apps.map((a) => a.port),
-    awsData: awsDataDestinations(config.network, DEFAULT_VPC_CIDR, { postgres: config.database.engine === "postgres", redis: config.redis?.mode === "elasticache" }),
+    awsData: awsDataDestinations(config.network, { postgres: config.database.inAws, redis: config.redis?.inAws ?? false }),
     dns: config.kubernetes.dnsEgress,
 }, opts);
 
@@ -92,16 +81,10 @@ const backups = new Backups("backups", {
     stack: environment.stack,
     accountId: config.storage.accountId,
     namespace: namespace.name,
-    datastores: {
-        postgres: database.adminUrl && database.serverUrl ? { adminUrl: database.adminUrl, serverUrl: database.serverUrl } : undefined,
-        // The data volume bounds the dump: the upload's --expected-size (issue 17 #9).
-        mongodb: database.backupConnectionUrl
-            ? { backupUrl: database.backupConnectionUrl, expectedSizeBytes: resolveMongoSettings(config.database, environment).storageGb * 1024 ** 3 }
-            : undefined,
-        redis: redis && config.redis?.mode === "in-cluster" ? { url: redis.connectionUrl } : undefined,
-    },
+    // Each data store says what its backup jobs dump from; ElastiCache keeps its own snapshots.
+    datastores: { ...database.backupSources, redis: redis?.backupSource },
     postgresCidrs,
-    scratchMongoImage: config.database.engine === "mongodb" ? mongoImage(config.database.engineVersion) : undefined,
+    scratchMongoImage: database.serverImage,
     assetBuckets: config.storage.buckets.filter((b) => b.purpose !== "backups").map((b) => b.name),
     drillAgeSecretKey: config.backups.drill ? secret("backups.drill.ageSecretKey") : undefined,
 }, opts);
@@ -173,7 +156,7 @@ const cdn = new CloudflareEdge("cloudflare", {
 // CloudWatch alarms for whatever runs in AWS.
 const routes = config.alerts.routes;
 const observability = new Observability("observability", {
-    rules: alertRulesInput(config),
+    rules: alertingModel(config),
     namespace: namespace.name,
     monitoringNamespace: config.alerts.monitoringNamespace,
     selectorLabels: config.alerts.selectorLabels,

@@ -8,6 +8,7 @@ import { validateConfig } from "./validate";
 export { ConfigError, formatReport } from "./problems";
 export type { ConfigProblem } from "./problems";
 export type { StackConfig, ResolvedApp, ResolvedBucket, Environment } from "./resolve";
+export type { ResolvedDatabase, ResolvedPostgres, ResolvedMongo, ResolvedRedis, ResolvedElastiCache, ResolvedInClusterRedis, ResolvedBackupTarget } from "./model";
 
 /** The validated config, and accessors for the values that must stay secret. */
 export interface LoadedConfig {

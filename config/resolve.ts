@@ -1,5 +1,21 @@
 import type { ZonePlan } from "./cloudflarePlans";
+import {
+    BackupPlan,
+    DEFAULT_BACKUP_SCHEDULE,
+    DEFAULT_OPLOG_SCHEDULE,
+    ResolvedBackupTarget,
+    ResolvedDatabase,
+    ResolvedNetwork,
+    ResolvedRedis,
+    defaultRetentionDays,
+    resolveDatabase,
+    resolveNetwork,
+    resolveRedis,
+    stackBackupTargets,
+} from "./model";
 import { AppConfig, BackupDatastore, BucketConfig, EdgeConfig, RawStackConfig } from "./schema";
+
+export { defaultReplicaMultiAz, defaultRetentionDays } from "./model";
 
 /** Only the stack named `production` is production; every other stack is non-production. */
 export function isProductionStack(stack: string): boolean {
@@ -54,6 +70,11 @@ export interface ResolvedApp
 
 export interface ResolvedBucket extends Omit<BucketConfig, "lifecycle"> {
     lifecycle: { expireAfterDays?: number; infrequentAccessAfterDays?: number; abortMultipartAfterDays: number };
+    /**
+     * A backups bucket's retention (BK-2, BK-4): the days a backup object stays locked, and, for the
+     * stack's backups bucket, each prefix it writes with its own retention (which then wins).
+     */
+    retention?: { lockDays: number; prefixRetentionDays?: Record<string, number> };
 }
 
 /** The edge section with every default filled in. The DNS token stays out: it is read as a secret. */
@@ -154,21 +175,16 @@ export const DNS_EGRESS_DEFAULTS: DnsEgress = { namespace: "kube-system", podLab
 export interface StackConfig {
     environment: Environment;
     apps: ResolvedApp[];
-    database: RawStackConfig["database"] & {
-        engineVersion: string;
-        backupRetentionDays: number;
-        protect: boolean;
-        /** postgres: the read replica in two AZs (DB-5); see defaultReplicaMultiAz. */
-        replicaMultiAz: boolean;
-    };
-    /** Absent when the stack declares no Redis. */
-    redis?: NonNullable<RawStackConfig["redis"]> & { snapshotRetentionDays: number; maxmemoryPolicy: "noeviction" };
+    /** The engine's variant, with its backup targets, connection env names, location and metrics source (config/model.ts). */
+    database: ResolvedDatabase;
+    /** The mode's variant; absent when the stack declares no Redis. */
+    redis?: ResolvedRedis;
     storage: { accountId: string; buckets: ResolvedBucket[] };
-    backups: ResolvedBackups;
+    backups: StackBackups;
     edge: ResolvedEdge;
     alerts: ResolvedAlerts;
-    /** Present exactly when a data store lives in AWS. */
-    network?: NonNullable<RawStackConfig["network"]>;
+    /** Present exactly when a data store lives in AWS: the mode's variant, with its CIDR and where the data stores' addresses lie. */
+    network?: ResolvedNetwork;
     kubernetes: { context: string; namespace: string; storageClass?: string; platform: "install" | "existing"; dnsEgress: DnsEgress };
     /** The explicit providers' settings. The Cloudflare token is read separately and stays secret. */
     providers: { aws?: { region: string; allowedAccountIds?: string[] } };
@@ -260,6 +276,17 @@ export interface DrillTarget {
     assetUrls: string[];
 }
 
+/**
+ * The backups section of the stack model: the resolved settings, and what this stack's datastores
+ * make of them: every job's target, and every prefix of the backups bucket with its retention.
+ */
+export interface StackBackups extends ResolvedBackups {
+    /** Every backup CronJob's target, the database's first (BK-1): schedule, retention and prefix. */
+    targets: ResolvedBackupTarget[];
+    /** Every prefix of the backups bucket this stack writes, with the days it keeps and locks its objects (BK-2, BK-4, issue 17 #10). */
+    bucketPrefixRetentionDays: Record<string, number>;
+}
+
 export interface ResolvedBackups {
     bucket: string;
     schedule: string;
@@ -342,16 +369,32 @@ export function defaultPrefixRetentionDays(retentionDays: number): Record<Backup
     return { postgres: retentionDays, mongodb: retentionDays, "mongodb-oplog": retentionDays, redis: Math.min(7, retentionDays) };
 }
 
-export function resolveBackups(raw: RawStackConfig, env: Environment): ResolvedBackups {
+/** The schedules and per-prefix retention the datastores' backup targets are made from (BK-1, BK-2). */
+export function resolveBackupPlan(backups: RawStackConfig["backups"], env: Environment): BackupPlan & { retentionDays: number } {
+    const retentionDays = backups.retentionDays ?? defaultRetentionDays(env);
+    return {
+        schedule: backups.schedule ?? DEFAULT_BACKUP_SCHEDULE,
+        oplogSchedule: backups.oplogSchedule ?? DEFAULT_OPLOG_SCHEDULE,
+        retentionDays,
+        prefixRetentionDays: { ...defaultPrefixRetentionDays(retentionDays), ...stripUndefined(backups.prefixRetentionDays ?? {}) },
+    };
+}
+
+type DrillTargetConfig = NonNullable<NonNullable<RawStackConfig["backups"]["drill"]>["targets"]>[number];
+
+/**
+ * The `backups` section resolved. `ownTargets` are the stack's own backup targets (its datastores'),
+ * whose full backups the drill restores; see resolveConfig.
+ */
+export function resolveBackups(raw: RawStackConfig, env: Environment, ownTargets: readonly ResolvedBackupTarget[]): ResolvedBackups {
     const b = raw.backups;
-    const retentionDays = b.retentionDays ?? defaultRetentionDays(env);
+    const { schedule, oplogSchedule, retentionDays, prefixRetentionDays } = resolveBackupPlan(b, env);
     const restoreDrillSchedule = b.restoreDrillSchedule ?? defaultRestoreDrillSchedule(env);
     const drill = b.drill;
-    const prefixRetentionDays = { ...defaultPrefixRetentionDays(retentionDays), ...stripUndefined(b.prefixRetentionDays ?? {}) };
     return {
         bucket: b.bucket,
-        schedule: b.schedule ?? "0 2 * * *",
-        oplogSchedule: b.oplogSchedule ?? "15 * * * *",
+        schedule,
+        oplogSchedule,
         retentionDays,
         prefixRetentionDays,
         monthlyRetentionDays:
@@ -363,8 +406,10 @@ export function resolveBackups(raw: RawStackConfig, env: Environment): ResolvedB
         rotation: { backupJobs: b.rotation?.backupJobs ?? "initial", drill: b.rotation?.drill ?? "initial", assets: b.rotation?.assets ?? "initial" },
         drill: drill && {
             targets: [
-                { name: `${env.stack}-${raw.database.engine}`, bucket: b.bucket, datastore: raw.database.engine, assetUrls: drill.assetUrls },
-                ...(raw.redis?.mode === "in-cluster" ? [{ name: `${env.stack}-redis`, bucket: b.bucket, datastore: "redis" as const, assetUrls: drill.assetUrls }] : []),
+                // BK-6: each of the stack's own full backups (not the oplog captures, which replay onto one).
+                ...ownTargets
+                    .filter((t) => t.full)
+                    .map((t): DrillTargetConfig => ({ name: `${env.stack}-${t.datastore}`, bucket: b.bucket, datastore: t.datastore as DrillTarget["datastore"], assetUrls: drill.assetUrls })),
                 ...(drill.targets ?? []),
             ].map((t) => ({ ...t, stack: t.stack ?? env.stack, schedule: t.schedule ?? restoreDrillSchedule, assetUrls: t.assetUrls ?? [] })),
             minRows: drill.minRows ?? {},
@@ -382,23 +427,9 @@ export function resolveBackups(raw: RawStackConfig, env: Environment): ResolvedB
 /** WL-4: 003 sizes the API at 2Gi / 1000m. */
 export const DEFAULT_APP_RESOURCES = { cpuRequest: "250m", memoryRequest: "512Mi", cpuLimit: "1000m", memoryLimit: "2Gi" };
 
-/** Production keeps 30 days (003); elsewhere the runbook minimum of 7 (BK-2). */
-export function defaultRetentionDays(env: Environment): number {
-    return env.isProduction ? 30 : 7;
-}
-
 /** BK-6: a weekly test restore in staging, a quarterly drill in production. */
 export function defaultRestoreDrillSchedule(env: Environment): string {
     return env.isProduction ? "0 5 1 1,4,7,10 *" : "0 5 * * 1";
-}
-
-/**
- * DB-5: a replica that apps read from is part of serving in production, so it gets a standby in a
- * second zone like the primary (DB-1); a replica nobody reads from, or one outside production, stays
- * single-AZ and cheap.
- */
-export function defaultReplicaMultiAz(raw: Pick<RawStackConfig, "apps" | "database">, env: Environment): boolean {
-    return env.isProduction && raw.database.readReplica === true && raw.apps.some((a) => a.readerUrlEnv !== undefined);
 }
 
 /** WL-1: production runs 3 API pods (003 scales the API to 3) and 2 of anything else; elsewhere 1. */
@@ -477,10 +508,16 @@ export function featureFlagEnv(flags: Record<string, boolean | string>): Record<
     return Object.fromEntries(Object.entries(flags).map(([name, value]) => [`FLAG_${name}`, String(value)]));
 }
 
-export function resolveBucket(bucket: BucketConfig, backupRetentionDays: number, isBackupTarget: boolean): ResolvedBucket {
+/**
+ * A bucket with its defaults. `prefixRetentionDays`: the prefixes the stack writes to its backups
+ * bucket (`isBackupTarget`), with their retention (StackBackups.bucketPrefixRetentionDays).
+ */
+export function resolveBucket(bucket: BucketConfig, backupRetentionDays: number, isBackupTarget: boolean, prefixRetentionDays?: Record<string, number>): ResolvedBucket {
     const lifecycle = bucket.lifecycle ?? {};
+    const prefixes = isBackupTarget && prefixRetentionDays !== undefined && Object.keys(prefixRetentionDays).length > 0 ? prefixRetentionDays : undefined;
     return {
         ...bucket,
+        ...(bucket.purpose === "backups" ? { retention: { lockDays: backupRetentionDays, ...(prefixes ? { prefixRetentionDays: prefixes } : {}) } } : {}),
         lifecycle: {
             // Dumps outlive their retention by nothing: BK-2 is the contract.
             expireAfterDays: lifecycle.expireAfterDays ?? (isBackupTarget ? backupRetentionDays : undefined),
@@ -491,28 +528,30 @@ export function resolveBucket(bucket: BucketConfig, backupRetentionDays: number,
 }
 
 export function resolveConfig(raw: RawStackConfig, env: Environment): StackConfig {
-    const backupRetentionDays = raw.backups.retentionDays ?? defaultRetentionDays(env);
+    // The datastores' variants first: their backup targets are what the backups and the bucket's prefixes are made of.
+    const plan = resolveBackupPlan(raw.backups, env);
+    const database = resolveDatabase(raw, env, plan);
+    const redis = resolveRedis(raw.redis, env, plan);
+    const targets = stackBackupTargets({ database, redis });
+    const backups = resolveBackups(raw, env, targets);
+    // Issue 17 #10: the monthly generation of the full backups beside the datastores' prefixes.
+    const bucketPrefixRetentionDays = backupPrefixRetention(
+        backups,
+        targets.map((t) => t.datastore),
+    );
     return {
         environment: env,
         apps: raw.apps.map((a) => resolveApp(a, env)),
-        database: {
-            ...raw.database,
-            // A major only: RDS applies minor upgrades itself (autoMinorVersionUpgrade), and a pinned minor
-            // is the user's to keep current (docs/operations.md).
-            engineVersion: raw.database.engineVersion ?? (raw.database.engine === "postgres" ? "16" : "7.0"),
-            backupRetentionDays: raw.database.backupRetentionDays ?? defaultRetentionDays(env),
-            protect: env.isProduction,
-            replicaMultiAz: raw.database.replicaMultiAz ?? defaultReplicaMultiAz(raw, env),
-        },
-        redis: raw.redis && { ...raw.redis, snapshotRetentionDays: raw.redis.snapshotRetentionDays ?? 7, maxmemoryPolicy: "noeviction" },
+        database,
+        redis,
         storage: {
             accountId: raw.storage.accountId,
-            buckets: raw.storage.buckets.map((b) => resolveBucket(b, backupRetentionDays, b.name === raw.backups.bucket)),
+            buckets: raw.storage.buckets.map((b) => resolveBucket(b, backups.retentionDays, b.name === raw.backups.bucket, bucketPrefixRetentionDays)),
         },
-        backups: resolveBackups(raw, env),
+        backups: { ...backups, targets, bucketPrefixRetentionDays },
         edge: resolveEdge(raw.edge, env),
         alerts: resolveAlerts(raw.alerts),
-        network: raw.network,
+        network: resolveNetwork(raw.network),
         kubernetes: {
             context: raw.kubernetes.context,
             namespace: raw.kubernetes.namespace ?? "runbook",

@@ -1,21 +1,21 @@
 import { customAlertProblems } from "./customAlerts";
-import { DEFAULT_BACKUP_WINDOW, DEFAULT_MAINTENANCE_WINDOW } from "../components/database/postgresSettings";
 import { Ipv4Cidr, cidrsOverlap, parseCidr } from "../components/network/subnets";
 import { ConfigProblem } from "./problems";
-import { Environment } from "./resolve";
+import { DEFAULT_VPC_CIDR, READER_URL_KEY, connectionEnvNames } from "./model";
+import { Environment, StackConfig, resolveConfig } from "./resolve";
 import { alertProblems } from "./rulesAlerts";
 import { RawStackConfig } from "./schema";
 import { usesAws, workloadProblems } from "./rulesApps";
 import { edgeProblems } from "./rulesEdge";
 import { backupProblems } from "./rulesBackups";
 
-/** Key of the apps' Secret holding the read replica's URL (DB-5); an app names its env through `readerUrlEnv`. */
-export const READER_URL_KEY = "DATABASE_READER_URL";
+export { READER_URL_KEY };
 
 /**
  * Connection strings the data tier writes into the environment's Secret: the database's, the read
  * replica's with PostgreSQL's readReplica (DB-5; apps name their env for it with readerUrlEnv), and
- * REDIS_URL only with Redis.
+ * REDIS_URL only with Redis. For raw, unvalidated values (the offline plan's placeholders); validated
+ * config reads them off the model (connectionEnvNames in config/model.ts).
  */
 export function generatedSecretNames(raw: Pick<RawStackConfig, "database" | "redis">): string[] {
     const replica = raw.database.engine === "postgres" && raw.database.readReplica === true ? [READER_URL_KEY] : [];
@@ -26,6 +26,16 @@ const POSTGRES_ONLY = ["instanceClass", "allocatedStorageGb", "maxAllocatedStora
 const MONGODB_ONLY = ["members", "storageGb"] as const;
 const ELASTICACHE_ONLY = ["engine", "nodeType", "replicas", "multiAz", "snapshotWindow"] as const;
 const IN_CLUSTER_ONLY = ["storageGb"] as const;
+
+/**
+ * The keys that belong to one variant of a section (config/model.ts resolves each variant), by the
+ * value of the section's selector. A new datastore or mode adds its entry here.
+ */
+const VARIANT_ONLY_KEYS: ReadonlyArray<{ section: string; selector: string; keys: Readonly<Record<string, readonly string[]>> }> = [
+    { section: "database", selector: "engine", keys: { postgres: POSTGRES_ONLY, mongodb: MONGODB_ONLY } },
+    { section: "redis", selector: "mode", keys: { elasticache: ELASTICACHE_ONLY, "in-cluster": IN_CLUSTER_ONLY } },
+    { section: "network", selector: "mode", keys: { create: ["vpcCidr", "azCount", "availabilityZones", "peering"], existing: ["vpcId", "privateSubnetIds"] } },
+];
 
 function onlyFor(
     section: string,
@@ -56,15 +66,14 @@ function section(values: Record<string, unknown>, key: string): Record<string, u
  */
 export function contradictions(values: Record<string, unknown>): ConfigProblem[] {
     const problems: ConfigProblem[] = [];
-    const db = section(values, "database");
-    if (db?.engine === "mongodb") problems.push(...onlyFor("database", db, POSTGRES_ONLY, "engine", "mongodb", "postgres"));
-    if (db?.engine === "postgres") problems.push(...onlyFor("database", db, MONGODB_ONLY, "engine", "postgres", "mongodb"));
-    const redis = section(values, "redis");
-    if (redis?.mode === "in-cluster") problems.push(...onlyFor("redis", redis, ELASTICACHE_ONLY, "mode", "in-cluster", "elasticache"));
-    if (redis?.mode === "elasticache") problems.push(...onlyFor("redis", redis, IN_CLUSTER_ONLY, "mode", "elasticache", "in-cluster"));
-    const net = section(values, "network");
-    if (net?.mode === "existing") problems.push(...onlyFor("network", net, ["vpcCidr", "azCount", "availabilityZones", "peering"], "mode", "existing", "create"));
-    if (net?.mode === "create") problems.push(...onlyFor("network", net, ["vpcId", "privateSubnetIds"], "mode", "create", "existing"));
+    for (const { section: name, selector, keys } of VARIANT_ONLY_KEYS) {
+        const given = section(values, name);
+        const selected = given?.[selector];
+        if (given === undefined || typeof selected !== "string" || !Object.prototype.hasOwnProperty.call(keys, selected)) continue;
+        for (const [belongsTo, only] of Object.entries(keys)) {
+            if (belongsTo !== selected) problems.push(...onlyFor(name, given, only, selector, selected, belongsTo));
+        }
+    }
     return problems;
 }
 
@@ -105,12 +114,15 @@ export function memoryMiB(q: string): number {
     return q.endsWith("Gi") ? Number(q.slice(0, -2)) * 1024 : Number(q.slice(0, -2));
 }
 
-/** Rules that span several keys or depend on the environment. Runs only on schema-valid config; see also `contradictions`. */
-export function crossFieldProblems(raw: RawStackConfig, env: Environment): ConfigProblem[] {
+/**
+ * Rules that span several keys or depend on the environment. Runs only on schema-valid config, and
+ * reads every default from the resolved model (`resolveConfig`), never restating one; see also `contradictions`.
+ */
+export function crossFieldProblems(raw: RawStackConfig, env: Environment, model: StackConfig = resolveConfig(raw, env)): ConfigProblem[] {
     const problems: ConfigProblem[] = [];
     const db = raw.database;
-    if (db.engine === "mongodb") {
-        const members = db.members ?? (env.isProduction ? 3 : 1);
+    if (model.database.engine === "mongodb") {
+        const members = model.database.members;
         if (env.isProduction && members < 3) {
             problems.push({ path: "database.members", value: members, message: "is below the 3 members a production replica set needs", requirement: "DB-1", fix: "set 3, 5 or 7" });
         } else if (members > 1 && members % 2 === 0) {
@@ -125,8 +137,7 @@ export function crossFieldProblems(raw: RawStackConfig, env: Environment): Confi
                 fix: `set at least ${db.allocatedStorageGb}`,
             });
         }
-        const backupWindow = db.backupWindow ?? DEFAULT_BACKUP_WINDOW;
-        const maintenanceWindow = db.maintenanceWindow ?? DEFAULT_MAINTENANCE_WINDOW;
+        const { backupWindow, maintenanceWindow } = model.database;
         if (windowsOverlap(backupWindow, maintenanceWindow)) {
             problems.push({
                 path: "database.maintenanceWindow",
@@ -139,11 +150,11 @@ export function crossFieldProblems(raw: RawStackConfig, env: Environment): Confi
     }
 
     const redis = raw.redis;
-    if (redis?.mode === "elasticache") {
-        if (env.isProduction && redis.replicas === 0) {
-            problems.push({ path: "redis.replicas", value: 0, message: "leaves production Redis without a failover target", requirement: "RD-1", fix: "set 1 or more" });
+    if (model.redis?.mode === "elasticache") {
+        if (env.isProduction && model.redis.replicas < 1) {
+            problems.push({ path: "redis.replicas", value: model.redis.replicas, message: "leaves production Redis without a failover target", requirement: "RD-1", fix: "set 1 or more" });
         }
-        if (env.isProduction && redis.multiAz === false) {
+        if (env.isProduction && !model.redis.multiAz) {
             problems.push({ path: "redis.multiAz", value: false, message: "is not allowed in production", requirement: "RD-1", fix: "remove it or set true" });
         }
     }
@@ -158,7 +169,7 @@ export function crossFieldProblems(raw: RawStackConfig, env: Environment): Confi
     }
 
     const appNames = raw.apps.map((a) => a.name);
-    const generated = generatedSecretNames(raw);
+    const generated = connectionEnvNames(model);
     for (const key of Object.keys(raw.secrets ?? {}).filter((k) => generated.includes(k))) {
         problems.push({
             path: `secrets.${key}`,
@@ -236,7 +247,7 @@ export function crossFieldProblems(raw: RawStackConfig, env: Environment): Confi
     } else if (backupBucket.purpose !== "backups") {
         problems.push({ path: "backups.bucket", value: raw.backups.bucket, message: `is a ${backupBucket.purpose} bucket`, requirement: "BK-3", fix: "point it at a bucket with purpose: backups" });
     } else {
-        const retention = raw.backups.retentionDays ?? (env.isProduction ? 30 : 7);
+        const retention = model.backups.retentionDays;
         const expire = backupBucket.lifecycle?.expireAfterDays;
         if (expire !== undefined && expire < retention) {
             const index = raw.storage.buckets.indexOf(backupBucket);
@@ -274,10 +285,10 @@ export function crossFieldProblems(raw: RawStackConfig, env: Environment): Confi
 
     problems.push(...dnsEgressProblems(raw));
     if (raw.network) problems.push(...networkReachabilityProblems(raw.network, env));
-    problems.push(...providerProblems(raw, env));
-    problems.push(...workloadProblems(raw, env));
+    problems.push(...providerProblems(raw, env, model));
+    problems.push(...workloadProblems(raw, env, model));
     problems.push(...edgeProblems(raw, env));
-    problems.push(...alertProblems(raw, env));
+    problems.push(...alertProblems(raw, env, model));
     problems.push(...customAlertProblems(raw));
     problems.push(...backupProblems(raw, env));
     return problems;
@@ -303,10 +314,10 @@ function dnsEgressProblems(raw: RawStackConfig): ConfigProblem[] {
  * The explicit providers: AWS settings exactly when something lives in AWS, pinned to the stack's
  * accounts in production, and zones that belong to the region.
  */
-export function providerProblems(raw: RawStackConfig, env: Environment): ConfigProblem[] {
+export function providerProblems(raw: RawStackConfig, env: Environment, model: StackConfig = resolveConfig(raw, env)): ConfigProblem[] {
     const problems: ConfigProblem[] = [];
     const aws = raw.providers.aws;
-    if (usesAws(raw) && aws === undefined) {
+    if (usesAws(model) && aws === undefined) {
         problems.push({
             path: "providers.aws",
             message: "is required because a data store lives in AWS",
@@ -385,7 +396,7 @@ export function networkReachabilityProblems(net: NonNullable<RawStackConfig["net
     }
 
     // mode: create
-    const vpcCidrText = net.vpcCidr ?? "10.20.0.0/16";
+    const vpcCidrText = net.vpcCidr ?? DEFAULT_VPC_CIDR;
     const vpcCidr = tryCidr(vpcCidrText);
     if (net.peering === undefined) {
         p("network.peering", undefined, "is missing, so the new VPC has no route to or from the cluster and no pod could reach the data tier", REACH_FIX);

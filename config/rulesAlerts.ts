@@ -1,5 +1,6 @@
 import { ConfigProblem } from "./problems";
-import { ALERT_DEFAULTS, Environment, HTTP_DURATION_BUCKETS_SECONDS, defaultRestoreDrillSchedule } from "./resolve";
+import { usesAwsDatastores } from "./model";
+import { ALERT_DEFAULTS, Environment, HTTP_DURATION_BUCKETS_SECONDS, StackConfig, defaultRestoreDrillSchedule, resolveConfig } from "./resolve";
 import { cronPeriodSeconds } from "./schedule";
 import { RawStackConfig } from "./schema";
 
@@ -14,7 +15,7 @@ export function conditionallyRequiredSecrets(values: Record<string, unknown>, is
 }
 
 /** Rules of the `alerts` section that span keys or depend on the environment (OB-1…OB-7, BK-7). */
-export function alertProblems(raw: RawStackConfig, env: Environment): ConfigProblem[] {
+export function alertProblems(raw: RawStackConfig, env: Environment, model: StackConfig = resolveConfig(raw, env)): ConfigProblem[] {
     const problems: ConfigProblem[] = [];
     const alerts = raw.alerts;
     const p95 = alerts.p95LatencyMs ?? ALERT_DEFAULTS.p95LatencyMs;
@@ -76,7 +77,8 @@ export function alertProblems(raw: RawStackConfig, env: Environment): ConfigProb
     if (cronPeriodSeconds(drillSchedule) < 3600) {
         problems.push({ path: "backups.restoreDrillSchedule", value: drillSchedule, message: "runs more than once an hour", requirement: "BK-6", fix: "schedule the drill at most hourly" });
     }
-    const awsStores = raw.database.engine === "postgres" || raw.redis?.mode === "elasticache";
+    // CloudWatch alarms exist exactly for the data stores the model places in AWS.
+    const awsStores = usesAwsDatastores(model);
     if (env.isProduction && awsStores && alerts.routes.pagerdutyCloudwatchKey === undefined) {
         problems.push({
             path: "alerts.routes.pagerdutyCloudwatchKey",

@@ -1,5 +1,6 @@
 import { ConfigProblem } from "./problems";
-import { DEFAULT_REQUEST_TIMEOUT_ENV, Environment, appReplicas } from "./resolve";
+import { usesAwsDatastores } from "./model";
+import { DEFAULT_REQUEST_TIMEOUT_ENV, Environment, StackConfig, appReplicas, resolveConfig } from "./resolve";
 import { RawStackConfig } from "./schema";
 
 /*
@@ -8,31 +9,31 @@ import { RawStackConfig } from "./schema";
  * AWS). Runs on schema-valid config, from `crossFieldProblems`.
  */
 
-/** True when a data store lives in AWS, which is what needs a VPC. */
-export function usesAws(raw: Pick<RawStackConfig, "database" | "redis">): boolean {
-    return raw.database.engine === "postgres" || raw.redis?.mode === "elasticache";
+/** True when a data store lives in AWS, which is what needs a VPC: the model's variants say where they live. */
+export function usesAws(model: Pick<StackConfig, "database" | "redis">): boolean {
+    return usesAwsDatastores(model);
 }
 
 /** What in the stack lives in AWS, for messages. */
-function awsReasons(raw: Pick<RawStackConfig, "database" | "redis">): string[] {
+function awsReasons(model: Pick<StackConfig, "database" | "redis">): string[] {
     return [
-        ...(raw.database.engine === "postgres" ? ["database.engine is postgres (RDS)"] : []),
-        ...(raw.redis?.mode === "elasticache" ? ["redis.mode is elasticache"] : []),
+        ...(model.database.inAws ? [`database.engine is ${model.database.engine} (RDS)`] : []),
+        ...(model.redis?.inAws ? [`redis.mode is ${model.redis.mode}`] : []),
     ];
 }
 
-export function networkProblems(raw: RawStackConfig): ConfigProblem[] {
-    if (usesAws(raw) && raw.network === undefined) {
+export function networkProblems(raw: RawStackConfig, model: Pick<StackConfig, "database" | "redis">): ConfigProblem[] {
+    if (usesAws(model) && raw.network === undefined) {
         return [
             {
                 path: "network",
-                message: `is required because ${awsReasons(raw).join(" and ")}`,
+                message: `is required because ${awsReasons(model).join(" and ")}`,
                 requirement: "DB-2",
                 fix: "add a runbook:network section (mode: existing with the cluster's vpcId, privateSubnetIds and clusterSecurityGroupIds, or mode: create with peering to the cluster's VPC)",
             },
         ];
     }
-    if (!usesAws(raw) && raw.network !== undefined) {
+    if (!usesAws(model) && raw.network !== undefined) {
         return [
             {
                 path: "network",
@@ -197,6 +198,6 @@ export function appSecretEnvProblems(raw: RawStackConfig): ConfigProblem[] {
 }
 
 /** Every workload rule, in the order they are reported. */
-export function workloadProblems(raw: RawStackConfig, env: Environment): ConfigProblem[] {
-    return [...networkProblems(raw), ...appProblems(raw, env), ...appSecretEnvProblems(raw)];
+export function workloadProblems(raw: RawStackConfig, env: Environment, model: StackConfig = resolveConfig(raw, env)): ConfigProblem[] {
+    return [...networkProblems(raw, model), ...appProblems(raw, env), ...appSecretEnvProblems(raw)];
 }

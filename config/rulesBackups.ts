@@ -1,6 +1,6 @@
 import { JOB_IMAGE_POSTGRES_MAJOR, JOB_IMAGE_REDIS, newerThan } from "./jobImage";
 import { ConfigProblem } from "./problems";
-import { Environment, MONTHLY_DATASTORES, MONTHLY_MARGIN_DAYS, defaultPrefixRetentionDays, defaultRetentionDays } from "./resolve";
+import { Environment, MONTHLY_DATASTORES, MONTHLY_MARGIN_DAYS, resolveBackupPlan } from "./resolve";
 import { BACKUP_DATASTORES, RawStackConfig } from "./schema";
 
 /*
@@ -69,7 +69,7 @@ export function backupProblems(raw: RawStackConfig, env: Environment): ConfigPro
     // stop keeps a good one; production may not go without it.
     const monthly = b.monthlyRetentionDays;
     if (monthly !== undefined) {
-        const daily = { ...defaultPrefixRetentionDays(b.retentionDays ?? defaultRetentionDays(env)), ...b.prefixRetentionDays };
+        const daily = resolveBackupPlan(b, env).prefixRetentionDays;
         const longest = Math.max(...MONTHLY_DATASTORES.map((d) => daily[d] ?? 0));
         if (monthly === 0 && env.isProduction) {
             problems.push({

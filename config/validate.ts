@@ -155,9 +155,10 @@ export function validateConfig(raw: RawConfig, stack: string): ValidationResult 
     problems.push(...contradictions(values));
     if (!parsed.success) {
         for (const issue of parsed.error.issues) problems.push(...issueToProblems(issue, values, raw.securePaths));
-    } else {
-        problems.push(...crossFieldProblems(parsed.data, env));
     }
-    if (problems.length > 0 || !parsed.success) return { ok: false, problems };
-    return { ok: true, config: resolveConfig(parsed.data, env) };
+    // Issue 18 #1: the config is resolved once into the stack model; the cross-field rules read its defaults.
+    const model = parsed.success ? resolveConfig(parsed.data, env) : undefined;
+    if (parsed.success) problems.push(...crossFieldProblems(parsed.data, env, model));
+    if (problems.length > 0 || model === undefined) return { ok: false, problems };
+    return { ok: true, config: model };
 }

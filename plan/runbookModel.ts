@@ -380,7 +380,7 @@ function locationFacts(config: StackConfig): LocationFacts {
                   network: {
                       mode: network.mode,
                       vpcId: network.vpcId,
-                      vpcCidr: network.mode === "create" ? (network.vpcCidr ?? "10.20.0.0/16") : undefined,
+                      vpcCidr: network.vpcCidr,
                       subnets: network.privateSubnetIds ?? network.availabilityZones ?? [],
                       peeredVpcId: network.peering?.vpcId,
                   },

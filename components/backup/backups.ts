@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { objectLabels } from "../k8s/labels";
 import * as random from "@pulumi/random";
-import { MONTHLY_DATASTORES, monthlyPrefix, type ResolvedBackups } from "../../config/resolve";
+import { MONTHLY_DATASTORES, monthlyPrefix, type ResolvedBackups, type StackBackups } from "../../config/resolve";
 import {
     BACKUP_DATASTORE_LABEL,
     BACKUP_ROLE_SCRIPT,
@@ -37,16 +37,28 @@ export const ASSETS_SECRET_BASE = "runbook-r2-assets";
 /** Where the drill's age identity is mounted. */
 const DRILL_KEY_DIR = "/etc/runbook/drill";
 
+/** Which of `datastores` each backup kind dumps from, and the credentials its job reads. */
+const KIND_SOURCES: Record<BackupJobKind, { source: keyof BackupsArgs["datastores"]; secretKeys: string[] }> = {
+    postgres: { source: "postgres", secretKeys: ["POSTGRES_URL"] },
+    mongodb: { source: "mongodb", secretKeys: ["MONGODB_URI"] },
+    "mongodb-oplog": { source: "mongodb", secretKeys: ["MONGODB_URI"] },
+    redis: { source: "redis", secretKeys: ["REDIS_HOST", "REDIS_PORT", "REDISCLI_AUTH"] },
+};
+
 export interface BackupsArgs {
-    /** The resolved `backups` section: bucket, schedules, prefixes, image, Pushgateway, rotation labels, drill. */
-    backups: ResolvedBackups;
+    /**
+     * The stack model's `backups`: bucket, prefixes, image, Pushgateway, rotation labels, drill, and
+     * `targets`, the CronJobs to run (one per datastore prefix, each with its schedule), which the
+     * datastores' variants decided (config/model.ts).
+     */
+    backups: StackBackups;
     /** This stack's name, the `stack` label of the pushed metrics. */
     stack: string;
     /** Cloudflare account of the buckets. */
     accountId: string;
     /** Namespace of the jobs (the data tier's). */
     namespace: pulumi.Input<string>;
-    /** What to back up. Each present entry gets its CronJob(s). */
+    /** What the targets dump from: every target's datastore must be here. */
     datastores: {
         /**
          * PostgreSQL: the master user's URL, used only by the Job that creates the read-only backup role,
@@ -96,6 +108,12 @@ export class Backups extends pulumi.ComponentResource {
     constructor(name: string, args: BackupsArgs, opts?: pulumi.ComponentResourceOptions) {
         super(BACKUPS_TYPE, name, {}, opts);
         const { backups, namespace } = args;
+        // BK-1: one CronJob per target, in the model's order, each reading its datastore's credentials.
+        const kinds = backups.targets.map((t) => {
+            const { source, secretKeys } = KIND_SOURCES[t.datastore];
+            if (args.datastores[source] === undefined) throw new Error(`Backups ${name}: backups.targets lists ${t.datastore}, but datastores.${source} is missing`);
+            return { kind: t.datastore, schedule: t.schedule, secretKeys };
+        });
         const child = { parent: this };
         const meta = (objectName: string, labels: Record<string, string> = jobLabels(objectName)) => ({ name: objectName, namespace, labels });
 
@@ -151,14 +169,6 @@ export class Backups extends pulumi.ComponentResource {
         );
         const fromCredentials = (...keys: string[]) =>
             Object.fromEntries(keys.map((key) => [key, { secret: credentialsSecret.metadata.name, key }]));
-
-        const kinds: Array<{ kind: BackupJobKind; schedule: string; secretKeys: string[] }> = [];
-        if (args.datastores.postgres) kinds.push({ kind: "postgres", schedule: backups.schedule, secretKeys: ["POSTGRES_URL"] });
-        if (args.datastores.mongodb) {
-            kinds.push({ kind: "mongodb", schedule: backups.schedule, secretKeys: ["MONGODB_URI"] });
-            kinds.push({ kind: "mongodb-oplog", schedule: backups.oplogSchedule, secretKeys: ["MONGODB_URI"] });
-        }
-        if (args.datastores.redis) kinds.push({ kind: "redis", schedule: backups.schedule, secretKeys: ["REDIS_HOST", "REDIS_PORT", "REDISCLI_AUTH"] });
 
         const common = {
             S3_ENDPOINT_URL: r2Endpoint(args.accountId),

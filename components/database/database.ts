@@ -1,13 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { Environment, StackConfig } from "../../config";
+import type { Environment, ResolvedDatabase } from "../../config";
 import type { DataNetwork } from "../network/dataNetwork";
 import { MongoDB } from "./mongodb";
+import { mongoImage } from "./mongodbSettings";
 import { PostgresDatabase } from "./postgres";
 import { PostgresAppRoles } from "./postgresRoles";
 import { serverUrl } from "./postgresSettings";
 
 export interface DatabaseArgs {
-    database: StackConfig["database"];
+    /** The engine's variant of the stack model (config/model.ts). */
+    database: ResolvedDatabase;
     environment: Environment;
     /** Where RDS lives and who may reach it. Required for `engine: postgres`. */
     network?: DataNetwork;
@@ -52,6 +54,17 @@ export class Database extends pulumi.ComponentResource {
     public readonly metricsPodSelector?: Record<string, string>;
     /** mongodb only: the backup user's connection string (BK-1), a secret. PostgreSQL's backup role is created by the backup component. */
     public readonly backupConnectionUrl?: pulumi.Output<string>;
+    /**
+     * What the backup jobs dump from (BK-1), by the engine's backup kind: postgres's master and server
+     * URLs (the backup component creates its read-only role with them); MongoDB's backup user's URL and
+     * the data volume's size, which bounds the dump (the upload's --expected-size, issue 17 #9).
+     */
+    public readonly backupSources: {
+        postgres?: { adminUrl: pulumi.Output<string>; serverUrl: pulumi.Output<string> };
+        mongodb?: { backupUrl: pulumi.Output<string>; expectedSizeBytes: number };
+    };
+    /** mongodb only: the server image, which the MongoDB restore drill's scratch server runs too (BK-6). */
+    public readonly serverImage?: string;
 
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("runbook:database:Database", name, {}, opts);
@@ -85,6 +98,7 @@ export class Database extends pulumi.ComponentResource {
             this.connectionEnvName = "DATABASE_URL";
             this.instanceIdentifier = pg.instanceIdentifier;
             this.rdsInstances = { primary: pg.instanceIdentifier, ...(pg.replicaIdentifier ? { replica: pg.replicaIdentifier } : {}), ...pg.sizing };
+            this.backupSources = { postgres: { adminUrl: this.adminUrl, serverUrl: this.serverUrl } };
         } else {
             if (!args.kubernetes) throw new Error(`Database ${name}: engine mongodb needs a Kubernetes namespace`);
             const mongo = new MongoDB(
@@ -101,6 +115,8 @@ export class Database extends pulumi.ComponentResource {
             this.rdsInstances = undefined;
             this.backupConnectionUrl = mongo.backupConnectionUrl;
             this.metricsPodSelector = mongo.metricsPodSelector;
+            this.backupSources = { mongodb: { backupUrl: mongo.backupConnectionUrl, expectedSizeBytes: args.database.storageGb * 1024 ** 3 } };
+            this.serverImage = mongoImage(args.database.engineVersion);
         }
         this.registerOutputs({ connectionUrl: this.connectionUrl, connectionEnvName: this.connectionEnvName, instanceIdentifier: this.instanceIdentifier });
     }

@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { Environment, StackConfig } from "../../config/resolve";
+import type { DatabaseSettings } from "../../config/model";
+import type { Environment } from "../../config/resolve";
 import {
     APP_TIER,
     BACKUP_ROLE,
@@ -87,7 +88,7 @@ export interface MongoDBArgs {
      * and 1 elsewhere, `storageGb` to 50 per member, `engineVersion` to 7.0 (image mongo:7.0.14).
      * `protect` (true in production) protects and retains the StatefulSet, the Secrets and the generated keys.
      */
-    database: StackConfig["database"];
+    database: DatabaseSettings;
     /** The stack's environment: production gets strict scheduling and larger members. */
     environment: Environment;
     /** Namespace of every object; the application pods that use the database must run in it too. */

@@ -1,5 +1,6 @@
 import type * as k8s from "@pulumi/kubernetes";
-import type { Environment, StackConfig } from "../../config/resolve";
+import { DEFAULT_MONGODB_STORAGE_GB, DEFAULT_MONGODB_VERSION, defaultMembers, type DatabaseSettings } from "../../config/model";
+import type { Environment } from "../../config/resolve";
 
 /*
  * Pure settings of the MongoDB replica set (DB-1): member counts, the image, mongod's command line,
@@ -12,8 +13,10 @@ export const MONGODB_PORT = 27017;
 export const REPLICA_SET_NAME = "rs0";
 /** The `mongodb` user and group of the official image (uid/gid 999 in its Dockerfile). */
 export const MONGO_UID = 999;
-export const DEFAULT_STORAGE_GB = 50;
-export const DEFAULT_ENGINE_VERSION = "7.0";
+/** Decided in config/model.ts, which resolves the stack's `database`; here for direct use of the component. */
+export const DEFAULT_STORAGE_GB = DEFAULT_MONGODB_STORAGE_GB;
+export const DEFAULT_ENGINE_VERSION = DEFAULT_MONGODB_VERSION;
+export { defaultMembers };
 export const DEFAULT_DATABASE_NAME = "app";
 export const DEFAULT_CLUSTER_DOMAIN = "cluster.local";
 
@@ -49,8 +52,8 @@ export const PINNED_MONGO_TAGS: Readonly<Record<string, string>> = {
  */
 export const OPLOG_MIN_RETENTION_HOURS = 24;
 
-/** The keys of the `database` section this component reads; a resolved `StackConfig["database"]` fits. */
-export type MongoDatabaseConfig = Pick<StackConfig["database"], "engine" | "members" | "storageGb"> & { engineVersion?: string };
+/** The keys of the `database` section this component reads; the resolved `ResolvedMongo` fits. */
+export type MongoDatabaseConfig = Pick<DatabaseSettings, "engine" | "members" | "storageGb"> & { engineVersion?: string };
 
 export interface MongoSettings {
     members: number;
@@ -58,11 +61,6 @@ export interface MongoSettings {
     /** The full image reference, pinned to a patch tag. */
     image: string;
     replicaSetName: string;
-}
-
-/** Three voting members in production survive the loss of one (DB-1); one elsewhere keeps staging cheap. */
-export function defaultMembers(env: Environment): number {
-    return env.isProduction ? 3 : 1;
 }
 
 /**

@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { Environment, StackConfig } from "../../config";
+import type { Environment } from "../../config";
+import type { DatabaseSettings } from "../../config/model";
 import { clusterSources } from "../network/dataNetwork";
 import { parseCidr } from "../network/subnets";
 import {
@@ -25,7 +26,7 @@ export interface PostgresDatabaseArgs {
      * storage; slowQueryMs 500; backupWindow 02:00-03:00; maintenanceWindow sun:04:00-sun:05:00;
      * readReplica false. `backupRetentionDays`, `protect` and `replicaMultiAz` come resolved from the config.
      */
-    database: StackConfig["database"];
+    database: DatabaseSettings;
     /** The stack; names the parameter group and key alias, and picks the defaults above. */
     environment: Environment;
     /** VPC of the database's security group. */

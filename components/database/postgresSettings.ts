@@ -1,4 +1,5 @@
-import type { Environment, StackConfig } from "../../config";
+import type { Environment } from "../../config";
+import { DEFAULT_POSTGRES_BACKUP_WINDOW, DEFAULT_POSTGRES_MAINTENANCE_WINDOW, type DatabaseSettings } from "../../config/model";
 
 /*
  * Everything about the PostgreSQL database that can be decided without Pulumi: defaults per
@@ -19,10 +20,10 @@ export const DEFAULT_STORAGE_GROWTH_FACTOR = 4;
 export const MAX_STORAGE_GB = 65536;
 /** DB-4: statements slower than this are logged. */
 export const DEFAULT_SLOW_QUERY_MS = 500;
-/** BK-1: the daily backup runs at 02:00 UTC (003). */
-export const DEFAULT_BACKUP_WINDOW = "02:00-03:00";
+/** BK-1: the daily backup runs at 02:00 UTC (003). Decided in config/model.ts; here for direct use of the component. */
+export const DEFAULT_BACKUP_WINDOW = DEFAULT_POSTGRES_BACKUP_WINDOW;
 /** After the backup window, on the quietest day. config/rules.ts checks the two never overlap. */
-export const DEFAULT_MAINTENANCE_WINDOW = "sun:04:00-sun:05:00";
+export const DEFAULT_MAINTENANCE_WINDOW = DEFAULT_POSTGRES_MAINTENANCE_WINDOW;
 
 /**
  * The master password: long, and drawn from characters that are legal in an RDS password (which
@@ -31,7 +32,7 @@ export const DEFAULT_MAINTENANCE_WINDOW = "sun:04:00-sun:05:00";
  */
 export const MASTER_PASSWORD_SPEC = { length: 32, special: true, overrideSpecial: "-_.~", minLower: 1, minUpper: 1, minNumeric: 1 } as const;
 
-export type PostgresDatabaseConfig = StackConfig["database"];
+export type PostgresDatabaseConfig = DatabaseSettings;
 
 /** One RDS DB parameter. Static parameters only take effect after a reboot. */
 export interface DbParameter {

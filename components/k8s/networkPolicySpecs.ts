@@ -78,15 +78,13 @@ export function appIngressFromAppsSpec(appPorts: number[]): k8s.types.input.netw
     return { podSelector: appPods, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: appPods }], ports: ports.map(tcp) }] };
 }
 
-/** The AWS data stores' location and ports: the created VPC's CIDR, or any address for an existing VPC whose CIDR the stack does not know. */
-export function awsDataDestinations(
-    network: { mode: "create" | "existing"; vpcCidr?: string } | undefined,
-    defaultVpcCidr: string,
-    stores: { postgres: boolean; redis: boolean },
-): { cidrs: string[]; ports: number[] } {
+/**
+ * The AWS data stores' location and ports. Where they live is the resolved network's `dataCidrs`
+ * (config/model.ts): the created VPC's CIDR, or any address for an existing VPC whose CIDR the stack
+ * does not know (the data stores' security groups do the narrowing there, DB-2).
+ */
+export function awsDataDestinations(network: { dataCidrs: string[] } | undefined, stores: { postgres: boolean; redis: boolean }): { cidrs: string[]; ports: number[] } {
     if (network === undefined) return { cidrs: [], ports: [] };
     const ports = [...(stores.postgres ? [DATA_PORTS.postgres] : []), ...(stores.redis ? [DATA_PORTS.redis] : [])];
-    // With an existing VPC the data stores' security groups do the narrowing (DB-2); here only the ports are limited.
-    const cidrs = network.mode === "create" ? [network.vpcCidr ?? defaultVpcCidr] : ["0.0.0.0/0"];
-    return { cidrs, ports };
+    return { cidrs: network.dataCidrs, ports };
 }

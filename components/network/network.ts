@@ -1,9 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { StackConfig } from "../../config";
 import { parseCidr, privateSubnetCidrs, stableZones, zoneFor } from "./subnets";
 
-export const DEFAULT_VPC_CIDR = "10.20.0.0/16";
+import { DEFAULT_VPC_CIDR, type NetworkSettings } from "../../config/model";
+
+export { DEFAULT_VPC_CIDR };
 export const DEFAULT_AZ_COUNT = 2;
 
 export interface NetworkArgs {
@@ -15,7 +16,7 @@ export interface NetworkArgs {
      * required) with routes on both sides. `clusterSecurityGroupIds` and `appCidrs` are the sources
      * the data tier admits; at least one is required.
      */
-    network: NonNullable<StackConfig["network"]>;
+    network: NetworkSettings;
 }
 
 /**

@@ -9,7 +9,7 @@ import { PostgresExporter, PostgresExporterArgs } from "./postgresExporter";
 import { ROUTING_SECRET_KEYS, alertmanagerConfigSpec, routingModel } from "./routing";
 
 export interface ObservabilityArgs {
-    /** What the rules are generated from (see fromConfig.ts). */
+    /** What the rules are generated from: the stack model's alerting slice (config/alerting.ts). */
     rules: AlertRulesInput;
     /** The apps' namespace, where the rules, monitors, routing and dashboard live. */
     namespace: pulumi.Input<string>;

@@ -1,11 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { Environment, StackConfig } from "../../config";
+import type { Environment, ResolvedRedis } from "../../config";
 import type { DataNetwork } from "../network/dataNetwork";
 import { ElastiCache } from "./elasticache";
 import { InCluster } from "./inCluster";
 
 export interface RedisArgs {
-    redis: NonNullable<StackConfig["redis"]>;
+    /** The mode's variant of the stack model (config/model.ts). */
+    redis: ResolvedRedis;
     environment: Environment;
     /** Where ElastiCache lives and who may reach it. Required for `mode: elasticache`. */
     network?: DataNetwork;
@@ -22,6 +23,8 @@ export class Redis extends pulumi.ComponentResource {
 
     /** in-cluster: labels of the Redis pod, whose exporter sidecar the monitoring scrapes. */
     public readonly metricsPodSelector: Record<string, string> | undefined;
+    /** in-cluster: what the backup job dumps from (BK-1). ElastiCache keeps its own snapshots (BK-2). */
+    public readonly backupSource: { url: pulumi.Output<string> } | undefined;
 
     constructor(name: string, args: RedisArgs, opts?: pulumi.ComponentResourceOptions) {
         super("runbook:redis:Redis", name, {}, opts);
@@ -35,6 +38,7 @@ export class Redis extends pulumi.ComponentResource {
             this.connectionUrl = elastiCache.connectionUrl;
             this.metricsPodSelector = undefined;
             this.elastiCache = { replicationGroupId: elastiCache.replicationGroupId, numCacheClusters: elastiCache.numCacheClusters };
+            this.backupSource = undefined;
         } else {
             if (!args.kubernetes) throw new Error(`Redis ${name}: mode in-cluster needs a Kubernetes namespace`);
             const inCluster = new InCluster(
@@ -45,6 +49,7 @@ export class Redis extends pulumi.ComponentResource {
             this.connectionUrl = inCluster.connectionUrl;
             this.metricsPodSelector = inCluster.metricsPodSelector;
             this.elastiCache = undefined;
+            this.backupSource = { url: inCluster.connectionUrl };
         }
         this.registerOutputs({ connectionUrl: this.connectionUrl });
     }

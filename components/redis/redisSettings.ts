@@ -1,6 +1,7 @@
 import { JOB_IMAGE_REDIS } from "../../config/jobImage";
 import { createHash } from "crypto";
-import type { Environment, StackConfig } from "../../config";
+import type { Environment } from "../../config";
+import { defaultElastiCacheReplicas, type RedisSettings } from "../../config/model";
 import { memoryMiB, windowsOverlap } from "../../config/rules";
 
 /*
@@ -9,7 +10,7 @@ import { memoryMiB, windowsOverlap } from "../../config/rules";
  * No Pulumi resources here, so every rule is unit-tested without mocks.
  */
 
-export type RedisConfig = NonNullable<StackConfig["redis"]>;
+export type RedisConfig = RedisSettings;
 
 export const REDIS_PORT = 6379;
 
@@ -121,7 +122,7 @@ export function elastiCacheSettings(redis: RedisConfig, env: Environment): Elast
     } catch (e) {
         problems.push({ propertyPath: "redis.engineVersion", reason: (e as Error).message.replace(/^redis\.engineVersion: /, "") });
     }
-    const replicas = redis.replicas ?? (env.isProduction ? 1 : 0);
+    const replicas = redis.replicas ?? defaultElastiCacheReplicas(env);
     const multiAz = redis.multiAz ?? env.isProduction;
     if (env.isProduction && replicas < 1) {
         problems.push({ propertyPath: "redis.replicas", reason: `${replicas} leaves production Redis without a failover target (RD-1); set 1 or more` });

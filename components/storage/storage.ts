@@ -7,11 +7,6 @@ export interface StorageArgs {
     buckets: ResolvedBucket[];
     /** Zone that serves public bucket hosts. */
     zoneId: string;
-    /**
-     * Name of the bucket that receives backups and how long they are kept (BK-2, BK-4): `retentionDays`
-     * for the whole bucket, or per datastore prefix with `prefixRetentionDays` (which wins when given).
-     */
-    backups: { bucket: string; retentionDays: number; prefixRetentionDays?: Record<string, number> };
     /** Protect and retain every bucket. Defaults to false. */
     protect?: boolean;
 }
@@ -35,8 +30,9 @@ export class Storage extends pulumi.ComponentResource {
                             accountId: args.accountId,
                             bucket: b,
                             zoneId: args.zoneId,
-                            retentionDays: b.purpose === "backups" ? args.backups.retentionDays : undefined,
-                            prefixRetentionDays: b.name === args.backups.bucket ? args.backups.prefixRetentionDays : undefined,
+                            // BK-2, BK-4: as the stack model resolved each backups bucket's retention.
+                            retentionDays: b.retention?.lockDays,
+                            prefixRetentionDays: b.retention?.prefixRetentionDays,
                             protect: args.protect,
                         },
                         { parent: this },

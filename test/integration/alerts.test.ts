@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { alertRulesInput } from "../../components/observability/fromConfig";
+import { alertingModel } from "../../config/alerting";
 import {
     AlertRulesInput,
     ScenarioTest,
@@ -66,7 +66,7 @@ function plan(variant: Variant): PlanFile {
 function generatorInput(variant: Variant): AlertRulesInput {
     const result = validateConfig(stackRaw(variant.stack, (c) => variant.edits.forEach((e) => e(c))), variant.stack);
     assert.ok(result.ok, "the stack config is valid");
-    return alertRulesInput(result.config);
+    return alertingModel(result.config);
 }
 
 function onlyOne(resources: PlanResource[], kind: string): PlanResource {

@@ -9,7 +9,7 @@ import { rawConfigFromStackFile } from "../../config/source";
 import { validateConfig } from "../../config/validate";
 import { alertSpecs, promtoolTests, ruleGroups } from "../../components/observability/alertRules";
 import { CUSTOM_GROUP } from "../../components/observability/alerts/custom";
-import { alertRulesInput } from "../../components/observability/fromConfig";
+import { alertingModel } from "../../config/alerting";
 import { ROOT } from "../helpers/harness";
 import { requireTool } from "../helpers/tools";
 
@@ -31,7 +31,7 @@ describe("alerts: the team's own rules, proven by promtool (issue 20, OB-2)", fu
         const raw = fillAbsentSecrets(filed, stack).raw;
         const result = validateConfig(raw, stack);
         assert.ok(result.ok, result.ok ? "" : JSON.stringify(result.problems));
-        const input = alertRulesInput(result.config);
+        const input = alertingModel(result.config);
         const dir = fs.mkdtempSync(path.join(tmp, "run-"));
         fs.mkdirSync(path.join(dir, "rules"));
         fs.mkdirSync(path.join(dir, "tests"));

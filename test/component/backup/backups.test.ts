@@ -5,6 +5,7 @@ import { validateConfig } from "../../../config/validate";
 import { mockRun, ofType, one } from "../../helpers/harness";
 import { kubernetesSchemaErrors } from "../../helpers/k8sSchema";
 import { stackRaw } from "../../helpers/stacks";
+import { useMongodb } from "../../helpers/variants";
 import { CLOUDFLARE_API_TOKEN, K8S_CRON_JOB, K8S_JOB, K8S_SECRET, RANDOM_RANDOM_ID, RANDOM_RANDOM_PASSWORD } from "../../helpers/types";
 import { SECRET } from "../../../plan/model";
 
@@ -12,14 +13,15 @@ const ACCOUNT = "0123456789abcdef0123456789abcdef";
 const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
 const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 
-function resolved(stack: string) {
-    const r = validateConfig(stackRaw(stack, () => undefined), stack);
+function resolved(stack: string, mutate: (c: Record<string, any>) => void = () => undefined) {
+    const r = validateConfig(stackRaw(stack, mutate), stack);
     if (!r.ok) throw new Error(r.problems.map((p) => p.path).join(", "));
     return r.config;
 }
 
 function build(stack: string, datastores: "postgres+redis" | "mongodb") {
-    const config = resolved(stack);
+    // The backup targets are the stack model's: a MongoDB stack's for the MongoDB sources.
+    const config = resolved(stack, datastores === "mongodb" ? useMongodb : () => undefined);
     return mockRun(() => {
         new Backups("backups", {
             backups: config.backups,
@@ -153,7 +155,10 @@ describe("component: Backups (BK-1, BK-3, BK-6, ST-1, SC-5)", () => {
                 stack: "staging",
                 accountId: ACCOUNT,
                 namespace: "runbook",
-                datastores: { postgres: { adminUrl: pulumi.secret("postgres://runbook_admin:pw@db.example.internal:5432/runbook"), serverUrl: "postgres://db.example.internal:5432/runbook?sslmode=require" } },
+                datastores: {
+                    postgres: { adminUrl: pulumi.secret("postgres://runbook_admin:pw@db.example.internal:5432/runbook"), serverUrl: "postgres://db.example.internal:5432/runbook?sslmode=require" },
+                    redis: { url: pulumi.secret("redis://:pw@redis.runbook.svc:6379") },
+                },
                 drillAgeSecretKey: pulumi.secret("AGE-SECRET-KEY-1TEST"),
                 permissionGroupIds: { read: "read-group", write: "write-group" },
             });
@@ -181,6 +186,22 @@ describe("component: Backups (BK-1, BK-3, BK-6, ST-1, SC-5)", () => {
         }
         const writer = tokens.find((t) => t.name.includes("writer"))!;
         assert.deepStrictEqual(Object.keys(JSON.parse((writer.inputs.policies as any[])[0].resources)), [`com.cloudflare.edge.r2.bucket.${ACCOUNT}_default_retail-staging-backups`]);
+    });
+
+    it("BK-1: the jobs are the stack model's targets; a target whose datastore gives nothing to dump from is refused before anything is declared", async () => {
+        const config = resolved("staging");
+        assert.deepStrictEqual(config.backups.targets.map((t) => t.datastore), ["postgres", "redis"]);
+        assert.throws(
+            () =>
+                new Backups("backups", {
+                    backups: config.backups,
+                    stack: "staging",
+                    accountId: ACCOUNT,
+                    namespace: "runbook",
+                    datastores: { redis: { url: pulumi.secret("redis://:pw@redis.runbook.svc:6379") } },
+                }),
+            /Backups backups: backups\.targets lists postgres, but datastores\.postgres is missing/,
+        );
     });
 
     it("SC-5: one egress NetworkPolicy for the backup-role pods", async () => {

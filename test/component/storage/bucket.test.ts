@@ -14,7 +14,7 @@ const backups = resolveBucket({ name: "acme-backups", purpose: "backups" }, 30, 
 describe("component: storage Bucket (ST-1, ST-2, ST-3, BK-4)", () => {
     it("ST-2: gives every bucket lifecycle rules that target it", async () => {
         const resources = await mockRun(() => {
-            new Storage("storage", { accountId: ACCOUNT, buckets: [assets, backups], zoneId: ZONE, backups: { bucket: "acme-backups", retentionDays: 30 } });
+            new Storage("storage", { accountId: ACCOUNT, buckets: [assets, backups], zoneId: ZONE });
         });
         assert.strictEqual(ofType(resources, R2).length, 2);
         const lifecycles = ofType(resources, LIFECYCLE);

@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import { resolveNetwork } from "../../../config/model";
 import { appEgressSpec, appIngressFromAppsSpec, awsDataDestinations, defaultDenySpec, dnsEgressSpec } from "../../../components/k8s/networkPolicySpecs";
 import { DNS_EGRESS_DEFAULTS } from "../../../config/resolve";
 
@@ -26,7 +27,7 @@ describe("unit: namespace network policies (SC-5, DB-2)", () => {
     });
 
     it("DB-2: apps reach the data tier, the VPC on the data ports, other apps and HTTPS, nothing else", () => {
-        const spec = appEgressSpec({ appPorts: [3001, 3000, 3000], awsData: awsDataDestinations({ mode: "create", vpcCidr: "10.30.0.0/16" }, "10.20.0.0/16", { postgres: true, redis: false }) }) as any;
+        const spec = appEgressSpec({ appPorts: [3001, 3000, 3000], awsData: awsDataDestinations({ dataCidrs: ["10.30.0.0/16"] }, { postgres: true, redis: false }) }) as any;
         assert.deepStrictEqual(spec.podSelector, { matchLabels: { "runbook.dev/tier": "app" } });
         const summary = spec.egress.map((r: any) => [r.to.map((t: any) => t.ipBlock?.cidr ?? JSON.stringify(t.podSelector.matchLabels)), r.ports.map((p: any) => p.port)]);
         assert.deepStrictEqual(summary, [
@@ -38,10 +39,11 @@ describe("unit: namespace network policies (SC-5, DB-2)", () => {
     });
 
     it("DB-2: without AWS data stores there is no VPC rule; an existing VPC is limited by port only", () => {
-        const none = appEgressSpec({ appPorts: [3000], awsData: awsDataDestinations(undefined, "10.20.0.0/16", { postgres: false, redis: false }) }) as any;
+        const none = appEgressSpec({ appPorts: [3000], awsData: awsDataDestinations(undefined, { postgres: false, redis: false }) }) as any;
         assert.ok(none.egress.every((r: any) => r.to.every((t: any) => t.ipBlock === undefined || t.ipBlock.cidr === "0.0.0.0/0")));
-        assert.deepStrictEqual(awsDataDestinations({ mode: "existing" }, "10.20.0.0/16", { postgres: true, redis: true }), { cidrs: ["0.0.0.0/0"], ports: [5432, 6379] });
-        assert.deepStrictEqual(awsDataDestinations({ mode: "create" }, "10.20.0.0/16", { postgres: false, redis: true }), { cidrs: ["10.20.0.0/16"], ports: [6379] });
+        // Where the data stores lie is the resolved network's (config/model.ts, tested in test/unit/config/model.test.ts).
+        assert.deepStrictEqual(awsDataDestinations(resolveNetwork({ mode: "existing" }), { postgres: true, redis: true }), { cidrs: ["0.0.0.0/0"], ports: [5432, 6379] });
+        assert.deepStrictEqual(awsDataDestinations(resolveNetwork({ mode: "create" }), { postgres: false, redis: true }), { cidrs: ["10.20.0.0/16"], ports: [6379] });
     });
 
     it("apps may call each other's http ports", () => {

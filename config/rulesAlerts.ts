@@ -1,6 +1,6 @@
 import { ConfigProblem } from "./problems";
 import { ALERT_DEFAULTS, Environment, HTTP_DURATION_BUCKETS_SECONDS, defaultRestoreDrillSchedule } from "./resolve";
-import { cronPeriodSeconds } from "./schedule";
+import { cronPeriodSeconds } from "../lib/cron";
 import { RawStackConfig } from "./schema";
 
 /**

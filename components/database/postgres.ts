@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { Environment, StackConfig } from "../../config";
 import { clusterSources } from "../network/dataNetwork";
-import { parseCidr } from "../network/subnets";
+import { parseCidr } from "../../lib/cidr";
 import {
     DATABASE_NAME,
     MASTER_PASSWORD_SPEC,

@@ -1,4 +1,5 @@
 import type { Environment, StackConfig } from "../../config";
+import { DEFAULT_BACKUP_WINDOW, DEFAULT_MAINTENANCE_WINDOW } from "../../config/databaseWindows";
 
 /*
  * Everything about the PostgreSQL database that can be decided without Pulumi: defaults per
@@ -19,10 +20,6 @@ export const DEFAULT_STORAGE_GROWTH_FACTOR = 4;
 export const MAX_STORAGE_GB = 65536;
 /** DB-4: statements slower than this are logged. */
 export const DEFAULT_SLOW_QUERY_MS = 500;
-/** BK-1: the daily backup runs at 02:00 UTC (003). */
-export const DEFAULT_BACKUP_WINDOW = "02:00-03:00";
-/** After the backup window, on the quietest day. config/rules.ts checks the two never overlap. */
-export const DEFAULT_MAINTENANCE_WINDOW = "sun:04:00-sun:05:00";
 
 /**
  * The master password: long, and drawn from characters that are legal in an RDS password (which

@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../../config";
-import { parseCidr, privateSubnetCidrs, stableZones, zoneFor } from "./subnets";
+import { parseCidr } from "../../lib/cidr";
+import { privateSubnetCidrs, stableZones, zoneFor } from "./subnets";
 
 export const DEFAULT_VPC_CIDR = "10.20.0.0/16";
 export const DEFAULT_AZ_COUNT = 2;

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ALERT_DEFAULTS } from "../../../config/resolve";
 import { alertProblems } from "../../../config/rulesAlerts";
-import { cronPeriodSeconds } from "../../../config/schedule";
+import { cronPeriodSeconds } from "../../../lib/cron";
 import {
     AlertRulesInput,
     NO_TRAFFIC,

@@ -30,7 +30,7 @@ function at(ps: ConfigProblem[], key: string): ConfigProblem {
 const GOOD_RECIPIENT = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
 const MISTYPED_RECIPIENT = `${GOOD_RECIPIENT.slice(0, -1)}q`;
 
-describe("unit: config refuses schedules cron-parser does not read (BK-1, BK-6, issue 19 (11); the parsing itself: test/unit/lib/cron.test.ts)", () => {
+describe("unit: config refuses schedules cron-parser does not read (BK-1, BK-6, OB-6, issue 19 (11); the parsing itself: test/unit/lib/cron.test.ts)", () => {
     it("BK-1: '0 25 * * *' and prose in backups.schedule are refused, naming the key", () => {
         const hour = at(problems("production", (c) => (c["runbook:backups"].schedule = "0 25 * * *")), "backups.schedule");
         assert.match(formatProblem(hour), /backups\.schedule: "0 25 \* \* \*" is not a valid cron schedule/);

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { cidrWithin, cidrsOverlap, formatCidr, parseCidr } from "../../../lib/cidr";
 
-describe("unit: IPv4 CIDR maths", () => {
+describe("unit: IPv4 CIDR maths (DB-2)", () => {
     it("parses /0 as the whole address space", () => {
         assert.deepStrictEqual(parseCidr("0.0.0.0/0"), { network: 0, prefix: 0 });
         assert.throws(() => parseCidr("10.0.0.0/0"), /host bits set; use 0\.0\.0\.0\/0/);

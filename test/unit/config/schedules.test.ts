@@ -3,11 +3,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ageRecipientProblem } from "../../../config/age";
-import { ConfigProblem, formatProblem } from "../../../config/problems";
+import { formatProblem } from "../../../config/problems";
 import { rawConfigFromStackFile, StackFileError } from "../../../config/source";
-import { validateConfig } from "../../../config/validate";
 import { runbook } from "../../helpers/cli";
-import { stackRaw } from "../../helpers/stacks";
+import { problemAt, problemsOf } from "../../helpers/configProblems";
 
 /*
  * Issue 19, config check: schedules parsed by cron-parser (11), age recipients checked against
@@ -15,16 +14,6 @@ import { stackRaw } from "../../helpers/stacks";
  * refused before anything is planned, exit 2, naming the key or the file.
  */
 
-function problems(stack: string, mutate: (c: Record<string, any>) => void): ConfigProblem[] {
-    const r = validateConfig(stackRaw(stack, mutate), stack);
-    assert.ok(!r.ok, "the config is refused");
-    return r.problems;
-}
-function at(ps: ConfigProblem[], key: string): ConfigProblem {
-    const p = ps.find((x) => x.path === key);
-    assert.ok(p, `no problem at ${key}; got:\n${ps.map(formatProblem).join("\n")}`);
-    return p;
-}
 
 /** A valid recipient (age's documentation key) with one character changed: same shape, wrong checksum. */
 const GOOD_RECIPIENT = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
@@ -32,16 +21,16 @@ const MISTYPED_RECIPIENT = `${GOOD_RECIPIENT.slice(0, -1)}q`;
 
 describe("unit: config refuses schedules cron-parser does not read (BK-1, BK-6, OB-6, issue 19 (11); the parsing itself: test/unit/lib/cron.test.ts)", () => {
     it("BK-1: '0 25 * * *' and prose in backups.schedule are refused, naming the key", () => {
-        const hour = at(problems("production", (c) => (c["runbook:backups"].schedule = "0 25 * * *")), "backups.schedule");
+        const hour = problemAt(problemsOf("production", (c) => (c["runbook:backups"].schedule = "0 25 * * *")), "backups.schedule");
         assert.match(formatProblem(hour), /backups\.schedule: "0 25 \* \* \*" is not a valid cron schedule/);
         assert.strictEqual(hour.requirement, "BK-1");
-        const prose = at(problems("staging", (c) => (c["runbook:backups"].schedule = "every night at two")), "backups.schedule");
+        const prose = problemAt(problemsOf("staging", (c) => (c["runbook:backups"].schedule = "every night at two")), "backups.schedule");
         assert.match(prose.message, /has 4 fields, but a CronJob schedule has five/);
     });
 
     it("BK-6: a drill target's schedule and the restore drill schedule are parsed too", () => {
-        at(problems("staging", (c) => (c["runbook:backups"].drill.targets[0].schedule = "0 5 32 1 *")), "backups.drill.targets[0].schedule");
-        at(problems("staging", (c) => (c["runbook:backups"].restoreDrillSchedule = "weekly")), "backups.restoreDrillSchedule");
+        problemAt(problemsOf("staging", (c) => (c["runbook:backups"].drill.targets[0].schedule = "0 5 32 1 *")), "backups.drill.targets[0].schedule");
+        problemAt(problemsOf("staging", (c) => (c["runbook:backups"].restoreDrillSchedule = "weekly")), "backups.restoreDrillSchedule");
     });
 });
 
@@ -55,7 +44,7 @@ describe("unit: the age recipient's checksum is checked up front (BK-3, issue 19
 
     it("BK-3: backups.encryptionRecipient with a bad checksum is a config error naming the key, in either stack", () => {
         for (const stack of ["production", "staging"]) {
-            const p = at(problems(stack, (c) => (c["runbook:backups"].encryptionRecipient = MISTYPED_RECIPIENT)), "backups.encryptionRecipient");
+            const p = problemAt(problemsOf(stack, (c) => (c["runbook:backups"].encryptionRecipient = MISTYPED_RECIPIENT)), "backups.encryptionRecipient");
             assert.strictEqual(p.requirement, "BK-3");
             assert.match(formatProblem(p), /checksum/);
         }

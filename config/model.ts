@@ -1,4 +1,8 @@
-import type { Environment } from "./resolve";
+/** Which stack is being resolved, and whether it is production. */
+export interface Environment {
+    stack: string;
+    isProduction: boolean;
+}
 import type { BackupDatastore, RawStackConfig } from "./schema";
 
 /*

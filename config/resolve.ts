@@ -22,10 +22,8 @@ export function isProductionStack(stack: string): boolean {
     return stack === "production";
 }
 
-export interface Environment {
-    stack: string;
-    isProduction: boolean;
-}
+import type { Environment } from "./model";
+export type { Environment };
 
 export interface ResolvedAutoscaling {
     minReplicas: number;

@@ -1,5 +1,7 @@
 import { customAlertProblems } from "./customAlerts";
-import { Ipv4Cidr, cidrsOverlap, parseCidr } from "../components/network/subnets";
+import { Ipv4Cidr, cidrWithin, cidrsOverlap, parseCidr } from "../lib/cidr";
+import { cpuMillis, memoryMiB } from "../lib/quantities";
+import { windowsOverlap } from "../lib/windows";
 import { ConfigProblem } from "./problems";
 import { DEFAULT_VPC_CIDR, READER_URL_KEY, connectionEnvNames } from "./model";
 import { Environment, StackConfig, resolveConfig } from "./resolve";
@@ -75,43 +77,6 @@ export function contradictions(values: Record<string, unknown>): ConfigProblem[]
         }
     }
     return problems;
-}
-
-function minutesOfDay(hhmm: string): number {
-    const [h, m] = hhmm.split(":").map(Number);
-    return h * 60 + m;
-}
-
-const DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
-
-/** Minute ranges within a week, [start, end), for a daily or weekly window. Ranges wrap at the boundary. */
-export function windowRanges(window: string): Array<[number, number]> {
-    const week = 7 * 24 * 60;
-    const toRanges = (start: number, end: number, period: number): Array<[number, number]> =>
-        end > start ? [[start, end]] : [[start, period], [0, end]];
-    if (/^[a-z]{3}:/.test(window)) {
-        const [from, to] = window.split("-");
-        const at = (s: string) => DAYS.indexOf(s.slice(0, 3)) * 24 * 60 + minutesOfDay(s.slice(4));
-        return toRanges(at(from), at(to), week);
-    }
-    const [from, to] = window.split("-").map(minutesOfDay);
-    const ranges: Array<[number, number]> = [];
-    for (let day = 0; day < 7; day++) {
-        for (const [s, e] of toRanges(from, to, 24 * 60)) ranges.push([s + day * 1440, e + day * 1440]);
-    }
-    return ranges;
-}
-
-export function windowsOverlap(a: string, b: string): boolean {
-    return windowRanges(a).some(([s1, e1]) => windowRanges(b).some(([s2, e2]) => s1 < e2 && s2 < e1));
-}
-
-/** Parses 250m / 1 / 1.5 into millicores, and 512Mi / 2Gi into MiB. */
-export function cpuMillis(q: string): number {
-    return q.endsWith("m") ? Number(q.slice(0, -1)) : Number(q) * 1000;
-}
-export function memoryMiB(q: string): number {
-    return q.endsWith("Gi") ? Number(q.slice(0, -2)) * 1024 : Number(q.slice(0, -2));
 }
 
 /**
@@ -303,7 +268,7 @@ function dnsEgressProblems(raw: RawStackConfig): ConfigProblem[] {
         const path = `kubernetes.dnsEgress.cidrs[${i}]`;
         const parsed = tryCidr(c);
         if (!parsed) return [{ path, value: c, message: "is not a network address (its host bits are set)", fix: "use the address with /32, such as 169.254.20.10/32" }];
-        if (!NON_PUBLIC_RANGES.some((r) => within(parsed, r))) {
+        if (!NON_PUBLIC_RANGES.some((r) => cidrWithin(parsed, r))) {
             return [{ path, value: c, message: "lets every pod send DNS queries outside the cluster", requirement: "SC-5", fix: "list the cluster's own DNS addresses (private or link-local), such as NodeLocal DNSCache's 169.254.20.10/32" }];
         }
         return [];
@@ -345,11 +310,6 @@ function tryCidr(c: string): Ipv4Cidr | undefined {
     } catch {
         return undefined;
     }
-}
-
-/** True when `inner` lies entirely inside `outer`. */
-function within(inner: Ipv4Cidr, outer: Ipv4Cidr): boolean {
-    return inner.prefix >= outer.prefix && cidrsOverlap(inner, outer);
 }
 
 const REACH_FIX =
@@ -412,7 +372,7 @@ export function networkReachabilityProblems(net: NonNullable<RawStackConfig["net
                 const parsed = tryCidr(c);
                 if (parsed === undefined || parsed.prefix === 0) return;
                 if (vpcCidr && cidrsOverlap(parsed, vpcCidr)) return; // reported below
-                if (!within(parsed, peer)) {
+                if (!cidrWithin(parsed, peer)) {
                     p(`network.appCidrs[${i}]`, c, `is outside the cluster's VPC (${net.peering!.vpcCidr}); the data VPC routes only to that VPC, so nothing there is reachable`, `list CIDRs of the cluster's nodes or pods inside ${net.peering!.vpcCidr}`);
                 } else if (env.isProduction && parsed.prefix <= peer.prefix) {
                     p(

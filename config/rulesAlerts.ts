@@ -1,7 +1,7 @@
 import { ConfigProblem } from "./problems";
 import { usesAwsDatastores } from "./model";
 import { ALERT_DEFAULTS, Environment, HTTP_DURATION_BUCKETS_SECONDS, StackConfig, defaultRestoreDrillSchedule, resolveConfig } from "./resolve";
-import { cronPeriodSeconds } from "./schedule";
+import { cronPeriodSeconds } from "../lib/cron";
 import { RawStackConfig } from "./schema";
 
 /**

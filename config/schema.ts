@@ -2,7 +2,7 @@ import { z } from "zod";
 import { ZONE_PLANS } from "./cloudflarePlans";
 import { ageRecipientProblem } from "./age";
 import { imageProblem } from "./images";
-import { parseCronSchedule } from "./schedule";
+import { parseCronSchedule } from "../lib/cron";
 
 /*
  * The stack config schema: one declaration of every key a stack may set under the `runbook:`

@@ -1,6 +1,7 @@
 import { ManualStep, manualSteps } from "./manualSteps";
 import { PlanFile, PlanResource, SECRET, UNKNOWN, Violation } from "./model";
 import { KubernetesProviderFlags, PROVIDER_REPLACING_KEYS, forceNewPaths, replacementRules } from "./replacement";
+import type { Action, PropertyChange, ResourceChange } from "./resourceChange";
 
 /**
  * The desired-state diff: what changes between the offline plans of two revisions of one stack.
@@ -10,36 +11,7 @@ import { KubernetesProviderFlags, PROVIDER_REPLACING_KEYS, forceNewPaths, replac
  */
 export const DIFF_SCHEMA_VERSION = 1;
 
-export type Action = "create" | "delete" | "update" | "replace";
-
-export interface PropertyChange {
-    /** Input path, e.g. `instanceClass`, `spec.template.spec.containers[name=api].image`. */
-    path: string;
-    /** Absent when the property did not exist, or when `secret` is true. */
-    old?: unknown;
-    new?: unknown;
-    /** A secret on either side: the values are never shown, only that the property changed. */
-    secret: boolean;
-    /** This change makes the engine replace the resource. */
-    forcesReplacement: boolean;
-}
-
-export interface ResourceChange {
-    action: Action;
-    urn: string;
-    type: string;
-    name: string;
-    /** `protect` in either revision: `pulumi up` refuses to delete or replace it. */
-    protect: boolean;
-    retainOnDelete: boolean;
-    /** The old resource goes before the new one exists (the option, or a Kubernetes object with a fixed name). */
-    deleteBeforeReplace: boolean;
-    /** False when this type has no replacement table: an update may turn out to be a replacement. */
-    replacementRulesKnown: boolean;
-    /** Why the resource is replaced, deleted or created, in words. */
-    reasons: string[];
-    changes: PropertyChange[];
-}
+export type { Action, PropertyChange, ResourceChange } from "./resourceChange";
 
 export interface ViolationChange extends Violation {
     /** Label of the resource at fault, `provider:Type name`. */

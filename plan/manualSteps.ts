@@ -1,4 +1,4 @@
-import type { ResourceChange } from "./diff";
+import type { ResourceChange } from "./resourceChange";
 
 /*
  * Changes that `pulumi up` carries out but that leave an operator something to do, each named in

@@ -1,5 +1,5 @@
 import type { StackConfig } from "../config";
-import { cronPeriodSeconds } from "../config/schedule";
+import { cronPeriodSeconds } from "../lib/cron";
 import { PlanFile, PlanResource, UNKNOWN } from "./model";
 
 /*

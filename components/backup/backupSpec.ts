@@ -23,7 +23,6 @@ export const BACKUP_SCRIPTS: Record<BackupJobKind, string> = {
     redis: "backup-redis.sh",
 };
 export const DRILL_SCRIPT = "restore-drill.sh";
-export const BACKUP_ROLE_SCRIPT = "create-backup-role.sh";
 /** Where the scripts ConfigMap is mounted in every job. */
 export const SCRIPTS_MOUNT = "/opt/runbook/backup";
 /** The jobs' writable scratch space (the root filesystem is read-only). */

@@ -5,7 +5,6 @@ import * as random from "@pulumi/random";
 import { MONTHLY_DATASTORES, monthlyPrefix, type ResolvedBackups, type StackBackups } from "../../config/resolve";
 import {
     BACKUP_DATASTORE_LABEL,
-    BACKUP_ROLE_SCRIPT,
     BACKUP_SCRIPTS,
     BACKUP_UID,
     BackupJobKind,
@@ -147,10 +146,8 @@ export class Backups extends pulumi.ComponentResource {
                     labels: jobLabels("postgres-backup-role"),
                     image: backups.image,
                     uid: BACKUP_UID,
-                    scripts: { [BACKUP_ROLE_SCRIPT]: scripts[BACKUP_ROLE_SCRIPT], "lib.sh": scripts["lib.sh"] },
-                    script: BACKUP_ROLE_SCRIPT,
-                    env: { BACKUP_ROLE: POSTGRES_BACKUP_ROLE },
-                    secretData: { ADMIN_URL: adminUrl, BACKUP_ROLE_PASSWORD: password.result },
+                    roles: [{ name: POSTGRES_BACKUP_ROLE, kind: "backup", password: password.result }],
+                    adminUrl,
                 },
                 child,
             );

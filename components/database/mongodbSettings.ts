@@ -1,6 +1,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import { DEFAULT_MONGODB_STORAGE_GB, DEFAULT_MONGODB_VERSION, defaultMembers, type DatabaseSettings } from "../../config/model";
 import type { Environment } from "../../config/resolve";
+import { memoryGiB } from "../../lib/quantities";
 
 /*
  * Pure settings of the MongoDB replica set (DB-1): member counts, the image, mongod's command line,
@@ -186,24 +187,6 @@ export function defaultMemberResources(env: Environment): MemberResources {
     return env.isProduction
         ? { cpuRequest: "1", memoryRequest: "4Gi", cpuLimit: "2", memoryLimit: "4Gi" }
         : { cpuRequest: "250m", memoryRequest: "1Gi", cpuLimit: "1", memoryLimit: "1Gi" };
-}
-
-/** Parses a memory quantity such as 512Mi, 4Gi or 4G into GiB. */
-export function memoryGiB(quantity: string): number {
-    const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|K|M|G|T)?$/.exec(quantity);
-    if (!m) throw new Error(`memory quantity "${quantity}" is not understood; use Mi or Gi, such as 4Gi`);
-    const factor: Record<string, number> = {
-        "": 1 / 1024 ** 3,
-        Ki: 1 / 1024 ** 2,
-        Mi: 1 / 1024,
-        Gi: 1,
-        Ti: 1024,
-        K: 1e3 / 1024 ** 3,
-        M: 1e6 / 1024 ** 3,
-        G: 1e9 / 1024 ** 3,
-        T: 1e12 / 1024 ** 3,
-    };
-    return Number(m[1]) * factor[m[2] ?? ""];
 }
 
 /**

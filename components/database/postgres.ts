@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import type { Environment } from "../../config";
 import type { DatabaseSettings } from "../../config/model";
 import { clusterSources } from "../network/dataNetwork";
-import { parseCidr } from "../network/subnets";
+import { parseCidr } from "../../lib/cidr";
 import {
     DATABASE_NAME,
     MASTER_PASSWORD_SPEC,

@@ -1,11 +1,8 @@
-import * as fs from "fs";
-import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ROLE_LABEL } from "../k8s/labels";
 import { DATA_PORTS } from "../k8s/networkPolicySpecs";
-import { projectScriptsDir } from "../scripts";
 import { DATABASE_NAME, databaseUrl } from "./postgresSettings";
 import { postgresRoleJob } from "./roleJob";
 
@@ -20,24 +17,12 @@ import { postgresRoleJob } from "./roleJob";
 export const POSTGRES_MIGRATE_ROLE = "runbook_migrate";
 /** The role the apps log in as: SELECT, INSERT, UPDATE, DELETE on the migration role's tables. */
 export const POSTGRES_APP_ROLE = "runbook_app";
-/** The script that creates them (scripts/database/). */
-export const APP_ROLES_SCRIPT = "create-app-roles.sh";
 /** The schema the apps' tables live in: Prisma's and most ORMs' default. */
 export const APP_SCHEMA = "public";
 /** `runbook.dev/role` of the Job: its egress policy selects it. */
 export const DATABASE_SETUP_ROLE = "database-setup";
 /** Name of the Job, its Secret and ConfigMap (before their hashes) and its pods. */
 export const APP_ROLES_JOB = "postgres-app-roles";
-
-/** scripts/database/, found from the compiled or the source tree. */
-export function databaseScriptsDir(from = __dirname): string {
-    return projectScriptsDir("database", APP_ROLES_SCRIPT, from);
-}
-
-/** The role script and the lib.sh it sources (scripts/database/lib.sh links the backup scripts' one). */
-export function appRoleScripts(dir = databaseScriptsDir()): Record<string, string> {
-    return Object.fromEntries([APP_ROLES_SCRIPT, "lib.sh"].map((f) => [f, fs.readFileSync(path.join(dir, f), "utf8")]));
-}
 
 export function appRolesJobLabels(): Record<string, string> {
     return {
@@ -101,10 +86,13 @@ export class PostgresAppRoles extends pulumi.ComponentResource {
                 labels,
                 image: args.jobImage,
                 uid: args.jobUid,
-                scripts: appRoleScripts(),
-                script: APP_ROLES_SCRIPT,
-                env: { MIGRATE_ROLE: POSTGRES_MIGRATE_ROLE, APP_ROLE: POSTGRES_APP_ROLE, APP_SCHEMA },
-                secretData: { ADMIN_URL: args.adminUrl, MIGRATE_ROLE_PASSWORD: migratePassword.result, APP_ROLE_PASSWORD: appPassword.result },
+                // The migration role first: the app role's grants are on what it owns.
+                roles: [
+                    { name: POSTGRES_MIGRATE_ROLE, kind: "migrate", password: migratePassword.result },
+                    { name: POSTGRES_APP_ROLE, kind: "app", password: appPassword.result },
+                ],
+                adminUrl: args.adminUrl,
+                env: { APP_SCHEMA },
             },
             child,
         );

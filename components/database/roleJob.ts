@@ -1,13 +1,18 @@
+import * as fs from "fs";
+import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { contentHash, contentHashOutput, hashedName } from "../k8s/contentHash";
 import { RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY } from "../k8s/labels";
+import { projectScriptsDir } from "../scripts";
 
 /*
  * The one builder of the Jobs that create PostgreSQL roles with the RDS master user's URL: the backup
  * role (BK-8), the monitoring role (DB-4) and the apps' and migrations' roles (SC-5). The master URL
- * reaches these Jobs and nothing else. Each Job runs a script of this project from an immutable
- * ConfigMap, with the admin URL and the new passwords from its own Secret.
+ * reaches these Jobs and nothing else. Each Job runs the one role script, scripts/database/create-roles.sh,
+ * from an immutable ConfigMap, with the roles it owns (name and kind: the kind decides attributes and
+ * grants) in its environment and the admin URL and the new passwords from its own Secret. Issue 18:
+ * one script and one builder for every role, so no role misses NOREPLICATION or NOBYPASSRLS again.
  *
  * The Job and its Secret are named by a hash of every input they run with (script text, image, user,
  * role names, and the Secret's content: the admin URL, so a new RDS instance or master password, and
@@ -16,6 +21,36 @@ import { RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY } from "../k8s/l
  * all. Issue 16 item 3: a Job named by its script alone never ran again for a new password or a
  * restored instance.
  */
+
+/** The one script that creates PostgreSQL roles (scripts/database/). */
+export const ROLE_SCRIPT = "create-roles.sh";
+
+/**
+ * What a role is for; the script gives each kind its attributes and grants. `migrate` owns the apps'
+ * schema, `app` reads and writes its rows (and needs a migrate role before it), `backup` reads
+ * everything for pg_dump, `monitor` is a member of pg_monitor.
+ */
+export type PostgresRoleKind = "migrate" | "app" | "backup" | "monitor";
+
+/** The environment variable (and Secret key) that carries the password of a role of this kind. */
+export function rolePasswordKey(kind: PostgresRoleKind): string {
+    return `${kind.toUpperCase()}_ROLE_PASSWORD`;
+}
+
+/** ROLES, as the script reads it: `name:kind` separated by spaces, in the order they are made. */
+export function rolesEnv(roles: ReadonlyArray<{ name: string; kind: PostgresRoleKind }>): string {
+    return roles.map((r) => `${r.name}:${r.kind}`).join(" ");
+}
+
+/** scripts/database/, found from the compiled or the source tree. */
+export function roleScriptsDir(from = __dirname): string {
+    return projectScriptsDir("database", ROLE_SCRIPT, from);
+}
+
+/** The role script and the lib.sh it sources (scripts/database/lib.sh links the backup scripts' one). */
+export function roleScripts(dir = roleScriptsDir()): Record<string, string> {
+    return Object.fromEntries([ROLE_SCRIPT, "lib.sh"].map((f) => [f, fs.readFileSync(path.join(dir, f), "utf8")]));
+}
 
 /** Where the role scripts are mounted, read-only. */
 export const ROLE_SCRIPT_MOUNT = "/scripts";
@@ -112,12 +147,22 @@ export function roleJobSpec(input: RoleJobSpecInput): k8s.types.input.batch.v1.J
     };
 }
 
-export interface PostgresRoleJobArgs extends RoleJobRun {
+export interface PostgresRoleJobArgs {
+    /** Base of the Job's, its Secret's and its ConfigMap's names: `postgres-monitor-role`. */
+    baseName: string;
     namespace: pulumi.Input<string>;
     /** Labels of every object and of the pods. */
     labels: Record<string, string>;
-    /** The Secret's content: ADMIN_URL (the master user's URL) and the new roles' passwords, all secret. */
-    secretData: Record<string, pulumi.Output<string>>;
+    /** An image with bash and psql 15 or later (the backup jobs' image), pinned. */
+    image: string;
+    /** The non-root user (and group) the Job runs as: the image's user. */
+    uid: number;
+    /** The roles the Job makes, in order, each with its generated password. */
+    roles: Array<{ name: string; kind: PostgresRoleKind; password: pulumi.Output<string> }>;
+    /** The RDS master user's URL, a secret: it reaches this Job's Secret and nothing else. */
+    adminUrl: pulumi.Output<string>;
+    /** Further plain environment of the script, such as APP_SCHEMA. */
+    env?: Record<string, string>;
 }
 
 /**
@@ -126,20 +171,22 @@ export interface PostgresRoleJobArgs extends RoleJobRun {
  * resolves once `pulumi up` saw it succeed) before handing out a URL with the roles it creates.
  */
 export function postgresRoleJob(name: string, args: PostgresRoleJobArgs, opts: pulumi.CustomResourceOptions): k8s.batch.v1.Job {
+    const run: RoleJobRun = { baseName: args.baseName, image: args.image, uid: args.uid, scripts: roleScripts(), script: ROLE_SCRIPT, env: { ...args.env, ROLES: rolesEnv(args.roles) } };
     const meta = (objectName: pulumi.Input<string>) => ({ name: objectName, namespace: args.namespace, labels: args.labels });
-    const secretData = Object.fromEntries(Object.entries(args.secretData).map(([k, v]) => [k, pulumi.secret(v)]));
+    const passwords = Object.fromEntries(args.roles.map((r) => [rolePasswordKey(r.kind), r.password]));
+    const secretData = Object.fromEntries(Object.entries({ ADMIN_URL: args.adminUrl, ...passwords }).map(([k, v]) => [k, pulumi.secret(v)]));
     const secretHash = contentHashOutput(secretData);
     const secret = new k8s.core.v1.Secret(`${name}-setup`, { metadata: meta(secretHash.apply((h) => hashedName(args.baseName, h))), type: "Opaque", stringData: secretData }, opts);
     const configMap = new k8s.core.v1.ConfigMap(
         `${name}-script`,
-        { metadata: meta(hashedName(args.baseName, roleScriptsHash(args.scripts))), immutable: true, data: args.scripts },
+        { metadata: meta(hashedName(args.baseName, roleScriptsHash(run.scripts))), immutable: true, data: run.scripts },
         opts,
     );
     return new k8s.batch.v1.Job(
         name,
         {
-            metadata: meta(secretHash.apply((h) => roleJobName(args, h))),
-            spec: roleJobSpec({ ...args, secretName: secret.metadata.name, secretKeys: Object.keys(args.secretData).sort(), configMapName: configMap.metadata.name }),
+            metadata: meta(secretHash.apply((h) => roleJobName(run, h))),
+            spec: roleJobSpec({ ...run, labels: args.labels, secretName: secret.metadata.name, secretKeys: Object.keys(secretData).sort(), configMapName: configMap.metadata.name }),
         },
         opts,
     );

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { parseCidr, privateSubnetCidrs, stableZones, zoneFor } from "./subnets";
+import { parseCidr } from "../../lib/cidr";
+import { privateSubnetCidrs, stableZones, zoneFor } from "./subnets";
 
 import { DEFAULT_VPC_CIDR, type NetworkSettings } from "../../config/model";
 

@@ -1,9 +1,6 @@
-import * as fs from "fs";
-import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { projectScriptsDir } from "../scripts";
 import { postgresRoleJob } from "../database/roleJob";
 import { CHECKSUM_ANNOTATION, combinedChecksum, contentHashOutput, hashedName } from "../k8s/contentHash";
 import { RESTRICTED_POD_SECURITY, ROLE_LABEL } from "../k8s/labels";
@@ -14,19 +11,6 @@ import { EXPORTERS, EXPORTER_PORT_NAME, POSTGRES_MONITOR_ROLE, monitorDsn, postg
 export const MONITORING_ROLE = "monitoring";
 /** The exporter's name: its Deployment, Service, and the `job` label of what it reports. */
 export const POSTGRES_EXPORTER_NAME = "postgres-exporter";
-/** The script that creates the monitoring role, run by the Job. */
-export const MONITOR_ROLE_SCRIPT = "create-monitor-role.sh";
-
-/** scripts/monitoring/, found from the compiled or the source tree. */
-export function monitoringScriptsDir(from = __dirname): string {
-    return projectScriptsDir("monitoring", MONITOR_ROLE_SCRIPT, from);
-}
-
-/** The role script and the helpers it sources (scripts/monitoring/lib.sh links the backup scripts' lib.sh). */
-export function monitoringScripts(dir = monitoringScriptsDir()): Record<string, string> {
-    return Object.fromEntries([MONITOR_ROLE_SCRIPT, "lib.sh"].map((f) => [f, fs.readFileSync(path.join(dir, f), "utf8")]));
-}
-
 export function monitoringLabels(name: string, component: string): Record<string, string> {
     return {
         "app.kubernetes.io/name": name,
@@ -93,10 +77,8 @@ export class PostgresExporter extends pulumi.ComponentResource {
                 labels: jobLabels,
                 image: args.jobImage,
                 uid: args.jobUid,
-                scripts: monitoringScripts(),
-                script: MONITOR_ROLE_SCRIPT,
-                env: { MONITOR_ROLE: POSTGRES_MONITOR_ROLE },
-                secretData: { ADMIN_URL: args.adminUrl, MONITOR_ROLE_PASSWORD: password.result },
+                roles: [{ name: POSTGRES_MONITOR_ROLE, kind: "monitor", password: password.result }],
+                adminUrl: args.adminUrl,
             },
             child,
         );

@@ -2,7 +2,8 @@ import { JOB_IMAGE_REDIS } from "../../config/jobImage";
 import { createHash } from "crypto";
 import type { Environment } from "../../config";
 import { defaultElastiCacheReplicas, type RedisSettings } from "../../config/model";
-import { memoryMiB, windowsOverlap } from "../../config/rules";
+import { memoryMiB } from "../../lib/quantities";
+import { DAYS, minutesOfDay, windowMinutes, windowsOverlap } from "../../lib/windows";
 
 /*
  * Pure Redis settings for both modes: defaults per environment, the ElastiCache parameter group,
@@ -63,15 +64,6 @@ export function parameterGroupParameters(): Array<{ name: string; value: string 
     return [{ name: "maxmemory-policy", value: MAXMEMORY_POLICY }];
 }
 
-const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
-
-/** Minutes a daily hh:mm-hh:mm window lasts, across midnight when it wraps. */
-export function windowMinutes(window: string): number {
-    const [start, end] = window.split("-").map(minutesOf);
-    return end > start ? end - start : 1440 - start + end;
-}
-
-const DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
 const hhmm = (minutes: number) => `${String(Math.floor(minutes / 60)).padStart(2, "0")}:${String(minutes % 60).padStart(2, "0")}`;
 
 /**
@@ -79,7 +71,7 @@ const hhmm = (minutes: number) => `${String(Math.floor(minutes / 60)).padStart(2
  * ends, so maintenance never interrupts a snapshot (ElastiCache rejects overlapping windows).
  */
 export function maintenanceWindowAfter(snapshotWindow: string): string {
-    const snapshotEnd = minutesOf(snapshotWindow.split("-")[1]);
+    const snapshotEnd = minutesOfDay(snapshotWindow.split("-")[1]);
     const start = (snapshotEnd + 60) % 1440;
     const end = start + 60;
     const window = `sun:${hhmm(start)}-${DAYS[Math.floor(end / 1440)]}:${hhmm(end % 1440)}`;

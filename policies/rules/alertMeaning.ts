@@ -3,6 +3,7 @@ import { cannotCheckYet, guidance, requirement, stackOf } from "./meta";
 import { REQUIRED, alertsOf, unknownAlertNames } from "./observability";
 import { UNKNOWN, at, knownString, listAt } from "./props";
 import { Branch, Condition, Expr, Interval, Quantity, branchNeverHolds, branchesOf, classify, contains, durationSeconds, expandRecordings, firingSet, intersect, labelMatches, parsePromql, selectorsOf, show } from "./promql";
+import { APP_TIER, K8S_CERTIFICATE, K8S_DEPLOYMENT, K8S_PROMETHEUS_RULE, TIER_LABEL } from "./vocabulary";
 
 /*
  * What the required alerts mean (OB-1, OB-2, OB-6, OB-7, ED-2; issue 19 (1)): each compares the
@@ -12,10 +13,6 @@ import { Branch, Condition, Expr, Interval, Quantity, branchNeverHolds, branches
  * (a stack's policy config may set stricter or, with a reason, looser ones); the program's alerts
  * config derives the same numbers (components/observability/burnRate.ts).
  */
-
-const PROMETHEUS_RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule";
-const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
-const CERTIFICATE = "kubernetes:cert-manager.io/v1:Certificate";
 
 /** OB-1: availability 99.5 % a month, so 0.5 % of requests may fail. */
 const ERROR_BUDGET = 0.005;
@@ -330,15 +327,15 @@ export const alertsFireAtRunbookThresholds: StackValidationPolicy = {
     },
     validateStack: (args, reportViolation) => {
         const config = { ...DEFAULTS, ...args.getConfig<Partial<Config>>() };
-        const rules = args.resources.filter((r) => r.type === PROMETHEUS_RULE);
+        const rules = args.resources.filter((r) => r.type === K8S_PROMETHEUS_RULE);
         if (rules.length === 0) return;
-        const apps = args.resources.filter((r) => r.type === DEPLOYMENT && at(r.props, "metadata", "labels", "runbook.dev/tier") === "app");
+        const apps = args.resources.filter((r) => r.type === K8S_DEPLOYMENT && at(r.props, "metadata", "labels", TIER_LABEL) === APP_TIER);
         const scope: Scope = {
             namespaces: new Set(apps.map((a) => knownString(at(a.props, "metadata", "namespace"))).filter((n): n is string => n !== undefined)),
             jobs: new Set(apps.map((a) => knownString(at(a.props, "metadata", "name"))).filter((n): n is string => n !== undefined)),
             stack: stackOf(rules[0].urn),
         };
-        const hasCertificates = args.resources.some((r) => r.type === CERTIFICATE);
+        const hasCertificates = args.resources.some((r) => r.type === K8S_CERTIFICATE);
         const recordings = new Map<string, Expr>();
         const unreadable = new Set<string>();
         for (const rule of rules) {
@@ -388,7 +385,7 @@ export const alertsFireAtRunbookThresholds: StackValidationPolicy = {
         if (hasCertificates && !certificateExpiryFound && rules.some((r) => unknownAlertNames(r.props))) {
             cannotCheckYet(reportViolation, "alerts-fire-at-runbook-thresholds", rules[0].urn, `whether the stack declares ${CERTIFICATE_EXPIRY}: some alert rules are only known after 'pulumi up'`);
         } else if (hasCertificates && !certificateExpiryFound) {
-            const certificate = args.resources.find((r) => r.type === CERTIFICATE)!;
+            const certificate = args.resources.find((r) => r.type === K8S_CERTIFICATE)!;
             reportViolation(
                 `The stack declares cert-manager Certificates but no ${CERTIFICATE_EXPIRY} alert on certmanager_certificate_expiration_timestamp_seconds: a certificate that stops renewing expires unseen (ED-2). Declare it (the Observability component does, alerts.certificateExpiryDays).`,
                 certificate.urn,

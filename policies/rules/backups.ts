@@ -3,6 +3,7 @@ import { cannotCheckYet, guidance, isProductionStack, reportAt, requirement } fr
 import { MALFORMED, at, flagAt, keysAt, listAt, UNKNOWN } from "./props";
 import { containersOf as podContainers, podSpec, podTemplate, serverOf } from "./workloadShape";
 import { BACKUP_BUCKET_SCHEMA, BackupBucketConfig, holdsBackups } from "./storage";
+import { AWS_RDS_INSTANCE, BACKUP_DATASTORE_LABEL, CLOUDFLARE_ACCOUNT_TOKEN, CLOUDFLARE_API_TOKEN, CLOUDFLARE_R2_BUCKET, CLOUDFLARE_R2_BUCKET_LOCK, DRILL_LABEL, K8S_CONFIG_MAP, K8S_CRON_JOB, K8S_DEPLOYMENT, K8S_JOB, K8S_SECRET, K8S_STATEFUL_SET, TIER_LABEL } from "./vocabulary";
 
 /*
  * Backup and restore-drill rules (BK-1, BK-3, SC-1, SC-5). What the pack recognises, without
@@ -14,18 +15,6 @@ import { BACKUP_BUCKET_SCHEMA, BackupBucketConfig, holdsBackups } from "./storag
  *   datastore's dump (its backup script or the dump tool itself), not suspended.
  * - a backup or drill job: a Job or CronJob whose pods carry `runbook.dev/role: backup`.
  */
-
-export const ROLE_LABEL = "runbook.dev/role";
-export const BACKUP_ROLE = "backup";
-export const BACKUP_DATASTORE_LABEL = "runbook.dev/backup-datastore";
-const TIER_LABEL = "runbook.dev/tier";
-
-const CRON_JOB = "kubernetes:batch/v1:CronJob";
-const JOB = "kubernetes:batch/v1:Job";
-const STATEFUL_SET = "kubernetes:apps/v1:StatefulSet";
-const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
-const RDS_INSTANCE = "aws:rds/instance:Instance";
-
 
 type Datastore = "postgres" | "mongodb" | "mongodb-oplog" | "redis";
 
@@ -87,11 +76,11 @@ function commandLine(c: unknown): string | undefined {
 export function databasesOf(resources: PolicyResource[]): Array<{ datastore: "postgres" | "mongodb" | "redis"; resource: PolicyResource }> {
     const found: Array<{ datastore: "postgres" | "mongodb" | "redis"; resource: PolicyResource }> = [];
     for (const r of resources) {
-        if (r.type === RDS_INSTANCE) {
+        if (r.type === AWS_RDS_INSTANCE) {
             const replicaOf = at(r.props, "replicateSourceDb");
             const engine = at(r.props, "engine");
             if ((replicaOf === undefined || replicaOf === "") && typeof engine === "string" && /^postgres/i.test(engine)) found.push({ datastore: "postgres", resource: r });
-        } else if (r.type === STATEFUL_SET || r.type === DEPLOYMENT) {
+        } else if (r.type === K8S_STATEFUL_SET || r.type === K8S_DEPLOYMENT) {
             // By what it runs, whatever its labels (issue 19 (8)): a MongoDB or Redis server is a database.
             const tier = at(r.props, "metadata", "labels", TIER_LABEL) ?? at(podTemplate(r.type, r.props), "metadata", "labels", TIER_LABEL);
             const servers = podContainers(podSpec(r.type, r.props)).filter((c) => c.kind === "container").map((c) => serverOf(c.value));
@@ -123,7 +112,7 @@ export function backupSchedulesOf(resources: PolicyResource[]): { schedules: Map
     const schedules = new Map<Datastore, string[]>();
     let unreadable = 0;
     for (const r of resources) {
-        if (r.type !== CRON_JOB) continue;
+        if (r.type !== K8S_CRON_JOB) continue;
         const suspend = flagAt(r.props, "spec", "suspend");
         const schedule = at(r.props, "spec", "schedule");
         const lines = containersOf(r.type, r.props).map(commandLine);
@@ -171,7 +160,7 @@ export const backupCronJobPerDatabase: StackValidationPolicy = {
         }
         // BK-1: a run that outlasts its interval must not start a second dump (or drill) beside it.
         for (const r of args.resources) {
-            if (r.type !== CRON_JOB || (dumpContainers(r).length === 0 && !isRestoreDrill(r))) continue;
+            if (r.type !== K8S_CRON_JOB || (dumpContainers(r).length === 0 && !isRestoreDrill(r))) continue;
             const policy = at(r.props, "spec", "concurrencyPolicy");
             if (policy === UNKNOWN) cannotCheckYet(reportViolation, "backup-cronjob-per-database", r.urn, `the concurrencyPolicy of CronJob '${r.name}'`);
             else if (policy !== "Forbid") {
@@ -184,13 +173,8 @@ export const backupCronJobPerDatabase: StackValidationPolicy = {
     },
 };
 
-const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
-const SECRET = "kubernetes:core/v1:Secret";
-const R2_BUCKET = "cloudflare:index/r2Bucket:R2Bucket";
-const R2_LOCK = "cloudflare:index/r2BucketLock:R2BucketLock";
-const TOKEN_TYPES = ["cloudflare:index/apiToken:ApiToken", "cloudflare:index/accountToken:AccountToken"];
+const TOKEN_TYPES = [CLOUDFLARE_API_TOKEN, CLOUDFLARE_ACCOUNT_TOKEN];
 /** Marks a CronJob as a restore drill (BK-6). */
-export const DRILL_LABEL = "runbook.dev/restore-drill";
 
 /** The containers of a backup CronJob that run its dump, with their datastore; UNKNOWN parts skipped. */
 /** What a resource dumps and whether it is a drill, worked out once: the stack policies share one resource list. */
@@ -198,7 +182,7 @@ const dumpsCache = new WeakMap<PolicyResource, Array<{ container: unknown; line:
 const drillCache = new WeakMap<PolicyResource, boolean>();
 
 function dumpContainers(r: PolicyResource): Array<{ container: unknown; line: string; datastore: Datastore }> {
-    if (r.type !== CRON_JOB && r.type !== JOB) return [];
+    if (r.type !== K8S_CRON_JOB && r.type !== K8S_JOB) return [];
     let found = dumpsCache.get(r);
     if (found === undefined) dumpsCache.set(r, (found = dumpContainersUncached(r)));
     return found;
@@ -221,7 +205,7 @@ const RESTORES = /\brestore-drill\.sh\b|\bpg_restore\b|\bmongorestore\b|(^|[\s|;
  * age identity (an AGE_SECRET_KEY or AGE_IDENTITY variable, or a Secret volume with such a key).
  */
 export function isRestoreDrill(r: PolicyResource): boolean {
-    if (r.type !== CRON_JOB && r.type !== JOB) return false;
+    if (r.type !== K8S_CRON_JOB && r.type !== K8S_JOB) return false;
     let verdict = drillCache.get(r);
     if (verdict === undefined) drillCache.set(r, (verdict = isRestoreDrillUncached(r)));
     return verdict;
@@ -314,13 +298,13 @@ export const backupsOffsiteEncrypted: StackValidationPolicy = {
         const config = args.getConfig<BackupBucketConfig & { offsiteEndpointPattern: string; placeholderRecipients: string[] }>();
         const endpointOk = new RegExp(config.offsiteEndpointPattern ?? "^https://[a-z0-9]+(\\.(eu|fedramp))?\\.r2\\.cloudflarestorage\\.com/?$");
         const placeholders = new Set(config.placeholderRecipients ?? []);
-        const bucketNames = args.resources.filter((r) => r.type === R2_BUCKET).map((r) => at(r.props, "name"));
+        const bucketNames = args.resources.filter((r) => r.type === CLOUDFLARE_R2_BUCKET).map((r) => at(r.props, "name"));
         const r2Buckets = new Set(bucketNames.filter((n): n is string => typeof n === "string"));
         const bucketsKnown = !bucketNames.includes(UNKNOWN);
         const configMaps = new Map<string, PolicyResource>();
         for (const r of args.resources) {
             const name = at(r.props, "metadata", "name");
-            if (r.type === CONFIG_MAP && typeof name === "string") configMaps.set(name, r);
+            if (r.type === K8S_CONFIG_MAP && typeof name === "string") configMaps.set(name, r);
         }
         for (const r of args.resources) {
             for (const { container, line, datastore } of dumpContainers(r)) {
@@ -472,7 +456,7 @@ export const backupsAccessScoped: StackValidationPolicy = {
         const readGroups = new Set(config.readGroups ?? [R2_ITEM_READ_GROUP]);
         const writeGroups = new Set(config.writeGroups ?? [R2_ITEM_WRITE_GROUP]);
         const accountWide = new Set(config.accountWideGroups ?? R2_ACCOUNT_GROUPS);
-        const backupBuckets = args.resources.filter((r) => r.type === R2_BUCKET && holdsBackups(at(r.props, "name"), config));
+        const backupBuckets = args.resources.filter((r) => r.type === CLOUDFLARE_R2_BUCKET && holdsBackups(at(r.props, "name"), config));
         const isBackups = (bucket: string) => bucket.includes("*") || holdsBackups(bucket, config);
         const { grants, unreadable } = tokenGrants(args.resources);
         for (const t of unreadable) cannotCheckYet(reportViolation, "backups-access-scoped", t.urn, `the permissions of token '${t.name}'`);
@@ -514,7 +498,7 @@ export const backupsAccessScoped: StackValidationPolicy = {
         const secrets = new Map<string, PolicyResource>();
         for (const r of args.resources) {
             const name = at(r.props, "metadata", "name");
-            if (r.type === SECRET && typeof name === "string") secrets.set(name, r);
+            if (r.type === K8S_SECRET && typeof name === "string") secrets.set(name, r);
         }
         const production = isProductionStack(args.resources);
         // Secrets the backup jobs read their credentials from: the writer's, never the drill's.
@@ -555,7 +539,7 @@ export const backupsAccessScoped: StackValidationPolicy = {
 
         // 3. Token values reach workloads only through Secrets.
         for (const r of args.resources) {
-            if (!r.type.startsWith("kubernetes:") || r.type === SECRET) continue;
+            if (!r.type.startsWith("kubernetes:") || r.type === K8S_SECRET) continue;
             const token = dependencyUrns(r).find((u) => tokenUrns.has(u));
             if (token !== undefined) {
                 reportViolation(`${r.type.split(":").pop()} '${r.name}' takes a value from R2 token '${token.split("::").pop()}'. Token values reach pods only through a Secret and secretKeyRef.`, r.urn);
@@ -564,7 +548,7 @@ export const backupsAccessScoped: StackValidationPolicy = {
 
         // 4. No drill identity in production.
         if (production) {
-            for (const r of args.resources.filter((x) => x.type === SECRET || x.type === CONFIG_MAP)) {
+            for (const r of args.resources.filter((x) => x.type === K8S_SECRET || x.type === K8S_CONFIG_MAP)) {
                 const keys = [...keysAt(r.props, "stringData"), ...keysAt(r.props, "data")];
                 const values = keys.map((k) => at(r.props, "stringData", k) ?? at(r.props, "data", k));
                 if (keys.some((k) => /AGE[_-]?(SECRET[_-]?KEY|IDENTITY)/i.test(k)) || values.some((v) => typeof v === "string" && v.includes("AGE-SECRET-KEY-"))) {
@@ -576,7 +560,7 @@ export const backupsAccessScoped: StackValidationPolicy = {
         // 5. Deleting a backup early needs the lock gone first.
         const locked = new Set(
             args.resources
-                .filter((r) => r.type === R2_LOCK && listAt(r.props, "rules").some((rule) => rule === UNKNOWN || flagAt(rule, "enabled") === true))
+                .filter((r) => r.type === CLOUDFLARE_R2_BUCKET_LOCK && listAt(r.props, "rules").some((rule) => rule === UNKNOWN || flagAt(rule, "enabled") === true))
                 .flatMap((r) => [at(r.props, "bucketName"), ...(r.propertyDependencies.bucketName ?? []).map((d) => d.urn)]),
         );
         for (const b of backupBuckets) {

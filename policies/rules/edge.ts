@@ -1,6 +1,7 @@
 import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { cannotCheckYet, forTypes, isProductionStack, outsideProductionSchema, reportAt, requirement } from "./meta";
 import { MALFORMED, UNKNOWN, at, flagAt, knownNumber, knownString, listAt } from "./props";
+import { CLOUDFLARE_DNS_RECORD, CLOUDFLARE_RULESET, CLOUDFLARE_ZONE_SETTING, K8S_GATEWAY, K8S_HTTP_ROUTE } from "./vocabulary";
 
 /*
  * Edge rules: the Cloudflare zone (TLS, HSTS, the login rate limit) and the Gateway API objects
@@ -8,11 +9,6 @@ import { MALFORMED, UNKNOWN, at, flagAt, knownNumber, knownString, listAt } from
  * zones a stack configures (it declares their settings or rulesets); a stack that shares a zone owned
  * by another declares only DNS records there, and the owner's stack is checked instead.
  */
-
-const ZONE_SETTING = "cloudflare:index/zoneSetting:ZoneSetting";
-const RULESET = "cloudflare:index/ruleset:Ruleset";
-const GATEWAY = "kubernetes:gateway.networking.k8s.io/v1:Gateway";
-const HTTP_ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute";
 
 /** The runbook's HSTS floor (ED-3): six months. */
 const SIX_MONTHS_SECONDS = 15768000;
@@ -36,11 +32,11 @@ function configuredZones(resources: PolicyResource[]): Map<string, Zone> {
         return zones.get(id)!;
     };
     for (const r of resources) {
-        if (r.type === ZONE_SETTING) {
+        if (r.type === CLOUDFLARE_ZONE_SETTING) {
             const id = at(r.props, "settingId");
             if (typeof id === "string") zoneOf(r).settings.set(id, r);
             else if (id === UNKNOWN) zoneOf(r).unknownSettings.push(r);
-        } else if (r.type === RULESET) {
+        } else if (r.type === CLOUDFLARE_RULESET) {
             const kind = at(r.props, "kind");
             if (kind === "zone" && at(r.props, "phase") !== UNKNOWN) zoneOf(r).rulesets.push(r);
             else if (kind === UNKNOWN || (kind === "zone" && at(r.props, "phase") === UNKNOWN)) zoneOf(r).unknownRulesets.push(r);
@@ -231,7 +227,7 @@ export const gatewayHttpRedirectOnly: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     ...requirement("ED-5", "Only 80/443 exposed through the reverse proxy"),
     validateStack: (args, reportViolation) => {
-        const gateways = args.resources.filter((r) => r.type === GATEWAY);
+        const gateways = args.resources.filter((r) => r.type === K8S_GATEWAY);
         /** name → HTTP listeners (section names) of Gateways that have any. */
         const httpListeners = new Map<string, { namespace?: string; sections: Set<string> }>();
         for (const gw of gateways) {
@@ -258,7 +254,7 @@ export const gatewayHttpRedirectOnly: StackValidationPolicy = {
             const name = knownString(at(gw.props, "metadata", "name"));
             if (name !== undefined && sections.size > 0) httpListeners.set(name, { namespace: namespaceOf(gw), sections });
         }
-        for (const route of args.resources.filter((r) => r.type === HTTP_ROUTE)) {
+        for (const route of args.resources.filter((r) => r.type === K8S_HTTP_ROUTE)) {
             const onHttp = listAt(route.props, "spec", "parentRefs").some((ref) => {
                 const gw = httpListeners.get(knownString(at(ref, "name")) ?? "");
                 if (!gw) return false;
@@ -320,8 +316,8 @@ export const gatewaySecurityHeaders: ResourceValidationPolicy = {
             minimumHstsMaxAgeSeconds: { type: "integer", minimum: SIX_MONTHS_SECONDS, default: SIX_MONTHS_SECONDS, description: "Shortest HSTS max-age allowed, in seconds." },
         },
     },
-    validateResource: forTypes([HTTP_ROUTE], (args, reportViolation) => {
-        if (args.type !== HTTP_ROUTE) return;
+    validateResource: forTypes([K8S_HTTP_ROUTE], (args, reportViolation) => {
+        if (args.type !== K8S_HTTP_ROUTE) return;
         const { minimumHstsMaxAgeSeconds } = args.getConfig<{ minimumHstsMaxAgeSeconds: number }>();
         listAt(args.props, "spec", "rules").forEach((rule, i) => {
             if (rule === UNKNOWN) return cannotCheckYet(reportViolation, "gateway-security-headers", args.urn, `rule ${i} of HTTPRoute '${args.name}'`);
@@ -349,7 +345,6 @@ export const gatewaySecurityHeaders: ResourceValidationPolicy = {
     }),
 };
 
-const DNS_RECORD = "cloudflare:index/dnsRecord:DnsRecord";
 /** Cloudflare's managed WAF rulesets: the Cloudflare Managed Ruleset and the OWASP Core Ruleset (https://developers.cloudflare.com/waf/managed-rules/). */
 export const MANAGED_WAF_RULESETS: Record<string, string> = { efb7b8c949ac4650a09736fc376e9aee: "Cloudflare Managed Ruleset", "4814384a9e5d4991b9815dcfc25d2f1f": "Cloudflare OWASP Core Ruleset" };
 
@@ -373,8 +368,8 @@ function wafRuleProblem(rule: unknown): string | undefined | typeof UNKNOWN {
 function appHostnames(resources: PolicyResource[]): Set<string> {
     const hosts = new Set<string>();
     for (const r of resources) {
-        if (r.type === GATEWAY) for (const l of listAt(r.props, "spec", "listeners")) { const h = knownString(at(l, "hostname")); if (h) hosts.add(h.toLowerCase()); }
-        if (r.type === HTTP_ROUTE) for (const h of listAt(r.props, "spec", "hostnames")) if (typeof h === "string") hosts.add(h.toLowerCase());
+        if (r.type === K8S_GATEWAY) for (const l of listAt(r.props, "spec", "listeners")) { const h = knownString(at(l, "hostname")); if (h) hosts.add(h.toLowerCase()); }
+        if (r.type === K8S_HTTP_ROUTE) for (const h of listAt(r.props, "spec", "hostnames")) if (typeof h === "string") hosts.add(h.toLowerCase());
     }
     return hosts;
 }
@@ -421,7 +416,7 @@ export const cloudflareWafAndProxy: StackValidationPolicy = {
             }
         }
         const hosts = appHostnames(args.resources);
-        for (const r of args.resources.filter((x) => x.type === DNS_RECORD)) {
+        for (const r of args.resources.filter((x) => x.type === CLOUDFLARE_DNS_RECORD)) {
             const name = at(r.props, "name");
             const type = at(r.props, "type");
             if (name === UNKNOWN || type === UNKNOWN) {

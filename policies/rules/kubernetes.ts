@@ -1,37 +1,15 @@
 import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { cannotCheckYet, forTypes, guidance, requirement } from "./meta";
 import { MALFORMED, UNKNOWN, at, flag, keysAt, knownNumber, knownString, listAt, stringMap } from "./props";
-import {
-    DATA_PORTS,
-    WORKLOAD_TYPES,
-    DATA_TIER,
-    TIER_LABEL,
-    containersOf,
-    dataDirectoryOf,
-    dataServerPorts,
-    isDataTier,
-    isWorkload,
-    namespaceOf,
-    podLabels,
-    podSpec,
-    serverOf,
-    tokensOf,
-} from "./workloadShape";
+import { DATA_PORTS, WORKLOAD_TYPES, containersOf, dataDirectoryOf, dataServerPorts, isDataTier, isWorkload, namespaceOf, podLabels, podSpec, serverOf, tokensOf } from "./workloadShape";
+import { DATA_TIER, K8S_CONFIG_MAP, K8S_HTTP_ROUTE, K8S_NAMESPACE, K8S_NETWORK_POLICY, K8S_SECRET, K8S_SERVICE, K8S_STATEFUL_SET, PSA_ENFORCE_LABEL, TIER_LABEL } from "./vocabulary";
 
-export { DATA_PORTS, DATA_TIER, TIER_LABEL } from "./workloadShape";
+export { DATA_PORTS } from "./workloadShape";
 
 /*
  * Kubernetes rules: the data tier's volumes and exposure, the restricted Pod Security profile for
  * every workload, namespaces and NetworkPolicies, and secrets kept out of plain objects.
  */
-
-const STATEFUL_SET = "kubernetes:apps/v1:StatefulSet";
-const SERVICE = "kubernetes:core/v1:Service";
-const NAMESPACE = "kubernetes:core/v1:Namespace";
-const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
-const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
-const HTTP_ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute";
-const SECRET = "kubernetes:core/v1:Secret";
 
 function kindOf(type: string): string {
     return type.split(":").pop() ?? type;
@@ -76,7 +54,7 @@ export const k8sDataVolumesRetained: ResourceValidationPolicy = {
                 reportViolation(`${what} ${c.kind} '${c.name}' keeps its ${store} data in ${dir} on ${type} '${mount.name}', which does not outlive the pod. Use a volumeClaimTemplate (a retained PersistentVolumeClaim) for ${dir}.`);
             }
         }
-        if (args.type !== STATEFUL_SET) return;
+        if (args.type !== K8S_STATEFUL_SET) return;
         if (claimTemplates.size === 0 && servers === 0 && ![...volumes.keys()].some(persistent)) {
             reportViolation(`StatefulSet '${args.name}' is in the data tier but has no volumeClaimTemplates: its data lives on the node and is lost with the pod. Add a volumeClaimTemplate for the data directory.`);
         }
@@ -159,7 +137,7 @@ export const k8sNoPublicDataService: StackValidationPolicy = {
         const { dataPorts = DATA_PORTS } = args.getConfig<{ dataPorts?: number[] }>();
         const pods = dataPods(args.resources, dataPorts);
         for (const service of args.resources) {
-            if (service.type !== SERVICE) continue;
+            if (service.type !== K8S_SERVICE) continue;
             const spec = at(service.props, "spec");
             const type = at(spec, "type") ?? "ClusterIP";
             if (type === UNKNOWN || at(spec, "externalIPs") === UNKNOWN) {
@@ -280,8 +258,6 @@ export const k8sRestrictedSecurity: ResourceValidationPolicy = {
     }),
 };
 
-const PSA_ENFORCE = "pod-security.kubernetes.io/enforce";
-
 export const k8sNamespaceRestricted: StackValidationPolicy = {
     name: "k8s-namespace-restricted",
     description: "SC-5: every Namespace the stack declares that runs a workload of the stack enforces the restricted Pod Security level (label pod-security.kubernetes.io/enforce: restricted).",
@@ -290,14 +266,14 @@ export const k8sNamespaceRestricted: StackValidationPolicy = {
     ...guidance("high", "Label the Namespace pod-security.kubernetes.io/enforce: restricted (and enforce-version: latest)."),
     validateStack: (args, reportViolation) => {
         const used = new Set(args.resources.filter((r) => isWorkload(r.type)).map((r) => namespaceOf(r.props)));
-        for (const ns of args.resources.filter((r) => r.type === NAMESPACE)) {
+        for (const ns of args.resources.filter((r) => r.type === K8S_NAMESPACE)) {
             const name = at(ns.props, "metadata", "name");
             if (typeof name !== "string" || !used.has(name)) continue;
-            const level = at(ns.props, "metadata", "labels", PSA_ENFORCE);
+            const level = at(ns.props, "metadata", "labels", PSA_ENFORCE_LABEL);
             if (level === UNKNOWN) cannotCheckYet(reportViolation, "k8s-namespace-restricted", ns.urn, `the Pod Security labels of namespace '${name}'`);
             else if (level !== "restricted") {
                 reportViolation(
-                    `Namespace '${name}' runs workloads but enforces Pod Security level ${level === undefined ? "none (no pod-security.kubernetes.io/enforce label)" : JSON.stringify(level)}. Label it ${PSA_ENFORCE}: restricted.`,
+                    `Namespace '${name}' runs workloads but enforces Pod Security level ${level === undefined ? "none (no pod-security.kubernetes.io/enforce label)" : JSON.stringify(level)}. Label it ${PSA_ENFORCE_LABEL}: restricted.`,
                     ns.urn,
                 );
             }
@@ -369,7 +345,7 @@ function openSources(rule: unknown, unknowns: string[] = []): string[] {
  */
 function gatewayBackendPods(resources: PolicyResource[]): Array<{ ns: string; labels: Record<string, string> }> {
     const backends = new Set<string>();
-    for (const route of resources.filter((r) => r.type === HTTP_ROUTE)) {
+    for (const route of resources.filter((r) => r.type === K8S_HTTP_ROUTE)) {
         const routeNs = namespaceOf(route.props);
         for (const rule of listAt(route.props, "spec", "rules")) {
             for (const ref of listAt(rule, "backendRefs")) {
@@ -380,7 +356,7 @@ function gatewayBackendPods(resources: PolicyResource[]): Array<{ ns: string; la
         }
     }
     const selectors = resources
-        .filter((r) => r.type === SERVICE && backends.has(`${namespaceOf(r.props)}/${knownString(at(r.props, "metadata", "name")) ?? ""}`))
+        .filter((r) => r.type === K8S_SERVICE && backends.has(`${namespaceOf(r.props)}/${knownString(at(r.props, "metadata", "name")) ?? ""}`))
         .map((s) => ({ ns: namespaceOf(s.props), selector: stringMap(at(s.props, "spec", "selector")) }))
         .filter((s) => Object.keys(s.selector).length > 0);
     const pods: Array<{ ns: string; labels: Record<string, string> }> = [];
@@ -418,7 +394,7 @@ export const k8sNetworkIsolation: StackValidationPolicy = {
         const { dataPorts = DATA_PORTS } = args.getConfig<{ dataPorts?: number[] }>();
         const pods = dataPods(args.resources, dataPorts);
         const gatewayOnly = gatewayBackendPods(args.resources);
-        const policies = args.resources.filter((r) => r.type === NETWORK_POLICY);
+        const policies = args.resources.filter((r) => r.type === K8S_NETWORK_POLICY);
         for (const policy of policies) {
             const spec = at(policy.props, "spec");
             if (spec === UNKNOWN || at(spec, "ingress") === UNKNOWN || at(spec, "egress") === UNKNOWN || at(spec, "podSelector") === UNKNOWN || at(spec, "policyTypes") === UNKNOWN) {
@@ -477,7 +453,7 @@ export const k8sNoSecretsInConfigMaps: StackValidationPolicy = {
     ...requirement("SC-1", "Secrets live in a secrets store, never in git or plain config, never logged"),
     ...guidance("critical", "Move the value into a Kubernetes Secret built from a secret Output, and read it through secretKeyRef or a mounted Secret volume."),
     validateStack: (args, reportViolation) => {
-        for (const cm of args.resources.filter((r) => r.type === CONFIG_MAP)) {
+        for (const cm of args.resources.filter((r) => r.type === K8S_CONFIG_MAP)) {
             for (const section of ["data", "binaryData"]) {
                 if (at(cm.props, section) === UNKNOWN) {
                     cannotCheckYet(reportViolation, "k8s-no-secrets-in-configmaps", cm.urn, `the ${section} of ConfigMap '${cm.name}'`);
@@ -517,7 +493,7 @@ export const k8sSecretValuesNotLiteral: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     ...requirement(["SC-1", "SC-3"], "Secrets live in a secrets store, never in git or plain config, never logged"),
     ...guidance("critical", "Build the Secret's data from secret Outputs (config.requireSecret, a RandomPassword's result, pulumi.secret()), never from a literal."),
-    validateResource: forTypes([SECRET], (args, reportViolation) => {
+    validateResource: forTypes([K8S_SECRET], (args, reportViolation) => {
         if (typeof (args.opts as { retainOnDelete?: unknown }).retainOnDelete !== "boolean") args.notApplicable("the policy server unwraps secrets; runbook check enforces this offline");
         const literal: string[] = [];
         for (const section of ["data", "stringData"]) {

@@ -2,6 +2,7 @@ import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from 
 import { cannotCheckYet, forTypes, guidance, isProductionStack, isProductionUrn, outsideProductionSchema, reportAt, requirement } from "./meta";
 import { isRestoreDrill } from "./backups";
 import { UNKNOWN, at, keysAt, knownNumber, knownString, listAt, stringMap } from "./props";
+import { APP_COMPONENT_LABEL, APP_TIER, AWS_CLOUDWATCH_METRIC_ALARM, AWS_ELASTICACHE_REPLICATION_GROUP, AWS_RDS_INSTANCE, K8S_ALERTMANAGER_CONFIG, K8S_DAEMON_SET, K8S_DEPLOYMENT, K8S_POD_MONITOR, K8S_PROMETHEUS_RULE, K8S_SERVICE, K8S_SERVICE_MONITOR, K8S_STATEFUL_SET, TIER_LABEL } from "./vocabulary";
 
 /*
  * Alerting rules (OB-1…OB-4, OB-6, OB-7): the alerts a stack with apps must have, where paging
@@ -9,13 +10,6 @@ import { UNKNOWN, at, keysAt, knownNumber, knownString, listAt, stringMap } from
  * program, so the few shared facts (alert names, label keys, kinds) are restated here; see
  * components/observability/alertRules.ts and routing.ts.
  */
-
-const PROMETHEUS_RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule";
-const ALERTMANAGER_CONFIG = "kubernetes:monitoring.coreos.com/v1alpha1:AlertmanagerConfig";
-const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
-const RDS_INSTANCE = "aws:rds/instance:Instance";
-const REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup";
-const METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 
 const SEVERITIES = ["sev1", "sev2", "sev3", "sev4"];
 const PAGED = ["sev1", "sev2"];
@@ -74,7 +68,6 @@ export const REQUIRED = {
     drill: ["RestoreDrillFailed", "RestoreDrillOverdue", "RestoreDrillNeverSucceeded"],
 };
 
-
 export const alertsCoverApps: StackValidationPolicy = {
     name: "alerts-cover-apps",
     description: "OB-1: a stack that runs apps declares the SLO alerts (availability and latency burn rates and their symptoms, for api and web apps), the pod alerts (OB-7), the backup alerts (OB-6), and, where a restore drill runs, the drill alerts (BK-6).",
@@ -90,10 +83,10 @@ export const alertsCoverApps: StackValidationPolicy = {
     },
     validateStack: (args, reportViolation) => {
         const { webAlerts, appAlerts, drillAlerts } = args.getConfig<{ webAlerts: string[]; appAlerts: string[]; drillAlerts: string[] }>();
-        const apps = args.resources.filter((r) => r.type === DEPLOYMENT && at(r.props, "metadata", "labels", "runbook.dev/tier") === "app");
+        const apps = args.resources.filter((r) => r.type === K8S_DEPLOYMENT && at(r.props, "metadata", "labels", TIER_LABEL) === APP_TIER);
         if (apps.length === 0) return;
-        const roles = new Set(apps.map((r) => at(r.props, "metadata", "labels", "app.kubernetes.io/component")));
-        const ruleResources = args.resources.filter((r) => r.type === PROMETHEUS_RULE);
+        const roles = new Set(apps.map((r) => at(r.props, "metadata", "labels", APP_COMPONENT_LABEL)));
+        const ruleResources = args.resources.filter((r) => r.type === K8S_PROMETHEUS_RULE);
         const declared = new Set(ruleResources.flatMap((r) => alertsOf(r.props).map((a) => a.alert)));
         // A drill is recognised by what it runs, not only its label (issue 19 (8)).
         const drills = args.resources.some((r) => isRestoreDrill(r));
@@ -118,8 +111,8 @@ export const alertsHaveSeverityAndRunbook: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     ...requirement("OB-4", "Alerts routed by severity (SEV1–SEV4, with response targets) to PagerDuty and Slack"),
     ...guidance("medium", "Give every alert a severity label sev1–sev4 and a runbook_url annotation pointing at its section of docs/alerts.md; in production set alerts.runbookBaseUrl to where that file is published (https://…)."),
-    validateResource: forTypes([PROMETHEUS_RULE], (args, reportViolation) => {
-        if (args.type !== PROMETHEUS_RULE) args.notApplicable("not a PrometheusRule");
+    validateResource: forTypes([K8S_PROMETHEUS_RULE], (args, reportViolation) => {
+        if (args.type !== K8S_PROMETHEUS_RULE) args.notApplicable("not a PrometheusRule");
         // An on-call engineer opens the link from PagerDuty or Slack on a phone: a repository path is no link (issue 22).
         const absolute = isProductionUrn(args.urn);
         for (const a of alertsOf(args.props)) {
@@ -192,8 +185,8 @@ export const pagingAlertsReachPager: StackValidationPolicy = {
     ...requirement("OB-4", "Alerts routed by severity (SEV1–SEV4, with response targets) to PagerDuty and Slack"),
     ...guidance("critical", "Route sev1 and sev2 to a PagerDuty receiver in an AlertmanagerConfig of the alerts' namespace (alerts.routes.pagerdutyRoutingKey)."),
     validateStack: (args, reportViolation) => {
-        const configs = args.resources.filter((r) => r.type === ALERTMANAGER_CONFIG);
-        for (const ruleResource of args.resources.filter((r) => r.type === PROMETHEUS_RULE)) {
+        const configs = args.resources.filter((r) => r.type === K8S_ALERTMANAGER_CONFIG);
+        for (const ruleResource of args.resources.filter((r) => r.type === K8S_PROMETHEUS_RULE)) {
             const namespace = str(at(ruleResource.props, "metadata", "namespace"));
             // The operator scopes an AlertmanagerConfig to alerts of its own namespace.
             const candidates = configs.filter((c) => {
@@ -270,7 +263,7 @@ export const dataStoreCloudwatchAlarms: StackValidationPolicy = {
         const production = isProductionStack(args.resources);
         if (!production && outsideProduction === "disabled") return;
         const report = reportAt(reportViolation, production ? undefined : outsideProduction, "data-store-cloudwatch-alarms");
-        const alarms = args.resources.filter((r) => r.type === METRIC_ALARM);
+        const alarms = args.resources.filter((r) => r.type === AWS_CLOUDWATCH_METRIC_ALARM);
         const unreadableAlarms = alarms.filter((a) => at(a.props, "dimensions") === UNKNOWN || keysAt(a.props, "dimensions").some((k) => at(a.props, "dimensions", k) === UNKNOWN && (a.propertyDependencies?.dimensions ?? []).length === 0));
         const indexes = new Map<string, ReturnType<typeof alarmIndex>>();
         const check = (resource: PolicyResource, dimension: string, required: string[], identifier: string | undefined) => {
@@ -297,11 +290,11 @@ export const dataStoreCloudwatchAlarms: StackValidationPolicy = {
                 report(`${resource.type.split(":").pop()} '${resource.name}': ${problems.join("; ")}. The CloudWatchAlarms component declares them, to SNS topics that reach PagerDuty and Slack.`, resource.urn);
             }
         };
-        for (const instance of args.resources.filter((r) => r.type === RDS_INSTANCE)) {
+        for (const instance of args.resources.filter((r) => r.type === AWS_RDS_INSTANCE)) {
             const replica = at(instance.props, "replicateSourceDb") !== undefined;
             check(instance, "DBInstanceIdentifier", [...RDS_METRICS, ...(replica ? ["ReplicaLag"] : [])], str(at(instance.props, "identifier")));
         }
-        for (const group of args.resources.filter((r) => r.type === REPLICATION_GROUP)) {
+        for (const group of args.resources.filter((r) => r.type === AWS_ELASTICACHE_REPLICATION_GROUP)) {
             const clusters = at(group.props, "numCacheClusters");
             if (clusters === UNKNOWN) cannotCheckYet(reportViolation, "data-store-cloudwatch-alarms", group.urn, `numCacheClusters of '${group.name}' (whether it needs a ReplicationLag alarm)`);
             // A count written as a string is read as the provider reads it (issue 19 (7)).
@@ -311,10 +304,7 @@ export const dataStoreCloudwatchAlarms: StackValidationPolicy = {
     },
 };
 
-const WORKLOADS = ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:DaemonSet"];
-const SERVICE = "kubernetes:core/v1:Service";
-const SERVICE_MONITOR = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor";
-const POD_MONITOR = "kubernetes:monitoring.coreos.com/v1:PodMonitor";
+const WORKLOADS = [K8S_DEPLOYMENT, K8S_STATEFUL_SET, K8S_DAEMON_SET];
 
 /** Metric prefixes of the data exporters, and the image name each comes from (restated from components/observability/exporters.ts). */
 const EXPORTER_SOURCES: Array<{ prefix: string; exporter: string; image: RegExp }> = [
@@ -344,15 +334,15 @@ function unreadableScrapeChain(resources: PolicyResource[]): PolicyResource[] {
     return resources.filter(
         (r) =>
             (WORKLOADS.includes(r.type) && (selectorUnknown(r, "spec", "template", "metadata", "labels") || listAt(r.props, "spec", "template", "spec", "containers").some((c) => c === UNKNOWN || at(c, "image") === UNKNOWN))) ||
-            (r.type === SERVICE && (selectorUnknown(r, "spec", "selector") || selectorUnknown(r, "metadata", "labels"))) ||
-            ((r.type === SERVICE_MONITOR || r.type === POD_MONITOR) && selectorUnknown(r, "spec", "selector", "matchLabels")),
+            (r.type === K8S_SERVICE && (selectorUnknown(r, "spec", "selector") || selectorUnknown(r, "metadata", "labels"))) ||
+            ((r.type === K8S_SERVICE_MONITOR || r.type === K8S_POD_MONITOR) && selectorUnknown(r, "spec", "selector", "matchLabels")),
     );
 }
 
 function scrapedExporters(resources: PolicyResource[]): Array<{ exporter: string; namespace: string | undefined }> {
-    const services = resources.filter((r) => r.type === SERVICE);
-    const podMonitors = resources.filter((r) => r.type === POD_MONITOR);
-    const serviceMonitors = resources.filter((r) => r.type === SERVICE_MONITOR);
+    const services = resources.filter((r) => r.type === K8S_SERVICE);
+    const podMonitors = resources.filter((r) => r.type === K8S_POD_MONITOR);
+    const serviceMonitors = resources.filter((r) => r.type === K8S_SERVICE_MONITOR);
     const found: Array<{ exporter: string; namespace: string | undefined }> = [];
     for (const w of resources.filter((r) => WORKLOADS.includes(r.type))) {
         const ns = namespaceOf(w);
@@ -383,7 +373,7 @@ export const dataAlertsHaveSource: StackValidationPolicy = {
         "Run the exporter the alert reads (the Observability component deploys postgres_exporter for RDS; the Redis and MongoDB components carry exporter sidecars) with a monitor that selects it, or drop the alert (ElastiCache is watched by CloudWatch alarms).",
     ),
     validateStack: (args, reportViolation) => {
-        const rules = args.resources.filter((r) => r.type === PROMETHEUS_RULE);
+        const rules = args.resources.filter((r) => r.type === K8S_PROMETHEUS_RULE);
         if (rules.length === 0) return;
         const scraped = scrapedExporters(args.resources);
         const unreadable = unreadableScrapeChain(args.resources);

@@ -1,17 +1,18 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { guidance, isProductionUrn, outsideProductionSchema, reportAt, requirement } from "./meta";
 import { at, isSet } from "./props";
+import { AWS_ELASTICACHE_CLUSTER, AWS_ELASTICACHE_REPLICATION_GROUP, AWS_KMS_KEY, AWS_RDS_CLUSTER, AWS_RDS_INSTANCE, CLOUDFLARE_R2_BUCKET, K8S_PERSISTENT_VOLUME_CLAIM, K8S_STATEFUL_SET } from "./vocabulary";
 
 /** Resource types that hold data a stack must never delete by accident. */
 export const STATEFUL_TYPES = [
-    "cloudflare:index/r2Bucket:R2Bucket",
-    "aws:rds/instance:Instance",
-    "aws:rds/cluster:Cluster",
-    "aws:elasticache/replicationGroup:ReplicationGroup",
-    "aws:elasticache/cluster:Cluster",
-    "aws:kms/key:Key",
-    "kubernetes:core/v1:PersistentVolumeClaim",
-    "kubernetes:apps/v1:StatefulSet",
+    CLOUDFLARE_R2_BUCKET,
+    AWS_RDS_INSTANCE,
+    AWS_RDS_CLUSTER,
+    AWS_ELASTICACHE_REPLICATION_GROUP,
+    AWS_ELASTICACHE_CLUSTER,
+    AWS_KMS_KEY,
+    K8S_PERSISTENT_VOLUME_CLAIM,
+    K8S_STATEFUL_SET,
 ];
 
 type OutsideProduction = "mandatory" | "advisory" | "disabled";
@@ -72,7 +73,7 @@ export const statefulResourcesRetained: ResourceValidationPolicy = {
         const retain = (args.opts as { retainOnDelete?: unknown }).retainOnDelete;
         if (typeof retain !== "boolean") args.notApplicable("the engine does not pass retainOnDelete to policy packs; runbook check enforces it offline");
         // A read replica's data lives in its source, which is retained; deleting the replica loses nothing.
-        if (args.type === "aws:rds/instance:Instance" && isSet(at(args.props, "replicateSourceDb"))) args.notApplicable("a read replica holds a copy of its source's data");
+        if (args.type === AWS_RDS_INSTANCE && isSet(at(args.props, "replicateSourceDb"))) args.notApplicable("a read replica holds a copy of its source's data");
         const level = levelFor(args.urn, outsideProduction);
         if (level === undefined) args.notApplicable("not production");
         if (retain !== true) {

@@ -2,12 +2,13 @@ import type * as aws from "@pulumi/aws";
 import type { PolicyResource, ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { cannotCheckYet, describeDefaults, forEnvironment, guidance, isProductionUrn, outsideProductionSchema, reportAt, requirement, resourceClass, validateResourceOfType } from "./meta";
 import { UNKNOWN, at, isSet, knownNumber, knownString, listAt, MALFORMED, flag } from "./props";
-import { APP_TIER, TIER_LABEL, containersOf, isWorkload, podLabels, podSpec } from "./workloadShape";
+import { containersOf, isWorkload, podLabels, podSpec } from "./workloadShape";
+import { APP_TIER, AWS_KMS_ALIAS, AWS_KMS_KEY, AWS_KMS_KEY_POLICY, AWS_RDS_INSTANCE, AWS_RDS_PARAMETER_GROUP, K8S_JOB, K8S_SECRET, RANDOM_PASSWORD, TIER_LABEL } from "./vocabulary";
 
 /** Resource classes by type token; the provider SDK is imported for its types only (see resourceClass). */
-export const KmsKey = resourceClass<aws.kms.Key, aws.kms.KeyArgs>("aws:kms/key:Key");
-export const KmsKeyPolicy = resourceClass<aws.kms.KeyPolicy, aws.kms.KeyPolicyArgs>("aws:kms/keyPolicy:KeyPolicy");
-export const RdsInstance = resourceClass<aws.rds.Instance, aws.rds.InstanceArgs>("aws:rds/instance:Instance");
+export const KmsKey = resourceClass<aws.kms.Key, aws.kms.KeyArgs>(AWS_KMS_KEY);
+export const KmsKeyPolicy = resourceClass<aws.kms.KeyPolicy, aws.kms.KeyPolicyArgs>(AWS_KMS_KEY_POLICY);
+export const RdsInstance = resourceClass<aws.rds.Instance, aws.rds.InstanceArgs>(AWS_RDS_INSTANCE);
 
 /*
  * RDS policies. Inputs computed from other resources (a KMS key's ARN, a random suffix, the source
@@ -36,9 +37,6 @@ function show(value: unknown): string {
     return value === undefined ? "not set" : JSON.stringify(value);
 }
 
-const KMS_KEY = "aws:kms/key:Key";
-const KMS_ALIAS = "aws:kms/alias:Alias";
-
 /** An AWS-managed key: `alias/aws/rds`, or its ARN form `arn:aws:kms:…:alias/aws/rds`. */
 export function isAwsManagedKey(keyId: string): boolean {
     return /(^|:)alias\/aws\//i.test(keyId.trim());
@@ -63,10 +61,10 @@ export const rdsStorageEncrypted: StackValidationPolicy = {
         const { requireCustomerManagedKey = true } = args.getConfig<{ requireCustomerManagedKey?: boolean }>();
         const aliases = new Map<string, PolicyResource>();
         for (const r of args.resources) {
-            const name = r.type === KMS_ALIAS ? knownString(at(r.props, "name")) : undefined;
+            const name = r.type === AWS_KMS_ALIAS ? knownString(at(r.props, "name")) : undefined;
             if (name !== undefined) aliases.set(name, r);
         }
-        for (const instance of args.resources.filter((r) => r.type === "aws:rds/instance:Instance")) {
+        for (const instance of args.resources.filter((r) => r.type === AWS_RDS_INSTANCE)) {
             const encrypted = at(instance.props, "storageEncrypted");
             if (encrypted === UNKNOWN) cannotCheckYet(reportViolation, "rds-storage-encrypted", instance.urn, `storageEncrypted of RDS instance '${instance.name}'`);
             else if (encrypted !== true) {
@@ -86,7 +84,7 @@ export const rdsStorageEncrypted: StackValidationPolicy = {
 function checkCustomerManagedKey(instance: PolicyResource, aliases: Map<string, PolicyResource>, report: ReportViolation): void {
     const keyId = at(instance.props, "kmsKeyId");
     const fix = "Set kmsKeyId to the ARN of an aws.kms.Key declared in this stack, with enableKeyRotation: true.";
-    const fromStack = (instance.propertyDependencies.kmsKeyId ?? []).some((d) => d.type === KMS_KEY || (d.type === KMS_ALIAS && d.propertyDependencies.targetKeyId?.some((k) => k.type === KMS_KEY)));
+    const fromStack = (instance.propertyDependencies.kmsKeyId ?? []).some((d) => d.type === AWS_KMS_KEY || (d.type === AWS_KMS_ALIAS && d.propertyDependencies.targetKeyId?.some((k) => k.type === AWS_KMS_KEY)));
     if (keyId === undefined || keyId === null || keyId === "") {
         report(`RDS instance '${instance.name}' is encrypted with the AWS-managed key (no kmsKeyId). ${fix}`, instance.urn);
         return;
@@ -98,7 +96,7 @@ function checkCustomerManagedKey(instance: PolicyResource, aliases: Map<string, 
     if (fromStack) return;
     if (typeof keyId === "string") {
         const alias = aliases.get(keyId.replace(/^arn:[^:]+:kms:[^:]*:[^:]*:/, ""));
-        if (alias && (alias.propertyDependencies.targetKeyId ?? []).some((k) => k.type === KMS_KEY)) return;
+        if (alias && (alias.propertyDependencies.targetKeyId ?? []).some((k) => k.type === AWS_KMS_KEY)) return;
         report(`RDS instance '${instance.name}' uses KMS key ${keyId}, which this stack does not declare, so nothing here shows it is customer-managed and rotated. ${fix}`, instance.urn);
         return;
     }
@@ -313,8 +311,6 @@ export const rdsMultiAz: ResourceValidationPolicy = {
     }),
 };
 
-const RDS_INSTANCE = "aws:rds/instance:Instance";
-
 /**
  * The engine of an instance, lower-cased (RDS compares engine names case-insensitively); a replica's
  * is its source's when the source is in the stack; `UNKNOWN` when nothing in the stack tells.
@@ -322,7 +318,7 @@ const RDS_INSTANCE = "aws:rds/instance:Instance";
 function engineOf(instance: PolicyResource): string | typeof UNKNOWN {
     const engine = knownString(at(instance.props, "engine"));
     if (engine !== undefined) return engine.toLowerCase();
-    const source = (instance.propertyDependencies.replicateSourceDb ?? []).find((d) => d.type === RDS_INSTANCE);
+    const source = (instance.propertyDependencies.replicateSourceDb ?? []).find((d) => d.type === AWS_RDS_INSTANCE);
     const sourceEngine = source ? knownString(at(source.props, "engine")) : undefined;
     return sourceEngine !== undefined ? sourceEngine.toLowerCase() : UNKNOWN;
 }
@@ -344,12 +340,12 @@ export const rdsForceSsl: StackValidationPolicy = {
         const groupsWithPrefix: Array<[string, PolicyResource]> = [];
         const instances: PolicyResource[] = [];
         for (const r of args.resources) {
-            if (r.type === "aws:rds/parameterGroup:ParameterGroup") {
+            if (r.type === AWS_RDS_PARAMETER_GROUP) {
                 const name = knownString(at(r.props, "name"));
                 if (name !== undefined) groupsByName.set(name.toLowerCase(), r);
                 const prefix = knownString(at(r.props, "namePrefix"));
                 if (prefix !== undefined && prefix !== "") groupsWithPrefix.push([prefix.toLowerCase(), r]);
-            } else if (r.type === RDS_INSTANCE) {
+            } else if (r.type === AWS_RDS_INSTANCE) {
                 instances.push(r);
             }
         }
@@ -375,7 +371,7 @@ export const rdsForceSsl: StackValidationPolicy = {
             }
             // The dependency names the group even while its name is unknown (a group with a
             // namePrefix, or auto-named); otherwise a declared group of that name, or whose prefix it has.
-            const dependency = (instance.propertyDependencies.parameterGroupName ?? []).find((d) => d.type === "aws:rds/parameterGroup:ParameterGroup");
+            const dependency = (instance.propertyDependencies.parameterGroupName ?? []).find((d) => d.type === AWS_RDS_PARAMETER_GROUP);
             const givenName = typeof groupName === "string" ? groupName.toLowerCase() : undefined;
             const group =
                 dependency ??
@@ -410,7 +406,7 @@ export const rdsForceSsl: StackValidationPolicy = {
 };
 
 const PASSWORD_INPUTS = ["password", "passwordWo"];
-const GENERATORS = ["random:index/randomPassword:RandomPassword"];
+const GENERATORS = [RANDOM_PASSWORD];
 
 export const rdsPasswordNotLiteral: StackValidationPolicy = {
     name: "rds-password-not-literal",
@@ -431,7 +427,7 @@ export const rdsPasswordNotLiteral: StackValidationPolicy = {
     validateStack: (args, reportViolation) => {
         const generators = new Set(args.getConfig<{ generatorTypes?: string[] }>().generatorTypes ?? GENERATORS);
         for (const instance of args.resources) {
-            if (instance.type !== RDS_INSTANCE || isReplica(instance.props)) continue;
+            if (instance.type !== AWS_RDS_INSTANCE || isReplica(instance.props)) continue;
             if (at(instance.props, "manageMasterUserPassword") === true) continue;
             for (const key of PASSWORD_INPUTS.filter((k) => at(instance.props, k) !== undefined)) {
                 const generated = (instance.propertyDependencies[key] ?? []).some((d) => generators.has(d.type));
@@ -446,9 +442,6 @@ export const rdsPasswordNotLiteral: StackValidationPolicy = {
         }
     },
 };
-
-const K8S_SECRET = "kubernetes:core/v1:Secret";
-const K8S_JOB = "kubernetes:batch/v1:Job";
 
 /** Names of the Secrets a pod spec reads: env, envFrom, volumes (projected ones too). */
 function secretNamesRead(spec: unknown): unknown[] {
@@ -478,7 +471,7 @@ export const rdsMasterPasswordRoleJobsOnly: StackValidationPolicy = {
         // The master passwords: whatever an RDS instance's password is made from (a replica sets none).
         const masters = new Set(
             args.resources
-                .filter((r) => r.type === RDS_INSTANCE)
+                .filter((r) => r.type === AWS_RDS_INSTANCE)
                 .flatMap((r) => PASSWORD_INPUTS.flatMap((k) => (r.propertyDependencies[k] ?? []).map((d) => d.urn))),
         );
         if (masters.size === 0) return;

@@ -2,10 +2,11 @@ import type * as aws from "@pulumi/aws";
 import type { PolicyResource, ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { cannotCheckYet, describeDefaults, forEnvironment, forTypes, guidance, isProductionUrn, outsideProductionSchema, reportAt, requirement, resourceClass, validateResourceOfType } from "./meta";
 import { UNKNOWN, at, isSet, knownNumber, knownString, listAt } from "./props";
-import { DATA_TIER, TIER_LABEL, WORKLOAD_TYPES, containersOf, imageName, isWorkload, namespaceOf, podSpec, tokensOf } from "./workloadShape";
+import { WORKLOAD_TYPES, containersOf, imageName, isWorkload, namespaceOf, podSpec, tokensOf } from "./workloadShape";
+import { AWS_ELASTICACHE_PARAMETER_GROUP, AWS_ELASTICACHE_REPLICATION_GROUP, DATA_TIER, K8S_CONFIG_MAP, TIER_LABEL } from "./vocabulary";
 
 /** Resource classes by type token; the provider SDK is imported for its types only (see resourceClass). */
-export const ReplicationGroup = resourceClass<aws.elasticache.ReplicationGroup, aws.elasticache.ReplicationGroupArgs>("aws:elasticache/replicationGroup:ReplicationGroup");
+export const ReplicationGroup = resourceClass<aws.elasticache.ReplicationGroup, aws.elasticache.ReplicationGroupArgs>(AWS_ELASTICACHE_REPLICATION_GROUP);
 
 /*
  * Redis rules, for ElastiCache and for Redis running in the cluster. The pack cannot import the
@@ -190,12 +191,12 @@ export const redisNoeviction: StackValidationPolicy = {
         const configMaps: PolicyResource[] = [];
         const redisConfigMaps = new Set<string>();
         for (const r of args.resources) {
-            if (r.type === "aws:elasticache/parameterGroup:ParameterGroup") {
+            if (r.type === AWS_ELASTICACHE_PARAMETER_GROUP) {
                 const name = at(r.props, "name");
                 if (typeof name === "string") parameterGroupsByName.set(name, r);
-            } else if (r.type === "aws:elasticache/replicationGroup:ReplicationGroup") {
+            } else if (r.type === AWS_ELASTICACHE_REPLICATION_GROUP) {
                 replicationGroups.push(r);
-            } else if (r.type === "kubernetes:core/v1:ConfigMap") {
+            } else if (r.type === K8S_CONFIG_MAP) {
                 configMaps.push(r);
             } else if (isWorkload(r.type) && redisContainers(r.type, r.props).length > 0) {
                 checkRedisArgs(r, reportViolation);
@@ -217,7 +218,7 @@ export const redisNoeviction: StackValidationPolicy = {
  */
 function checkReplicationGroup(group: PolicyResource, parameterGroupsByName: Map<string, PolicyResource>, reportViolation: ReportViolation): void {
     const name = at(group.props, "parameterGroupName");
-    let parameterGroup = group.propertyDependencies["parameterGroupName"]?.find((d) => d.type === "aws:elasticache/parameterGroup:ParameterGroup");
+    let parameterGroup = group.propertyDependencies["parameterGroupName"]?.find((d) => d.type === AWS_ELASTICACHE_PARAMETER_GROUP);
     if (parameterGroup === undefined) {
         if (name === UNKNOWN) {
             cannotCheckYet(reportViolation, "redis-noeviction", group.urn, `the parameter group of ElastiCache replication group '${group.name}'`);

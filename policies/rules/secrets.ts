@@ -1,13 +1,13 @@
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { cannotCheckYet, guidance, requirement } from "./meta";
 import { UNKNOWN, at, knownNumber } from "./props";
+import { AWS_ELASTICACHE_REPLICATION_GROUP, K8S_SECRET, RANDOM_PASSWORD } from "./vocabulary";
 
-const RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword";
 const GENERATORS = [RANDOM_PASSWORD];
 
 /** Inputs that carry a credential the stack must generate, by resource type. */
 const CREDENTIAL_INPUTS: Record<string, string[]> = {
-    "aws:elasticache/replicationGroup:ReplicationGroup": ["authToken", "authTokenWo"],
+    [AWS_ELASTICACHE_REPLICATION_GROUP]: ["authToken", "authTokenWo"],
 };
 
 export const generatedCredentials: StackValidationPolicy = {
@@ -80,7 +80,6 @@ const CREDENTIAL_HINT = /:\/\/|-----BEGIN|AGE-SECRET-KEY-1|AKIA|ASIA|gh[pousr]_|
 const CREDENTIAL_FIELD = /^(routing_?key|service_?key|integration_?key|api_?key|apikey|auth_?token|access_?token|bearer_?token|token|secret_?key|secret_?access_?key|client_?secret|password|passwd|webhook_?url)$/i;
 /** How the offline plan writes secret and unknown values. */
 const MARKERS = new Set(["[secret]", "[unknown]", ""]);
-const SECRET_TYPE = "kubernetes:core/v1:Secret";
 
 /** Verdicts on long strings (scripts, dashboards), which a stack repeats; bounded so a huge plan cannot grow it without end. */
 const shapeCache = new Map<string, string | undefined>();
@@ -167,7 +166,7 @@ export const noInlineCredentials: ResourceValidationPolicy = {
     ...guidance("critical", "Move the value into runbook:secrets or the alerts.routes secrets (pulumi config set --secret) and reference it: a secretKeyRef, a Secret volume, or the provider's secret input; rotate the credential, since it is in the stack's state and history."),
     validateResource: (args, reportViolation) => {
         const found = new Map<string, string>();
-        const isSecret = args.type === SECRET_TYPE;
+        const isSecret = args.type === K8S_SECRET;
         const checkField: Visit = (path, key, value) => {
             if (MARKERS.has(value) || found.size >= 20) return;
             // Kubernetes Secrets hold credentials by design (their values: k8s-secret-values-not-literal).

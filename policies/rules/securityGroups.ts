@@ -3,12 +3,13 @@ import type { PolicyResource, ReportViolation, ResourceValidationPolicy, StackVa
 import { PRIVATE_CIDRS, reachesBeyond } from "./cidr";
 import { cannotCheckYet, guidance, requirement, resourceClass, validateResourceOfType } from "./meta";
 import { UNKNOWN, at, knownNumber, knownString, listAt } from "./props";
+import { AWS_DOCDB_CLUSTER, AWS_EC2_DEFAULT_SECURITY_GROUP, AWS_EC2_SECURITY_GROUP, AWS_EC2_SECURITY_GROUP_RULE, AWS_ELASTICACHE_CLUSTER, AWS_ELASTICACHE_REPLICATION_GROUP, AWS_RDS_CLUSTER, AWS_RDS_INSTANCE, AWS_VPC_SECURITY_GROUP_EGRESS_RULE, AWS_VPC_SECURITY_GROUP_INGRESS_RULE } from "./vocabulary";
 
 /** Resource classes by type token; the provider SDK is imported for its types only (see resourceClass). */
-export const SecurityGroup = resourceClass<aws.ec2.SecurityGroup, aws.ec2.SecurityGroupArgs>("aws:ec2/securityGroup:SecurityGroup");
-export const SecurityGroupRule = resourceClass<aws.ec2.SecurityGroupRule, aws.ec2.SecurityGroupRuleArgs>("aws:ec2/securityGroupRule:SecurityGroupRule");
-export const SecurityGroupIngressRule = resourceClass<aws.vpc.SecurityGroupIngressRule, aws.vpc.SecurityGroupIngressRuleArgs>("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
-export const SecurityGroupEgressRule = resourceClass<aws.vpc.SecurityGroupEgressRule, aws.vpc.SecurityGroupEgressRuleArgs>("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule");
+export const SecurityGroup = resourceClass<aws.ec2.SecurityGroup, aws.ec2.SecurityGroupArgs>(AWS_EC2_SECURITY_GROUP);
+export const SecurityGroupRule = resourceClass<aws.ec2.SecurityGroupRule, aws.ec2.SecurityGroupRuleArgs>(AWS_EC2_SECURITY_GROUP_RULE);
+export const SecurityGroupIngressRule = resourceClass<aws.vpc.SecurityGroupIngressRule, aws.vpc.SecurityGroupIngressRuleArgs>(AWS_VPC_SECURITY_GROUP_INGRESS_RULE);
+export const SecurityGroupEgressRule = resourceClass<aws.vpc.SecurityGroupEgressRule, aws.vpc.SecurityGroupEgressRuleArgs>(AWS_VPC_SECURITY_GROUP_EGRESS_RULE);
 
 /*
  * Security-group policies. A rule can be written four ways: inline in aws.ec2.SecurityGroup or
@@ -20,11 +21,6 @@ export const SecurityGroupEgressRule = resourceClass<aws.vpc.SecurityGroupEgress
 /** Ports of the data tier: PostgreSQL, MySQL, MongoDB, Redis. The stack's own data resources add theirs. */
 export const DATA_PORTS = [5432, 3306, 27017, 6379];
 const PORT_NAMES: Record<number, string> = { 5432: "PostgreSQL", 3306: "MySQL", 27017: "MongoDB", 6379: "Redis" };
-
-const SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup";
-const DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup";
-const SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule";
-const VPC_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
 
 interface Rule {
     /** Where the rule sits, for messages: "ingress[0]" or "the rule". */
@@ -76,10 +72,10 @@ function describePorts(ports: number[]): string {
 /** The rules a security-group resource declares for inbound traffic; none for other types or egress rules. */
 function ingressRules(r: PolicyResource): Rule[] | undefined {
     switch (r.type) {
-        case SECURITY_GROUP:
-        case DEFAULT_SECURITY_GROUP:
+        case AWS_EC2_SECURITY_GROUP:
+        case AWS_EC2_DEFAULT_SECURITY_GROUP:
             return inlineAt(r.props, "ingress");
-        case SECURITY_GROUP_RULE: {
+        case AWS_EC2_SECURITY_GROUP_RULE: {
             const type = at(r.props, "type");
             if (type === UNKNOWN) return [{ label: "the rule", protocol: UNKNOWN, fromPort: UNKNOWN, toPort: UNKNOWN, sources: [UNKNOWN], description: undefined }];
             if (type !== "ingress") return [];
@@ -94,7 +90,7 @@ function ingressRules(r: PolicyResource): Rule[] | undefined {
                 },
             ];
         }
-        case VPC_INGRESS_RULE:
+        case AWS_VPC_SECURITY_GROUP_INGRESS_RULE:
             return [
                 {
                     label: "the rule",
@@ -122,11 +118,11 @@ const ENGINE_PORTS: Array<[RegExp, number]> = [
 function stackDataPorts(resources: PolicyResource[]): number[] {
     const ports: number[] = [];
     for (const r of resources) {
-        if (r.type === "aws:rds/instance:Instance" || r.type === "aws:rds/cluster:Cluster" || r.type === "aws:docdb/cluster:Cluster") {
+        if (r.type === AWS_RDS_INSTANCE || r.type === AWS_RDS_CLUSTER || r.type === AWS_DOCDB_CLUSTER) {
             const port = knownNumber(at(r.props, "port"));
             const engine = knownString(at(r.props, "engine")) ?? "";
             ports.push(port ?? ENGINE_PORTS.find(([re]) => re.test(engine))?.[1] ?? 5432);
-        } else if (r.type === "aws:elasticache/replicationGroup:ReplicationGroup" || r.type === "aws:elasticache/cluster:Cluster") {
+        } else if (r.type === AWS_ELASTICACHE_REPLICATION_GROUP || r.type === AWS_ELASTICACHE_CLUSTER) {
             ports.push(knownNumber(at(r.props, "port")) ?? 6379);
         }
     }
@@ -134,7 +130,7 @@ function stackDataPorts(resources: PolicyResource[]): number[] {
 }
 
 function kindOf(type: string): string {
-    return type === SECURITY_GROUP ? "Security group" : type === DEFAULT_SECURITY_GROUP ? "Default security group" : type === VPC_INGRESS_RULE ? "Security group ingress rule" : "Security group rule";
+    return type === AWS_EC2_SECURITY_GROUP ? "Security group" : type === AWS_EC2_DEFAULT_SECURITY_GROUP ? "Default security group" : type === AWS_VPC_SECURITY_GROUP_INGRESS_RULE ? "Security group ingress rule" : "Security group rule";
 }
 
 export const securityGroupNoPublicDataPorts: StackValidationPolicy = {

@@ -1,18 +1,13 @@
 import { PolicyResource, ReportViolation, StackValidationPolicy } from "@pulumi/policy";
 import { cannotCheckYet, describeDefaults, forEnvironment, guidance, isProductionStack, requirement } from "./meta";
 import { MALFORMED, UNKNOWN, at, flag, flagAt, knownNumber, knownString, listAt } from "./props";
+import { CLOUDFLARE_R2_BUCKET, CLOUDFLARE_R2_BUCKET_LIFECYCLE, CLOUDFLARE_R2_BUCKET_LOCK, CLOUDFLARE_R2_CUSTOM_DOMAIN, CLOUDFLARE_R2_MANAGED_DOMAIN } from "./vocabulary";
 
 /*
  * R2 rules. Whether a bucket holds backups is decided by its name, from the pack config (a list of
  * names and a naming rule), never by which component declared it: moving a bucket to another
  * component, or declaring it directly, must not take it out of the backups rules.
  */
-
-const R2_BUCKET = "cloudflare:index/r2Bucket:R2Bucket";
-const R2_LIFECYCLE = "cloudflare:index/r2BucketLifecycle:R2BucketLifecycle";
-const R2_LOCK = "cloudflare:index/r2BucketLock:R2BucketLock";
-const R2_CUSTOM_DOMAIN = "cloudflare:index/r2CustomDomain:R2CustomDomain";
-const R2_MANAGED_DOMAIN = "cloudflare:index/r2ManagedDomain:R2ManagedDomain";
 
 const DAY_SECONDS = 86400;
 
@@ -47,7 +42,7 @@ export function holdsBackups(name: unknown, config: BackupBucketConfig): boolean
 }
 
 function bucketsOf(resources: PolicyResource[]): PolicyResource[] {
-    return resources.filter((r) => r.type === R2_BUCKET);
+    return resources.filter((r) => r.type === CLOUDFLARE_R2_BUCKET);
 }
 
 function bucketKey(accountId: unknown, name: unknown): string | undefined {
@@ -91,7 +86,7 @@ export const r2BucketLifecycle: StackValidationPolicy = {
     },
     validateStack: (args, reportViolation) => {
         const minimumEnabledRules = args.getConfig<{ minimumEnabledRules?: number }>().minimumEnabledRules ?? 1;
-        const lifecyclesOf = byBucket(args.resources.filter((r) => r.type === R2_LIFECYCLE));
+        const lifecyclesOf = byBucket(args.resources.filter((r) => r.type === CLOUDFLARE_R2_BUCKET_LIFECYCLE));
         for (const bucket of bucketsOf(args.resources)) {
             const rules = lifecyclesOf(bucket).flatMap((l) => listAt(l.props, "rules"));
             const enabled = rules.filter((rule) => flagAt(rule, "enabled") === true).length;
@@ -118,11 +113,11 @@ export const r2BackupsNeverPublic: StackValidationPolicy = {
     configSchema: { properties: { ...BACKUP_BUCKET_SCHEMA } },
     validateStack: (args, reportViolation) => {
         const config = args.getConfig<BackupBucketConfig>();
-        const domainsOf = byBucket(args.resources.filter((r) => (r.type === R2_CUSTOM_DOMAIN || r.type === R2_MANAGED_DOMAIN) && flagAt(r.props, "enabled") !== false));
+        const domainsOf = byBucket(args.resources.filter((r) => (r.type === CLOUDFLARE_R2_CUSTOM_DOMAIN || r.type === CLOUDFLARE_R2_MANAGED_DOMAIN) && flagAt(r.props, "enabled") !== false));
         for (const bucket of backupBuckets(args.resources, config)) {
             for (const domain of domainsOf(bucket)) {
                 const name = knownString(at(domain.props, "domain"));
-                const what = domain.type === R2_MANAGED_DOMAIN ? "the public r2.dev domain" : `custom domain ${name ?? "(known after 'pulumi up')"}`;
+                const what = domain.type === CLOUDFLARE_R2_MANAGED_DOMAIN ? "the public r2.dev domain" : `custom domain ${name ?? "(known after 'pulumi up')"}`;
                 reportViolation(`Backups bucket '${String(at(bucket.props, "name"))}' is exposed through ${what} (${domain.urn}). Remove the domain.`, domain.urn);
             }
         }
@@ -249,8 +244,8 @@ export const r2BackupsWriteOnce: StackValidationPolicy = {
         const temporary = (config.temporaryPrefixes ?? DEFAULT_TEMPORARY_PREFIXES).filter((t) => t.endsWith("/"));
         const isTemporary = (prefix: string) => temporary.some((t) => prefix.startsWith(t));
         const minimumFor = (prefix: string) => (isTemporary(prefix) ? 0 : (overrides.find(([p]) => prefix.startsWith(p))?.[1] ?? minimumDays) * DAY_SECONDS);
-        const locksOf = byBucket(args.resources.filter((r) => r.type === R2_LOCK));
-        const lifecyclesOf = byBucket(args.resources.filter((r) => r.type === R2_LIFECYCLE));
+        const locksOf = byBucket(args.resources.filter((r) => r.type === CLOUDFLARE_R2_BUCKET_LOCK));
+        const lifecyclesOf = byBucket(args.resources.filter((r) => r.type === CLOUDFLARE_R2_BUCKET_LIFECYCLE));
         for (const bucket of backupBuckets(args.resources, config)) {
             const name = at(bucket.props, "name");
             checkBucket(bucket, String(name), locksOf(bucket), lifecyclesOf(bucket), minimumFor, isTemporary, requireProtected, reportViolation);
@@ -320,7 +315,7 @@ export const r2CustomDomainTls: StackValidationPolicy = {
     ...requirement("ED-2", "TLS everywhere; certificates renew automatically and their expiry is monitored"),
     ...guidance("high", "Set minTls: \"1.2\" (or \"1.3\") on the cloudflare.R2CustomDomain; Cloudflare's default admits TLS 1.0."),
     validateStack: (args, reportViolation) => {
-        for (const domain of args.resources.filter((r) => r.type === R2_CUSTOM_DOMAIN)) {
+        for (const domain of args.resources.filter((r) => r.type === CLOUDFLARE_R2_CUSTOM_DOMAIN)) {
             const minTls = at(domain.props, "minTls");
             if (minTls === UNKNOWN) {
                 cannotCheckYet(reportViolation, "r2-custom-domain-tls", domain.urn, `minTls of custom domain '${domain.name}'`);

@@ -1,6 +1,7 @@
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { cannotCheckYet, guidance, isProductionStack, outsideProductionSchema, reportAt, requirement } from "./meta";
 import { UNKNOWN, at, knownNumber, knownString, listAt } from "./props";
+import { K8S_CERTIFICATE, K8S_CLIENT_TRAFFIC_POLICY, K8S_CLUSTER_ISSUER, K8S_GATEWAY, K8S_ISSUER } from "./vocabulary";
 
 /*
  * The TLS chain behind the Gateway (ED-2, ED-5; issue 19 (2)): every HTTPS listener serves a Secret
@@ -10,12 +11,6 @@ import { UNKNOWN, at, knownNumber, knownString, listAt } from "./props";
  * for); and the Gateway refuses clients below TLS 1.2. The expiry alert is judged by
  * alerts-fire-at-runbook-thresholds.
  */
-
-const GATEWAY = "kubernetes:gateway.networking.k8s.io/v1:Gateway";
-const CERTIFICATE = "kubernetes:cert-manager.io/v1:Certificate";
-const ISSUER = "kubernetes:cert-manager.io/v1:Issuer";
-const CLUSTER_ISSUER = "kubernetes:cert-manager.io/v1:ClusterIssuer";
-const CLIENT_TRAFFIC_POLICY = "kubernetes:gateway.envoyproxy.io/v1alpha1:ClientTrafficPolicy";
 
 /** cert-manager's default Certificate duration (90 days) and renewal (a third of it): https://cert-manager.io/docs/usage/certificate/#renewal */
 const DEFAULT_DURATION_SECONDS = 90 * 86400;
@@ -74,8 +69,8 @@ export const tlsCertificatesRenewed: StackValidationPolicy = {
         const policy = "tls-certificates-renewed";
         const stagingPattern = new RegExp(config.stagingDirectoryPattern ?? "staging", "i");
         const wildcardsAllowed = new Set(config.allowedWildcards ?? []);
-        const certificates = args.resources.filter((r) => r.type === CERTIFICATE);
-        const issuers = args.resources.filter((r) => r.type === ISSUER || r.type === CLUSTER_ISSUER);
+        const certificates = args.resources.filter((r) => r.type === K8S_CERTIFICATE);
+        const issuers = args.resources.filter((r) => r.type === K8S_ISSUER || r.type === K8S_CLUSTER_ISSUER);
         const certificatesUnknown = certificates.filter((c) => at(c.props, "spec") === UNKNOWN || at(c.props, "spec", "secretName") === UNKNOWN || at(c.props, "metadata", "namespace") === UNKNOWN);
         for (const c of certificatesUnknown) cannotCheckYet(reportViolation, policy, c.urn, `the Secret and namespace of Certificate '${c.name}'`);
         /** `<namespace>/<secret>` → the Certificate that writes it. */
@@ -86,7 +81,7 @@ export const tlsCertificatesRenewed: StackValidationPolicy = {
         }
         const wildcard = (name: unknown) => typeof name === "string" && name.startsWith("*") && !wildcardsAllowed.has(name);
 
-        for (const gw of args.resources.filter((r) => r.type === GATEWAY)) {
+        for (const gw of args.resources.filter((r) => r.type === K8S_GATEWAY)) {
             const gwNamespace = namespaceOf(gw) ?? "default";
             const gatewayName = knownString(at(gw.props, "metadata", "name")) ?? gw.name;
             const listeners = listAt(gw.props, "spec", "listeners");
@@ -168,7 +163,7 @@ export const tlsCertificatesRenewed: StackValidationPolicy = {
                 continue;
             }
             const issuer = issuers.find(
-                (i) => (issuerKind === "ClusterIssuer" ? i.type === CLUSTER_ISSUER : i.type === ISSUER && (namespaceOf(i) ?? "default") === (namespaceOf(c) ?? "default")) && knownString(at(i.props, "metadata", "name")) === issuerName,
+                (i) => (issuerKind === "ClusterIssuer" ? i.type === K8S_CLUSTER_ISSUER : i.type === K8S_ISSUER && (namespaceOf(i) ?? "default") === (namespaceOf(c) ?? "default")) && knownString(at(i.props, "metadata", "name")) === issuerName,
             );
             if (!issuer) {
                 report(`Certificate '${cname}' is issued by ${String(issuerKind)} '${String(issuerName)}', which the stack does not declare: nothing shows it is a trusted, renewing issuer. Issue it from the stack's ACME issuer (the Certificates component declares it).`, c.urn);
@@ -183,7 +178,7 @@ export const tlsCertificatesRenewed: StackValidationPolicy = {
         }
 
         // The Gateway's client side: Envoy Gateway refuses TLS below minVersion (its default is 1.2).
-        for (const p of args.resources.filter((r) => r.type === CLIENT_TRAFFIC_POLICY)) {
+        for (const p of args.resources.filter((r) => r.type === K8S_CLIENT_TRAFFIC_POLICY)) {
             const targetsGateway = [...listAt(p.props, "spec", "targetRefs"), ...(at(p.props, "spec", "targetRef") !== undefined ? [at(p.props, "spec", "targetRef")] : [])].some((t) => t === UNKNOWN || at(t, "kind") === "Gateway" || at(t, "kind") === UNKNOWN);
             if (!targetsGateway) continue;
             const min = at(p.props, "spec", "tls", "minVersion");

@@ -1,30 +1,26 @@
 import { UNKNOWN, at, keysAt, knownNumber, knownString, listAt, stringMap } from "./props";
+import { DATA_TIER, K8S_CRON_JOB, K8S_DAEMON_SET, K8S_DEPLOYMENT, K8S_JOB, K8S_POD, K8S_REPLICATION_CONTROLLER, K8S_REPLICA_SET, K8S_STATEFUL_SET, TIER_LABEL } from "./vocabulary";
 
 /*
  * What a Kubernetes workload is and runs, read from its spec. A data-tier workload is recognised by
  * its `runbook.dev/tier: data` label OR by what it runs (a database image, a server command, a
  * database port), so moving Redis into a Deployment or dropping a label does not take it out of
- * the data-tier rules. The pack does not import the program's components, so the label names are
- * repeated here; a test keeps the two in step (components/k8s/labels.ts).
+ * the data-tier rules. The label names are the pack's vocabulary (./vocabulary.ts).
  */
-
-export const TIER_LABEL = "runbook.dev/tier";
-export const DATA_TIER = "data";
-export const APP_TIER = "app";
 
 /** Ports of PostgreSQL, MySQL, MongoDB and Redis. */
 export const DATA_PORTS = [5432, 3306, 27017, 6379];
 
 /** Where each workload kind keeps its pod template. */
 export const POD_TEMPLATE_PATHS: Record<string, string[]> = {
-    "kubernetes:apps/v1:StatefulSet": ["spec", "template"],
-    "kubernetes:apps/v1:Deployment": ["spec", "template"],
-    "kubernetes:apps/v1:DaemonSet": ["spec", "template"],
-    "kubernetes:apps/v1:ReplicaSet": ["spec", "template"],
-    "kubernetes:core/v1:ReplicationController": ["spec", "template"],
-    "kubernetes:batch/v1:Job": ["spec", "template"],
-    "kubernetes:batch/v1:CronJob": ["spec", "jobTemplate", "spec", "template"],
-    "kubernetes:core/v1:Pod": [],
+    [K8S_STATEFUL_SET]: ["spec", "template"],
+    [K8S_DEPLOYMENT]: ["spec", "template"],
+    [K8S_DAEMON_SET]: ["spec", "template"],
+    [K8S_REPLICA_SET]: ["spec", "template"],
+    [K8S_REPLICATION_CONTROLLER]: ["spec", "template"],
+    [K8S_JOB]: ["spec", "template"],
+    [K8S_CRON_JOB]: ["spec", "jobTemplate", "spec", "template"],
+    [K8S_POD]: [],
 };
 
 /** Every type token that runs pods. */

@@ -1,7 +1,8 @@
 import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { cannotCheckYet, forTypes, requirement, stackOf } from "./meta";
 import { MALFORMED, UNKNOWN, at, flagAt, keysAt, knownNumber, knownString, listAt, stringMap } from "./props";
-import { APP_TIER, DATA_TIER, TIER_LABEL, WORKLOAD_TYPES, isDataTier, isWorkload, containersOf as podContainers, podLabels, podTemplate } from "./workloadShape";
+import { WORKLOAD_TYPES, isDataTier, isWorkload, containersOf as podContainers, podLabels, podTemplate } from "./workloadShape";
+import { APP_NAME_LABEL, APP_TIER, DATA_TIER, K8S_CRON_JOB, K8S_DEPLOYMENT, K8S_HORIZONTAL_POD_AUTOSCALER, K8S_JOB, K8S_NETWORK_POLICY, K8S_POD, K8S_POD_DISRUPTION_BUDGET, K8S_SERVICE, K8S_SERVICE_ACCOUNT, MIGRATE_COMMAND_ANNOTATION, TIER_LABEL } from "./vocabulary";
 
 /*
  * Workload rules: every pod the stack runs (Deployments, StatefulSets, DaemonSets, Jobs, CronJobs,
@@ -14,23 +15,16 @@ import { APP_TIER, DATA_TIER, TIER_LABEL, WORKLOAD_TYPES, isDataTier, isWorkload
  * components/k8s/labels.ts); a test keeps the two in step.
  */
 
-export { APP_TIER, DATA_TIER, TIER_LABEL, isWorkload };
-
-export const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
-export const SERVICE = "kubernetes:core/v1:Service";
-export const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
-export const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
-export const HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
+export { isWorkload };
 
 /** Kinds whose pods run to completion: probes make no sense there, and a liveness probe can kill a migration. */
-const RUN_TO_COMPLETION = new Set(["kubernetes:batch/v1:Job", "kubernetes:batch/v1:CronJob"]);
+const RUN_TO_COMPLETION = new Set([K8S_JOB, K8S_CRON_JOB]);
 
 type Obj = Record<string, unknown>;
 
 function kindOf(type: string): string {
     return type.split(":").pop() ?? type;
 }
-
 
 /** Containers and init containers of a pod spec (the workload rules judge what a template can hold). */
 function containersOf(podSpec: unknown, includeInit = true) {
@@ -106,7 +100,7 @@ export const k8sWorkloadProbes: ResourceValidationPolicy = {
     ...requirement("WL-2", "Every long-running container has a liveness and a readiness check; readiness covers the database path"),
     severity: "high",
     remediationSteps: "Give each long-running container livenessProbe and readinessProbe (apps[].healthPath and readinessPath); remove probes from Job containers.",
-    validateResource: forTypes(WORKLOAD_TYPES.filter((t) => t !== "kubernetes:core/v1:Pod"), (args, reportViolation) => {
+    validateResource: forTypes(WORKLOAD_TYPES.filter((t) => t !== K8S_POD), (args, reportViolation) => {
         const podSpec = at(podTemplate(args.type, args.props), "spec");
         if (podSpec === UNKNOWN) return cannotCheckYet(reportViolation, "k8s-workload-probes", args.urn, "the pod template");
         const completes = RUN_TO_COMPLETION.has(args.type);
@@ -279,9 +273,9 @@ export const k8sEnvNoLiteralSecret: ResourceValidationPolicy = {
 /** A web-facing Deployment: an app-tier Deployment whose pods a Service selects. */
 function webFacingDeployments(resources: PolicyResource[]): PolicyResource[] {
     // Each Service's namespace and selector are read once, not once per Deployment.
-    const services = resources.filter((r) => r.type === SERVICE).map((s) => ({ ns: namespaceOf(s.props), selector: stringMap(at(s.props, "spec", "selector")) }));
+    const services = resources.filter((r) => r.type === K8S_SERVICE).map((s) => ({ ns: namespaceOf(s.props), selector: stringMap(at(s.props, "spec", "selector")) }));
     return resources.filter((r) => {
-        if (r.type !== DEPLOYMENT || tierOf(r.type, r.props) !== APP_TIER) return false;
+        if (r.type !== K8S_DEPLOYMENT || tierOf(r.type, r.props) !== APP_TIER) return false;
         const ns = namespaceOf(r.props);
         const labels = podLabels(r.type, r.props);
         return services.some((s) => s.ns === ns && selects(s.selector, labels));
@@ -304,8 +298,8 @@ export const k8sProductionReplicas: StackValidationPolicy = {
     validateStack: (args, reportViolation) => {
         if (args.resources.length === 0 || stackOf(args.resources[0].urn) !== "production") return;
         const { minimumReplicas } = args.getConfig<{ minimumReplicas: number }>();
-        const budgets = args.resources.filter((r) => r.type === PDB);
-        const autoscalers = args.resources.filter((r) => r.type === HPA);
+        const budgets = args.resources.filter((r) => r.type === K8S_POD_DISRUPTION_BUDGET);
+        const autoscalers = args.resources.filter((r) => r.type === K8S_HORIZONTAL_POD_AUTOSCALER);
         for (const d of webFacingDeployments(args.resources)) {
             const name = at(d.props, "metadata", "name");
             const ns = namespaceOf(d.props);
@@ -350,7 +344,7 @@ export const k8sNamespaceNetworkPolicy: StackValidationPolicy = {
     remediationSteps: "Declare a NetworkPolicy with podSelector: {} and policyTypes [Ingress, Egress] in the namespace (the NetworkPolicies component does).",
     validateStack: (args, reportViolation) => {
         const denied = new Set(
-            args.resources.filter((r) => r.type === NETWORK_POLICY && isDefaultDeny(r.props)).map((r) => namespaceOf(r.props)),
+            args.resources.filter((r) => r.type === K8S_NETWORK_POLICY && isDefaultDeny(r.props)).map((r) => namespaceOf(r.props)),
         );
         const reported = new Set<string>();
         for (const w of args.resources) {
@@ -378,7 +372,7 @@ export const k8sNoExposedAppService: StackValidationPolicy = {
             .filter((r) => isWorkload(r.type) && tierOf(r.type, r.props) === APP_TIER)
             .map((r) => ({ ns: namespaceOf(r.props), labels: podLabels(r.type, r.props) }));
         for (const s of args.resources) {
-            if (s.type !== SERVICE) continue;
+            if (s.type !== K8S_SERVICE) continue;
             const type = at(s.props, "spec", "type");
             if (type !== "LoadBalancer" && type !== "NodePort") continue;
             const selector = stringMap(at(s.props, "spec", "selector"));
@@ -392,8 +386,6 @@ export const k8sNoExposedAppService: StackValidationPolicy = {
         }
     },
 };
-
-const SERVICE_ACCOUNT = "kubernetes:core/v1:ServiceAccount";
 
 export const k8sServiceAccountTokenNotMounted: StackValidationPolicy = {
     name: "k8s-service-account-token-not-mounted",
@@ -412,9 +404,9 @@ export const k8sServiceAccountTokenNotMounted: StackValidationPolicy = {
         const { allowedServiceAccounts = [] } = args.getConfig<{ allowedServiceAccounts?: string[] }>();
         const allowed = new Set(allowedServiceAccounts);
         const accounts = new Map<string, PolicyResource>();
-        const unknownAccounts = args.resources.filter((r) => r.type === SERVICE_ACCOUNT && (at(r.props, "metadata", "name") === UNKNOWN || at(r.props, "metadata", "namespace") === UNKNOWN));
+        const unknownAccounts = args.resources.filter((r) => r.type === K8S_SERVICE_ACCOUNT && (at(r.props, "metadata", "name") === UNKNOWN || at(r.props, "metadata", "namespace") === UNKNOWN));
         for (const r of args.resources) {
-            if (r.type !== SERVICE_ACCOUNT) continue;
+            if (r.type !== K8S_SERVICE_ACCOUNT) continue;
             const name = knownString(at(r.props, "metadata", "name"));
             const ns = namespaceOf(r.props);
             if (name !== undefined && ns !== UNKNOWN) accounts.set(`${ns}/${name}`, r);
@@ -456,9 +448,7 @@ export const k8sServiceAccountTokenNotMounted: StackValidationPolicy = {
     },
 };
 
-const JOB = "kubernetes:batch/v1:Job";
 /** The Deployment annotation that declares the migrate command its image needs run first (components/app/appSpec.ts). */
-export const MIGRATE_COMMAND_ANNOTATION = "runbook.dev/migrate-command";
 /** Commands that migrate a database schema, by tool: Prisma, Knex, TypeORM, Sequelize, Rails, Django, Alembic, Flyway, Liquibase, golang-migrate, node-pg-migrate. */
 const MIGRATION_COMMAND = /(\bprisma\s+migrate\b|\bknex\s+migrate|\btypeorm\b.*\bmigration:run\b|\bsequelize\b.*\bdb:migrate\b|\bdb:migrate\b|\bmanage\.py\s+migrate\b|\balembic\s+upgrade\b|\bflyway\b.*\bmigrate\b|\bliquibase\b.*\bupdate\b|\bmigrate\s+.*-path\b|\bnode-pg-migrate\b|\bnpm\s+run\s+migrate\b)/;
 
@@ -485,10 +475,10 @@ export const k8sMigrationsBeforeTraffic: StackValidationPolicy = {
     remediationSteps: "Keep apps[].migrate: the App component runs it as a Job in the app's image, named by a hash of what it runs, and makes the Deployment depend on it.",
     validateStack: (args, reportViolation) => {
         const policy = "k8s-migrations-before-traffic";
-        const jobs = args.resources.filter((r) => r.type === JOB);
+        const jobs = args.resources.filter((r) => r.type === K8S_JOB);
         const jobLines = new Map<PolicyResource, CommandLine[] | typeof UNKNOWN>(jobs.map((j) => [j, commandLines(j.type, j.props)]));
         const unreadableJobs = jobs.filter((j) => jobLines.get(j) === UNKNOWN || namespaceOf(j.props) === UNKNOWN);
-        const deployments = args.resources.filter((r) => r.type === DEPLOYMENT);
+        const deployments = args.resources.filter((r) => r.type === K8S_DEPLOYMENT);
         const imagesOf = (d: PolicyResource) => podContainers(at(podTemplate(d.type, d.props), "spec")).filter((c) => c.kind === "container").map((c) => at(c.value, "image"));
         // Jobs by namespace, so each Deployment looks at its own namespace's Jobs only.
         const jobsByNamespace = new Map<string, PolicyResource[]>();
@@ -501,8 +491,8 @@ export const k8sMigrationsBeforeTraffic: StackValidationPolicy = {
         const belongsTo = (j: PolicyResource, d: PolicyResource) => {
             if (d.dependencies.some((dep) => dep.urn === j.urn)) return true;
             const identity = at(podTemplate(j.type, j.props), "spec", "serviceAccountName");
-            const appName = podLabels(j.type, j.props)["app.kubernetes.io/name"];
-            return (typeof identity === "string" && at(podTemplate(d.type, d.props), "spec", "serviceAccountName") === identity) || (appName !== undefined && podLabels(d.type, d.props)["app.kubernetes.io/name"] === appName);
+            const appName = podLabels(j.type, j.props)[APP_NAME_LABEL];
+            return (typeof identity === "string" && at(podTemplate(d.type, d.props), "spec", "serviceAccountName") === identity) || (appName !== undefined && podLabels(d.type, d.props)[APP_NAME_LABEL] === appName);
         };
         for (const d of deployments) {
             const command = at(d.props, "metadata", "annotations", MIGRATE_COMMAND_ANNOTATION);
@@ -551,11 +541,11 @@ export const k8sMigrationsBeforeTraffic: StackValidationPolicy = {
             const ns = namespaceOf(j.props);
             const spec = at(podTemplate(j.type, j.props), "spec");
             const identity = at(spec, "serviceAccountName");
-            const appName = podLabels(j.type, j.props)["app.kubernetes.io/name"];
+            const appName = podLabels(j.type, j.props)[APP_NAME_LABEL];
             const waiting = (deploymentsByNamespace.get(ns) ?? []).filter((d) => d.dependencies.some((dep) => dep.urn === j.urn));
             const owners = waiting.length > 0 ? waiting : (deploymentsByNamespace.get(ns) ?? []).filter((d) => {
                 const dSpec = at(podTemplate(d.type, d.props), "spec");
-                return (typeof identity === "string" && at(dSpec, "serviceAccountName") === identity) || (appName !== undefined && podLabels(d.type, d.props)["app.kubernetes.io/name"] === appName);
+                return (typeof identity === "string" && at(dSpec, "serviceAccountName") === identity) || (appName !== undefined && podLabels(d.type, d.props)[APP_NAME_LABEL] === appName);
             });
             for (const d of owners) {
                 const images = imagesOf(d);

@@ -26,11 +26,12 @@ Beside it, <name>.manifest.tar.zst.age (encrypted the same way) carries what the
 The restore drill restores the roles first, checks the restored counts against both, and against the
 previous backup's. docs/recovery.md says what a restore must still redo (the passwords).
 
-The backup role (create-backup-role.sh) reads every table, bypasses row-level security, and is granted
-read access to large objects created since the last run just before the dump, through the function
-runbook_backup.grant_large_objects() the role's setup left; that schema is not dumped. The password is
-passed to pg_dump and psql through the environment (PGPASSWORD), never on their command lines. The
-upload is told the database's size (--expected-size), which a stream over 50 GB needs.
+The backup role (kind backup of scripts/database/create-roles.sh) reads every table, bypasses
+row-level security, and is granted read access to large objects created since the last run just
+before the dump, through the function runbook_backup.grant_large_objects() the role's setup left;
+that schema is not dumped. The password is passed to pg_dump and psql through the environment
+(PGPASSWORD), never on their command lines. The upload is told the database's size
+(--expected-size), which a stream over 50 GB needs.
 
 Required environment:
   POSTGRES_URL           libpq connection URI of the read-only backup role: postgres://, its user and
@@ -72,7 +73,7 @@ COMMIT;
 SQL
     ); then
         case "$granted" in
-        -1) log "WARNING: runbook_backup.grant_large_objects() is missing: run create-backup-role.sh again, or large objects created since may not be readable" ;;
+        -1) log "WARNING: runbook_backup.grant_large_objects() is missing: run the backup role Job (create-roles.sh) again, or large objects created since may not be readable" ;;
         0) ;;
         *) log "granted the backup role read access to ${granted} new large object(s)" ;;
         esac

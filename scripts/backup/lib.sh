@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Shared by every backup and restore-drill script in this directory, and by
-# scripts/monitoring/create-monitor-role.sh (through a link); sourced, never run.
+# scripts/database/create-roles.sh (through a link); sourced, never run.
 #
 # The pipeline every backup follows (BK-1, BK-3, BK-4):
 #   dump | zstd | age -r RECIPIENT | upload to <incoming>/<prefix>/<name>.partial
@@ -116,32 +116,6 @@ pg_credentials() {
     else
         PG_URL=$url
     fi
-}
-
-# pg_login_role ROLE PASSWORD_VARIABLE [SQL]: the one builder of the login roles the jobs use (BK-8, DB-4).
-# Connects to PG_URL (see pg_credentials); creates ROLE if it does not exist; sets its password from the
-# environment variable PASSWORD_VARIABLE, which psql reads itself (\getenv, psql 15 and later), so the
-# password is on no command line; takes away superuser, createdb, createrole and replication where the
-# role has them (altering only what is set: PostgreSQL lets only a superuser even name SUPERUSER,
-# REPLICATION or BYPASSRLS in ALTER ROLE, which the RDS master user is not); makes its sessions
-# read-only; then runs SQL, a psql script in which :'role' and :"role" are the role.
-pg_login_role() {
-    local role=$1 password_variable=$2 sql=${3:-}
-    [[ "$role" =~ ^[a-z_][a-z0-9_]*$ ]] || die "role name '${role}' must be a lowercase identifier"
-    [ -n "${!password_variable:-}" ] || die "missing required environment: ${password_variable}"
-    export "${password_variable?}"
-    {
-        cat <<'SQL'
-\getenv password :password_variable
-SELECT format('CREATE ROLE %I LOGIN', :'role') WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'role') \gexec
-SELECT format('ALTER ROLE %I WITH LOGIN PASSWORD %L', :'role', :'password') \gexec
-SELECT format('ALTER ROLE %I NOSUPERUSER', rolname) FROM pg_roles WHERE rolname = :'role' AND rolsuper \gexec
-SELECT format('ALTER ROLE %I NOREPLICATION', rolname) FROM pg_roles WHERE rolname = :'role' AND rolreplication \gexec
-SELECT format('ALTER ROLE %I NOCREATEDB NOCREATEROLE', rolname) FROM pg_roles WHERE rolname = :'role' AND (rolcreatedb OR rolcreaterole) \gexec
-SELECT format('ALTER ROLE %I SET default_transaction_read_only = on', :'role') \gexec
-SQL
-        printf '%s\n' "$sql"
-    } | psql -X -q -v ON_ERROR_STOP=1 --dbname="$PG_URL" -v role="$role" -v password_variable="$password_variable"
 }
 
 # pg_value SQL: one value from PG_URL, unaligned.

@@ -3,7 +3,8 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { APP_ROLES_SCRIPT, APP_SCHEMA, POSTGRES_APP_ROLE, POSTGRES_MIGRATE_ROLE, appRoleScripts, databaseScriptsDir } from "../../components/database/postgresRoles";
+import { APP_SCHEMA, POSTGRES_APP_ROLE, POSTGRES_MIGRATE_ROLE } from "../../components/database/postgresRoles";
+import { ROLE_SCRIPT, roleScripts, roleScriptsDir, rolesEnv } from "../../components/database/roleJob";
 import { PG_BIN, TestPostgres, ok, run } from "../helpers/servers";
 import { requireTool } from "../helpers/tools";
 
@@ -20,8 +21,13 @@ const MASTER_PASSWORD = "master-pw";
 const DB = "runbook";
 const MIGRATE_PASSWORD = "migrate-pw";
 const APP_PASSWORD = "app-pw";
+/** ROLES as the app-roles Job sets it. */
+const APP_ROLES = rolesEnv([
+    { name: POSTGRES_MIGRATE_ROLE, kind: "migrate" },
+    { name: POSTGRES_APP_ROLE, kind: "app" },
+]);
 
-describe("integration: the apps' and migrations' PostgreSQL roles (create-app-roles.sh, SC-5, WL-5)", function () {
+describe("integration: the apps' and migrations' PostgreSQL roles (create-roles.sh, kinds migrate and app, SC-5, WL-5)", function () {
     this.timeout(300000);
     const pg = new TestPostgres();
     let tmp: string;
@@ -42,8 +48,7 @@ describe("integration: the apps' and migrations' PostgreSQL roles (create-app-ro
                 PATH: `${PG_BIN}:${process.env.PATH}`,
                 HOME: tmp,
                 ADMIN_URL: pg.url(DB, MASTER, MASTER_PASSWORD),
-                MIGRATE_ROLE: POSTGRES_MIGRATE_ROLE,
-                APP_ROLE: POSTGRES_APP_ROLE,
+                ROLES: APP_ROLES,
                 APP_SCHEMA,
                 MIGRATE_ROLE_PASSWORD: passwords.migrate,
                 APP_ROLE_PASSWORD: passwords.app,
@@ -84,8 +89,8 @@ describe("integration: the apps' and migrations' PostgreSQL roles (create-app-ro
         // The script exactly as the Job's ConfigMap carries it, run from its own mount.
         const mount = path.join(tmp, "scripts");
         fs.mkdirSync(mount);
-        for (const [file, text] of Object.entries(appRoleScripts())) fs.writeFileSync(path.join(mount, file), text, { mode: 0o555 });
-        scriptPath = path.join(mount, APP_ROLES_SCRIPT);
+        for (const [file, text] of Object.entries(roleScripts())) fs.writeFileSync(path.join(mount, file), text, { mode: 0o555 });
+        scriptPath = path.join(mount, ROLE_SCRIPT);
     });
 
     after(() => {
@@ -95,20 +100,33 @@ describe("integration: the apps' and migrations' PostgreSQL roles (create-app-ro
 
     it("passes shellcheck; --help explains it; an unknown argument and a missing environment are each named", async function () {
         const shellcheck = requireTool(this, "shellcheck", "shellcheck");
-        const script = path.join(databaseScriptsDir(), APP_ROLES_SCRIPT);
-        const check = spawnSync(shellcheck, ["-x", "-P", databaseScriptsDir(), script], { encoding: "utf8" });
+        const script = path.join(roleScriptsDir(), ROLE_SCRIPT);
+        const check = spawnSync(shellcheck, ["-x", "-P", roleScriptsDir(), script], { encoding: "utf8" });
         assert.strictEqual(check.status, 0, check.stdout + check.stderr);
         const env = { PATH: process.env.PATH };
         const help = await run(script, ["--help"], { env });
         assert.strictEqual(help.status, 0, help.stderr);
-        assert.match(help.stdout, /^Usage: create-app-roles\.sh/);
+        assert.match(help.stdout, /^Usage: create-roles\.sh/);
         assert.match(help.stdout, /ADMIN_URL/);
         const stray = await run(script, ["--yes"], { env });
         assert.strictEqual(stray.status, 1);
         assert.match(stray.stderr, /FAILED: unexpected argument: --yes/);
         const bare = await run(script, [], { env });
         assert.strictEqual(bare.status, 1);
-        assert.match(bare.stderr, /FAILED: missing required environment: ADMIN_URL MIGRATE_ROLE_PASSWORD APP_ROLE_PASSWORD/);
+        assert.match(bare.stderr, /FAILED: missing required environment: ADMIN_URL ROLES/);
+        const noPasswords = await run(script, [], { env: { ...env, ADMIN_URL: "postgres://x@h/db", ROLES: APP_ROLES } });
+        assert.strictEqual(noPasswords.status, 1);
+        assert.match(noPasswords.stderr, /FAILED: missing required environment: MIGRATE_ROLE_PASSWORD APP_ROLE_PASSWORD/);
+        for (const [roles, error] of [
+            [`${POSTGRES_APP_ROLE}:app`, /the app role runbook_app needs a migrate role before it/],
+            ["runbook_x:superuser", /has kind 'superuser'; use backup, monitor, migrate or app/],
+            ["Robert'); DROP TABLE students;--:app", /is not name:kind with a lowercase identifier/],
+            ["runbook_x:backup runbook_x:monitor", /runbook_x is listed twice/],
+        ] as Array<[string, RegExp]>) {
+            const refused = await run(script, [], { env: { ...env, ADMIN_URL: "postgres://x@h/db", ROLES: roles } });
+            assert.strictEqual(refused.status, 1, roles);
+            assert.match(refused.stderr, error, roles);
+        }
     });
 
     it("SC-5: run as a master user that is no superuser, it creates both roles with nothing beyond login; run again, it changes nothing", () => {

@@ -6,6 +6,7 @@ import * as http from "http";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
+import { ROLE_SCRIPT, roleScriptsDir, rolesEnv } from "../../components/database/roleJob";
 import { BACKUP_METRICS, BACKUP_PUSH_JOB, DATASTORE_LABEL, DRILL_METRICS, DRILL_PUSH_JOB, STACK_LABEL } from "../../components/observability/backupMetrics";
 import { PG_BIN, RealPushgateway, RunResult, TestPostgres, TestPushgateway, TestS3, freePort, multipartCopyS3rver, ok, parseExposition, run } from "../helpers/servers";
 import { requireTool } from "../helpers/tools";
@@ -19,9 +20,11 @@ import { requireTool } from "../helpers/tools";
  */
 
 const SCRIPTS = path.resolve(__dirname, "../../../scripts/backup");
-/** The PostgreSQL exporter's role script, which sources the same lib.sh through a link. */
-const MONITORING_SCRIPTS = path.resolve(__dirname, "../../../scripts/monitoring");
-const script = (name: string) => path.join(name === "create-monitor-role.sh" ? MONITORING_SCRIPTS : SCRIPTS, name);
+/** The one role script (scripts/database/), which sources the same lib.sh through a link. */
+const ROLE_SCRIPTS = roleScriptsDir();
+const script = (name: string) => path.join(name === ROLE_SCRIPT ? ROLE_SCRIPTS : SCRIPTS, name);
+/** The backup role Job's ROLES: one role of kind backup (BK-8). */
+const backupRoles = (role = "runbook_backup") => ({ ROLES: rolesEnv([{ name: role, kind: "backup" }]) });
 const BUCKET = "runbook-it-backups";
 /** A promoted backup's name: its UTC timestamp, then the run's own id (issue 17: runs in the same second never collide). */
 const NAME = "\\d{8}T\\d{6}Z-[0-9a-f]{8}";
@@ -145,11 +148,11 @@ describe("integration: backup and restore-drill scripts against PostgreSQL, Redi
         // re-run of the Job would.
         for (let i = 0; i < 2; i++) {
             ok(
-                spawnSync(script("create-backup-role.sh"), [], {
+                spawnSync(script(ROLE_SCRIPT), [], {
                     encoding: "utf8",
-                    env: { PATH: basePath, HOME: work, ADMIN_URL: pg.url("shop"), BACKUP_ROLE_PASSWORD: "backup-pw" },
+                    env: { PATH: basePath, HOME: work, ADMIN_URL: pg.url("shop"), ...backupRoles(), BACKUP_ROLE_PASSWORD: "backup-pw" },
                 }),
-                "create-backup-role.sh",
+                "create-roles.sh (kind backup)",
             );
         }
     });
@@ -164,13 +167,13 @@ describe("integration: backup and restore-drill scripts against PostgreSQL, Redi
     it("the scripts pass shellcheck", function () {
         const shellcheck = requireTool(this, "shellcheck", "shellcheck");
         const files = fs.readdirSync(SCRIPTS).filter((f) => f.endsWith(".sh")).map((f) => path.join(SCRIPTS, f));
-        files.push(script("create-monitor-role.sh"));
+        files.push(script(ROLE_SCRIPT));
         assert.ok(files.length >= 7, `every script is checked: ${files.join(", ")}`);
         const r = spawnSync(shellcheck, ["-x", "-P", SCRIPTS, ...files], { encoding: "utf8" });
         assert.strictEqual(r.status, 0, r.stdout + r.stderr);
     });
 
-    for (const name of ["backup-postgres.sh", "backup-redis.sh", "backup-mongodb.sh", "backup-mongodb-oplog.sh", "restore-drill.sh", "create-backup-role.sh", "create-monitor-role.sh"]) {
+    for (const name of ["backup-postgres.sh", "backup-redis.sh", "backup-mongodb.sh", "backup-mongodb-oplog.sh", "restore-drill.sh", ROLE_SCRIPT]) {
         it(`${name}: --help explains it; an unknown argument and a missing environment are each named`, async () => {
             const help = await run(script(name), ["--help"], { env: { PATH: basePath } });
             assert.strictEqual(help.status, 0, help.stderr);
@@ -186,7 +189,7 @@ describe("integration: backup and restore-drill scripts against PostgreSQL, Redi
         });
     }
 
-    it("BK-8: the backup role (create-backup-role.sh) reads every table but cannot write, even after SET default_transaction_read_only", () => {
+    it("BK-8: the backup role (create-roles.sh, kind backup) reads every table but cannot write, even after SET default_transaction_read_only", () => {
         const as = (...sql: string[]) =>
             spawnSync(pg.psql, ["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", pg.url("shop", "runbook_backup", "backup-pw"), ...sql.flatMap((q) => ["-c", q])], { encoding: "utf8" });
         assert.strictEqual(as("SELECT count(*) FROM order_items").stdout.trim(), String(SEED.order_items));
@@ -474,7 +477,7 @@ describe("integration: backup and restore-drill scripts against PostgreSQL, Redi
         before(() => {
             pg.sql("postgres", `CREATE DATABASE ${TINY};`);
             pg.sql(TINY, "CREATE TABLE notes (id int PRIMARY KEY, body text); INSERT INTO notes VALUES (1, 'a'), (2, 'b'), (3, 'c');");
-            ok(spawnSync(script("create-backup-role.sh"), [], { encoding: "utf8", env: { PATH: basePath, HOME: work, ADMIN_URL: pg.url(TINY), BACKUP_ROLE_PASSWORD: "backup-pw" } }), "create-backup-role.sh on tiny");
+            ok(spawnSync(script(ROLE_SCRIPT), [], { encoding: "utf8", env: { PATH: basePath, HOME: work, ADMIN_URL: pg.url(TINY), ...backupRoles(), BACKUP_ROLE_PASSWORD: "backup-pw" } }), "create-roles.sh (kind backup) on tiny");
         });
 
         it("#1: the backup role dumps a table with row-level security and every large object, one created after the role's setup too; the drill restores them all", async () => {
@@ -490,7 +493,7 @@ describe("integration: backup and restore-drill scripts against PostgreSQL, Redi
                  CREATE TABLE documents (id int PRIMARY KEY, content oid NOT NULL);
                  INSERT INTO documents VALUES (1, lo_from_bytea(0, convert_to(repeat('before the role setup ', 2000), 'UTF8')));`,
             );
-            ok(spawnSync(script("create-backup-role.sh"), [], { encoding: "utf8", env: { PATH: basePath, HOME: work, ADMIN_URL: pg.url("vault"), BACKUP_ROLE_PASSWORD: "backup-pw" } }), "create-backup-role.sh on vault");
+            ok(spawnSync(script(ROLE_SCRIPT), [], { encoding: "utf8", env: { PATH: basePath, HOME: work, ADMIN_URL: pg.url("vault"), ...backupRoles(), BACKUP_ROLE_PASSWORD: "backup-pw" } }), "create-roles.sh (kind backup) on vault");
             // Created after the role's setup: no grant covers it yet.
             pg.sql("vault", "INSERT INTO documents VALUES (2, lo_from_bytea(0, '\\x00ff10'::bytea || convert_to('after the role setup', 'UTF8')));");
 
@@ -512,7 +515,7 @@ describe("integration: backup and restore-drill scripts against PostgreSQL, Redi
                 ok(spawnSync(pg.psql, ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", pg.url("rdsapp", "rds_admin", "rds-admin-pw")], { encoding: "utf8", input: sql }), sql.slice(0, 60));
             asAdmin("CREATE TABLE files (id int PRIMARY KEY, content oid); INSERT INTO files VALUES (1, lo_from_bytea(0, convert_to('owned by the master user', 'UTF8')));");
             const setup = () =>
-                spawnSync(script("create-backup-role.sh"), [], { encoding: "utf8", env: { PATH: basePath, HOME: work, ADMIN_URL: pg.url("rdsapp", "rds_admin", "rds-admin-pw"), BACKUP_ROLE: "rds_backup", BACKUP_ROLE_PASSWORD: "rds-backup-pw" } });
+                spawnSync(script(ROLE_SCRIPT), [], { encoding: "utf8", env: { PATH: basePath, HOME: work, ADMIN_URL: pg.url("rdsapp", "rds_admin", "rds-admin-pw"), ...backupRoles("rds_backup"), BACKUP_ROLE_PASSWORD: "rds-backup-pw" } });
             const first = setup();
             assert.strictEqual(first.status, 0, first.stderr);
             assert.match(first.stderr, /WARNING: role rds_backup cannot be given BYPASSRLS/);
@@ -617,9 +620,9 @@ describe("integration: backup and restore-drill scripts against PostgreSQL, Redi
             const recorder = (tool: string) => `printf '%s\\n' "${tool} $*" >> ${argvLog}\nexec ${PG_BIN}/${tool} "$@"`;
             const bin = binWith("argv-bin", { psql: recorder("psql"), pg_dump: recorder("pg_dump"), pg_restore: recorder("pg_restore") });
             const PATH = `${bin}:${basePath}`;
-            const role = spawnSync(script("create-backup-role.sh"), [], { encoding: "utf8", env: { PATH, HOME: work, ADMIN_URL: pg.url(TINY), BACKUP_ROLE_PASSWORD: "backup-pw" } });
+            const role = spawnSync(script(ROLE_SCRIPT), [], { encoding: "utf8", env: { PATH, HOME: work, ADMIN_URL: pg.url(TINY), ...backupRoles(), BACKUP_ROLE_PASSWORD: "backup-pw" } });
             assert.strictEqual(role.status, 0, role.stderr);
-            const appRoles = spawnSync("bash", [path.join(SCRIPTS, "..", "database", "create-app-roles.sh")], { encoding: "utf8", env: { PATH, HOME: work, ADMIN_URL: pg.url(TINY), MIGRATE_ROLE_PASSWORD: "migrate-pw", APP_ROLE_PASSWORD: "app-pw" } });
+            const appRoles = spawnSync("bash", [script(ROLE_SCRIPT)], { encoding: "utf8", env: { PATH, HOME: work, ADMIN_URL: pg.url(TINY), ROLES: "runbook_migrate:migrate runbook_app:app", MIGRATE_ROLE_PASSWORD: "migrate-pw", APP_ROLE_PASSWORD: "app-pw" } });
             assert.strictEqual(appRoles.status, 0, appRoles.stderr);
             const backup = await run(script("backup-postgres.sh"), [], { env: tinyBackup({ PATH }) });
             assert.strictEqual(backup.status, 0, backup.stderr);
@@ -706,7 +709,7 @@ describe("integration: backup and restore-drill scripts against PostgreSQL, Redi
             const backupOf = (database: string, extra: NodeJS.ProcessEnv = {}) =>
                 run(script("backup-postgres.sh"), [], { env: backupEnv({ POSTGRES_URL: pg.url(database, "runbook_backup", "backup-pw"), BACKUP_PREFIX: database, ...extra }) });
             const roleSetup = (database: string) =>
-                ok(spawnSync(script("create-backup-role.sh"), [], { encoding: "utf8", env: { PATH: basePath, HOME: work, ADMIN_URL: pg.url(database), BACKUP_ROLE_PASSWORD: "backup-pw" } }), `create-backup-role.sh on ${database}`);
+                ok(spawnSync(script(ROLE_SCRIPT), [], { encoding: "utf8", env: { PATH: basePath, HOME: work, ADMIN_URL: pg.url(database), ...backupRoles(), BACKUP_ROLE_PASSWORD: "backup-pw" } }), `create-roles.sh (kind backup) on ${database}`);
             const databases = (server: TestPostgres, like: string) => server.sql("postgres", `SELECT string_agg(datname, ',' ORDER BY datname) FROM pg_database WHERE datname LIKE '${like}';`).trim();
 
             before(async function () {

@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { EXPORTER_ENV, POSTGRES_MONITOR_ROLE, monitorDsn } from "../../components/observability/exporters";
-import { MONITOR_ROLE_SCRIPT } from "../../components/observability/postgresExporter";
+import { ROLE_SCRIPT, rolesEnv } from "../../components/database/roleJob";
 import { redisServerArgs, renderRedisConf, PASSWORD_ENV } from "../../components/redis/redisSettings";
 import { PlanFile, PlanResource } from "../../plan/model";
 import { runbook } from "../helpers/cli";
@@ -206,11 +206,11 @@ describe("integration: the data alerts against real exporters and Prometheus (DB
         const mount = path.join(tmp, "role-scripts");
         fs.mkdirSync(mount);
         for (const [file, text] of Object.entries((roleScripts.inputs as { data: Record<string, string> }).data)) fs.writeFileSync(path.join(mount, file), text);
-        const script = path.join(mount, MONITOR_ROLE_SCRIPT);
+        const script = path.join(mount, ROLE_SCRIPT);
         for (const password of ["first-password", monitorPassword]) {
             ok(
-                spawnSync("bash", [script], { encoding: "utf8", env: { PATH: `${PG_BIN}:${process.env.PATH}`, HOME: tmp, ADMIN_URL: pg.url("postgres"), MONITOR_ROLE_PASSWORD: password, MONITOR_ROLE: POSTGRES_MONITOR_ROLE } }),
-                "create-monitor-role.sh",
+                spawnSync("bash", [script], { encoding: "utf8", env: { PATH: `${PG_BIN}:${process.env.PATH}`, HOME: tmp, ADMIN_URL: pg.url("postgres"), MONITOR_ROLE_PASSWORD: password, ROLES: rolesEnv([{ name: POSTGRES_MONITOR_ROLE, kind: "monitor" }]) } }),
+                "create-roles.sh (kind monitor)",
             );
         }
 

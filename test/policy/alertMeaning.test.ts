@@ -1,6 +1,5 @@
 import * as assert from "assert";
-import { ALERT_DEFAULTS } from "../../config/resolve";
-import { AlertRulesInput, ruleGroups } from "../../components/observability/alertRules";
+import { ruleGroups } from "../../components/observability/alertRules";
 import { HTTP_METRICS, KUBE_METRICS } from "../../components/observability/appMetrics";
 import { BACKUP_METRICS, DRILL_METRICS } from "../../components/observability/backupMetrics";
 import { ALERT_MEANINGS, alertsFireAtRunbookThresholds } from "../../policies/rules/alertMeaning";
@@ -8,6 +7,7 @@ import { METRICS, branchesOf, classify, parsePromql } from "../../policies/rules
 import { PlanResource, UNKNOWN } from "../../plan/model";
 import { check, resource } from "../helpers/policy";
 import { K8S_DEPLOYMENT } from "../helpers/types";
+import { PRODUCTION_ALERT_INPUT } from "../helpers/alertInputs";
 
 /*
  * Issue 19 (1): the required alerts are judged by what their PromQL means, not by their names.
@@ -16,20 +16,7 @@ import { K8S_DEPLOYMENT } from "../helpers/types";
 const PROMETHEUS_RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule";
 const CERTIFICATE = "kubernetes:cert-manager.io/v1:Certificate";
 
-const input: AlertRulesInput = {
-    stack: "production",
-    namespace: "runbook",
-    apps: [
-        { name: "api", role: "api" },
-        { name: "worker", role: "worker" },
-    ],
-    databaseEngine: "postgres",
-    redisMode: "elasticache",
-    backups: [{ datastore: "postgres", schedule: "0 2 * * *" }],
-    restoreDrills: [],
-    thresholds: ALERT_DEFAULTS,
-    runbookBaseUrl: "https://github.com/acme/runbook/blob/main/docs/alerts.md",
-};
+const input = PRODUCTION_ALERT_INPUT;
 
 type Json = Record<string, any>;
 function groups(edit: (rules: Json[]) => void = () => undefined): Json[] {

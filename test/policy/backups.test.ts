@@ -3,13 +3,10 @@ import { contentHash } from "../../components/k8s/contentHash";
 import { BACKUP_DATASTORE_LABEL as PROGRAM_DATASTORE_LABEL, BACKUP_SCRIPTS, DRILL_LABEL as PROGRAM_DRILL_LABEL, R2_PERMISSION_GROUPS, jobCronJobSpec, jobLabels, jobDeadlines, r2Endpoint, r2TokenPolicy, readScripts } from "../../components/backup/backupSpec";
 import { backupLockRules } from "../../components/storage/lifecycle";
 import { ROLE_LABEL as PROGRAM_ROLE_LABEL, BACKUP_ROLE as PROGRAM_BACKUP_ROLE } from "../../components/k8s/labels";
+import { BACKUP_DATASTORE_LABEL, BACKUP_ROLE, DRILL_LABEL, ROLE_LABEL } from "../../policies/rules/vocabulary";
 import {
-    BACKUP_DATASTORE_LABEL,
-    BACKUP_ROLE,
-    DRILL_LABEL,
     R2_ITEM_READ_GROUP,
     R2_ITEM_WRITE_GROUP,
-    ROLE_LABEL,
     backupCronJobPerDatabase,
     backupsAccessScoped,
     DOCUMENTATION_RECIPIENTS,

@@ -1,7 +1,8 @@
 import * as assert from "assert";
 import { MongoDB } from "../../components/database/mongodb";
 import * as labels from "../../components/k8s/labels";
-import { DATA_TIER, TIER_LABEL, k8sRestrictedSecurity, k8sDataVolumesRetained, k8sNoPublicDataService } from "../../policies/rules/kubernetes";
+import { k8sRestrictedSecurity, k8sDataVolumesRetained, k8sNoPublicDataService } from "../../policies/rules/kubernetes";
+import { DATA_TIER, TIER_LABEL } from "../../policies/rules/vocabulary";
 import { PlanResource } from "../../plan/model";
 import { mockRun } from "../helpers/harness";
 import { check, resource } from "../helpers/policy";

@@ -1,11 +1,11 @@
 import * as assert from "assert";
-import { ALERT_DEFAULTS } from "../../config/resolve";
 import { AlertRulesInput, alertingRules as alertingRulesOf, ruleGroups } from "../../components/observability/alertRules";
 import { alertmanagerConfigSpec, routingModel } from "../../components/observability/routing";
 import { alertsCoverApps, alertsHaveSeverityAndRunbook, dataAlertsHaveSource, dataStoreCloudwatchAlarms, pagingAlertsReachPager, resolveReceivers } from "../../policies/rules/observability";
 import { PlanResource } from "../../plan/model";
 import { check, resource } from "../helpers/policy";
 import { K8S_DEPLOYMENT } from "../helpers/types";
+import { PRODUCTION_ALERT_INPUT } from "../helpers/alertInputs";
 
 const PROMETHEUS_RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule";
 const ALERTMANAGER_CONFIG = "kubernetes:monitoring.coreos.com/v1alpha1:AlertmanagerConfig";
@@ -13,20 +13,7 @@ const RDS = "aws:rds/instance:Instance";
 const GROUP = "aws:elasticache/replicationGroup:ReplicationGroup";
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 
-const input: AlertRulesInput = {
-    stack: "production",
-    namespace: "runbook",
-    apps: [
-        { name: "api", role: "api" },
-        { name: "worker", role: "worker" },
-    ],
-    databaseEngine: "postgres",
-    redisMode: "elasticache",
-    backups: [{ datastore: "postgres", schedule: "0 2 * * *" }],
-    restoreDrills: [],
-    thresholds: ALERT_DEFAULTS,
-    runbookBaseUrl: "https://github.com/acme/runbook/blob/main/docs/alerts.md",
-};
+const input = PRODUCTION_ALERT_INPUT;
 
 function prometheusRule(groups: unknown = ruleGroups(input), namespace = "runbook"): PlanResource {
     return resource(PROMETHEUS_RULE, "observability-rules", { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: { name: "runbook-alerts", namespace }, spec: { groups } });

@@ -5,10 +5,8 @@ import { NetworkPolicies } from "../../components/k8s/networkPolicies";
 import { DNS_EGRESS_DEFAULTS } from "../../config/resolve";
 import { PlanResource, UNKNOWN, Violation } from "../../plan/model";
 import { stackOf } from "../../policies/rules/meta";
+import { APP_TIER, DATA_TIER, TIER_LABEL } from "../../policies/rules/vocabulary";
 import {
-    APP_TIER,
-    DATA_TIER,
-    TIER_LABEL,
     k8sEnvNoLiteralSecret,
     k8sImagePinned,
     k8sNamespaceNetworkPolicy,

@@ -15,12 +15,11 @@ import { JOB_IMAGE_DIR, buildJobImage, ensureBase, runtimeTools } from "../helpe
  */
 
 const TAG = "localhost/runbook-job:test";
-const MONITORING_DIR = path.join(ROOT, "scripts", "monitoring");
 const DATABASE_DIR = path.join(ROOT, "scripts", "database");
 
 /** Every command the scripts check for with `require_cmd` before they run it. */
 function requiredCommands(): string[] {
-    const files = [...fs.readdirSync(JOB_IMAGE_DIR).filter((f) => f.endsWith(".sh")).map((f) => path.join(JOB_IMAGE_DIR, f)), path.join(MONITORING_DIR, "create-monitor-role.sh"), path.join(DATABASE_DIR, "create-app-roles.sh")];
+    const files = [...fs.readdirSync(JOB_IMAGE_DIR).filter((f) => f.endsWith(".sh")).map((f) => path.join(JOB_IMAGE_DIR, f)), path.join(DATABASE_DIR, "create-roles.sh")];
     const found = new Set<string>();
     for (const f of files) {
         for (const line of fs.readFileSync(f, "utf8").split("\n")) {

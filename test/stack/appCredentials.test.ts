@@ -6,7 +6,7 @@ import { PlanFile, PlanResource, UNKNOWN } from "../../plan/model";
 import { rdsMasterPasswordRoleJobsOnly } from "../../policies/rules/rds";
 import { runbook } from "../helpers/cli";
 import { check } from "../helpers/policy";
-import { writeStackVariant } from "../helpers/stacks";
+import { planStackVariant, writeStackVariant } from "../helpers/stacks";
 import { AWS_RDS_INSTANCE, K8S_DEPLOYMENT, K8S_JOB, K8S_SECRET } from "../helpers/types";
 
 /*
@@ -18,13 +18,7 @@ import { AWS_RDS_INSTANCE, K8S_DEPLOYMENT, K8S_JOB, K8S_SECRET } from "../helper
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "runbook-app-credentials-"));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function planVariant(stack: string, edit: (c: Record<string, any>) => void): PlanFile {
-    const file = writeStackVariant(stack, tmp, edit);
-    const out = path.join(tmp, `${path.basename(file)}.json`);
-    const r = runbook("plan", "--stack", stack, "--config", file, "--json", out);
-    assert.strictEqual(r.status, 0, `plan exited ${r.status}\n${r.stdout}\n${r.stderr}`);
-    return JSON.parse(fs.readFileSync(out, "utf8"));
-}
+const planVariant = (stack: string, edit: (c: Record<string, any>) => void): PlanFile => planStackVariant(stack, tmp, edit);
 
 function configError(stack: string, edit: (c: Record<string, any>) => void): string {
     const file = writeStackVariant(stack, tmp, edit);

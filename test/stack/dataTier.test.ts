@@ -5,19 +5,13 @@ import * as path from "path";
 import { PlanFile, PlanResource } from "../../plan/model";
 import { runbook } from "../helpers/cli";
 import { kubernetesSchemaErrors } from "../helpers/k8sSchema";
-import { writeStackVariant } from "../helpers/stacks";
+import { planStackVariant, writeStackVariant } from "../helpers/stacks";
 import { useElastiCache, useInClusterRedis, useMongodb, usePostgres } from "../helpers/variants";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "runbook-data-"));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function planVariant(stack: string, edits: Array<(c: Record<string, any>) => void>): PlanFile {
-    const file = writeStackVariant(stack, tmp, (c) => edits.forEach((e) => e(c)));
-    const out = path.join(tmp, `${path.basename(file)}.json`);
-    const r = runbook("plan", "--stack", stack, "--config", file, "--json", out);
-    assert.strictEqual(r.status, 0, `plan exited ${r.status}\n${r.stdout}\n${r.stderr}`);
-    return JSON.parse(fs.readFileSync(out, "utf8"));
-}
+const planVariant = (stack: string, edits: Array<(c: Record<string, any>) => void>): PlanFile => planStackVariant(stack, tmp, (c) => edits.forEach((e) => e(c)));
 
 const combinations: Array<[string, Array<(c: Record<string, any>) => void>]> = [
     ["postgres + elasticache", [usePostgres, useElastiCache]],

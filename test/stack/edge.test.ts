@@ -3,22 +3,15 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PlanFile } from "../../plan/model";
-import { runbook } from "../helpers/cli";
 import { cloudflareApiErrors } from "../helpers/cloudflareApi";
 import { kubernetesSchemaErrors } from "../helpers/k8sSchema";
-import { writeStackVariant } from "../helpers/stacks";
+import { planStackVariant } from "../helpers/stacks";
 import { CLOUDFLARE_API_TOKEN, K8S_CERTIFICATE, K8S_GATEWAY, K8S_HELM_RELEASE } from "../helpers/types";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "runbook-edge-"));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function planVariant(stack: string, edit: (c: Record<string, any>) => void): PlanFile {
-    const file = writeStackVariant(stack, tmp, edit);
-    const out = path.join(tmp, `${path.basename(file)}.json`);
-    const r = runbook("plan", "--stack", stack, "--config", file, "--json", out);
-    assert.strictEqual(r.status, 0, `plan exited ${r.status}\n${r.stdout}\n${r.stderr}`);
-    return JSON.parse(fs.readFileSync(out, "utf8"));
-}
+const planVariant = (stack: string, edit: (c: Record<string, any>) => void): PlanFile => planStackVariant(stack, tmp, edit);
 
 describe("stack: the edge and the platform", function () {
     this.timeout(180000);

@@ -1,4 +1,4 @@
-import { cronPeriodSeconds } from "../../../config/schedule";
+import { cronPeriodSeconds } from "../../../lib/cron";
 import { KUBE_METRICS } from "../appMetrics";
 import { BACKUP_METRICS, BACKUP_PUSH_JOB, DRILL_METRICS, DRILL_PUSH_JOB } from "../backupMetrics";
 import {

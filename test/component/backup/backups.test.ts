@@ -66,7 +66,9 @@ describe("component: Backups (BK-1, BK-3, BK-6, ST-1, SC-5)", () => {
         assert.ok(job.propertyDependencies.metadata.includes(password.urn), "the Job's name follows the password");
         const setup = one(resources, K8S_SECRET, "postgres-role-setup");
         assert.ok(setup.propertyDependencies.metadata.includes(password.urn), "so does its Secret's: a new password is a new Secret, not an update");
-        assert.deepStrictEqual((job.inputs.spec as any).template.spec.containers[0].command, ["/bin/bash", "/scripts/create-backup-role.sh"]);
+        const roleContainer = (job.inputs.spec as any).template.spec.containers[0];
+        assert.deepStrictEqual(roleContainer.command, ["/bin/bash", "/scripts/create-roles.sh"]);
+        assert.deepStrictEqual(roleContainer.env.find((e: any) => e.name === "ROLES"), { name: "ROLES", value: "runbook_backup:backup" });
         assert.deepStrictEqual(await kubernetesSchemaErrors(resources), []);
     });
 

@@ -153,12 +153,13 @@ describe("component: Observability's data exporters (DB-4, RD-2)", function () {
         const exporterDeployment = ofType(resources, "kubernetes:apps/v1:Deployment")[0];
         assert.ok(exporterDeployment.dependencies.includes(job.urn), "the role exists before the exporter connects");
         const jobContainer = (job.inputs as any).spec.template.spec.containers[0];
-        assert.deepStrictEqual(jobContainer.command, ["/bin/bash", "/scripts/create-monitor-role.sh"]);
-        assert.deepStrictEqual(jobContainer.env.find((e: any) => e.name === "MONITOR_ROLE"), { name: "MONITOR_ROLE", value: "runbook_monitor" });
+        assert.deepStrictEqual(jobContainer.command, ["/bin/bash", "/scripts/create-roles.sh"]);
+        assert.deepStrictEqual(jobContainer.env.find((e: any) => e.name === "ROLES"), { name: "ROLES", value: "runbook_monitor:monitor" });
+        assert.deepStrictEqual(jobContainer.env.find((e: any) => e.name === "MONITOR_ROLE_PASSWORD").valueFrom.secretKeyRef.key, "MONITOR_ROLE_PASSWORD");
         const scripts = named(resources, "kubernetes:core/v1:ConfigMap", "role-script").data as Record<string, string>;
-        assert.match(scripts["create-monitor-role.sh"], /GRANT pg_monitor TO/);
+        assert.match(scripts["create-roles.sh"], /monitor\) printf pg_monitor/);
         // The script sources lib.sh from its own directory, so the ConfigMap mounted there carries it.
-        assert.match(scripts["create-monitor-role.sh"], /\. "\$\(dirname "\$0"\)\/lib\.sh"/);
+        assert.match(scripts["create-roles.sh"], /\. "\$\(dirname "\$0"\)\/lib\.sh"/);
         assert.match(scripts["lib.sh"], /^require_env\(\) \{/m);
         // Credentials only in Secrets, never in the plan's readable inputs.
         for (const secret of ofType(resources, "kubernetes:core/v1:Secret")) {

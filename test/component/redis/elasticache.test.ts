@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { ElastiCache, ElastiCacheArgs } from "../../../components/redis/elasticache";
 import { RedisConfig } from "../../../components/redis/redisSettings";
-import { windowsOverlap } from "../../../config/rules";
+import { windowsOverlap } from "../../../lib/windows";
 import { PlanResource } from "../../../plan/model";
 import { mockRun, ofType, one, staging, production } from "../../helpers/harness";
 import { AWS_ELASTICACHE_REPLICATION_GROUP as GROUP, AWS_ELASTICACHE_PARAMETER_GROUP as PARAMS, AWS_ELASTICACHE_SUBNET_GROUP as SUBNETS, AWS_EC2_SECURITY_GROUP as SG, RANDOM_RANDOM_PASSWORD as PASSWORD } from "../../helpers/types";

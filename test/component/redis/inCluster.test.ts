@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { InCluster, InClusterArgs } from "../../../components/redis/inCluster";
 import { RedisConfig, configChecksum } from "../../../components/redis/redisSettings";
-import { memoryMiB } from "../../../config/rules";
+import { memoryMiB } from "../../../lib/quantities";
 import { PlanResource } from "../../../plan/model";
 import { mockRun, ofType, one, staging, production } from "../../helpers/harness";
 import { kubernetesObjects, kubernetesSchemaErrors } from "../../helpers/k8sSchema";

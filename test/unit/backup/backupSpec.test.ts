@@ -24,7 +24,7 @@ const DAY = 86400;
 describe("unit: backup job builders (BK-1, BK-3, BK-4, ST-1)", () => {
     it("BK-1: the scripts ConfigMap holds every script a job runs, and its hash changes with any script", () => {
         const scripts = readScripts();
-        for (const s of [...Object.values(BACKUP_SCRIPTS), DRILL_SCRIPT, "lib.sh", "create-backup-role.sh"]) assert.ok(scripts[s], `${s} is mounted`);
+        for (const s of [...Object.values(BACKUP_SCRIPTS), DRILL_SCRIPT, "lib.sh"]) assert.ok(scripts[s], `${s} is mounted`);
         const hash = contentHash(scripts);
         assert.match(hash, /^[0-9a-f]{10}$/);
         assert.strictEqual(contentHash({ ...scripts }), hash, "stable");

@@ -1,21 +1,12 @@
 import * as assert from "assert";
-import { ConfigProblem, formatProblem } from "../../../config/problems";
+import { formatProblem } from "../../../config/problems";
 import { backupPrefixRetention } from "../../../config/resolve";
 import { validateConfig } from "../../../config/validate";
+import { problemAt, problemsOf } from "../../helpers/configProblems";
 import { stackRaw } from "../../helpers/stacks";
 
 function validate(stack: string, mutate: (c: Record<string, any>) => void) {
     return validateConfig(stackRaw(stack, mutate), stack);
-}
-function problems(stack: string, mutate: (c: Record<string, any>) => void): ConfigProblem[] {
-    const r = validate(stack, mutate);
-    assert.ok(!r.ok, "the config is refused");
-    return r.problems;
-}
-function find(ps: ConfigProblem[], path: string): ConfigProblem {
-    const p = ps.find((x) => x.path === path);
-    assert.ok(p, `no problem at ${path}; got:\n${ps.map(formatProblem).join("\n")}`);
-    return p;
 }
 
 describe("unit: backups config (BK-1, BK-2, BK-3, BK-6, SC-2)", () => {
@@ -52,10 +43,10 @@ describe("unit: backups config (BK-1, BK-2, BK-3, BK-6, SC-2)", () => {
     });
 
     it("issue 17 #10, BK-2: production keeps a monthly generation, and it outlives the daily backups by a month", () => {
-        const zero = find(problems("production", (c) => (c["runbook:backups"].monthlyRetentionDays = 0)), "backups.monthlyRetentionDays");
+        const zero = problemAt(problemsOf("production", (c) => (c["runbook:backups"].monthlyRetentionDays = 0)), "backups.monthlyRetentionDays");
         assert.strictEqual(zero.requirement, "BK-2");
         assert.match(formatProblem(zero), /keeps no monthly backup in production: if the backups stop, the last good one expires with the daily retention.*set at least 61/);
-        const short = find(problems("staging", (c) => (c["runbook:backups"].monthlyRetentionDays = 20)), "backups.monthlyRetentionDays");
+        const short = problemAt(problemsOf("staging", (c) => (c["runbook:backups"].monthlyRetentionDays = 20)), "backups.monthlyRetentionDays");
         assert.match(formatProblem(short), /does not outlive the daily backups \(7 days\) by a month.*set at least 38/);
     });
 
@@ -70,8 +61,8 @@ describe("unit: backups config (BK-1, BK-2, BK-3, BK-6, SC-2)", () => {
         const defaults = validate("staging", () => undefined);
         assert.ok(defaults.ok);
         assert.deepStrictEqual([defaults.config.backups.drill!.rowCountFraction, defaults.config.backups.drill!.maxRowAgeSeconds], [0.9, 24 * 3600]);
-        find(problems("staging", (c) => (c["runbook:backups"].drill.newestRow = "created_at")), "backups.drill.newestRow");
-        find(problems("staging", (c) => (c["runbook:backups"].drill.rowCountFraction = 1.5)), "backups.drill.rowCountFraction");
+        problemAt(problemsOf("staging", (c) => (c["runbook:backups"].drill.newestRow = "created_at")), "backups.drill.newestRow");
+        problemAt(problemsOf("staging", (c) => (c["runbook:backups"].drill.rowCountFraction = 1.5)), "backups.drill.rowCountFraction");
     });
 
     it("BK-6: staging drills its own database and in-cluster Redis weekly, and production's backups quarterly", () => {
@@ -88,46 +79,46 @@ describe("unit: backups config (BK-1, BK-2, BK-3, BK-6, SC-2)", () => {
     });
 
     it("BK-3: the drill's private key is refused in production", () => {
-        const p = find(problems("production", (c) => (c["runbook:backups"].drill = { ageSecretKey: { secure: "v1:age" } })), "backups.drill");
+        const p = problemAt(problemsOf("production", (c) => (c["runbook:backups"].drill = { ageSecretKey: { secure: "v1:age" } })), "backups.drill");
         assert.strictEqual(p.requirement, "BK-3");
         assert.match(formatProblem(p), /puts the key that decrypts every backup into the production cluster/);
     });
 
     it("SC-1: the drill's key must be secure:", () => {
-        const p = find(problems("staging", (c) => (c["runbook:backups"].drill.ageSecretKey = "AGE-SECRET-KEY-1PLAIN")), "backups.drill.ageSecretKey");
+        const p = problemAt(problemsOf("staging", (c) => (c["runbook:backups"].drill.ageSecretKey = "AGE-SECRET-KEY-1PLAIN")), "backups.drill.ageSecretKey");
         assert.match(formatProblem(p), /looks like a secret but is given as plain text/);
     });
 
     it("BK-1, BK-6: a PostgreSQL newer than the job image's pg_dump, or an in-cluster Redis newer than its redis-server, exits 2 naming the key", () => {
-        const pg = find(problems("staging", (c) => (c["runbook:database"].engineVersion = "18")), "database.engineVersion");
+        const pg = problemAt(problemsOf("staging", (c) => (c["runbook:database"].engineVersion = "18")), "database.engineVersion");
         assert.match(formatProblem(pg), /newer than the PostgreSQL 17 client of the backup job image/);
-        const redis = find(problems("staging", (c) => (c["runbook:redis"].engineVersion = "8.2.1")), "redis.engineVersion");
+        const redis = problemAt(problemsOf("staging", (c) => (c["runbook:redis"].engineVersion = "8.2.1")), "redis.engineVersion");
         assert.match(formatProblem(redis), /newer than the redis-server 8.0 of the backup job image/);
         assert.ok(validate("staging", (c) => (c["runbook:redis"].engineVersion = "7.2")).ok, "an older in-cluster Redis is restorable");
     });
 
     it("BK-2: production keeps primary data at least 14 days", () => {
-        const ps = problems("production", (c) => {
+        const ps = problemsOf("production", (c) => {
             c["runbook:backups"].retentionDays = 10;
             c["runbook:backups"].prefixRetentionDays = { postgres: 7 };
         });
-        assert.match(formatProblem(find(ps, "backups.retentionDays")), /less than 14 days \(BK-2\)/);
-        assert.match(formatProblem(find(ps, "backups.prefixRetentionDays.postgres")), /less than 14 days/);
+        assert.match(formatProblem(problemAt(ps, "backups.retentionDays")), /less than 14 days \(BK-2\)/);
+        assert.match(formatProblem(problemAt(ps, "backups.prefixRetentionDays.postgres")), /less than 14 days/);
     });
 
     it("BK-6: a drill target may not repeat the stack's own bucket or a name", () => {
-        const ps = problems("staging", (c) => c["runbook:backups"].drill.targets.push({ name: "staging-postgres", bucket: "retail-staging-backups", datastore: "postgres" }));
-        find(ps, "backups.drill.targets[1].name");
-        find(ps, "backups.drill.targets[1].bucket");
+        const ps = problemsOf("staging", (c) => c["runbook:backups"].drill.targets.push({ name: "staging-postgres", bucket: "retail-staging-backups", datastore: "postgres" }));
+        problemAt(ps, "backups.drill.targets[1].name");
+        problemAt(ps, "backups.drill.targets[1].bucket");
     });
 
     it("BK-2: the backups bucket's lifecycle comes from the prefixes' retention, not a bucket-wide expiry", () => {
-        const p = find(problems("staging", (c) => (c["runbook:storage"].buckets[1].lifecycle = { expireAfterDays: 90 })), "storage.buckets[1].lifecycle.expireAfterDays");
+        const p = problemAt(problemsOf("staging", (c) => (c["runbook:storage"].buckets[1].lifecycle = { expireAfterDays: 90 })), "storage.buckets[1].lifecycle.expireAfterDays");
         assert.match(formatProblem(p), /does not apply to the backups bucket/);
     });
 
     it("WL-3, SC-2: the jobs' image must be pinned, and rotation labels are short labels", () => {
-        find(problems("staging", (c) => (c["runbook:backups"].image = "ghcr.io/acme/runbook-backup:latest")), "backups.image");
-        find(problems("staging", (c) => (c["runbook:backups"].rotation.drill = "next quarter")), "backups.rotation.drill");
+        problemAt(problemsOf("staging", (c) => (c["runbook:backups"].image = "ghcr.io/acme/runbook-backup:latest")), "backups.image");
+        problemAt(problemsOf("staging", (c) => (c["runbook:backups"].rotation.drill = "next quarter")), "backups.rotation.drill");
     });
 });

@@ -3,12 +3,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ageRecipientProblem } from "../../../config/age";
-import { ConfigProblem, formatProblem } from "../../../config/problems";
-import { cronPeriodSeconds, parseCronSchedule } from "../../../config/schedule";
+import { formatProblem } from "../../../config/problems";
 import { rawConfigFromStackFile, StackFileError } from "../../../config/source";
-import { validateConfig } from "../../../config/validate";
 import { runbook } from "../../helpers/cli";
-import { stackRaw } from "../../helpers/stacks";
+import { problemAt, problemsOf } from "../../helpers/configProblems";
 
 /*
  * Issue 19, config check: schedules parsed by cron-parser (11), age recipients checked against
@@ -16,59 +14,23 @@ import { stackRaw } from "../../helpers/stacks";
  * refused before anything is planned, exit 2, naming the key or the file.
  */
 
-function problems(stack: string, mutate: (c: Record<string, any>) => void): ConfigProblem[] {
-    const r = validateConfig(stackRaw(stack, mutate), stack);
-    assert.ok(!r.ok, "the config is refused");
-    return r.problems;
-}
-function at(ps: ConfigProblem[], key: string): ConfigProblem {
-    const p = ps.find((x) => x.path === key);
-    assert.ok(p, `no problem at ${key}; got:\n${ps.map(formatProblem).join("\n")}`);
-    return p;
-}
 
 /** A valid recipient (age's documentation key) with one character changed: same shape, wrong checksum. */
 const GOOD_RECIPIENT = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
 const MISTYPED_RECIPIENT = `${GOOD_RECIPIENT.slice(0, -1)}q`;
 
-describe("unit: cron schedules are parsed by cron-parser (BK-1, BK-6, OB-6, issue 19 (11))", () => {
-    it("BK-1: accepts what the CronJob controller runs: numbers, ranges, lists, steps, names and its macros", () => {
-        for (const s of ["0 2 * * *", "15 * * * *", "*/15 * * * *", "0 5 1 1,4,7,10 *", "0 5 * * MON", "0 0 1-7 * 1-5", "@daily", "@hourly"]) {
-            assert.ok(!("problem" in parseCronSchedule(s)), s);
-        }
-    });
-
-    it("BK-1: refuses out-of-range values, prose, six fields and the extensions Kubernetes does not read", () => {
-        for (const s of ["0 25 * * *", "61 * * * *", "0 2 31 2 *", "every day at noon", "at 2am", "0 2 * * * *", "0 0 L * *", "0 0 * * 5#2", "H 2 * * *", "", "0 2 * *"]) {
-            assert.ok("problem" in parseCronSchedule(s), `'${s}' is refused`);
-        }
-    });
-
-    it("OB-6: the period the backup and drill alerts derive is the longest gap between two runs", () => {
-        assert.strictEqual(cronPeriodSeconds("0 2 * * *"), 86400);
-        assert.strictEqual(cronPeriodSeconds("@daily"), 86400);
-        assert.strictEqual(cronPeriodSeconds("15 * * * *"), 3600);
-        assert.strictEqual(cronPeriodSeconds("*/15 * * * *"), 900);
-        assert.strictEqual(cronPeriodSeconds("0 2,14 * * *"), 12 * 3600);
-        assert.strictEqual(cronPeriodSeconds("0 22,2 * * *"), 20 * 3600, "02:00 to 22:00 is the longer gap");
-        assert.strictEqual(cronPeriodSeconds("0 5 * * 1"), 7 * 86400);
-        assert.strictEqual(cronPeriodSeconds("0 5 * * 1-5"), 3 * 86400, "Friday to Monday");
-        assert.strictEqual(cronPeriodSeconds("0 5 1 1,4,7,10 *"), 92 * 86400, "October to January");
-        assert.strictEqual(cronPeriodSeconds("0 0 29 2 *"), (366 + 365 * 3) * 86400, "a leap day runs every four years");
-        assert.throws(() => cronPeriodSeconds("0 25 * * *"), /0 25 \* \* \*/);
-    });
-
+describe("unit: config refuses schedules cron-parser does not read (BK-1, BK-6, OB-6, issue 19 (11); the parsing itself: test/unit/lib/cron.test.ts)", () => {
     it("BK-1: '0 25 * * *' and prose in backups.schedule are refused, naming the key", () => {
-        const hour = at(problems("production", (c) => (c["runbook:backups"].schedule = "0 25 * * *")), "backups.schedule");
+        const hour = problemAt(problemsOf("production", (c) => (c["runbook:backups"].schedule = "0 25 * * *")), "backups.schedule");
         assert.match(formatProblem(hour), /backups\.schedule: "0 25 \* \* \*" is not a valid cron schedule/);
         assert.strictEqual(hour.requirement, "BK-1");
-        const prose = at(problems("staging", (c) => (c["runbook:backups"].schedule = "every night at two")), "backups.schedule");
+        const prose = problemAt(problemsOf("staging", (c) => (c["runbook:backups"].schedule = "every night at two")), "backups.schedule");
         assert.match(prose.message, /has 4 fields, but a CronJob schedule has five/);
     });
 
     it("BK-6: a drill target's schedule and the restore drill schedule are parsed too", () => {
-        at(problems("staging", (c) => (c["runbook:backups"].drill.targets[0].schedule = "0 5 32 1 *")), "backups.drill.targets[0].schedule");
-        at(problems("staging", (c) => (c["runbook:backups"].restoreDrillSchedule = "weekly")), "backups.restoreDrillSchedule");
+        problemAt(problemsOf("staging", (c) => (c["runbook:backups"].drill.targets[0].schedule = "0 5 32 1 *")), "backups.drill.targets[0].schedule");
+        problemAt(problemsOf("staging", (c) => (c["runbook:backups"].restoreDrillSchedule = "weekly")), "backups.restoreDrillSchedule");
     });
 });
 
@@ -82,7 +44,7 @@ describe("unit: the age recipient's checksum is checked up front (BK-3, issue 19
 
     it("BK-3: backups.encryptionRecipient with a bad checksum is a config error naming the key, in either stack", () => {
         for (const stack of ["production", "staging"]) {
-            const p = at(problems(stack, (c) => (c["runbook:backups"].encryptionRecipient = MISTYPED_RECIPIENT)), "backups.encryptionRecipient");
+            const p = problemAt(problemsOf(stack, (c) => (c["runbook:backups"].encryptionRecipient = MISTYPED_RECIPIENT)), "backups.encryptionRecipient");
             assert.strictEqual(p.requirement, "BK-3");
             assert.match(formatProblem(p), /checksum/);
         }

@@ -1,19 +1,8 @@
 import * as assert from "assert";
-import { ConfigProblem, formatProblem } from "../../../config/problems";
+import { formatProblem } from "../../../config/problems";
 import { validateConfig } from "../../../config/validate";
+import { problemAt, problemsOf } from "../../helpers/configProblems";
 import { stackRaw, stackRawAsFiled } from "../../helpers/stacks";
-
-function problemsOf(stack: string, mutate: (c: Record<string, any>) => void, read = stackRaw): ConfigProblem[] {
-    const result = validateConfig(read(stack, mutate), stack);
-    assert.ok(!result.ok, "expected the config to be rejected");
-    return result.problems;
-}
-
-function find(problems: ConfigProblem[], path: string): ConfigProblem {
-    const p = problems.find((x) => x.path === path);
-    assert.ok(p, `no problem at ${path}; got:\n${problems.map(formatProblem).join("\n")}`);
-    return p;
-}
 
 describe("unit: stack config validation", () => {
     for (const stack of ["staging", "production"]) {
@@ -42,7 +31,7 @@ describe("unit: stack config validation", () => {
     });
 
     it("BK-2: retention 3 in production names the key, the value, the range and the requirement", () => {
-        const p = find(
+        const p = problemAt(
             problemsOf("production", (c) => {
                 c["runbook:database"].backupRetentionDays = 3;
             }),
@@ -52,7 +41,7 @@ describe("unit: stack config validation", () => {
     });
 
     it("rejects retention above the RDS ceiling of 35", () => {
-        const p = find(problemsOf("staging", (c) => (c["runbook:database"].backupRetentionDays = 40)), "database.backupRetentionDays");
+        const p = problemAt(problemsOf("staging", (c) => (c["runbook:database"].backupRetentionDays = 40)), "database.backupRetentionDays");
         assert.match(formatProblem(p), /40 is above the maximum of 35 \(BK-2\); set 7–35/);
     });
 
@@ -61,17 +50,17 @@ describe("unit: stack config validation", () => {
             c["runbook:databse"] = {};
             c["runbook:apps"][0].replica = 2;
         });
-        assert.match(find(problems, "databse").fix!, /did you mean database\?/);
-        assert.match(find(problems, "apps[0].replica").fix!, /did you mean apps\[0\]\.replicas\?/);
+        assert.match(problemAt(problems, "databse").fix!, /did you mean database\?/);
+        assert.match(problemAt(problems, "apps[0].replica").fix!, /did you mean apps\[0\]\.replicas\?/);
     });
 
     it("reports wrong types with the type expected", () => {
-        const p = find(problemsOf("staging", (c) => (c["runbook:apps"][0].port = "3001")), "apps[0].port");
+        const p = problemAt(problemsOf("staging", (c) => (c["runbook:apps"][0].port = "3001")), "apps[0].port");
         assert.match(formatProblem(p), /"3001" is a string, but must be a number/);
     });
 
     it("DB-1: mongodb together with an RDS instance class is a contradiction", () => {
-        const p = find(
+        const p = problemAt(
             problemsOf("staging", (c) => {
                 c["runbook:database"].engine = "mongodb";
             }),
@@ -85,17 +74,17 @@ describe("unit: stack config validation", () => {
             c["runbook:redis"].multiAz = true;
             c["runbook:database"].backupRetentionDays = 3;
         });
-        find(problems, "redis.multiAz");
-        find(problems, "database.backupRetentionDays");
+        problemAt(problems, "redis.multiAz");
+        problemAt(problems, "database.backupRetentionDays");
     });
 
     it("RD-2: an evicting maxmemory policy is rejected", () => {
-        const p = find(problemsOf("staging", (c) => (c["runbook:redis"].maxmemoryPolicy = "allkeys-lru")), "redis.maxmemoryPolicy");
+        const p = problemAt(problemsOf("staging", (c) => (c["runbook:redis"].maxmemoryPolicy = "allkeys-lru")), "redis.maxmemoryPolicy");
         assert.strictEqual(p.requirement, "RD-2");
     });
 
     it("WL-1: production needs at least two replicas of every app", () => {
-        const p = find(problemsOf("production", (c) => (c["runbook:apps"][1].replicas = 1)), "apps[1].replicas");
+        const p = problemAt(problemsOf("production", (c) => (c["runbook:apps"][1].replicas = 1)), "apps[1].replicas");
         assert.strictEqual(p.requirement, "WL-1");
     });
 
@@ -106,7 +95,7 @@ describe("unit: stack config validation", () => {
             c["runbook:alerts"].routes.pagerdutyRoutingKey = "pd-plain";
         });
         for (const path of ["secrets.JWT_SECRET", "cloudflare:apiToken", "alerts.routes.pagerdutyRoutingKey"]) {
-            const p = find(problems, path);
+            const p = problemAt(problems, path);
             assert.strictEqual(p.requirement, "SC-1");
             assert.match(p.fix!, /pulumi config set --secret/);
         }
@@ -115,7 +104,7 @@ describe("unit: stack config validation", () => {
     });
 
     it("SC-1: every value under runbook:secrets must be secure, whatever its name", () => {
-        find(problemsOf("staging", (c) => ((c["runbook:secrets"] ??= {}).STRIPE_PUBLISHABLE = "pk_live_x")), "secrets.STRIPE_PUBLISHABLE");
+        problemAt(problemsOf("staging", (c) => ((c["runbook:secrets"] ??= {}).STRIPE_PUBLISHABLE = "pk_live_x")), "secrets.STRIPE_PUBLISHABLE");
     });
 
     it("SC-1: an app cannot reference a secret that does not exist", () => {
@@ -126,7 +115,7 @@ describe("unit: stack config validation", () => {
             c["runbook:providers"].cloudflare = { apiToken: { secure: "v1:cf" } };
             c["runbook:backups"].drill.ageSecretKey = { secure: "v1:age" };
         };
-        const p = find(
+        const p = problemAt(
             problemsOf("staging", (c) => (withAlertSecrets(c), c["runbook:apps"][0].secretRefs.push("MISSING_SECRET")), stackRawAsFiled),
             "apps[0].secretRefs[3]",
         );
@@ -136,11 +125,11 @@ describe("unit: stack config validation", () => {
     for (const stack of ["staging", "production"]) {
         it(`SC-1: under the real CLI, ${stack}'s required secrets that were never set are config errors naming the command that sets them`, () => {
             const problems = problemsOf(stack, () => {}, stackRawAsFiled);
-            const p = find(problems, "alerts.routes.pagerdutyRoutingKey");
+            const p = problemAt(problems, "alerts.routes.pagerdutyRoutingKey");
             assert.strictEqual(formatProblem(p), "alerts.routes.pagerdutyRoutingKey: is required and is a secret (OB-4); set it with: pulumi config set --secret --path 'runbook:alerts.routes.pagerdutyRoutingKey' <value>");
-            find(problems, "alerts.routes.slackWebhookUrl");
-            assert.match(formatProblem(find(problems, "providers.cloudflare.apiToken")), /is required and is a secret \(SC-1\); set it with: pulumi config set --secret --path 'runbook:providers\.cloudflare\.apiToken'/);
-            assert.match(formatProblem(find(problems, "edge.tls.dnsApiToken")), /is required and is a secret \(ED-2\); set it with: pulumi config set --secret --path 'runbook:edge\.tls\.dnsApiToken'/);
+            problemAt(problems, "alerts.routes.slackWebhookUrl");
+            assert.match(formatProblem(problemAt(problems, "providers.cloudflare.apiToken")), /is required and is a secret \(SC-1\); set it with: pulumi config set --secret --path 'runbook:providers\.cloudflare\.apiToken'/);
+            assert.match(formatProblem(problemAt(problems, "edge.tls.dnsApiToken")), /is required and is a secret \(ED-2\); set it with: pulumi config set --secret --path 'runbook:edge\.tls\.dnsApiToken'/);
             // With the alert routes and the DNS token set, the app secret that was never set is next.
             const rest = problemsOf(
                 stack,
@@ -154,22 +143,22 @@ describe("unit: stack config validation", () => {
                 },
                 stackRawAsFiled,
             );
-            assert.match(formatProblem(find(rest, "apps[0].secretRefs[2]")), /names no secret.*pulumi config set --secret --path 'runbook:secrets\.JWT_SECRET'/);
+            assert.match(formatProblem(problemAt(rest, "apps[0].secretRefs[2]")), /names no secret.*pulumi config set --secret --path 'runbook:secrets\.JWT_SECRET'/);
         });
     }
 
     it("ST-3: a backups bucket cannot have a public host", () => {
-        const p = find(problemsOf("staging", (c) => (c["runbook:storage"].buckets[1].publicHost = "backups.example.com")), "storage.buckets[1].publicHost");
+        const p = problemAt(problemsOf("staging", (c) => (c["runbook:storage"].buckets[1].publicHost = "backups.example.com")), "storage.buckets[1].publicHost");
         assert.strictEqual(p.requirement, "ST-3");
     });
 
     it("BK-2: the backups bucket cannot expire dumps before the retention", () => {
-        const p = find(problemsOf("production", (c) => (c["runbook:storage"].buckets[2].lifecycle = { expireAfterDays: 10 })), "storage.buckets[2].lifecycle.expireAfterDays");
+        const p = problemAt(problemsOf("production", (c) => (c["runbook:storage"].buckets[2].lifecycle = { expireAfterDays: 10 })), "storage.buckets[2].lifecycle.expireAfterDays");
         assert.match(formatProblem(p), /deletes backups before backups\.retentionDays \(30\)/);
     });
 
     it("BK-1: the backup and maintenance windows may not overlap", () => {
-        const p = find(
+        const p = problemAt(
             problemsOf("staging", (c) => {
                 c["runbook:database"].backupWindow = "04:30-05:30";
                 c["runbook:database"].maintenanceWindow = "sun:05:00-sun:06:00";
@@ -184,15 +173,15 @@ describe("unit: stack config validation", () => {
             delete c["runbook:backups"];
             delete c["runbook:edge"];
         });
-        find(problems, "backups");
-        find(problems, "edge");
+        problemAt(problems, "backups");
+        problemAt(problems, "edge");
     });
 
     it("edge hosts must point at an existing app that takes traffic", () => {
         const problems = problemsOf("staging", (c) => {
             c["runbook:edge"].hosts.push({ host: "jobs.staging.example.com", app: "worker" }, { host: "x.staging.example.com", app: "nope" });
         });
-        assert.match(find(problems, "edge.hosts[2].app").message, /worker/);
-        assert.match(find(problems, "edge.hosts[3].app").message, /names no app/);
+        assert.match(problemAt(problems, "edge.hosts[2].app").message, /worker/);
+        assert.match(problemAt(problems, "edge.hosts[3].app").message, /names no app/);
     });
 });

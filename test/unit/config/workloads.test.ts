@@ -1,22 +1,12 @@
 import * as assert from "assert";
-import { ConfigProblem, formatProblem } from "../../../config/problems";
+import { formatProblem } from "../../../config/problems";
 import { validateConfig } from "../../../config/validate";
+import { problemAt, problemsOf } from "../../helpers/configProblems";
 import { stackRaw } from "../../helpers/stacks";
 import { useInClusterRedis, useMongodb } from "../../helpers/variants";
 
 type Mutation = (c: Record<string, any>) => void;
-
-function problemsOf(stack: string, mutate: Mutation): ConfigProblem[] {
-    const result = validateConfig(stackRaw(stack, mutate), stack);
-    assert.ok(!result.ok, "expected the config to be rejected");
-    return result.problems;
-}
-
-function find(problems: ConfigProblem[], path: string): ConfigProblem {
-    const p = problems.find((x) => x.path === path);
-    assert.ok(p, `no problem at ${path}; got:\n${problems.map(formatProblem).join("\n")}`);
-    return p;
-}
+const find = problemAt;
 
 function accepted(stack: string, mutate: Mutation) {
     const result = validateConfig(stackRaw(stack, mutate), stack);
@@ -76,7 +66,7 @@ describe("unit: workload config (WL-1…8, RD-1, SC-5)", () => {
     });
 
     it("WL-2: a health path that is the readiness path is refused, naming the key; without a health path liveness checks the port (issue 19 (5))", async () => {
-        const p = find(problemsOf("production", (c) => (app(c, "api").healthPath = app(c, "api").readinessPath)), "apps[0].healthPath");
+        const p = problemAt(problemsOf("production", (c) => (app(c, "api").healthPath = app(c, "api").readinessPath)), "apps[0].healthPath");
         assert.strictEqual(p.requirement, "WL-2");
         assert.match(formatProblem(p), /is the readiness path too: .* remove healthPath \(liveness then checks the app's port\)/);
         const config = accepted("staging", (c) => delete app(c, "web").healthPath);
@@ -92,13 +82,13 @@ describe("unit: workload config (WL-1…8, RD-1, SC-5)", () => {
 
 
     it("WL-3: an image tagged latest is refused, naming the key and the fix", () => {
-        const p = find(problemsOf("staging", (c) => (app(c, "api").image = "ghcr.io/acme/retail-api:latest")), "apps[0].image");
+        const p = problemAt(problemsOf("staging", (c) => (app(c, "api").image = "ghcr.io/acme/retail-api:latest")), "apps[0].image");
         assert.strictEqual(p.requirement, "WL-3");
         assert.match(formatProblem(p), /^apps\[0\]\.image: "ghcr.io\/acme\/retail-api:latest" is tagged latest, which is not pinned.*use a release tag/);
     });
 
     it("WL-3: an untagged image is refused as latest", () => {
-        assert.match(formatProblem(find(problemsOf("production", (c) => (app(c, "web").image = "ghcr.io/acme/retail-web")), "apps[1].image")), /no tag, which means latest/);
+        assert.match(formatProblem(problemAt(problemsOf("production", (c) => (app(c, "web").image = "ghcr.io/acme/retail-web")), "apps[1].image")), /no tag, which means latest/);
     });
 
     it("RD-1: redis is optional; without it there is no REDIS_URL", () => {
@@ -108,18 +98,18 @@ describe("unit: workload config (WL-1…8, RD-1, SC-5)", () => {
 
     it("RD-1: secretRefs REDIS_URL without redis names the app and the key", () => {
         const problems = problemsOf("staging", (c) => delete c["runbook:redis"]);
-        const p = find(problems, "apps[0].secretRefs[1]");
+        const p = problemAt(problems, "apps[0].secretRefs[1]");
         assert.match(formatProblem(p), /"REDIS_URL" asks app 'api' for REDIS_URL, but the stack declares no redis \(RD-1\); add a runbook:redis section/);
-        find(problems, "apps[2].secretRefs[1]");
+        problemAt(problems, "apps[2].secretRefs[1]");
     });
 
     it("DB-2: network is required when a data store lives in AWS, naming what lives there", () => {
-        const p = find(problemsOf("production", (c) => delete c["runbook:network"]), "network");
+        const p = problemAt(problemsOf("production", (c) => delete c["runbook:network"]), "network");
         assert.match(formatProblem(p), /network: is required because database.engine is postgres \(RDS\) and redis.mode is elasticache \(DB-2\); add a runbook:network section/);
     });
 
     it("network is refused when nothing lives in AWS, and not needed then", () => {
-        const p = find(
+        const p = problemAt(
             problemsOf("staging", (c) => {
                 const network = c["runbook:network"];
                 allInCluster(c);
@@ -143,8 +133,8 @@ describe("unit: workload config (WL-1…8, RD-1, SC-5)", () => {
 
     it("WL-5: a bad migrate value names the key path and suggests known keys", () => {
         const problems = problemsOf("staging", (c) => (app(c, "api").migrate = { commands: ["x"] }));
-        assert.match(formatProblem(find(problems, "apps[0].migrate.commands")), /did you mean apps\[0\]\.migrate\.command\?/);
-        const timeout = find(problemsOf("staging", (c) => (app(c, "api").migrate = { command: ["x"], timeoutSeconds: 5 })), "apps[0].migrate.timeoutSeconds");
+        assert.match(formatProblem(problemAt(problems, "apps[0].migrate.commands")), /did you mean apps\[0\]\.migrate\.command\?/);
+        const timeout = problemAt(problemsOf("staging", (c) => (app(c, "api").migrate = { command: ["x"], timeoutSeconds: 5 })), "apps[0].migrate.timeoutSeconds");
         assert.match(formatProblem(timeout), /5 is below the minimum of 30 \(WL-5\); set 30–86400/);
     });
 
@@ -152,9 +142,9 @@ describe("unit: workload config (WL-1…8, RD-1, SC-5)", () => {
         const config = accepted("staging", (c) => (app(c, "api").websocketPaths = ["/events"]));
         assert.deepStrictEqual(config.apps[0].websocketPaths, ["/events"]);
         assert.deepStrictEqual(config.apps[1].websocketPaths, []);
-        const p = find(problemsOf("staging", (c) => (app(c, "worker").websocketPaths = ["/events"])), "apps[2].websocketPaths");
+        const p = problemAt(problemsOf("staging", (c) => (app(c, "worker").websocketPaths = ["/events"])), "apps[2].websocketPaths");
         assert.match(formatProblem(p), /is set on a worker, which takes no traffic \(WL-7\)/);
-        assert.match(formatProblem(find(problemsOf("staging", (c) => (app(c, "api").websocketPaths = ["events"])), "apps[0].websocketPaths[0]")), /absolute URL path/);
+        assert.match(formatProblem(problemAt(problemsOf("staging", (c) => (app(c, "api").websocketPaths = ["events"])), "apps[0].websocketPaths[0]")), /absolute URL path/);
     });
 
     it("OB-1 (issue 22, 4): api and web apps expect traffic in production, not elsewhere; a worker may not claim it", () => {
@@ -163,7 +153,7 @@ describe("unit: workload config (WL-1…8, RD-1, SC-5)", () => {
         assert.deepStrictEqual(expects("staging"), [["api", false], ["web", false], ["worker", false]]);
         assert.deepStrictEqual(expects("production", (c) => (app(c, "web").expectsTraffic = false)), [["api", true], ["web", false], ["worker", false]]);
         assert.deepStrictEqual(expects("staging", (c) => (app(c, "api").expectsTraffic = true))[0], ["api", true]);
-        const p = find(problemsOf("production", (c) => (app(c, "worker").expectsTraffic = true)), "apps[2].expectsTraffic");
+        const p = problemAt(problemsOf("production", (c) => (app(c, "worker").expectsTraffic = true)), "apps[2].expectsTraffic");
         assert.match(formatProblem(p), /is set on a worker, which serves no HTTP requests to count \(OB-1\); remove it/);
     });
 
@@ -192,17 +182,17 @@ describe("unit: workload config (WL-1…8, RD-1, SC-5)", () => {
     });
 
     it("WL-1: contradictory or inverted autoscaling bounds are refused", () => {
-        const both = find(problemsOf("staging", (c) => Object.assign(app(c, "api"), { replicas: 2, autoscaling: { minReplicas: 3, maxReplicas: 5 } })), "apps[0].autoscaling.minReplicas");
+        const both = problemAt(problemsOf("staging", (c) => Object.assign(app(c, "api"), { replicas: 2, autoscaling: { minReplicas: 3, maxReplicas: 5 } })), "apps[0].autoscaling.minReplicas");
         assert.match(formatProblem(both), /contradicts apps\[0\]\.replicas \(2\)/);
-        const inverted = find(problemsOf("staging", (c) => (app(c, "api").autoscaling = { minReplicas: 6, maxReplicas: 5 })), "apps[0].autoscaling.maxReplicas");
+        const inverted = problemAt(problemsOf("staging", (c) => (app(c, "api").autoscaling = { minReplicas: 6, maxReplicas: 5 })), "apps[0].autoscaling.maxReplicas");
         assert.match(formatProblem(inverted), /5 is below the autoscaling floor of 6 \(WL-1\); set at least 6/);
-        const floor = find(problemsOf("production", (c) => (app(c, "api").autoscaling = { maxReplicas: 2 })), "apps[0].autoscaling.maxReplicas");
+        const floor = problemAt(problemsOf("production", (c) => (app(c, "api").autoscaling = { maxReplicas: 2 })), "apps[0].autoscaling.maxReplicas");
         assert.match(formatProblem(floor), /below the autoscaling floor of 3/);
     });
 
     it("WL-1: production refuses a single replica, at the key that sets it", () => {
-        assert.match(formatProblem(find(problemsOf("production", (c) => (app(c, "web").replicas = 1)), "apps[1].replicas")), /below the 2 replicas production needs/);
-        const p = find(problemsOf("production", (c) => Object.assign(app(c, "web"), { replicas: undefined, autoscaling: { minReplicas: 1, maxReplicas: 3 } })), "apps[1].autoscaling.minReplicas");
+        assert.match(formatProblem(problemAt(problemsOf("production", (c) => (app(c, "web").replicas = 1)), "apps[1].replicas")), /below the 2 replicas production needs/);
+        const p = problemAt(problemsOf("production", (c) => Object.assign(app(c, "web"), { replicas: undefined, autoscaling: { minReplicas: 1, maxReplicas: 3 } })), "apps[1].autoscaling.minReplicas");
         assert.strictEqual(p.requirement, "WL-1");
     });
 
@@ -213,7 +203,7 @@ describe("unit: workload config (WL-1…8, RD-1, SC-5)", () => {
         assert.deepStrictEqual(config.apps[1].writablePaths, ["/tmp", "/app/.next/cache"]);
         assert.deepStrictEqual(config.apps[2].writablePaths, ["/tmp", "/var/cache/app"]);
         assert.strictEqual(config.apps[0].runAsUser, 1000);
-        assert.match(formatProblem(find(problemsOf("staging", (c) => (app(c, "api").writablePaths = ["/"])), "apps[0].writablePaths[0]")), /whole root filesystem writable \(SC-5\)/);
+        assert.match(formatProblem(problemAt(problemsOf("staging", (c) => (app(c, "api").writablePaths = ["/"])), "apps[0].writablePaths[0]")), /whole root filesystem writable \(SC-5\)/);
     });
 
     it("several front ends may share a port, each with its own host", () => {
@@ -232,7 +222,7 @@ describe("unit: workload config (WL-1…8, RD-1, SC-5)", () => {
     });
 
     it("ST-1: r2Env without an assets or uploads bucket is refused; so is a name the app already uses or two fields with one name", () => {
-        const noBucket = find(
+        const noBucket = problemAt(
             problemsOf("staging", (c) => {
                 app(c, "web").r2Env = { accessKeyId: "S3_ACCESS_KEY_ID", secretAccessKey: "S3_SECRET_ACCESS_KEY" };
                 c["runbook:storage"].buckets = c["runbook:storage"].buckets.filter((b: any) => b.purpose === "backups");
@@ -244,16 +234,16 @@ describe("unit: workload config (WL-1…8, RD-1, SC-5)", () => {
         const problems = problemsOf("staging", (c) => {
             app(c, "api").r2Env = { accessKeyId: "LOG_LEVEL", secretAccessKey: "PORT", endpoint: "LOG_LEVEL" };
         });
-        assert.match(find(problems, "apps[0].r2Env.accessKeyId").message, /is also set by apps\[0\]\.env\.LOG_LEVEL/);
-        assert.match(find(problems, "apps[0].r2Env.secretAccessKey").message, /is also set by PORT/);
-        assert.match(find(problems, "apps[0].r2Env.endpoint").message, /is also set by apps\[0\]\.env\.LOG_LEVEL/);
+        assert.match(problemAt(problems, "apps[0].r2Env.accessKeyId").message, /is also set by apps\[0\]\.env\.LOG_LEVEL/);
+        assert.match(problemAt(problems, "apps[0].r2Env.secretAccessKey").message, /is also set by PORT/);
+        assert.match(problemAt(problems, "apps[0].r2Env.endpoint").message, /is also set by apps\[0\]\.env\.LOG_LEVEL/);
         const twice = problemsOf("staging", (c) => (app(c, "web").r2Env = { accessKeyId: "S3_KEY", secretAccessKey: "S3_KEY" }));
-        assert.match(find(twice, "apps[1].r2Env.secretAccessKey").message, /is also set by apps\[1\]\.r2Env\.accessKeyId/);
+        assert.match(problemAt(twice, "apps[1].r2Env.secretAccessKey").message, /is also set by apps\[1\]\.r2Env\.accessKeyId/);
     });
 
     it("DB-5: readerUrlEnv needs a PostgreSQL read replica; with MongoDB it names the engine", () => {
-        assert.strictEqual(find(problemsOf("staging", (c) => (app(c, "api").readerUrlEnv = "DATABASE_READER_URL")), "apps[0].readerUrlEnv").requirement, "DB-5");
-        const mongo = find(
+        assert.strictEqual(problemAt(problemsOf("staging", (c) => (app(c, "api").readerUrlEnv = "DATABASE_READER_URL")), "apps[0].readerUrlEnv").requirement, "DB-5");
+        const mongo = problemAt(
             problemsOf("staging", (c) => {
                 allInCluster(c);
                 app(c, "api").readerUrlEnv = "DATABASE_READER_URL";
@@ -274,7 +264,7 @@ describe("unit: workload config (WL-1…8, RD-1, SC-5)", () => {
         assert.strictEqual(accepted("production", () => undefined).database.replicaMultiAz, false, "production's replica is read by no app in the stack file");
         assert.strictEqual(accepted("production", (c) => { reads(c); c["runbook:database"].replicaMultiAz = false; }).database.replicaMultiAz, false);
         assert.strictEqual(accepted("staging", (c) => { c["runbook:database"].readReplica = true; reads(c); }).database.replicaMultiAz, false, "staging stays cheap");
-        const p = find(problemsOf("staging", (c) => (c["runbook:database"].replicaMultiAz = true)), "database.replicaMultiAz");
+        const p = problemAt(problemsOf("staging", (c) => (c["runbook:database"].replicaMultiAz = true)), "database.replicaMultiAz");
         assert.match(p.fix!, /set database\.readReplica: true, or remove database\.replicaMultiAz/);
         assert.ok(problemsOf("staging", (c) => { allInCluster(c); c["runbook:database"].replicaMultiAz = true; }).some((x) => x.path === "database.replicaMultiAz" && /only applies to engine postgres/.test(x.message)));
     });

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ALERT_DEFAULTS } from "../../../config/resolve";
 import { alertProblems } from "../../../config/rulesAlerts";
-import { cronPeriodSeconds } from "../../../config/schedule";
+import { cronPeriodSeconds } from "../../../lib/cron";
 import {
     AlertRulesInput,
     NO_TRAFFIC,
@@ -39,22 +39,9 @@ import { ROOT } from "../../helpers/harness";
 import { stackRaw, stackRawAsFiled } from "../../helpers/stacks";
 import { fillAbsentSecrets } from "../../../config/offline";
 import { validateConfig } from "../../../config/validate";
+import { STAGING_ALERT_INPUT } from "../../helpers/alertInputs";
 
-const base: AlertRulesInput = {
-    stack: "staging",
-    namespace: "runbook-staging",
-    apps: [
-        { name: "api", role: "api" },
-        { name: "web", role: "web" },
-        { name: "worker", role: "worker" },
-    ],
-    databaseEngine: "postgres",
-    redisMode: "elasticache",
-    backups: [{ datastore: "postgres", schedule: "0 2 * * *" }],
-    restoreDrills: [{ stack: "staging", datastore: "postgres", schedule: "0 5 * * 1" }],
-    thresholds: ALERT_DEFAULTS,
-    runbookBaseUrl: "docs/alerts.md",
-};
+const base = STAGING_ALERT_INPUT;
 const names = (input: AlertRulesInput) => new Set(alertingRules(ruleGroups(input)).map((r) => r.alert));
 
 describe("unit: alert rule generator (OB-1, OB-2, OB-3, OB-6, OB-7, BK-6, ED-2)", () => {

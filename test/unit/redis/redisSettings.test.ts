@@ -16,9 +16,8 @@ import {
     redisUrl,
     renderRedisConf,
     serviceHost,
-    windowMinutes,
 } from "../../../components/redis/redisSettings";
-import { windowsOverlap } from "../../../config/rules";
+import { windowsOverlap } from "../../../lib/windows";
 import { maxmemoryPolicyOf } from "../../../policies/rules/redis";
 import { production, staging } from "../../helpers/harness";
 
@@ -127,11 +126,6 @@ describe("unit: ElastiCache parameter group (RD-2)", () => {
 });
 
 describe("unit: ElastiCache windows", () => {
-    it("measures windows, across midnight too", () => {
-        assert.strictEqual(windowMinutes("03:00-04:00"), 60);
-        assert.strictEqual(windowMinutes("23:30-01:00"), 90);
-    });
-
     it("puts maintenance on Sunday an hour after the snapshot window, never overlapping it", () => {
         assert.strictEqual(maintenanceWindowAfter("03:00-04:00"), "sun:05:00-sun:06:00");
         assert.strictEqual(maintenanceWindowAfter("22:00-23:30"), "sun:00:30-sun:01:30");

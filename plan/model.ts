@@ -1,4 +1,4 @@
-import Ajv, { ValidateFunction } from "ajv";
+import type { ValidateFunction } from "ajv";
 import * as fs from "fs";
 import * as path from "path";
 
@@ -94,6 +94,9 @@ function validate(json: unknown): void {
         schema.required = ["schemaVersion", "stack", "resources"];
         schema.definitions.resource.required = ["urn", "type", "name", "inputs"];
         // The schema is this project's own (docs/plan.schema.json, checked by the tests): compiling the meta-schema to validate it again on every run would only cost start-up time.
+        // Loaded here, not at the top: only reading a plan file (check, diff) needs the validator.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const Ajv = (require("ajv") as typeof import("ajv")).default;
         validator = new Ajv({ allErrors: false, strict: false, validateSchema: false }).compile(schema);
     }
     if (validator(json)) return;

@@ -1,4 +1,4 @@
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "../k8s/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Environment, ResolvedApp } from "../../config/resolve";
 import {

@@ -1,7 +1,7 @@
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "../k8s/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { objectLabels } from "../k8s/labels";
-import * as random from "@pulumi/random";
+import * as random from "../providers/random";
 import { MONTHLY_DATASTORES, monthlyPrefix, type ResolvedBackups, type StackBackups } from "../../config/resolve";
 import {
     BACKUP_DATASTORE_LABEL,

@@ -1,6 +1,6 @@
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "../k8s/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
+import * as random from "../providers/random";
 import type { DatabaseSettings } from "../../config/model";
 import type { Environment } from "../../config/resolve";
 import {

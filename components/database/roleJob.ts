@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "../k8s/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { contentHash, contentHashOutput, hashedName } from "../k8s/contentHash";
 import { RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY } from "../k8s/labels";

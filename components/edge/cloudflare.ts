@@ -1,4 +1,4 @@
-import * as cloudflare from "@pulumi/cloudflare";
+import * as cloudflare from "../providers/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import {
     CACHE_PHASE,

@@ -1,6 +1,6 @@
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "./kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
+import * as random from "../providers/random";
 import { contentHashOutput, hashedName } from "./contentHash";
 
 /*

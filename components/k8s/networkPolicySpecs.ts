@@ -1,4 +1,4 @@
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "./kubernetes";
 import type { DnsEgress } from "../../config/resolve";
 import { APP_TIER, DATA_TIER, TIER_LABEL } from "./labels";
 

@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as aws from "../providers/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { parseCidr } from "../../lib/cidr";
 import { privateSubnetCidrs, stableZones, zoneFor } from "./subnets";

@@ -1,6 +1,6 @@
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "../k8s/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
+import * as random from "../providers/random";
 import { postgresRoleJob } from "../database/roleJob";
 import { CHECKSUM_ANNOTATION, combinedChecksum, contentHashOutput, hashedName } from "../k8s/contentHash";
 import { RESTRICTED_POD_SECURITY, ROLE_LABEL } from "../k8s/labels";

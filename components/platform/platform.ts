@@ -1,4 +1,4 @@
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "../k8s/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CHARTS, MONITORING_NAMESPACE, PinnedChart, certManagerValues, envoyGatewayValues, gatewayClassSpec, gatewayCrdsValues, kubePrometheusStackValues, pushgatewayValues } from "./charts";
 

@@ -1,8 +1,8 @@
-import * as aws from "@pulumi/aws";
-import * as cloudflare from "@pulumi/cloudflare";
-import * as k8s from "@pulumi/kubernetes";
+import * as aws from "./aws";
+import * as cloudflare from "./cloudflare";
+import * as k8s from "../k8s/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
+import * as random from "./random";
 import type { StackConfig } from "../../config";
 import { PROVIDER_NAMES, awsProviderSettings, kubernetesProviderSettings } from "./providerSettings";
 

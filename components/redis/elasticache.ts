@@ -1,6 +1,6 @@
-import * as aws from "@pulumi/aws";
+import * as aws from "../providers/aws";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
+import * as random from "../providers/random";
 import type { Environment } from "../../config";
 import { clusterSources } from "../network/dataNetwork";
 import { ArgProblem, REDIS_PORT, RedisConfig, elastiCacheName, elastiCacheSettings, formatArgProblems, parameterGroupParameters, redisUrl } from "./redisSettings";

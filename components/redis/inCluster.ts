@@ -1,6 +1,6 @@
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "../k8s/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
+import * as random from "../providers/random";
 import type { Environment } from "../../config";
 import { CHECKSUM_ANNOTATION, combinedChecksum, contentHash, contentHashOutput, hashedName } from "../k8s/contentHash";
 import { VOLUME_SIZE_PATH, volumeGrowth } from "../k8s/volumeGrowth";

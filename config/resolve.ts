@@ -211,6 +211,9 @@ export type ResolvedAlerts = Required<Pick<RawStackConfig["alerts"], AlertThresh
  */
 export const ALERT_DEFAULTS: Required<Pick<RawStackConfig["alerts"], AlertThresholdKey>> = {
     p95LatencyMs: 400,
+    p50LatencyMs: 250,
+    p99LatencyMs: 2000,
+    mongodbOpLatencyMs: 100,
     availabilityPercent: 99.5,
     // The route alerts' guard before issue 22, now shared with the SLO pages.
     minRequestsPerMinute: 1,
@@ -248,12 +251,29 @@ export function defaultExpectsTraffic(role: AppConfig["role"], env: Environment)
     return env.isProduction && role !== "worker";
 }
 
+/**
+ * The p50 and p99 thresholds (OB-2): the runbook's numbers (250 ms, and 003's 2 s) unless the p95
+ * objective leaves them on the wrong side of it, where they follow it (half of it, twice it).
+ */
+export function latencyPercentiles(raw: Pick<RawStackConfig["alerts"], "p50LatencyMs" | "p95LatencyMs" | "p99LatencyMs">): { p50LatencyMs: number; p99LatencyMs: number } {
+    const p95 = raw.p95LatencyMs ?? ALERT_DEFAULTS.p95LatencyMs;
+    return {
+        p50LatencyMs: raw.p50LatencyMs ?? (ALERT_DEFAULTS.p50LatencyMs < p95 ? ALERT_DEFAULTS.p50LatencyMs : Math.max(MIN_PERCENTILE_LATENCY_MS, Math.round(p95 / 2))),
+        p99LatencyMs: raw.p99LatencyMs ?? (ALERT_DEFAULTS.p99LatencyMs > p95 ? ALERT_DEFAULTS.p99LatencyMs : Math.min(MAX_PERCENTILE_LATENCY_MS, p95 * 2)),
+    };
+}
+
+/** The p50 and p99 thresholds' range: the request-duration histogram can show a quantile above and below each. */
+export const MIN_PERCENTILE_LATENCY_MS = 60;
+export const MAX_PERCENTILE_LATENCY_MS = 9900;
+
 export function resolveAlerts(raw: RawStackConfig["alerts"]): ResolvedAlerts {
     const thresholds = Object.fromEntries(
         (Object.keys(ALERT_DEFAULTS) as AlertThresholdKey[]).map((k) => [k, raw[k] ?? ALERT_DEFAULTS[k]]),
     ) as Required<Pick<RawStackConfig["alerts"], AlertThresholdKey>>;
     return {
         ...thresholds,
+        ...latencyPercentiles(raw),
         monitoringNamespace: raw.monitoringNamespace ?? "monitoring",
         selectorLabels: raw.selectorLabels ?? { release: "kube-prometheus-stack" },
         runbookBaseUrl: raw.runbookBaseUrl ?? "docs/alerts.md",

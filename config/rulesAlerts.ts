@@ -1,6 +1,6 @@
 import { ConfigProblem } from "./problems";
 import { usesAwsDatastores } from "./model";
-import { ALERT_DEFAULTS, Environment, HTTP_DURATION_BUCKETS_SECONDS, StackConfig, defaultRestoreDrillSchedule, resolveConfig } from "./resolve";
+import { ALERT_DEFAULTS, latencyPercentiles, Environment, HTTP_DURATION_BUCKETS_SECONDS, StackConfig, defaultRestoreDrillSchedule, resolveConfig } from "./resolve";
 import { cronPeriodSeconds } from "../lib/cron";
 import { RawStackConfig } from "./schema";
 
@@ -28,6 +28,13 @@ export function alertProblems(raw: RawStackConfig, env: Environment, model: Stac
             requirement: "OB-2",
             fix: `set it above ${p95}`,
         });
+    }
+    const { p50LatencyMs: p50, p99LatencyMs: p99 } = latencyPercentiles(alerts);
+    if (p50 >= p95) {
+        problems.push({ path: "alerts.p50LatencyMs", value: p50, message: `is not below alerts.p95LatencyMs (${p95}); the median is never slower than the 95th percentile`, requirement: "OB-2", fix: `set it below ${p95}` });
+    }
+    if (p99 <= p95) {
+        problems.push({ path: "alerts.p99LatencyMs", value: p99, message: `is not above alerts.p95LatencyMs (${p95}); the 99th percentile is never faster than the 95th`, requirement: "OB-2", fix: `set it above ${p95}` });
     }
     if (!HTTP_DURATION_BUCKETS_SECONDS.some((edge) => Math.abs(edge * 1000 - p95) < 1e-9)) {
         const edges = HTTP_DURATION_BUCKETS_SECONDS.map((e) => String(e * 1000));

@@ -574,6 +574,23 @@ export const alertsSchema = z.strictObject({
      */
     p95LatencyMs: z.number().int().min(50).max(60000).optional(),
     /**
+     * OB-2 (003: response time at p50, p95 and p99): the median above which HighLatencyP50 (sev4)
+     * tickets, in milliseconds, from 60 to 9900 and below p95LatencyMs. Defaults to 250, or half of
+     * p95LatencyMs when that is 250 or less.
+     */
+    p50LatencyMs: z.number().int().min(60).max(9900).optional(),
+    /**
+     * OB-2 (003): the p99 above which HighLatencyP99 (sev3) fires, in milliseconds. Above
+     * p95LatencyMs, from 60 to 9900. Defaults to 2000, the runbook's "high response time", or twice
+     * p95LatencyMs when that is 2000 or more.
+     */
+    p99LatencyMs: z.number().int().min(60).max(9900).optional(),
+    /**
+     * OB-3 (002: MongoDB operation latency): the mean read or write time above which
+     * MongoOperationLatencyHigh (sev3) fires, in milliseconds. Defaults to 100.
+     */
+    mongodbOpLatencyMs: z.number().int().min(1).max(60000).optional(),
+    /**
      * OB-1: error-rate objective (5xx of all requests), in percent: the same objective as
      * `availabilityPercent`, stated the other way round, so it is always 100 − availabilityPercent and a
      * different value is refused. Defaults to that (0.5).

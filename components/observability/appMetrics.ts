@@ -81,6 +81,10 @@ export const MONGODB_METRICS = {
     connections: "mongodb_ss_connections",
     /** replSetGetStatus members[].optimeDate, in milliseconds. */
     memberOptimeMs: "mongodb_rs_members_optimeDate",
+    /** serverStatus.opLatencies: the total time of operations, in microseconds, by `op_type` (reads, writes, commands, transactions). */
+    opLatencyMicros: "mongodb_ss_opLatencies_latency",
+    /** serverStatus.opLatencies: the number of operations, by `op_type`. */
+    opCount: "mongodb_ss_opLatencies_ops",
     up: "mongodb_up",
 } as const;
 

@@ -36,7 +36,11 @@ export function dashboard(input: AlertRulesInput): Record<string, unknown> {
                     { expr: `${SLO_RECORDS.slow("1h")}${matchers({ namespace: ns })}`, legendFormat: "{{job}} 1h" },
                 ],
             },
-            { title: `p95 latency (objective ${input.thresholds.p95LatencyMs} ms, OB-1)`, unit: "s", targets: [{ expr: `histogram_quantile(0.95, sum by (job, le) (rate(${H}_bucket${webSel()}[5m])))`, legendFormat: "{{job}}" }] },
+            {
+                title: `Response time p50, p95, p99 (objective p95 ${input.thresholds.p95LatencyMs} ms; alerts at p50 ${input.thresholds.p50LatencyMs} ms, p99 ${input.thresholds.p99LatencyMs} ms; OB-1, OB-2)`,
+                unit: "s",
+                targets: ([0.5, 0.95, 0.99] as const).map((q) => ({ expr: `histogram_quantile(${q}, sum by (job, le) (rate(${H}_bucket${webSel()}[5m])))`, legendFormat: `{{job}} p${Math.round(q * 100)}` })),
+            },
             { title: "Requests per second by status class (OB-3)", unit: "reqps", targets: [{ expr: `sum by (job, status_code) (rate(${H}_count${webSel()}[5m]))`, legendFormat: "{{job}} {{status_code}}" }] },
             { title: "Slowest routes, p95 (OB-3)", unit: "s", targets: [{ expr: `topk(10, histogram_quantile(0.95, sum by (job, route, le) (rate(${H}_bucket${webSel()}[5m]))))`, legendFormat: "{{job}} {{route}}" }] },
         );
@@ -60,6 +64,16 @@ export function dashboard(input: AlertRulesInput): Record<string, unknown> {
             targets: [
                 { expr: `sum by (instance) (${MONGODB_METRICS.connections}${matchers({ namespace: ns, conn_type: "current" })})`, legendFormat: "{{instance}} connections" },
                 { expr: `(max(${MONGODB_METRICS.memberOptimeMs}${matchers({ namespace: ns, member_state: "PRIMARY" })}) - min(${MONGODB_METRICS.memberOptimeMs}${matchers({ namespace: ns, member_state: "SECONDARY" })})) / 1000`, legendFormat: "lag (s)" },
+            ],
+        });
+        panels.push({
+            title: `MongoDB operation latency, mean per read and write (alert at ${input.thresholds.mongodbOpLatencyMs} ms, OB-3)`,
+            unit: "ms",
+            targets: [
+                {
+                    expr: `sum by (instance, op_type) (rate(${MONGODB_METRICS.opLatencyMicros}${matchers({ namespace: ns, op_type: /reads|writes/ })}[5m])) / sum by (instance, op_type) (rate(${MONGODB_METRICS.opCount}${matchers({ namespace: ns, op_type: /reads|writes/ })}[5m])) / 1000`,
+                    legendFormat: "{{instance}} {{op_type}}",
+                },
             ],
         });
     }

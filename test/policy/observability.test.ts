@@ -188,6 +188,6 @@ describe("policy: data-alerts-have-source (OB-3, DB-4)", () => {
     it("OB-3, DB-4: violating: a MongoDB rule in a stack whose exporters are PostgreSQL's and Redis'", async () => {
         const mongoRules = prometheusRule(ruleGroups({ ...inCluster, databaseEngine: "mongodb", mongodbMembers: 3 }));
         const v = await check([dataAlertsHaveSource], [mongoRules, postgresExporter, postgresService, serviceMonitor, redis, podMonitor]);
-        assert.deepStrictEqual([...new Set(v.map((x) => /Alert '(\w+)'/.exec(x.message)![1]))].sort(), ["DatabaseConnectionsNearMax", "DatastoreMetricsMissing", "MongoReplicationLag"]);
+        assert.deepStrictEqual([...new Set(v.map((x) => /Alert '(\w+)'/.exec(x.message)![1]))].sort(), ["DatabaseConnectionsNearMax", "DatastoreMetricsMissing", "MongoOperationLatencyHigh", "MongoReplicationLag"]);
     });
 });

@@ -1,5 +1,5 @@
 import { KUBE_METRICS, MONGODB_METRICS, POSTGRES_METRICS, REDIS_METRICS } from "../appMetrics";
-import { gauge, series } from "../promql";
+import { counter, gauge, series } from "../promql";
 import { alertsOf, literal, namespaceSelector } from "./alert";
 import type { AlertRulesInput, AlertSpec, InputSeries } from "./types";
 
@@ -62,6 +62,30 @@ export function dataAlerts(input: AlertRulesInput): AlertSpec[] {
                 outputLabels: { namespace: ns, instance: mongo.instance },
                 value: over / 10,
                 quiet: conns(Math.floor(10 * dbPct) - 5),
+            },
+        }));
+        // OB-3 (002): the mean time of a read or a write on each member, from opLatencies' counters.
+        const opLatency = (ms: number): InputSeries[] => [
+            { series: series(MONGODB_METRICS.opLatencyMicros, { ...mongo, op_type: "reads" }), values: counter([[600 * ms * 1000, 20]]) },
+            { series: series(MONGODB_METRICS.opCount, { ...mongo, op_type: "reads" }), values: counter([[600, 20]]) },
+        ];
+        const mongoLatency = t.mongodbOpLatencyMs;
+        specs.push(alert({
+            name: "MongoOperationLatencyHigh",
+            severity: "sev3",
+            requirement: "OB-3",
+            expr: `sum by (namespace, instance, op_type) (rate(${MONGODB_METRICS.opLatencyMicros}${nsSel({ op_type: /reads|writes/ })}[5m]))\n  / sum by (namespace, instance, op_type) (rate(${MONGODB_METRICS.opCount}${nsSel({ op_type: /reads|writes/ })}[5m])) / 1000 > ${mongoLatency}`,
+            for: "10m",
+            labels: { datastore: "mongodb" },
+            summary: "MongoDB {{ $labels.op_type }} are slow",
+            description: `MongoDB {{ $labels.op_type }} took {{ printf "%.0f" $value }} ms on average over 5 minutes, for 10 minutes (threshold ${mongoLatency} ms): look for collection scans in the slow query log, then at the volume's I/O`,
+            proof: {
+                interval: "1m",
+                firing: opLatency(mongoLatency * 2),
+                evalTime: "20m",
+                outputLabels: { namespace: ns, instance: mongo.instance, op_type: "reads" },
+                value: mongoLatency * 2,
+                quiet: opLatency(mongoLatency * 0.8),
             },
         }));
         if ((input.mongodbMembers ?? 1) > 1) {

@@ -54,6 +54,37 @@ export function latencyAlerts(input: AlertRulesInput): AlertSpec[] {
             quiet: latency([{ lower: below, perStep: 100, steps: 30 }]),
         },
     }));
+    // The response time at the median and the 99th percentile (OB-2; 003 watches p50, p95 and p99).
+    // Symptoms, like p95: the latency budget pages.
+    for (const [quantile, name, severity, thresholdMs] of [
+        [0.5, "HighLatencyP50", "sev4", t.p50LatencyMs],
+        [0.99, "HighLatencyP99", "sev3", t.p99LatencyMs],
+    ] as const) {
+        const pct = Math.round(quantile * 100);
+        const pIn = (lower: number) => lower + (edgeAbove(lower) - lower) * quantile;
+        const thresholdSeconds = thresholdMs / 1000;
+        // The lowest bucket whose requests put the quantile above the threshold (the top finite one at most).
+        const over = [0, ...BUCKETS.map(Number)].filter((b) => Number.isFinite(edgeAbove(b)) && pIn(b) > thresholdSeconds).sort((a, b) => a - b)[0];
+        const under = [0, ...BUCKETS.map(Number)].filter((b) => pIn(b) < thresholdSeconds).sort((a, b) => b - a)[0];
+        specs.push(alert({
+            name,
+            severity,
+            requirement: "OB-2",
+            expr: `histogram_quantile(${quantile}, sum by (namespace, job, le) (rate(${H}_bucket${sel()}[5m]))) * 1000 > ${thresholdMs}`,
+            for: "10m",
+            labels: { ...APP_LABEL, slo: "latency" },
+            summary: `{{ $labels.job }} p${pct} latency is above ${thresholdMs} ms`,
+            description: `${pct} % of {{ $labels.job }} requests took up to {{ printf "%.0f" $value }} ms over 5 minutes, for 10 minutes (threshold ${thresholdMs} ms). Not a page: LatencyBudgetBurnFast pages when the latency budget burns fast`,
+            proof: {
+                interval: "1m",
+                firing: latency([{ lower: over, perStep: 100, steps: 30 }]),
+                evalTime: "20m",
+                outputLabels: jobOut,
+                value: pIn(over) * 1000,
+                quiet: latency([{ lower: under, perStep: 100, steps: 30 }]),
+            },
+        }));
+    }
     const sumCount = (status?: string) => ({ series: series(`${H}_count`, reqLabels(status ?? "200")) });
     const meanTraffic = (meanSeconds: number, steps: number): InputSeries[] => [
         { ...sumCount(), values: counter([[100, steps]]) },

@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import { latencyPercentiles } from "../../../config/resolve";
 import * as fs from "fs";
 import * as path from "path";
 import { ALERT_DEFAULTS } from "../../../config/resolve";
@@ -363,6 +364,17 @@ describe("unit: alerts config rules (OB-2, OB-4, BK-7)", () => {
     it("OB-2: a high-response-time page at or below the p95 objective is refused, naming the key", () => {
         const found = problems("staging", (c) => (c["runbook:alerts"].highResponseTimeMs = 300));
         assert.ok(found.some((p) => p.path === "alerts.highResponseTimeMs" && p.requirement === "OB-2"), JSON.stringify(found));
+    });
+
+    it("OB-2: p50 and p99 thresholds on the wrong side of the p95 objective are refused at their keys; their defaults follow the objective", () => {
+        const found = problems("staging", (c) => Object.assign(c["runbook:alerts"], { p50LatencyMs: 500, p99LatencyMs: 300 }));
+        assert.ok(found.some((p) => p.path === "alerts.p50LatencyMs" && p.requirement === "OB-2"), JSON.stringify(found));
+        assert.ok(found.some((p) => p.path === "alerts.p99LatencyMs" && p.requirement === "OB-2"), JSON.stringify(found));
+        assert.deepStrictEqual(latencyPercentiles({}), { p50LatencyMs: 250, p99LatencyMs: 2000 });
+        assert.deepStrictEqual(latencyPercentiles({ p95LatencyMs: 100 }), { p50LatencyMs: 60, p99LatencyMs: 2000 });
+        assert.deepStrictEqual(latencyPercentiles({ p95LatencyMs: 2500 }), { p50LatencyMs: 250, p99LatencyMs: 5000 });
+        assert.deepStrictEqual(latencyPercentiles({ p95LatencyMs: 10000 }).p99LatencyMs, 9900);
+        for (const p95LatencyMs of [100, 250, 400, 1000, 2500, 5000]) assert.deepStrictEqual(problems("staging", (c) => (c["runbook:alerts"].p95LatencyMs = p95LatencyMs)).filter((p) => /p50|p99/.test(p.path)), [], `p95 ${p95LatencyMs}`);
     });
 
     it("BK-7: an RPO target shorter than the backup interval is refused", () => {

@@ -638,6 +638,9 @@ function alertThreshold(name: string, a: StackConfig["alerts"]): string {
         LatencyBudgetBurnFast: latency,
         LatencyBudgetBurnSlow: latency,
         HighLatencyP95: latency,
+        HighLatencyP50: key("p50LatencyMs", `half of the requests slower than ${a.p50LatencyMs} ms`),
+        HighLatencyP99: key("p99LatencyMs", `one request in a hundred slower than ${a.p99LatencyMs} ms`),
+        MongoOperationLatencyHigh: key("mongodbOpLatencyMs", `MongoDB reads or writes slower than ${a.mongodbOpLatencyMs} ms on average`),
         HighResponseTime: key("highResponseTimeMs", `more than ${a.highResponseTimeMs} ms per request on average`),
         LatencyRegression: key("latencyRegressionPercent", `p95 more than ${a.latencyRegressionPercent} % above the same hour a week earlier`),
         AuthFailureSpike: key("authFailurePercent", `more than ${a.authFailurePercent} % of requests answered 401 or 403`),
@@ -670,6 +673,8 @@ function alertThreshold(name: string, a: StackConfig["alerts"]): string {
         CertificateNotReady: "a certificate reported not ready",
         Watchdog: "always fires: it proves the alerting path works",
     };
+    const own = a.rules.find((r) => r.name === name);
+    if (own) return `\`${own.expr.replace(/\s+/g, " ")}\` (\`alerts.rules\`)`;
     return table[name] ?? "see the rule's expression";
 }
 

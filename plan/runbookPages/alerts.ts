@@ -30,6 +30,9 @@ function severitiesOf(alert: AlertFacts): string[] {
     return [...new Set(alert.rules.map((r) => r.severity))];
 }
 
+/** The rule group of the team's own alerts (`alerts.rules`), which docs/alerts.md does not describe. */
+const CUSTOM_ALERT_GROUP = "runbook-custom";
+
 function alertSection(facts: RunbookFacts, alert: AlertFacts, guidance: GuidanceSection | undefined, anchors: Set<string>): string[][] {
     const placeholders = ["<app>", "<worker>"].filter((p) => (guidance?.steps ?? []).some((s) => substitute(s, facts, alert).includes(p)));
     const apps = alert.apps.length > 0 ? alert.apps : facts.apps.map((a) => a.name);
@@ -44,7 +47,14 @@ function alertSection(facts: RunbookFacts, alert: AlertFacts, guidance: Guidance
         table(["Severity", "Goes to", "Fires on", "For"], rows.filter((row, i) => rows.findIndex((other) => other.join("|") === row.join("|")) === i)),
         meaning.length === 1 ? meaning : bullets(meaning),
         ...(alert.apps.length > 0 ? [[`Fires for the apps ${listing(alert.apps.map(code))}.`]] : []),
-        steps.length > 0 ? numbered(steps) : [`See ${code("docs/alerts.md")}: [${alert.name}](${DOCS_ROOT}/alerts.md#${alert.name.toLowerCase()}).`],
+        steps.length > 0
+            ? numbered(steps)
+            : alert.group === CUSTOM_ALERT_GROUP
+              ? numbered([
+                    `Do what its description says: the team declared this alert in ${code("alerts.rules")} of the stack file, with its own first step.`,
+                    `Read the series its expression reads in Prometheus, over the last hours, to see when it changed, and compare with the last deploy ([roll back an app](deploy.md#roll-back-an-app)).`,
+                ])
+              : [`See ${code("docs/alerts.md")}: [${alert.name}](${DOCS_ROOT}/alerts.md#${alert.name.toLowerCase()}).`],
         notes,
     ];
 }

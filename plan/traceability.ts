@@ -151,7 +151,7 @@ export function renderTraceabilityMarkdown(t: Traceability): string {
         lines.push(`- Level: ${p.enforcementLevel}; severity: ${p.severity ?? "not set"}`);
         lines.push(`- Remediation: ${p.remediationSteps ?? "not set"}`);
         lines.push(`- Tests (${p.tests.length}, ${p.violatingTests.length} violating):`);
-        for (const test of p.tests) lines.push(`  - ${test}`);
+        for (const test of p.tests) lines.push(`  - ${readableTitle(test)}`);
         lines.push("");
     }
     return `${lines.join("\n").trimEnd()}\n`;
@@ -171,4 +171,18 @@ export function renderTraceabilityText(t: Traceability): string {
         for (const more of policies.slice(1)) lines.push(`${"".padEnd(width)}  ${more}`);
     }
     return `${lines.join("\n")}\n`;
+}
+
+/**
+ * A test's title as the table shows it: without the tracker references some titles carry
+ * (`(issue 19 (3))`, `issue 22 (5): `), which say nothing to a reader of the table. The counts above
+ * read the titles as they are.
+ */
+export function readableTitle(title: string): string {
+    return title
+        .replace(/;\s*issue \d+(?:\s*\([^()]*\))?(?=\))/g, "")
+        .replace(/\s*\(issue \d+(?:[^()]|\([^()]*\))*\)/g, "")
+        .replace(/\bissue \d+(?:\s*\([^()]*\))?:\s*/g, "")
+        .replace(/,?\s*\bissue \d+\b/g, "")
+        .replace(/\s{2,}/g, " ");
 }

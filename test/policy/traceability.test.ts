@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { policies } from "../../policies/rules";
-import { Traceability, findRequirementsFile, parseRequirements, requirementsFileCandidates } from "../../plan/traceability";
+import { Traceability, findRequirementsFile, parseRequirements, readableTitle, requirementsFileCandidates } from "../../plan/traceability";
 import { runbook } from "../helpers/cli";
 import { ROOT } from "../helpers/harness";
 
@@ -53,6 +53,13 @@ describe("policy traceability: requirement → policies → tests", function () 
         assert.deepStrictEqual(gained, [], `these requirements now have a policy; remove them from NOT_YET_ENFORCED in test/policy/traceability.test.ts: ${gained.join(", ")}`);
         const unexpected = missing.filter((id) => !NOT_YET_ENFORCED.includes(id));
         assert.deepStrictEqual(unexpected, [], `requirements marked enforce without a policy: ${unexpected.join(", ")}`);
+    });
+
+    it("the table shows test titles without tracker references, keeping the requirement IDs", () => {
+        assert.strictEqual(readableTitle("policy: no-inline-credentials (SC-1; issue 19 (3)) SC-1: compliant: x"), "policy: no-inline-credentials (SC-1) SC-1: compliant: x");
+        assert.strictEqual(readableTitle("unit: alerts (OB-2) issue 22 (5): a p95 objective"), "unit: alerts (OB-2) a p95 objective");
+        assert.strictEqual(readableTitle("stack: runbook docs (issue 21) BK-2: a retention"), "stack: runbook docs BK-2: a retention");
+        assert.strictEqual(readableTitle("BK-6: a corrupted object fails the drill"), "BK-6: a corrupted object fails the drill");
     });
 
     it("docs/traceability.md is up to date", () => {

@@ -39,3 +39,24 @@ export const STAGING_ALERT_INPUT: AlertRulesInput = {
     thresholds: ALERT_DEFAULTS,
     runbookBaseUrl: "docs/alerts.md",
 };
+
+/** MongoDB (three members) and in-cluster Redis, WebSocket and worker apps, the oplog capture and a drill: every optional alert on. */
+export const MONGODB_ALERT_INPUT: AlertRulesInput = {
+    stack: "staging",
+    namespace: "runbook-staging",
+    apps: [
+        { name: "api", role: "api", websocketPaths: ["/events"], expectsTraffic: true },
+        { name: "web", role: "web" },
+        { name: "worker", role: "worker" },
+    ],
+    databaseEngine: "mongodb",
+    mongodbMembers: 3,
+    redisMode: "in-cluster",
+    backups: [
+        { datastore: "mongodb", schedule: "0 2 * * *", retentionDays: 14, watchSize: true },
+        { datastore: "mongodb-oplog", schedule: "15 * * * *", retentionDays: 7 },
+    ],
+    restoreDrills: [{ stack: "staging", datastore: "mongodb", schedule: "0 5 * * 1" }],
+    thresholds: ALERT_DEFAULTS,
+    runbookBaseUrl: "docs/alerts.md",
+};

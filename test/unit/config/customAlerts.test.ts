@@ -1,9 +1,9 @@
 import * as assert from "assert";
 import { BUILT_IN_ALERT_NAMES, promqlSyntaxError } from "../../../config/customAlerts";
 import { ConfigProblem, formatProblem } from "../../../config/problems";
-import { ALERT_DEFAULTS } from "../../../config/resolve";
 import { validateConfig } from "../../../config/validate";
 import { AlertRulesInput, alertSpecs } from "../../../components/observability/alertRules";
+import { MONGODB_ALERT_INPUT } from "../../helpers/alertInputs";
 import { stackRaw } from "../../helpers/stacks";
 
 /*
@@ -67,24 +67,7 @@ describe("unit: the team's own alert rules (issue 20, OB-2, OB-4)", () => {
     });
 
     it("the reserved names are exactly the alerts the generator can emit", () => {
-        const base: AlertRulesInput = {
-            stack: "staging",
-            namespace: "runbook",
-            apps: [
-                { name: "api", role: "api", websocketPaths: ["/events"], expectsTraffic: true },
-                { name: "worker", role: "worker" },
-            ],
-            databaseEngine: "mongodb",
-            mongodbMembers: 3,
-            redisMode: "in-cluster",
-            backups: [
-                { datastore: "mongodb", schedule: "0 2 * * *", retentionDays: 14, watchSize: true },
-                { datastore: "mongodb-oplog", schedule: "15 * * * *", retentionDays: 7 },
-            ],
-            restoreDrills: [{ stack: "staging", datastore: "mongodb", schedule: "0 5 * * 1" }],
-            thresholds: ALERT_DEFAULTS,
-            runbookBaseUrl: "docs/alerts.md",
-        };
+        const base = MONGODB_ALERT_INPUT;
         const inputs: AlertRulesInput[] = [base, { ...base, databaseEngine: "postgres", mongodbMembers: undefined, redisMode: "elasticache", backups: [{ datastore: "postgres", schedule: "0 2 * * *", watchSize: true, retentionDays: 30 }] }];
         const emitted = new Set(inputs.flatMap((i) => alertSpecs(i).map((s) => s.rule.alert)));
         assert.deepStrictEqual([...emitted].sort(), [...BUILT_IN_ALERT_NAMES].sort());

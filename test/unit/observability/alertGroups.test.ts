@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { ALERT_DEFAULTS } from "../../../config/resolve";
+import { MONGODB_ALERT_INPUT } from "../../helpers/alertInputs";
 import { AlertRulesInput, AlertSpec, ruleGroups } from "../../../components/observability/alertRules";
 import { AVAILABILITY_GROUP, availabilityAlerts } from "../../../components/observability/alerts/availability";
 import { BACKUPS_GROUP, backupAlerts } from "../../../components/observability/alerts/backups";
@@ -33,25 +33,7 @@ const MODULES: Array<[string, (input: AlertRulesInput) => AlertSpec[]]> = [
     [WATCHDOG_GROUP, watchdogAlerts],
 ];
 
-const base: AlertRulesInput = {
-    stack: "staging",
-    namespace: "runbook-staging",
-    apps: [
-        { name: "api", role: "api", websocketPaths: ["/events"], expectsTraffic: true },
-        { name: "web", role: "web" },
-        { name: "worker", role: "worker" },
-    ],
-    databaseEngine: "mongodb",
-    mongodbMembers: 3,
-    redisMode: "in-cluster",
-    backups: [
-        { datastore: "mongodb", schedule: "0 2 * * *", retentionDays: 14, watchSize: true },
-        { datastore: "mongodb-oplog", schedule: "15 * * * *", retentionDays: 7 },
-    ],
-    restoreDrills: [{ stack: "staging", datastore: "mongodb", schedule: "0 5 * * 1" }],
-    thresholds: ALERT_DEFAULTS,
-    runbookBaseUrl: "docs/alerts.md",
-};
+const base: AlertRulesInput = MONGODB_ALERT_INPUT;
 const variants: AlertRulesInput[] = [
     base,
     { ...base, databaseEngine: "postgres", mongodbMembers: undefined, redisMode: "elasticache", backups: [{ datastore: "postgres", schedule: "0 2 * * *" }], restoreDrills: [] },

@@ -20,6 +20,7 @@ import { Redis } from "./components/redis/redis";
 import { AppSecrets } from "./components/secrets/appSecrets";
 import { READER_URL_KEY } from "./components/secrets/secretEnv";
 import { Storage } from "./components/storage/storage";
+import { R2Usage } from "./components/storage/r2Usage";
 
 // Config is validated before any resource exists: a bad stack file yields no partial program.
 const { config, appSecrets, secret } = loadConfig();
@@ -87,6 +88,19 @@ const backups = new Backups("backups", {
     scratchMongoImage: database.serverImage,
     assetBuckets: config.storage.buckets.filter((b) => b.purpose !== "backups").map((b) => b.name),
     drillAgeSecretKey: config.backups.drill ? secret("backups.drill.ageSecretKey") : undefined,
+}, opts);
+
+// ST-1, ST-2: every bucket's size and object count, hourly, for the storage budget alerts.
+const r2Usage = new R2Usage("r2-usage", {
+    stack: environment.stack,
+    accountId: config.storage.accountId,
+    buckets: config.storage.buckets.map((b) => b.name),
+    schedule: config.storage.usage.schedule,
+    namespace: namespace.name,
+    image: config.backups.image,
+    scriptsConfigMap: backups.scriptsConfigMapName,
+    pushgatewayUrl: config.backups.pushgatewayUrl,
+    rotation: config.backups.rotation.analytics,
 }, opts);
 
 const apps = config.apps.map(
@@ -213,3 +227,4 @@ export const edgeHostnames = cdn.hostnames;
 export const backupCronJobs = backups.cronJobNames;
 export const restoreDrillCronJobs = backups.drillCronJobNames;
 export const assetsCredentialsSecret = backups.assetsSecretName;
+export const r2UsageCronJob = r2Usage.cronJobName;

@@ -31,6 +31,25 @@ export interface AlertingModel {
     runbookBaseUrl: string;
     /** The team's own alerts (`alerts.rules`, issue 20); absent when there are none. */
     custom?: StackConfig["alerts"]["rules"];
+    /** The R2 usage job's schedule, and every bucket it measures with its budget in bytes where it has one (ST-1, ST-2). */
+    r2Usage: R2UsageAlerting;
+}
+
+/** What the R2 usage alerts read: the job's schedule and the buckets, each with its budget in bytes (budgetGb × 10^9) or none. */
+export interface R2UsageAlerting {
+    schedule: string;
+    buckets: Array<{ bucket: string; budgetBytes?: number }>;
+}
+
+/** Bytes in one GB of `storage.buckets[].budgetGb`: a decimal gigabyte, as the README's table says. */
+export const BYTES_PER_GB = 1e9;
+
+/** The R2 usage alerts' input from the model's buckets. */
+export function r2UsageAlerting(storage: StackConfig["storage"]): R2UsageAlerting {
+    return {
+        schedule: storage.usage.schedule,
+        buckets: storage.buckets.map((b) => ({ bucket: b.name, ...(b.budgetGb !== undefined ? { budgetBytes: Math.round(b.budgetGb * BYTES_PER_GB) } : {}) })),
+    };
 }
 
 /**
@@ -56,5 +75,6 @@ export function alertingModel(config: StackConfig): AlertingModel {
         thresholds,
         runbookBaseUrl,
         ...(rules.length > 0 ? { custom: rules } : {}),
+        r2Usage: r2UsageAlerting(config.storage),
     };
 }

@@ -47,6 +47,8 @@ export const BUILT_IN_ALERT_NAMES: readonly string[] = [
     "PodRestartLoop",
     "QueueBacklog",
     "QueueJobsFailing",
+    "R2BucketOverBudget",
+    "R2UsageStale",
     "RedisMemoryNearMax",
     "RedisRejectingWrites",
     "RestoreDrillFailed",

@@ -167,6 +167,13 @@ export interface DnsEgress {
     cidrs: string[];
 }
 
+/**
+ * ST-1, ST-2: the R2 usage job's schedule, hourly at minute 40 (clear of the oplog capture's 15 and the
+ * daily backup's hour). Cloudflare's storage analytics move a few times an hour at most, so a tighter
+ * schedule would read the same numbers; R2UsageStale reads the same schedule.
+ */
+export const R2_USAGE_SCHEDULE = "40 * * * *";
+
 /** SC-5: the cluster DNS, CoreDNS in kube-system, as most clusters run it. */
 export const DNS_EGRESS_DEFAULTS: DnsEgress = { namespace: "kube-system", podLabels: {}, cidrs: [] };
 
@@ -177,7 +184,12 @@ export interface StackConfig {
     database: ResolvedDatabase;
     /** The mode's variant; absent when the stack declares no Redis. */
     redis?: ResolvedRedis;
-    storage: { accountId: string; buckets: ResolvedBucket[] };
+    storage: {
+        accountId: string;
+        buckets: ResolvedBucket[];
+        /** The R2 usage job (ST-1, ST-2): when it reads every bucket's size and object count. */
+        usage: { schedule: string };
+    };
     backups: StackBackups;
     edge: ResolvedEdge;
     alerts: ResolvedAlerts;
@@ -237,6 +249,7 @@ export const ALERT_DEFAULTS: Required<Pick<RawStackConfig["alerts"], AlertThresh
     rtoTargetMinutes: 60,
     rpoTargetHours: 24,
     certificateExpiryDays: 14,
+    r2BudgetPercent: 80,
 };
 
 /**
@@ -319,7 +332,7 @@ export interface ResolvedBackups {
     image: string;
     pushgatewayUrl: string;
     restoreDrillSchedule: string;
-    rotation: { backupJobs: string; drill: string; assets: string };
+    rotation: { backupJobs: string; drill: string; assets: string; analytics: string };
     /** Present only when the stack holds the drill's key (never in production, BK-3). */
     drill?: {
         targets: DrillTarget[];
@@ -421,7 +434,12 @@ export function resolveBackups(raw: RawStackConfig, env: Environment, ownTargets
         image: b.image,
         pushgatewayUrl: b.pushgatewayUrl ?? defaultPushgatewayUrl(raw.alerts.monitoringNamespace ?? "monitoring"),
         restoreDrillSchedule,
-        rotation: { backupJobs: b.rotation?.backupJobs ?? "initial", drill: b.rotation?.drill ?? "initial", assets: b.rotation?.assets ?? "initial" },
+        rotation: {
+            backupJobs: b.rotation?.backupJobs ?? "initial",
+            drill: b.rotation?.drill ?? "initial",
+            assets: b.rotation?.assets ?? "initial",
+            analytics: b.rotation?.analytics ?? "initial",
+        },
         drill: drill && {
             targets: [
                 // BK-6: each of the stack's own full backups (not the oplog captures, which replay onto one).
@@ -565,6 +583,7 @@ export function resolveConfig(raw: RawStackConfig, env: Environment): StackConfi
         storage: {
             accountId: raw.storage.accountId,
             buckets: raw.storage.buckets.map((b) => resolveBucket(b, backups.retentionDays, b.name === raw.backups.bucket, bucketPrefixRetentionDays)),
+            usage: { schedule: R2_USAGE_SCHEDULE },
         },
         backups: { ...backups, targets, bucketPrefixRetentionDays },
         edge: resolveEdge(raw.edge, env),

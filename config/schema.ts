@@ -255,6 +255,12 @@ export const bucketSchema = z.strictObject({
     /** Hostname that serves this bucket through the CDN (ST-3). Not allowed on backups buckets. */
     publicHost: hostname.optional(),
     location: z.enum(["wnam", "enam", "weur", "eeur", "apac", "oc"]).optional(),
+    /**
+     * The bucket's storage budget in GB (10^9 bytes, objects and their metadata): R2BucketOverBudget
+     * fires when the bucket holds `alerts.r2BudgetPercent` of it (ST-1, ST-2). Defaults to none: its
+     * size and object count are still measured, but never alert.
+     */
+    budgetGb: z.number().positive().max(1_000_000).optional(),
     /** Lifecycle (ST-2). */
     lifecycle: z
         .strictObject({
@@ -336,6 +342,8 @@ export const backupsSchema = z.strictObject({
             drill: rotationLabel.optional(),
             /** The apps' token: object read and write on the asset and upload buckets (004). */
             assets: rotationLabel.optional(),
+            /** The R2 usage job's token: Account Analytics Read on the buckets' account, which reads their sizes and nothing else. */
+            analytics: rotationLabel.optional(),
         })
         .optional(),
     /**
@@ -641,6 +649,11 @@ export const alertsSchema = z.strictObject({
      * (BackupSizeDropped): a database wiped, or dumped from the wrong place. Defaults to 50.
      */
     backupSizeDropPercent: percent(10, 95).optional(),
+    /**
+     * ST-1, ST-2: share of a bucket's `storage.buckets[].budgetGb`, in percent, at which
+     * R2BucketOverBudget (sev3) fires. Defaults to 80.
+     */
+    r2BudgetPercent: percent(1, 100).optional(),
     /** BK-7: recovery-time target a restore drill must meet, in minutes. Defaults to 60. */
     rtoTargetMinutes: z.number().int().min(1).max(10080).optional(),
     /** BK-7: recovery-point target a restore drill must meet, in hours. Defaults to 24. */

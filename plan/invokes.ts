@@ -14,12 +14,14 @@ export const offlineInvokes: InvokeMocks = {
     "aws:index/getRegion:getRegion": () => ({ name: "us-east-1", region: "us-east-1", id: "us-east-1" }),
     "aws:index/getCallerIdentity:getCallerIdentity": () => ({ accountId: "123456789012", arn: "arn:aws:iam::123456789012:user/offline-plan", userId: "OFFLINE" }),
     "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com" }),
-    // The R2 object permission groups scoped tokens are built from (ST-1, BK-8), with Cloudflare's IDs
+    // The permission groups scoped tokens are built from (ST-1, ST-2, BK-8), with Cloudflare's IDs
     // (the same in every account), so the pack judges the offline plan's tokens as it would a preview's.
     "cloudflare:index/getApiTokenPermissionGroupsList:getApiTokenPermissionGroupsList": () => ({
         results: [
             { id: "6a018a9f2fc74eb6b293b0c548f38b39", name: "Workers R2 Storage Bucket Item Read", category: "developer_platform", isSelectable: true, scopes: ["com.cloudflare.edge.r2.bucket"] },
             { id: "2efd5506f9c8494dacb1fa10a3e7d5b6", name: "Workers R2 Storage Bucket Item Write", category: "developer_platform", isSelectable: true, scopes: ["com.cloudflare.edge.r2.bucket"] },
+            // The R2 usage job's token (ST-2): reads the account's analytics.
+            { id: "b89a480218d04ceb98b4fe57ca29dc1f", name: "Account Analytics Read", category: "account", isSelectable: true, scopes: ["com.cloudflare.api.account"] },
         ],
     }),
 };

@@ -124,7 +124,12 @@ export interface JobSettings {
     sidecars?: k8s.types.input.core.v1.Container[];
     /** Size limit of the scratch space. Defaults to 20Gi. */
     workSizeLimit?: string;
+    /** The job container's requests and limits. Defaults to JOB_RESOURCES, sized for a dump. */
+    resources?: { requests: Record<string, string>; limits: Record<string, string> };
 }
+
+/** A dump's or a drill's job container: a core and memory for zstd and age, up to 2 of each. */
+export const JOB_RESOURCES = { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "2", memory: "2Gi" } };
 
 /** The pod security every backup and drill pod runs with (SC-5): the restricted profile, a fixed non-root user. */
 export const JOB_POD_SECURITY = { ...RESTRICTED_POD_SECURITY, runAsUser: BACKUP_UID, runAsGroup: BACKUP_UID, fsGroup: BACKUP_UID };
@@ -167,7 +172,7 @@ export function jobCronJobSpec(s: JobSettings): k8s.types.input.batch.v1.CronJob
                                 command: ["/bin/bash", `${SCRIPTS_MOUNT}/${s.script}`],
                                 env,
                                 securityContext: RESTRICTED_CONTAINER_SECURITY,
-                                resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "2", memory: "2Gi" } },
+                                resources: s.resources ?? JOB_RESOURCES,
                                 volumeMounts: [
                                     { name: "scripts", mountPath: SCRIPTS_MOUNT, readOnly: true },
                                     { name: "work", mountPath: WORK_MOUNT },
@@ -334,6 +339,30 @@ export function pushgatewayTarget(url: string): { namespace?: string; port: numb
     return { namespace: m?.[1], port };
 }
 
+/**
+ * HTTPS to the internet, never to the private or link-local ranges: R2, asset hosts and
+ * api.cloudflare.com are Cloudflare anycast addresses, which no narrower rule can name.
+ */
+export function publicHttpsEgress(): Record<string, unknown> {
+    return {
+        to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"] } }],
+        ports: [{ protocol: "TCP", port: 443 }],
+    };
+}
+
+/** The Pushgateway's port, in its namespace when its URL names a Service (`<service>.<namespace>.svc`). */
+export function pushgatewayEgress(pushgatewayUrl: string): Record<string, unknown> {
+    const gateway = pushgatewayTarget(pushgatewayUrl);
+    return {
+        to: [
+            gateway.namespace !== undefined
+                ? { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": gateway.namespace } } }
+                : { ipBlock: { cidr: "0.0.0.0/0" } },
+        ],
+        ports: [{ protocol: "TCP", port: gateway.port }],
+    };
+}
+
 export interface EgressNeeds {
     /** Ports of in-cluster data stores (data-tier pods): 27017 for MongoDB, 6379 for Redis. */
     inClusterPorts: number[];
@@ -347,7 +376,6 @@ export interface EgressNeeds {
  * drill's asset checks), and the Pushgateway. DNS comes from the namespace-wide policy.
  */
 export function backupEgressSpec(needs: EgressNeeds) {
-    const gateway = pushgatewayTarget(needs.pushgatewayUrl);
     const egress: Array<Record<string, unknown>> = [];
     if (needs.inClusterPorts.length > 0) {
         egress.push({
@@ -358,19 +386,7 @@ export function backupEgressSpec(needs: EgressNeeds) {
     for (const ext of needs.externalPorts) {
         egress.push({ to: ext.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: "TCP", port: ext.port }] });
     }
-    // R2 and asset hosts are Cloudflare anycast addresses: HTTPS to the internet, never the private ranges.
-    egress.push({
-        to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"] } }],
-        ports: [{ protocol: "TCP", port: 443 }],
-    });
-    egress.push({
-        to: [
-            gateway.namespace !== undefined
-                ? { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": gateway.namespace } } }
-                : { ipBlock: { cidr: "0.0.0.0/0" } },
-        ],
-        ports: [{ protocol: "TCP", port: gateway.port }],
-    });
+    egress.push(publicHttpsEgress(), pushgatewayEgress(needs.pushgatewayUrl));
     return {
         podSelector: { matchLabels: { [ROLE_LABEL]: BACKUP_ROLE } },
         policyTypes: ["Egress"],

@@ -11,6 +11,8 @@ export const APP_TIER = "app";
 export const DATA_TIER = "data";
 /** The backup and restore-drill jobs carry `runbook.dev/role: backup` and may reach the data tier. */
 export const BACKUP_ROLE = "backup";
+/** The R2 usage job carries `runbook.dev/role: r2-usage`: it reads Cloudflare's API, never the data tier (ST-2). */
+export const R2_USAGE_ROLE = "r2-usage";
 
 /**
  * The recommended labels of an object that is not a workload: `name` is what it serves (an app's

@@ -3,6 +3,7 @@ import { errorBudget } from "./burnRate";
 import { BACKUP_METRICS, BACKUP_PUSH_JOB, DRILL_METRICS } from "./backupMetrics";
 import { HTTP_METRICS, KUBE_METRICS, MONGODB_METRICS, POSTGRES_METRICS, QUEUE_METRICS, REDIS_METRICS } from "./appMetrics";
 import { matchers, oneOf } from "./promql";
+import { R2_USAGE_METRICS, R2_USAGE_PUSH_JOB } from "./r2UsageMetrics";
 
 /*
  * The Grafana dashboard for the SLOs and the data tier, loaded by the Grafana sidecar from a
@@ -97,6 +98,15 @@ export function dashboard(input: AlertRulesInput): Record<string, unknown> {
             ],
         },
     );
+    // ST-2: the buckets' sizes beside their budgets, where a budget makes the size something that alerts.
+    const budgeted = (input.r2Usage?.buckets ?? []).filter((b) => b.budgetBytes !== undefined);
+    if (budgeted.length > 0) {
+        panels.push({
+            title: `R2 bucket size, GB (alerts at ${input.thresholds.r2BudgetPercent} % of ${budgeted.map((b) => `${b.bucket} ${b.budgetBytes! / 1e9} GB`).join(", ")}; ST-2)`,
+            unit: "decgbytes",
+            targets: [{ expr: `max by (bucket) (${R2_USAGE_METRICS.sizeBytes}${matchers({ job: R2_USAGE_PUSH_JOB, stack: input.stack })}) / 1000000000`, legendFormat: "{{bucket}}" }],
+        });
+    }
     return {
         uid: `${DASHBOARD_UID_PREFIX}${input.stack}`.slice(0, 40),
         title: `Runbook ${input.stack}: SLOs and data tier`,
@@ -126,7 +136,7 @@ export function dashboard(input: AlertRulesInput): Record<string, unknown> {
 export function metricNames(expr: string): string[] {
     const withoutStrings = expr.replace(/"(?:[^"\\]|\\.)*"/g, '""').replace(/\{[^}]*\}/g, "{}").replace(/\[[^\]]*\]/g, "[]");
     const words = withoutStrings.match(/[a-zA-Z_:][a-zA-Z0-9_:]*/g) ?? [];
-    const KEYWORDS = new Set(["sum", "max", "min", "avg", "count", "by", "without", "on", "ignoring", "group_left", "group_right", "and", "or", "unless", "offset", "rate", "increase", "histogram_quantile", "topk", "bottomk", "time", "absent", "vector", "predict_linear", "bool", "le", "job", "route", "status_code", "queue", "instance", "datastore", "namespace", "set", "member_idx", "name", "pod", "container", "horizontalpodautoscaler"]);
+    const KEYWORDS = new Set(["sum", "max", "min", "avg", "count", "by", "without", "on", "ignoring", "group_left", "group_right", "and", "or", "unless", "offset", "rate", "increase", "histogram_quantile", "topk", "bottomk", "time", "absent", "vector", "predict_linear", "bool", "le", "job", "route", "status_code", "queue", "instance", "datastore", "namespace", "set", "member_idx", "name", "pod", "container", "horizontalpodautoscaler", "bucket"]);
     // A word right after "by (" / "on (" lists labels; the keyword set covers the labels used here.
     return [...new Set(words.filter((w) => !KEYWORDS.has(w)))];
 }

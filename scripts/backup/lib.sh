@@ -130,17 +130,86 @@ trim_prefix() { local p=${1%/}; printf '%s' "${p#/}"; }
 # push_metrics JOB DATASTORE < text exposition
 # POST replaces only the metrics it names, so a failed run keeps the last success time and size.
 push_metrics() {
-    local job=$1 datastore=$2 body
+    push_group POST "job/$1/datastore/$2/stack/${STACK_NAME:-unknown}"
+}
+
+# push_group METHOD GROUPING < text exposition: to the Pushgateway group GROUPING (job/<job>/<label>/<value>...).
+# POST replaces the metrics it names in the group; PUT replaces the whole group.
+push_group() {
+    local method=$1 grouping=$2 body
     body=$(cat)
     if [ -z "${PUSHGATEWAY_URL:-}" ]; then
         log "PUSHGATEWAY_URL is not set; metrics not pushed"
         return 0
     fi
-    local url="${PUSHGATEWAY_URL%/}/metrics/job/${job}/datastore/${datastore}/stack/${STACK_NAME:-unknown}"
-    if ! printf '%s\n' "$body" | curl -fsS --max-time 15 --data-binary @- "$url" >/dev/null; then
+    local url="${PUSHGATEWAY_URL%/}/metrics/${grouping}"
+    if ! printf '%s\n' "$body" | curl -fsS --max-time 15 -X "$method" --data-binary @- "$url" >/dev/null; then
         log "WARNING: could not push metrics to ${PUSHGATEWAY_URL}"
         return 1
     fi
+}
+
+# json_flatten < JSON: one line per scalar, its path and its value separated by a tab, such as
+# `data/viewer/accounts/0/name<TAB>main` (array elements by index; strings without their quotes, escapes
+# kept as written; numbers, true, false and null as written). Empty objects and arrays print nothing.
+# Fails (status 2, a message on stderr) on text that is not JSON. The job image has no jq; awk is
+# part of every Debian system, and this reads the small answers of an API, not files of gigabytes.
+json_flatten() {
+    awk '
+        function fail(what) { printf "not JSON: %s at character %d\n", what, i > "/dev/stderr"; failed = 1; exit 2 }
+        function skip() { while (i <= n && index(" \t\r\n", substr(s, i, 1)) > 0) i++ }
+        function text(   out, c) {
+            out = ""; i++
+            while (i <= n) {
+                c = substr(s, i, 1)
+                if (c == "\\") { out = out c substr(s, i + 1, 1); i += 2; continue }
+                if (c == "\"") { i++; return out }
+                out = out c; i++
+            }
+            fail("an unterminated string")
+        }
+        function value(path,   c, key, index_, start) {
+            skip(); c = substr(s, i, 1)
+            if (c == "{") {
+                i++; skip()
+                if (substr(s, i, 1) == "}") { i++; return }
+                for (;;) {
+                    skip()
+                    if (substr(s, i, 1) != "\"") fail("a missing key")
+                    key = text(); skip()
+                    if (substr(s, i, 1) != ":") fail("a missing colon")
+                    i++
+                    value(path == "" ? key : path "/" key)
+                    skip(); c = substr(s, i, 1); i++
+                    if (c == "}") return
+                    if (c != ",") fail("a missing comma or brace")
+                }
+            }
+            if (c == "[") {
+                i++; skip()
+                if (substr(s, i, 1) == "]") { i++; return }
+                for (index_ = 0; ; index_++) {
+                    value(path "/" index_)
+                    skip(); c = substr(s, i, 1); i++
+                    if (c == "]") return
+                    if (c != ",") fail("a missing comma or bracket")
+                }
+            }
+            if (c == "\"") { printf "%s\t%s\n", path, text(); return }
+            start = i
+            while (i <= n && index("+-.0123456789Eaeflnrstu", substr(s, i, 1)) > 0) i++
+            if (i == start) fail("an unexpected character")
+            printf "%s\t%s\n", path, substr(s, start, i - start)
+        }
+        { s = s $0 "\n" }
+        END {
+            if (failed) exit 2
+            n = length(s); i = 1
+            value("")
+            skip()
+            if (i <= n) fail("text after the value")
+        }
+    '
 }
 
 # gauge NAME VALUE: one gauge in the Prometheus text format.

@@ -59,4 +59,6 @@ export const MONGODB_ALERT_INPUT: AlertRulesInput = {
     restoreDrills: [{ stack: "staging", datastore: "mongodb", schedule: "0 5 * * 1" }],
     thresholds: ALERT_DEFAULTS,
     runbookBaseUrl: "docs/alerts.md",
+    // ST-2: an images bucket with a 50 GB budget, a backups bucket without one.
+    r2Usage: { schedule: "40 * * * *", buckets: [{ bucket: "runbook-images", budgetBytes: 50e9 }, { bucket: "runbook-backups" }] },
 };

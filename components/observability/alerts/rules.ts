@@ -7,6 +7,7 @@ import { latencyAlerts } from "./latency";
 import { podAlerts } from "./pods";
 import { queueAlerts } from "./queues";
 import { SLO_GROUP, sloAlerts, sloRecordingRules } from "./slo";
+import { storageAlerts } from "./storage";
 import { trafficAlerts } from "./traffic";
 import type { AlertRule, AlertRulesInput, AlertSpec, RecordingRule, RuleGroup } from "./types";
 import { watchdogAlerts } from "./watchdog";
@@ -25,6 +26,7 @@ const ALERT_GROUPS: Array<(input: AlertRulesInput) => AlertSpec[]> = [
     podAlerts,
     dataAlerts,
     backupAlerts,
+    storageAlerts,
     certificateAlerts,
     customAlerts,
     watchdogAlerts,

@@ -9,7 +9,7 @@ export type Severity = "sev1" | "sev2" | "sev3" | "sev4";
 export const SEVERITIES: Severity[] = ["sev1", "sev2", "sev3", "sev4"];
 
 /** What each alert is about; the `category` label, which policies and routes read. */
-export type Category = "slo" | "latency" | "traffic" | "queues" | "pods" | "data" | "backups" | "certificates" | "watchdog" | "custom";
+export type Category = "slo" | "latency" | "traffic" | "queues" | "pods" | "data" | "backups" | "storage" | "certificates" | "watchdog" | "custom";
 
 export interface AlertRule {
     alert: string;
@@ -102,4 +102,9 @@ export interface AlertRulesInput {
     custom?: ResolvedAlerts["rules"];
     /** Where the response steps live; each alert links to `<runbookBaseUrl>#<alert name in lowercase>`. */
     runbookBaseUrl: string;
+    /**
+     * The R2 usage job (ST-1, ST-2): its schedule, and the buckets it measures, each with its budget in
+     * bytes where it has one. Absent: no usage job, no storage alerts.
+     */
+    r2Usage?: { schedule: string; buckets: Array<{ bucket: string; budgetBytes?: number }> };
 }

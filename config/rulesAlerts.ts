@@ -46,6 +46,16 @@ export function alertProblems(raw: RawStackConfig, env: Environment, model: Stac
             fix: `set one of ${edges.join(", ")}`,
         });
     }
+    // ST-2: a budget share with no budget to take it of would never alert; say so rather than accept it.
+    if (alerts.r2BudgetPercent !== undefined && !raw.storage.buckets.some((b) => b.budgetGb !== undefined)) {
+        problems.push({
+            path: "alerts.r2BudgetPercent",
+            value: alerts.r2BudgetPercent,
+            message: "is set, but no bucket in storage.buckets has a budgetGb, so R2BucketOverBudget never fires",
+            requirement: "ST-2",
+            fix: "set storage.buckets[].budgetGb on the buckets to watch, or remove alerts.r2BudgetPercent",
+        });
+    }
     // One objective, stated two ways: a second number would page on a budget the SLO does not have (issue 22).
     const availability = alerts.availabilityPercent ?? ALERT_DEFAULTS.availabilityPercent;
     const allowedErrors = Number((100 - availability).toPrecision(10));

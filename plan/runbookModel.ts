@@ -1,4 +1,5 @@
 import type { StackConfig } from "../config";
+import { R2_USAGE_STALE_RUNS } from "../components/observability/alerts/storage";
 import { cronPeriodSeconds } from "../lib/cron";
 import { PlanFile, PlanResource, UNKNOWN } from "./model";
 
@@ -669,6 +670,8 @@ function alertThreshold(name: string, a: StackConfig["alerts"]): string {
         RestoreDrillNeverSucceeded: "no passing drill recorded for a whole drill period plus a day",
         RestoreDrillRtoAboveTarget: key("rtoTargetMinutes", `the last drill's restore took more than ${a.rtoTargetMinutes} minutes`),
         RestoreDrillRpoAboveTarget: key("rpoTargetHours", `the restored backup was more than ${a.rpoTargetHours} h old`),
+        R2BucketOverBudget: `${key("r2BudgetPercent", `a bucket holding ${a.r2BudgetPercent} % or more of its budget`)} (\`storage.buckets[].budgetGb\`)`,
+        R2UsageStale: `no good reading of the buckets' sizes for ${R2_USAGE_STALE_RUNS} periods of the usage job's schedule, for one more period`,
         CertificateExpiringSoon: key("certificateExpiryDays", `a certificate expiring within ${a.certificateExpiryDays} days`),
         CertificateNotReady: "a certificate reported not ready",
         Watchdog: "always fires: it proves the alerting path works",

@@ -80,7 +80,7 @@ r2_usage_rows() {
 # r2_usage_body SINCE UNTIL: the request's JSON: the query and its variables.
 r2_usage_body() {
     printf '{"query":%s,"variables":{"accountTag":%s,"since":%s,"until":%s}}' \
-        "$(json_string "$(tr '\n' ' ' <<<"$R2_USAGE_QUERY")")" "$(json_string "$CLOUDFLARE_ACCOUNT_ID")" "$(json_string "$1")" "$(json_string "$2")"
+        "$(json_string "$(printf '%s' "$R2_USAGE_QUERY" | tr '\n' ' ')")" "$(json_string "$CLOUDFLARE_ACCOUNT_ID")" "$(json_string "$1")" "$(json_string "$2")"
 }
 
 # EXIT trap: on failure, push the failure only (POST keeps the last good sizes and success time).

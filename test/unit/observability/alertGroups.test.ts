@@ -10,6 +10,7 @@ import { LATENCY_GROUP, latencyAlerts } from "../../../components/observability/
 import { PODS_GROUP, podAlerts } from "../../../components/observability/alerts/pods";
 import { QUEUES_GROUP, queueAlerts } from "../../../components/observability/alerts/queues";
 import { SLO_GROUP, sloAlerts } from "../../../components/observability/alerts/slo";
+import { STORAGE_GROUP, storageAlerts } from "../../../components/observability/alerts/storage";
 import { TRAFFIC_GROUP, trafficAlerts } from "../../../components/observability/alerts/traffic";
 import { WATCHDOG_GROUP, watchdogAlerts } from "../../../components/observability/alerts/watchdog";
 
@@ -28,6 +29,7 @@ const MODULES: Array<[string, (input: AlertRulesInput) => AlertSpec[]]> = [
     [PODS_GROUP, podAlerts],
     [DATA_GROUP, dataAlerts],
     [BACKUPS_GROUP, backupAlerts],
+    [STORAGE_GROUP, storageAlerts],
     [CERTIFICATES_GROUP, certificateAlerts],
     [CUSTOM_GROUP, customAlerts],
     [WATCHDOG_GROUP, watchdogAlerts],
@@ -39,6 +41,7 @@ const variants: AlertRulesInput[] = [
     { ...base, databaseEngine: "postgres", mongodbMembers: undefined, redisMode: "elasticache", backups: [{ datastore: "postgres", schedule: "0 2 * * *" }], restoreDrills: [] },
     { ...base, apps: [{ name: "worker", role: "worker" }] },
     { ...base, apps: [], backups: [], restoreDrills: [] },
+    { ...base, r2Usage: undefined },
 ];
 
 describe("unit: alert group modules (issue 18)", () => {

@@ -415,3 +415,67 @@ export function parseExposition(text: string): Array<{ name: string; labels: Rec
     }
     return samples;
 }
+
+/**
+ * Cloudflare's GraphQL Analytics API on loopback, for the R2 usage job: checks the bearer token and
+ * the request's shape (a JSON body with `query` and `variables`), records every request, and answers
+ * what the test sets: by default r2StorageAdaptiveGroups rows from `samples`, newest first.
+ */
+export class FakeCloudflareGraphql {
+    url = "";
+    readonly requests: Array<{ authorization: string; contentType: string; body: { query: string; variables: Record<string, string> } }> = [];
+    samples: Array<{ bucketName: string; datetime: string; payloadSize: number; metadataSize: number; objectCount: number }> = [];
+    /** When set, the answer instead of the samples: a status and a body. */
+    answer: { status: number; body: string } | undefined;
+    /** How long to wait before answering, so a test can look at the client while it waits. */
+    delayMs = 0;
+    private server = http.createServer((req, res) => {
+        let raw = "";
+        req.on("data", (d) => (raw += d));
+        req.on("end", () => {
+            const authorization = String(req.headers.authorization ?? "");
+            let body: { query: string; variables: Record<string, string> };
+            try {
+                body = JSON.parse(raw);
+            } catch {
+                res.writeHead(400, { "Content-Type": "application/json" }).end(JSON.stringify({ errors: [{ message: "the body is not JSON" }] }));
+                return;
+            }
+            this.requests.push({ authorization, contentType: String(req.headers["content-type"] ?? ""), body });
+            setTimeout(() => this.respond(req, res, authorization, body), this.delayMs);
+        });
+    });
+
+    private respond(req: http.IncomingMessage, res: http.ServerResponse, authorization: string, body: { query: string; variables: Record<string, string> }): void {
+        if (req.method !== "POST" || authorization !== `Bearer ${this.token}`) {
+            res.writeHead(403, { "Content-Type": "application/json" }).end(JSON.stringify({ success: false, errors: [{ code: 10000, message: "Authentication error" }] }));
+            return;
+        }
+        if (this.answer) {
+            res.writeHead(this.answer.status, { "Content-Type": "application/json" }).end(this.answer.body);
+            return;
+        }
+        const since = body.variables?.since ?? "";
+        const until = body.variables?.until ?? "";
+        const rows = this.samples
+            .filter((s) => s.datetime >= since && s.datetime <= until)
+            .sort((a, b) => (a.datetime < b.datetime ? 1 : -1))
+            .map((s) => ({ max: { objectCount: s.objectCount, payloadSize: s.payloadSize, metadataSize: s.metadataSize }, dimensions: { bucketName: s.bucketName, datetime: s.datetime } }));
+        res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ data: { viewer: { accounts: [{ r2StorageAdaptiveGroups: rows }] } }, errors: null }));
+    }
+
+    constructor(readonly token = "analytics-token-for-tests") {}
+
+    start(): Promise<void> {
+        return new Promise((resolve) =>
+            this.server.listen(0, "127.0.0.1", () => {
+                this.url = `http://127.0.0.1:${(this.server.address() as net.AddressInfo).port}/client/v4/graphql`;
+                resolve();
+            }),
+        );
+    }
+
+    stop(): Promise<void> {
+        return new Promise((resolve) => this.server.close(() => resolve()));
+    }
+}

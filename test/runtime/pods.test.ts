@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { spawnSync } from "child_process";
-import { RuntimeWorld, listing, playedOrListed } from "./world";
+import { RuntimeWorld, assertR2Usage, listing, playedOrListed } from "./world";
 import { PodFailure } from "../helpers/kubelet";
 import { PlannedPod } from "./plannedPods";
 
@@ -104,6 +104,10 @@ describe("runtime: the pods the plans emit run in real containers (podman)", fun
             }
         });
 
+        it("ST-2: the R2 usage pod reads every bucket's size from Cloudflare's API (a loopback fake) with its token and pushes it", async () => {
+            await assertR2Usage(world, "staging");
+        });
+
         it("the tier can fail: a drill pod without its socket volume, or run as root, is reported naming the container and what it could not do", async () => {
             const pod = world.pod("staging", "backups-drill-staging-postgres");
             const noSocket: PlannedPod = JSON.parse(JSON.stringify(pod));
@@ -150,6 +154,10 @@ describe("runtime: the pods the plans emit run in real containers (podman)", fun
             await world.assertVerifiedBackup(pod);
         });
 
+        it("ST-2: the R2 usage pod pushes production's bucket sizes", async () => {
+            await assertR2Usage(world, "production");
+        });
+
         it("BK-6: staging's drill of production restores the backup production's own backup pod made", async () => {
             await world.assertDrill("staging", "backups-drill-production-postgres");
         });
@@ -168,6 +176,7 @@ describe("runtime: the pods the plans emit run in real containers (podman)", fun
             }
             await world.assertDrill("mongodb", "backups-drill-staging-redis");
             await world.assertDrill("mongodb", "backups-drill-production-postgres");
+            await assertR2Usage(world, "mongodb");
         });
     });
 

@@ -12,7 +12,7 @@ import { PlanFile } from "../../plan/model";
 import { ROOT } from "../helpers/harness";
 import { STAND_INS, StandIn, buildJobImage, buildOnBase, ensureBase, runtimeTools, STAND_INS_DIR } from "../helpers/images";
 import { PodmanKubelet, RunningPod, normalizeImage } from "../helpers/kubelet";
-import { RealPushgateway, TestPostgres, TestS3, run as runCommand } from "../helpers/servers";
+import { FakeCloudflareGraphql, RealPushgateway, TestPostgres, TestS3, run as runCommand } from "../helpers/servers";
 import { writeStackVariant } from "../helpers/stacks";
 import { requireTool } from "../helpers/tools";
 import { useInClusterRedis, useMongodb } from "../helpers/variants";
@@ -58,6 +58,8 @@ export class RuntimeWorld {
     readonly pg = new TestPostgres();
     readonly s3 = new TestS3();
     readonly gateway = new RealPushgateway();
+    /** Cloudflare's GraphQL Analytics API, for the R2 usage pods (ST-2). */
+    readonly graphql = new FakeCloudflareGraphql("runtime-analytics-token");
     jobImage = "";
     database = "";
     values = {
@@ -143,6 +145,11 @@ export class RuntimeWorld {
         await this.s3.start([...buckets]);
         this.proxy = await this.s3.verifyingProxy();
         await this.gateway.start(ctx);
+        await this.graphql.start();
+        // A sample of every bucket the usage pods report, ten minutes old: their sizes are its numbers.
+        const usageBuckets = new Set(PLANS.flatMap((k) => this.pods[k].flatMap((p) => (plainEnv(p, "job", "R2_BUCKETS") ?? "").split(" ").filter((b) => b !== ""))));
+        const sampledAt = new Date(Date.now() - 600000).toISOString().replace(/\.\d{3}Z$/, "Z");
+        this.graphql.samples = [...usageBuckets].map((bucketName, i) => ({ bucketName, datetime: sampledAt, payloadSize: (i + 1) * 1e9, metadataSize: 1000, objectCount: (i + 1) * 100 }));
         this.assets = http.createServer((_, res) => res.writeHead(200, { "Content-Type": "image/png" }).end("png"));
         await new Promise<void>((resolve) => this.assets!.listen(0, "127.0.0.1", () => resolve()));
         this.assetsOrigin = `http://127.0.0.1:${(this.assets.address() as net.AddressInfo).port}`;
@@ -151,6 +158,7 @@ export class RuntimeWorld {
         const plainValues = (name: string) => new Set(PLANS.flatMap((k) => this.pods[k].map((p) => plainEnv(p, "job", name)).filter((v): v is string => v !== undefined)));
         for (const v of plainValues("S3_ENDPOINT_URL")) this.rewrites.push([v, this.proxy.endpoint]);
         for (const v of plainValues("PUSHGATEWAY_URL")) this.rewrites.push([v, this.gateway.url]);
+        for (const v of plainValues("CLOUDFLARE_GRAPHQL_URL")) this.rewrites.push([v, this.graphql.url]);
         for (const v of plainValues("AGE_RECIPIENT")) this.rewrites.push([v, this.values.recipient]);
         for (const v of plainValues("DRILL_ASSET_URLS")) for (const url of v.split(/\s+/)) this.rewrites.push([new URL(url).origin, this.assetsOrigin]);
     }
@@ -158,6 +166,7 @@ export class RuntimeWorld {
     async stop(): Promise<void> {
         for (const p of this.running) await p.stop().catch(() => undefined);
         this.gateway.stop();
+        await this.graphql.stop().catch(() => undefined);
         this.proxy?.close();
         this.assets?.close();
         await this.s3.stop().catch(() => undefined);
@@ -189,6 +198,7 @@ export class RuntimeWorld {
             REDIS_PORT: "6379",
             REDISCLI_AUTH: this.values.redisPassword,
             password: this.values.redisPassword,
+            CLOUDFLARE_API_TOKEN: this.graphql.token,
         };
         return values[key];
     }
@@ -357,6 +367,35 @@ export class RuntimeWorld {
             assert.ok(metric.endsWith("success") ? value === 1 : value >= 0, line);
         }
     }
+}
+
+/**
+ * The R2 usage pod of a plan asks the API (the loopback fake) with its token and pushes every bucket's
+ * size and object count, and its success, under its stack (ST-2).
+ */
+export async function assertR2Usage(world: RuntimeWorld, plan: PlanKey): Promise<void> {
+    const pod = world.pod(plan, "r2-usage-cronjob");
+    const stack = plainEnv(pod, "job", "STACK_NAME")!;
+    const buckets = plainEnv(pod, "job", "R2_BUCKETS")!.split(" ");
+    const asked = world.graphql.requests.length;
+    const running = await world.play(plan, pod, "completed");
+    const logs = await running.logs("job");
+    await running.stop();
+    const request = world.graphql.requests[asked];
+    assert.ok(request, `the pod asked the API: ${logs}`);
+    assert.strictEqual(request.authorization, `Bearer ${world.graphql.token}`, "with the token from its Secret");
+    assert.strictEqual(request.body.variables.accountTag, plainEnv(pod, "job", "CLOUDFLARE_ACCOUNT_ID"));
+    const scraped = await world.gateway.scrape();
+    const value = (metric: string, bucket?: string) => {
+        const line = scraped.split("\n").find((l) => l.startsWith(`${metric}{`) && l.includes('job="runbook-r2-usage"') && l.includes(`stack="${stack}"`) && (bucket === undefined || l.includes(`bucket="${bucket}"`)));
+        return line === undefined ? undefined : Number(line.split(" ").pop());
+    };
+    for (const bucket of buckets) {
+        const sample = world.graphql.samples.find((s) => s.bucketName === bucket)!;
+        assert.strictEqual(value("runbook_r2_bucket_size_bytes", bucket), sample.payloadSize + sample.metadataSize, `${plan}: ${bucket}'s size arrived: ${logs}`);
+        assert.strictEqual(value("runbook_r2_bucket_objects", bucket), sample.objectCount);
+    }
+    assert.strictEqual(value("runbook_r2_usage_last_run_success"), 1, logs);
 }
 
 /** Pods played, and the reason each other pod cannot run here. */

@@ -7,7 +7,7 @@ import { PlanFile, PlanResource } from "../../plan/model";
 import { runbook } from "../helpers/cli";
 import { ROOT } from "../helpers/harness";
 import { kubernetesSchemaErrors } from "../helpers/k8sSchema";
-import { K8S_DEPLOYMENT, K8S_HTTP_ROUTE, K8S_JOB, K8S_SERVICE, K8S_STATEFUL_SET } from "../helpers/types";
+import { K8S_CRON_JOB, K8S_DEPLOYMENT, K8S_HTTP_ROUTE, K8S_JOB, K8S_SERVICE, K8S_STATEFUL_SET } from "../helpers/types";
 
 /*
  * The five seed runbooks as stack files (examples/seeds/), each planned as staging and as
@@ -104,7 +104,26 @@ const expectations: Record<string, (p: PlanFile, production: boolean) => void> =
         assert.ok(Object.values(web.propertyDependencies).flat().includes(token.urn), "the app reads the token's Secret");
         assert.deepStrictEqual(env.filter((e: any) => e.name.startsWith("R2_") && e.valueFrom).map((e: any) => e.valueFrom.secretKeyRef.key), ["R2_ACCESS_KEY_ID", "R2_SECRET_ACCESS_KEY", "R2_ENDPOINT"]);
         assert.ok(ofType(p, K8S_JOB).some((r) => (r.inputs.metadata as any).name.startsWith("web-migrate-")));
+        // Monitoring "Storage size: R2 bucket stats" (ST-2): the hourly usage job reads both buckets,
+        // and each bucket's budget is an alert at 80 % of it.
+        const usage = ofType(p, K8S_CRON_JOB).find((r) => (r.inputs.metadata as any).name === "r2-usage");
+        assert.ok(usage, "the R2 usage CronJob");
+        const usageEnv: any[] = (usage.inputs.spec as any).jobTemplate.spec.template.spec.containers[0].env;
+        assert.strictEqual(usageEnv.find((e) => e.name === "R2_BUCKETS")?.value, "menu-images menu-backups");
+        const rules = p.resources.filter((r) => r.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule").flatMap((r) => (r.inputs.spec as any).groups.flatMap((g: any) => g.rules));
+        const budgets = rules.filter((r: any) => r.alert === "R2BucketOverBudget").map((r: any) => [r.labels.bucket, r.expr]);
+        assert.deepStrictEqual(budgets, [
+            ["menu-images", 'max by (bucket) (runbook_r2_bucket_size_bytes{job="runbook-r2-usage", stack="' + stackOf(p) + '", bucket="menu-images"}) / 50000000000 >= 0.8'],
+            ["menu-backups", 'max by (bucket) (runbook_r2_bucket_size_bytes{job="runbook-r2-usage", stack="' + stackOf(p) + '", bucket="menu-backups"}) / 200000000000 >= 0.8'],
+        ]);
+        assert.ok(rules.some((r: any) => r.alert === "R2UsageStale"), "and an alert when the sizes stop arriving");
     },
+};
+
+/** The stack a plan is of (the `stack` label of every pushed metric). */
+const stackOf = (p: PlanFile): string => {
+    const usage = ofType(p, K8S_CRON_JOB).find((r) => (r.inputs.metadata as any).name === "r2-usage")!;
+    return (usage.inputs.spec as any).jobTemplate.spec.template.spec.containers[0].env.find((e: any) => e.name === "STACK_NAME").value;
 };
 
 describe("stack: every seed runbook as a stack file (examples/seeds)", function () {

@@ -267,6 +267,47 @@ describe("alerts: WebSocket apps and a dead man's switch (OB-3, OB-4)", function
         }
     });
 
+    it("ST-2: R2BucketOverBudget is proven for any allowed share and odd budgets; R2UsageStale fires also when no reading ever arrived", function () {
+        const promtool = requireTool(this, "promtool", "prometheus");
+        const base = generatorInput(VARIANTS[0]);
+        // storage.buckets[].budgetGb as config gives it: 12.5 GB, 0.001 GB (1 MB), 1000 GB.
+        const buckets = [{ bucket: "menu-images", budgetBytes: 12.5e9 }, { bucket: "tiny", budgetBytes: 1e6 }, { bucket: "menu-backups", budgetBytes: 1e12 }, { bucket: "unbudgeted" }];
+        for (const percent of [1, 33.3, 80, 99.5, 100]) {
+            const input: AlertRulesInput = { ...base, r2Usage: { ...base.r2Usage!, buckets }, thresholds: { ...base.thresholds, r2BudgetPercent: percent } };
+            const at = path.join(tmp, `r2-budget-${percent}`);
+            const groups = ruleGroups(input);
+            assert.deepStrictEqual(alertingRules(groups).filter((r) => r.alert === "R2BucketOverBudget").map((r) => r.labels.bucket), ["menu-images", "tiny", "menu-backups"]);
+            const { ruleFiles, testFiles } = writeRulesAndTests(at, groups, input);
+            const check = run(promtool, ["check", "rules", ...ruleFiles], at);
+            assert.strictEqual(check.status, 0, check.output);
+            const mine = testFiles.filter((f) => /R2BucketOverBudget|R2UsageStale/.test(f));
+            assert.strictEqual(mine.length, 4, `three budget proofs and the staleness proof: ${mine.join(", ")}`);
+            const r = run(promtool, ["test", "rules", ...mine], at);
+            assert.strictEqual(r.status, 0, `r2BudgetPercent ${percent}: ${r.output}`);
+        }
+        // No reading ever: the metric is absent, yet the alert fires once the limit and its hold have passed.
+        const at = path.join(tmp, "r2-never");
+        const input: AlertRulesInput = { ...base, r2Usage: { ...base.r2Usage!, buckets } };
+        const stale = alertingRules(ruleGroups(input)).find((r) => r.alert === "R2UsageStale")!;
+        fs.mkdirSync(at, { recursive: true });
+        fs.writeFileSync(path.join(at, "rules.yaml"), YAML.stringify({ groups: [{ name: "stale", rules: [stale] }] }));
+        const alert = (evalTime: string, value?: number) => ({
+            eval_time: evalTime,
+            alertname: "R2UsageStale",
+            exp_alerts: value === undefined ? [] : [{ exp_labels: stale.labels, exp_annotations: { ...stale.annotations, description: stale.annotations.description.replace('{{ printf "%.1f" $value }}', value.toFixed(1)) } }],
+        });
+        fs.writeFileSync(
+            path.join(at, "test.yaml"),
+            YAML.stringify({
+                rule_files: ["rules.yaml"],
+                evaluation_interval: "10m",
+                tests: [{ interval: "10m", input_series: [{ series: 'up{job="unrelated"}', values: "1x40" }], alert_rule_test: [alert("3h50m"), alert("5h", 5)] }],
+            }),
+        );
+        const never = run(promtool, ["test", "rules", "test.yaml"], at);
+        assert.strictEqual(never.status, 0, never.output);
+    });
+
     it("OB-4: with a dead man's switch, the watchdog pings it and nothing else", function () {
         const amtool = requireTool(this, "amtool", "prometheus-alertmanager");
         fs.mkdirSync(dir, { recursive: true });

@@ -10,6 +10,10 @@ import {
     BackupJobKind,
     DRILL_LABEL,
     DRILL_SCRIPT,
+    APP_CHECK_JOB_MOUNT,
+    appCheckContainer,
+    appCheckDrillEnv,
+    appCheckVolumes,
     backupEgressSpec,
     backupRoleUrl,
     redisCliSettings,
@@ -255,6 +259,9 @@ export class Backups extends pulumi.ComponentResource {
                 if (target.datastore === "mongodb") env.DRILL_OPLOG_PREFIX = "mongodb-oplog" satisfies BackupJobKind;
                 // 004: the target stack's own assets; production's drill never samples staging's.
                 if (target.assetUrls.length > 0) env.DRILL_ASSET_URLS = target.assetUrls.join(" ");
+                // BK-6, 004: the app's own image checks the restored PostgreSQL as the app reads it.
+                const appCheck = target.datastore === "postgres" ? drill.appCheck : undefined;
+                if (appCheck !== undefined) Object.assign(env, appCheckDrillEnv(appCheck));
                 const cron = new k8s.batch.v1.CronJob(
                     `${name}-drill-${target.name}`,
                     {
@@ -274,8 +281,10 @@ export class Backups extends pulumi.ComponentResource {
                             volumes: [
                                 { name: "drill-key", secret: { secretName: drillSecretName, items: [{ key: "AGE_SECRET_KEY", path: "identity" }], defaultMode: 0o400 } },
                                 ...scratchVolumes(target.datastore),
+                                ...(appCheck !== undefined ? appCheckVolumes(appCheck) : []),
                             ],
-                            volumeMounts: [{ name: "drill-key", mountPath: DRILL_KEY_DIR, readOnly: true }],
+                            volumeMounts: [{ name: "drill-key", mountPath: DRILL_KEY_DIR, readOnly: true }, ...(appCheck !== undefined ? [APP_CHECK_JOB_MOUNT] : [])],
+                            ...(appCheck !== undefined ? { containers: [appCheckContainer(appCheck)] } : {}),
                             sidecars: scratchSidecar(target.datastore, { jobImage: backups.image, mongoImage: args.scratchMongoImage }),
                             workSizeLimit: "100Gi",
                             ...jobDeadlines("drill"),

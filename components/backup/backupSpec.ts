@@ -348,11 +348,34 @@ export interface EgressNeeds {
 }
 
 /**
- * The backup and drill pods' egress (DB-2, SC-5): the data stores they dump, HTTPS for R2 (and the
- * drill's asset checks), and the Pushgateway. DNS comes from the namespace-wide policy.
+ * What every backup and drill pod reaches outside its own pod: HTTPS to the internet for R2 (and the
+ * drill's asset checks), never the private ranges, and the Pushgateway.
+ */
+function httpsAndPushgateway(pushgatewayUrl: string): Array<Record<string, unknown>> {
+    const gateway = pushgatewayTarget(pushgatewayUrl);
+    return [
+        // R2 and asset hosts are Cloudflare anycast addresses: HTTPS to the internet, never the private ranges.
+        {
+            to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"] } }],
+            ports: [{ protocol: "TCP", port: 443 }],
+        },
+        {
+            to: [
+                gateway.namespace !== undefined
+                    ? { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": gateway.namespace } } }
+                    : { ipBlock: { cidr: "0.0.0.0/0" } },
+            ],
+            ports: [{ protocol: "TCP", port: gateway.port }],
+        },
+    ];
+}
+
+/**
+ * The backup pods' egress (DB-2, SC-5): the data stores they dump, HTTPS for R2, and the Pushgateway.
+ * Not the drills' (restoreDrillEgressSpec): they restore into their own pod. DNS comes from the
+ * namespace-wide policy.
  */
 export function backupEgressSpec(needs: EgressNeeds) {
-    const gateway = pushgatewayTarget(needs.pushgatewayUrl);
     const egress: Array<Record<string, unknown>> = [];
     if (needs.inClusterPorts.length > 0) {
         egress.push({
@@ -363,23 +386,24 @@ export function backupEgressSpec(needs: EgressNeeds) {
     for (const ext of needs.externalPorts) {
         egress.push({ to: ext.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: "TCP", port: ext.port }] });
     }
-    // R2 and asset hosts are Cloudflare anycast addresses: HTTPS to the internet, never the private ranges.
-    egress.push({
-        to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"] } }],
-        ports: [{ protocol: "TCP", port: 443 }],
-    });
-    egress.push({
-        to: [
-            gateway.namespace !== undefined
-                ? { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": gateway.namespace } } }
-                : { ipBlock: { cidr: "0.0.0.0/0" } },
-        ],
-        ports: [{ protocol: "TCP", port: gateway.port }],
-    });
+    egress.push(...httpsAndPushgateway(needs.pushgatewayUrl));
     return {
-        podSelector: { matchLabels: { [ROLE_LABEL]: BACKUP_ROLE } },
+        podSelector: { matchLabels: { [ROLE_LABEL]: BACKUP_ROLE }, matchExpressions: [{ key: DRILL_LABEL, operator: "DoesNotExist" }] },
         policyTypes: ["Egress"],
         egress,
+    };
+}
+
+/**
+ * The drill pods' egress (BK-6, SC-5): HTTPS for R2 (the download) and the asset checks, and the
+ * Pushgateway; no datastore port: a drill restores into the scratch server of its own pod, so neither
+ * the drill nor its app check can open a connection to a real database.
+ */
+export function restoreDrillEgressSpec(pushgatewayUrl: string) {
+    return {
+        podSelector: { matchLabels: { [ROLE_LABEL]: BACKUP_ROLE }, matchExpressions: [{ key: DRILL_LABEL, operator: "Exists" }] },
+        policyTypes: ["Egress"],
+        egress: httpsAndPushgateway(pushgatewayUrl),
     };
 }
 

@@ -15,6 +15,7 @@ import {
     appCheckDrillEnv,
     appCheckVolumes,
     backupEgressSpec,
+    restoreDrillEgressSpec,
     backupRoleUrl,
     redisCliSettings,
     jobCronJobSpec,
@@ -294,6 +295,8 @@ export class Backups extends pulumi.ComponentResource {
                 );
                 this.drillCronJobNames[target.name] = cron.metadata.name;
             }
+            // BK-6, SC-5: the drills (and their app checks) reach R2, the asset URLs and the Pushgateway, no datastore.
+            new k8s.networking.v1.NetworkPolicy(`${name}-drill-egress`, { metadata: meta("restore-drill-egress"), spec: restoreDrillEgressSpec(backups.pushgatewayUrl) }, child);
         }
 
         // 004, ST-1: the apps' own token for their asset buckets, in a Secret the apps that set r2Env
@@ -323,7 +326,7 @@ export class Backups extends pulumi.ComponentResource {
             this.assetsSecretName = secret.metadata.name;
         }
 
-        // SC-5, DB-2: the jobs reach their data stores, HTTPS and the Pushgateway, nothing else.
+        // SC-5, DB-2: the backup jobs reach their data stores, HTTPS and the Pushgateway, nothing else.
         new k8s.networking.v1.NetworkPolicy(
             `${name}-egress`,
             {

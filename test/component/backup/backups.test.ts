@@ -173,7 +173,7 @@ describe("component: Backups (BK-1, BK-3, BK-6, ST-1, SC-5)", () => {
         }
         assert.deepStrictEqual(podOf("backups-drill-staging-redis").containers.map((c: any) => c.name), ["job"], "a Redis drill has no app check");
         assert.deepStrictEqual(await kubernetesSchemaErrors(staging), []);
-        const without = await build("staging", "postgres+redis");
+        const without = await build("staging", "postgres+redis", (c) => delete c["runbook:backups"].drill.appCheck);
         assert.deepStrictEqual(((one(without, K8S_CRON_JOB, "backups-drill-staging-postgres").inputs.spec as any).jobTemplate.spec.template.spec.containers as any[]).map((c) => c.name), ["job"]);
     });
 
@@ -249,10 +249,20 @@ describe("component: Backups (BK-1, BK-3, BK-6, ST-1, SC-5)", () => {
         );
     });
 
-    it("SC-5: one egress NetworkPolicy for the backup-role pods", async () => {
+    it("SC-5, BK-6: one egress NetworkPolicy for the backup pods, one for the drills (no datastore port); production has no drill and no drill policy", async () => {
         const resources = await build("staging", "postgres+redis");
-        const np = one(resources, NETWORK_POLICY, "egress");
-        assert.deepStrictEqual((np.inputs.spec as any).podSelector, { matchLabels: { "runbook.dev/role": "backup" } });
+        const policies = ofType(resources, NETWORK_POLICY);
+        assert.deepStrictEqual(policies.map((p) => (p.inputs.metadata as any).name).sort(), ["backup-jobs-egress", "restore-drill-egress"]);
+        const backup = policies.find((p) => (p.inputs.metadata as any).name === "backup-jobs-egress")!;
+        assert.deepStrictEqual((backup.inputs.spec as any).podSelector, { matchLabels: { "runbook.dev/role": "backup" }, matchExpressions: [{ key: "runbook.dev/restore-drill", operator: "DoesNotExist" }] });
+        const drill = policies.find((p) => (p.inputs.metadata as any).name === "restore-drill-egress")!;
+        assert.deepStrictEqual(((drill.inputs.spec as any).egress as any[]).map((e) => e.ports[0].port), [443, 9091]);
+        // Every drill pod carries the label the drill policy selects on.
+        for (const cron of ofType(resources, K8S_CRON_JOB).filter((c) => (c.inputs.metadata as any).name.startsWith("restore-drill-"))) {
+            assert.ok((cron.inputs.spec as any).jobTemplate.spec.template.metadata.labels["runbook.dev/restore-drill"], cron.name);
+        }
+        const production = await build("production", "postgres+redis");
+        assert.deepStrictEqual(ofType(production, NETWORK_POLICY).map((p) => (p.inputs.metadata as any).name), ["backup-jobs-egress"]);
     });
 
     it("ST-1, WL-3: the apps' R2 token is in a Secret per token, named by a random ID its content keeps, kept after a rotation", async () => {

@@ -84,7 +84,7 @@ describe("unit: backups config (BK-1, BK-2, BK-3, BK-6, SC-2)", () => {
         const timed = validate("staging", (c) => (c["runbook:backups"].drill.appCheck = { app: "api", command: ["true"], timeoutSeconds: 60 }));
         assert.ok(timed.ok);
         assert.strictEqual(timed.config.backups.drill!.appCheck!.timeoutSeconds, 60);
-        const none = validate("staging", () => undefined);
+        const none = validate("staging", (c) => delete c["runbook:backups"].drill.appCheck);
         assert.ok(none.ok);
         assert.strictEqual(none.config.backups.drill!.appCheck, undefined, "no app check unless asked for");
     });

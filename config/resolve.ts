@@ -348,6 +348,51 @@ export interface ResolvedBackups {
         newestRow?: string;
         /** The RPO target (alerts.rpoTargetHours), in seconds. */
         maxRowAgeSeconds: number;
+        /** A check in an app's own image against the restored PostgreSQL (BK-6, 004); see resolveDrillAppCheck. */
+        appCheck?: ResolvedDrillAppCheck;
+    };
+}
+
+/** What the drill's app check runs with: the app's image and how the app runs, nothing of its secrets. */
+export interface ResolvedDrillAppCheck {
+    /** The app whose image runs the check. */
+    app: string;
+    /** The app's pinned image. */
+    image: string;
+    /** The app's user; its root filesystem is read-only and only `writablePaths` are writable, as in its pods. */
+    runAsUser: number;
+    writablePaths: string[];
+    resources: ResolvedApp["resources"];
+    /** The check's `command`, then its `args`. */
+    command: string[];
+    timeoutSeconds: number;
+    /** The env names the app reads its database through (DATABASE_URL, its readerUrlEnv): each gets the scratch copy's URL. */
+    connectionEnv: string[];
+}
+
+/** BK-6: an app check that has not finished in five minutes is stuck (prisma migrate status takes seconds). */
+export const DEFAULT_APP_CHECK_TIMEOUT_SECONDS = 300;
+
+/**
+ * `backups.drill.appCheck` resolved against its app (`connection`: the env name of the database's
+ * connection string, from the database's variant). Undefined without one, and when it names no app or
+ * the database is not PostgreSQL: config/rulesBackups.ts refuses those at their keys.
+ */
+export function resolveDrillAppCheck(raw: RawStackConfig, env: Environment, connection: string): ResolvedDrillAppCheck | undefined {
+    const check = raw.backups.drill?.appCheck;
+    if (check === undefined || raw.database.engine !== "postgres") return undefined;
+    const found = raw.apps.find((a) => a.name === check.app);
+    if (found === undefined) return undefined;
+    const app = resolveApp(found, env);
+    return {
+        app: app.name,
+        image: app.image,
+        runAsUser: app.runAsUser,
+        writablePaths: app.writablePaths,
+        resources: app.resources,
+        command: [...check.command, ...(check.args ?? [])],
+        timeoutSeconds: check.timeoutSeconds ?? DEFAULT_APP_CHECK_TIMEOUT_SECONDS,
+        connectionEnv: [connection, ...(app.readerUrlEnv !== undefined ? [app.readerUrlEnv] : [])],
     };
 }
 
@@ -585,7 +630,7 @@ export function resolveConfig(raw: RawStackConfig, env: Environment): StackConfi
             buckets: raw.storage.buckets.map((b) => resolveBucket(b, backups.retentionDays, b.name === raw.backups.bucket, bucketPrefixRetentionDays)),
             usage: { schedule: R2_USAGE_SCHEDULE },
         },
-        backups: { ...backups, targets, bucketPrefixRetentionDays },
+        backups: { ...backups, ...withAppCheck(backups, resolveDrillAppCheck(raw, env, database.env.connection)), targets, bucketPrefixRetentionDays },
         edge: resolveEdge(raw.edge, env),
         alerts: resolveAlerts(raw.alerts),
         network: resolveNetwork(raw.network),
@@ -603,6 +648,11 @@ export function resolveConfig(raw: RawStackConfig, env: Environment): StackConfi
         providers: { aws: raw.providers.aws },
         secretNames: Object.keys(raw.secrets ?? {}),
     };
+}
+
+/** The drill with its app check, when it has one. */
+function withAppCheck(backups: ResolvedBackups, appCheck: ResolvedDrillAppCheck | undefined): Partial<ResolvedBackups> {
+    return backups.drill !== undefined && appCheck !== undefined ? { drill: { ...backups.drill, appCheck } } : {};
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

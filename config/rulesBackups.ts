@@ -111,5 +111,40 @@ export function backupProblems(raw: RawStackConfig, env: Environment): ConfigPro
             });
         }
     });
+    problems.push(...appCheckProblems(raw));
     return problems;
+}
+
+/**
+ * BK-6: the drill's app check runs an app's image against the restored PostgreSQL as that app reads
+ * it, so the app must exist and read this stack's PostgreSQL (its connection string in secretRefs).
+ */
+export function appCheckProblems(raw: RawStackConfig): ConfigProblem[] {
+    const check = raw.backups.drill?.appCheck;
+    if (check === undefined) return [];
+    const at = "backups.drill.appCheck";
+    if (raw.database.engine !== "postgres") {
+        return [{
+            path: at,
+            message: `runs against the drill's restored PostgreSQL, and this stack's database is ${raw.database.engine}`,
+            requirement: "BK-6",
+            fix: "remove backups.drill.appCheck; the MongoDB drill checks its restore with backups.drill.minRows",
+        }];
+    }
+    const names = raw.apps.map((a) => a.name);
+    const app = raw.apps.find((a) => a.name === check.app);
+    if (app === undefined) {
+        return [{ path: `${at}.app`, value: check.app, message: "names no app in apps", requirement: "BK-6", fix: `name one of the stack's apps: ${names.join(", ")}` }];
+    }
+    const readers = raw.apps.filter((a) => (a.secretRefs ?? []).includes("DATABASE_URL")).map((a) => a.name);
+    if (!(app.secretRefs ?? []).includes("DATABASE_URL")) {
+        return [{
+            path: `${at}.app`,
+            value: check.app,
+            message: "does not read this stack's PostgreSQL (DATABASE_URL is not in its secretRefs), so its image says nothing about the restored database",
+            requirement: "BK-6",
+            fix: readers.length > 0 ? `name an app that reads it: ${readers.join(", ")}` : "add DATABASE_URL to the app's secretRefs, or remove backups.drill.appCheck",
+        }];
+    }
+    return [];
 }

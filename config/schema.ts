@@ -380,6 +380,26 @@ export const backupsSchema = z.strictObject({
             minRows: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/, { message: "must be a table name such as public.orders" }), z.number().int().min(0)).optional(),
             /** A command that must pass against the restored database, such as `npx prisma migrate status` (004). Defaults to none. */
             checkCommand: z.string().min(1).optional(),
+            /**
+             * PostgreSQL: a check that runs in an app's own image against the restored database, as the app
+             * reads it (BK-6, 004), such as `npx prisma migrate status`. The drill's pod gets one more
+             * container: the app's pinned image, run as the app runs (its user, read-only root, its
+             * writablePaths), started once the restore finished, with the app's connection variable
+             * (DATABASE_URL, and its readerUrlEnv) pointing at the scratch copy and no other credential.
+             * The check's exit status decides the drill. The image needs a POSIX `sh`. Defaults to none.
+             */
+            appCheck: z
+                .strictObject({
+                    /** The app in `apps` whose image runs the check; it must read this stack's PostgreSQL (DATABASE_URL in its secretRefs). */
+                    app: z.string().min(1),
+                    /** The program and its arguments, such as `["npx", "prisma", "migrate", "status"]`. */
+                    command: z.array(z.string().min(1)).min(1),
+                    /** More arguments after `command`. Defaults to none. */
+                    args: z.array(z.string()).optional(),
+                    /** Seconds the check may run before it is stopped and the drill fails. Defaults to 300. */
+                    timeoutSeconds: z.number().int().min(10).max(3600).optional(),
+                })
+                .optional(),
             /** This stack's asset URLs, a random sample of which must answer after a drill of this stack's backups (004). Defaults to none. */
             assetUrls: z.array(z.string().regex(/^https:\/\/\S+$/, { message: "must be an https URL" })).optional(),
             /**

@@ -190,6 +190,8 @@ export interface DrillFacts {
     periodHours: number;
     minRows?: string;
     checkCommand?: string;
+    /** The app check (BK-6): the app's image and the command it runs against the restored copy. */
+    appCheck?: { image: string; command: string[] };
     assetUrls: string[];
 }
 
@@ -595,6 +597,7 @@ function backupFacts(config: StackConfig, of: (type: string) => PlanResource[]):
             const minRows = envValue(container, "DRILL_MIN_ROWS");
             const checkCommand = envValue(container, "DRILL_CHECK_COMMAND");
             const assets = envValue(container, "DRILL_ASSET_URLS");
+            const check = (podSpecOf(c)?.containers ?? []).find((x: Inputs) => x.name === "app-check");
             return {
                 cronJob: String((c.inputs.metadata as Inputs).name),
                 datastore: labelsOf(c)["runbook.dev/restore-drill"] as DrillFacts["datastore"],
@@ -605,6 +608,7 @@ function backupFacts(config: StackConfig, of: (type: string) => PlanResource[]):
                 periodHours: hours(cronPeriodSeconds(schedule)),
                 ...(minRows ? { minRows } : {}),
                 ...(checkCommand ? { checkCommand } : {}),
+                ...(check ? { appCheck: { image: String(check.image), command: ((check.args ?? []) as unknown[]).map(String) } } : {}),
                 assetUrls: assets ? assets.split(/\s+/).filter((u) => u !== "") : [],
             };
         });

@@ -102,7 +102,8 @@ export function containerEnv(
     ];
 }
 
-function resources(app: Pick<ResolvedApp, "resources">): k8s.types.input.core.v1.ResourceRequirements {
+/** WL-4: the app's requests and limits, as its pods and the drill's app check (BK-6) run with them. */
+export function resources(app: Pick<ResolvedApp, "resources">): k8s.types.input.core.v1.ResourceRequirements {
     const r = app.resources;
     return { requests: { cpu: r.cpuRequest, memory: r.memoryRequest }, limits: { cpu: r.cpuLimit, memory: r.memoryLimit } };
 }

@@ -5,6 +5,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { projectScriptsDir } from "../scripts";
 import { BACKUP_ROLE, RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY, ROLE_LABEL } from "../k8s/labels";
+import { containerSecurity, resources as appResources, volumeName } from "../app/appSpec";
+import type { ResolvedDrillAppCheck } from "../../config/resolve";
 
 /*
  * Pure builders for the backup and restore-drill jobs (BK-1, BK-3, BK-6, SC-5): the scripts
@@ -126,6 +128,8 @@ export interface JobSettings {
     workSizeLimit?: string;
     /** The job container's requests and limits. Defaults to JOB_RESOURCES, sized for a dump. */
     resources?: { requests: Record<string, string>; limits: Record<string, string> };
+    /** Main containers beside the job's, such as the drill's app check; each must exit on its own. Defaults to none. */
+    containers?: k8s.types.input.core.v1.Container[];
 }
 
 /** A dump's or a drill's job container: a core and memory for zstd and age, up to 2 of each. */
@@ -179,6 +183,7 @@ export function jobCronJobSpec(s: JobSettings): k8s.types.input.batch.v1.CronJob
                                     ...(s.volumeMounts ?? []),
                                 ],
                             },
+                            ...(s.containers ?? []),
                         ],
                         volumes: [
                             { name: "scripts", configMap: { name: s.scriptsConfigMap, defaultMode: 0o555 } },
@@ -372,8 +377,17 @@ export interface EgressNeeds {
 }
 
 /**
- * The backup and drill pods' egress (DB-2, SC-5): the data stores they dump, HTTPS for R2 (and the
- * drill's asset checks), and the Pushgateway. DNS comes from the namespace-wide policy.
+ * What every backup and drill pod reaches outside its own pod: HTTPS to the internet for R2 (and the
+ * drill's asset checks), never the private ranges, and the Pushgateway.
+ */
+function httpsAndPushgateway(pushgatewayUrl: string): Array<Record<string, unknown>> {
+    return [publicHttpsEgress(), pushgatewayEgress(pushgatewayUrl)];
+}
+
+/**
+ * The backup pods' egress (DB-2, SC-5): the data stores they dump, HTTPS for R2, and the Pushgateway.
+ * Not the drills' (restoreDrillEgressSpec): they restore into their own pod. DNS comes from the
+ * namespace-wide policy.
  */
 export function backupEgressSpec(needs: EgressNeeds) {
     const egress: Array<Record<string, unknown>> = [];
@@ -386,11 +400,24 @@ export function backupEgressSpec(needs: EgressNeeds) {
     for (const ext of needs.externalPorts) {
         egress.push({ to: ext.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: "TCP", port: ext.port }] });
     }
-    egress.push(publicHttpsEgress(), pushgatewayEgress(needs.pushgatewayUrl));
+    egress.push(...httpsAndPushgateway(needs.pushgatewayUrl));
     return {
-        podSelector: { matchLabels: { [ROLE_LABEL]: BACKUP_ROLE } },
+        podSelector: { matchLabels: { [ROLE_LABEL]: BACKUP_ROLE }, matchExpressions: [{ key: DRILL_LABEL, operator: "DoesNotExist" }] },
         policyTypes: ["Egress"],
         egress,
+    };
+}
+
+/**
+ * The drill pods' egress (BK-6, SC-5): HTTPS for R2 (the download) and the asset checks, and the
+ * Pushgateway; no datastore port: a drill restores into the scratch server of its own pod, so neither
+ * the drill nor its app check can open a connection to a real database.
+ */
+export function restoreDrillEgressSpec(pushgatewayUrl: string) {
+    return {
+        podSelector: { matchLabels: { [ROLE_LABEL]: BACKUP_ROLE }, matchExpressions: [{ key: DRILL_LABEL, operator: "Exists" }] },
+        policyTypes: ["Egress"],
+        egress: httpsAndPushgateway(pushgatewayUrl),
     };
 }
 
@@ -406,4 +433,84 @@ export function backupRoleUrl(adminUrl: string, role: string, password: string):
 export function redisCliSettings(url: string): { REDIS_HOST: string; REDIS_PORT: string; REDISCLI_AUTH: string } {
     const u = new URL(url);
     return { REDIS_HOST: u.hostname, REDIS_PORT: u.port || "6379", REDISCLI_AUTH: decodeURIComponent(u.password) };
+}
+
+export const APP_CHECK_SCRIPT = "drill-app-check.sh";
+/** The drill's app check container (BK-6, 004). */
+export const APP_CHECK_CONTAINER = "app-check";
+/**
+ * The emptyDir the drill and its app check hand over through: the drill writes `restored` once the
+ * restore passed its checks (or `abandoned` when it ends without one); the check writes `output` and
+ * then `result` (its exit status, or `timeout`).
+ */
+export const APP_CHECK_MOUNT = "/run/drill-check";
+const APP_CHECK_VOLUME = "drill-check";
+/** The scratch database a PostgreSQL drill restores into (restore-drill.sh's DRILL_DATABASE). */
+export const DRILL_DATABASE = "runbook_drill";
+/**
+ * Seconds the drill waits for the check's result beyond the check's own timeout: the check stops its
+ * command at the timeout, then has this long to say so before the drill gives up on it.
+ */
+export const APP_CHECK_GRACE_SECONDS = 60;
+
+/**
+ * The restored database as the app check reaches it: the scratch server on the pod's loopback, as its
+ * scratch superuser, who needs no password (trust on loopback, scripts/backup/scratch-postgres.sh). No
+ * credential of any real database.
+ */
+export function scratchDatabaseUrl(): string {
+    return `postgresql://${SCRATCH_USER}@127.0.0.1:5432/${DRILL_DATABASE}?sslmode=disable`;
+}
+
+/** What the drill's job container needs to hand over to the app check and wait for it. */
+export function appCheckDrillEnv(check: Pick<ResolvedDrillAppCheck, "timeoutSeconds">): Record<string, string> {
+    return {
+        DRILL_DATABASE,
+        DRILL_APP_CHECK_DIR: APP_CHECK_MOUNT,
+        DRILL_APP_CHECK_TIMEOUT_SECONDS: String(check.timeoutSeconds + APP_CHECK_GRACE_SECONDS),
+    };
+}
+
+/** The handover volume, mounted by the job container too. */
+export const APP_CHECK_JOB_MOUNT = { name: APP_CHECK_VOLUME, mountPath: APP_CHECK_MOUNT };
+
+/** The app check's volumes: the handover, and the app's writablePaths as emptyDirs (prefixed: they live beside the drill's). */
+export function appCheckVolumes(check: Pick<ResolvedDrillAppCheck, "writablePaths">): k8s.types.input.core.v1.Volume[] {
+    return [
+        { name: APP_CHECK_VOLUME, emptyDir: { sizeLimit: "64Mi" } },
+        ...check.writablePaths.map((p) => ({ name: `app-check-${volumeName(p)}`.slice(0, 63).replace(/-+$/, ""), emptyDir: { sizeLimit: "1Gi" } })),
+    ];
+}
+
+/**
+ * The drill's app check (BK-6, 004): the app's own pinned image, run as its pods run (its user, the
+ * restricted profile, a read-only root with only its writablePaths writable, its requests and limits),
+ * with the app's connection variables pointing at the restored scratch database and nothing else: no
+ * Secret of the app or the drill, no R2 credential, no service account token (the pod mounts none).
+ * scripts/backup/drill-app-check.sh (POSIX sh, as app images have no bash) waits for the drill's
+ * `restored`, runs the command with its timeout, writes the result, and exits: the container ends on
+ * its own, so the Job completes whether the check passed or not.
+ */
+export function appCheckContainer(check: ResolvedDrillAppCheck): k8s.types.input.core.v1.Container {
+    const volumes = appCheckVolumes(check);
+    return {
+        name: APP_CHECK_CONTAINER,
+        image: check.image,
+        command: ["/bin/sh", `${SCRIPTS_MOUNT}/${APP_CHECK_SCRIPT}`],
+        args: check.command,
+        env: [
+            ...check.connectionEnv.map((name) => ({ name, value: scratchDatabaseUrl() })),
+            { name: "DRILL_APP_CHECK_DIR", value: APP_CHECK_MOUNT },
+            { name: "DRILL_APP_CHECK_TIMEOUT_SECONDS", value: String(check.timeoutSeconds) },
+            // npx and prisma keep caches under $HOME; the root filesystem is read-only, /tmp is not.
+            { name: "HOME", value: "/tmp" },
+        ],
+        securityContext: containerSecurity(check),
+        resources: appResources(check),
+        volumeMounts: [
+            { name: "scripts", mountPath: SCRIPTS_MOUNT, readOnly: true },
+            APP_CHECK_JOB_MOUNT,
+            ...check.writablePaths.map((p, i) => ({ name: volumes[i + 1].name as string, mountPath: p })),
+        ],
+    };
 }

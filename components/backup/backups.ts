@@ -10,7 +10,12 @@ import {
     BackupJobKind,
     DRILL_LABEL,
     DRILL_SCRIPT,
+    APP_CHECK_JOB_MOUNT,
+    appCheckContainer,
+    appCheckDrillEnv,
+    appCheckVolumes,
     backupEgressSpec,
+    restoreDrillEgressSpec,
     backupRoleUrl,
     redisCliSettings,
     jobCronJobSpec,
@@ -255,6 +260,9 @@ export class Backups extends pulumi.ComponentResource {
                 if (target.datastore === "mongodb") env.DRILL_OPLOG_PREFIX = "mongodb-oplog" satisfies BackupJobKind;
                 // 004: the target stack's own assets; production's drill never samples staging's.
                 if (target.assetUrls.length > 0) env.DRILL_ASSET_URLS = target.assetUrls.join(" ");
+                // BK-6, 004: the app's own image checks the restored PostgreSQL as the app reads it.
+                const appCheck = target.datastore === "postgres" ? drill.appCheck : undefined;
+                if (appCheck !== undefined) Object.assign(env, appCheckDrillEnv(appCheck));
                 const cron = new k8s.batch.v1.CronJob(
                     `${name}-drill-${target.name}`,
                     {
@@ -274,8 +282,10 @@ export class Backups extends pulumi.ComponentResource {
                             volumes: [
                                 { name: "drill-key", secret: { secretName: drillSecretName, items: [{ key: "AGE_SECRET_KEY", path: "identity" }], defaultMode: 0o400 } },
                                 ...scratchVolumes(target.datastore),
+                                ...(appCheck !== undefined ? appCheckVolumes(appCheck) : []),
                             ],
-                            volumeMounts: [{ name: "drill-key", mountPath: DRILL_KEY_DIR, readOnly: true }],
+                            volumeMounts: [{ name: "drill-key", mountPath: DRILL_KEY_DIR, readOnly: true }, ...(appCheck !== undefined ? [APP_CHECK_JOB_MOUNT] : [])],
+                            ...(appCheck !== undefined ? { containers: [appCheckContainer(appCheck)] } : {}),
                             sidecars: scratchSidecar(target.datastore, { jobImage: backups.image, mongoImage: args.scratchMongoImage }),
                             workSizeLimit: "100Gi",
                             ...jobDeadlines("drill"),
@@ -285,6 +295,8 @@ export class Backups extends pulumi.ComponentResource {
                 );
                 this.drillCronJobNames[target.name] = cron.metadata.name;
             }
+            // BK-6, SC-5: the drills (and their app checks) reach R2, the asset URLs and the Pushgateway, no datastore.
+            new k8s.networking.v1.NetworkPolicy(`${name}-drill-egress`, { metadata: meta("restore-drill-egress"), spec: restoreDrillEgressSpec(backups.pushgatewayUrl) }, child);
         }
 
         // 004, ST-1: the apps' own token for their asset buckets, in a Secret the apps that set r2Env
@@ -314,7 +326,7 @@ export class Backups extends pulumi.ComponentResource {
             this.assetsSecretName = secret.metadata.name;
         }
 
-        // SC-5, DB-2: the jobs reach their data stores, HTTPS and the Pushgateway, nothing else.
+        // SC-5, DB-2: the backup jobs reach their data stores, HTTPS and the Pushgateway, nothing else.
         new k8s.networking.v1.NetworkPolicy(
             `${name}-egress`,
             {

@@ -46,3 +46,15 @@ export const DRILL_METRICS = {
     /** Gauge: measured recovery point: age of the restored backup when the drill started, in seconds (BK-7). */
     rpoSeconds: "runbook_restore_drill_rpo_seconds",
 } as const;
+
+/** Pushed with the drill's metrics, only by a drill that ran its app check (`backups.drill.appCheck`, BK-6). */
+export const DRILL_APP_CHECK_METRICS = {
+    /** Gauge: 1 when the app check exited 0, 0 otherwise. */
+    success: "runbook_restore_drill_app_check_success",
+    /** Gauge: 1 when the app check was stopped at its timeout, or gave no result. */
+    timedOut: "runbook_restore_drill_app_check_timed_out",
+    /** Gauge: the app check's exit status, when it exited. */
+    exitCode: "runbook_restore_drill_app_check_exit_code",
+    /** Gauge: seconds from the handover of the restored database to the check's result. */
+    seconds: "runbook_restore_drill_app_check_seconds",
+} as const;

@@ -158,10 +158,11 @@ function drillSection(facts: RunbookFacts): string[][] {
                 code(d.cronJob),
                 `${d.targetStack}'s ${d.datastore}, ${code(`${d.bucket}/${d.prefix}/`)}`,
                 schedule(d.schedule),
-                [d.minRows ? `rows: ${code(d.minRows)}` : "", d.checkCommand ? "the check command" : "", d.assetUrls.length > 0 ? `${d.assetUrls.length} asset URL${d.assetUrls.length === 1 ? "" : "s"} (${d.assetUrls.map(code).join(", ")})` : ""].filter((x) => x !== "").join("; ") || "restore only",
+                [d.minRows ? `rows: ${code(d.minRows)}` : "", d.checkCommand ? "the check command" : "", d.appCheck ? `${code(d.appCheck.command.join(" "))} in ${code(d.appCheck.image)}` : "", d.assetUrls.length > 0 ? `${d.assetUrls.length} asset URL${d.assetUrls.length === 1 ? "" : "s"} (${d.assetUrls.map(code).join(", ")})` : ""].filter((x) => x !== "").join("; ") || "restore only",
             ]),
         ),
         ...(drills.some((d) => d.checkCommand) ? [[`The check command, run against the restored database as ${code("DATABASE_URL")}:`], fence("bash", [drills.find((d) => d.checkCommand)!.checkCommand!])] : []),
+        ...(drills.some((d) => d.appCheck) ? [[`The app check runs in the app's own image, in the drill's pod, once the restore passed its checks, with ${code("DATABASE_URL")} pointing at the restored copy and no other credential; its exit status decides the drill (${code("runbook_restore_drill_app_check_success")}). Its output: ${code("kubectl logs job/<drill job> -c app-check")}.`]] : []),
         ["Run one now, or drill an older backup:"],
         fence("bash", [
             ...drills.map((d) => `kubectl create job --from=cronjob/${d.cronJob} drill-$(date +%s)`),

@@ -46,7 +46,8 @@ Usage: restore-drill.sh [--key KEY | --before TIME]
    of the previous backup's; the age of the newest DRILL_NEWEST_ROW; the app role's access; an optional
    command; optional asset URLs.
 6. Pushes RTO (steps 2-4, seconds, to the millisecond) and RPO (age of the backup, or of the last
-   oplog capture replayed, when the drill started, seconds).
+   oplog capture replayed, when the drill started, seconds), and the app check's verdict when it ran
+   (success, exit code, whether it timed out, its duration).
 Any failure exits non-zero and is pushed as a failed drill.
 
 Required environment:
@@ -78,6 +79,11 @@ Optional:
                          restore, as it reads them (SET ROLE): its privileges came back with the data
   DRILL_CHECK_COMMAND    run with `sh -c` and DATABASE_URL set to the restored database, e.g.
                          "npx prisma migrate status"; it must exit 0
+  DRILL_APP_CHECK_DIR    postgres: a directory shared with the app check's container (an emptyDir); once
+                         the checks above passed, the drill writes `restored` there, then waits for the
+                         check's `result` (scripts/backup/drill-app-check.sh) and fails unless it is 0;
+                         when the drill ends without that, it writes `abandoned`, which ends the check
+  DRILL_APP_CHECK_TIMEOUT_SECONDS  postgres: how long to wait for that result (default 360)
   DRILL_ASSET_URLS       whitespace-separated asset URLs; a random DRILL_ASSET_SAMPLE (default 5) of them
                          must answer 2xx
   DRILL_KEEP_DATABASE    "true" keeps the restored database for inspection
@@ -131,6 +137,7 @@ NOW_STAMP=$(date -u -d "@${DRILL_STARTED}" +%Y%m%dT%H%M%SZ)
 WORK=$(mktemp -d "${BACKUP_WORK_DIR:-${TMPDIR:-/tmp}}/drill.XXXXXX")
 REDIS_PID=""
 DRILL_OK=0
+APP_CHECK_METRICS=""
 UNVERIFIED_DATABASE=""
 
 finish() {
@@ -139,6 +146,8 @@ finish() {
     local finished
     finished=$(now_seconds)
     if [ -n "$REDIS_PID" ]; then kill "$REDIS_PID" 2>/dev/null || true; fi
+    # The app check waits for a restore; one that never comes (or that it no longer waits on) ends it.
+    if [ -n "${DRILL_APP_CHECK_DIR:-}" ]; then : >"${DRILL_APP_CHECK_DIR}/abandoned" 2>/dev/null || true; fi
     if [ "$DATASTORE" = postgres ] && [ -n "${SCRATCH_URL:-}" ]; then
         # An unverified restore never survives the drill, kept or not.
         if [ -n "$UNVERIFIED_DATABASE" ]; then
@@ -159,6 +168,7 @@ finish() {
             gauge runbook_restore_drill_last_run_success 1
             gauge runbook_restore_drill_rto_seconds "$RTO"
             gauge runbook_restore_drill_rpo_seconds "$RPO"
+            printf '%s' "$APP_CHECK_METRICS"
         } | push_metrics runbook-restore-drill "$DATASTORE" || true
     else
         [ "$status" -ne 0 ] || status=1
@@ -166,6 +176,7 @@ finish() {
         {
             gauge runbook_restore_drill_last_run_timestamp_seconds "$finished"
             gauge runbook_restore_drill_last_run_success 0
+            printf '%s' "$APP_CHECK_METRICS"
         } | push_metrics runbook-restore-drill "$DATASTORE" || true
     fi
     exit "$status"
@@ -643,6 +654,37 @@ if [ -n "${DRILL_CHECK_COMMAND:-}" ]; then
     *) run_step sh -c "$DRILL_CHECK_COMMAND" >&2 ;;
     esac || die "check failed: '${DRILL_CHECK_COMMAND}' exited non-zero"
 fi
+# run_app_check: hands the restored database to the app check, which runs in the app's own image in
+# another container of the pod (BK-6), and fails the drill unless its result is 0 within
+# DRILL_APP_CHECK_TIMEOUT_SECONDS. The verdict goes into the pushed metrics.
+run_app_check() {
+    local dir=$DRILL_APP_CHECK_DIR limit=${DRILL_APP_CHECK_TIMEOUT_SECONDS:-360} started verdict seconds
+    [ "$DATASTORE" = postgres ] || die "DRILL_APP_CHECK_DIR: the app check runs against a restored PostgreSQL only"
+    [[ "$limit" =~ ^[1-9][0-9]*$ ]] || die "DRILL_APP_CHECK_TIMEOUT_SECONDS must be a positive number of seconds, got '${limit}'"
+    if [ ! -d "$dir" ] || [ ! -w "$dir" ]; then die "DRILL_APP_CHECK_DIR ${dir} is not a writable directory"; fi
+    rm -f "$dir/result"
+    started=$(now_ms)
+    printf '%s\n' "$DRILL_DATABASE" >"$dir/restored"
+    log "the app check runs against ${DRILL_DATABASE} (its output: the log of the pod's app-check container)"
+    while [ ! -e "$dir/result" ] && [ $(($(now_ms) - started)) -lt $((limit * 1000)) ]; do sleep 1; done
+    seconds=$(seconds_since "$started")
+    verdict=$(cat "$dir/result" 2>/dev/null || true)
+    if [ -s "$dir/output" ] && [ "$verdict" != 0 ]; then tail -n 20 "$dir/output" | sed 's/^/  app check: /' >&2; fi
+    APP_CHECK_METRICS=$(
+        gauge runbook_restore_drill_app_check_success "$([ "$verdict" = 0 ] && echo 1 || echo 0)"
+        gauge runbook_restore_drill_app_check_timed_out "$([[ "$verdict" =~ ^[0-9]+$ ]] && echo 0 || echo 1)"
+        if [[ "$verdict" =~ ^[0-9]+$ ]]; then gauge runbook_restore_drill_app_check_exit_code "$verdict"; fi
+        gauge runbook_restore_drill_app_check_seconds "$seconds"
+    )
+    APP_CHECK_METRICS+=$'\n'
+    case "$verdict" in
+    0) log "check passed: the app check exited 0 in ${seconds}s" ;;
+    timeout) die "check failed: the app check ran longer than its timeout and was stopped" ;;
+    "") die "check failed: the app check gave no result within ${limit}s (DRILL_APP_CHECK_TIMEOUT_SECONDS): it hangs, or its container never started" ;;
+    *) die "check failed: the app check exited ${verdict} (its output above)" ;;
+    esac
+}
+if [ -n "${DRILL_APP_CHECK_DIR:-}" ]; then run_app_check; fi
 if [ -n "${DRILL_ASSET_URLS:-}" ]; then
     # shellcheck disable=SC2086 # the list is whitespace-separated on purpose
     for url in $(printf '%s\n' $DRILL_ASSET_URLS | shuf -n "${DRILL_ASSET_SAMPLE:-5}"); do

@@ -112,5 +112,5 @@ export async function buildJobImage(base: string, tags: string[]): Promise<void>
 }
 
 /** The stand-ins, by the directory name under test/runtime/images. */
-export const STAND_INS = ["redis", "redis-exporter", "postgres-exporter"] as const;
+export const STAND_INS = ["redis", "redis-exporter", "postgres-exporter", "app"] as const;
 export type StandIn = (typeof STAND_INS)[number];

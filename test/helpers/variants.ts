@@ -32,6 +32,8 @@ export function fitNetwork(c: Record<string, any>): void {
 export function useMongodb(c: Record<string, any>): void {
     for (const k of POSTGRES_ONLY) delete c["runbook:database"][k];
     c["runbook:database"].engine = "mongodb";
+    // The drill's app check runs against a restored PostgreSQL only.
+    if (c["runbook:backups"]?.drill) delete c["runbook:backups"].drill.appCheck;
     for (const app of c["runbook:apps"]) {
         app.secretRefs = (app.secretRefs ?? []).map((r: string) => (r === "DATABASE_URL" ? "MONGODB_URI" : r));
         delete app.readerUrlEnv;

@@ -7,7 +7,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { ROLE_SCRIPT, roleScriptsDir, rolesEnv } from "../../components/database/roleJob";
-import { BACKUP_METRICS, BACKUP_PUSH_JOB, DATASTORE_LABEL, DRILL_METRICS, DRILL_PUSH_JOB, STACK_LABEL } from "../../components/observability/backupMetrics";
+import { BACKUP_METRICS, BACKUP_PUSH_JOB, DATASTORE_LABEL, DRILL_APP_CHECK_METRICS, DRILL_METRICS, DRILL_PUSH_JOB, STACK_LABEL } from "../../components/observability/backupMetrics";
 import { PG_BIN, RealPushgateway, RunResult, TestPostgres, TestPushgateway, TestS3, freePort, multipartCopyS3rver, ok, parseExposition, run } from "../helpers/servers";
 import { requireTool } from "../helpers/tools";
 
@@ -310,6 +310,85 @@ describe("integration: backup and restore-drill scripts against PostgreSQL, Redi
         assert.strictEqual(cmd.status, 1);
         assert.match(cmd.stderr, /check failed: 'exit 3' exited non-zero/);
         assert.strictEqual(pushgateway.lastMetrics(`/job/${DRILL_PUSH_JOB}/datastore/postgres`)[DRILL_METRICS.lastRunSuccess], 0);
+    });
+
+    describe("the app check: drill-app-check.sh beside the drill, as the app's container runs it (BK-6, 004)", () => {
+        let handoff: string;
+        beforeEach(() => {
+            handoff = fs.mkdtempSync(path.join(work, "app-check-"));
+        });
+        /**
+         * The drill and its app check at once, as the pod's two containers run them: the check in plain
+         * `sh` (dash), with nothing but the scratch database's URL and the handover directory, which is
+         * all the app's container gets.
+         */
+        const drillWithCheck = async (check: string[], opts: { checkTimeout: string; drillTimeout: string; drill?: NodeJS.ProcessEnv }) => {
+            const checkEnv = { PATH: basePath, HOME: handoff, DATABASE_URL: pg.url("check_drill"), DRILL_APP_CHECK_DIR: handoff, DRILL_APP_CHECK_TIMEOUT_SECONDS: opts.checkTimeout };
+            const [drill, checker] = await Promise.all([
+                run(script("restore-drill.sh"), [], { env: drillEnv({ DRILL_DATABASE: "check_drill", DRILL_APP_CHECK_DIR: handoff, DRILL_APP_CHECK_TIMEOUT_SECONDS: opts.drillTimeout, ...opts.drill }) }),
+                run("/bin/sh", [script("drill-app-check.sh"), ...check], { env: checkEnv, timeoutMs: 120000 }),
+            ]);
+            return { drill, checker };
+        };
+        const appCheckMetrics = () => pushgateway.lastMetrics(`/job/${DRILL_PUSH_JOB}/datastore/postgres/stack/it`);
+
+        it("BK-6: the check starts only once the restore is done, reads the restored rows through DATABASE_URL, and its exit 0 passes the drill", async () => {
+            const { drill, checker } = await drillWithCheck(["sh", "-c", `test -e "$DRILL_APP_CHECK_DIR/restored" && test "$(psql -X -tAc 'SELECT count(*) FROM orders' "$DATABASE_URL")" = ${SEED.orders}`], { checkTimeout: "60", drillTimeout: "90" });
+            assert.strictEqual(checker.status, 0, checker.stderr);
+            assert.strictEqual(drill.status, 0, drill.stderr);
+            assert.match(drill.stderr, /check passed: the app check exited 0/);
+            assert.match(drill.stderr, /drill PASSED/);
+            const metrics = appCheckMetrics();
+            assert.strictEqual(metrics[DRILL_METRICS.lastRunSuccess], 1);
+            assert.strictEqual(metrics[DRILL_APP_CHECK_METRICS.success], 1);
+            assert.strictEqual(metrics[DRILL_APP_CHECK_METRICS.timedOut], 0);
+            assert.strictEqual(metrics[DRILL_APP_CHECK_METRICS.exitCode], 0);
+            assert.ok(metrics[DRILL_APP_CHECK_METRICS.seconds] >= 0);
+            assert.strictEqual(pg.sql("postgres", "SELECT count(*) FROM pg_database WHERE datname = 'check_drill'").trim(), "0", "the scratch database is dropped after the check");
+        });
+
+        it("BK-6: a failing check fails the drill, which shows its output and pushes its exit status", async () => {
+            const { drill, checker } = await drillWithCheck(["sh", "-c", `echo "2 migrations have not yet been applied" >&2; exit 3`], { checkTimeout: "60", drillTimeout: "90" });
+            assert.strictEqual(checker.status, 3, checker.stderr);
+            assert.strictEqual(drill.status, 1, drill.stderr);
+            assert.match(drill.stderr, /app check: 2 migrations have not yet been applied/);
+            assert.match(drill.stderr, /check failed: the app check exited 3/);
+            const metrics = appCheckMetrics();
+            assert.strictEqual(metrics[DRILL_METRICS.lastRunSuccess], 0);
+            assert.strictEqual(metrics[DRILL_APP_CHECK_METRICS.success], 0);
+            assert.strictEqual(metrics[DRILL_APP_CHECK_METRICS.timedOut], 0);
+            assert.strictEqual(metrics[DRILL_APP_CHECK_METRICS.exitCode], 3);
+        });
+
+        it("BK-6: a check that hangs is stopped at its timeout, and the drill fails saying so", async () => {
+            const { drill, checker } = await drillWithCheck(["sleep", "600"], { checkTimeout: "3", drillTimeout: "60" });
+            assert.strictEqual(checker.status, 124, checker.stderr);
+            assert.match(checker.stderr, /still running after 3s/);
+            assert.strictEqual(drill.status, 1, drill.stderr);
+            assert.match(drill.stderr, /check failed: the app check ran longer than its timeout and was stopped/);
+            const metrics = appCheckMetrics();
+            assert.ok(metrics[DRILL_APP_CHECK_METRICS.seconds] < 30, `stopped at its own timeout, not the drill's (${metrics[DRILL_APP_CHECK_METRICS.seconds]}s)`);
+            assert.strictEqual(metrics[DRILL_APP_CHECK_METRICS.success], 0);
+            assert.strictEqual(metrics[DRILL_APP_CHECK_METRICS.timedOut], 1);
+            assert.strictEqual(metrics[DRILL_APP_CHECK_METRICS.exitCode], undefined);
+        });
+
+        it("BK-6: a check that gives no result (it ignores its timeout, or never started) fails the drill at the drill's own limit, and the check then ends", async () => {
+            const { drill, checker } = await drillWithCheck(["sleep", "600"], { checkTimeout: "600", drillTimeout: "3" });
+            assert.strictEqual(drill.status, 1, drill.stderr);
+            assert.match(drill.stderr, /check failed: the app check gave no result within 3s/);
+            assert.notStrictEqual(checker.status, 0, "the check was stopped: the drill abandoned it");
+            assert.match(checker.stderr, /the drill stopped waiting for the check/);
+            assert.strictEqual(appCheckMetrics()[DRILL_APP_CHECK_METRICS.timedOut], 1);
+        });
+
+        it("BK-6: a drill that fails before its restore ends the waiting check, which runs nothing", async () => {
+            const { drill, checker } = await drillWithCheck(["sh", "-c", "echo ran; exit 0"], { checkTimeout: "60", drillTimeout: "60", drill: { AGE_IDENTITY_FILE: otherIdentityFile } });
+            assert.strictEqual(drill.status, 1);
+            assert.strictEqual(checker.status, 0, checker.stderr);
+            assert.match(checker.stderr, /the drill ended before a restore to check; nothing run/);
+            assert.ok(!fs.existsSync(path.join(handoff, "result")), "no result: the command never ran");
+        });
     });
 
     describe("faults: non-zero exit, a clear message, and nothing a restore would take for the newest backup", () => {

@@ -30,9 +30,21 @@ export type PlanKey = (typeof PLANS)[number];
 
 export const BACKUP_NAME_PATTERN_RE = /^\d{8}T\d{6}Z/;
 
+/** The drill's app check container (components/backup/backupSpec.ts), which runs an app's image. */
+const APP_CHECK = "app-check";
+
+/** Images of the team's apps that the plans run only in a drill's app check: the app stand-in plays them there. */
+function appCheckImages(pods: PlannedPod[]): Set<string> {
+    const containers = pods.flatMap((p) => [...(p.spec.initContainers ?? []), ...p.spec.containers] as Array<{ name: string; image: string }>);
+    return new Set(containers.filter((c) => c.name === APP_CHECK).map((c) => normalizeImage(c.image)));
+}
+
 /** Why a pod whose images are not all on this machine cannot run here. */
 function imageReason(image: string, pod: PlannedPod, jobImage: string): string | undefined {
     const ref = normalizeImage(image);
+    // An app's image in a drill's app check only: the app stand-in (test/runtime/images/app) plays it.
+    const users = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].filter((c: { image: string }) => normalizeImage(c.image) === ref);
+    if (users.length > 0 && users.every((c: { name: string }) => c.name === APP_CHECK)) return undefined;
     if (ref === normalizeImage(jobImage)) {
         const c = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].find((x: { image: string }) => x.image === image);
         const script = (c?.command ?? []).join(" ");
@@ -112,8 +124,10 @@ export class RuntimeWorld {
         // The images: the job image from scripts/backup/Dockerfile, and each stand-in, tagged as the plans name them.
         const refs = new Set(PLANS.flatMap((k) => this.pods[k].flatMap((p) => p.images)));
         this.jobImage = this.pod("staging", "backups-postgres").spec.containers[0].image;
+        const checked = appCheckImages(PLANS.flatMap((k) => this.pods[k]));
         const standInFor = (ref: string): StandIn | undefined => {
             const n = normalizeImage(ref);
+            if (checked.has(n)) return "app";
             if (/^docker\.io\/library\/redis:/.test(n)) return "redis";
             if (/redis_exporter:/.test(n)) return "redis-exporter";
             if (/postgres-exporter:/.test(n)) return "postgres-exporter";
@@ -357,10 +371,17 @@ export class RuntimeWorld {
         const newest = await this.newestBackup(bucket, prefix);
         const running = await this.play(plan, pod, "completed");
         const logs = await running.logs("job");
+        const checkLogs = pod.spec.containers.some((c: { name: string }) => c.name === APP_CHECK) ? await running.logs(APP_CHECK) : "";
         await running.stop();
         assert.match(logs, new RegExp(`drill PASSED: restored ${newest.replace(/[.]/g, "\\.")} in \\d+(\\.\\d+)?s \\(RTO\\)`), logs);
+        // BK-6: with an app check, the app's image checked the restored copy and its verdict decided the drill.
+        const checks = pod.spec.containers.some((c: { name: string }) => c.name === APP_CHECK);
+        if (checks) {
+            assert.match(logs, /check passed: the app check exited 0/, logs);
+            assert.match(checkLogs, /Database schema is up to date!/, checkLogs);
+        }
         const scraped = await this.gateway.scrape();
-        for (const metric of ["runbook_restore_drill_last_run_success", "runbook_restore_drill_rto_seconds", "runbook_restore_drill_rpo_seconds"]) {
+        for (const metric of ["runbook_restore_drill_last_run_success", "runbook_restore_drill_rto_seconds", "runbook_restore_drill_rpo_seconds", ...(checks ? ["runbook_restore_drill_app_check_success"] : [])]) {
             const line = scraped.split("\n").find((l) => l.startsWith(`${metric}{`) && l.includes(`datastore="${datastore}"`) && l.includes(`stack="${stack}"`));
             assert.ok(line, `the drill pushed ${metric} for ${datastore} of ${stack}`);
             const value = Number(line!.split(" ").pop());

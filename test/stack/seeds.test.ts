@@ -19,9 +19,27 @@ const K8S_HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "runbook-seeds-"));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
+/**
+ * A template as the user's staging stack file: the blocks it says to uncomment in staging (the drill,
+ * which production refuses) uncommented.
+ */
+function asStaging(template: string): string {
+    const lines = template.split("\n");
+    const start = lines.findIndex((l) => /uncomment this in Pulumi\.staging\.yaml/.test(l));
+    if (start < 0) return template;
+    let i = start + 1;
+    while (i < lines.length && /^\s*#/.test(lines[i]) && !/^\s*# [a-z]+:/.test(lines[i])) i++;
+    while (i < lines.length && /^(\s*)# ( *[a-zA-Z-])/.test(lines[i])) {
+        lines[i] = lines[i].replace(/^(\s*)# /, "$1");
+        i++;
+    }
+    return lines.join("\n");
+}
+
 function plan(seed: string, stack: string): PlanFile {
     const file = path.join(tmp, `Pulumi.${stack}.${seed}.yaml`);
-    fs.copyFileSync(path.join(SEEDS_DIR, `${seed}.yaml`), file);
+    const template = fs.readFileSync(path.join(SEEDS_DIR, `${seed}.yaml`), "utf8");
+    fs.writeFileSync(file, stack === "staging" ? asStaging(template) : template);
     const out = `${file}.json`;
     const r = runbook("plan", "--stack", stack, "--config", file, "--json", out);
     assert.strictEqual(r.status, 0, `plan of ${seed} as ${stack} exited ${r.status}\n${r.stdout}\n${r.stderr}`);
@@ -92,7 +110,7 @@ const expectations: Record<string, (p: PlanFile, production: boolean) => void> =
         const api = ofType(p, K8S_DEPLOYMENT).find((r) => (r.inputs.metadata as any).name === "retail-api")!;
         assert.deepStrictEqual(containerOf(api).resources.limits, { cpu: "1000m", memory: "2Gi" });
     },
-    "004-nextjs-r2": (p) => {
+    "004-nextjs-r2": (p, production) => {
         assert.ok(inAws(p) && !hasRedis(p), "RDS, no Redis");
         const web = appDeployment(p);
         const env = containerOf(web).env;
@@ -117,6 +135,22 @@ const expectations: Record<string, (p: PlanFile, production: boolean) => void> =
             ["menu-backups", 'max by (bucket) (runbook_r2_bucket_size_bytes{job="runbook-r2-usage", stack="' + stackOf(p) + '", bucket="menu-backups"}) / 200000000000 >= 0.8'],
         ]);
         assert.ok(rules.some((r: any) => r.alert === "R2UsageStale"), "and an alert when the sizes stop arriving");
+        // BK-6: the quarterly drill, in staging only: the migrations checked in the app's own image against the restored copy.
+        const drill = ofType(p, K8S_CRON_JOB).find((r) => (r.inputs.metadata as any).name === "restore-drill-staging-postgres");
+        if (production) {
+            assert.strictEqual(drill, undefined, "BK-3: no drill in production");
+            return;
+        }
+        assert.ok(drill, "the staging stack drills its database");
+        const pod = (drill.inputs.spec as any).jobTemplate.spec.template.spec;
+        const check = pod.containers.find((c: any) => c.name === "app-check");
+        assert.ok(check, "the drill pod runs the app check");
+        assert.strictEqual(check.image, containerOf(web).image, "in the app's own image");
+        assert.deepStrictEqual(check.args, ["npx", "prisma", "migrate", "status"]);
+        assert.ok(check.env.every((e: any) => e.valueFrom === undefined), "no Secret reaches the check");
+        assert.match(check.env.find((e: any) => e.name === "DATABASE_URL").value, /^postgresql:\/\/drill@127\.0\.0\.1:5432\/runbook_drill\b/);
+        const jobEnv = pod.containers[0].env;
+        assert.ok(jobEnv.some((e: any) => e.name === "DRILL_ASSET_URLS" && e.value === "https://images.menu.example.com/health.png"), "a sample of the images in R2");
     },
 };
 

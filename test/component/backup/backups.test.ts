@@ -19,9 +19,12 @@ function resolved(stack: string, mutate: (c: Record<string, any>) => void = () =
     return r.config;
 }
 
-function build(stack: string, datastores: "postgres+redis" | "mongodb") {
+function build(stack: string, datastores: "postgres+redis" | "mongodb", mutate: (c: Record<string, any>) => void = () => undefined) {
     // The backup targets are the stack model's: a MongoDB stack's for the MongoDB sources.
-    const config = resolved(stack, datastores === "mongodb" ? useMongodb : () => undefined);
+    const config = resolved(stack, (c) => {
+        if (datastores === "mongodb") useMongodb(c);
+        mutate(c);
+    });
     return mockRun(() => {
         new Backups("backups", {
             backups: config.backups,
@@ -134,6 +137,46 @@ describe("component: Backups (BK-1, BK-3, BK-6, ST-1, SC-5)", () => {
         assert.strictEqual(ofType(production, CLOUDFLARE_API_TOKEN).filter((t) => t.name.includes("drill")).length, 0);
     });
 
+    it("BK-6, 004: with an app check, each PostgreSQL drill pod runs the app's pinned image as the app runs, beside the drill, against the scratch database only", async () => {
+        const staging = await build("staging", "postgres+redis", (c) => {
+            c["runbook:backups"].drill.appCheck = { app: "web", command: ["npx", "prisma", "migrate", "status"], timeoutSeconds: 120 };
+        });
+        const web = resolved("staging").apps.find((a) => a.name === "web")!;
+        const podOf = (name: string) => (one(staging, K8S_CRON_JOB, name).inputs.spec as any).jobTemplate.spec.template.spec;
+        for (const name of ["backups-drill-staging-postgres", "backups-drill-production-postgres"]) {
+            const pod = podOf(name);
+            assert.deepStrictEqual(pod.containers.map((c: any) => c.name), ["job", "app-check"], `${name}: the check is a second main container, which exits on its own`);
+            // The scratch server is a native sidecar: up before both, stopped once both have exited.
+            assert.deepStrictEqual(pod.initContainers.map((c: any) => [c.name, c.restartPolicy]), [["scratch-postgres", "Always"]]);
+            assert.strictEqual(pod.automountServiceAccountToken, false, "no service account token in the pod");
+            const [job, check] = pod.containers;
+            assert.strictEqual(check.image, web.image, "the app's own pinned image");
+            assert.deepStrictEqual(check.command, ["/bin/sh", "/opt/runbook/backup/drill-app-check.sh"]);
+            assert.deepStrictEqual(check.args, ["npx", "prisma", "migrate", "status"]);
+            // Nothing but plain values: no Secret of the app, the drill or the backups reaches the check.
+            assert.strictEqual(check.envFrom, undefined);
+            assert.ok(check.env.every((e: any) => e.value !== undefined && e.valueFrom === undefined), JSON.stringify(check.env));
+            const env = Object.fromEntries(check.env.map((e: any) => [e.name, e.value]));
+            assert.deepStrictEqual(Object.keys(env).sort(), ["DATABASE_URL", "DRILL_APP_CHECK_DIR", "DRILL_APP_CHECK_TIMEOUT_SECONDS", "HOME"]);
+            assert.strictEqual(env.DATABASE_URL, "postgresql://drill@127.0.0.1:5432/runbook_drill?sslmode=disable", "the restored copy on the pod's loopback, as the scratch user, without a password");
+            assert.strictEqual(env.DRILL_APP_CHECK_TIMEOUT_SECONDS, "120");
+            assert.deepStrictEqual(check.securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ["ALL"] }, runAsUser: web.runAsUser, runAsGroup: web.runAsUser, seccompProfile: { type: "RuntimeDefault" } });
+            assert.deepStrictEqual(check.resources.limits, { cpu: web.resources.cpuLimit, memory: web.resources.memoryLimit });
+            const mounts = Object.fromEntries(check.volumeMounts.map((m: any) => [m.mountPath, m]));
+            assert.deepStrictEqual(Object.keys(mounts).sort(), ["/opt/runbook/backup", "/run/drill-check", ...web.writablePaths].sort(), "the scripts, the handover and the app's writable paths; never the drill's key or work space");
+            assert.strictEqual(mounts["/opt/runbook/backup"].readOnly, true);
+            for (const p of web.writablePaths) assert.ok(pod.volumes.find((v: any) => v.name === mounts[p].name).emptyDir, `${p} is an emptyDir`);
+            // The drill hands over to the check and waits for it a little longer than the check's own timeout.
+            const jobEnv = Object.fromEntries(job.env.map((e: any) => [e.name, e.value]));
+            assert.deepStrictEqual([jobEnv.DRILL_APP_CHECK_DIR, jobEnv.DRILL_APP_CHECK_TIMEOUT_SECONDS, jobEnv.DRILL_DATABASE], ["/run/drill-check", "180", "runbook_drill"]);
+            assert.ok(job.volumeMounts.some((m: any) => m.name === mounts["/run/drill-check"].name && m.mountPath === "/run/drill-check"));
+        }
+        assert.deepStrictEqual(podOf("backups-drill-staging-redis").containers.map((c: any) => c.name), ["job"], "a Redis drill has no app check");
+        assert.deepStrictEqual(await kubernetesSchemaErrors(staging), []);
+        const without = await build("staging", "postgres+redis", (c) => delete c["runbook:backups"].drill.appCheck);
+        assert.deepStrictEqual(((one(without, K8S_CRON_JOB, "backups-drill-staging-postgres").inputs.spec as any).jobTemplate.spec.template.spec.containers as any[]).map((c) => c.name), ["job"]);
+    });
+
     it("issue 17 #2, #7, #9, #10, #11, BK-2, BK-6: full backups copy the first of each month to monthly/<datastore>/; the MongoDB dump knows its largest size; the drills look in the monthly generation and check counts, the newest row and the app role", async () => {
         const staging = await build("staging", "postgres+redis");
         const envOf = (resources: Awaited<ReturnType<typeof build>>, name: string) =>
@@ -206,10 +249,20 @@ describe("component: Backups (BK-1, BK-3, BK-6, ST-1, SC-5)", () => {
         );
     });
 
-    it("SC-5: one egress NetworkPolicy for the backup-role pods", async () => {
+    it("SC-5, BK-6: one egress NetworkPolicy for the backup pods, one for the drills (no datastore port); production has no drill and no drill policy", async () => {
         const resources = await build("staging", "postgres+redis");
-        const np = one(resources, NETWORK_POLICY, "egress");
-        assert.deepStrictEqual((np.inputs.spec as any).podSelector, { matchLabels: { "runbook.dev/role": "backup" } });
+        const policies = ofType(resources, NETWORK_POLICY);
+        assert.deepStrictEqual(policies.map((p) => (p.inputs.metadata as any).name).sort(), ["backup-jobs-egress", "restore-drill-egress"]);
+        const backup = policies.find((p) => (p.inputs.metadata as any).name === "backup-jobs-egress")!;
+        assert.deepStrictEqual((backup.inputs.spec as any).podSelector, { matchLabels: { "runbook.dev/role": "backup" }, matchExpressions: [{ key: "runbook.dev/restore-drill", operator: "DoesNotExist" }] });
+        const drill = policies.find((p) => (p.inputs.metadata as any).name === "restore-drill-egress")!;
+        assert.deepStrictEqual(((drill.inputs.spec as any).egress as any[]).map((e) => e.ports[0].port), [443, 9091]);
+        // Every drill pod carries the label the drill policy selects on.
+        for (const cron of ofType(resources, K8S_CRON_JOB).filter((c) => (c.inputs.metadata as any).name.startsWith("restore-drill-"))) {
+            assert.ok((cron.inputs.spec as any).jobTemplate.spec.template.metadata.labels["runbook.dev/restore-drill"], cron.name);
+        }
+        const production = await build("production", "postgres+redis");
+        assert.deepStrictEqual(ofType(production, NETWORK_POLICY).map((p) => (p.inputs.metadata as any).name), ["backup-jobs-egress"]);
     });
 
     it("ST-1, WL-3: the apps' R2 token is in a Secret per token, named by a random ID its content keeps, kept after a rotation", async () => {

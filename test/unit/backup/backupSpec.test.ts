@@ -6,8 +6,13 @@ import {
     DRILL_SCRIPT,
     SCRATCH_POSTGRES_SETTINGS,
     SCRATCH_RESOURCES,
+    APP_CHECK_GRACE_SECONDS,
+    appCheckContainer,
+    appCheckDrillEnv,
+    appCheckVolumes,
     backupEgressSpec,
     backupRoleUrl,
+    restoreDrillEgressSpec,
     redisCliSettings,
     jobCronJobSpec,
     jobDeadlines,
@@ -81,11 +86,52 @@ describe("unit: backup job builders (BK-1, BK-3, BK-4, ST-1)", () => {
         assert.deepStrictEqual(pushgatewayTarget("https://push.example.com"), { namespace: undefined, port: 443 });
         const spec: any = backupEgressSpec({ inClusterPorts: [6379], externalPorts: [{ port: 5432, cidrs: ["10.0.0.0/8"] }], pushgatewayUrl: "http://prometheus-pushgateway.monitoring.svc:9091" });
         assert.deepStrictEqual(spec.policyTypes, ["Egress"]);
-        assert.deepStrictEqual(spec.podSelector, { matchLabels: { "runbook.dev/role": "backup" } });
+        assert.deepStrictEqual(spec.podSelector, { matchLabels: { "runbook.dev/role": "backup" }, matchExpressions: [{ key: "runbook.dev/restore-drill", operator: "DoesNotExist" }] });
         const ports = spec.egress.map((e: any) => e.ports.map((p: any) => p.port).join(","));
         assert.deepStrictEqual(ports, ["6379", "5432", "443", "9091"]);
         assert.deepStrictEqual(spec.egress[2].to[0].ipBlock.except, ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"]);
         assert.deepStrictEqual(spec.egress[3].to[0], { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } });
+    });
+
+    it("BK-6, SC-5: the drills' egress is HTTPS outside the private ranges and the Pushgateway: no datastore port, so neither the drill nor its app check reaches a real database", () => {
+        const drill: any = restoreDrillEgressSpec("http://prometheus-pushgateway.monitoring.svc:9091");
+        assert.deepStrictEqual(drill.podSelector, { matchLabels: { "runbook.dev/role": "backup" }, matchExpressions: [{ key: "runbook.dev/restore-drill", operator: "Exists" }] });
+        assert.deepStrictEqual(drill.egress.map((e: any) => e.ports.map((p: any) => p.port).join(",")), ["443", "9091"]);
+        const backup: any = backupEgressSpec({ inClusterPorts: [27017], externalPorts: [{ port: 5432, cidrs: ["10.0.0.0/8"] }], pushgatewayUrl: "http://prometheus-pushgateway.monitoring.svc:9091" });
+        assert.deepStrictEqual(drill.egress, backup.egress.slice(-2), "the same HTTPS and Pushgateway rules as the backup jobs'");
+    });
+
+    it("BK-6, SC-5: the app check container runs the app's image as the app, with the scratch copy's URL and nothing secret", () => {
+        const check = {
+            app: "web",
+            image: "ghcr.io/acme/web:1.0.0",
+            runAsUser: 1000,
+            writablePaths: ["/tmp", "/app/.next/cache", "/work"],
+            resources: { cpuRequest: "250m", memoryRequest: "512Mi", cpuLimit: "1000m", memoryLimit: "2Gi" },
+            command: ["npx", "prisma", "migrate", "status"],
+            timeoutSeconds: 300,
+            connectionEnv: ["DATABASE_URL", "DATABASE_READER_URL"],
+        };
+        const c: any = appCheckContainer(check);
+        assert.deepStrictEqual(c.env, [
+            { name: "DATABASE_URL", value: "postgresql://drill@127.0.0.1:5432/runbook_drill?sslmode=disable" },
+            { name: "DATABASE_READER_URL", value: "postgresql://drill@127.0.0.1:5432/runbook_drill?sslmode=disable" },
+            { name: "DRILL_APP_CHECK_DIR", value: "/run/drill-check" },
+            { name: "DRILL_APP_CHECK_TIMEOUT_SECONDS", value: "300" },
+            { name: "HOME", value: "/tmp" },
+        ]);
+        assert.strictEqual(c.envFrom, undefined);
+        assert.strictEqual(c.securityContext.runAsUser, 1000);
+        assert.strictEqual(c.securityContext.readOnlyRootFilesystem, true);
+        const volumes = appCheckVolumes(check);
+        // The app's writable paths never share a volume with the drill's own (its work space is "work").
+        assert.deepStrictEqual(volumes.map((v) => v.name), ["drill-check", "app-check-tmp", "app-check-app-next-cache", "app-check-work"]);
+        assert.deepStrictEqual(c.volumeMounts.map((m: any) => `${m.name}:${m.mountPath}`), ["scripts:/opt/runbook/backup", "drill-check:/run/drill-check", "app-check-tmp:/tmp", "app-check-app-next-cache:/app/.next/cache", "app-check-work:/work"]);
+        // The drill waits the check's timeout and a grace for the check to say so.
+        assert.strictEqual(appCheckDrillEnv(check).DRILL_APP_CHECK_TIMEOUT_SECONDS, String(300 + APP_CHECK_GRACE_SECONDS));
+        // A second main container of the drill's Job, after the job's.
+        const spec: any = jobCronJobSpec({ name: "d", schedule: "0 5 * * 1", image: "i:1", script: DRILL_SCRIPT, scriptsConfigMap: "s", env: {}, secretEnv: {}, startingDeadlineSeconds: 1, activeDeadlineSeconds: 2, labels: {}, containers: [c] });
+        assert.deepStrictEqual(spec.jobTemplate.spec.template.spec.containers.map((x: any) => x.name), ["job", "app-check"]);
     });
 });
 

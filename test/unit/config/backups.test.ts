@@ -65,6 +65,56 @@ describe("unit: backups config (BK-1, BK-2, BK-3, BK-6, SC-2)", () => {
         problemAt(problemsOf("staging", (c) => (c["runbook:backups"].drill.rowCountFraction = 1.5)), "backups.drill.rowCountFraction");
     });
 
+    it("BK-6, 004: the drill's app check resolves to its app's pinned image, user, writable paths and connection variables, with a 300-second default timeout", () => {
+        const r = validate("staging", (c) => {
+            c["runbook:backups"].drill.appCheck = { app: "web", command: ["npx", "prisma", "migrate", "status"], args: ["--schema", "prisma/schema.prisma"] };
+        });
+        assert.ok(r.ok, r.ok ? "" : r.problems.map(formatProblem).join("\n"));
+        const web = r.config.apps.find((a) => a.name === "web")!;
+        assert.deepStrictEqual(r.config.backups.drill!.appCheck, {
+            app: "web",
+            image: web.image,
+            runAsUser: web.runAsUser,
+            writablePaths: web.writablePaths,
+            resources: web.resources,
+            command: ["npx", "prisma", "migrate", "status", "--schema", "prisma/schema.prisma"],
+            timeoutSeconds: 300,
+            connectionEnv: ["DATABASE_URL"],
+        });
+        const timed = validate("staging", (c) => (c["runbook:backups"].drill.appCheck = { app: "api", command: ["true"], timeoutSeconds: 60 }));
+        assert.ok(timed.ok);
+        assert.strictEqual(timed.config.backups.drill!.appCheck!.timeoutSeconds, 60);
+        const none = validate("staging", (c) => delete c["runbook:backups"].drill.appCheck);
+        assert.ok(none.ok);
+        assert.strictEqual(none.config.backups.drill!.appCheck, undefined, "no app check unless asked for");
+    });
+
+    it("BK-6: an app check naming no app, an app that does not read the database, an empty command, a bad timeout or a MongoDB stack is refused at its key", () => {
+        const unknown = problemAt(problemsOf("staging", (c) => (c["runbook:backups"].drill.appCheck = { app: "shop", command: ["true"] })), "backups.drill.appCheck.app");
+        assert.strictEqual(unknown.requirement, "BK-6");
+        assert.match(formatProblem(unknown), /names no app in apps.*api, web, worker/);
+        const elsewhere = problemAt(
+            problemsOf("staging", (c) => {
+                c["runbook:apps"].find((a: any) => a.name === "web").secretRefs = [];
+                c["runbook:backups"].drill.appCheck = { app: "web", command: ["true"] };
+            }),
+            "backups.drill.appCheck.app",
+        );
+        assert.match(formatProblem(elsewhere), /does not read this stack's PostgreSQL \(DATABASE_URL is not in its secretRefs\).*name an app that reads it: api, worker/);
+        problemAt(problemsOf("staging", (c) => (c["runbook:backups"].drill.appCheck = { app: "web", command: [] })), "backups.drill.appCheck.command");
+        problemAt(problemsOf("staging", (c) => (c["runbook:backups"].drill.appCheck = { app: "web", command: [""] })), "backups.drill.appCheck.command[0]");
+        problemAt(problemsOf("staging", (c) => (c["runbook:backups"].drill.appCheck = { app: "web", command: ["true"], timeoutSeconds: 0 })), "backups.drill.appCheck.timeoutSeconds");
+        problemAt(problemsOf("staging", (c) => (c["runbook:backups"].drill.appCheck = { app: "web", command: ["true"], network: "none" })), "backups.drill.appCheck.network");
+        const mongo = problemAt(
+            problemsOf("staging", (c) => {
+                c["runbook:database"].engine = "mongodb";
+                c["runbook:backups"].drill.appCheck = { app: "web", command: ["true"] };
+            }),
+            "backups.drill.appCheck",
+        );
+        assert.match(formatProblem(mongo), /runs against the drill's restored PostgreSQL, and this stack's database is mongodb/);
+    });
+
     it("BK-6: staging drills its own database and in-cluster Redis weekly, and production's backups quarterly", () => {
         const r = validate("staging", () => undefined);
         assert.ok(r.ok);

@@ -50,10 +50,8 @@ export function readScripts(dir = scriptsDir()): Record<string, string> {
     );
 }
 
-/** R2's S3 endpoint for an account. */
-export function r2Endpoint(accountId: string): string {
-    return `https://${accountId}.r2.cloudflarestorage.com`;
-}
+/** R2's S3 endpoint for an account (decided in config/, where the replica's rules read it too). */
+export { r2Endpoint } from "../../config/resolve";
 
 /**
  * R2 S3 credentials from a Cloudflare API token: the access key ID is the token's ID and the secret

@@ -87,6 +87,9 @@ const backups = new Backups("backups", {
     scratchMongoImage: database.serverImage,
     assetBuckets: config.storage.buckets.filter((b) => b.purpose !== "backups").map((b) => b.name),
     drillAgeSecretKey: config.backups.drill ? secret("backups.drill.ageSecretKey") : undefined,
+    replicaCredentials: config.backups.replica
+        ? { accessKeyId: secret("backups.replica.accessKeyId"), secretAccessKey: secret("backups.replica.secretAccessKey") }
+        : undefined,
 }, opts);
 
 const apps = config.apps.map(

@@ -332,12 +332,25 @@ export function pushgatewayTarget(url: string): { namespace?: string; port: numb
     return { namespace: m?.[1], port };
 }
 
+/** The backup jobs' settings of the replica (BK-3): where every promoted backup is copied. Its credentials come from a Secret. */
+export function replicaEnv(replica: { endpoint: string; bucket: string; region: string }): Record<string, string> {
+    return { REPLICA_S3_ENDPOINT_URL: replica.endpoint, REPLICA_S3_BUCKET: replica.bucket, REPLICA_S3_REGION: replica.region };
+}
+
+/** The TCP port of the replica's https endpoint. */
+export function replicaPort(endpoint: string): number {
+    const u = new URL(endpoint);
+    return u.port !== "" ? Number(u.port) : 443;
+}
+
 export interface EgressNeeds {
     /** Ports of in-cluster data stores (data-tier pods): 27017 for MongoDB, 6379 for Redis. */
     inClusterPorts: number[];
     /** Ports of data stores outside the cluster (RDS: 5432), by the CIDRs they live in. */
     externalPorts: Array<{ port: number; cidrs: string[] }>;
     pushgatewayUrl: string;
+    /** The replica's https endpoint (`backups.replica`), if any: its port joins HTTPS's when it is not 443. */
+    replicaEndpoint?: string;
 }
 
 /**
@@ -357,9 +370,12 @@ export function backupEgressSpec(needs: EgressNeeds) {
         egress.push({ to: ext.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: "TCP", port: ext.port }] });
     }
     // R2 and asset hosts are Cloudflare anycast addresses: HTTPS to the internet, never the private ranges.
+    // The replica (BK-3) is another site on the internet too; on 443 this rule already reaches it.
+    const httpsPorts = [443];
+    if (needs.replicaEndpoint !== undefined && replicaPort(needs.replicaEndpoint) !== 443) httpsPorts.push(replicaPort(needs.replicaEndpoint));
     egress.push({
         to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"] } }],
-        ports: [{ protocol: "TCP", port: 443 }],
+        ports: httpsPorts.map((port) => ({ protocol: "TCP", port })),
     });
     egress.push({
         to: [

@@ -15,6 +15,8 @@ import {
     r2SecretAccessKey,
     r2TokenPolicy,
     readScripts,
+    replicaEnv,
+    replicaPort,
     scratchSidecar,
 } from "../../../components/backup/backupSpec";
 import { INCOMING_PREFIX, backupLifecycleRules, backupLockRules } from "../../../components/storage/lifecycle";
@@ -86,6 +88,20 @@ describe("unit: backup job builders (BK-1, BK-3, BK-4, ST-1)", () => {
         assert.deepStrictEqual(ports, ["6379", "5432", "443", "9091"]);
         assert.deepStrictEqual(spec.egress[2].to[0].ipBlock.except, ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"]);
         assert.deepStrictEqual(spec.egress[3].to[0], { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } });
+    });
+
+    it("BK-3, SC-5: the replica's settings, and its port joins the HTTPS rule only when it is not 443", () => {
+        assert.deepStrictEqual(replicaEnv({ endpoint: "https://s3.eu-central-1.amazonaws.com", bucket: "b-replica", region: "eu-central-1" }), {
+            REPLICA_S3_ENDPOINT_URL: "https://s3.eu-central-1.amazonaws.com",
+            REPLICA_S3_BUCKET: "b-replica",
+            REPLICA_S3_REGION: "eu-central-1",
+        });
+        assert.strictEqual(replicaPort("https://s3.example.com"), 443);
+        assert.strictEqual(replicaPort("https://minio.example.net:9443"), 9443);
+        const needs = { inClusterPorts: [], externalPorts: [], pushgatewayUrl: "http://prometheus-pushgateway.monitoring.svc:9091" };
+        const https = (spec: any) => spec.egress.find((e: any) => e.to[0].ipBlock?.except !== undefined);
+        assert.deepStrictEqual(https(backupEgressSpec({ ...needs, replicaEndpoint: "https://s3.example.com" })), https(backupEgressSpec(needs)));
+        assert.deepStrictEqual(https(backupEgressSpec({ ...needs, replicaEndpoint: "https://minio.example.net:9443" })).ports.map((p: any) => p.port), [443, 9443]);
     });
 });
 

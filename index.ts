@@ -88,6 +88,9 @@ const backups = new Backups("backups", {
     scratchMongoImage: database.serverImage,
     assetBuckets: config.storage.buckets.filter((b) => b.purpose !== "backups").map((b) => b.name),
     drillAgeSecretKey: config.backups.drill ? secret("backups.drill.ageSecretKey") : undefined,
+    replicaCredentials: config.backups.replica
+        ? { accessKeyId: secret("backups.replica.accessKeyId"), secretAccessKey: secret("backups.replica.secretAccessKey") }
+        : undefined,
 }, opts);
 
 // ST-1, ST-2: every bucket's size and object count, hourly, for the storage budget alerts.

@@ -14,6 +14,8 @@ export interface AlertedBackup {
     retentionDays?: number;
     /** Present (true) only for the primary database's full dump (BackupSizeDropped, issue 17 #7). */
     watchSize?: boolean;
+    /** Present (true) when the stack copies every backup to a replica (BK-3). */
+    replicated?: boolean;
 }
 
 /** The generator's input: structurally the AlertRulesInput the observability component takes. */
@@ -57,7 +59,13 @@ export function r2UsageAlerting(storage: StackConfig["storage"]): R2UsageAlertin
  * CronJobs' own and whose retention says when the newest backup of each prefix would expire (issue 17 #10).
  */
 export function alertedBackups(config: Pick<StackConfig, "backups">): AlertedBackup[] {
-    return config.backups.targets.map((t) => ({ datastore: t.datastore, schedule: t.schedule, retentionDays: t.retentionDays, ...(t.watchSize ? { watchSize: true } : {}) }));
+    return config.backups.targets.map((t) => ({
+        datastore: t.datastore,
+        schedule: t.schedule,
+        retentionDays: t.retentionDays,
+        ...(t.watchSize ? { watchSize: true } : {}),
+        ...(config.backups.replica !== undefined ? { replicated: true } : {}),
+    }));
 }
 
 /** The alert generator's input from the resolved stack model. */

@@ -203,7 +203,7 @@ export interface StackConfig {
 }
 
 /** `errorRatePercent` is no threshold of its own: it restates availabilityPercent (see alertProblems). */
-type AlertThresholdKey = Exclude<keyof RawStackConfig["alerts"], "routes" | "monitoringNamespace" | "selectorLabels" | "runbookBaseUrl" | "errorRatePercent" | "rules">;
+type AlertThresholdKey = Exclude<keyof RawStackConfig["alerts"], "routes" | "monitoringNamespace" | "selectorLabels" | "runbookBaseUrl" | "errorRatePercent" | "rules" | "backupReplicaLagHours">;
 
 /** The `alerts` section with every threshold filled in. */
 export type ResolvedAlerts = Required<Pick<RawStackConfig["alerts"], AlertThresholdKey>> & {
@@ -213,6 +213,8 @@ export type ResolvedAlerts = Required<Pick<RawStackConfig["alerts"], AlertThresh
     routes: RawStackConfig["alerts"]["routes"];
     /** The team's own alert rules, in config order (issue 20, 5). */
     rules: NonNullable<RawStackConfig["alerts"]["rules"]>;
+    /** BK-3: the replica's allowed lag, in hours; absent: each backup's period plus `backupMarginHours` (replicaLagLimitSeconds). */
+    backupReplicaLagHours?: number;
 };
 
 /**
@@ -292,6 +294,7 @@ export function resolveAlerts(raw: RawStackConfig["alerts"]): ResolvedAlerts {
         runbookBaseUrl: raw.runbookBaseUrl ?? "docs/alerts.md",
         routes: raw.routes,
         rules: raw.rules ?? [],
+        ...(raw.backupReplicaLagHours !== undefined ? { backupReplicaLagHours: raw.backupReplicaLagHours } : {}),
     };
 }
 
@@ -333,6 +336,8 @@ export interface ResolvedBackups {
     pushgatewayUrl: string;
     restoreDrillSchedule: string;
     rotation: { backupJobs: string; drill: string; assets: string; analytics: string };
+    /** The second copy of every backup (BK-3, BK-4): another account's or provider's bucket. Its credentials stay in the config's secrets. */
+    replica?: ResolvedReplica;
     /** Present only when the stack holds the drill's key (never in production, BK-3). */
     drill?: {
         targets: DrillTarget[];
@@ -394,6 +399,33 @@ export function resolveDrillAppCheck(raw: RawStackConfig, env: Environment, conn
         timeoutSeconds: check.timeoutSeconds ?? DEFAULT_APP_CHECK_TIMEOUT_SECONDS,
         connectionEnv: [connection, ...(app.readerUrlEnv !== undefined ? [app.readerUrlEnv] : [])],
     };
+}
+
+/** R2's S3 endpoint for an account: where the primary backups bucket is. */
+export function r2Endpoint(accountId: string): string {
+    return `https://${accountId}.r2.cloudflarestorage.com`;
+}
+
+/** `backups.replica` resolved: where the copies go. The credentials are read as secrets, never kept here. */
+export interface ResolvedReplica {
+    /** https URL of the replica's S3 endpoint, without a trailing slash. */
+    endpoint: string;
+    bucket: string;
+    /** Defaults to `auto`. */
+    region: string;
+}
+
+/** BK-3: the replica's region when the stack names none (R2's, and what most S3-compatible providers accept). */
+export const DEFAULT_REPLICA_REGION = "auto";
+
+/**
+ * How far, in seconds, a prefix's replica may trail the primary before BackupReplicaLagging fires:
+ * `alerts.backupReplicaLagHours`, else the backup's period plus the backup margin (never more than
+ * one extra period), the same allowance BackupTooOld gives the backup itself.
+ */
+export function replicaLagLimitSeconds(periodSeconds: number, thresholds: { backupMarginHours: number; backupReplicaLagHours?: number }): number {
+    if (thresholds.backupReplicaLagHours !== undefined) return thresholds.backupReplicaLagHours * 3600;
+    return periodSeconds + Math.min(thresholds.backupMarginHours * 3600, periodSeconds);
 }
 
 /**
@@ -485,6 +517,9 @@ export function resolveBackups(raw: RawStackConfig, env: Environment, ownTargets
             assets: b.rotation?.assets ?? "initial",
             analytics: b.rotation?.analytics ?? "initial",
         },
+        ...(b.replica !== undefined
+            ? { replica: { endpoint: b.replica.endpoint.replace(/\/$/, ""), bucket: b.replica.bucket, region: b.replica.region ?? DEFAULT_REPLICA_REGION } }
+            : {}),
         drill: drill && {
             targets: [
                 // BK-6: each of the stack's own full backups (not the oplog captures, which replay onto one).

@@ -1,6 +1,6 @@
 import { JOB_IMAGE_POSTGRES_MAJOR, JOB_IMAGE_REDIS, newerThan } from "./jobImage";
 import { ConfigProblem } from "./problems";
-import { Environment, MONTHLY_DATASTORES, MONTHLY_MARGIN_DAYS, resolveBackupPlan } from "./resolve";
+import { Environment, MONTHLY_DATASTORES, MONTHLY_MARGIN_DAYS, r2Endpoint, resolveBackupPlan } from "./resolve";
 import { BACKUP_DATASTORES, RawStackConfig } from "./schema";
 
 /*
@@ -112,6 +112,41 @@ export function backupProblems(raw: RawStackConfig, env: Environment): ConfigPro
         }
     });
     problems.push(...appCheckProblems(raw));
+    problems.push(...replicaProblems(raw));
+    return problems;
+}
+
+/**
+ * BK-3: the replica is a second site, so it may not be the primary's own Cloudflare account (any
+ * bucket there shares the primary's account, its tokens and its fate); and a replica lag threshold
+ * without a replica would silently watch nothing.
+ */
+export function replicaProblems(raw: RawStackConfig): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    const replica = raw.backups.replica;
+    if (replica !== undefined) {
+        const host = new URL(replica.endpoint).hostname.toLowerCase();
+        const primaryHost = new URL(r2Endpoint(raw.storage.accountId)).hostname;
+        // R2 also serves jurisdictions: <account>.eu.r2.cloudflarestorage.com.
+        if (host === primaryHost || (host.startsWith(`${raw.storage.accountId}.`) && host.endsWith(".r2.cloudflarestorage.com"))) {
+            problems.push({
+                path: "backups.replica.endpoint",
+                value: replica.endpoint,
+                message: `is the primary backups bucket's own Cloudflare account (storage.accountId ${raw.storage.accountId}): a replica there shares its account, tokens and outages`,
+                requirement: "BK-3",
+                fix: "point the replica at another account or provider, such as https://<other-account-id>.r2.cloudflarestorage.com or https://s3.<region>.amazonaws.com",
+            });
+        }
+    }
+    if (replica === undefined && raw.alerts.backupReplicaLagHours !== undefined) {
+        problems.push({
+            path: "alerts.backupReplicaLagHours",
+            value: raw.alerts.backupReplicaLagHours,
+            message: "sets the replica's lag threshold, but backups.replica is not set, so there is no replica to watch",
+            requirement: "OB-6",
+            fix: "set backups.replica, or remove alerts.backupReplicaLagHours",
+        });
+    }
     return problems;
 }
 

@@ -288,6 +288,11 @@ const rotationLabel = z
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/, { message: "must be a short label such as 2026-Q4 (letters, digits, '.', '_', '-')" });
 
+/** An https S3 endpoint: scheme, host and optional port, nothing else (BK-3: in transit, encrypted). */
+export const REPLICA_ENDPOINT = /^https:\/\/[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+(:\d{1,5})?\/?$/i;
+/** https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html */
+export const S3_BUCKET_NAME = /^(?!\d{1,3}(\.\d{1,3}){3}$)(?!xn--)(?!.*\.\.)(?!.*-s3alias$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
 export const backupsSchema = z.strictObject({
     /** Name of the `backups` bucket in `storage.buckets` that receives dumps (BK-3). */
     bucket: z.string(),
@@ -344,6 +349,27 @@ export const backupsSchema = z.strictObject({
             assets: rotationLabel.optional(),
             /** The R2 usage job's token: Account Analytics Read on the buckets' account, which reads their sizes and nothing else. */
             analytics: rotationLabel.optional(),
+        })
+        .optional(),
+    /**
+     * A second copy of every backup at another site (BK-3, BK-4, BK-8): an S3-compatible bucket of
+     * another account or provider. After each backup is verified and promoted, its job copies the very
+     * encrypted bytes there (never decrypted), verifies the copy's SHA-256 against the one it recorded,
+     * and pushes the replica's lag. The replica's lifecycle and object lock are its owner's to set.
+     * Defaults to none.
+     */
+    replica: z
+        .strictObject({
+            /** The replica's S3 endpoint: https only, such as https://s3.eu-central-1.amazonaws.com. */
+            endpoint: z.string().regex(REPLICA_ENDPOINT, { message: "must be an https URL of an S3 endpoint, such as https://s3.eu-central-1.amazonaws.com (no path, no credentials)" }),
+            /** The replica bucket (S3 naming rules: 3–63 lowercase letters, digits, '.' and '-'). */
+            bucket: z.string().regex(S3_BUCKET_NAME, { message: "must be an S3 bucket name: 3–63 lowercase letters, digits, '.' and '-', starting and ending with a letter or digit, no '..', not an IP address" }),
+            /** The replica's region, as its provider names it (us-east-1, auto). Defaults to `auto`. */
+            region: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, { message: "must be a region name such as eu-central-1 or auto" }).optional(),
+            /** Access key ID of the replica's own credentials, scoped to writing that bucket. Must be `secure:`. */
+            accessKeyId: z.string().min(1),
+            /** Secret access key of the replica's own credentials. Must be `secure:`. */
+            secretAccessKey: z.string().min(1),
         })
         .optional(),
     /**
@@ -674,6 +700,12 @@ export const alertsSchema = z.strictObject({
      * R2BucketOverBudget (sev3) fires. Defaults to 80.
      */
     r2BudgetPercent: percent(1, 100).optional(),
+    /**
+     * BK-3, OB-6: how far, in hours, the replica's newest backup (`backups.replica`) may trail the
+     * primary's before BackupReplicaLagging fires. Defaults to each backup's schedule period plus
+     * `backupMarginHours` (26 h for a daily backup, 2 h for the hourly MongoDB oplog).
+     */
+    backupReplicaLagHours: z.number().int().min(1).max(720).optional(),
     /** BK-7: recovery-time target a restore drill must meet, in minutes. Defaults to 60. */
     rtoTargetMinutes: z.number().int().min(1).max(10080).optional(),
     /** BK-7: recovery-point target a restore drill must meet, in hours. Defaults to 24. */

@@ -669,6 +669,12 @@ function alertThreshold(name: string, a: StackConfig["alerts"]): string {
         BackupTooOld: key("backupMarginHours", `the last good backup older than its schedule's period plus ${a.backupMarginHours} h`),
         BackupNeverSucceeded: key("backupMarginHours", `no good backup recorded for a schedule's period plus ${a.backupMarginHours} h`),
         BackupFailed: "the last backup attempt failed",
+        BackupReplicaLagging:
+            a.backupReplicaLagHours !== undefined
+                ? key("backupReplicaLagHours", `the replica's newest backup more than ${a.backupReplicaLagHours} h older than the primary's`)
+                : key("backupMarginHours", `the replica's newest backup older than the primary's by more than the schedule's period plus ${a.backupMarginHours} h`),
+        BackupReplicaNeverSucceeded: "no copy to the replica recorded for the replica's lag allowance",
+        BackupReplicaFailed: "the last copy of a backup to the replica failed",
         RestoreDrillFailed: "the last restore drill failed to restore or to pass its checks",
         RestoreDrillOverdue: "no passing drill within the drill's schedule plus a day",
         RestoreDrillNeverSucceeded: "no passing drill recorded for a whole drill period plus a day",

@@ -52,10 +52,8 @@ export function readScripts(dir = scriptsDir()): Record<string, string> {
     );
 }
 
-/** R2's S3 endpoint for an account. */
-export function r2Endpoint(accountId: string): string {
-    return `https://${accountId}.r2.cloudflarestorage.com`;
-}
+/** R2's S3 endpoint for an account (decided in config/, where the replica's rules read it too). */
+export { r2Endpoint } from "../../config/resolve";
 
 /**
  * R2 S3 credentials from a Cloudflare API token: the access key ID is the token's ID and the secret
@@ -368,12 +366,25 @@ export function pushgatewayEgress(pushgatewayUrl: string): Record<string, unknow
     };
 }
 
+/** The backup jobs' settings of the replica (BK-3): where every promoted backup is copied. Its credentials come from a Secret. */
+export function replicaEnv(replica: { endpoint: string; bucket: string; region: string }): Record<string, string> {
+    return { REPLICA_S3_ENDPOINT_URL: replica.endpoint, REPLICA_S3_BUCKET: replica.bucket, REPLICA_S3_REGION: replica.region };
+}
+
+/** The TCP port of the replica's https endpoint. */
+export function replicaPort(endpoint: string): number {
+    const u = new URL(endpoint);
+    return u.port !== "" ? Number(u.port) : 443;
+}
+
 export interface EgressNeeds {
     /** Ports of in-cluster data stores (data-tier pods): 27017 for MongoDB, 6379 for Redis. */
     inClusterPorts: number[];
     /** Ports of data stores outside the cluster (RDS: 5432), by the CIDRs they live in. */
     externalPorts: Array<{ port: number; cidrs: string[] }>;
     pushgatewayUrl: string;
+    /** The replica's https endpoint (`backups.replica`), if any: its port joins HTTPS's when it is not 443. */
+    replicaEndpoint?: string;
 }
 
 /**
@@ -400,7 +411,12 @@ export function backupEgressSpec(needs: EgressNeeds) {
     for (const ext of needs.externalPorts) {
         egress.push({ to: ext.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: "TCP", port: ext.port }] });
     }
-    egress.push(...httpsAndPushgateway(needs.pushgatewayUrl));
+    const https = publicHttpsEgress();
+    // The replica (BK-3) is another site on the internet too; on 443 the HTTPS rule already reaches it.
+    if (needs.replicaEndpoint !== undefined && replicaPort(needs.replicaEndpoint) !== 443) {
+        https.ports = [{ protocol: "TCP", port: 443 }, { protocol: "TCP", port: replicaPort(needs.replicaEndpoint) }];
+    }
+    egress.push(https, pushgatewayEgress(needs.pushgatewayUrl));
     return {
         podSelector: { matchLabels: { [ROLE_LABEL]: BACKUP_ROLE }, matchExpressions: [{ key: DRILL_LABEL, operator: "DoesNotExist" }] },
         policyTypes: ["Egress"],

@@ -23,6 +23,7 @@ import {
     jobLabels,
     r2Endpoint,
     readScripts,
+    replicaEnv,
     scratchEnv,
     scratchSidecar,
     scratchVolumes,
@@ -38,6 +39,8 @@ export const BACKUPS_TYPE = "runbook:backup:Backups";
 export const POSTGRES_BACKUP_ROLE = "runbook_backup";
 /** Name of the apps' R2 token's Secret, before its generation's ID. */
 export const ASSETS_SECRET_BASE = "runbook-r2-assets";
+/** The Secret holding the replica's own credentials (BK-8). */
+export const REPLICA_CREDENTIALS_SECRET = "runbook-backup-replica-credentials";
 /** Where the drill's age identity is mounted. */
 const DRILL_KEY_DIR = "/etc/runbook/drill";
 
@@ -85,6 +88,11 @@ export interface BackupsArgs {
     assetBuckets?: string[];
     /** The drill's age identity, a secret (from `backups.drill.ageSecretKey`). Required when `backups.drill` is set. */
     drillAgeSecretKey?: pulumi.Output<string>;
+    /**
+     * The replica's own credentials (`backups.replica.accessKeyId` and `secretAccessKey`, secrets),
+     * held in a Secret of their own. Required when `backups.replica` is set.
+     */
+    replicaCredentials?: { accessKeyId: pulumi.Output<string>; secretAccessKey: pulumi.Output<string> };
     /** Permission group IDs by access; looked up in Cloudflare's list when absent. */
     permissionGroupIds?: { read?: pulumi.Input<string>; write?: pulumi.Input<string> };
 }
@@ -176,6 +184,7 @@ export class Backups extends pulumi.ComponentResource {
             S3_ENDPOINT_URL: r2Endpoint(args.accountId),
             PUSHGATEWAY_URL: backups.pushgatewayUrl,
         };
+        const replica = this.replicaSettings(name, args, meta);
         this.cronJobNames = {};
         for (const { kind, schedule, secretKeys } of kinds) {
             const jobName = `backup-${kind}`;
@@ -199,8 +208,10 @@ export class Backups extends pulumi.ComponentResource {
                             // Issue 17 #10: the first backup of each month also goes to the monthly generation.
                             ...(backups.monthlyRetentionDays > 0 && MONTHLY_DATASTORES.includes(kind) ? { BACKUP_MONTHLY_PREFIX: monthlyPrefix(kind) } : {}),
                             ...(kind === "mongodb" && args.datastores.mongodb?.expectedSizeBytes !== undefined ? { BACKUP_EXPECTED_SIZE: String(args.datastores.mongodb.expectedSizeBytes) } : {}),
+                            // BK-3: every promoted backup is copied to the second site too.
+                            ...replica?.env,
                         },
-                        secretEnv: fromCredentials("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", ...secretKeys),
+                        secretEnv: { ...fromCredentials("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", ...secretKeys), ...replica?.secretEnv },
                         labels,
                         ...jobDeadlines(kind),
                     }),
@@ -337,6 +348,7 @@ export class Backups extends pulumi.ComponentResource {
                         ? [{ port: 5432, cidrs: args.postgresCidrs ?? ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] }]
                         : [],
                     pushgatewayUrl: backups.pushgatewayUrl,
+                    replicaEndpoint: backups.replica?.endpoint,
                 }),
             },
             child,
@@ -344,6 +356,38 @@ export class Backups extends pulumi.ComponentResource {
 
         this.scriptsConfigMapName = scriptsConfigMap;
         this.registerOutputs({ cronJobNames: this.cronJobNames, drillCronJobNames: this.drillCronJobNames, scriptsConfigMapName: this.scriptsConfigMapName, assetsSecretName: this.assetsSecretName });
+    }
+
+    /**
+     * BK-3, BK-8: the replica's own credentials in a Secret of their own, and what the backup jobs
+     * need to reach it; nothing without `backups.replica`.
+     */
+    private replicaSettings(
+        name: string,
+        args: BackupsArgs,
+        meta: (objectName: string) => { name: string; namespace: pulumi.Input<string>; labels: Record<string, string> },
+    ): { env: Record<string, string>; secretEnv: Record<string, { secret: pulumi.Output<string>; key: string }> } | undefined {
+        const replica = args.backups.replica;
+        if (replica === undefined) return undefined;
+        if (args.replicaCredentials === undefined) throw new Error(`Backups ${name}: replicaCredentials are required with backups.replica (BK-8)`);
+        const secret = new k8s.core.v1.Secret(
+            `${name}-replica-credentials`,
+            {
+                metadata: meta(REPLICA_CREDENTIALS_SECRET),
+                type: "Opaque",
+                stringData: {
+                    REPLICA_AWS_ACCESS_KEY_ID: pulumi.secret(args.replicaCredentials.accessKeyId),
+                    REPLICA_AWS_SECRET_ACCESS_KEY: pulumi.secret(args.replicaCredentials.secretAccessKey),
+                },
+            },
+            { parent: this },
+        );
+        return {
+            env: replicaEnv(replica),
+            secretEnv: Object.fromEntries(
+                ["REPLICA_AWS_ACCESS_KEY_ID", "REPLICA_AWS_SECRET_ACCESS_KEY"].map((key) => [key, { secret: secret.metadata.name, key }]),
+            ),
+        };
     }
 }
 

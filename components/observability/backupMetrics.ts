@@ -34,6 +34,22 @@ export const BACKUP_METRICS = {
     durationSeconds: "runbook_backup_duration_seconds",
 } as const;
 
+/**
+ * What a backup job with a replica (`backups.replica`, BK-3) pushes beside BACKUP_METRICS, under the
+ * same job, datastore and stack, after it copied the promoted backup to the second site.
+ */
+export const BACKUP_REPLICA_METRICS = {
+    /** Gauge: when the last copy that reached the replica and matched the recorded SHA-256 finished. */
+    lastSuccessTimestamp: "runbook_backup_replica_last_success_timestamp_seconds",
+    /** Gauge: 1 when the last copy to the replica succeeded, 0 when it failed (the primary backup is promoted either way). */
+    lastRunSuccess: "runbook_backup_replica_last_run_success",
+    /**
+     * Gauge: how many seconds the replica's newest backup of the datastore is older than the primary's
+     * (0 when it holds the newest), from their names; not pushed when either cannot be listed.
+     */
+    lagSeconds: "runbook_backup_replica_lag_seconds",
+} as const;
+
 export const DRILL_METRICS = {
     /** Gauge: when the last drill that restored and passed every check finished. */
     lastSuccessTimestamp: "runbook_restore_drill_last_success_timestamp_seconds",

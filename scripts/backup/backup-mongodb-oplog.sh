@@ -28,7 +28,7 @@ Required environment:
 Optional:
   OPLOG_WINDOW_SECONDS   how far back each capture reaches (default 3900)
   BACKUP_PREFIX          object prefix (default: mongodb-oplog)
-  BACKUP_INCOMING_PREFIX, ZSTD_LEVEL, PUSHGATEWAY_URL, STACK_NAME   as for backup-postgres.sh
+  BACKUP_INCOMING_PREFIX, ZSTD_LEVEL, PUSHGATEWAY_URL, STACK_NAME, REPLICA_*   as for backup-postgres.sh
 Exit status: 0 when a verified capture was promoted, non-zero otherwise.
 HELP
 }

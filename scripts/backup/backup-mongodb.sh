@@ -26,7 +26,7 @@ Optional:
   BACKUP_PREFIX          object prefix (default: mongodb)
   BACKUP_EXPECTED_SIZE   an upper bound of the stream's size, in bytes
   BACKUP_MONTHLY_PREFIX  copy the first backup of each month there too (e.g. monthly/mongodb)
-  BACKUP_INCOMING_PREFIX, ZSTD_LEVEL, PUSHGATEWAY_URL, STACK_NAME   as for backup-postgres.sh
+  BACKUP_INCOMING_PREFIX, ZSTD_LEVEL, PUSHGATEWAY_URL, STACK_NAME, REPLICA_*   as for backup-postgres.sh
 Exit status: 0 when a verified backup was promoted, non-zero otherwise.
 HELP
 }

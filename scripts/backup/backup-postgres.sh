@@ -50,7 +50,15 @@ Optional:
   BACKUP_MONTHLY_PREFIX  copy the first backup of each month there too (e.g. monthly/postgres)
   PUSHGATEWAY_URL        Prometheus Pushgateway; metrics are not pushed when unset
   STACK_NAME             value of the `stack` label of the pushed metrics
-Exit status: 0 when a verified backup was promoted, non-zero otherwise.
+  REPLICA_S3_ENDPOINT_URL  a second bucket at another site (https://...): the promoted backup and its
+                         manifest are copied there as stored (still encrypted), read back and checked
+                         against the recorded SHA-256, and promoted there the same way; the replica's
+                         lag is pushed. With it:
+  REPLICA_S3_BUCKET, REPLICA_AWS_ACCESS_KEY_ID, REPLICA_AWS_SECRET_ACCESS_KEY
+                         the replica bucket and its own credentials
+  REPLICA_S3_REGION      the replica's region (default: auto)
+Exit status: 0 when a verified backup was promoted, non-zero otherwise. A failed replica copy leaves
+the promoted backup as it is and exits 0; it is pushed as runbook_backup_replica_last_run_success 0.
 HELP
 }
 

@@ -27,7 +27,7 @@ Optional:
   BACKUP_PREFIX          object prefix (default: redis)
   BACKUP_INCOMING_PREFIX prefix of temporary uploads (default: incoming)
   BACKUP_WORK_DIR        where the RDB file is written (default: $TMPDIR or /tmp)
-  ZSTD_LEVEL, PUSHGATEWAY_URL, STACK_NAME   as for backup-postgres.sh
+  ZSTD_LEVEL, PUSHGATEWAY_URL, STACK_NAME, REPLICA_*   as for backup-postgres.sh
 Exit status: 0 when a verified backup was promoted, non-zero otherwise.
 HELP
 }

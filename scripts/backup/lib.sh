@@ -7,6 +7,8 @@
 #   verify: download the uploaded object again, its SHA-256 must equal the streamed one
 #   promote: server-side copy to <prefix>/<name> with the SHA-256 in its metadata,
 #            then delete the temporary object
+#   replicate (with REPLICA_S3_ENDPOINT_URL): the promoted object, as stored, to a second bucket at
+#            another site, verified and promoted there the same way (see replicate)
 # <name> is <UTC timestamp>-<run id>.<ext>.zst.age. A restore only ever considers objects directly
 # under <prefix>/ whose name starts with a timestamp that is not in the future and whose metadata
 # carries a SHA-256, so a partial, failed or unverified upload is never taken for a backup.
@@ -388,6 +390,102 @@ run_backup() {
         log "the backup before it, ${BACKUP_PREVIOUS%%$'\t'*}, has ${BACKUP_PREVIOUS_SIZE} bytes"
     fi
     if [ -n "${BACKUP_MONTHLY_PREFIX:-}" ]; then copy_monthly "$prefix" "$base" "$name" "$sha"; fi
+    if [ -n "${REPLICA_S3_ENDPOINT_URL:-}" ]; then replicate "$prefix" "$ext" "$sha"; fi
+}
+
+# The replica (BK-3, BK-4, BK-8): a second S3-compatible bucket at another site (another account or
+# provider) that receives every promoted backup, byte for byte as encrypted here: nothing is decrypted
+# on the way. REPLICA_S3_ENDPOINT_URL switches it on; REPLICA_S3_BUCKET is the bucket;
+# REPLICA_AWS_ACCESS_KEY_ID and REPLICA_AWS_SECRET_ACCESS_KEY are its own credentials, from a Secret,
+# in the environment only; REPLICA_S3_REGION defaults to auto.
+REPLICA_REQUIRED_ENV=(REPLICA_S3_ENDPOINT_URL REPLICA_S3_BUCKET REPLICA_AWS_ACCESS_KEY_ID REPLICA_AWS_SECRET_ACCESS_KEY)
+
+# in_replica COMMAND [ARGS...]: runs COMMAND (aws through s3, or a function of this file such as
+# promote) with the replica's endpoint, bucket and credentials in place of the primary's, in a subshell,
+# so a `die` there ends only the subshell. The settings are exported locals: aws reads them from its
+# environment, never from its command line (SC-1), and the primary's are back when this returns.
+in_replica() {
+    local -x S3_ENDPOINT_URL="$REPLICA_S3_ENDPOINT_URL" S3_BUCKET="$REPLICA_S3_BUCKET"
+    local -x AWS_ACCESS_KEY_ID="$REPLICA_AWS_ACCESS_KEY_ID" AWS_SECRET_ACCESS_KEY="$REPLICA_AWS_SECRET_ACCESS_KEY"
+    local -x AWS_DEFAULT_REGION="${REPLICA_S3_REGION:-auto}" AWS_SESSION_TOKEN="" AWS_PROFILE=""
+    unset AWS_SESSION_TOKEN AWS_PROFILE
+    (
+        trap - EXIT TERM INT
+        "$@"
+    )
+}
+
+# replicate PREFIX EXT SHA: copies the promoted backup to the replica, then measures the replica's lag.
+# A failed copy is a warning and a metric (runbook_backup_replica_last_run_success 0,
+# BackupReplicaFailed), never a failed backup: the primary backup is promoted and stays as it is, and
+# a non-zero exit would have Kubernetes retry the whole dump.
+replicate() {
+    local prefix=$1 ext=$2 sha=$3 missing=() var
+    REPLICA_ATTEMPTED=1
+    REPLICA_OK=0
+    for var in "${REPLICA_REQUIRED_ENV[@]}"; do
+        if [ -z "${!var:-}" ]; then missing+=("$var"); fi
+    done
+    if [ "${#missing[@]}" -gt 0 ]; then
+        log "WARNING: the replica copy FAILED: missing environment ${missing[*]}; the backup itself is promoted"
+    elif replicate_backup "$sha"; then
+        REPLICA_OK=1
+        log "replicated to s3://${REPLICA_S3_BUCKET}/${BACKUP_FINAL_KEY} (${BACKUP_SIZE} bytes, sha256 ${sha})"
+    else
+        log "WARNING: the replica copy of ${BACKUP_FINAL_KEY} to s3://${REPLICA_S3_BUCKET}/ FAILED (see the messages above); the backup itself is promoted"
+    fi
+    if [ "${#missing[@]}" -eq 0 ]; then REPLICA_LAG=$(replica_lag "$prefix" "$ext") || REPLICA_LAG=""; fi
+}
+
+# replicate_backup SHA: the dump streamed from the primary to the replica's temporary name (the upload
+# told its size), then promoted there as here: read back, its SHA-256 compared with SHA (the one this run
+# recorded), copied to its final name with the same metadata, the temporary object deleted. The
+# manifest goes first, as here: a promoted dump always has its manifest.
+replicate_backup() {
+    local sha=$1 stage=0 manifest="$BACKUP_WORK/manifest.tar.zst.age"
+    if [ "${BACKUP_HAS_MANIFEST:-0}" = 1 ]; then
+        in_replica s3 s3api put-object --bucket "$REPLICA_S3_BUCKET" --key "$BACKUP_MANIFEST_KEY" --body "$manifest" \
+            --metadata "sha256=$(sha256_hex <"$manifest"),datastore=${BACKUP_DATASTORE},created=$(date -u +%Y-%m-%dT%H:%M:%SZ)" >/dev/null || {
+            log "could not upload the manifest to the replica"
+            return 1
+        }
+    fi
+    run_step replica_pipeline || stage=$?
+    case "$stage" in
+    0) ;;
+    10) log "the upload to the replica's s3://${REPLICA_S3_BUCKET}/${BACKUP_TMP_KEY} failed" ;;
+    *) log "could not read back s3://${S3_BUCKET}/${BACKUP_FINAL_KEY} for the replica" ;;
+    esac
+    if [ "$stage" -ne 0 ] || ! in_replica promote "$BACKUP_TMP_KEY" "$BACKUP_FINAL_KEY" "$sha" "$BACKUP_DATASTORE" >/dev/null; then
+        in_replica s3 s3 rm --only-show-errors "s3://${REPLICA_S3_BUCKET}/${BACKUP_TMP_KEY}" >/dev/null 2>&1 || true
+        return 1
+    fi
+}
+
+# The replica copy's one pipeline: the primary's promoted object, as stored, into the replica's upload.
+# Its exit status: 10 when the upload failed, 11 when the download did.
+replica_pipeline() {
+    set +e
+    s3 s3 cp --only-show-errors "s3://${S3_BUCKET}/${BACKUP_FINAL_KEY}" - |
+        in_replica s3 s3 cp --only-show-errors - "s3://${REPLICA_S3_BUCKET}/${BACKUP_TMP_KEY}" --expected-size "$BACKUP_SIZE"
+    local codes=("${PIPESTATUS[@]}")
+    [ "${codes[1]}" = 0 ] || return 10
+    [ "${codes[0]}" = 0 ] || return 11
+}
+
+# replica_lag PREFIX EXT: how many seconds the replica's newest backup under PREFIX/ is older than the
+# primary's (0 when it holds the newest), from their names; nothing when either cannot be listed or the
+# replica holds none.
+replica_lag() {
+    local prefix=$1 ext=$2 last="99999999T999999Z-ffffffff" primary replica lag
+    primary=$(newest_backup_before "$prefix" "$ext" "$last") || return 1
+    replica=$(in_replica newest_backup_before "$prefix" "$ext" "$last") || return 1
+    [ -n "$primary" ] && [ -n "$replica" ] || return 1
+    primary=${primary%%$'\t'*}
+    replica=${replica%%$'\t'*}
+    lag=$(($(stamp_to_seconds "${primary##*/}") - $(stamp_to_seconds "${replica##*/}")))
+    [ "$lag" -ge 0 ] || lag=0
+    printf '%s\n' "$lag"
 }
 
 # write_manifest: the files in "$BACKUP_WORK/manifest", if any, as one encrypted tar beside the dump.
@@ -500,6 +598,11 @@ backup_finish() {
             # 0 when there was none: the size-drop alert compares only with a real predecessor.
             gauge runbook_backup_previous_size_bytes "${BACKUP_PREVIOUS_SIZE:-0}"
             gauge runbook_backup_duration_seconds "$((finished - BACKUP_STARTED))"
+            if [ "${REPLICA_ATTEMPTED:-0}" = 1 ]; then
+                gauge runbook_backup_replica_last_run_success "${REPLICA_OK:-0}"
+                if [ "${REPLICA_OK:-0}" = 1 ]; then gauge runbook_backup_replica_last_success_timestamp_seconds "$finished"; fi
+                if [ -n "${REPLICA_LAG:-}" ]; then gauge runbook_backup_replica_lag_seconds "$REPLICA_LAG"; fi
+            fi
         } | push_metrics runbook-backup "$BACKUP_DATASTORE" || true
     fi
     [ -z "${BACKUP_WORK:-}" ] || rm -rf "$BACKUP_WORK"

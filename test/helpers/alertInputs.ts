@@ -40,7 +40,7 @@ export const STAGING_ALERT_INPUT: AlertRulesInput = {
     runbookBaseUrl: "docs/alerts.md",
 };
 
-/** MongoDB (three members) and in-cluster Redis, WebSocket and worker apps, the oplog capture and a drill: every optional alert on. */
+/** MongoDB (three members) and in-cluster Redis, WebSocket and worker apps, the oplog capture, a replica and a drill: every optional alert on. */
 export const MONGODB_ALERT_INPUT: AlertRulesInput = {
     stack: "staging",
     namespace: "runbook-staging",
@@ -53,8 +53,8 @@ export const MONGODB_ALERT_INPUT: AlertRulesInput = {
     mongodbMembers: 3,
     redisMode: "in-cluster",
     backups: [
-        { datastore: "mongodb", schedule: "0 2 * * *", retentionDays: 14, watchSize: true },
-        { datastore: "mongodb-oplog", schedule: "15 * * * *", retentionDays: 7 },
+        { datastore: "mongodb", schedule: "0 2 * * *", retentionDays: 14, watchSize: true, replicated: true },
+        { datastore: "mongodb-oplog", schedule: "15 * * * *", retentionDays: 7, replicated: true },
     ],
     restoreDrills: [{ stack: "staging", datastore: "mongodb", schedule: "0 5 * * 1" }],
     thresholds: ALERT_DEFAULTS,

@@ -60,3 +60,8 @@ export function useElastiCache(c: Record<string, any>): void {
     c["runbook:redis"].mode = "elasticache";
     fitNetwork(c);
 }
+
+/** BK-3: every backup also copied to a replica at another provider (its credentials left to the offline plan's placeholders). */
+export function useReplica(c: Record<string, any>): void {
+    c["runbook:backups"].replica = { endpoint: "https://s3.eu-central-1.amazonaws.com", bucket: "runbook-backups-replica", region: "eu-central-1" };
+}

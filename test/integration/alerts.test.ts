@@ -26,7 +26,7 @@ import { runbook } from "../helpers/cli";
 import { stackRaw, writeStackVariant } from "../helpers/stacks";
 import { freePort } from "../helpers/servers";
 import { requireTool } from "../helpers/tools";
-import { useInClusterRedis, useMongodb } from "../helpers/variants";
+import { useInClusterRedis, useReplica, useMongodb } from "../helpers/variants";
 
 /*
  * The alert rules and the Alertmanager routing the offline plan emits, checked by Prometheus' and
@@ -52,7 +52,7 @@ interface Variant {
 const VARIANTS: Variant[] = [
     { label: "staging", stack: "staging", edits: [], scenarios: true },
     { label: "production", stack: "production", edits: [], scenarios: true },
-    { label: "production with MongoDB and in-cluster Redis", stack: "production", edits: [useMongodb, useInClusterRedis], scenarios: false },
+    { label: "production with MongoDB, in-cluster Redis and a replica", stack: "production", edits: [useMongodb, useInClusterRedis, useReplica], scenarios: false },
 ];
 
 function plan(variant: Variant): PlanFile {

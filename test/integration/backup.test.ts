@@ -7,7 +7,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { ROLE_SCRIPT, roleScriptsDir, rolesEnv } from "../../components/database/roleJob";
-import { BACKUP_METRICS, BACKUP_PUSH_JOB, DATASTORE_LABEL, DRILL_APP_CHECK_METRICS, DRILL_METRICS, DRILL_PUSH_JOB, STACK_LABEL } from "../../components/observability/backupMetrics";
+import { BACKUP_METRICS, BACKUP_PUSH_JOB, BACKUP_REPLICA_METRICS, DATASTORE_LABEL, DRILL_APP_CHECK_METRICS, DRILL_METRICS, DRILL_PUSH_JOB, STACK_LABEL } from "../../components/observability/backupMetrics";
 import { PG_BIN, RealPushgateway, RunResult, TestPostgres, TestPushgateway, TestS3, freePort, multipartCopyS3rver, ok, parseExposition, run } from "../helpers/servers";
 import { requireTool } from "../helpers/tools";
 
@@ -1234,6 +1234,156 @@ describe("integration: backup and restore-drill scripts against PostgreSQL, Redi
             assert.match(r.stderr, /server selection timeout[\s\S]*nothing was promoted/);
             assert.deepStrictEqual(await listKeys("mongodb/"), before);
             assert.deepStrictEqual(await listKeys("incoming/"), []);
+        });
+    });
+
+    describe("the replica: a second copy of every backup at another site, with its own credentials (BK-3, BK-4, BK-8)", function () {
+        // Two backups and their copies per test, each aws call a process of its own: slow on a busy machine.
+        this.timeout(600000);
+        const REPLICA_BUCKET = "runbook-it-replica";
+        const SOURCE = "replica_src";
+        /** s3rver checks only the access key ID; the secret differs from the primary's, so a leak is findable. */
+        const REPLICA_SECRET = "replica-s3cret-7f3a";
+        const replica = new TestS3();
+        const replicaEnv = (endpoint: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv =>
+            backupEnv({
+                POSTGRES_URL: pg.url(SOURCE, "runbook_backup", "backup-pw"),
+                BACKUP_PREFIX: SOURCE,
+                REPLICA_S3_ENDPOINT_URL: endpoint,
+                REPLICA_S3_BUCKET: REPLICA_BUCKET,
+                REPLICA_AWS_ACCESS_KEY_ID: replica.accessKeyId,
+                REPLICA_AWS_SECRET_ACCESS_KEY: REPLICA_SECRET,
+                REPLICA_S3_REGION: "eu-central-1",
+                ...extra,
+            });
+        const keysIn = async (server: TestS3, bucket: string, prefix: string): Promise<string[]> => {
+            const r = await run(aws, ["--endpoint-url", server.endpoint, "s3api", "list-objects-v2", "--bucket", bucket, "--prefix", prefix, "--query", "Contents[].Key", "--output", "json"], { env: baseEnv() });
+            return ((JSON.parse(ok(r, "list-objects-v2") || "null") as string[] | null) ?? []).sort();
+        };
+        const backupsIn = async (server: TestS3, bucket: string) => (await keysIn(server, bucket, `${SOURCE}/`)).filter((k) => backupName(SOURCE, "pgdump").test(k));
+        const metrics = () => pushgateway.lastMetrics(`/job/${BACKUP_PUSH_JOB}/datastore/postgres/stack/it`);
+        /** Seconds since the epoch of an object name's timestamp. */
+        const stampOf = (key: string) => {
+            const m = /(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z/.exec(key)!;
+            return Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) / 1000;
+        };
+        let firstReplicated: string;
+
+        before(async () => {
+            await replica.start([REPLICA_BUCKET]);
+            pg.sql("postgres", `CREATE DATABASE ${SOURCE};`);
+            pg.sql(SOURCE, "CREATE TABLE notes (id int PRIMARY KEY, body text); INSERT INTO notes SELECT g, 'secret-note-' || g FROM generate_series(1, 500) g;");
+            ok(spawnSync(script(ROLE_SCRIPT), [], { encoding: "utf8", env: { PATH: basePath, HOME: work, ADMIN_URL: pg.url(SOURCE), ...backupRoles(), BACKUP_ROLE_PASSWORD: "backup-pw" } }), "create-roles.sh (kind backup) on the replica's source");
+        });
+        after(async () => {
+            await replica.stop().catch(() => undefined);
+        });
+
+        it("BK-3, BK-4, SC-1: a promoted backup and its manifest land in both buckets, byte for byte, still encrypted; the copy is verified and promoted there too; no credential is on any command line", async () => {
+            const argv = path.join(work, "replica-aws-argv.log");
+            fs.rmSync(argv, { force: true });
+            const bin = path.join(work, "replica-argv-bin");
+            fs.mkdirSync(bin, { recursive: true });
+            fs.writeFileSync(path.join(bin, "aws"), `#!/usr/bin/env bash\nprintf '%s\\n' "$*" >> ${argv}\nexec ${aws} "$@"\n`, { mode: 0o755 });
+            await nextSecond();
+            const r = await run(script("backup-postgres.sh"), [], { env: replicaEnv(replica.endpoint, { PATH: `${bin}:${basePath}` }) });
+            assert.strictEqual(r.status, 0, r.stderr);
+            assert.match(r.stderr, /replicated to s3:\/\/runbook-it-replica\/replica_src\//);
+            const [primaryKey] = await backupsIn(s3, BUCKET);
+            assert.deepStrictEqual(await backupsIn(replica, REPLICA_BUCKET), [primaryKey], "the replica holds the very backup the primary promoted");
+            firstReplicated = primaryKey;
+            const manifest = primaryKey.replace(/\.pgdump\.zst\.age$/, ".manifest.tar.zst.age");
+            assert.deepStrictEqual(await keysIn(replica, REPLICA_BUCKET, ""), [manifest, primaryKey], "its manifest is beside it, and no temporary object is left");
+            for (const key of [primaryKey, manifest]) {
+                const here = fs.readFileSync(s3.objectFile(BUCKET, key));
+                const there = fs.readFileSync(replica.objectFile(REPLICA_BUCKET, key));
+                assert.ok(there.equals(here), `${key}: the replica's bytes are the primary's`);
+                assert.ok(there.subarray(0, 40).toString("latin1").startsWith("age-encryption.org/v1"), `${key}: still age-encrypted`);
+            }
+            assert.ok(!fs.readFileSync(replica.objectFile(REPLICA_BUCKET, primaryKey)).includes(Buffer.from("secret-note-")), "no plaintext row reached the replica");
+            const head = JSON.parse(ok(await run(aws, ["--endpoint-url", replica.endpoint, "s3api", "head-object", "--bucket", REPLICA_BUCKET, "--key", primaryKey], { env: baseEnv() }), "head")) as { Metadata: Record<string, string> };
+            assert.strictEqual(head.Metadata.sha256, (await headObject(primaryKey)).Metadata.sha256, "the replica's copy carries the SHA-256 recorded at the backup");
+            assert.strictEqual(head.Metadata.sha256, crypto.createHash("sha256").update(fs.readFileSync(replica.objectFile(REPLICA_BUCKET, primaryKey))).digest("hex"));
+
+            const m = metrics();
+            assert.strictEqual(m[BACKUP_METRICS.lastRunSuccess], 1);
+            assert.strictEqual(m[BACKUP_REPLICA_METRICS.lastRunSuccess], 1);
+            assert.ok(Math.abs(m[BACKUP_REPLICA_METRICS.lastSuccessTimestamp] - Date.now() / 1000) < 120, "the replica's last success is now");
+            assert.strictEqual(m[BACKUP_REPLICA_METRICS.lagSeconds], 0, "the replica holds the newest backup");
+
+            const lines = fs.readFileSync(argv, "utf8").trim().split("\n");
+            assert.ok(lines.some((l) => l.includes(replica.endpoint)), "aws reached the replica");
+            for (const secret of [REPLICA_SECRET, s3.secretAccessKey, "backup-pw"]) {
+                assert.deepStrictEqual(lines.filter((l) => l.includes(secret)), [], `no aws command line holds ${secret}`);
+            }
+        });
+
+        it("BK-3, BK-6: the drill restores from the replica as it does from the primary (docs/recovery.md): same layout, same metadata", async () => {
+            const r = await run(script("restore-drill.sh"), [], {
+                env: drillEnv({ S3_ENDPOINT_URL: replica.endpoint, S3_BUCKET: REPLICA_BUCKET, AWS_SECRET_ACCESS_KEY: REPLICA_SECRET, BACKUP_PREFIX: SOURCE, DRILL_DATABASE: "replica_drill", DRILL_MIN_ROWS: "notes=500", DRILL_KEEP_DATABASE: "true" }),
+            });
+            assert.strictEqual(r.status, 0, r.stderr);
+            assert.match(r.stderr, new RegExp(`drill PASSED: restored ${firstReplicated.replace(/\./g, "\\.")}`));
+            assert.strictEqual(pg.sql("replica_drill", "SELECT count(*) FROM notes;").trim(), "500");
+        });
+
+        it("BK-3, OB-6: with the replica down, the backup is still promoted and the job exits 0; the failure is pushed (replica_last_run_success 0, no new success time, no lag)", async () => {
+            const closed = await freePort();
+            await nextSecond();
+            const before = await backupsIn(s3, BUCKET);
+            const r = await run(script("backup-postgres.sh"), [], { env: replicaEnv(`http://127.0.0.1:${closed}`) });
+            assert.strictEqual(r.status, 0, r.stderr);
+            assert.match(r.stderr, /WARNING: the replica copy of replica_src\/\S+ to s3:\/\/runbook-it-replica\/ FAILED .*the backup itself is promoted/);
+            const after = await backupsIn(s3, BUCKET);
+            assert.strictEqual(after.length, before.length + 1, "the primary backup is promoted");
+            assert.deepStrictEqual(await keysIn(s3, BUCKET, "incoming/"), []);
+            assert.deepStrictEqual(await backupsIn(replica, REPLICA_BUCKET), [firstReplicated], "nothing new reached the replica");
+            const m = metrics();
+            assert.strictEqual(m[BACKUP_METRICS.lastRunSuccess], 1, "the backup itself succeeded");
+            assert.strictEqual(m[BACKUP_REPLICA_METRICS.lastRunSuccess], 0);
+            assert.strictEqual(m[BACKUP_REPLICA_METRICS.lastSuccessTimestamp], undefined, "the last replica success time is not replaced");
+            assert.strictEqual(m[BACKUP_REPLICA_METRICS.lagSeconds], undefined, "an unreachable replica's lag is unknown, not 0");
+        });
+
+        it("BK-8: the replica is written with its own credentials: a wrong replica secret is refused by the replica's SigV4 check, while the primary, with its own, promotes", async () => {
+            const proxy = await replica.verifyingProxy();
+            try {
+                await nextSecond();
+                const before = await backupsIn(s3, BUCKET);
+                const r = await run(script("backup-postgres.sh"), [], { env: replicaEnv(proxy.endpoint, { REPLICA_AWS_SECRET_ACCESS_KEY: "not-the-replica-secret" }) });
+                assert.strictEqual(r.status, 0, r.stderr);
+                assert.ok(proxy.rejected() > 0, "the replica refused the wrong secret");
+                assert.strictEqual((await backupsIn(s3, BUCKET)).length, before.length + 1);
+                assert.strictEqual(metrics()[BACKUP_REPLICA_METRICS.lastRunSuccess], 0);
+                const good = await run(script("backup-postgres.sh"), [], { env: replicaEnv(proxy.endpoint, { REPLICA_AWS_SECRET_ACCESS_KEY: replica.secretAccessKey }) });
+                assert.strictEqual(good.status, 0, good.stderr);
+                assert.strictEqual(metrics()[BACKUP_REPLICA_METRICS.lastRunSuccess], 1, "with the replica's own secret, the copy succeeds");
+                assert.strictEqual(metrics()[BACKUP_REPLICA_METRICS.lagSeconds], 0);
+            } finally {
+                proxy.close();
+            }
+        });
+
+        it("BK-3, OB-6: when the copy fails but the replica answers, the lag is the primary's newest backup less the replica's newest, from their names; a cut upload leaves nothing behind", async () => {
+            const cut = await replica.cuttingProxy(`/${REPLICA_BUCKET}/incoming/`, 2000, () => undefined);
+            try {
+                await nextSecond();
+                await nextSecond();
+                const r = await run(script("backup-postgres.sh"), [], { env: replicaEnv(cut.endpoint, { REPLICA_AWS_SECRET_ACCESS_KEY: replica.secretAccessKey }) });
+                assert.strictEqual(r.status, 0, r.stderr);
+                assert.ok(cut.cuts() > 0, "the upload to the replica was cut");
+                const newestPrimary = (await backupsIn(s3, BUCKET)).pop()!;
+                const newestReplica = (await backupsIn(replica, REPLICA_BUCKET)).pop()!;
+                assert.notStrictEqual(newestReplica, newestPrimary);
+                const m = metrics();
+                assert.strictEqual(m[BACKUP_REPLICA_METRICS.lastRunSuccess], 0);
+                const lag = stampOf(newestPrimary) - stampOf(newestReplica);
+                assert.ok(lag >= 2, `the lag is real: ${lag}`);
+                assert.strictEqual(m[BACKUP_REPLICA_METRICS.lagSeconds], lag);
+                assert.deepStrictEqual(await keysIn(replica, REPLICA_BUCKET, "incoming/"), [], "no temporary object is left on the replica");
+            } finally {
+                cut.close();
+            }
         });
     });
 });

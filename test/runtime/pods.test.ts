@@ -164,13 +164,14 @@ describe("runtime: the pods the plans emit run in real containers (podman)", fun
     });
 
     describe("MongoDB with in-cluster Redis", () => {
-        it("RD-1, BK-1, BK-6: the Redis pod, its backup and its drill run as planned", async () => {
+        it("RD-1, BK-1, BK-3, BK-6: the Redis pod, its backup (copied to the replica) and its drill run as planned", async () => {
             const redis = await world.play("mongodb", world.pod("mongodb", "redis-in-cluster-statefulset"), "ready");
             try {
                 world.seedRedis();
                 const pod = world.pod("mongodb", "backups-redis");
                 await (await world.play("mongodb", pod, "completed")).stop();
                 await world.assertVerifiedBackup(pod);
+                await world.assertReplicated(pod);
             } finally {
                 await redis.stop();
             }

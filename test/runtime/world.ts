@@ -15,7 +15,7 @@ import { PodmanKubelet, RunningPod, normalizeImage } from "../helpers/kubelet";
 import { FakeCloudflareGraphql, RealPushgateway, TestPostgres, TestS3, run as runCommand } from "../helpers/servers";
 import { writeStackVariant } from "../helpers/stacks";
 import { requireTool } from "../helpers/tools";
-import { useInClusterRedis, useMongodb } from "../helpers/variants";
+import { useInClusterRedis, useMongodb, useReplica } from "../helpers/variants";
 import { PlannedObjects, PlannedPod, plainEnv, plannedObjects, plannedPods } from "./plannedPods";
 
 /*
@@ -104,6 +104,8 @@ export class RuntimeWorld {
         const variant = writeStackVariant("staging", this.tmp, (c) => {
             useMongodb(c);
             useInClusterRedis(c);
+            // BK-3: no shipped stack sets a replica; this plan's backup pods copy to one.
+            useReplica(c);
         });
         const files: Record<PlanKey, [string, string]> = {
             staging: ["staging", path.join(ROOT, "Pulumi.staging.yaml")],
@@ -155,7 +157,9 @@ export class RuntimeWorld {
              CREATE TABLE orders (id bigserial PRIMARY KEY, total numeric(10,2), placed_at timestamptz DEFAULT now());
              INSERT INTO orders (total) SELECT g * 1.5 FROM generate_series(1, 5000) g;`,
         );
-        const buckets = new Set(PLANS.flatMap((k) => this.pods[k].map((p) => plainEnv(p, "job", "S3_BUCKET")).filter((b): b is string => b !== undefined)));
+        const buckets = new Set(
+            PLANS.flatMap((k) => this.pods[k].flatMap((p) => [plainEnv(p, "job", "S3_BUCKET"), plainEnv(p, "job", "REPLICA_S3_BUCKET")]).filter((b): b is string => b !== undefined)),
+        );
         await this.s3.start([...buckets]);
         this.proxy = await this.s3.verifyingProxy();
         await this.gateway.start(ctx);
@@ -171,6 +175,8 @@ export class RuntimeWorld {
         // What the pods reach outside the cluster, pointed at the servers above.
         const plainValues = (name: string) => new Set(PLANS.flatMap((k) => this.pods[k].map((p) => plainEnv(p, "job", name)).filter((v): v is string => v !== undefined)));
         for (const v of plainValues("S3_ENDPOINT_URL")) this.rewrites.push([v, this.proxy.endpoint]);
+        // The replica is another bucket of the same S3 server here, behind the same SigV4-checking proxy.
+        for (const v of plainValues("REPLICA_S3_ENDPOINT_URL")) this.rewrites.push([v, this.proxy.endpoint]);
         for (const v of plainValues("PUSHGATEWAY_URL")) this.rewrites.push([v, this.gateway.url]);
         for (const v of plainValues("CLOUDFLARE_GRAPHQL_URL")) this.rewrites.push([v, this.graphql.url]);
         for (const v of plainValues("AGE_RECIPIENT")) this.rewrites.push([v, this.values.recipient]);
@@ -207,6 +213,8 @@ export class RuntimeWorld {
             DATA_SOURCE_NAME: monitorDsn(admin, POSTGRES_MONITOR_ROLE, this.values.monitorPassword),
             AWS_ACCESS_KEY_ID: this.s3.accessKeyId,
             AWS_SECRET_ACCESS_KEY: this.s3.secretAccessKey,
+            REPLICA_AWS_ACCESS_KEY_ID: this.s3.accessKeyId,
+            REPLICA_AWS_SECRET_ACCESS_KEY: this.s3.secretAccessKey,
             AGE_SECRET_KEY: this.values.identity,
             REDIS_HOST: "127.0.0.1",
             REDIS_PORT: "6379",
@@ -359,6 +367,26 @@ export class RuntimeWorld {
         const magic = prefix === "redis" ? "REDIS" : "PGDMP";
         assert.strictEqual(plain.stdout, magic, `${key} decrypts and decompresses to a ${magic} dump: ${plain.stderr}`);
         fs.rmSync(file);
+    }
+
+    /** BK-3: the backup pod's newest object is in its replica bucket too, the same bytes with the same checksum. */
+    async assertReplicated(pod: PlannedPod): Promise<void> {
+        const bucket = plainEnv(pod, "job", "S3_BUCKET")!;
+        const replica = plainEnv(pod, "job", "REPLICA_S3_BUCKET");
+        assert.ok(replica, `${pod.resource} has a replica`);
+        const prefix = plainEnv(pod, "job", "BACKUP_PREFIX")!;
+        const key = await this.newestBackup(bucket, prefix);
+        assert.strictEqual(await this.newestBackup(replica, prefix), key, "the replica holds the newest backup");
+        const bytes = async (b: string) => {
+            const file = path.join(this.tmp, `${b}.age`);
+            await this.aws(["s3", "cp", "--only-show-errors", `s3://${b}/${key}`, file]);
+            const content = fs.readFileSync(file);
+            fs.rmSync(file);
+            return content;
+        };
+        assert.ok((await bytes(replica)).equals(await bytes(bucket)), `${key}: the replica's bytes are the primary's`);
+        const sha = (b: string) => this.aws(["s3api", "head-object", "--bucket", b, "--key", key, "--query", "Metadata.sha256", "--output", "text"]);
+        assert.strictEqual((await sha(replica)).trim(), (await sha(bucket)).trim());
     }
 
     /** A drill pod restores the newest backup of its target, passes its checks, and pushes RTO and RPO. */

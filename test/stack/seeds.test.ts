@@ -58,6 +58,16 @@ const hasRedis = (p: PlanFile) => p.resources.some((r) => r.type.startsWith("run
 const expectations: Record<string, (p: PlanFile, production: boolean) => void> = {
     "000-nearbybazaar": (p, production) => {
         assert.ok(!inAws(p), "MongoDB and Redis in the cluster: nothing in AWS");
+        // BK-3: geo-replication: every backup job also copies to the second site, with its own credentials.
+        const backupCrons = p.resources.filter((r) => r.type === "kubernetes:batch/v1:CronJob" && (r.inputs.metadata as any).name.startsWith("backup-"));
+        assert.deepStrictEqual(named(backupCrons), ["backup-mongodb", "backup-mongodb-oplog", "backup-redis"]);
+        for (const cron of backupCrons) {
+            const env: any[] = (cron.inputs.spec as any).jobTemplate.spec.template.spec.containers[0].env;
+            assert.strictEqual(env.find((e) => e.name === "REPLICA_S3_BUCKET")?.value, "nearbybazaar-backups-replica", `${(cron.inputs.metadata as any).name} copies to the replica`);
+            assert.strictEqual(env.find((e) => e.name === "REPLICA_AWS_SECRET_ACCESS_KEY")?.valueFrom?.secretKeyRef?.name, "runbook-backup-replica-credentials");
+        }
+        const rules = JSON.stringify(p.resources.find((r) => r.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule")?.inputs);
+        for (const name of ["BackupReplicaLagging", "BackupReplicaNeverSucceeded", "BackupReplicaFailed"]) assert.ok(rules.includes(`"alert":"${name}"`), `${name} watches the replica`);
         assert.ok(hasRedis(p), "Redis for BullMQ");
         assert.deepStrictEqual(named(ofType(p, K8S_DEPLOYMENT)), ["admin", "api", "vendor", "web", "worker"]);
         assert.deepStrictEqual(named(ofType(p, K8S_SERVICE)).filter((n) => !n.startsWith("database") && !n.startsWith("redis")), ["admin", "api", "vendor", "web"], "front ends share port 3000, each with its own Service; the worker has none");

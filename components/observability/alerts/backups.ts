@@ -1,5 +1,6 @@
 import { cronPeriodSeconds } from "../../../lib/cron";
-import { BACKUP_METRICS, BACKUP_PUSH_JOB, DRILL_METRICS, DRILL_PUSH_JOB } from "../backupMetrics";
+import { BACKUP_METRICS, BACKUP_PUSH_JOB, BACKUP_REPLICA_METRICS, DRILL_METRICS, DRILL_PUSH_JOB } from "../backupMetrics";
+import { replicaLagLimitSeconds } from "../../../config/resolve";
 import { round10 } from "../burnRate";
 import { gauge, matchers, series } from "../promql";
 import { alertsOf, duration, literal } from "./alert";
@@ -150,6 +151,7 @@ export function backupAlerts(input: AlertRulesInput): AlertSpec[] {
             },
         }));
     }
+    specs.push(...replicaAlerts(input, alert));
 
     // Restore drills (BK-6, BK-7): watched where they run and push, which is the stack holding the
     // drill's key (staging), for every stack whose backups it restores; the `stack` label says whose.
@@ -268,5 +270,86 @@ export function backupAlerts(input: AlertRulesInput): AlertSpec[] {
             },
         }));
     }
+    return specs;
+}
+
+/**
+ * The replica (BK-3, OB-6): every backup copied to the second site. The job pushes whether its last
+ * copy succeeded, when one last did, and how far the replica's newest backup trails the primary's.
+ * A failed copy never fails the backup (the primary is promoted), so these are the only signal.
+ */
+function replicaAlerts(input: AlertRulesInput, alert: ReturnType<typeof alertsOf>): AlertSpec[] {
+    const replicated = input.backups.filter((b) => b.replicated === true);
+    if (replicated.length === 0) return [];
+    const specs: AlertSpec[] = [];
+    for (const target of replicated) {
+        const push = { job: BACKUP_PUSH_JOB, stack: input.stack, datastore: target.datastore };
+        const sel = matchers(push);
+        const period = cronPeriodSeconds(target.schedule);
+        const limit = replicaLagLimitSeconds(period, input.thresholds);
+        const hours = limit / 3600;
+        const interval = limit > 6 * 3600 ? "10m" : "1m";
+        const steps = (limit + 7200) / (interval === "10m" ? 600 : 60);
+        const labels = { datastore: target.datastore };
+        specs.push(alert({
+            name: "BackupReplicaLagging",
+            severity: "sev2",
+            requirement: "BK-3",
+            expr: `max by (datastore) (${BACKUP_REPLICA_METRICS.lagSeconds}${sel}) / 3600 > ${literal(hours)}`,
+            labels,
+            summary: `The replica's newest ${target.datastore} backup trails the primary's by more than ${literal(hours)} h`,
+            description: `The newest ${target.datastore} backup in the replica bucket is {{ printf "%.1f" $value }} hours older than the newest in the primary bucket; ${literal(hours)} h are allowed: the second site would lose that much more in a disaster`,
+            proof: {
+                interval: "1m",
+                firing: [{ series: series(BACKUP_REPLICA_METRICS.lagSeconds, push), values: gauge([[limit + 3600, 10]]) }],
+                evalTime: "5m",
+                outputLabels: labels,
+                value: (limit + 3600) / 3600,
+                quiet: [{ series: series(BACKUP_REPLICA_METRICS.lagSeconds, push), values: gauge([[limit, 10]]) }],
+            },
+        }));
+        /** The other datastores' replica successes, present, so only this one's absence is tested. */
+        const othersPresent: InputSeries[] = replicated
+            .filter((b) => b.datastore !== target.datastore)
+            .map((b) => ({ series: series(BACKUP_REPLICA_METRICS.lastSuccessTimestamp, { ...push, datastore: b.datastore }), values: gauge([[0, steps]]) }));
+        // promtool wants some input series: an unrelated one when this is the only replicated datastore.
+        const background = othersPresent.length > 0 ? othersPresent : [{ series: series("runbook_unrelated_series", { job: "x" }), values: gauge([[1, steps]]) }];
+        specs.push(alert({
+            name: "BackupReplicaNeverSucceeded",
+            severity: "sev2",
+            requirement: "BK-3",
+            expr: `absent(${BACKUP_REPLICA_METRICS.lastSuccessTimestamp}${sel})`,
+            for: duration(limit),
+            labels,
+            summary: `No ${target.datastore} backup has reached the replica`,
+            description: `No copy of a ${target.datastore} backup to the replica bucket has succeeded for ${literal(hours)} h: the backups have no second site`,
+            proof: {
+                interval,
+                firing: background,
+                evalTime: duration(limit + 3600),
+                outputLabels: push,
+                value: 1,
+                quiet: background,
+                quietEvalTime: duration(limit - 600),
+            },
+        }));
+    }
+    const first = { job: BACKUP_PUSH_JOB, stack: input.stack, datastore: replicated[0].datastore };
+    specs.push(alert({
+        name: "BackupReplicaFailed",
+        severity: "sev3",
+        requirement: "BK-3",
+        expr: `min by (datastore) (${BACKUP_REPLICA_METRICS.lastRunSuccess}${matchers({ job: BACKUP_PUSH_JOB, stack: input.stack })}) == 0`,
+        summary: "The last copy of the {{ $labels.datastore }} backup to the replica failed",
+        description: "The last {{ $labels.datastore }} backup was promoted in the primary bucket, but its copy to the replica bucket failed or did not match its checksum; the replica still holds only older backups",
+        proof: {
+            interval: "1m",
+            firing: [{ series: series(BACKUP_REPLICA_METRICS.lastRunSuccess, first), values: gauge([[1, 5], [0, 6]]) }],
+            evalTime: "10m",
+            outputLabels: { datastore: first.datastore },
+            value: 0,
+            quiet: [{ series: series(BACKUP_REPLICA_METRICS.lastRunSuccess, first), values: gauge([[0, 5], [1, 6]]) }],
+        },
+    }));
     return specs;
 }

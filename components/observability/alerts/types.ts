@@ -82,6 +82,8 @@ export interface BackupTarget {
      * cache drain and fill). Absent means false.
      */
     watchSize?: boolean;
+    /** True when every backup of it is also copied to the replica (`backups.replica`, BK-3): the replica alerts watch it. Absent means false. */
+    replicated?: boolean;
 }
 
 export interface AlertRulesInput {

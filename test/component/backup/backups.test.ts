@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { Backups } from "../../../components/backup/backups";
 import { validateConfig } from "../../../config/validate";
-import { mockRun, ofType, one } from "../../helpers/harness";
+import { mockRun, mockRunRevealed, ofType, one } from "../../helpers/harness";
 import { kubernetesSchemaErrors } from "../../helpers/k8sSchema";
 import { stackRaw } from "../../helpers/stacks";
 import { useMongodb } from "../../helpers/variants";
@@ -19,13 +19,22 @@ function resolved(stack: string, mutate: (c: Record<string, any>) => void = () =
     return r.config;
 }
 
-function build(stack: string, datastores: "postgres+redis" | "mongodb", mutate: (c: Record<string, any>) => void = () => undefined) {
+/** BK-3: a replica at another provider, on `endpoint`. */
+const withReplica = (endpoint = "https://s3.eu-central-1.amazonaws.com") => (c: Record<string, any>) =>
+    (c["runbook:backups"].replica = { endpoint, bucket: "acme-backups-replica", region: "eu-central-1", accessKeyId: { secure: "v1:id" }, secretAccessKey: { secure: "v1:key" } });
+const REPLICA_CREDENTIALS = { accessKeyId: pulumi.secret("AKIAREPLICA"), secretAccessKey: pulumi.secret("replica-secret") };
+
+function build(
+    stack: string,
+    datastores: "postgres+redis" | "mongodb",
+    options: { mutate?: (c: Record<string, any>) => void; replicaCredentials?: typeof REPLICA_CREDENTIALS; run?: typeof mockRun } = {},
+) {
     // The backup targets are the stack model's: a MongoDB stack's for the MongoDB sources.
     const config = resolved(stack, (c) => {
         if (datastores === "mongodb") useMongodb(c);
-        mutate(c);
+        options.mutate?.(c);
     });
-    return mockRun(() => {
+    return (options.run ?? mockRun)(() => {
         new Backups("backups", {
             backups: config.backups,
             stack,
@@ -44,6 +53,7 @@ function build(stack: string, datastores: "postgres+redis" | "mongodb", mutate: 
             assetBuckets: ["acme-assets"],
             drillAgeSecretKey: config.backups.drill ? pulumi.secret("AGE-SECRET-KEY-1TEST") : undefined,
             permissionGroupIds: { read: "read-group", write: "write-group" },
+            replicaCredentials: options.replicaCredentials,
         });
     }, stack);
 }
@@ -138,9 +148,9 @@ describe("component: Backups (BK-1, BK-3, BK-6, ST-1, SC-5)", () => {
     });
 
     it("BK-6, 004: with an app check, each PostgreSQL drill pod runs the app's pinned image as the app runs, beside the drill, against the scratch database only", async () => {
-        const staging = await build("staging", "postgres+redis", (c) => {
+        const staging = await build("staging", "postgres+redis", { mutate: (c) => {
             c["runbook:backups"].drill.appCheck = { app: "web", command: ["npx", "prisma", "migrate", "status"], timeoutSeconds: 120 };
-        });
+        } });
         const web = resolved("staging").apps.find((a) => a.name === "web")!;
         const podOf = (name: string) => (one(staging, K8S_CRON_JOB, name).inputs.spec as any).jobTemplate.spec.template.spec;
         for (const name of ["backups-drill-staging-postgres", "backups-drill-production-postgres"]) {
@@ -173,7 +183,7 @@ describe("component: Backups (BK-1, BK-3, BK-6, ST-1, SC-5)", () => {
         }
         assert.deepStrictEqual(podOf("backups-drill-staging-redis").containers.map((c: any) => c.name), ["job"], "a Redis drill has no app check");
         assert.deepStrictEqual(await kubernetesSchemaErrors(staging), []);
-        const without = await build("staging", "postgres+redis", (c) => delete c["runbook:backups"].drill.appCheck);
+        const without = await build("staging", "postgres+redis", { mutate: (c) => delete c["runbook:backups"].drill.appCheck });
         assert.deepStrictEqual(((one(without, K8S_CRON_JOB, "backups-drill-staging-postgres").inputs.spec as any).jobTemplate.spec.template.spec.containers as any[]).map((c) => c.name), ["job"]);
     });
 
@@ -273,5 +283,59 @@ describe("component: Backups (BK-1, BK-3, BK-6, ST-1, SC-5)", () => {
         const token = one(resources, CLOUDFLARE_API_TOKEN, "assets");
         assert.ok(id.propertyDependencies.keepers.includes(token.urn), "the ID changes with the token");
         assert.strictEqual(secret.retainOnDelete, true, "the previous token's Secret stays for kubectl rollout undo");
+    });
+
+    describe("the replica (BK-3, BK-8)", () => {
+        const envOf = (cron: { inputs: Record<string, unknown> }) =>
+            Object.fromEntries(((cron.inputs.spec as any).jobTemplate.spec.template.spec.containers[0].env as any[]).map((e) => [e.name, e]));
+
+        it("BK-3, BK-8: every backup CronJob copies to the replica, reading its own credentials from a Secret of their own; the drills do not; schema-valid", async () => {
+            const resources = await build("staging", "postgres+redis", { mutate: withReplica(), replicaCredentials: REPLICA_CREDENTIALS });
+            const crons = ofType(resources, K8S_CRON_JOB);
+            const backupCrons = crons.filter((c) => (c.inputs.metadata as any).name.startsWith("backup-"));
+            assert.strictEqual(backupCrons.length, 2);
+            for (const cron of backupCrons) {
+                const env = envOf(cron);
+                assert.strictEqual(env.REPLICA_S3_ENDPOINT_URL.value, "https://s3.eu-central-1.amazonaws.com");
+                assert.strictEqual(env.REPLICA_S3_BUCKET.value, "acme-backups-replica");
+                assert.strictEqual(env.REPLICA_S3_REGION.value, "eu-central-1");
+                for (const key of ["REPLICA_AWS_ACCESS_KEY_ID", "REPLICA_AWS_SECRET_ACCESS_KEY"]) {
+                    assert.deepStrictEqual(env[key].valueFrom.secretKeyRef, { name: "runbook-backup-replica-credentials", key }, `${key} comes from the replica's Secret`);
+                    assert.strictEqual(env[key].value, undefined);
+                }
+                assert.deepStrictEqual(env.AWS_ACCESS_KEY_ID.valueFrom.secretKeyRef, { name: "runbook-backup-credentials", key: "AWS_ACCESS_KEY_ID" }, "the primary keeps its own token");
+            }
+            for (const drill of crons.filter((c) => (c.inputs.metadata as any).name.startsWith("restore-drill-"))) {
+                assert.ok(!Object.keys(envOf(drill)).some((k) => k.startsWith("REPLICA_")), "the drill restores from the primary");
+            }
+            const secret = one(resources, K8S_SECRET, "replica-credentials");
+            assert.strictEqual(secret.inputs.stringData, SECRET, "its content stays secret in the plan");
+            assert.deepStrictEqual(await kubernetesSchemaErrors(resources), []);
+
+            const revealed = await build("staging", "postgres+redis", { mutate: withReplica(), replicaCredentials: REPLICA_CREDENTIALS, run: mockRunRevealed });
+            assert.deepStrictEqual(one(revealed, K8S_SECRET, "replica-credentials").inputs.stringData, { REPLICA_AWS_ACCESS_KEY_ID: "AKIAREPLICA", REPLICA_AWS_SECRET_ACCESS_KEY: "replica-secret" });
+            assert.ok(!JSON.stringify(one(revealed, K8S_SECRET, "backups-credentials").inputs.stringData).includes("replica-secret"), "the primary's Secret holds none of the replica's credentials");
+        });
+
+        it("BK-3: without backups.replica, no replica Secret and no REPLICA_ setting", async () => {
+            const resources = await build("staging", "postgres+redis");
+            assert.strictEqual(ofType(resources, K8S_SECRET).filter((r) => r.name.includes("replica")).length, 0);
+            for (const cron of ofType(resources, K8S_CRON_JOB)) assert.ok(!Object.keys(envOf(cron)).some((k) => k.startsWith("REPLICA_")));
+        });
+
+        it("BK-8: a replica without its credentials is refused before anything is declared", async () => {
+            await assert.rejects(build("staging", "postgres+redis", { mutate: withReplica() }), /replicaCredentials are required with backups.replica/);
+        });
+
+        it("SC-5: the replica on 443 needs no new egress; on another port, that port joins HTTPS's rule to public addresses only", async () => {
+            const httpsRule = (resources: Awaited<ReturnType<typeof build>>) =>
+                ((one(resources, NETWORK_POLICY, "egress").inputs.spec as any).egress as any[]).find((r) => r.to[0].ipBlock?.except !== undefined);
+            const plain = httpsRule(await build("staging", "postgres+redis"));
+            const on443 = httpsRule(await build("staging", "postgres+redis", { mutate: withReplica(), replicaCredentials: REPLICA_CREDENTIALS }));
+            assert.deepStrictEqual(on443, plain, "443 is reached already");
+            const on9443 = httpsRule(await build("staging", "postgres+redis", { mutate: withReplica("https://minio.backup.example.net:9443"), replicaCredentials: REPLICA_CREDENTIALS }));
+            assert.deepStrictEqual(on9443.ports, [{ protocol: "TCP", port: 443 }, { protocol: "TCP", port: 9443 }]);
+            assert.deepStrictEqual(on9443.to, plain.to, "still never the private ranges");
+        });
     });
 });

@@ -20,6 +20,8 @@ import {
     r2SecretAccessKey,
     r2TokenPolicy,
     readScripts,
+    replicaEnv,
+    replicaPort,
     scratchSidecar,
 } from "../../../components/backup/backupSpec";
 import { INCOMING_PREFIX, backupLifecycleRules, backupLockRules } from "../../../components/storage/lifecycle";
@@ -132,6 +134,20 @@ describe("unit: backup job builders (BK-1, BK-3, BK-4, ST-1)", () => {
         // A second main container of the drill's Job, after the job's.
         const spec: any = jobCronJobSpec({ name: "d", schedule: "0 5 * * 1", image: "i:1", script: DRILL_SCRIPT, scriptsConfigMap: "s", env: {}, secretEnv: {}, startingDeadlineSeconds: 1, activeDeadlineSeconds: 2, labels: {}, containers: [c] });
         assert.deepStrictEqual(spec.jobTemplate.spec.template.spec.containers.map((x: any) => x.name), ["job", "app-check"]);
+    });
+
+    it("BK-3, SC-5: the replica's settings, and its port joins the HTTPS rule only when it is not 443", () => {
+        assert.deepStrictEqual(replicaEnv({ endpoint: "https://s3.eu-central-1.amazonaws.com", bucket: "b-replica", region: "eu-central-1" }), {
+            REPLICA_S3_ENDPOINT_URL: "https://s3.eu-central-1.amazonaws.com",
+            REPLICA_S3_BUCKET: "b-replica",
+            REPLICA_S3_REGION: "eu-central-1",
+        });
+        assert.strictEqual(replicaPort("https://s3.example.com"), 443);
+        assert.strictEqual(replicaPort("https://minio.example.net:9443"), 9443);
+        const needs = { inClusterPorts: [], externalPorts: [], pushgatewayUrl: "http://prometheus-pushgateway.monitoring.svc:9091" };
+        const https = (spec: any) => spec.egress.find((e: any) => e.to[0].ipBlock?.except !== undefined);
+        assert.deepStrictEqual(https(backupEgressSpec({ ...needs, replicaEndpoint: "https://s3.example.com" })), https(backupEgressSpec(needs)));
+        assert.deepStrictEqual(https(backupEgressSpec({ ...needs, replicaEndpoint: "https://minio.example.net:9443" })).ports.map((p: any) => p.port), [443, 9443]);
     });
 });
 

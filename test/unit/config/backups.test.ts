@@ -171,4 +171,68 @@ describe("unit: backups config (BK-1, BK-2, BK-3, BK-6, SC-2)", () => {
         problemAt(problemsOf("staging", (c) => (c["runbook:backups"].image = "ghcr.io/acme/runbook-backup:latest")), "backups.image");
         problemAt(problemsOf("staging", (c) => (c["runbook:backups"].rotation.drill = "next quarter")), "backups.rotation.drill");
     });
+
+    describe("the replica: a second copy of every backup at another site (BK-3, BK-4, BK-8)", () => {
+        const REPLICA = { endpoint: "https://s3.eu-central-1.amazonaws.com/", bucket: "acme-backups-replica", accessKeyId: { secure: "v1:id" }, secretAccessKey: { secure: "v1:key" } };
+        const withReplica = (extra: Record<string, unknown> = {}) => (c: Record<string, any>) => (c["runbook:backups"].replica = { ...REPLICA, ...extra });
+
+        it("BK-3: resolved with its endpoint (no trailing slash), bucket and region (default auto); none by default", () => {
+            const r = validate("production", withReplica());
+            assert.ok(r.ok, r.ok ? "" : r.problems.map(formatProblem).join("\n"));
+            assert.deepStrictEqual(r.config.backups.replica, { endpoint: "https://s3.eu-central-1.amazonaws.com", bucket: "acme-backups-replica", region: "auto" });
+            assert.ok(!JSON.stringify(r.config).includes("v1:key"), "the credentials stay out of the model");
+            const regional = validate("staging", withReplica({ region: "eu-central-1" }));
+            assert.ok(regional.ok);
+            assert.strictEqual(regional.config.backups.replica?.region, "eu-central-1");
+            const none = validate("production", () => undefined);
+            assert.ok(none.ok);
+            assert.strictEqual(none.config.backups.replica, undefined);
+        });
+
+        it("BK-3: the endpoint must be https, with no path or credentials; refused at its key with the fix", () => {
+            for (const endpoint of ["http://s3.eu-central-1.amazonaws.com", "https://user:pw@s3.example.com", "https://s3.example.com/bucket", "s3.example.com"]) {
+                const p = problemAt(problemsOf("production", withReplica({ endpoint })), "backups.replica.endpoint");
+                assert.match(formatProblem(p), /must be an https URL of an S3 endpoint/, endpoint);
+                assert.strictEqual(p.requirement, "BK-3");
+            }
+            assert.ok(validate("production", withReplica({ endpoint: "https://minio.backup.example.net:9443" })).ok, "a port is allowed");
+        });
+
+        it("BK-3: the bucket follows S3's naming rules", () => {
+            for (const bucket of ["Backups", "ab", "a..b", "192.168.1.1", "-backups", "backups-", "xn--backups", `b${"a".repeat(63)}`]) {
+                const p = problemAt(problemsOf("production", withReplica({ bucket })), "backups.replica.bucket");
+                assert.match(formatProblem(p), /must be an S3 bucket name/, bucket);
+            }
+            assert.ok(validate("production", withReplica({ bucket: "acme.backups-2" })).ok);
+        });
+
+        it("BK-3: a replica in the primary's own Cloudflare account (any bucket, any jurisdiction) is no second site", () => {
+            for (const endpoint of ["https://{account}.r2.cloudflarestorage.com", "https://{account}.eu.r2.cloudflarestorage.com"]) {
+                const problems = problemsOf("production", (c) => withReplica({ endpoint: endpoint.replace("{account}", c["runbook:storage"].accountId) })(c));
+                const p = problemAt(problems, "backups.replica.endpoint");
+                assert.strictEqual(p.requirement, "BK-3");
+                assert.match(formatProblem(p), /is the primary backups bucket's own Cloudflare account .*shares its account, tokens and outages.*another account or provider/);
+            }
+            assert.ok(validate("production", withReplica({ endpoint: `https://${"f".repeat(32)}.r2.cloudflarestorage.com` })).ok, "another R2 account is another site");
+        });
+
+        it("SC-1: its credentials must be secure:", () => {
+            const problems = problemsOf("production", withReplica({ accessKeyId: "AKIAPLAIN", secretAccessKey: "plain" }));
+            for (const key of ["accessKeyId", "secretAccessKey"]) {
+                assert.match(formatProblem(problemAt(problems, `backups.replica.${key}`)), /looks like a secret but is given as plain text/);
+            }
+        });
+
+        it("OB-6: alerts.backupReplicaLagHours without a replica is refused; with one it is taken", () => {
+            const lag = (c: Record<string, any>) => (c["runbook:alerts"] = { ...(c["runbook:alerts"] ?? {}), backupReplicaLagHours: 6 });
+            const p = problemAt(problemsOf("production", lag), "alerts.backupReplicaLagHours");
+            assert.match(formatProblem(p), /backups.replica is not set.*set backups.replica, or remove alerts.backupReplicaLagHours/);
+            const r = validate("production", (c) => {
+                lag(c);
+                withReplica()(c);
+            });
+            assert.ok(r.ok, r.ok ? "" : r.problems.map(formatProblem).join("\n"));
+            assert.strictEqual(r.config.alerts.backupReplicaLagHours, 6);
+        });
+    });
 });

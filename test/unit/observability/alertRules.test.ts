@@ -108,6 +108,22 @@ describe("unit: alert rule generator (OB-1, OB-2, OB-3, OB-6, OB-7, BK-6, ED-2)"
         assert.deepStrictEqual(tooOld.map((r) => [r.labels.datastore, r.expr.split("> ")[1]]), [["mongodb", "26"], ["mongodb-oplog", "2"]]);
     });
 
+    it("BK-3, OB-6: a replicated backup's replica alerts: lag beyond the schedule plus the margin (26 h daily, 2 h hourly) or alerts.backupReplicaLagHours, never succeeded, last copy failed; none without a replica", () => {
+        const backups = [{ datastore: "mongodb", schedule: "0 2 * * *", replicated: true }, { datastore: "mongodb-oplog", schedule: "0 * * * *", replicated: true }];
+        const rules = alertingRules(ruleGroups({ ...base, backups }));
+        const lagging = rules.filter((r) => r.alert === "BackupReplicaLagging");
+        assert.deepStrictEqual(lagging.map((r) => [r.labels.datastore, r.expr]), [
+            ["mongodb", `max by (datastore) (runbook_backup_replica_lag_seconds{job="runbook-backup", stack="${base.stack}", datastore="mongodb"}) / 3600 > 26`],
+            ["mongodb-oplog", `max by (datastore) (runbook_backup_replica_lag_seconds{job="runbook-backup", stack="${base.stack}", datastore="mongodb-oplog"}) / 3600 > 2`],
+        ]);
+        assert.deepStrictEqual(rules.filter((r) => r.alert === "BackupReplicaNeverSucceeded").map((r) => [r.labels.datastore, r.for]), [["mongodb", "26h"], ["mongodb-oplog", "2h"]]);
+        assert.deepStrictEqual(rules.filter((r) => r.alert === "BackupReplicaFailed").map((r) => r.labels.severity), ["sev3"]);
+        const fixed = alertingRules(ruleGroups({ ...base, backups, thresholds: { ...base.thresholds, backupReplicaLagHours: 6 } })).filter((r) => r.alert === "BackupReplicaLagging");
+        assert.deepStrictEqual(fixed.map((r) => r.expr.split("> ")[1]), ["6", "6"]);
+        const plain = alertingRules(ruleGroups({ ...base, backups: backups.map(({ replicated: _r, ...b }) => b) }));
+        assert.deepStrictEqual(plain.filter((r) => r.alert.startsWith("BackupReplica")), [], "no replica, no replica alerts");
+    });
+
     it("cron periods: daily, hourly, weekly, quarterly", () => {
         assert.strictEqual(cronPeriodSeconds("0 2 * * *"), 86400);
         assert.strictEqual(cronPeriodSeconds("15 * * * *"), 3600);

@@ -47,7 +47,7 @@ const postgresCidrs = config.network?.dataCidrs ?? [];
 // The role Jobs run in the backup image, which has psql.
 const roleJob = { image: config.backups.image, uid: BACKUP_UID, databaseCidrs: postgresCidrs };
 const database = new Database("database", { database: config.database, environment, network: dataNetwork, kubernetes, roleJob }, opts);
-const redis = config.redis ? new Redis("redis", { redis: config.redis, environment, network: dataNetwork, kubernetes }, opts) : undefined;
+const redis = config.redis ? new Redis("redis", { redis: config.redis, environment, network: dataNetwork, kubernetes, awsRegion: config.providers.aws?.region }, opts) : undefined;
 
 const storage = new Storage("storage", {
     accountId: config.storage.accountId,
@@ -82,7 +82,7 @@ const backups = new Backups("backups", {
     stack: environment.stack,
     accountId: config.storage.accountId,
     namespace: namespace.name,
-    // Each data store says what its backup jobs dump from; ElastiCache keeps its own snapshots.
+    // Each data store says what its backup jobs dump from; ElastiCache, the export of its snapshot.
     datastores: { ...database.backupSources, redis: redis?.backupSource },
     postgresCidrs,
     scratchMongoImage: database.serverImage,

@@ -80,7 +80,7 @@ export type DatabaseSettings = RawStackConfig["database"] & {
 interface DatastoreFacts {
     /** True when it runs in AWS: it then needs `network` and `providers.aws`, and gets CloudWatch alarms. */
     inAws: boolean;
-    /** The backup jobs' targets; empty when the service keeps its own snapshots. */
+    /** The backup jobs' targets. */
     backupTargets: ResolvedBackupTarget[];
     /**
      * Where its metrics come from: a postgres_exporter Deployment (RDS), the exporter sidecars of its
@@ -209,7 +209,9 @@ export function resolveRedis(raw: RawStackConfig["redis"], env: Environment, bac
     if (raw === undefined) return undefined;
     const settings = { ...raw, snapshotRetentionDays: raw.snapshotRetentionDays ?? DEFAULT_REDIS_SNAPSHOT_RETENTION_DAYS, maxmemoryPolicy: "noeviction" as const };
     if (raw.mode === "elasticache") {
-        // BK-2: ElastiCache keeps its own daily snapshots; no backup job.
+        // BK-1, BK-3: ElastiCache keeps its own snapshots, in the account they should survive; the
+        // daily job also exports one and writes it to the backups bucket's redis/ prefix, as it does
+        // the in-cluster Redis's RDB (scripts/backup/backup-elasticache.sh).
         return {
             ...settings,
             mode: "elasticache",
@@ -217,7 +219,7 @@ export function resolveRedis(raw: RawStackConfig["redis"], env: Environment, bac
             multiAz: raw.multiAz ?? env.isProduction,
             inAws: true,
             metricsSource: "cloudwatch",
-            backupTargets: [],
+            backupTargets: [target(backups, "redis", backups.schedule, { full: true })],
             env: { connection: "REDIS_URL" },
         };
     }

@@ -1,4 +1,5 @@
 import { JOB_IMAGE_POSTGRES_MAJOR, JOB_IMAGE_REDIS, newerThan } from "./jobImage";
+import { exportBucketAccess } from "./elastiCacheExport";
 import { ConfigProblem } from "./problems";
 import { Environment, MONTHLY_DATASTORES, MONTHLY_MARGIN_DAYS, r2Endpoint, resolveBackupPlan } from "./resolve";
 import { BACKUP_DATASTORES, RawStackConfig } from "./schema";
@@ -33,6 +34,21 @@ export function backupProblems(raw: RawStackConfig, env: Environment): ConfigPro
             requirement: "BK-6",
             fix: `use ${JOB_IMAGE_REDIS} or older, or first rebuild scripts/backup/Dockerfile with a newer redis-server and raise JOB_IMAGE_REDIS`,
         });
+    }
+    // BK-1: ElastiCache's daily backup goes through an export to S3, which needs a grant this program
+    // can only declare in the commercial partition.
+    const region = raw.providers.aws?.region;
+    if (raw.redis?.mode === "elasticache" && region !== undefined) {
+        const access = exportBucketAccess(region);
+        if ("unsupported" in access) {
+            problems.push({
+                path: "providers.aws.region",
+                value: region,
+                message: `cannot take the ElastiCache backup: ${access.unsupported}`,
+                requirement: "BK-1",
+                fix: "run ElastiCache in a commercial AWS region, or use redis.mode: in-cluster, which the backup job dumps directly",
+            });
+        }
     }
     if (env.isProduction) {
         if (b.retentionDays !== undefined && b.retentionDays < PRODUCTION_PRIMARY_MIN_DAYS) {

@@ -14,6 +14,8 @@ export const offlineInvokes: InvokeMocks = {
     "aws:index/getRegion:getRegion": () => ({ name: "us-east-1", region: "us-east-1", id: "us-east-1" }),
     "aws:index/getCallerIdentity:getCallerIdentity": () => ({ accountId: "123456789012", arn: "arn:aws:iam::123456789012:user/offline-plan", userId: "OFFLINE" }),
     "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com" }),
+    // The account's canonical user, the owner in the ElastiCache export bucket's ACL.
+    "aws:s3/getCanonicalUserId:getCanonicalUserId": () => ({ id: "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0", displayName: "offline-plan" }),
     // The permission groups scoped tokens are built from (ST-1, ST-2, BK-8), with Cloudflare's IDs
     // (the same in every account), so the pack judges the offline plan's tokens as it would a preview's.
     "cloudflare:index/getApiTokenPermissionGroupsList:getApiTokenPermissionGroupsList": () => ({

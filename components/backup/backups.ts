@@ -33,6 +33,7 @@ import { R2Token } from "./r2Tokens";
 import { postgresRoleJob } from "../database/roleJob";
 import { generationSecret } from "../k8s/generations";
 import { ASSET_CREDENTIAL_KEYS } from "../secrets/secretEnv";
+import type { ElastiCacheExportSource } from "../redis/elastiCacheExport";
 
 export const BACKUPS_TYPE = "runbook:backup:Backups";
 /** Name of the PostgreSQL role the backup job dumps with (BK-8: it reads everything and writes nothing). */
@@ -43,6 +44,11 @@ export const ASSETS_SECRET_BASE = "runbook-r2-assets";
 export const REPLICA_CREDENTIALS_SECRET = "runbook-backup-replica-credentials";
 /** Where the drill's age identity is mounted. */
 const DRILL_KEY_DIR = "/etc/runbook/drill";
+
+/** The credentials the ElastiCache export job reads (scripts/backup/backup-elasticache.sh). */
+const ELASTICACHE_EXPORT_KEYS = ["ELASTICACHE_REPLICATION_GROUP_ID", "ELASTICACHE_EXPORT_BUCKET", "ELASTICACHE_AWS_ACCESS_KEY_ID", "ELASTICACHE_AWS_SECRET_ACCESS_KEY"];
+/** The script of the ElastiCache export job, which writes the `redis` prefix as the in-cluster Redis's does. */
+export const ELASTICACHE_BACKUP_SCRIPT = "backup-elasticache.sh";
 
 /** Which of `datastores` each backup kind dumps from, and the credentials its job reads. */
 const KIND_SOURCES: Record<BackupJobKind, { source: keyof BackupsArgs["datastores"]; secretKeys: string[] }> = {
@@ -77,8 +83,11 @@ export interface BackupsArgs {
          * the dump's size (the data volume's), which the upload of a stream over 50 GB needs (issue 17 #9).
          */
         mongodb?: { backupUrl: pulumi.Output<string>; expectedSizeBytes?: number };
-        /** In-cluster Redis: its `redis://:password@host:port` URL. ElastiCache is not listed: it keeps its own snapshots. */
-        redis?: { url: pulumi.Output<string> };
+        /**
+         * In-cluster Redis: its `redis://:password@host:port` URL. ElastiCache: the export of its daily
+         * snapshot (replication group, region, export bucket, the export user's key).
+         */
+        redis?: { url: pulumi.Output<string> } | { elastiCacheExport: ElastiCacheExportSource };
     };
     /** Where RDS PostgreSQL lives, for the jobs' egress on 5432: the VPC's CIDR. Defaults to the private ranges. */
     postgresCidrs?: string[];
@@ -121,10 +130,13 @@ export class Backups extends pulumi.ComponentResource {
         super(BACKUPS_TYPE, name, {}, opts);
         const { backups, namespace } = args;
         // BK-1: one CronJob per target, in the model's order, each reading its datastore's credentials.
-        const kinds = backups.targets.map((t) => {
+        const kinds = backups.targets.map((t): { kind: BackupJobKind; schedule: string; secretKeys: string[]; script: string; env: Record<string, string> } => {
             const { source, secretKeys } = KIND_SOURCES[t.datastore];
-            if (args.datastores[source] === undefined) throw new Error(`Backups ${name}: backups.targets lists ${t.datastore}, but datastores.${source} is missing`);
-            return { kind: t.datastore, schedule: t.schedule, secretKeys };
+            const from = args.datastores[source];
+            if (from === undefined) throw new Error(`Backups ${name}: backups.targets lists ${t.datastore}, but datastores.${source} is missing`);
+            // ElastiCache refuses the replication protocol redis-cli --rdb uses: its job exports a snapshot instead.
+            if ("elastiCacheExport" in from) return { kind: t.datastore, schedule: t.schedule, secretKeys: ELASTICACHE_EXPORT_KEYS, script: ELASTICACHE_BACKUP_SCRIPT, env: { ELASTICACHE_REGION: from.elastiCacheExport.region } };
+            return { kind: t.datastore, schedule: t.schedule, secretKeys, script: BACKUP_SCRIPTS[t.datastore], env: {} };
         });
         const child = { parent: this };
         const meta = (objectName: string, labels: Record<string, string> = jobLabels(objectName)) => ({ name: objectName, namespace, labels });
@@ -166,8 +178,15 @@ export class Backups extends pulumi.ComponentResource {
             );
         }
         if (args.datastores.mongodb) credentials.MONGODB_URI = args.datastores.mongodb.backupUrl;
-        if (args.datastores.redis) {
-            const settings = args.datastores.redis.url.apply(redisCliSettings);
+        const redisSource = args.datastores.redis;
+        if (redisSource && "elastiCacheExport" in redisSource) {
+            const ex = redisSource.elastiCacheExport;
+            credentials.ELASTICACHE_REPLICATION_GROUP_ID = ex.replicationGroupId;
+            credentials.ELASTICACHE_EXPORT_BUCKET = ex.bucket;
+            credentials.ELASTICACHE_AWS_ACCESS_KEY_ID = ex.accessKeyId;
+            credentials.ELASTICACHE_AWS_SECRET_ACCESS_KEY = ex.secretAccessKey;
+        } else if (redisSource) {
+            const settings = redisSource.url.apply(redisCliSettings);
             credentials.REDIS_HOST = pulumi.secret(settings.REDIS_HOST);
             credentials.REDIS_PORT = pulumi.secret(settings.REDIS_PORT);
             credentials.REDISCLI_AUTH = pulumi.secret(settings.REDISCLI_AUTH);
@@ -186,7 +205,7 @@ export class Backups extends pulumi.ComponentResource {
         };
         const replica = this.replicaSettings(name, args, meta);
         this.cronJobNames = {};
-        for (const { kind, schedule, secretKeys } of kinds) {
+        for (const { kind, schedule, secretKeys, script, env: sourceEnv } of kinds) {
             const jobName = `backup-${kind}`;
             const labels = jobLabels(jobName, { [BACKUP_DATASTORE_LABEL]: kind });
             const cron = new k8s.batch.v1.CronJob(
@@ -197,10 +216,11 @@ export class Backups extends pulumi.ComponentResource {
                         name: jobName,
                         schedule,
                         image: backups.image,
-                        script: BACKUP_SCRIPTS[kind],
+                        script,
                         scriptsConfigMap: scriptsConfigMap,
                         env: {
                             ...common,
+                            ...sourceEnv,
                             S3_BUCKET: backups.bucket,
                             AGE_RECIPIENT: backups.encryptionRecipient,
                             BACKUP_PREFIX: kind,
@@ -343,7 +363,8 @@ export class Backups extends pulumi.ComponentResource {
             {
                 metadata: meta("backup-jobs-egress"),
                 spec: backupEgressSpec({
-                    inClusterPorts: [...(args.datastores.mongodb ? [27017] : []), ...(args.datastores.redis ? [6379] : [])],
+                    // ElastiCache's export is reached through AWS's HTTPS APIs, which the egress allows anyway.
+                    inClusterPorts: [...(args.datastores.mongodb ? [27017] : []), ...(redisSource && "url" in redisSource ? [6379] : [])],
                     externalPorts: args.datastores.postgres
                         ? [{ port: 5432, cidrs: args.postgresCidrs ?? ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] }]
                         : [],

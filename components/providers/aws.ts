@@ -18,12 +18,23 @@ import * as ec2VpcPeeringConnection from "@pulumi/aws/ec2/vpcPeeringConnection";
 import * as elasticacheParameterGroup from "@pulumi/aws/elasticache/parameterGroup";
 import * as elasticacheReplicationGroup from "@pulumi/aws/elasticache/replicationGroup";
 import * as elasticacheSubnetGroup from "@pulumi/aws/elasticache/subnetGroup";
+import * as iamAccessKey from "@pulumi/aws/iam/accessKey";
 import * as iamRole from "@pulumi/aws/iam/role";
+import * as iamUser from "@pulumi/aws/iam/user";
+import * as iamUserPolicy from "@pulumi/aws/iam/userPolicy";
 import * as kmsAlias from "@pulumi/aws/kms/alias";
 import * as kmsKey from "@pulumi/aws/kms/key";
 import * as rdsInstance from "@pulumi/aws/rds/instance";
 import * as rdsParameterGroup from "@pulumi/aws/rds/parameterGroup";
 import * as rdsSubnetGroup from "@pulumi/aws/rds/subnetGroup";
+import * as s3Bucket from "@pulumi/aws/s3/bucket";
+import * as s3BucketAcl from "@pulumi/aws/s3/bucketAcl";
+import * as s3BucketLifecycleConfiguration from "@pulumi/aws/s3/bucketLifecycleConfiguration";
+import * as s3BucketOwnershipControls from "@pulumi/aws/s3/bucketOwnershipControls";
+import * as s3BucketPolicy from "@pulumi/aws/s3/bucketPolicy";
+import * as s3BucketPublicAccessBlock from "@pulumi/aws/s3/bucketPublicAccessBlock";
+import * as s3BucketServerSideEncryptionConfiguration from "@pulumi/aws/s3/bucketServerSideEncryptionConfiguration";
+import * as s3GetCanonicalUserId from "@pulumi/aws/s3/getCanonicalUserId";
 import * as snsTopic from "@pulumi/aws/sns/topic";
 import * as snsTopicPolicy from "@pulumi/aws/sns/topicPolicy";
 import * as snsTopicSubscription from "@pulumi/aws/sns/topicSubscription";
@@ -53,7 +64,10 @@ export namespace elasticache {
     export import SubnetGroup = elasticacheSubnetGroup.SubnetGroup;
 }
 export namespace iam {
+    export import AccessKey = iamAccessKey.AccessKey;
     export import Role = iamRole.Role;
+    export import User = iamUser.User;
+    export import UserPolicy = iamUserPolicy.UserPolicy;
 }
 export namespace kms {
     export import Alias = kmsAlias.Alias;
@@ -63,6 +77,16 @@ export namespace rds {
     export import Instance = rdsInstance.Instance;
     export import ParameterGroup = rdsParameterGroup.ParameterGroup;
     export import SubnetGroup = rdsSubnetGroup.SubnetGroup;
+}
+export namespace s3 {
+    export import Bucket = s3Bucket.Bucket;
+    export import BucketAcl = s3BucketAcl.BucketAcl;
+    export import BucketLifecycleConfiguration = s3BucketLifecycleConfiguration.BucketLifecycleConfiguration;
+    export import BucketOwnershipControls = s3BucketOwnershipControls.BucketOwnershipControls;
+    export import BucketPolicy = s3BucketPolicy.BucketPolicy;
+    export import BucketPublicAccessBlock = s3BucketPublicAccessBlock.BucketPublicAccessBlock;
+    export import BucketServerSideEncryptionConfiguration = s3BucketServerSideEncryptionConfiguration.BucketServerSideEncryptionConfiguration;
+    export const getCanonicalUserIdOutput = s3GetCanonicalUserId.getCanonicalUserIdOutput;
 }
 export namespace sns {
     export import Topic = snsTopic.Topic;

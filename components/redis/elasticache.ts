@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "../providers/random";
 import type { Environment } from "../../config";
 import { clusterSources } from "../network/dataNetwork";
+import { ElastiCacheExport, type ElastiCacheExportSource } from "./elastiCacheExport";
 import { ArgProblem, REDIS_PORT, RedisConfig, elastiCacheName, elastiCacheSettings, formatArgProblems, parameterGroupParameters, redisUrl } from "./redisSettings";
 
 export interface ElastiCacheArgs {
@@ -24,6 +25,12 @@ export interface ElastiCacheArgs {
     appSecurityGroupIds?: string[];
     /** KMS key for encryption at rest. Defaults to the AWS-managed ElastiCache key. */
     kmsKeyArn?: pulumi.Input<string>;
+    /**
+     * The export of the daily snapshot to the backups bucket (BK-1): the stack's AWS region, where the
+     * export bucket is made, and optionally the account's canonical user ID (looked up when absent).
+     * Defaults to none: no export bucket, no export user.
+     */
+    backupExport?: { region: string; ownerCanonicalUserId?: pulumi.Input<string> };
 }
 
 /**
@@ -41,6 +48,8 @@ export class ElastiCache extends pulumi.ComponentResource {
     public readonly replicationGroupId: pulumi.Output<string>;
     /** Cache clusters in the group: the primary and its replicas. */
     public readonly numCacheClusters: number;
+    /** With `backupExport`: what the backup job exports the daily snapshot with. */
+    public readonly exportSource: ElastiCacheExportSource | undefined;
 
     constructor(name: string, args: ElastiCacheArgs, opts?: pulumi.ComponentResourceOptions) {
         super("runbook:redis:ElastiCache", name, {}, opts);
@@ -138,6 +147,13 @@ export class ElastiCache extends pulumi.ComponentResource {
             { parent: this, protect: settings.protect, retainOnDelete: settings.protect },
         );
 
+        this.exportSource = args.backupExport
+            ? new ElastiCacheExport(
+                  `${name}-export`,
+                  { replicationGroupId: group.id, replicationGroupArn: group.arn, region: args.backupExport.region, protect: settings.protect, ownerCanonicalUserId: args.backupExport.ownerCanonicalUserId },
+                  { parent: this },
+              ).source
+            : undefined;
         this.primaryEndpoint = group.primaryEndpointAddress;
         this.replicationGroupId = group.id;
         this.numCacheClusters = settings.numCacheClusters;

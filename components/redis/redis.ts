@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Environment, ResolvedRedis } from "../../config";
 import type { DataNetwork } from "../network/dataNetwork";
 import { ElastiCache } from "./elasticache";
+import type { ElastiCacheExportSource } from "./elastiCacheExport";
 import { InCluster } from "./inCluster";
 
 export interface RedisArgs {
@@ -12,6 +13,8 @@ export interface RedisArgs {
     network?: DataNetwork;
     /** Where in-cluster Redis runs. Required for `mode: in-cluster`. */
     kubernetes?: { namespace: pulumi.Input<string>; storageClass?: string };
+    /** elasticache: the stack's AWS region, where the daily snapshot's export bucket is made (BK-1). Without it, no export. */
+    awsRegion?: string;
 }
 
 /** Redis for queues, rate limits and cache (RD-1): ElastiCache or a StatefulSet, chosen by `redis.mode`. */
@@ -23,8 +26,11 @@ export class Redis extends pulumi.ComponentResource {
 
     /** in-cluster: labels of the Redis pod, whose exporter sidecar the monitoring scrapes. */
     public readonly metricsPodSelector: Record<string, string> | undefined;
-    /** in-cluster: what the backup job dumps from (BK-1). ElastiCache keeps its own snapshots (BK-2). */
-    public readonly backupSource: { url: pulumi.Output<string> } | undefined;
+    /**
+     * What the backup job dumps from (BK-1): in-cluster, the server's URL; ElastiCache, its snapshot's
+     * export (with `awsRegion`).
+     */
+    public readonly backupSource: { url: pulumi.Output<string> } | { elastiCacheExport: ElastiCacheExportSource } | undefined;
 
     constructor(name: string, args: RedisArgs, opts?: pulumi.ComponentResourceOptions) {
         super("runbook:redis:Redis", name, {}, opts);
@@ -32,13 +38,21 @@ export class Redis extends pulumi.ComponentResource {
             if (!args.network) throw new Error(`Redis ${name}: mode elasticache needs network (VPC, private subnets, application CIDRs)`);
             const elastiCache = new ElastiCache(
                 `${name}-elasticache`,
-                { redis: args.redis, environment: args.environment, vpcId: args.network.vpcId, subnetIds: args.network.subnetIds, appCidrs: args.network.appCidrs, appSecurityGroupIds: args.network.appSecurityGroupIds },
+                {
+                    redis: args.redis,
+                    environment: args.environment,
+                    vpcId: args.network.vpcId,
+                    subnetIds: args.network.subnetIds,
+                    appCidrs: args.network.appCidrs,
+                    appSecurityGroupIds: args.network.appSecurityGroupIds,
+                    backupExport: args.awsRegion !== undefined ? { region: args.awsRegion } : undefined,
+                },
                 { parent: this },
             );
             this.connectionUrl = elastiCache.connectionUrl;
             this.metricsPodSelector = undefined;
             this.elastiCache = { replicationGroupId: elastiCache.replicationGroupId, numCacheClusters: elastiCache.numCacheClusters };
-            this.backupSource = undefined;
+            this.backupSource = elastiCache.exportSource ? { elastiCacheExport: elastiCache.exportSource } : undefined;
         } else {
             if (!args.kubernetes) throw new Error(`Redis ${name}: mode in-cluster needs a Kubernetes namespace`);
             const inCluster = new InCluster(

@@ -123,7 +123,8 @@ function restoreSection(facts: RunbookFacts, d: DatastoreFacts): string[][] {
                 ]),
             ];
         }
-        case "redis-elasticache":
+        case "redis-elasticache": {
+            const job = jobFor("redis");
             return [
                 [`## Restore ${datastoreTitle(d)}`],
                 [`ElastiCache restores from its own snapshots (kept ${days(d.snapshots.retentionDays)}): a new replication group from a snapshot, then point ${code("REDIS_URL")} at it through the stack.`],
@@ -132,7 +133,21 @@ function restoreSection(facts: RunbookFacts, d: DatastoreFacts): string[][] {
                     `aws elasticache create-replication-group --region ${region} --replication-group-id ${facts.stack}-redis-restored \\`,
                     `  --replication-group-description "restore of ${facts.stack}" --snapshot-name <snapshot> --engine ${d.engine} --cache-node-type ${d.nodeType}`,
                 ]),
+                ...(job
+                    ? [
+                          [`When the account's snapshots are gone, seed the new group from the RDB ${code(job.cronJob)} exported to the backups bucket ([recovery](${docsLink("recovery.md", "redis-elasticache")})):`],
+                          fence("bash", [
+                              `KEY=$(list_backups ${job.prefix} ${job.extension} | tail -n 1)`,
+                              "fetch \"$KEY\" redis.age",
+                              "age -d -i drill.agekey redis.age | zstd -d -o dump.rdb",
+                              "# An S3 bucket in the group's region that ElastiCache may read (the stack's export bucket), then:",
+                              `aws elasticache create-replication-group --region ${region} --replication-group-id ${facts.stack}-redis-restored \\`,
+                              `  --replication-group-description "restore of $KEY" --snapshot-arns arn:aws:s3:::<export bucket>/restore/dump.rdb --engine ${d.engine} --cache-node-type ${d.nodeType}`,
+                          ]),
+                      ]
+                    : []),
             ];
+        }
     }
 }
 

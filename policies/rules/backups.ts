@@ -3,14 +3,15 @@ import { cannotCheckYet, guidance, isProductionStack, reportAt, requirement } fr
 import { MALFORMED, at, flagAt, keysAt, listAt, UNKNOWN } from "./props";
 import { containersOf as podContainers, podSpec, podTemplate, serverOf } from "./workloadShape";
 import { BACKUP_BUCKET_SCHEMA, BackupBucketConfig, holdsBackups } from "./storage";
-import { AWS_RDS_INSTANCE, BACKUP_DATASTORE_LABEL, CLOUDFLARE_ACCOUNT_TOKEN, CLOUDFLARE_API_TOKEN, CLOUDFLARE_R2_BUCKET, CLOUDFLARE_R2_BUCKET_LOCK, DRILL_LABEL, K8S_CONFIG_MAP, K8S_CRON_JOB, K8S_DEPLOYMENT, K8S_JOB, K8S_SECRET, K8S_STATEFUL_SET, TIER_LABEL } from "./vocabulary";
+import { AWS_ELASTICACHE_REPLICATION_GROUP, AWS_RDS_INSTANCE, BACKUP_DATASTORE_LABEL, CLOUDFLARE_ACCOUNT_TOKEN, CLOUDFLARE_API_TOKEN, CLOUDFLARE_R2_BUCKET, CLOUDFLARE_R2_BUCKET_LOCK, DRILL_LABEL, K8S_CONFIG_MAP, K8S_CRON_JOB, K8S_DEPLOYMENT, K8S_JOB, K8S_SECRET, K8S_STATEFUL_SET, TIER_LABEL } from "./vocabulary";
 
 /*
  * Backup and restore-drill rules (BK-1, BK-3, SC-1, SC-5). What the pack recognises, without
  * importing the program:
  * - a database: a primary RDS instance (engine postgres), or a data-tier StatefulSet that runs
- *   `mongod` (MongoDB) or `redis-server`/`valkey-server` (in-cluster Redis). ElastiCache keeps its
- *   own snapshots (elasticache-snapshot-retention).
+ *   `mongod` (MongoDB) or `redis-server`/`valkey-server` (in-cluster Redis), or an ElastiCache
+ *   replication group, whose own snapshots stay in its account (elasticache-snapshot-retention): its
+ *   backup exports one (backup-elasticache.sh) to the backups bucket's redis prefix.
  * - a backup CronJob: labelled `runbook.dev/backup-datastore: <datastore>` AND running that
  *   datastore's dump (its backup script or the dump tool itself), not suspended.
  * - a backup or drill job: a Job or CronJob whose pods carry `runbook.dev/role: backup`.
@@ -23,7 +24,7 @@ const DUMPS: Record<Datastore, (cmd: string) => boolean> = {
     postgres: (cmd) => /\bbackup-postgres\.sh\b/.test(cmd) || /\bpg_dump\b/.test(cmd),
     mongodb: (cmd) => /\bbackup-mongodb\.sh\b/.test(cmd) || (/\bmongodump\b/.test(cmd) && /--oplog\b/.test(cmd)),
     "mongodb-oplog": (cmd) => /\bbackup-mongodb-oplog\.sh\b/.test(cmd) || (/\bmongodump\b/.test(cmd) && /oplog\.rs/.test(cmd)),
-    redis: (cmd) => /\bbackup-redis\.sh\b/.test(cmd) || (/\bredis-cli\b/.test(cmd) && /--rdb\b/.test(cmd)),
+    redis: (cmd) => /\bbackup-(redis|elasticache)\.sh\b/.test(cmd) || (/\bredis-cli\b/.test(cmd) && /--rdb\b/.test(cmd)),
 };
 
 /**
@@ -80,6 +81,9 @@ export function databasesOf(resources: PolicyResource[]): Array<{ datastore: "po
             const replicaOf = at(r.props, "replicateSourceDb");
             const engine = at(r.props, "engine");
             if ((replicaOf === undefined || replicaOf === "") && typeof engine === "string" && /^postgres/i.test(engine)) found.push({ datastore: "postgres", resource: r });
+        } else if (r.type === AWS_ELASTICACHE_REPLICATION_GROUP) {
+            // BK-1, BK-3: its own snapshots stay in the account they should survive; the backup copies one out.
+            found.push({ datastore: "redis", resource: r });
         } else if (r.type === K8S_STATEFUL_SET || r.type === K8S_DEPLOYMENT) {
             // By what it runs, whatever its labels (issue 19 (8)): a MongoDB or Redis server is a database.
             const tier = at(r.props, "metadata", "labels", TIER_LABEL) ?? at(podTemplate(r.type, r.props), "metadata", "labels", TIER_LABEL);
@@ -135,7 +139,7 @@ export const backupCronJobPerDatabase: StackValidationPolicy = {
     ...requirement("BK-1", "Daily full backup of every database (003: 02:00 UTC); MongoDB also hourly oplog / point-in-time"),
     ...guidance(
         "high",
-        "Declare the database's backup CronJob (components/backup: backup-postgres, backup-mongodb and backup-mongodb-oplog, backup-redis), labelled runbook.dev/backup-datastore, not suspended, on a schedule that fires every day (every hour for the oplog capture).",
+        "Declare the database's backup CronJob (components/backup: backup-postgres, backup-mongodb and backup-mongodb-oplog, backup-redis, which for ElastiCache runs backup-elasticache.sh), labelled runbook.dev/backup-datastore, not suspended, on a schedule that fires every day (every hour for the oplog capture).",
     ),
     validateStack: (args, reportViolation) => {
         const { schedules, unreadable } = backupSchedulesOf(args.resources);
@@ -156,7 +160,7 @@ export const backupCronJobPerDatabase: StackValidationPolicy = {
                 needs("mongodb", "daily", resource, "MongoDB StatefulSet");
                 needs("mongodb-oplog", "hourly", resource, "MongoDB StatefulSet");
             }
-            if (datastore === "redis") needs("redis", "daily", resource, "Redis StatefulSet");
+            if (datastore === "redis") needs("redis", "daily", resource, resource.type === AWS_ELASTICACHE_REPLICATION_GROUP ? "ElastiCache replication group" : "Redis StatefulSet");
         }
         // BK-1: a run that outlasts its interval must not start a second dump (or drill) beside it.
         for (const r of args.resources) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Daily backup of the in-cluster Redis (BK-1): an RDB snapshot taken over the replication protocol,
-# streamed through zstd and age to the backups bucket. ElastiCache keeps its own snapshots. See --help.
+# streamed through zstd and age to the backups bucket. ElastiCache: backup-elasticache.sh. See --help.
 set -euo pipefail
 SCRIPT_NAME=backup-redis
 # shellcheck source=lib.sh

@@ -334,6 +334,9 @@ BACKUP_REQUIRED_ENV=(S3_ENDPOINT_URL S3_BUCKET AWS_ACCESS_KEY_ID AWS_SECRET_ACCE
 #   BACKUP_SIZE_FUNCTION  prints an upper bound of the encrypted stream's size in bytes (the upload's
 #                         --expected-size: `aws s3 cp -` may fail on a stream over 50 GB without it);
 #                         BACKUP_EXPECTED_SIZE, when set, wins
+#   BACKUP_BEFORE_DUMP    runs first, once the EXIT trap is set (a failure there is a failed backup)
+#   BACKUP_CLEANUP        runs on exit, success or failure, before the metrics are pushed; removes
+#                         what BACKUP_BEFORE_DUMP made outside the backups bucket
 #   BACKUP_AFTER_DUMP     runs once the stream is uploaded; files it (or the dump) leaves in
 #                         "$BACKUP_WORK/manifest" become the backup's manifest: a tar, encrypted like the
 #                         dump, beside it as <name>.manifest.tar.zst.age, written before the dump is
@@ -360,6 +363,9 @@ run_backup() {
     trap 'on_signal 143' TERM
     trap 'on_signal 130' INT
 
+    # A source that must be prepared first (ElastiCache's snapshot and export) does so here, after the
+    # traps: a failure there is a failed backup like any other, with its metrics and BACKUP_CLEANUP.
+    if [ -n "${BACKUP_BEFORE_DUMP:-}" ]; then "$BACKUP_BEFORE_DUMP"; fi
     if [ -z "${BACKUP_EXPECTED_SIZE:-}" ] && [ -n "${BACKUP_SIZE_FUNCTION:-}" ]; then
         BACKUP_EXPECTED_SIZE=$("$BACKUP_SIZE_FUNCTION") || BACKUP_EXPECTED_SIZE=""
     fi
@@ -570,6 +576,7 @@ backup_finish() {
     local status=$?
     trap - EXIT
     local finished
+    if [ -n "${BACKUP_CLEANUP:-}" ]; then "$BACKUP_CLEANUP" || true; fi
     finished=$(now_seconds)
     if [ "${BACKUP_OK:-0}" != 1 ]; then
         [ "$status" -ne 0 ] || status=1

@@ -18,7 +18,8 @@ import {
 import { k8sRestrictedSecurity } from "../../policies/rules/kubernetes";
 import { k8sEnvNoLiteralSecret, k8sImagePinned } from "../../policies/rules/workloads";
 import { check, inStack, resource } from "../helpers/policy";
-import { AWS_RDS_INSTANCE, K8S_CRON_JOB, K8S_JOB, K8S_STATEFUL_SET } from "../helpers/types";
+import { AWS_ELASTICACHE_REPLICATION_GROUP, AWS_RDS_INSTANCE, K8S_CRON_JOB, K8S_JOB, K8S_STATEFUL_SET } from "../helpers/types";
+import { ELASTICACHE_BACKUP_SCRIPT } from "../../components/backup/backups";
 
 /** A backup CronJob exactly as components/backup builds it. */
 function backupCronJob(kind: keyof typeof BACKUP_SCRIPTS, schedule: string, tweak: (spec: any) => void = () => undefined) {
@@ -75,6 +76,18 @@ describe("policy: backup-cronjob-per-database (BK-1)", () => {
             backupCronJob("redis", "0 3 * * *"),
         ];
         assert.deepStrictEqual(await check([backupCronJobPerDatabase], resources), []);
+    });
+
+    it("BK-1: an ElastiCache replication group needs the daily export of its snapshot (backup-elasticache.sh); its own snapshots alone are refused", async () => {
+        const group = resource(AWS_ELASTICACHE_REPLICATION_GROUP, "redis-elasticache-group", { engine: "redis", snapshotRetentionLimit: 7 });
+        const alone = await check([backupCronJobPerDatabase], [group]);
+        assert.strictEqual(alone.length, 1);
+        assert.strictEqual(alone[0].urn, group.urn);
+        assert.match(alone[0].message, /ElastiCache replication group 'redis-elasticache-group' has no daily redis backup: no backup CronJob runs its dump/);
+        const exported = backupCronJob("redis", "0 2 * * *", (spec) => {
+            spec.jobTemplate.spec.template.spec.containers[0].command = ["/bin/bash", `/opt/runbook/backup/${ELASTICACHE_BACKUP_SCRIPT}`];
+        });
+        assert.deepStrictEqual(await check([backupCronJobPerDatabase], [group, exported]), []);
     });
 
     it("BK-1 violating: a database without a backup CronJob is named", async () => {

@@ -49,6 +49,9 @@ function imageReason(image: string, pod: PlannedPod, jobImage: string): string |
         const c = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].find((x: { image: string }) => x.image === image);
         const script = (c?.command ?? []).join(" ");
         const datastore = plainEnv(pod, "job", "DRILL_DATASTORE");
+        if (/backup-elasticache/.test(script)) {
+            return "it calls AWS's ElastiCache and S3 APIs at the endpoints awscli derives from the region, which no loopback stand-in answers without changing the pod's environment; test/integration/elastiCacheExport.test.ts runs its script against a fake ElastiCache API and s3rver, and the Redis drill restores what it wrote";
+        }
         if (/backup-mongodb/.test(script) || datastore === "mongodb") {
             return "mongodump and mongorestore are not Debian packages (MongoDB publishes them on its own site, out of reach here), so the test build of the job image has no MongoDB tools";
         }

@@ -119,6 +119,19 @@ const expectations: Record<string, (p: PlanFile, production: boolean) => void> =
         assert.deepStrictEqual(containerOf(job!).command, ["pnpm", "prisma", "migrate", "deploy"]);
         const api = ofType(p, K8S_DEPLOYMENT).find((r) => (r.inputs.metadata as any).name === "retail-api")!;
         assert.deepStrictEqual(containerOf(api).resources.limits, { cpu: "1000m", memory: "2Gi" });
+        // BK-1, BK-2, BK-3: ElastiCache's daily snapshot is exported and written, encrypted, to the backups
+        // bucket's redis/ prefix, kept and locked 7 days (003), through an export bucket that keeps nothing.
+        const redisJob = p.resources.find((r) => r.type === "kubernetes:batch/v1:CronJob" && (r.inputs.metadata as any).name === "backup-redis");
+        assert.ok(redisJob, "a daily backup-redis CronJob");
+        const redisContainer = (redisJob.inputs.spec as any).jobTemplate.spec.template.spec.containers[0];
+        assert.deepStrictEqual(redisContainer.command, ["/bin/bash", "/opt/runbook/backup/backup-elasticache.sh"]);
+        assert.ok(redisContainer.env.some((e: any) => e.name === "BACKUP_PREFIX" && e.value === "redis"));
+        const lock = p.resources.find((r) => r.type === "cloudflare:index/r2BucketLock:R2BucketLock")!;
+        const redisLock = (lock.inputs.rules as any[]).find((r) => r.prefix === "redis/");
+        assert.ok(redisLock, `the backups bucket locks redis/: ${JSON.stringify(lock.inputs.rules)}`);
+        assert.strictEqual(redisLock.condition.maxAgeSeconds, 7 * 86400);
+        const exportExpiry = p.resources.find((r) => r.type === "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")!;
+        assert.strictEqual((exportExpiry.inputs.rules as any[])[0].expiration.days, 1);
     },
     "004-nextjs-r2": (p, production) => {
         assert.ok(inAws(p) && !hasRedis(p), "RDS, no Redis");

@@ -24,6 +24,17 @@ const withReplica = (endpoint = "https://s3.eu-central-1.amazonaws.com") => (c: 
     (c["runbook:backups"].replica = { endpoint, bucket: "acme-backups-replica", region: "eu-central-1", accessKeyId: { secure: "v1:id" }, secretAccessKey: { secure: "v1:key" } });
 const REPLICA_CREDENTIALS = { accessKeyId: pulumi.secret("AKIAREPLICA"), secretAccessKey: pulumi.secret("replica-secret") };
 
+/** What the ElastiCache component hands the backups for its snapshot's export (production runs ElastiCache). */
+const elastiCacheExport = () => ({
+    elastiCacheExport: {
+        replicationGroupId: pulumi.output("redis-elasticache-group-1a2b3c4"),
+        region: "eu-west-1",
+        bucket: pulumi.output("redis-elasticache-export-bucket-5d6e7f8"),
+        accessKeyId: pulumi.secret("AKIAEXPORTEXAMPLE"),
+        secretAccessKey: pulumi.secret("export-secret"),
+    },
+});
+
 function build(
     stack: string,
     datastores: "postgres+redis" | "mongodb",
@@ -34,6 +45,7 @@ function build(
         if (datastores === "mongodb") useMongodb(c);
         options.mutate?.(c);
     });
+    const redis = config.redis?.mode === "elasticache" ? elastiCacheExport() : { url: pulumi.secret("redis://:redis%2Fpw@redis.runbook.svc:6379") };
     return (options.run ?? mockRun)(() => {
         new Backups("backups", {
             backups: config.backups,
@@ -42,13 +54,13 @@ function build(
             namespace: "runbook",
             datastores:
                 datastores === "mongodb"
-                    ? { mongodb: { backupUrl: pulumi.secret("mongodb://runbook_backup:pw@m-0.m:27017/?replicaSet=rs0"), expectedSizeBytes: 50 * 1024 ** 3 } }
+                    ? { mongodb: { backupUrl: pulumi.secret("mongodb://runbook_backup:pw@m-0.m:27017/?replicaSet=rs0"), expectedSizeBytes: 50 * 1024 ** 3 }, ...(config.redis ? { redis } : {}) }
                     : {
                           postgres: {
                               adminUrl: pulumi.secret("postgres://runbook_admin:admin%40pw@db.example.internal:5432/runbook?sslmode=require"),
                               serverUrl: "postgres://db.example.internal:5432/runbook?sslmode=require",
                           },
-                          redis: { url: pulumi.secret("redis://:redis%2Fpw@redis.runbook.svc:6379") },
+                          redis,
                       },
             assetBuckets: ["acme-assets"],
             drillAgeSecretKey: config.backups.drill ? pulumi.secret("AGE-SECRET-KEY-1TEST") : undefined,
@@ -98,6 +110,8 @@ describe("component: Backups (BK-1, BK-3, BK-6, ST-1, SC-5)", () => {
         assert.deepStrictEqual(crons.sort(), [
             ["backup-mongodb", "0 2 * * *", 14400],
             ["backup-mongodb-oplog", "15 * * * *", 3000],
+            // Production's Redis is ElastiCache: its snapshot's export (BK-1).
+            ["backup-redis", "0 2 * * *", 14400],
         ]);
     });
 
@@ -257,6 +271,39 @@ describe("component: Backups (BK-1, BK-3, BK-6, ST-1, SC-5)", () => {
                 }),
             /Backups backups: backups\.targets lists postgres, but datastores\.postgres is missing/,
         );
+    });
+
+    it("BK-1, BK-3, BK-8: with ElastiCache (production) the redis job exports its snapshot: backup-elasticache.sh, the export user's key and group from the Secret, the region as a value, no port 6379 in the egress; schema-valid", async () => {
+        const resources = await mockRun(() => {
+            const config = resolved("production");
+            assert.strictEqual(config.redis?.mode, "elasticache");
+            new Backups("backups", {
+                backups: config.backups,
+                stack: "production",
+                accountId: ACCOUNT,
+                namespace: "runbook",
+                datastores: {
+                    postgres: { adminUrl: pulumi.secret("postgres://runbook_admin:pw@db.example.internal:5432/runbook"), serverUrl: "postgres://db.example.internal:5432/runbook?sslmode=require" },
+                    redis: elastiCacheExport(),
+                },
+                permissionGroupIds: { read: "read-group", write: "write-group" },
+            });
+        }, "production");
+        const cron = one(resources, K8S_CRON_JOB, "backups-redis");
+        assert.strictEqual((cron.inputs.metadata as any).name, "backup-redis");
+        assert.strictEqual((cron.inputs.spec as any).schedule, "0 2 * * *");
+        const container = (cron.inputs.spec as any).jobTemplate.spec.template.spec.containers[0];
+        assert.deepStrictEqual(container.command, ["/bin/bash", "/opt/runbook/backup/backup-elasticache.sh"]);
+        const env = Object.fromEntries(container.env.map((e: any) => [e.name, e]));
+        assert.strictEqual(env.BACKUP_PREFIX.value, "redis", "the same prefix, retention and lock as in-cluster Redis's dumps");
+        assert.strictEqual(env.ELASTICACHE_REGION.value, "eu-west-1");
+        for (const key of ["ELASTICACHE_REPLICATION_GROUP_ID", "ELASTICACHE_EXPORT_BUCKET", "ELASTICACHE_AWS_ACCESS_KEY_ID", "ELASTICACHE_AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]) {
+            assert.deepStrictEqual(env[key].valueFrom.secretKeyRef, { name: "runbook-backup-credentials", key }, `${key} comes from the Secret`);
+        }
+        assert.strictEqual(env.REDISCLI_AUTH, undefined, "no Redis password: ElastiCache is never dumped over its port");
+        const np = one(resources, NETWORK_POLICY, "egress");
+        assert.ok(!JSON.stringify((np.inputs.spec as any).egress).includes("6379"), "no in-cluster Redis port");
+        assert.deepStrictEqual(await kubernetesSchemaErrors(resources), []);
     });
 
     it("SC-5, BK-6: one egress NetworkPolicy for the backup pods, one for the drills (no datastore port); production has no drill and no drill policy", async () => {

@@ -10,6 +10,16 @@ function validate(stack: string, mutate: (c: Record<string, any>) => void) {
 }
 
 describe("unit: backups config (BK-1, BK-2, BK-3, BK-6, SC-2)", () => {
+    it("BK-1: ElastiCache in GovCloud or China is refused at providers.aws.region (its export cannot be granted there); a default or opt-in region is accepted", () => {
+        const gov = problemAt(problemsOf("production", (c) => (c["runbook:providers"].aws.region = "us-gov-west-1")), "providers.aws.region");
+        assert.strictEqual(gov.requirement, "BK-1");
+        assert.match(formatProblem(gov), /cannot take the ElastiCache backup: us-gov-west-1 is outside the commercial AWS partition/);
+        assert.match(gov.fix ?? "", /redis\.mode: in-cluster/);
+        for (const region of ["eu-west-1", "af-south-1"]) {
+            assert.ok(validate("production", (c) => (c["runbook:providers"].aws.region = region)).ok, region);
+        }
+    });
+
     it("BK-1, BK-2: defaults: 02:00 UTC daily, hourly oplog, primary data 30 days in production, Redis 7, the Pushgateway", () => {
         const r = validate("production", () => undefined);
         assert.ok(r.ok);

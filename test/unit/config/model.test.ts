@@ -57,10 +57,10 @@ describe("unit: the resolved stack model (issue 18 #1)", () => {
         assert.strictEqual(staging.network, undefined, "nothing in AWS, no network");
     });
 
-    it("Redis: ElastiCache keeps its own snapshots (no backup target, CloudWatch); in-cluster Redis is dumped daily and kept 7 days", () => {
+    it("BK-1, BK-2: Redis: ElastiCache's daily snapshot is exported to the redis/ prefix like in-cluster Redis's dump, daily and kept 7 days (CloudWatch metrics)", () => {
         const elastiCache = model("production", useElastiCache);
         assert.ok(elastiCache.redis?.mode === "elasticache");
-        assert.deepStrictEqual(elastiCache.redis.backupTargets, []);
+        assert.deepStrictEqual(elastiCache.redis.backupTargets, [{ datastore: "redis", schedule: "0 2 * * *", retentionDays: 7, watchSize: false, full: true }]);
         assert.strictEqual(elastiCache.redis.inAws, true);
         assert.strictEqual(elastiCache.redis.metricsSource, "cloudwatch");
         assert.strictEqual(elastiCache.redis.snapshotRetentionDays, 7);
@@ -80,10 +80,10 @@ describe("unit: the resolved stack model (issue 18 #1)", () => {
         );
         assert.deepStrictEqual(mongo.backups.bucketPrefixRetentionDays, { mongodb: 30, "mongodb-oplog": 30, redis: 7, "monthly/mongodb": 365 });
         const postgres = model("production", useElastiCache);
-        assert.deepStrictEqual(postgres.backups.bucketPrefixRetentionDays, { postgres: 30, "monthly/postgres": 365 });
-        // BK-2, BK-4: the backups bucket carries them; no other bucket is locked.
+        assert.deepStrictEqual(postgres.backups.bucketPrefixRetentionDays, { postgres: 30, redis: 7, "monthly/postgres": 365 });
+        // BK-2, BK-4: the backups bucket carries them, ElastiCache's exports under redis/ too; no other bucket is locked.
         const backupsBucket = postgres.storage.buckets.find((b) => b.name === postgres.backups.bucket);
-        assert.deepStrictEqual(backupsBucket?.retention, { lockDays: 30, prefixRetentionDays: { postgres: 30, "monthly/postgres": 365 } });
+        assert.deepStrictEqual(backupsBucket?.retention, { lockDays: 30, prefixRetentionDays: { postgres: 30, redis: 7, "monthly/postgres": 365 } });
         assert.ok(postgres.storage.buckets.filter((b) => b.purpose !== "backups").every((b) => b.retention === undefined));
     });
 
@@ -123,6 +123,10 @@ describe("unit: the resolved stack model (issue 18 #1)", () => {
         ]);
         const postgres = alertingModel(model("production", useElastiCache));
         assert.strictEqual(postgres.mongodbMembers, undefined);
-        assert.deepStrictEqual(postgres.backups, [{ datastore: "postgres", schedule: "0 2 * * *", retentionDays: 30, watchSize: true }]);
+        // BK-1: the backup alerts watch ElastiCache's export under the redis datastore too.
+        assert.deepStrictEqual(postgres.backups, [
+            { datastore: "postgres", schedule: "0 2 * * *", retentionDays: 30, watchSize: true },
+            { datastore: "redis", schedule: "0 2 * * *", retentionDays: 7 },
+        ]);
     });
 });

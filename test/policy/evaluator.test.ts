@@ -1,3 +1,4 @@
+import Ajv from "ajv";
 import * as assert from "assert";
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
@@ -126,5 +127,18 @@ describe("policy evaluation: the offline plan builds the policy server's argumen
         assert.throws(() => reconcilePolicyConfig(policies, PACK_ENFORCEMENT_LEVEL, parsePolicyConfigFile({ "r2-backups-write-once": { minimumLockDays: "seven" } })), /r2-backups-write-once\.minimumLockDays: must be integer/);
         assert.throws(() => parsePolicyConfigFile({ "r2-bucket-lifecycle": "strict" }), PolicyConfigError);
         assert.throws(() => reconcilePolicyConfig(policies, PACK_ENFORCEMENT_LEVEL, parsePolicyConfigFile({ "r2-bucket-lifecyle": "advisory" })), /not a policy of this pack/);
+    });
+
+    it("every policy's schema defaults satisfy its own schema, so a plan without a policy config validates nothing it would refuse", () => {
+        const ajv = new Ajv({ allErrors: true, strict: false });
+        const reconciled = reconcilePolicyConfig(policies, PACK_ENFORCEMENT_LEVEL, {});
+        const schemas = policies.filter((p) => p.configSchema);
+        assert.ok(schemas.length > 0, "the pack has configurable policies");
+        for (const p of schemas) {
+            const validate = ajv.compile({ type: "object", properties: p.configSchema!.properties, required: p.configSchema!.required });
+            assert.ok(validate(reconciled[p.name].properties), `${p.name}: its defaults fail its schema: ${ajv.errorsText(validate.errors)}`);
+        }
+        // A configured value is still validated against its policy's schema, defaults or not.
+        assert.throws(() => reconcilePolicyConfig(policies, PACK_ENFORCEMENT_LEVEL, parsePolicyConfigFile({ all: "advisory", "r2-bucket-lifecycle": { minimumEnabledRules: -1 } })), /r2-bucket-lifecycle\.minimumEnabledRules/);
     });
 });

@@ -1,3 +1,4 @@
+import { LOG_SHIPPER } from "./model";
 import type { StackConfig } from "./resolve";
 
 /*
@@ -31,6 +32,8 @@ export interface AlertingModel {
     runbookBaseUrl: string;
     /** The team's own alerts (`alerts.rules`, issue 20); absent when there are none. */
     custom?: StackConfig["alerts"]["rules"];
+    /** OB-5: the log shipper the stack installs, by its scrape job; absent when it installs none. */
+    logShipping?: { job: string };
 }
 
 /**
@@ -56,5 +59,6 @@ export function alertingModel(config: StackConfig): AlertingModel {
         thresholds,
         runbookBaseUrl,
         ...(rules.length > 0 ? { custom: rules } : {}),
+        ...(config.logs.mode !== "none" ? { logShipping: { job: LOG_SHIPPER.name } } : {}),
     };
 }

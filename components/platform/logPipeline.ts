@@ -50,7 +50,7 @@ export const REDACTION_RULES: RedactionRule[] = [
     },
     {
         name: "url-passwords",
-        catches: "the password of a connection string or URL: postgres://app:PASSWORD@host, redis://:PASSWORD@host",
+        catches: "the password between user: and @ in a connection string or URL (postgres, mongodb, redis, amqp, https)",
         expression: String.raw`(?i)\b[a-z][a-z0-9+.-]*://[^\s:/@"'\\]*:([^\s@/"'\\]+)@`,
     },
     {

@@ -12,12 +12,14 @@ export interface LogsArgs {
     stack: string;
     /** Labels the Prometheus operator selects monitors by (`alerts.selectorLabels`), on Alloy's ServiceMonitor. */
     selectorLabels: Record<string, string>;
+    /** What Alloy's ServiceMonitor needs first: the release of the Prometheus operator's CRDs, when the stack installs it. Defaults to none. */
+    crdsReady?: pulumi.Resource[];
 }
 
 /**
  * Centralized logs (OB-5): Grafana Alloy on every node ships every pod's logs, secrets masked, to
  * Grafana Loki, which this component installs too in `install` mode. Alloy's ServiceMonitor needs
- * the Prometheus operator's CRDs: pass them in `dependsOn`.
+ * the Prometheus operator's CRDs (`crdsReady`).
  */
 export class Logs extends pulumi.ComponentResource {
     /** The Loki release, absent when shipping to an existing Loki. */
@@ -32,7 +34,7 @@ export class Logs extends pulumi.ComponentResource {
         const pipeline = alloyPipeline({ pushUrl: logs.pushUrl, stack: args.stack });
         this.shipper = release(`${name}-alloy`, "alloy", CHARTS.alloy, logs.namespace, alloyValues(pipeline, args.selectorLabels), {
             parent: this,
-            ...(this.loki ? { dependsOn: [this.loki] } : {}),
+            dependsOn: [...(args.crdsReady ?? []), ...(this.loki ? [this.loki] : [])],
         });
         this.registerOutputs({});
     }

@@ -47,7 +47,7 @@ export class Platform extends pulumi.ComponentResource {
         const lokiQueryUrl = args.logs?.logs.mode === "install" ? args.logs.logs.queryUrl : undefined;
         const monitoring = release(`${name}-kube-prometheus-stack`, "kube-prometheus-stack", CHARTS.kubePrometheusStack, monitoringNamespace, kubePrometheusStackValues(lokiQueryUrl), { parent: this, dependsOn: [operatorCrds] });
         // OB-5: Alloy's ServiceMonitor needs the operator's CRDs.
-        if (args.logs) new Logs(`${name}-logs`, args.logs, { parent: this, dependsOn: [operatorCrds] });
+        if (args.logs) new Logs(`${name}-logs`, { ...args.logs, crdsReady: [operatorCrds] }, { parent: this });
         // The backup and drill jobs push here (BK-6); without it, their alerts would see nothing.
         const pushgateway = release(`${name}-pushgateway`, "prometheus-pushgateway", CHARTS.pushgateway, monitoringNamespace, pushgatewayValues(monitoringNamespace), { parent: this, dependsOn: [operatorCrds] });
         this.ready = [certManager, gatewayCrds, envoyGateway, gatewayClass, operatorCrds, monitoring, pushgateway];

@@ -47,12 +47,16 @@ interface Variant {
     edits: Edit[];
     /** Run issue 22's timing and defect scenarios (they read only the SLO and traffic groups, alike in the data-tier variants). */
     scenarios: boolean;
+    /** OB-5: the stack installs the log shipper, so the log-shipping alerts are planned. Absent means false. */
+    shipsLogs?: boolean;
 }
 
 const VARIANTS: Variant[] = [
     { label: "staging", stack: "staging", edits: [], scenarios: true },
     { label: "production", stack: "production", edits: [], scenarios: true },
     { label: "production with MongoDB and in-cluster Redis", stack: "production", edits: [useMongodb, useInClusterRedis], scenarios: false },
+    // OB-5: the log-shipping alerts exist only where the stack installs the shipper.
+    { label: "staging shipping its logs to an existing Loki", stack: "staging", edits: [(c) => (c["runbook:kubernetes"].logs = { lokiUrl: "http://loki-gateway.logging.svc/loki/api/v1/push" })], scenarios: false, shipsLogs: true },
 ];
 
 function plan(variant: Variant): PlanFile {
@@ -151,6 +155,8 @@ for (const variant of VARIANTS) {
         it("the planned PrometheusRule holds exactly the generated rule groups", () => {
             const rule = onlyOne(planned.resources, "PrometheusRule");
             assert.deepStrictEqual((rule.inputs.spec as { groups: RuleGroup[] }).groups, JSON.parse(JSON.stringify(ruleGroups(input))));
+            const logAlerts = alertingRules(ruleGroups(input)).filter((r) => r.labels.category === "logs").map((r) => r.alert);
+            assert.deepStrictEqual(logAlerts, variant.shipsLogs ? ["LogShippingStopped", "LogShippingDropping"] : [], "OB-5: log-shipping alerts exactly where the stack installs the shipper");
         });
 
         it("promtool check rules accepts the planned rule groups", function () {

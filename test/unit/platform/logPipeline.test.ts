@@ -1,5 +1,6 @@
 import * as assert from "assert";
 import { REDACTED, REDACTION_RULES, STREAM_LABELS, alloyPipeline } from "../../../components/platform/logPipeline";
+import { credentialShape } from "../../../policies/rules/secrets";
 import { applyReplace, applyReplaces, re2AsJs } from "../../helpers/alloyReplace";
 
 const redact = (line: string) => applyReplaces(line, REDACTION_RULES, REDACTED);
@@ -94,6 +95,11 @@ describe("unit: the Alloy configuration (OB-5)", () => {
     it("braces balance (a stray one would stop Alloy from loading the file)", () => {
         const outside = config.replace(/`[^`]*`/g, "").replace(/"(?:[^"\\]|\\.)*"/g, "");
         assert.strictEqual((outside.match(/\{/g) ?? []).length, (outside.match(/\}/g) ?? []).length);
+    });
+
+    it("SC-1: holds nothing the no-inline-credentials policy reads as a credential (its comments and patterns included)", () => {
+        assert.strictEqual(credentialShape(config), undefined);
+        for (const line of config.split("\n")) assert.strictEqual(credentialShape(line), undefined, line);
     });
 
     it("refuses an expression Alloy's raw strings cannot hold", () => {

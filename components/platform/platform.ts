@@ -22,11 +22,12 @@ export interface PlatformArgs {
 
 /**
  * `kubernetes.platform: install`: cert-manager, Envoy Gateway, kube-prometheus-stack, the
- * Pushgateway and the log stack (Loki and Alloy, components/platform/logs.ts) as Helm releases with pinned chart versions. CRDs come first, and every CRD is a
- * template of some release, so bumping a chart upgrades its CRDs (Helm never upgrades a chart's
- * `crds/` directory): cert-manager's are in its own release (`crds.enabled`), the Gateway API and
- * Envoy Gateway CRDs and the Prometheus operator's each in a release of their own that the
- * controller's release depends on. Whatever uses these CRDs depends on `ready`.
+ * Pushgateway and the log stack (Loki and Alloy, logs.ts) as Helm releases with pinned chart
+ * versions. CRDs come first, and every CRD is a template of some release, so bumping a chart
+ * upgrades its CRDs (Helm never upgrades a chart's `crds/` directory): cert-manager's are in its own
+ * release (`crds.enabled`), the Gateway API and Envoy Gateway CRDs and the Prometheus operator's
+ * each in a release of their own that the controller's release depends on. Whatever uses these
+ * CRDs depends on `ready`; nothing waits for the log stack.
  */
 export class Platform extends pulumi.ComponentResource {
     /** The releases (and the GatewayClass) that must exist before any object of their CRDs. */

@@ -242,6 +242,31 @@ describe("alerts: a total outage pages within minutes at every availability targ
     });
 });
 
+describe("alerts: log shipping (OB-5)", function () {
+    this.timeout(300000);
+    const dir = path.join(tmp, "logs");
+
+    it("OB-5: LogShippingStopped fires when no shipper is scraped at all, and not when the stack runs no pod", function () {
+        const promtool = requireTool(this, "promtool", "prometheus");
+        const input: AlertRulesInput = { ...generatorInput(VARIANTS[0]), logShipping: { job: "alloy" } };
+        const groups = ruleGroups(input);
+        const { testFiles } = writeRulesAndTests(dir, groups, input);
+        const file = testFiles.find((f) => f.includes("LogShippingStopped"))!;
+        const doc = YAML.parse(fs.readFileSync(path.join(dir, file), "utf8"));
+        const [firing, quiet] = doc.tests;
+        const isShipper = (s: { series: string }) => s.series.startsWith("loki_write_");
+        // The shipper gone: no loki_write series at all, the stack's pods running.
+        const gone = { ...firing, name: "LogShippingStopped fires with no shipper scraped", input_series: firing.input_series.filter((s: { series: string }) => !isShipper(s)) };
+        // Nothing shipped, but nothing of the stack runs either: no alert.
+        const idle = { ...quiet, name: "LogShippingStopped stays quiet with no pod running", input_series: firing.input_series.filter(isShipper) };
+        assert.strictEqual(gone.input_series.length, 1);
+        assert.strictEqual(idle.input_series.length, 1);
+        fs.writeFileSync(path.join(dir, "tests", "log-shipping-cases.yaml"), YAML.stringify({ ...doc, tests: [gone, idle] }));
+        const r = run(promtool, ["test", "rules", path.join("tests", "log-shipping-cases.yaml")], dir);
+        assert.strictEqual(r.status, 0, r.output);
+    });
+});
+
 describe("alerts: WebSocket apps and a dead man's switch (OB-3, OB-4)", function () {
     this.timeout(300000);
     const dir = path.join(tmp, "websocket");

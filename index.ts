@@ -6,6 +6,7 @@ import { Database } from "./components/database/database";
 import { Certificates } from "./components/edge/certificates";
 import { CloudflareEdge } from "./components/edge/cloudflare";
 import { Gateway } from "./components/edge/gateway";
+import { Logs } from "./components/platform/logs";
 import { Platform } from "./components/platform/platform";
 import { hostRoutes } from "./components/edge/gatewaySpec";
 import { Namespace } from "./components/k8s/namespace";
@@ -127,10 +128,14 @@ const apps = config.apps.map(
 // Traffic enters through one Gateway with cert-manager's certificates (ED-2, ED-3, ED-5, WL-7).
 const { edge } = config;
 // `kubernetes.platform: install` brings cert-manager, Envoy Gateway and kube-prometheus-stack (CRDs first).
+// OB-5: the log stack, when the stack installs one (config.logs says which).
+const logStack = config.logs.mode === "none" ? undefined : { logs: config.logs, stack: environment.stack, selectorLabels: config.alerts.selectorLabels };
 const platform =
     config.kubernetes.platform === "install"
-        ? new Platform("platform", { certManagerNamespace: edge.tls.certManagerNamespace, gatewayNamespace: edge.gateway.namespace, gatewayClassName: edge.gateway.className, monitoringNamespace: config.alerts.monitoringNamespace }, opts)
+        ? new Platform("platform", { certManagerNamespace: edge.tls.certManagerNamespace, gatewayNamespace: edge.gateway.namespace, gatewayClassName: edge.gateway.className, monitoringNamespace: config.alerts.monitoringNamespace, logs: logStack }, opts)
         : undefined;
+// On a cluster with its own platform, Alloy alone ships to the Loki `kubernetes.logs.lokiUrl` names.
+if (!platform && logStack) new Logs("logs", logStack, opts);
 const platformReady = platform?.ready ?? [];
 const certificates = new Certificates("certificates", {
     namespace: namespace.name,

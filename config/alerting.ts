@@ -1,3 +1,4 @@
+import { LOG_SHIPPER } from "./model";
 import type { StackConfig } from "./resolve";
 
 /*
@@ -35,6 +36,8 @@ export interface AlertingModel {
     custom?: StackConfig["alerts"]["rules"];
     /** The R2 usage job's schedule, and every bucket it measures with its budget in bytes where it has one (ST-1, ST-2). */
     r2Usage: R2UsageAlerting;
+    /** OB-5: the log shipper the stack installs, by its scrape job; absent when it installs none. */
+    logShipping?: { job: string };
 }
 
 /** What the R2 usage alerts read: the job's schedule and the buckets, each with its budget in bytes (budgetGb × 10^9) or none. */
@@ -84,5 +87,6 @@ export function alertingModel(config: StackConfig): AlertingModel {
         runbookBaseUrl,
         ...(rules.length > 0 ? { custom: rules } : {}),
         r2Usage: r2UsageAlerting(config.storage),
+        ...(config.logs.mode !== "none" ? { logShipping: { job: LOG_SHIPPER.name } } : {}),
     };
 }

@@ -44,6 +44,8 @@ export const BUILT_IN_ALERT_NAMES: readonly string[] = [
     "LatencyBudgetBurnFast",
     "LatencyBudgetBurnSlow",
     "LatencyRegression",
+    "LogShippingDropping",
+    "LogShippingStopped",
     "MongoOperationLatencyHigh",
     "MongoReplicationLag",
     "NoTraffic",

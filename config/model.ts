@@ -273,3 +273,77 @@ export function connectionEnvNames(model: { database: ResolvedDatabase; redis?: 
     const db = model.database.env;
     return [db.connection, ...(db.reader !== undefined ? [db.reader] : []), ...(model.redis ? [model.redis.env.connection] : [])];
 }
+
+/**
+ * The log store `kubernetes.platform: install` installs (OB-5): Grafana Loki's single-binary Service
+ * as its chart names it for a release called `loki` (the chart's `loki.fullname`), on Loki's HTTP port.
+ */
+export const LOKI_SERVICE = { name: "loki", port: 3100 } as const;
+
+/** Loki's push path, which `kubernetes.logs.lokiUrl` ends with. */
+export const LOKI_PUSH_PATH = "/loki/api/v1/push";
+
+/**
+ * The log shipper (Grafana Alloy): its release and Service name, which is also the `job` label
+ * Prometheus scrapes it as, and so what the log-shipping alerts select.
+ */
+export const LOG_SHIPPER = { name: "alloy" } as const;
+
+/**
+ * OB-5: no runbook names a log retention. Production keeps a month, the window of the monthly
+ * availability objective (OB-1), so any incident inside the month under review still has its logs;
+ * elsewhere a week.
+ */
+export function defaultLogRetentionDays(env: Environment): number {
+    return env.isProduction ? 30 : 7;
+}
+
+/** The installed Loki's volume: a month of a small stack's logs in production, a week's elsewhere. */
+export function defaultLogVolumeGb(env: Environment): number {
+    return env.isProduction ? 50 : 10;
+}
+
+/** Loki and Alloy installed by the stack (`platform: install`, no `lokiUrl`). */
+export interface ResolvedInstalledLogs {
+    mode: "install";
+    /** Where Loki and Alloy run: the monitoring namespace. */
+    namespace: string;
+    retentionDays: number;
+    volumeGb: number;
+    storageClass?: string;
+    /** Where Alloy pushes: the installed Loki's Service. */
+    pushUrl: string;
+    /** What Grafana's Loki datasource queries. */
+    queryUrl: string;
+}
+
+/** Only Alloy installed, shipping to a Loki the stack does not manage (`lokiUrl`). */
+export interface ResolvedShippedLogs {
+    mode: "ship";
+    namespace: string;
+    pushUrl: string;
+}
+
+/** `platform: existing` without `lokiUrl`: the cluster's own log pipeline; nothing installed, nothing watched. */
+export interface ResolvedUnmanagedLogs {
+    mode: "none";
+}
+
+export type ResolvedLogs = ResolvedInstalledLogs | ResolvedShippedLogs | ResolvedUnmanagedLogs;
+
+/** The log variant `kubernetes.platform` and `kubernetes.logs.lokiUrl` pick (OB-5). */
+export function resolveLogs(kubernetes: RawStackConfig["kubernetes"], monitoringNamespace: string, env: Environment): ResolvedLogs {
+    const logs = kubernetes.logs ?? {};
+    if (logs.lokiUrl !== undefined) return { mode: "ship", namespace: monitoringNamespace, pushUrl: logs.lokiUrl };
+    if ((kubernetes.platform ?? "existing") === "existing") return { mode: "none" };
+    const queryUrl = `http://${LOKI_SERVICE.name}.${monitoringNamespace}.svc:${LOKI_SERVICE.port}`;
+    return {
+        mode: "install",
+        namespace: monitoringNamespace,
+        retentionDays: logs.retentionDays ?? defaultLogRetentionDays(env),
+        volumeGb: logs.volumeGb ?? defaultLogVolumeGb(env),
+        ...(kubernetes.storageClass !== undefined ? { storageClass: kubernetes.storageClass } : {}),
+        pushUrl: `${queryUrl}${LOKI_PUSH_PATH}`,
+        queryUrl,
+    };
+}

@@ -5,10 +5,12 @@ import {
     DEFAULT_OPLOG_SCHEDULE,
     ResolvedBackupTarget,
     ResolvedDatabase,
+    ResolvedLogs,
     ResolvedNetwork,
     ResolvedRedis,
     defaultRetentionDays,
     resolveDatabase,
+    resolveLogs,
     resolveNetwork,
     resolveRedis,
     stackBackupTargets,
@@ -196,6 +198,8 @@ export interface StackConfig {
     /** Present exactly when a data store lives in AWS: the mode's variant, with its CIDR and where the data stores' addresses lie. */
     network?: ResolvedNetwork;
     kubernetes: { context: string; namespace: string; storageClass?: string; platform: "install" | "existing"; dnsEgress: DnsEgress };
+    /** OB-5: the mode's variant: Loki and Alloy installed, Alloy shipping to an existing Loki, or neither. */
+    logs: ResolvedLogs;
     /** The explicit providers' settings. The Cloudflare token is read separately and stays secret. */
     providers: { aws?: { region: string; allowedAccountIds?: string[] } };
     /** Names of the keys in `runbook:secrets`. Values are read separately and stay secret. */
@@ -669,6 +673,7 @@ export function resolveConfig(raw: RawStackConfig, env: Environment): StackConfi
         edge: resolveEdge(raw.edge, env),
         alerts: resolveAlerts(raw.alerts),
         network: resolveNetwork(raw.network),
+        logs: resolveLogs(raw.kubernetes, raw.alerts.monitoringNamespace ?? "monitoring", env),
         kubernetes: {
             context: raw.kubernetes.context,
             namespace: raw.kubernetes.namespace ?? "runbook",

@@ -10,6 +10,7 @@ import { RawStackConfig } from "./schema";
 import { usesAws, workloadProblems } from "./rulesApps";
 import { edgeProblems } from "./rulesEdge";
 import { backupProblems } from "./rulesBackups";
+import { logProblems } from "./rulesLogs";
 
 export { READER_URL_KEY };
 
@@ -256,6 +257,7 @@ export function crossFieldProblems(raw: RawStackConfig, env: Environment, model:
     problems.push(...alertProblems(raw, env, model));
     problems.push(...customAlertProblems(raw));
     problems.push(...backupProblems(raw, env));
+    problems.push(...logProblems(raw, env));
     return problems;
 }
 

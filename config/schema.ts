@@ -839,6 +839,34 @@ export const kubernetesSchema = z.strictObject({
      */
     platform: z.enum(["install", "existing"]).optional(),
     /**
+     * OB-5: every pod's logs shipped to a searchable store. With `platform: install` the stack
+     * installs Grafana Loki (one replica, on a volume) and Grafana Alloy (a DaemonSet) that sends it
+     * every pod's logs with secrets redacted, and adds Loki to Grafana. With `lokiUrl`, only Alloy is
+     * installed and ships to that Loki instead. With `platform: existing` and no `lokiUrl`, the
+     * cluster's own log pipeline is relied on and nothing is installed.
+     */
+    logs: z
+        .strictObject({
+            /**
+             * Days the installed Loki keeps logs (`platform: install` without `lokiUrl` only). Defaults
+             * to 30 in production, a month-long SLO window of evidence (OB-1), and 7 elsewhere.
+             * At least 7 in production.
+             */
+            retentionDays: z.number().int().min(1).max(3650).optional(),
+            /**
+             * An existing Loki's push endpoint, such as
+             * http://loki-gateway.logging.svc/loki/api/v1/push; Alloy ships there and no Loki is
+             * installed. Its retention is that Loki's own setting. No credentials in the URL.
+             */
+            lokiUrl: z
+                .string()
+                .regex(/^https?:\/\/[^\s/@]+(:\d+)?\/\S*loki\/api\/v1\/push$/, { message: "must be a Loki push URL without credentials, such as http://loki-gateway.logging.svc/loki/api/v1/push" })
+                .optional(),
+            /** Size of the installed Loki's volume, in GiB (`platform: install` without `lokiUrl` only). Defaults to 50 in production and 10 elsewhere. */
+            volumeGb: z.number().int().min(1).max(16384).optional(),
+        })
+        .optional(),
+    /**
      * The DNS servers every pod of the namespace may reach, on port 53 over UDP and TCP (SC-5: all
      * other egress is denied). Defaults to every pod in `kube-system`, where CoreDNS runs. A node-local
      * cache (NodeLocal DNSCache) answers on the host network, at a link-local address and often on

@@ -684,6 +684,8 @@ function alertThreshold(name: string, a: StackConfig["alerts"]): string {
         R2UsageStale: `no good reading of the buckets' sizes for ${R2_USAGE_STALE_RUNS} periods of the usage job's schedule, for one more period`,
         CertificateExpiringSoon: key("certificateExpiryDays", `a certificate expiring within ${a.certificateExpiryDays} days`),
         CertificateNotReady: "a certificate reported not ready",
+        LogShippingStopped: "no log entry sent to Loki for 15 min while the stack's pods run, for 5 min more",
+        LogShippingDropping: "any log entry Loki refused after the shipper's retries, within 15 min",
         Watchdog: "always fires: it proves the alerting path works",
     };
     const own = a.rules.find((r) => r.name === name);

@@ -52,6 +52,8 @@ export const KUBE_METRICS = {
     volumeAvailableBytes: "kubelet_volume_stats_available_bytes",
     volumeCapacityBytes: "kubelet_volume_stats_capacity_bytes",
     up: "up",
+    /** 1 for the phase a pod is in (`phase` label: Pending, Running, ...). */
+    podPhase: "kube_pod_status_phase",
 } as const;
 
 /**
@@ -102,4 +104,14 @@ export const REDIS_METRICS = {
 export const CERT_MANAGER_METRICS = {
     expiration: "certmanager_certificate_expiration_timestamp_seconds",
     ready: "certmanager_certificate_ready_status",
+} as const;
+
+/**
+ * Grafana Alloy's `loki.write` client (internal/component/common/loki/client in grafana/alloy;
+ * documented under loki.write's debug metrics): `host` is Loki's address, `tenant` the tenant,
+ * and dropped entries carry the `reason` (ingester_error, line_too_long, queue_is_full, ...).
+ */
+export const LOG_SHIPPER_METRICS = {
+    sentEntries: "loki_write_sent_entries_total",
+    droppedEntries: "loki_write_dropped_entries_total",
 } as const;

@@ -1,3 +1,4 @@
+import { LOG_SHIPPER, LOKI_SERVICE } from "../../config/model";
 import { PUSHGATEWAY_SERVICE } from "../../config/resolve";
 
 /*
@@ -33,6 +34,13 @@ export const CHARTS = {
     kubePrometheusStack: { chart: "kube-prometheus-stack", repo: "https://prometheus-community.github.io/helm-charts", version: "81.6.2" },
     /** The Pushgateway the backup and drill jobs push to (`backups.pushgatewayUrl`'s default), with its ServiceMonitor. */
     pushgateway: { chart: "prometheus-pushgateway", repo: "https://prometheus-community.github.io/helm-charts", version: "3.6.0" },
+    /**
+     * Grafana Loki (3.7), the log store (OB-5). Since March 2026 the open-source chart is maintained
+     * in grafana-community/helm-charts; grafana/loki's own chart (7.x) is for Grafana Enterprise Logs only.
+     */
+    loki: { chart: "loki", repo: "https://grafana-community.github.io/helm-charts", version: "18.11.0" },
+    /** Grafana Alloy (v1.18.1), the log shipper (OB-5); Promtail reached its end of life and is not used. */
+    alloy: { chart: "alloy", repo: "https://grafana.github.io/helm-charts", version: "1.11.1" },
 } satisfies Record<string, PinnedChart>;
 
 /**
@@ -60,7 +68,7 @@ export const envoyGatewayValues = () => ({ crds: { enabled: false } });
  * Prometheus picks up every PrometheusRule, ServiceMonitor and PodMonitor, not only those labelled
  * with this release, so the stack's own rules and monitors need no chart-specific label.
  */
-export const kubePrometheusStackValues = () => ({
+export const kubePrometheusStackValues = (lokiQueryUrl?: string) => ({
     // The CRDs come from the prometheus-operator-crds release, which upgrades them.
     crds: { enabled: false },
     prometheus: {
@@ -70,7 +78,14 @@ export const kubePrometheusStackValues = () => ({
             podMonitorSelectorNilUsesHelmValues: false,
         },
     },
+    // OB-5: the on-call engineer searches the logs in the same Grafana as the metrics (Explore, "Loki").
+    ...(lokiQueryUrl !== undefined ? { grafana: { additionalDataSources: [lokiDatasource(lokiQueryUrl)] } } : {}),
 });
+
+/** Grafana's datasource for the installed Loki. */
+export function lokiDatasource(url: string) {
+    return { name: "Loki", type: "loki", uid: "loki", access: "proxy", url, editable: false };
+}
 
 /**
  * The Pushgateway: scraped with honor_labels, so the `job`, `datastore` and `stack` labels the jobs
@@ -87,4 +102,76 @@ export const pushgatewayValues = (monitoringNamespace: string) => ({
 /** The GatewayClass Envoy Gateway serves, created with the platform. */
 export function gatewayClassSpec() {
     return { controllerName: ENVOY_GATEWAY_CONTROLLER, description: "Envoy Gateway, installed by the runbook platform" };
+}
+
+/** The installed Loki's settings, from the model's `logs` (ResolvedInstalledLogs). */
+export interface LokiSettings {
+    retentionDays: number;
+    volumeGb: number;
+    storageClass?: string;
+}
+
+/**
+ * The schema of Loki's index, fixed once: a later change needs a new entry with a future `from`,
+ * never an edit of this one. TSDB and schema v13 are what Loki 3 requires for structured metadata.
+ */
+export const LOKI_SCHEMA = { from: "2024-04-01", store: "tsdb", object_store: "filesystem", schema: "v13", index: { prefix: "index_", period: "24h" } } as const;
+
+/**
+ * Grafana Loki as one replica (the chart's Monolithic mode, formerly SingleBinary) on a volume:
+ * the size for a small stack's logs, without object storage. Retention (OB-5) is the compactor's
+ * job: `limits_config.retention_period` says how long, `compactor.retention_enabled` makes it
+ * delete. The other deployment modes' targets, the memcached caches (gigabytes of memory by
+ * default), the gateway, the canary and the Helm test are off: the single binary serves pushes and
+ * queries on its own Service.
+ */
+export function lokiValues(settings: LokiSettings) {
+    return {
+        deploymentMode: "Monolithic",
+        fullnameOverride: LOKI_SERVICE.name,
+        loki: {
+            // One tenant: the cluster's own logs.
+            auth_enabled: false,
+            commonConfig: { replication_factor: 1 },
+            storage: { type: "filesystem" },
+            schemaConfig: { configs: [LOKI_SCHEMA] },
+            server: { http_listen_port: LOKI_SERVICE.port },
+            limits_config: { retention_period: `${settings.retentionDays * 24}h` },
+            compactor: { retention_enabled: true, delete_request_store: "filesystem", working_directory: "/var/loki/compactor" },
+        },
+        singleBinary: {
+            replicas: 1,
+            persistence: { enabled: true, size: `${settings.volumeGb}Gi`, ...(settings.storageClass !== undefined ? { storageClass: settings.storageClass } : {}) },
+            resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } },
+        },
+        read: { replicas: 0 },
+        write: { replicas: 0 },
+        backend: { replicas: 0 },
+        gateway: { enabled: false },
+        chunksCache: { enabled: false },
+        resultsCache: { enabled: false },
+        lokiCanary: { enabled: false },
+        test: { enabled: false },
+    };
+}
+
+/**
+ * Grafana Alloy as a DaemonSet running the log pipeline (logPipeline.ts), scraped by Prometheus
+ * through its ServiceMonitor (the log-shipping alerts read its `loki_write_*` metrics; its job is
+ * LOG_SHIPPER.name). It reads logs through the Kubernetes API, so it needs no host mounts and no
+ * privileges; it does not install the PodLogs CRD, which the pipeline does not use, and does not
+ * report usage to Grafana Labs.
+ */
+export function alloyValues(pipeline: string, selectorLabels: Record<string, string>) {
+    return {
+        fullnameOverride: LOG_SHIPPER.name,
+        crds: { create: false },
+        controller: { type: "daemonset" },
+        alloy: {
+            configMap: { create: true, content: pipeline },
+            enableReporting: false,
+            resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "512Mi" } },
+        },
+        serviceMonitor: { enabled: true, additionalLabels: selectorLabels },
+    };
 }

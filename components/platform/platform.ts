@@ -1,6 +1,8 @@
 import * as k8s from "../k8s/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CHARTS, MONITORING_NAMESPACE, PinnedChart, certManagerValues, envoyGatewayValues, gatewayClassSpec, gatewayCrdsValues, kubePrometheusStackValues, pushgatewayValues } from "./charts";
+import { Logs, LogsArgs } from "./logs";
+import { release } from "./release";
+import { CHARTS, MONITORING_NAMESPACE, certManagerValues, envoyGatewayValues, gatewayClassSpec, gatewayCrdsValues, kubePrometheusStackValues, pushgatewayValues } from "./charts";
 
 export interface PlatformArgs {
     /** Namespace for cert-manager (`edge.tls.certManagerNamespace`). */
@@ -11,34 +13,21 @@ export interface PlatformArgs {
     gatewayClassName: string;
     /** Namespace for kube-prometheus-stack and the Pushgateway (`alerts.monitoringNamespace`). Defaults to `monitoring`. */
     monitoringNamespace?: string;
-}
-
-function release(logicalName: string, releaseName: string, chart: PinnedChart, namespace: string, values: Record<string, unknown>, opts: pulumi.CustomResourceOptions) {
-    return new k8s.helm.v3.Release(
-        logicalName,
-        {
-            name: releaseName,
-            chart: chart.chart,
-            version: chart.version,
-            ...(chart.repo ? { repositoryOpts: { repo: chart.repo } } : {}),
-            namespace,
-            createNamespace: true,
-            values,
-            // A failed install or upgrade rolls back instead of leaving half a controller.
-            atomic: true,
-            timeout: 600,
-        },
-        opts,
-    );
+    /**
+     * OB-5: the log stack (the model's `logs`): Loki and Alloy, or Alloy alone shipping to an
+     * existing Loki. Absent: no logs installed.
+     */
+    logs?: LogsArgs;
 }
 
 /**
- * `kubernetes.platform: install`: cert-manager, Envoy Gateway, kube-prometheus-stack and the
- * Pushgateway as Helm releases with pinned chart versions. CRDs come first, and every CRD is a
- * template of some release, so bumping a chart upgrades its CRDs (Helm never upgrades a chart's
- * `crds/` directory): cert-manager's are in its own release (`crds.enabled`), the Gateway API and
- * Envoy Gateway CRDs and the Prometheus operator's each in a release of their own that the
- * controller's release depends on. Whatever uses these CRDs depends on `ready`.
+ * `kubernetes.platform: install`: cert-manager, Envoy Gateway, kube-prometheus-stack, the
+ * Pushgateway and the log stack (Loki and Alloy, logs.ts) as Helm releases with pinned chart
+ * versions. CRDs come first, and every CRD is a template of some release, so bumping a chart
+ * upgrades its CRDs (Helm never upgrades a chart's `crds/` directory): cert-manager's are in its own
+ * release (`crds.enabled`), the Gateway API and Envoy Gateway CRDs and the Prometheus operator's
+ * each in a release of their own that the controller's release depends on. Whatever uses these
+ * CRDs depends on `ready`; nothing waits for the log stack.
  */
 export class Platform extends pulumi.ComponentResource {
     /** The releases (and the GatewayClass) that must exist before any object of their CRDs. */
@@ -56,7 +45,10 @@ export class Platform extends pulumi.ComponentResource {
         );
         const monitoringNamespace = args.monitoringNamespace ?? MONITORING_NAMESPACE;
         const operatorCrds = release(`${name}-prometheus-operator-crds`, "prometheus-operator-crds", CHARTS.prometheusOperatorCrds, monitoringNamespace, {}, { parent: this });
-        const monitoring = release(`${name}-kube-prometheus-stack`, "kube-prometheus-stack", CHARTS.kubePrometheusStack, monitoringNamespace, kubePrometheusStackValues(), { parent: this, dependsOn: [operatorCrds] });
+        const lokiQueryUrl = args.logs?.logs.mode === "install" ? args.logs.logs.queryUrl : undefined;
+        const monitoring = release(`${name}-kube-prometheus-stack`, "kube-prometheus-stack", CHARTS.kubePrometheusStack, monitoringNamespace, kubePrometheusStackValues(lokiQueryUrl), { parent: this, dependsOn: [operatorCrds] });
+        // OB-5: Alloy's ServiceMonitor needs the operator's CRDs.
+        if (args.logs) new Logs(`${name}-logs`, { ...args.logs, crdsReady: [operatorCrds] }, { parent: this });
         // The backup and drill jobs push here (BK-6); without it, their alerts would see nothing.
         const pushgateway = release(`${name}-pushgateway`, "prometheus-pushgateway", CHARTS.pushgateway, monitoringNamespace, pushgatewayValues(monitoringNamespace), { parent: this, dependsOn: [operatorCrds] });
         this.ready = [certManager, gatewayCrds, envoyGateway, gatewayClass, operatorCrds, monitoring, pushgateway];

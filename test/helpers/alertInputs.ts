@@ -40,7 +40,7 @@ export const STAGING_ALERT_INPUT: AlertRulesInput = {
     runbookBaseUrl: "docs/alerts.md",
 };
 
-/** MongoDB (three members) and in-cluster Redis, WebSocket and worker apps, the oplog capture, a replica and a drill: every optional alert on. */
+/** MongoDB (three members) and in-cluster Redis, WebSocket and worker apps, the oplog capture, a replica, a drill and the log shipper: every optional alert on. */
 export const MONGODB_ALERT_INPUT: AlertRulesInput = {
     stack: "staging",
     namespace: "runbook-staging",
@@ -57,6 +57,8 @@ export const MONGODB_ALERT_INPUT: AlertRulesInput = {
         { datastore: "mongodb-oplog", schedule: "15 * * * *", retentionDays: 7, replicated: true },
     ],
     restoreDrills: [{ stack: "staging", datastore: "mongodb", schedule: "0 5 * * 1" }],
+    // OB-5: the stack installs the log shipper (Grafana Alloy).
+    logShipping: { job: "alloy" },
     thresholds: ALERT_DEFAULTS,
     runbookBaseUrl: "docs/alerts.md",
     // ST-2: an images bucket with a 50 GB budget, a backups bucket without one.

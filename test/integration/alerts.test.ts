@@ -47,12 +47,16 @@ interface Variant {
     edits: Edit[];
     /** Run issue 22's timing and defect scenarios (they read only the SLO and traffic groups, alike in the data-tier variants). */
     scenarios: boolean;
+    /** OB-5: the stack installs the log shipper, so the log-shipping alerts are planned. Absent means false. */
+    shipsLogs?: boolean;
 }
 
 const VARIANTS: Variant[] = [
     { label: "staging", stack: "staging", edits: [], scenarios: true },
     { label: "production", stack: "production", edits: [], scenarios: true },
     { label: "production with MongoDB, in-cluster Redis and a replica", stack: "production", edits: [useMongodb, useInClusterRedis, useReplica], scenarios: false },
+    // OB-5: the log-shipping alerts exist only where the stack installs the shipper.
+    { label: "staging shipping its logs to an existing Loki", stack: "staging", edits: [(c) => (c["runbook:kubernetes"].logs = { lokiUrl: "http://loki-gateway.logging.svc/loki/api/v1/push" })], scenarios: false, shipsLogs: true },
 ];
 
 function plan(variant: Variant): PlanFile {
@@ -151,6 +155,8 @@ for (const variant of VARIANTS) {
         it("the planned PrometheusRule holds exactly the generated rule groups", () => {
             const rule = onlyOne(planned.resources, "PrometheusRule");
             assert.deepStrictEqual((rule.inputs.spec as { groups: RuleGroup[] }).groups, JSON.parse(JSON.stringify(ruleGroups(input))));
+            const logAlerts = alertingRules(ruleGroups(input)).filter((r) => r.labels.category === "logs").map((r) => r.alert);
+            assert.deepStrictEqual(logAlerts, variant.shipsLogs ? ["LogShippingStopped", "LogShippingDropping"] : [], "OB-5: log-shipping alerts exactly where the stack installs the shipper");
         });
 
         it("promtool check rules accepts the planned rule groups", function () {
@@ -233,6 +239,31 @@ describe("alerts: a total outage pages within minutes at every availability targ
             const proven = await proveScenarios(promtool, path.join(tmp, `target-${target}`), ruleGroups(input), (rf) => timingScenarios(input, rf).filter((t) => t.name.startsWith("ErrorBudgetBurnFast")));
             assert.strictEqual(proven, 3, `${target} %: 2x, 10x and a total outage`);
         }
+    });
+});
+
+describe("alerts: log shipping (OB-5)", function () {
+    this.timeout(300000);
+    const dir = path.join(tmp, "logs");
+
+    it("OB-5: LogShippingStopped fires when no shipper is scraped at all, and not when the stack runs no pod", function () {
+        const promtool = requireTool(this, "promtool", "prometheus");
+        const input: AlertRulesInput = { ...generatorInput(VARIANTS[0]), logShipping: { job: "alloy" } };
+        const groups = ruleGroups(input);
+        const { testFiles } = writeRulesAndTests(dir, groups, input);
+        const file = testFiles.find((f) => f.includes("LogShippingStopped"))!;
+        const doc = YAML.parse(fs.readFileSync(path.join(dir, file), "utf8"));
+        const [firing, quiet] = doc.tests;
+        const isShipper = (s: { series: string }) => s.series.startsWith("loki_write_");
+        // The shipper gone: no loki_write series at all, the stack's pods running.
+        const gone = { ...firing, name: "LogShippingStopped fires with no shipper scraped", input_series: firing.input_series.filter((s: { series: string }) => !isShipper(s)) };
+        // Nothing shipped, but nothing of the stack runs either: no alert.
+        const idle = { ...quiet, name: "LogShippingStopped stays quiet with no pod running", input_series: firing.input_series.filter(isShipper) };
+        assert.strictEqual(gone.input_series.length, 1);
+        assert.strictEqual(idle.input_series.length, 1);
+        fs.writeFileSync(path.join(dir, "tests", "log-shipping-cases.yaml"), YAML.stringify({ ...doc, tests: [gone, idle] }));
+        const r = run(promtool, ["test", "rules", path.join("tests", "log-shipping-cases.yaml")], dir);
+        assert.strictEqual(r.status, 0, r.output);
     });
 });
 

@@ -23,7 +23,10 @@ describe("stack: the edge and the platform", function () {
             // Zone settings, rulesets with their expressions, and API tokens, as Cloudflare's API reads them.
             assert.ok(plan.resources.some((r) => r.type === CLOUDFLARE_API_TOKEN));
             assert.deepStrictEqual(cloudflareApiErrors(plan.resources), []);
-            const releases = plan.resources.filter((r) => r.type === K8S_HELM_RELEASE).map((r) => r.urn);
+            const allReleases = plan.resources.filter((r) => r.type === K8S_HELM_RELEASE);
+            // OB-5: the log stack (Loki and Alloy) comes with the platform; nothing at the edge waits for it.
+            assert.deepStrictEqual(allReleases.filter((r) => r.name.startsWith("platform-logs-")).map((r) => r.inputs.name).sort(), ["alloy", "loki"]);
+            const releases = allReleases.filter((r) => !r.name.startsWith("platform-logs-")).map((r) => r.urn);
             assert.strictEqual(releases.length, 6);
             const gateway = plan.resources.find((r) => r.type === K8S_GATEWAY)!;
             for (const urn of releases) assert.ok(gateway.dependencies.includes(urn), `the Gateway waits for ${urn}`);

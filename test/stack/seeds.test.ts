@@ -54,9 +54,24 @@ const appDeployment = (p: PlanFile) => ofType(p, K8S_DEPLOYMENT).find((r) => (r.
 const inAws = (p: PlanFile) => p.resources.some((r) => r.type.startsWith("aws:"));
 const hasRedis = (p: PlanFile) => p.resources.some((r) => r.type.startsWith("runbook:redis:"));
 
+/**
+ * OB-5 (000, 001, 004: centralized JSON logs, secrets redacted): Grafana Alloy ships every pod's logs
+ * to the seed's Loki, masking secrets on the way, and the log-shipping alerts watch it.
+ */
+function shipsRedactedLogs(p: PlanFile): void {
+    const alloy = p.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.name === "alloy");
+    assert.ok(alloy, "OB-5: Alloy ships the logs");
+    const pipeline: string = (alloy.inputs.values as any).alloy.configMap.content;
+    assert.ok(pipeline.includes('url = "http://loki-gateway.logging.svc/loki/api/v1/push"'));
+    assert.ok(pipeline.includes("stage.replace"), "OB-5: secrets masked before shipping");
+    const rule = p.resources.find((r) => r.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule")!;
+    assert.match(JSON.stringify(rule.inputs.spec), /LogShippingStopped/);
+}
+
 /** What each seed's runbook asks for, checked in both environments. */
 const expectations: Record<string, (p: PlanFile, production: boolean) => void> = {
     "000-nearbybazaar": (p, production) => {
+        shipsRedactedLogs(p);
         assert.ok(!inAws(p), "MongoDB and Redis in the cluster: nothing in AWS");
         // BK-3: geo-replication: every backup job also copies to the second site, with its own credentials.
         const backupCrons = p.resources.filter((r) => r.type === "kubernetes:batch/v1:CronJob" && (r.inputs.metadata as any).name.startsWith("backup-"));
@@ -87,6 +102,7 @@ const expectations: Record<string, (p: PlanFile, production: boolean) => void> =
         assert.strictEqual(deployment("api").command, undefined);
     },
     "001-nextjs-prisma": (p) => {
+        shipsRedactedLogs(p);
         assert.ok(inAws(p) && !hasRedis(p), "RDS, no Redis");
         const job = ofType(p, K8S_JOB).find((r) => (r.inputs.metadata as any).name.startsWith("app-migrate-"));
         assert.ok(job, "WL-5: a migration Job");
@@ -134,6 +150,7 @@ const expectations: Record<string, (p: PlanFile, production: boolean) => void> =
         assert.strictEqual((exportExpiry.inputs.rules as any[])[0].expiration.days, 1);
     },
     "004-nextjs-r2": (p, production) => {
+        shipsRedactedLogs(p);
         assert.ok(inAws(p) && !hasRedis(p), "RDS, no Redis");
         const web = appDeployment(p);
         const env = containerOf(web).env;

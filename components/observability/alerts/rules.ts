@@ -4,6 +4,7 @@ import { certificateAlerts } from "./certificates";
 import { customAlerts } from "./custom";
 import { dataAlerts } from "./data";
 import { latencyAlerts } from "./latency";
+import { logAlerts } from "./logs";
 import { podAlerts } from "./pods";
 import { queueAlerts } from "./queues";
 import { SLO_GROUP, sloAlerts, sloRecordingRules } from "./slo";
@@ -28,6 +29,7 @@ const ALERT_GROUPS: Array<(input: AlertRulesInput) => AlertSpec[]> = [
     backupAlerts,
     storageAlerts,
     certificateAlerts,
+    logAlerts,
     customAlerts,
     watchdogAlerts,
 ];

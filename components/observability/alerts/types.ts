@@ -9,7 +9,7 @@ export type Severity = "sev1" | "sev2" | "sev3" | "sev4";
 export const SEVERITIES: Severity[] = ["sev1", "sev2", "sev3", "sev4"];
 
 /** What each alert is about; the `category` label, which policies and routes read. */
-export type Category = "slo" | "latency" | "traffic" | "queues" | "pods" | "data" | "backups" | "storage" | "certificates" | "watchdog" | "custom";
+export type Category = "slo" | "latency" | "traffic" | "queues" | "pods" | "data" | "backups" | "storage" | "certificates" | "logs" | "watchdog" | "custom";
 
 export interface AlertRule {
     alert: string;
@@ -102,6 +102,11 @@ export interface AlertRulesInput {
     thresholds: Omit<ResolvedAlerts, "routes" | "monitoringNamespace" | "selectorLabels" | "runbookBaseUrl" | "rules">;
     /** The team's own alerts (`alerts.rules`), in config order; absent means none. */
     custom?: ResolvedAlerts["rules"];
+    /**
+     * OB-5: the log shipper the stack installs (Grafana Alloy), by the `job` Prometheus scrapes it
+     * as; absent when the stack installs none (the cluster's own pipeline is not watched).
+     */
+    logShipping?: { job: string };
     /** Where the response steps live; each alert links to `<runbookBaseUrl>#<alert name in lowercase>`. */
     runbookBaseUrl: string;
     /**

@@ -1,5 +1,7 @@
 import * as assert from "assert";
-import { CHARTS, ENVOY_GATEWAY_CONTROLLER, OPERATOR_VERSIONS } from "../../../components/platform/charts";
+import { CHARTS, ENVOY_GATEWAY_CONTROLLER, OPERATOR_VERSIONS, lokiDatasource } from "../../../components/platform/charts";
+import { REDACTED } from "../../../components/platform/logPipeline";
+import { LogsArgs } from "../../../components/platform/logs";
 import { defaultPushgatewayUrl } from "../../../config/resolve";
 import { Platform } from "../../../components/platform/platform";
 import { PlanResource } from "../../../plan/model";
@@ -9,11 +11,18 @@ import { K8S_GATEWAY_CLASS, K8S_HELM_RELEASE } from "../../helpers/types";
 
 type Obj = Record<string, any>;
 
-async function plan(): Promise<PlanResource[]> {
+async function plan(logs?: LogsArgs): Promise<PlanResource[]> {
     return mockRun(() => {
-        new Platform("platform", { certManagerNamespace: "cert-manager", gatewayNamespace: "envoy-gateway-system", gatewayClassName: "eg" });
+        new Platform("platform", { certManagerNamespace: "cert-manager", gatewayNamespace: "envoy-gateway-system", gatewayClassName: "eg", logs });
     });
 }
+
+/** The log stack `kubernetes.platform: install` resolves to in production. */
+const INSTALLED_LOGS: LogsArgs = {
+    logs: { mode: "install", namespace: "monitoring", retentionDays: 30, volumeGb: 50, pushUrl: "http://loki.monitoring.svc:3100/loki/api/v1/push", queryUrl: "http://loki.monitoring.svc:3100" },
+    stack: "production",
+    selectorLabels: { release: "kube-prometheus-stack" },
+};
 
 const release = (rs: PlanResource[], name: string) => {
     const r = ofType(rs, K8S_HELM_RELEASE).find((x) => x.inputs.name === name);
@@ -82,6 +91,36 @@ describe("component: Platform (kubernetes.platform: install; ED-2, ED-5)", () =>
         assert.strictEqual((gc.inputs.metadata as Obj).name, "eg");
         assert.strictEqual((gc.inputs.spec as Obj).controllerName, ENVOY_GATEWAY_CONTROLLER);
         assert.ok(gc.dependencies.includes(release(rs, "envoy-gateway").urn));
+    });
+
+    it("OB-5: with the log stack, installs Loki and Alloy at exact versions in the monitoring namespace, Alloy shipping to that Loki once the operator's CRDs exist", async () => {
+        const rs = await plan(INSTALLED_LOGS);
+        const loki = release(rs, "loki");
+        const alloy = release(rs, "alloy");
+        assert.strictEqual(loki.inputs.version, CHARTS.loki.version);
+        assert.deepStrictEqual(loki.inputs.repositoryOpts, { repo: CHARTS.loki.repo });
+        assert.strictEqual(alloy.inputs.version, CHARTS.alloy.version);
+        assert.deepStrictEqual([loki.inputs.namespace, alloy.inputs.namespace], ["monitoring", "monitoring"]);
+        assert.strictEqual(((loki.inputs.values as Obj).loki as Obj).limits_config.retention_period, "720h");
+        const values = alloy.inputs.values as Obj;
+        assert.ok(values.alloy.configMap.content.includes('url = "http://loki.monitoring.svc:3100/loki/api/v1/push"'));
+        assert.ok(values.alloy.configMap.content.includes(`replace    = "${REDACTED}"`), "secrets are masked before shipping");
+        assert.ok(alloy.dependencies.includes(loki.urn), "Alloy starts once Loki is there");
+        assert.ok(alloy.dependencies.includes(release(rs, "prometheus-operator-crds").urn), "its ServiceMonitor needs the operator's CRDs");
+    });
+
+    it("OB-5: Grafana gets Loki as a datasource when the stack installs it, and not otherwise", async () => {
+        const withLogs = (release(await plan(INSTALLED_LOGS), "kube-prometheus-stack").inputs.values as Obj).grafana;
+        assert.deepStrictEqual(withLogs.additionalDataSources, [lokiDatasource("http://loki.monitoring.svc:3100")]);
+        assert.ok(!("grafana" in (release(await plan(), "kube-prometheus-stack").inputs.values as Obj)));
+    });
+
+    it("OB-5: shipping to an existing Loki installs Alloy alone, and Grafana gets no datasource of ours", async () => {
+        const rs = await plan({ ...INSTALLED_LOGS, logs: { mode: "ship", namespace: "monitoring", pushUrl: "https://logs.example.com/loki/api/v1/push" } });
+        const names = ofType(rs, K8S_HELM_RELEASE).map((r) => r.inputs.name);
+        assert.ok(names.includes("alloy") && !names.includes("loki"));
+        assert.ok((release(rs, "alloy").inputs.values as Obj).alloy.configMap.content.includes('url = "https://logs.example.com/loki/api/v1/push"'));
+        assert.ok(!("grafana" in (release(rs, "kube-prometheus-stack").inputs.values as Obj)));
     });
 
     it("Helm releases are not Kubernetes objects to schema-check; the GatewayClass validates against the Gateway API schema", async () => {

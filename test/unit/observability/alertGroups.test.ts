@@ -7,6 +7,7 @@ import { CERTIFICATES_GROUP, certificateAlerts } from "../../../components/obser
 import { CUSTOM_GROUP, customAlerts } from "../../../components/observability/alerts/custom";
 import { DATA_GROUP, dataAlerts } from "../../../components/observability/alerts/data";
 import { LATENCY_GROUP, latencyAlerts } from "../../../components/observability/alerts/latency";
+import { LOGS_GROUP, logAlerts } from "../../../components/observability/alerts/logs";
 import { PODS_GROUP, podAlerts } from "../../../components/observability/alerts/pods";
 import { QUEUES_GROUP, queueAlerts } from "../../../components/observability/alerts/queues";
 import { SLO_GROUP, sloAlerts } from "../../../components/observability/alerts/slo";
@@ -31,6 +32,7 @@ const MODULES: Array<[string, (input: AlertRulesInput) => AlertSpec[]]> = [
     [BACKUPS_GROUP, backupAlerts],
     [STORAGE_GROUP, storageAlerts],
     [CERTIFICATES_GROUP, certificateAlerts],
+    [LOGS_GROUP, logAlerts],
     [CUSTOM_GROUP, customAlerts],
     [WATCHDOG_GROUP, watchdogAlerts],
 ];
@@ -65,5 +67,27 @@ describe("unit: alert group modules (issue 18)", () => {
                 `apps: ${input.apps.map((a) => a.name).join(", ") || "none"}`,
             );
         }
+    });
+});
+
+describe("unit: the log-shipping alerts (OB-5)", () => {
+    it("exist only where the stack installs the shipper", () => {
+        const { logShipping: _shipping, ...without } = MONGODB_ALERT_INPUT;
+        assert.deepStrictEqual(logAlerts(without), []);
+        assert.deepStrictEqual(
+            logAlerts(MONGODB_ALERT_INPUT).map((s) => [s.rule.alert, s.rule.labels.severity, s.rule.labels.category]),
+            [
+                ["LogShippingStopped", "sev3", "logs"],
+                ["LogShippingDropping", "sev3", "logs"],
+            ],
+        );
+    });
+
+    it("read the shipper's own job, and LogShippingStopped also fires when the shipper is gone (no series at all) while the stack's pods run", () => {
+        const [stopped, dropping] = logAlerts({ ...MONGODB_ALERT_INPUT, logShipping: { job: "alloy" } });
+        assert.match(stopped.rule.expr, /loki_write_sent_entries_total\{job="alloy"\}\[15m\]\)\) or vector\(0\)\) == 0/);
+        assert.match(stopped.rule.expr, /kube_pod_status_phase\{namespace="runbook-staging", phase="Running"\}/);
+        assert.match(dropping.rule.expr, /^sum by \(reason\) \(increase\(loki_write_dropped_entries_total\{job="alloy"\}\[15m\]\)\) > 0$/);
+        assert.match(stopped.rule.annotations.runbook_url, /#logshippingstopped$/);
     });
 });

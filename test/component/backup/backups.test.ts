@@ -301,7 +301,7 @@ describe("component: Backups (BK-1, BK-3, BK-6, ST-1, SC-5)", () => {
             assert.deepStrictEqual(env[key].valueFrom.secretKeyRef, { name: "runbook-backup-credentials", key }, `${key} comes from the Secret`);
         }
         assert.strictEqual(env.REDISCLI_AUTH, undefined, "no Redis password: ElastiCache is never dumped over its port");
-        const np = one(resources, NETWORK_POLICY, "egress");
+        const np = one(resources, NETWORK_POLICY, "backups-egress");
         assert.ok(!JSON.stringify((np.inputs.spec as any).egress).includes("6379"), "no in-cluster Redis port");
         assert.deepStrictEqual(await kubernetesSchemaErrors(resources), []);
     });
@@ -376,7 +376,7 @@ describe("component: Backups (BK-1, BK-3, BK-6, ST-1, SC-5)", () => {
 
         it("SC-5: the replica on 443 needs no new egress; on another port, that port joins HTTPS's rule to public addresses only", async () => {
             const httpsRule = (resources: Awaited<ReturnType<typeof build>>) =>
-                ((one(resources, NETWORK_POLICY, "egress").inputs.spec as any).egress as any[]).find((r) => r.to[0].ipBlock?.except !== undefined);
+                ((one(resources, NETWORK_POLICY, "backups-egress").inputs.spec as any).egress as any[]).find((r) => r.to[0].ipBlock?.except !== undefined);
             const plain = httpsRule(await build("staging", "postgres+redis"));
             const on443 = httpsRule(await build("staging", "postgres+redis", { mutate: withReplica(), replicaCredentials: REPLICA_CREDENTIALS }));
             assert.deepStrictEqual(on443, plain, "443 is reached already");

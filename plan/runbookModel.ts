@@ -218,7 +218,7 @@ export interface BackupFacts {
     rtoTargetMinutes: number;
     rpoTargetHours: number;
     backupMarginHours: number;
-    rotation: { backupJobs: string; drill: string; assets: string };
+    rotation: { backupJobs: string; drill: string; assets: string; analytics: string };
 }
 
 export interface SeverityRoute {
@@ -846,7 +846,10 @@ function credentialFacts(config: StackConfig, plan: PlanFile, byUrn: Map<string,
         "backups-writer-token": `\`backups.rotation.backupJobs\`: ${rotation.backupJobs}`,
         "backups-drill-reader-token": `\`backups.rotation.drill\`: ${rotation.drill}`,
         "backups-assets-token": `\`backups.rotation.assets\`: ${rotation.assets}`,
+        "r2-usage-token": `\`backups.rotation.analytics\`: ${rotation.analytics}`,
     };
+    /** What each token reads: the R2 tokens reach objects, the usage job's only the account's analytics. */
+    const tokenKind = (name: string) => (name === "r2-usage-token" ? "Cloudflare analytics token" : "R2 token");
     const routes = config.alerts.routes;
     const stackFileSecrets: Record<string, string[]> = {
         "app-secrets-secret": config.secretNames.map((n) => `runbook:secrets.${n}`),
@@ -867,7 +870,7 @@ function credentialFacts(config: StackConfig, plan: PlanFile, byUrn: Map<string,
             for (const urn of secret.dependencies) {
                 const dep = byUrn.get(urn);
                 if (dep?.type === RESOURCE_TYPES.randomPassword) sources.push(`generated password \`${dep.name}\``);
-                else if (dep?.type === RESOURCE_TYPES.apiToken) sources.push(`R2 token \`${dep.name}\`${tokenRotation[dep.name] ? ` (${tokenRotation[dep.name]})` : ""}`);
+                else if (dep?.type === RESOURCE_TYPES.apiToken) sources.push(`${tokenKind(dep.name)} \`${dep.name}\`${tokenRotation[dep.name] ? ` (${tokenRotation[dep.name]})` : ""}`);
                 else if (dep?.type === RESOURCE_TYPES.rds) sources.push("the RDS endpoint");
             }
             sources.push(...(stackFileSecrets[secret.name] ?? []).map((p) => `stack-file secret \`${p}\``));

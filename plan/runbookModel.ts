@@ -1,5 +1,6 @@
 import type { StackConfig } from "../config";
 import { R2_USAGE_STALE_RUNS } from "../components/observability/alerts/storage";
+import { R2_USAGE_ROLE } from "../components/k8s/labels";
 import { cronPeriodSeconds } from "../lib/cron";
 import { PlanFile, PlanResource, UNKNOWN } from "./model";
 
@@ -27,6 +28,8 @@ export interface RunbookFacts {
     buckets: BucketFacts[];
     edge: EdgeFacts;
     backups: BackupFacts;
+    /** The R2 usage job (ST-2), when the plan has it. */
+    storageUsage?: StorageUsageFacts;
     alerting: AlertingFacts;
     credentials: CredentialFacts[];
     /** Resources with `protect` or `retainOnDelete`, in plan order. */
@@ -142,6 +145,16 @@ export interface BucketFacts extends Protection {
     abortMultipartAfterDays?: number;
     /** Per-prefix expiry and lock (the backups bucket). */
     prefixes: Array<{ prefix: string; expireDays?: number; lockDays?: number }>;
+    /** `storage.buckets[].budgetGb`, when the bucket has one (ST-2). */
+    budgetGb?: number;
+}
+
+/** The CronJob that measures every bucket's size and object count (ST-2). */
+export interface StorageUsageFacts {
+    cronJob: string;
+    schedule: string;
+    /** `alerts.r2BudgetPercent`: the share of a bucket's budget at which R2BucketOverBudget fires. */
+    budgetPercent: number;
 }
 
 export interface EdgeFacts {
@@ -207,7 +220,7 @@ export interface BackupFacts {
     rtoTargetMinutes: number;
     rpoTargetHours: number;
     backupMarginHours: number;
-    rotation: { backupJobs: string; drill: string; assets: string };
+    rotation: { backupJobs: string; drill: string; assets: string; analytics: string };
 }
 
 export interface SeverityRoute {
@@ -357,6 +370,7 @@ export function runbookFacts(config: StackConfig, plan: PlanFile): RunbookFacts 
         buckets: bucketFacts(config, of),
         edge: edgeFacts(config, of),
         backups: backupFacts(config, of),
+        ...storageUsageFacts(config, of),
         alerting: alertingFacts(config, of),
         credentials: credentialFacts(config, plan, byUrn),
         protectedResources: plan.resources
@@ -501,6 +515,13 @@ function datastoreFacts(plan: PlanFile, of: (type: string) => PlanResource[]): D
     return facts.sort((a, b) => rank(a) - rank(b));
 }
 
+/** The R2 usage CronJob, found by its role label, as `{ storageUsage }`, or nothing without one. */
+function storageUsageFacts(config: StackConfig, of: (type: string) => PlanResource[]): { storageUsage?: StorageUsageFacts } {
+    const cron = of(RESOURCE_TYPES.cronJob).find((c) => labelsOf(c)["runbook.dev/role"] === R2_USAGE_ROLE);
+    if (cron === undefined) return {};
+    return { storageUsage: { cronJob: String((cron.inputs.metadata as Inputs).name), schedule: String((cron.inputs.spec as Inputs).schedule), budgetPercent: config.alerts.r2BudgetPercent } };
+}
+
 function bucketFacts(config: StackConfig, of: (type: string) => PlanResource[]): BucketFacts[] {
     const lifecycles = of(RESOURCE_TYPES.lifecycle);
     const locks = of(RESOURCE_TYPES.lock);
@@ -525,6 +546,7 @@ function bucketFacts(config: StackConfig, of: (type: string) => PlanResource[]):
             purpose: declared?.purpose ?? "assets",
             ...(declared?.publicHost ? { publicHost: declared.publicHost } : {}),
             ...(declared?.location ? { location: declared.location } : {}),
+            ...(declared?.budgetGb !== undefined ? { budgetGb: declared.budgetGb } : {}),
             infrequentAccessAfterDays: days(whole.find((r) => r.storageClassTransitions)?.storageClassTransitions?.[0]?.condition?.maxAge),
             expireAfterDays: days(whole.find((r) => r.deleteObjectsTransition)?.deleteObjectsTransition?.condition?.maxAge),
             abortMultipartAfterDays: days(whole.find((r) => r.abortMultipartUploadsTransition)?.abortMultipartUploadsTransition?.condition?.maxAge),
@@ -836,7 +858,10 @@ function credentialFacts(config: StackConfig, plan: PlanFile, byUrn: Map<string,
         "backups-writer-token": `\`backups.rotation.backupJobs\`: ${rotation.backupJobs}`,
         "backups-drill-reader-token": `\`backups.rotation.drill\`: ${rotation.drill}`,
         "backups-assets-token": `\`backups.rotation.assets\`: ${rotation.assets}`,
+        "r2-usage-token": `\`backups.rotation.analytics\`: ${rotation.analytics}`,
     };
+    /** What each token reads: the R2 tokens reach objects, the usage job's only the account's analytics. */
+    const tokenKind = (name: string) => (name === "r2-usage-token" ? "Cloudflare analytics token" : "R2 token");
     const routes = config.alerts.routes;
     const stackFileSecrets: Record<string, string[]> = {
         "app-secrets-secret": config.secretNames.map((n) => `runbook:secrets.${n}`),
@@ -857,7 +882,7 @@ function credentialFacts(config: StackConfig, plan: PlanFile, byUrn: Map<string,
             for (const urn of secret.dependencies) {
                 const dep = byUrn.get(urn);
                 if (dep?.type === RESOURCE_TYPES.randomPassword) sources.push(`generated password \`${dep.name}\``);
-                else if (dep?.type === RESOURCE_TYPES.apiToken) sources.push(`R2 token \`${dep.name}\`${tokenRotation[dep.name] ? ` (${tokenRotation[dep.name]})` : ""}`);
+                else if (dep?.type === RESOURCE_TYPES.apiToken) sources.push(`${tokenKind(dep.name)} \`${dep.name}\`${tokenRotation[dep.name] ? ` (${tokenRotation[dep.name]})` : ""}`);
                 else if (dep?.type === RESOURCE_TYPES.rds) sources.push("the RDS endpoint");
             }
             sources.push(...(stackFileSecrets[secret.name] ?? []).map((p) => `stack-file secret \`${p}\``));

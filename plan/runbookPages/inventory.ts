@@ -29,7 +29,7 @@ export function inventoryPage(input: PageInput): string {
         table(["Datastore", "Runs as", "Size", "High availability", "Encrypted", "Protected against deletion"], facts.datastores.flatMap(datastoreRows)),
         ["## Buckets"],
         table(
-            ["Bucket", "Purpose", "Location", "Public host", "Lifecycle", "Lock", "Protected"],
+            ["Bucket", "Purpose", "Location", "Public host", "Lifecycle", "Lock", "Budget", "Protected"],
             facts.buckets.map((b) => [
                 code(b.name),
                 b.purpose,
@@ -37,9 +37,16 @@ export function inventoryPage(input: PageInput): string {
                 b.publicHost ? code(b.publicHost) : "none (never public)",
                 lifecycle(b),
                 b.prefixes.filter((p) => p.lockDays !== undefined).map((p) => `${code(p.prefix)} ${days(p.lockDays)}`).join(", ") || "none",
+                b.budgetGb !== undefined ? `${b.budgetGb} GB, alerts at ${facts.storageUsage?.budgetPercent ?? "—"} %` : "none",
                 protection(b),
             ]),
         ),
+        ...(facts.storageUsage
+            ? [
+                  [`Each bucket's size and object count are read from Cloudflare's analytics by the CronJob ${code(facts.storageUsage.cronJob)} and pushed to the Pushgateway (${code("runbook_r2_bucket_size_bytes")}, ${code("runbook_r2_bucket_objects")}). Read them now:`],
+                  fence("bash", [`kubectl create job --from=cronjob/${facts.storageUsage.cronJob} ${facts.storageUsage.cronJob}-manual-$(date +%s)`]),
+              ]
+            : []),
         ["## Edge"],
         table(
             ["Host", "App", "Certificate Secret", "DNS"],
@@ -54,6 +61,7 @@ export function inventoryPage(input: PageInput): string {
             [
                 ...facts.backups.jobs.map((j) => [code(j.cronJob), schedule(j.schedule), `backs up ${j.datastore} to ${code(`${j.bucket}/${j.prefix}/`)}`]),
                 ...facts.backups.drills.map((d) => [code(d.cronJob), schedule(d.schedule), `restores ${d.targetStack}'s ${d.datastore} from ${code(`${d.bucket}/${d.prefix}/`)} and checks it`]),
+                ...(facts.storageUsage ? [[code(facts.storageUsage.cronJob), schedule(facts.storageUsage.schedule), "reads every bucket's size and object count from Cloudflare's analytics"]] : []),
             ],
         ),
         ["## Protected resources"],

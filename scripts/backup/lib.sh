@@ -464,6 +464,10 @@ replicate_backup() {
     esac
     if [ "$stage" -ne 0 ] || ! in_replica promote "$BACKUP_TMP_KEY" "$BACKUP_FINAL_KEY" "$sha" "$BACKUP_DATASTORE" >/dev/null; then
         in_replica s3 s3 rm --only-show-errors "s3://${REPLICA_S3_BUCKET}/${BACKUP_TMP_KEY}" >/dev/null 2>&1 || true
+        # A manifest without its dump is no backup there either (the replica's lock may keep it).
+        if [ "${BACKUP_HAS_MANIFEST:-0}" = 1 ]; then
+            in_replica s3 s3 rm --only-show-errors "s3://${REPLICA_S3_BUCKET}/${BACKUP_MANIFEST_KEY}" >/dev/null 2>&1 || true
+        fi
         return 1
     fi
 }

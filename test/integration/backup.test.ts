@@ -1381,6 +1381,7 @@ describe("integration: backup and restore-drill scripts against PostgreSQL, Redi
                 assert.ok(lag >= 2, `the lag is real: ${lag}`);
                 assert.strictEqual(m[BACKUP_REPLICA_METRICS.lagSeconds], lag);
                 assert.deepStrictEqual(await keysIn(replica, REPLICA_BUCKET, "incoming/"), [], "no temporary object is left on the replica");
+                assert.ok(!(await keysIn(replica, REPLICA_BUCKET, `${SOURCE}/`)).includes(newestPrimary.replace(/\.pgdump\.zst\.age$/, ".manifest.tar.zst.age")), "nor the manifest of a dump that did not get there");
             } finally {
                 cut.close();
             }

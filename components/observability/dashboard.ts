@@ -4,6 +4,7 @@ import { BACKUP_METRICS, BACKUP_PUSH_JOB, DRILL_METRICS } from "./backupMetrics"
 import { HTTP_METRICS, KUBE_METRICS, MONGODB_METRICS, POSTGRES_METRICS, QUEUE_METRICS, REDIS_METRICS } from "./appMetrics";
 import { matchers, oneOf } from "./promql";
 import { R2_USAGE_METRICS, R2_USAGE_PUSH_JOB } from "./r2UsageMetrics";
+import { BYTES_PER_GB } from "../../config/alerting";
 
 /*
  * The Grafana dashboard for the SLOs and the data tier, loaded by the Grafana sidecar from a
@@ -102,9 +103,9 @@ export function dashboard(input: AlertRulesInput): Record<string, unknown> {
     const budgeted = (input.r2Usage?.buckets ?? []).filter((b) => b.budgetBytes !== undefined);
     if (budgeted.length > 0) {
         panels.push({
-            title: `R2 bucket size, GB (alerts at ${input.thresholds.r2BudgetPercent} % of ${budgeted.map((b) => `${b.bucket} ${b.budgetBytes! / 1e9} GB`).join(", ")}; ST-2)`,
+            title: `R2 bucket size, GB (alerts at ${input.thresholds.r2BudgetPercent} % of ${budgeted.map((b) => `${b.bucket} ${b.budgetBytes! / BYTES_PER_GB} GB`).join(", ")}; ST-2)`,
             unit: "decgbytes",
-            targets: [{ expr: `max by (bucket) (${R2_USAGE_METRICS.sizeBytes}${matchers({ job: R2_USAGE_PUSH_JOB, stack: input.stack })}) / 1000000000`, legendFormat: "{{bucket}}" }],
+            targets: [{ expr: `max by (bucket) (${R2_USAGE_METRICS.sizeBytes}${matchers({ job: R2_USAGE_PUSH_JOB, stack: input.stack })}) / ${BYTES_PER_GB}`, legendFormat: "{{bucket}}" }],
         });
     }
     return {

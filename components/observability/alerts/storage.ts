@@ -1,4 +1,5 @@
 import { cronPeriodSeconds } from "../../../lib/cron";
+import { BYTES_PER_GB } from "../../../config/alerting";
 import { R2_USAGE_METRICS, R2_USAGE_PUSH_JOB } from "../r2UsageMetrics";
 import { gauge, matchers, series } from "../promql";
 import { alertsOf, duration, literal } from "./alert";
@@ -57,8 +58,8 @@ export function storageAlerts(input: AlertRulesInput): AlertSpec[] {
             requirement: "ST-2",
             expr: `max by (bucket) (${R2_USAGE_METRICS.sizeBytes}${matchers(labels)}) / ${budget} >= ${literal(ratio)}`,
             labels: { bucket: b.bucket },
-            summary: `R2 bucket ${b.bucket} holds ${literal(input.thresholds.r2BudgetPercent)} % or more of its ${literal(budget / 1e9)} GB budget`,
-            description: `R2 bucket ${b.bucket} holds {{ $value | humanizePercentage }} of its ${literal(budget / 1e9)} GB budget: check its lifecycle rules (expiry, Infrequent Access), what is filling it, or raise storage.buckets[].budgetGb`,
+            summary: `R2 bucket ${b.bucket} holds ${literal(input.thresholds.r2BudgetPercent)} % or more of its ${literal(budget / BYTES_PER_GB)} GB budget`,
+            description: `R2 bucket ${b.bucket} holds {{ $value | humanizePercentage }} of its ${literal(budget / BYTES_PER_GB)} GB budget: check its lifecycle rules (expiry, Infrequent Access), what is filling it, or raise storage.buckets[].budgetGb`,
             proof: {
                 interval: "1m",
                 firing: sized(fired),

@@ -897,7 +897,13 @@ function withTypesChanged(rs: Resources): Resources {
 function withUnrelatedUnknowns(rs: Resources, target: PlanResource, base: Resources): Resources {
     const provider = (type: string) => type.split(":")[0];
     const before = new Map(base.map((r) => [r.urn, JSON.stringify(r.inputs)]));
-    const evidence = new Set(rs.filter((r) => before.get(r.urn) !== JSON.stringify(r.inputs)).map((r) => r.type));
+    // The types the evasion touched: resources it edited, and resources it removed (another resource
+    // of a removed one's type, made unknown, could be the removed one, so it is not unrelated).
+    const kept = new Set(rs.map((r) => r.urn));
+    const evidence = new Set([
+        ...rs.filter((r) => before.get(r.urn) !== JSON.stringify(r.inputs)).map((r) => r.type),
+        ...base.filter((r) => !kept.has(r.urn)).map((r) => r.type),
+    ]);
     return rs.map((r) => (r.custom && provider(r.type) !== provider(target.type) && !evidence.has(r.type) ? { ...r, inputs: Object.fromEntries(Object.keys(r.inputs).map((k) => [k, UNKNOWN])) } : r));
 }
 

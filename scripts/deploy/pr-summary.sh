@@ -47,6 +47,17 @@ for stack in "${stacks[@]}"; do
 done
 
 fence='```'
+# cut_to TEXT ROOM: TEXT cut to about ROOM characters, with an open code block or <details> closed
+# so that what follows still renders, and a note saying where the rest is.
+cut_to() {
+  local text="${1:0:$(($2 > 300 ? $2 - 300 : 0))}" fences details closes
+  fences=$(grep -c '^```' <<<"$text" || true)
+  details=$(grep -c '<details>' <<<"$text" || true)
+  closes=$(grep -c '</details>' <<<"$text" || true)
+  if ((fences % 2 == 1)); then text+=$'\n'"$fence"; fi
+  if ((details > closes)); then text+=$'\n\n</details>'; fi
+  printf '%s\n\n… (cut to fit the comment; the full files are in the workflow run'"'"'s artifact)\n\n' "$text"
+}
 # A stack's part of the comment: the command's Markdown, or the end of its log when it failed.
 part_of() { # part_of PART STACK
   if [[ -s "$out/$1-$2.md" ]]; then
@@ -63,15 +74,17 @@ part_of() { # part_of PART STACK
   echo "Commit \`$(git rev-parse --short HEAD)\` against \`$base\` (\`$(git rev-parse --short "$base")\`). Planned offline with the policy pack; no cloud credentials were used. The runbook sections are compared with the pages under \`docs/runbooks/\` at the base."
   for stack in "${stacks[@]}"; do
     echo
-    # The runbook sections are short and always shown; the plan and the diff share what is left.
+    # The runbook sections are short and always shown, and so is the diff (what a reviewer must see);
+    # the plan, whose resource tree grows with the stack, is cut first to fit what is left.
     docs="$(part_of docs "$stack")"$'\n\n'
-    section="$(part_of plan "$stack")"$'\n\n'"$(part_of diff "$stack")"$'\n\n'
+    diff="$(part_of diff "$stack")"$'\n\n'
+    plan="$(part_of plan "$stack")"$'\n\n'
+    room=$((share - ${#docs} - ${#diff}))
+    if ((${#plan} > room)); then plan="$(cut_to "$plan" "$room")"$'\n\n'; fi
+    section="$plan$diff"
     room=$((share - ${#docs}))
-    if ((${#section} > room)); then
-      section="${section:0:room}"$'\n\n… (cut to fit the comment; the full files are in the workflow run'"'"'s artifact)\n\n'
-    fi
-    section+="$docs"
-    printf '%s' "$section"
+    if ((${#section} > room)); then section="$(cut_to "$section" "$room")"$'\n\n'; fi
+    printf '%s' "$section$docs"
   done
 } >"$out/comment.md"
 

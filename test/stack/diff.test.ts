@@ -111,6 +111,9 @@ describe("stack: runbook diff between two commits of a fixture repository (DL-5,
         assert.match(comment, /### Runbook diff: `production` ❌/);
         assert.match(comment, /### Runbook diff: `staging` ✅/);
         assert.ok(comment.length < 65536, "fits in one GitHub comment");
+        // A plan cut to fit never swallows what follows it: its code block and <details> are closed.
+        assert.strictEqual((comment.match(/^```/gm) ?? []).length % 2, 0, "every code block is closed");
+        assert.strictEqual((comment.match(/<details>/g) ?? []).length, (comment.match(/<\/details>/g) ?? []).length, "every <details> is closed");
     });
 
     it("issue 21: the pull-request comment lists the runbook sections the change alters, per stack, from the pages committed at the base", () => {

@@ -1,4 +1,4 @@
-import { z } from "../lib/vendor/zod";
+import { z } from "zod";
 import { ZONE_PLANS } from "./cloudflarePlans";
 import { ageRecipientProblem } from "./age";
 import { imageProblem } from "./images";

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import * as YAML from "../lib/vendor/yaml";
+import * as YAML from "yaml";
 import { SECRET_MASK } from "./problems";
 import { PROJECT, RawConfig, isSecurePath } from "./secrets";
 

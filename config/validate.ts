@@ -1,4 +1,4 @@
-import { z } from "../lib/vendor/zod";
+import { z } from "zod";
 import { ConfigProblem, SECRET_MASK, joinPath, nearest, requirementFor } from "./problems";
 import { Environment, StackConfig, isProductionStack, resolveConfig } from "./resolve";
 import { contradictions, crossFieldProblems } from "./rules";

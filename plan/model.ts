@@ -96,7 +96,7 @@ function validate(json: unknown): void {
         // The schema is this project's own (docs/plan.schema.json, checked by the tests): compiling the meta-schema to validate it again on every run would only cost start-up time.
         // Loaded here, not at the top: only reading a plan file (check, diff) needs the validator.
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const Ajv = (require("../lib/vendor/ajv") as typeof import("../lib/vendor/ajv")).default;
+        const Ajv = (require("ajv") as typeof import("ajv")).default;
         validator = new Ajv({ allErrors: false, strict: false, validateSchema: false }).compile(schema);
     }
     if (validator(json)) return;

@@ -71,7 +71,7 @@ export function reconcilePolicyConfig(policies: Policies, packLevel: Enforcement
     // policies the given config sets properties of can fail; without any, ajv is never loaded.
     const configured = policies.filter((p) => p.configSchema && Object.keys(given[p.name]?.properties ?? {}).length > 0);
     if (configured.length === 0) return result;
-    const Ajv = (require("../lib/vendor/ajv") as { default: typeof AjvType }).default;
+    const Ajv = (require("ajv") as { default: typeof AjvType }).default;
     const ajv = new Ajv({ allErrors: true, strict: false });
     const errors: string[] = [];
     for (const p of configured) {

@@ -1,7 +1,7 @@
 import { ChildProcess, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import * as YAML from "../lib/vendor/yaml";
+import * as YAML from "yaml";
 import { PLAN_SCHEMA_VERSION, PlanFile, parsePlanFile } from "./model";
 
 /**

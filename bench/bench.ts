@@ -36,7 +36,7 @@ function median(xs: number[]): number {
  * fresh URNs. Names that link resources to each other (bucket and parameter-group names) are made
  * unique per copy too, so every stack policy has real matching to do.
  */
-function syntheticPlan(base: PlanFile, count: number): PlanFile {
+export function syntheticPlan(base: PlanFile, count: number): PlanFile {
     const template = base.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
     const resources: PlanResource[] = [];
     for (let copy = 0; resources.length < count; copy++) {
@@ -120,11 +120,13 @@ function main(): void {
     }
 }
 
-main();
-benchWorkloads(RUNS);
-if (process.env.BENCH_BACKUPS !== "0") {
-    benchBackups().catch((e) => {
-        console.error(e);
-        process.exitCode = 1;
-    });
+if (require.main === module) {
+    main();
+    benchWorkloads(RUNS);
+    if (process.env.BENCH_BACKUPS !== "0") {
+        benchBackups().catch((e) => {
+            console.error(e);
+            process.exitCode = 1;
+        });
+    }
 }

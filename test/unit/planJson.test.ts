@@ -36,4 +36,14 @@ describe("unit: the plan file's text (docs/plan-schema.md)", () => {
         assert.strictEqual(fs.readFileSync(file, "utf8"), planJsonText(big));
         fs.rmSync(path.dirname(file), { recursive: true, force: true });
     });
+
+    it("writes a resource larger than the write buffer whole, between ordinary ones, astral characters included", () => {
+        const huge = { urn: "urn:huge", inputs: { s: "😀é".repeat(400_000) } };
+        const big = { ...plan, resources: [plan.resources[0], huge, plan.resources[1], huge] };
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "plan-json-")), "plan.json");
+        writePlanJson(file, big);
+        assert.ok(fs.statSync(file).size > 2 * (1 << 20), "each huge resource is larger than the buffer");
+        assert.strictEqual(fs.readFileSync(file, "utf8"), planJsonText(big));
+        fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    });
 });

@@ -8,7 +8,7 @@ import { PLAN_SCHEMA_VERSION, PlanFile, PlanFileError, parsePlanFile, summarize 
 import { PolicyConfigError } from "../plan/policyConfig";
 import { RevisionError } from "../plan/revisionError";
 import { PROJECT_ROOT, ProgramError } from "../plan/check";
-import { writePlanJson } from "../plan/planJson";
+import { readPlanJson, writePlanJson } from "../plan/planJson";
 import { renderMarkdown, renderText } from "../plan/render";
 
 // Each command loads what it needs when it runs: `check` never loads the program, its config schema
@@ -157,17 +157,12 @@ async function runPlan(args: Args): Promise<number> {
 
 async function runCheck(args: Args): Promise<number> {
     const file = args.planFile!;
-    let text: string;
-    try {
-        text = fs.readFileSync(file, "utf8");
-    } catch (e) {
-        throw new ProgramError(`cannot read plan file ${file}: ${(e as Error).message}`);
-    }
     let json: unknown;
     try {
-        json = JSON.parse(text);
+        json = readPlanJson(file);
     } catch (e) {
-        throw new PlanFileError(`bad plan file: ${file} is not JSON: ${(e as Error).message}`);
+        if (e instanceof SyntaxError) throw new PlanFileError(`bad plan file: ${file} is not JSON: ${e.message}`);
+        throw new ProgramError(`cannot read plan file ${file}: ${(e as Error).message}`);
     }
     const saved = parsePlanFile(json);
     if (args.stack !== undefined && args.stack !== saved.stack) {

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { planJsonText, writePlanJson } from "../../plan/planJson";
+import { planJsonText, readPlanJson, writePlanJson } from "../../plan/planJson";
 
 describe("unit: the plan file's text (docs/plan-schema.md)", () => {
     const plan = {
@@ -45,5 +45,85 @@ describe("unit: the plan file's text (docs/plan-schema.md)", () => {
         assert.ok(fs.statSync(file).size > 2 * (1 << 20), "each huge resource is larger than the buffer");
         assert.strictEqual(fs.readFileSync(file, "utf8"), planJsonText(big));
         fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    });
+
+    describe("reading: the same value JSON.parse makes of the whole text, the same error for text that is not JSON", () => {
+        let dir: string;
+        before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-read-"))));
+        after(() => fs.rmSync(dir, { recursive: true, force: true }));
+        let n = 0;
+        const fileWith = (text: string) => {
+            const file = path.join(dir, `plan-${n++}.json`);
+            fs.writeFileSync(file, text);
+            return file;
+        };
+        /** Both agree: the same value, or the same SyntaxError message. */
+        const same = (text: string) => {
+            const file = fileWith(text);
+            let expected: unknown;
+            let error: string | undefined;
+            try {
+                // The text as the file holds it (a lone surrogate is written as U+FFFD).
+                expected = JSON.parse(fs.readFileSync(file, "utf8"));
+            } catch (e) {
+                error = (e as Error).message;
+            }
+            if (error !== undefined) {
+                assert.throws(() => readPlanJson(file), (e: Error) => e instanceof SyntaxError && e.message === error, `expected SyntaxError '${error}' for ${JSON.stringify(text.slice(0, 200))}`);
+            } else {
+                assert.deepStrictEqual(readPlanJson(file), expected, JSON.stringify(text.slice(0, 200)));
+            }
+        };
+        const tricky = [
+            { urn: "urn:a", inputs: { s: 'quote " brace } bracket ] backslash \\ "\\" end\\', nested: { resources: [{ x: 1 }] } } },
+            { urn: "urn:b", inputs: { "k}\\": "\\\\", u: "ünïcödé ✓ 😀", list: [[], {}, [1, { a: "]" }]] } },
+        ];
+
+        it("plan files written by the plan, compact JSON, pretty JSON and an empty list", () => {
+            const plan = { schemaVersion: 1, stack: "s", resources: tricky, outputs: { resources: [1] }, violations: [{ policy: "p", urn: "urn:a" }] };
+            same(planJsonText(plan));
+            same(JSON.stringify(plan));
+            same(JSON.stringify(plan, null, 4));
+            same(JSON.stringify({ ...plan, resources: [] }));
+            same(JSON.stringify({ ...plan, resources: [] }, null, 2));
+        });
+
+        it("lists it does not split are read whole the same: a repeated key, elements that are not objects, lists elsewhere", () => {
+            same('{"resources":[{"a":1}],"resources":[{"b":2},{"c":3}]}');
+            same('{"resources":[{"a":1}],"resources":5}');
+            same('{"resources":[{"a":1},2,"x",null,[{"y":1}]]}');
+            same('{"resources":[1,{"a":1}]}');
+            same('{"x":{"resources":[{"a":1}]},"violations":[{"v":[]}]}');
+            same('[{"resources":[{"a":1}]}]');
+            same('"resources"');
+            same('{"resour\\u0063es":[{"a":1}]}');
+        });
+
+        it("objects larger than the read buffer and strings that cross its edges, at many offsets", () => {
+            // Backslash runs and quotes of varying lengths land on the 1 MiB buffer's edges.
+            const resources = Array.from({ length: 60 }, (_, i) => ({
+                urn: `urn:${i}`,
+                inputs: { s: "\\".repeat(i % 5) + '"'.repeat(i % 3) + "é✓x".repeat(1000 + ((i * 7919) % 120_000)) + "\\".repeat(i % 4), big: i === 30 ? "y".repeat(2_500_000) : "" },
+            }));
+            const plan = { schemaVersion: 1, stack: "s", resources, violations: [] };
+            const text = planJsonText(plan);
+            assert.ok(text.length > 8 * (1 << 20), "several buffers' worth");
+            same(text);
+            same(JSON.stringify(plan));
+        });
+
+        it("every single-byte damage of a plan file reads as JSON.parse reads it: deletions, structural insertions, truncations", () => {
+            const text = JSON.stringify({ schemaVersion: 1, stack: "s", resources: tricky, violations: [{ policy: "p" }] });
+            for (let i = 0; i < text.length; i++) {
+                same(text.slice(0, i) + text.slice(i + 1));
+                same(text.slice(0, i));
+                for (const c of ['"', "\\", "{", "}", "[", "]", ",", ":", "0"]) same(text.slice(0, i) + c + text.slice(i));
+            }
+        });
+
+        it("a file that cannot be read is the reader's error, not a SyntaxError", () => {
+            assert.throws(() => readPlanJson(path.join(dir, "missing.json")), (e: NodeJS.ErrnoException) => e.code === "ENOENT");
+            assert.throws(() => readPlanJson(dir), (e: NodeJS.ErrnoException) => !(e instanceof SyntaxError) && e.code === "EISDIR");
+        });
     });
 });

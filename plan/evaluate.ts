@@ -46,18 +46,27 @@ function toWire(value: unknown): unknown {
 }
 
 
-function hasUnknown(value: unknown): boolean {
-    if (value === UNKNOWN) return true;
-    if (Array.isArray(value)) return value.some(hasUnknown);
-    if (value !== null && typeof value === "object") return Object.values(value).some(hasUnknown);
-    return false;
-}
+const HAS_UNKNOWN = 1;
+const HAS_SIGNATURE = 2;
 
-/** Whether a value holds anything the deserializer turns into something else: a signature key (secret, asset, archive, resource reference). */
-function hasSignature(value: unknown): boolean {
-    if (Array.isArray(value)) return value.some(hasSignature);
-    if (value !== null && typeof value === "object") return SPECIAL_SIG_KEY in value || Object.values(value).some(hasSignature);
-    return false;
+/**
+ * In one walk: whether a value holds an unknown, and anything the deserializer turns into something
+ * else (a signature key: secret, asset, archive, resource reference). Stops once it has seen both.
+ */
+function unknownsAndSignatures(value: unknown): number {
+    if (value === UNKNOWN) return HAS_UNKNOWN;
+    if (value === null || typeof value !== "object") return 0;
+    let found = 0;
+    if (Array.isArray(value)) {
+        for (let i = 0; i < value.length && found !== (HAS_UNKNOWN | HAS_SIGNATURE); i++) found |= unknownsAndSignatures(value[i]);
+        return found;
+    }
+    if (SPECIAL_SIG_KEY in value) found |= HAS_SIGNATURE;
+    for (const k in value) {
+        if (found === (HAS_UNKNOWN | HAS_SIGNATURE)) break;
+        if (Object.prototype.hasOwnProperty.call(value, k)) found |= unknownsAndSignatures((value as Record<string, unknown>)[k]);
+    }
+    return found;
 }
 
 /** Props already deserialized in this evaluation, per resource. */
@@ -76,12 +85,13 @@ function policyProps(r: PlanResource, propsCache: PropsCache): Record<string, an
         // server hands policies, and copies plain JSON as it is. Inputs with neither (nearly all of
         // them) are therefore already what it would return, and are shared instead of copied; no
         // policy of the pack writes to props.
-        const unknown = hasUnknown(r.inputs);
-        if (unknown || hasSignature(r.inputs)) {
+        const found = unknownsAndSignatures(r.inputs);
+        const unknown = (found & HAS_UNKNOWN) !== 0;
+        if (found !== 0) {
             const wire = toWire(r.inputs) as Record<string, unknown>;
             // Without a signature the deserializer copies plain JSON as it is, which toWire has
             // already done (a fresh copy with the unknowns in their wire form).
-            const plain = hasSignature(r.inputs) ? deserializeProperties({ toJavaScript: () => wire }, false) : wire;
+            const plain = (found & HAS_SIGNATURE) !== 0 ? deserializeProperties({ toJavaScript: () => wire }, false) : wire;
             // The proxy only ever acts on unknown values; without any, the plain copy reads the same
             // and spares a proxy per property read.
             props = unknown ? unknownCheckingProxy(plain) : plain;
@@ -91,13 +101,6 @@ function policyProps(r: PlanResource, propsCache: PropsCache): Record<string, an
         propsCache.set(r, props);
     }
     return props;
-}
-
-/** Defines `props` (and `asType`) so the copy is only made when a policy reads it. */
-function lazyProps<T extends object>(target: T, r: PlanResource, cache: PropsCache): T & { props: Record<string, any> } {
-    let props: Record<string, any> | undefined;
-    Object.defineProperty(target, "props", { enumerable: true, get: () => (props ??= policyProps(r, cache)) });
-    return target as T & { props: Record<string, any> };
 }
 
 function isTypeOf(type: string, resourceClass: unknown): boolean {
@@ -235,20 +238,18 @@ function settle(p: Policy, pack: PackSpec, urn: string | null, out: Violation[],
 function linkStackResources(resources: PlanResource[], byUrn: Map<string, PlanResource>, cache: PropsCache): PolicyResource[] {
     const policyResources = new Map<string, PolicyResource>();
     for (const r of resources) {
-        const resource = lazyProps(
-            {
-                type: r.type,
-                urn: r.urn,
-                name: r.name,
-                opts: resourceOptions(r),
-                dependencies: [] as PolicyResource[],
-                propertyDependencies: {} as Record<string, PolicyResource[]>,
-                isType: ((cls: unknown) => isTypeOf(r.type, cls)) as PolicyResource["isType"],
-                asType: ((cls: unknown) => (isTypeOf(r.type, cls) ? resource.props : undefined)) as PolicyResource["asType"],
-            } as Omit<PolicyResource, "props">,
-            r,
-            cache,
-        ) as PolicyResource;
+        const props = policyProps(r, cache);
+        const resource = {
+            type: r.type,
+            urn: r.urn,
+            name: r.name,
+            props,
+            opts: resourceOptions(r),
+            dependencies: [] as PolicyResource[],
+            propertyDependencies: {} as Record<string, PolicyResource[]>,
+            isType: ((cls: unknown) => isTypeOf(r.type, cls)) as PolicyResource["isType"],
+            asType: ((cls: unknown) => (isTypeOf(r.type, cls) ? props : undefined)) as PolicyResource["asType"],
+        } as PolicyResource;
         const provider = providerOf(r, byUrn, cache);
         if (provider) resource.provider = provider;
         policyResources.set(r.urn, resource);
@@ -309,29 +310,27 @@ export async function evaluatePolicies(resources: PlanResource[], pack: PackSpec
         return list;
     };
 
+    const getters = new Map<Policy, ResourceValidationArgs["getConfig"]>();
+    const getterOf = (p: Policy) => {
+        let getter = getters.get(p);
+        if (!getter) getters.set(p, (getter = configGetter(p, config)));
+        return getter;
+    };
     for (const r of resources) {
+        const runnables = runnablesOf(r.type);
+        if (runnables.length === 0) continue;
+        // What the server builds per call and no policy writes to is built once per resource and
+        // shared by its policies' arguments (props as in policyProps; the server's copies read the same).
         const provider = providerOf(r, byUrn, cache);
-        for (const { p, effective, validation } of runnablesOf(r.type)) {
+        const props = policyProps(r, cache);
+        const opts = resourceOptions(r);
+        const isType = ((cls: unknown) => isTypeOf(r.type, cls)) as ResourceValidationArgs["isType"];
+        const asType = ((cls: unknown) => (isTypeOf(r.type, cls) ? props : undefined)) as ResourceValidationArgs["asType"];
+        for (const { p, effective, validation } of runnables) {
             const report = makeReporter(p, pack, effective, violations, r.urn);
-            const pending = runGuarded(p, pack, r.urn, violations, () => {
-                const args = lazyProps(
-                    {
-                        type: r.type,
-                        urn: r.urn,
-                        name: r.name,
-                        opts: resourceOptions(r),
-                        stackTags,
-                        isType: ((cls: unknown) => isTypeOf(r.type, cls)) as ResourceValidationArgs["isType"],
-                        asType: ((cls: unknown) => (isTypeOf(r.type, cls) ? args.props : undefined)) as ResourceValidationArgs["asType"],
-                        getConfig: configGetter(p, config),
-                        notApplicable: throwNotApplicable,
-                    } as Omit<ResourceValidationArgs, "props">,
-                    r,
-                    cache,
-                ) as ResourceValidationArgs;
-                if (provider) args.provider = provider;
-                return validation(args, report);
-            });
+            const args: ResourceValidationArgs = { type: r.type, urn: r.urn, name: r.name, props, opts, stackTags, isType, asType, getConfig: getterOf(p), notApplicable: throwNotApplicable };
+            if (provider) args.provider = provider;
+            const pending = runGuarded(p, pack, r.urn, violations, () => validation(args, report));
             if (pending) await pending;
         }
     }

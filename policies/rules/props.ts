@@ -6,6 +6,10 @@
  * null, a wrong type or a missing level, so a hand-edited plan cannot crash a policy.
  */
 
+import { types } from "util";
+
+const isProxy = types.isProxy;
+
 /** Stands for a value that is only known after `pulumi up`. */
 export const UNKNOWN = Symbol("unknown");
 export type Unknown = typeof UNKNOWN;
@@ -13,12 +17,12 @@ export type Unknown = typeof UNKNOWN;
 /** The value at a path of props: `undefined` when absent, `UNKNOWN` when a preview cannot know it. */
 export function at(obj: unknown, ...path: string[]): unknown {
     let v = obj;
-    for (const key of path) {
+    for (let i = 0; i < path.length; i++) {
         if (v === UNKNOWN) return UNKNOWN;
         if (v === null || typeof v !== "object") return undefined;
         try {
-            if (!(key in (v as object))) return undefined;
-            v = (v as Record<string, unknown>)[key];
+            // An absent key reads as undefined, as does a present one set to undefined: both end here.
+            v = (v as Record<string, unknown>)[path[i]];
         } catch {
             // The only thing that throws on a property read is the policy server's unknown-value proxy.
             return UNKNOWN;
@@ -38,6 +42,8 @@ export function listAt(obj: unknown, ...path: string[]): unknown[] {
     if (list === undefined || list === null) return [];
     if (list === UNKNOWN) return [UNKNOWN];
     if (!Array.isArray(list)) return [list];
+    // Only the policy server's proxy can throw on a read; a plain list is copied as it is (holes as undefined).
+    if (!isProxy(list)) return Array.from(list);
     let length: number;
     try {
         length = list.length;

@@ -93,23 +93,24 @@ function credentialField(key: string): boolean {
 
 /** The credential shape a string has, or undefined. */
 export function credentialShape(value: string): string | undefined {
-    if (!CREDENTIAL_HINT.test(value)) return undefined;
-    if (value.length < 256) return CREDENTIAL_SHAPES.find((s) => s.pattern.test(value))?.what;
+    if (value.length < 256) return CREDENTIAL_HINT.test(value) ? CREDENTIAL_SHAPES.find((s) => s.pattern.test(value))?.what : undefined;
     if (shapeCache.has(value)) return shapeCache.get(value);
-    const shape = CREDENTIAL_SHAPES.find((s) => s.pattern.test(value))?.what;
+    const shape = CREDENTIAL_HINT.test(value) ? CREDENTIAL_SHAPES.find((s) => s.pattern.test(value))?.what : undefined;
     if (shapeCache.size > 1000) shapeCache.clear();
     shapeCache.set(value, shape);
     return shape;
 }
 
-type Visit = (path: string[], key: string, value: string) => void;
+/** A path of keys and list indexes. */
+type Path = Array<string | number>;
+type Visit = (path: Path, key: string, value: string) => void;
 
 /**
  * Every string leaf of props, in one pass: each property is read inside a try, because the policy
  * server's proxy throws on a value only known after `pulumi up` (not inline text, so skipped). The
  * path is one array, pushed and popped, joined only for a finding.
  */
-function walkStrings(value: unknown, path: string[], key: string, visit: Visit): void {
+function walkStrings(value: unknown, path: Path, key: string, visit: Visit): void {
     if (value === null || value === undefined || value === UNKNOWN || path.length > 32) return;
     if (typeof value === "string") return visit(path, key, value);
     if (typeof value !== "object") return;
@@ -127,7 +128,7 @@ function walkStrings(value: unknown, path: string[], key: string, visit: Visit):
             } catch {
                 continue;
             }
-            path.push(`[${i}]`);
+            path.push(i);
             walkStrings(item, path, key, visit);
             path.pop();
         }
@@ -153,8 +154,8 @@ function walkStrings(value: unknown, path: string[], key: string, visit: Visit):
 }
 
 /** A path as text: spec.receivers[0].url. */
-function joinPath(path: string[]): string {
-    return path.map((p, i) => (p.startsWith("[") || i === 0 ? p : `.${p}`)).join("");
+function joinPath(path: Path): string {
+    return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
 }
 
 export const noInlineCredentials: ResourceValidationPolicy = {

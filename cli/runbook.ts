@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Caches compiled bytecode between runs (what Node 22's module.enableCompileCache does): most of a
 // plan's start-up is compiling @pulumi/* modules, identical every time. Must load first.
-import "v8-compile-cache";
+import { installCompileCache } from "./compileCache";
+installCompileCache(process.argv[2]);
 import * as fs from "fs";
 import * as path from "path";
 import { PLAN_SCHEMA_VERSION, PlanFile, PlanFileError, parsePlanFile, summarize } from "../plan/model";

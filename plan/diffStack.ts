@@ -75,7 +75,7 @@ export async function diffStack(options: DiffOptions): Promise<DiffOutcome> {
 
 /**
  * Where the base revision is built. The path is the same on every run for a project and stack, so
- * the compile cache (v8-compile-cache keys on file paths) serves the base's plan as it serves the
+ * the compile cache (kept per entry script path) serves the base's plan as it serves the
  * working tree's; a second diff running at the same time falls back to a fresh directory.
  */
 function workDirectory(projectRoot: string, stack: string): { dir: string; release: () => void } {

@@ -94,6 +94,8 @@ function main(): void {
         fs.writeFileSync(bigFile, JSON.stringify(syntheticPlan(base, 10000)));
         const check: number[] = [];
         const checkBaseline: number[] = [];
+        // Warms the file cache with the synthetic plan, and the check command's compile cache.
+        time([CLI, "check", bigFile, "--stack", "production", "--json", path.join(tmp, "out.json")], [0, 1]);
         for (let i = 0; i < 3; i++) {
             checkBaseline.push(time(["-e", "require('@pulumi/pulumi')"]));
             // Only the time counts here: a verdict of 1 (violations in the synthetic copies) is a finished check too.

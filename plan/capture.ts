@@ -1,3 +1,6 @@
+// Before the SDK loads: what it loads only to serialise functions loads on first use (see deferredModules.ts).
+import { deferFunctionSerialisation } from "./deferredModules";
+deferFunctionSerialisation();
 import * as pulumi from "@pulumi/pulumi";
 import * as resproto from "@pulumi/pulumi/proto/resource_pb";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";

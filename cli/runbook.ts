@@ -9,7 +9,7 @@ import { PLAN_SCHEMA_VERSION, PlanFile, PlanFileError, parsePlanFile, summarize 
 import { PolicyConfigError } from "../plan/policyConfig";
 import { RevisionError } from "../plan/revisionError";
 import { PROJECT_ROOT, ProgramError } from "../plan/check";
-import { readPlanJson, writePlanJson } from "../plan/planJson";
+import { PlanSource, readPlanJsonWithRanges, unchangedResources, writePlanJson } from "../plan/planJson";
 import { renderMarkdown, renderText } from "../plan/render";
 
 // Each command loads what it needs when it runs: `check` never loads the program, its config schema
@@ -137,8 +137,8 @@ function write(target: string, text: string): void {
     else fs.writeFileSync(target, text.endsWith("\n") ? text : `${text}\n`);
 }
 
-function emit(plan: PlanFile, args: Args): number {
-    if (args.json !== undefined) writePlanJson(args.json, plan);
+function emit(plan: PlanFile, args: Args, source?: PlanSource): number {
+    if (args.json !== undefined) writePlanJson(args.json, plan, source);
     if (args.markdown !== undefined) write(args.markdown, renderMarkdown(plan));
     if (args.json !== "-" && args.markdown !== "-") write("-", renderText(plan));
     return plan.summary.mandatory > 0 ? EXIT_VIOLATIONS : EXIT_OK;
@@ -158,14 +158,14 @@ async function runPlan(args: Args): Promise<number> {
 
 async function runCheck(args: Args): Promise<number> {
     const file = args.planFile!;
-    let json: unknown;
+    let read: ReturnType<typeof readPlanJsonWithRanges>;
     try {
-        json = readPlanJson(file);
+        read = readPlanJsonWithRanges(file);
     } catch (e) {
         if (e instanceof SyntaxError) throw new PlanFileError(`bad plan file: ${file} is not JSON: ${e.message}`);
         throw new ProgramError(`cannot read plan file ${file}: ${(e as Error).message}`);
     }
-    const saved = parsePlanFile(json);
+    const saved = parsePlanFile(read.json);
     if (args.stack !== undefined && args.stack !== saved.stack) {
         throw new PlanFileError(`bad plan file: stack: the plan is for stack '${saved.stack}', not '${args.stack}'; the policies read the environment from each resource's URN, so check it as '${saved.stack}'`);
     }
@@ -180,7 +180,7 @@ async function runCheck(args: Args): Promise<number> {
         violations,
         summary: summarize(saved.resources, violations),
     };
-    return emit(plan, args);
+    return emit(plan, args, unchangedResources(file, read, saved.resources));
 }
 
 async function runDiff(args: Args): Promise<number> {

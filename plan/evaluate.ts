@@ -10,7 +10,7 @@ import {
 } from "@pulumi/policy";
 import { EnforcementLevel, PlanResource, UNKNOWN, Violation } from "./model";
 import { PolicyConfig } from "./policyConfig";
-import { SPECIAL_SIG_KEY, UNKNOWN_WIRE_VALUE, UnknownValueError, UnknownValueErrorLike, deserializeProperties, getPulumiType, isResourcePolicy, isStackPolicy, unknownCheckingProxy } from "./policyInternals";
+import { SPECIAL_SIG_KEY, UNKNOWN_WIRE_VALUE, UnknownValueError, UnknownValueErrorLike, deserializeProperties, getPulumiType, isResourcePolicy, isStackPolicy, previewProxy } from "./policyInternals";
 
 /**
  * Evaluates a policy pack on a plan's resources with the same arguments the policy server builds
@@ -94,7 +94,7 @@ function policyProps(r: PlanResource, propsCache: PropsCache): Record<string, an
             const plain = (found & HAS_SIGNATURE) !== 0 ? deserializeProperties({ toJavaScript: () => wire }, false) : wire;
             // The proxy only ever acts on unknown values; without any, the plain copy reads the same
             // and spares a proxy per property read.
-            props = unknown ? unknownCheckingProxy(plain) : plain;
+            props = unknown ? previewProxy(plain) : plain;
         } else {
             props = r.inputs;
         }

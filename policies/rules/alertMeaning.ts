@@ -351,7 +351,6 @@ export const alertsFireAtRunbookThresholds: StackValidationPolicy = {
             }
         }
         const required = new Set([...REQUIRED.any, ...REQUIRED.web, ...(hasCertificates ? [CERTIFICATE_EXPIRY] : [])]);
-        const memoContext = JSON.stringify([[...recordings.keys()].map((k) => [k, show(recordings.get(k)!)]), [...unreadable], config]);
         const judged = new Map<string, unknown[][]>();
         let certificateExpiryFound = false;
         for (const rule of rules) {
@@ -370,8 +369,10 @@ export const alertsFireAtRunbookThresholds: StackValidationPolicy = {
                     judgeAlert(a.alert, a.rule, meaning, recordings, unreadable, config, alertScope, rule, reportViolation);
                     continue;
                 }
-                // The same alert, expression and scope judge the same everywhere: a stack with many copies of one rule set pays once.
-                const key = JSON.stringify([a.alert, exprRaw ?? null, forRaw ?? null, alertScope ? [[...alertScope.namespaces], [...alertScope.jobs], alertScope.stack] : null, meaning ?? null]) + memoContext;
+                // The same alert with the same expression and `for` judges the same everywhere in this
+                // stack (its meaning, its scope, the recordings and the config are the stack's, decided
+                // above): a stack with many copies of one rule set pays once.
+                const key = JSON.stringify([a.alert, exprRaw ?? null, forRaw ?? null]);
                 let calls = judged.get(key);
                 if (calls === undefined) {
                     const captured: unknown[][] = [];

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { planJsonText, readPlanJson, writePlanJson } from "../../plan/planJson";
+import { planJsonText, readPlanJson, readPlanJsonWithRanges, unchangedResources, writePlanJson } from "../../plan/planJson";
 
 describe("unit: the plan file's text (docs/plan-schema.md)", () => {
     const plan = {
@@ -124,6 +124,73 @@ describe("unit: the plan file's text (docs/plan-schema.md)", () => {
         it("a file that cannot be read is the reader's error, not a SyntaxError", () => {
             assert.throws(() => readPlanJson(path.join(dir, "missing.json")), (e: NodeJS.ErrnoException) => e.code === "ENOENT");
             assert.throws(() => readPlanJson(dir), (e: NodeJS.ErrnoException) => !(e instanceof SyntaxError) && e.code === "EISDIR");
+        });
+    });
+
+    describe("writing back a plan it read: unchanged resources copied from the file, the same plan either way", () => {
+        let dir: string;
+        before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-copy-"))));
+        after(() => fs.rmSync(dir, { recursive: true, force: true }));
+        const full = (i: number, extra: Record<string, unknown> = {}) => ({
+            urn: `urn:${i}`,
+            type: "t",
+            name: `n${i}`,
+            custom: true,
+            parent: null,
+            inputs: { s: `é✓ "${i}" \\ }`.repeat(1 + (i % 50) * 40) },
+            ...extra,
+        });
+        /** Reads `text` as check does: normalised copies (a default for `custom`), then writes them back. */
+        const roundTrip = (text: string, target?: string) => {
+            const file = path.join(dir, `in-${Math.random()}.json`);
+            fs.writeFileSync(file, text);
+            const read = readPlanJsonWithRanges(file);
+            const plan = read.json as { resources: Array<Record<string, unknown>> };
+            const normalised = { ...plan, resources: plan.resources.map((r) => ({ custom: true, ...r })), violations: [{ policy: "p" }] };
+            const source = unchangedResources(file, read, normalised.resources);
+            const out = target === "same" ? file : path.join(dir, `out-${Math.random()}.json`);
+            writePlanJson(out, normalised, source);
+            return { copied: source.ranges.size, written: fs.readFileSync(out, "utf8"), expected: normalised };
+        };
+
+        it("one-line resources with every field are copied; the written file is the plan, one resource per line", () => {
+            const plan = { schemaVersion: 1, stack: "s", resources: Array.from({ length: 400 }, (_, i) => full(i)) };
+            for (const text of [JSON.stringify(plan), planJsonText(plan)]) {
+                const { copied, written, expected } = roundTrip(text);
+                assert.strictEqual(copied, 400);
+                assert.ok(written.length > 3 * (1 << 20), "larger than the write buffer");
+                assert.deepStrictEqual(JSON.parse(written), JSON.parse(JSON.stringify(expected)));
+                assert.strictEqual(written.split("\n").filter((l) => l.includes('"urn":')).length, 400, "one resource per line");
+            }
+        });
+
+        it("a resource given a default, or written over several lines, is written anew; the rest are copied", () => {
+            const resources = Array.from({ length: 30 }, (_, i) => {
+                const { custom, ...rest } = full(i);
+                return i % 3 === 0 ? rest : { ...rest, custom };
+            });
+            const text = `{"schemaVersion":1,"stack":"s","resources":[\n${resources.map((r, i) => (i % 5 === 0 ? JSON.stringify(r, null, 2) : JSON.stringify(r))).join(",\n")}\n]}`;
+            const { copied, written, expected } = roundTrip(text);
+            assert.strictEqual(copied, resources.filter((_, i) => i % 3 !== 0 && i % 5 !== 0).length);
+            assert.deepStrictEqual(JSON.parse(written), JSON.parse(JSON.stringify(expected)));
+            assert.strictEqual(written.split("\n").filter((l) => l.includes('"urn":')).length, 30, "one resource per line");
+        });
+
+        it("writing over the file it read, or after the file changed, writes every resource anew", () => {
+            const plan = { schemaVersion: 1, stack: "s", resources: Array.from({ length: 50 }, (_, i) => full(i)) };
+            const { written, expected } = roundTrip(JSON.stringify(plan), "same");
+            assert.deepStrictEqual(JSON.parse(written), JSON.parse(JSON.stringify(expected)));
+
+            const file = path.join(dir, "changed.json");
+            fs.writeFileSync(file, JSON.stringify(plan));
+            const read = readPlanJsonWithRanges(file);
+            const resources = (read.json as typeof plan).resources;
+            const source = unchangedResources(file, read, resources);
+            assert.strictEqual(source.ranges.size, 50);
+            fs.writeFileSync(file, JSON.stringify({ ...plan, resources: [] }) + " ".repeat(100));
+            const out = path.join(dir, "changed-out.json");
+            writePlanJson(out, { ...plan, resources }, source);
+            assert.deepStrictEqual(JSON.parse(fs.readFileSync(out, "utf8")), plan);
         });
     });
 });

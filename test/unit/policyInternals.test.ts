@@ -1,6 +1,17 @@
 import * as assert from "assert";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
-import { SPECIAL_SIG_KEY, UNKNOWN_WIRE_VALUE, deserializeProperties, getPulumiType, isResourcePolicy, isStackPolicy } from "../../plan/policyInternals";
+import * as internals from "../../plan/policyInternals";
+import { SPECIAL_SIG_KEY, UNKNOWN_WIRE_VALUE, deserializeProperties, getPulumiType, isResourcePolicy, isStackPolicy, previewProxy, unknownCheckingProxy } from "../../plan/policyInternals";
+import { at, keysAt, listAt, stringMap } from "../../policies/rules/props";
+import { evaluatePolicies } from "../../plan/evaluate";
+import { checkResources, packSpec } from "../../plan/check";
+import { reconcilePolicyConfig } from "../../plan/policyConfig";
+import { PlanResource, UNKNOWN } from "../../plan/model";
+import { readPlanJson } from "../../plan/planJson";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { spawnSync } from "child_process";
 import { validateResourceOfType as ours } from "../../policies/rules/meta";
 import { policies } from "../../policies/rules";
 
@@ -71,5 +82,105 @@ describe("unit: the policy server's helpers restated for a fast runbook check", 
     it("a plan file's inputs, which hold no signature, deserialize to themselves", () => {
         const wire = { a: 1, b: "x", c: [true, null, { d: UNKNOWN_WIRE_VALUE }], e: { f: [1, 2] } };
         assert.deepStrictEqual(deserializeProperties({ toJavaScript: () => wire }, false), wire);
+    });
+
+    describe("previewProxy reads as @pulumi/policy's unknownCheckingProxy", () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const wire = require("@pulumi/policy/proxy") as Record<string, unknown>;
+        const sentinels = Object.keys(wire).filter((k) => /^unknown\w+Value$/.test(k)).map((k) => wire[k] as string);
+        let seed = 7;
+        const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+        const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)];
+        const tree = (depth: number): unknown => {
+            const r = random();
+            if (depth > 3 || r < 0.3) return pick<unknown>([1, 0, "text", "", true, false, null, pick(sentinels), pick(sentinels)]);
+            if (r < 0.6) return Array.from({ length: Math.floor(random() * 4) }, () => tree(depth + 1));
+            return Object.fromEntries(Array.from({ length: Math.floor(random() * 4) }, (_, i) => [pick(["a", "b", "spec", "name", "0", "length"]) + i, tree(depth + 1)]));
+        };
+        /** Every path to every value of a tree (the keys a policy could read). */
+        const paths = (v: unknown, prefix: string[] = []): string[][] => {
+            const out = [prefix];
+            if (v !== null && typeof v === "object") for (const k of Object.keys(v)) out.push(...paths((v as Record<string, unknown>)[k], [...prefix, k]));
+            return out;
+        };
+        /** What a read gives, comparable across the two proxies: a value's JSON, or the error it throws. */
+        const outcome = (read: () => unknown): string => {
+            try {
+                const v = read();
+                if (typeof v === "function") return "function";
+                return `value ${JSON.stringify(v)} ${Array.isArray(v) ? "list" : typeof v}`;
+            } catch (e) {
+                return `${e instanceof internals.UnknownValueError ? "UnknownValueError" : (e as Error).name}: ${(e as Error).message}`;
+            }
+        };
+        const readers: Array<[string, (o: any, p: string[]) => unknown]> = [
+            ["the value at the path", (o, p) => p.reduce((v, k) => v[k], o)],
+            ["Object.keys", (o, p) => Object.keys(p.reduce((v, k) => v[k], o) ?? {})],
+            ["Object.entries", (o, p) => Object.entries(p.reduce((v, k) => v[k], o) ?? {})],
+            ["a spread copy", (o, p) => ({ ...p.reduce((v, k) => v[k], o) })],
+            ["in", (o, p) => p.length > 0 && p.slice(0, -1).reduce((v, k) => v[k], o) !== null && p[p.length - 1] in p.slice(0, -1).reduce((v, k) => v[k], o)],
+            ["list methods", (o, p) => {
+                const v = p.reduce((x, k) => x[k], o);
+                return Array.isArray(v) ? [v.map((x: unknown) => typeof x), v.filter(Boolean).length, v.some((x: unknown) => x === 1), v.find((x: unknown) => x === null), [...v].length, Array.from(v).length, v.includes("text"), v.length] : null;
+            }],
+            ["for..of", (o, p) => {
+                const v = p.reduce((x, k) => x[k], o);
+                const seen: unknown[] = [];
+                if (Array.isArray(v)) for (const x of v) seen.push(typeof x);
+                return seen;
+            }],
+            ["the pack's at, listAt, keysAt and stringMap", (o, p) => [at(o, ...p), listAt(o, ...p), keysAt(o, ...p), stringMap(at(o, ...p))].map((x) => (x === UNKNOWN || (Array.isArray(x) && x.includes(UNKNOWN)) ? "UNKNOWN" : x))],
+        ];
+
+        it("every reader on every path of 300 generated props: the same value or the same UnknownValueError", () => {
+            let compared = 0;
+            let unknownsMet = 0;
+            for (let n = 0; n < 300; n++) {
+                const props = { root: tree(0), other: tree(1) };
+                for (const p of paths(props)) {
+                    for (const [what, read] of readers) {
+                        const expected = outcome(() => read(unknownCheckingProxy(props), p));
+                        const actual = outcome(() => read(previewProxy(props), p));
+                        assert.strictEqual(actual, expected, `${what} at ${JSON.stringify(p)} of ${JSON.stringify(props)}`);
+                        compared++;
+                        if (expected.startsWith("UnknownValueError")) unknownsMet++;
+                    }
+                }
+            }
+            assert.ok(compared > 5000 && unknownsMet > 500, `${compared} reads compared, ${unknownsMet} of them unknowns`);
+        });
+
+        it("the whole pack gives the same verdicts on production's plan, its unknowns and a copy with more of them, through either proxy", async () => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "preview-proxy-"));
+            try {
+                const file = path.join(dir, "production.json");
+                const r = spawnSync(process.execPath, [path.resolve(__dirname, "..", "..", "cli", "runbook.js"), "plan", "--stack", "production", "--json", file], { encoding: "utf8" });
+                assert.ok(fs.existsSync(file), r.stderr);
+                const resources = (readPlanJson(file) as { resources: PlanResource[] }).resources;
+                // More unknowns: every third string input of every fifth resource becomes one.
+                let k = 0;
+                const unknownMore = (v: unknown): unknown => (typeof v === "string" ? (k++ % 3 === 0 ? UNKNOWN : v) : Array.isArray(v) ? v.map(unknownMore) : v !== null && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([x, y]) => [x, unknownMore(y)])) : v);
+                const more = resources.map((res, i) => (i % 5 === 0 ? { ...res, inputs: unknownMore(res.inputs) as Record<string, unknown> } : res));
+                const pack = packSpec();
+                const config = reconcilePolicyConfig(pack.policies, pack.enforcementLevel, {});
+                for (const plan of [resources, more]) {
+                    const ours = await evaluatePolicies(plan, pack, config);
+                    const mutable = internals as { previewProxy: unknown };
+                    const saved = mutable.previewProxy;
+                    mutable.previewProxy = unknownCheckingProxy;
+                    let theirs;
+                    try {
+                        theirs = await evaluatePolicies(plan, pack, config);
+                    } finally {
+                        mutable.previewProxy = saved;
+                    }
+                    assert.deepStrictEqual(ours, theirs);
+                    assert.ok(ours.some((v) => v.message.includes("during preview")) || plan === resources, "the copy with more unknowns meets some");
+                }
+                void checkResources;
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
+        });
     });
 });

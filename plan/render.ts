@@ -50,18 +50,35 @@ function show(v: unknown): string {
     return JSON.stringify(v);
 }
 
-export function keyProperties(r: PlanResource): string {
-    const paths = KEY_PROPS[r.type] ?? Object.keys(r.inputs).filter((k) => ["string", "number", "boolean"].includes(typeof r.inputs[k])).slice(0, 4);
-    return paths
-        .map((p) => [p, lookup(r.inputs, p)] as const)
-        .filter(([, v]) => v !== undefined)
-        .map(([p, v]) => `${p}=${show(v)}`)
-        .join(" ");
+/** The first few scalar inputs of a type without KEY_PROPS. */
+function scalarKeys(inputs: Record<string, unknown>): string[] {
+    const keys: string[] = [];
+    for (const k in inputs) {
+        const t = typeof inputs[k];
+        if (t === "string" || t === "number" || t === "boolean") keys.push(k);
+        if (keys.length === 4) break;
+    }
+    return keys;
 }
 
+export function keyProperties(r: PlanResource): string {
+    let out = "";
+    for (const p of KEY_PROPS[r.type] ?? scalarKeys(r.inputs)) {
+        const v = lookup(r.inputs, p);
+        if (v !== undefined) out += `${out === "" ? "" : " "}${p}=${show(v)}`;
+    }
+    return out;
+}
+
+/** `aws:rds/instance:Instance` → `aws:Instance`, once per type (a plan has few types and many resources). */
+const shortTypes = new Map<string, string>();
 function shortType(type: string): string {
-    const parts = type.split(":");
-    return parts.length === 3 ? `${parts[0]}:${parts[2]}` : type;
+    let short = shortTypes.get(type);
+    if (short === undefined) {
+        const parts = type.split(":");
+        shortTypes.set(type, (short = parts.length === 3 ? `${parts[0]}:${parts[2]}` : type));
+    }
+    return short;
 }
 
 /**

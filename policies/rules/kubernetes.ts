@@ -443,6 +443,8 @@ export const k8sNetworkIsolation: StackValidationPolicy = {
 /** Key names that hold secrets (SC-1): a ConfigMap is readable by anyone who can read the namespace's config. */
 const SECRET_KEY = /(passw(or)?d|(^|[-_.])pass($|[-_.])|secret|token|api[-_]?key|private[-_]?key|credential|(^|[-_.])auth($|[-_.])|connection[-_]?string)/i;
 const SECRET_LINE = /^\s*(requirepass|masterauth|masterpassword)\s+\S+/im;
+/** The words alone, searched first: the anchored line expression tries every position of a long script. */
+const SECRET_WORD = /requirepass|masterauth|masterpassword/i;
 // Searched from its literal "://" (a scheme before it changes nothing), so long values scan in one pass.
 const URL_WITH_PASSWORD = /:\/\/[^\s/:@]*:[^\s/@]+@/;
 
@@ -468,7 +470,7 @@ export const k8sNoSecretsInConfigMaps: StackValidationPolicy = {
                         // hold a requirepass line or a URL with a password, so it never passes silently.
                         cannotCheckYet(reportViolation, "k8s-no-secrets-in-configmaps", cm.urn, `the value of '${key}' in ConfigMap '${cm.name}' (a requirepass line or a URL with a password)`);
                     } else if (typeof value === "string") {
-                        const line = SECRET_LINE.exec(value);
+                        const line = SECRET_WORD.test(value) ? SECRET_LINE.exec(value) : null;
                         if (line) problems.push(`'${key}' has a ${line[1]} line`);
                         if (URL_WITH_PASSWORD.test(value)) problems.push(`'${key}' has a URL with a password`);
                     }

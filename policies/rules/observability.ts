@@ -33,8 +33,18 @@ export function unknownAlertNames(props: unknown): boolean {
     return listAt(props, "spec", "groups").some((g) => g === UNKNOWN || at(g, "rules") === UNKNOWN || listAt(g, "rules").some((r) => r === UNKNOWN || at(r, "alert") === UNKNOWN));
 }
 
-/** The alerting rules of a PrometheusRule's props (recording rules skipped). */
-export function alertsOf(props: unknown): Alert[] {
+/** Alerts already read, per props object: several policies read every PrometheusRule of the stack. */
+const alertsRead = new WeakMap<object, readonly Alert[]>();
+
+/** The alerting rules of a PrometheusRule's props (recording rules skipped); the list and its alerts are read-only. */
+export function alertsOf(props: unknown): readonly Alert[] {
+    if (props === null || typeof props !== "object") return readAlerts(props);
+    let alerts = alertsRead.get(props);
+    if (alerts === undefined) alertsRead.set(props, (alerts = readAlerts(props)));
+    return alerts;
+}
+
+function readAlerts(props: unknown): Alert[] {
     const out: Alert[] = [];
     for (const group of listAt(props, "spec", "groups")) {
         for (const rule of listAt(group, "rules")) {

@@ -140,8 +140,13 @@ function levelOf(p: Policy, pack: PackSpec, config: PolicyConfig): EnforcementLe
     return (config[p.name]?.enforcementLevel || p.enforcementLevel || pack.enforcementLevel) as EnforcementLevel;
 }
 
-function makeReporter(p: Policy, pack: PackSpec, level: EnforcementLevel, out: Violation[], defaultUrn: string | null): ReportViolation {
+/**
+ * The reporter of one policy. The resource it reports on by default is read from `subject` when it
+ * reports, so one reporter serves a policy's calls on every resource (they run one after another).
+ */
+function makeReporter(p: Policy, pack: PackSpec, level: EnforcementLevel, out: Violation[], subject: { urn: string | null }): ReportViolation {
     return (message?: string | object, urn?: string) => {
+        const defaultUrn = subject.urn;
         if (message !== null && typeof message === "object") {
             const info = message as { message?: string; description?: string; urn?: string; enforcementLevel?: EnforcementLevel; name?: string };
             out.push({
@@ -189,15 +194,15 @@ function configGetter(p: Policy, config: PolicyConfig) {
  * large checks, so stacks are off while a policy runs; a real crash runs once more with them on, for
  * a trace worth reading.
  */
-function runGuarded(p: Policy, pack: PackSpec, urn: string | null, out: Violation[], fn: () => unknown): void | Promise<void> {
+function runGuarded<A>(p: Policy, pack: PackSpec, urn: string | null, out: Violation[], fn: (args: A, report: ReportViolation) => unknown, args: A, report: ReportViolation): void | Promise<void> {
     const stackTraceLimit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
     let result: unknown;
     try {
-        result = fn();
+        result = fn(args, report);
     } catch (e) {
         Error.stackTraceLimit = stackTraceLimit;
-        return settle(p, pack, urn, out, fn, e);
+        return settle(p, pack, urn, out, () => fn(args, report), e);
     }
     Error.stackTraceLimit = stackTraceLimit;
     // Most validations are synchronous; only a returned promise costs a turn of the event loop.
@@ -208,7 +213,7 @@ function runGuarded(p: Policy, pack: PackSpec, urn: string | null, out: Violatio
                 await result;
             } catch (e) {
                 Error.stackTraceLimit = stackTraceLimit;
-                return settle(p, pack, urn, out, fn, e);
+                return settle(p, pack, urn, out, () => fn(args, report), e);
             } finally {
                 Error.stackTraceLimit = stackTraceLimit;
             }
@@ -278,7 +283,9 @@ export async function evaluatePolicies(resources: PlanResource[], pack: PackSpec
         p: Policy;
         effective: EnforcementLevel;
         validation: (args: ResourceValidationArgs, report: ReportViolation) => unknown;
+        report: ReportViolation;
     }
+    const subject = { urn: null as string | null };
     const typed = new Map<string, Runnable[]>();
     const untyped: Runnable[] = [];
     for (const p of pack.policies) {
@@ -292,7 +299,7 @@ export async function evaluatePolicies(resources: PlanResource[], pack: PackSpec
         for (const validation of validations) {
             // A typed validation of another type is not applicable (validateResourceOfType returns at once).
             const type = getPulumiType(validation) ?? only;
-            const runnable = { p, effective, validation: validation as Runnable["validation"] };
+            const runnable = { p, effective, validation: validation as Runnable["validation"], report: makeReporter(p, pack, effective, violations, subject) };
             if (type === undefined) untyped.push(runnable);
             else typed.set(type, [...(typed.get(type) ?? []), runnable]);
         }
@@ -326,11 +333,11 @@ export async function evaluatePolicies(resources: PlanResource[], pack: PackSpec
         const opts = resourceOptions(r);
         const isType = ((cls: unknown) => isTypeOf(r.type, cls)) as ResourceValidationArgs["isType"];
         const asType = ((cls: unknown) => (isTypeOf(r.type, cls) ? props : undefined)) as ResourceValidationArgs["asType"];
-        for (const { p, effective, validation } of runnables) {
-            const report = makeReporter(p, pack, effective, violations, r.urn);
+        subject.urn = r.urn;
+        for (const { p, validation, report } of runnables) {
             const args: ResourceValidationArgs = { type: r.type, urn: r.urn, name: r.name, props, opts, stackTags, isType, asType, getConfig: getterOf(p), notApplicable: throwNotApplicable };
             if (provider) args.provider = provider;
-            const pending = runGuarded(p, pack, r.urn, violations, () => validation(args, report));
+            const pending = runGuarded(p, pack, r.urn, violations, validation, args, report);
             if (pending) await pending;
         }
     }
@@ -344,17 +351,15 @@ export async function evaluatePolicies(resources: PlanResource[], pack: PackSpec
         const only = getPulumiType(policy.validateStack);
         if (only && !resources.some((r) => r.type === only)) continue;
         const effective = level === "remediate" ? "mandatory" : level;
-        const report = makeReporter(p, pack, effective, violations, null);
-        const pending = runGuarded(p, pack, null, violations, () => {
-            stackResources ??= linkStackResources(resources, byUrn, cache);
-            const args: StackValidationArgs = {
-                resources: stackResources,
-                getConfig: configGetter(p, config),
-                stackTags,
-                notApplicable: throwNotApplicable,
-            };
-            return policy.validateStack(args, report);
-        });
+        const report = makeReporter(p, pack, effective, violations, { urn: null });
+        stackResources ??= linkStackResources(resources, byUrn, cache);
+        const args: StackValidationArgs = {
+            resources: stackResources,
+            getConfig: configGetter(p, config),
+            stackTags,
+            notApplicable: throwNotApplicable,
+        };
+        const pending = runGuarded(p, pack, null, violations, (a: StackValidationArgs, r: ReportViolation) => policy.validateStack(a, r), args, report);
         if (pending) await pending;
     }
     return violations;

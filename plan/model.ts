@@ -1,6 +1,4 @@
-import type { ValidateFunction } from "ajv";
-import * as fs from "fs";
-import * as path from "path";
+import { planFileValidator } from "./validators";
 
 /**
  * The plan file: what `runbook plan --json` writes and `runbook check` reads. Documented in
@@ -85,20 +83,10 @@ function jsonPath(pointer: string): string {
 /**
  * The published schema, relaxed so that a hand-written plan may leave out what `check` recomputes
  * (violations, summary, the pack) and what has a default (a resource's options). Everything that is
- * present must have the published type.
+ * present must have the published type (validators.ts: planFileSchema).
  */
-let validator: ValidateFunction | undefined;
 function validate(json: unknown): void {
-    if (!validator) {
-        const schema = JSON.parse(fs.readFileSync(path.resolve(__dirname, "..", "..", "docs", "plan.schema.json"), "utf8"));
-        schema.required = ["schemaVersion", "stack", "resources"];
-        schema.definitions.resource.required = ["urn", "type", "name", "inputs"];
-        // The schema is this project's own (docs/plan.schema.json, checked by the tests): compiling the meta-schema to validate it again on every run would only cost start-up time.
-        // Loaded here, not at the top: only reading a plan file (check, diff) needs the validator.
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const Ajv = (require("ajv") as typeof import("ajv")).default;
-        validator = new Ajv({ allErrors: false, strict: false, validateSchema: false }).compile(schema);
-    }
+    const validator = planFileValidator();
     if (validator(json)) return;
     const e = validator.errors![0];
     const where = jsonPath(e.instancePath);

@@ -1,6 +1,6 @@
-import type AjvType from "ajv";
 import { Policies } from "@pulumi/policy";
 import { EnforcementLevel } from "./model";
+import { policyConfigValidator } from "./validators";
 
 /**
  * Policy pack config, handled the way the Pulumi CLI handles `--policy-pack-config`: each policy
@@ -68,15 +68,13 @@ export function reconcilePolicyConfig(policies: Policies, packLevel: Enforcement
         Object.assign(result[name].properties, entry.properties);
     }
     // A policy's defaults satisfy its own schema (a unit test checks every policy), so only the
-    // policies the given config sets properties of can fail; without any, ajv is never loaded.
+    // policies the given config sets properties of can fail; without any, none is validated.
     const configured = policies.filter((p) => p.configSchema && Object.keys(given[p.name]?.properties ?? {}).length > 0);
     if (configured.length === 0) return result;
-    const Ajv = (require("ajv") as { default: typeof AjvType }).default;
-    const ajv = new Ajv({ allErrors: true, strict: false });
     const errors: string[] = [];
     for (const p of configured) {
-        if (!p.configSchema) continue;
-        const validate = ajv.compile({ type: "object", properties: p.configSchema.properties, required: p.configSchema.required });
+        const validate = policyConfigValidator(p, policies);
+        if (validate === undefined) continue;
         if (!validate(result[p.name].properties)) {
             for (const e of validate.errors ?? []) errors.push(`${p.name}${e.instancePath.replace(/\//g, ".")}: ${e.message}`);
         }

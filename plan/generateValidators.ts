@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { policies } from "../policies/rules";
-import { PLAN_OPTIONS, POLICY_OPTIONS, planFileSchema, policyConfigSchema, policySchemas, schemasKey } from "./validators";
+import { PLAN_OPTIONS, POLICY_OPTIONS, planFileSchema, policyConfigSchema, schemasKey } from "./validators";
 
 /*
  * `npm run build` runs this after tsc: it compiles the plan file's schema and every policy's config
@@ -32,9 +32,10 @@ function main(): void {
         `const plan = ${moduleCode(PLAN_OPTIONS, [["plan", plan]])};`,
         `const configs = ${moduleCode(POLICY_OPTIONS, configured.map(([, schema], i) => [exportName(i), schema]))};`,
         `exports.planKey = ${JSON.stringify(schemasKey(plan, PLAN_OPTIONS))};`,
-        `exports.policiesKey = ${JSON.stringify(schemasKey(policySchemas(policies), POLICY_OPTIONS))};`,
         "exports.plan = plan.plan;",
-        `exports.policies = { ${configured.map(([name], i) => `${JSON.stringify(name)}: configs.${exportName(i)}`).join(", ")} };`,
+        "exports.policies = {",
+        ...configured.map(([name, schema], i) => `    ${JSON.stringify(name)}: { key: ${JSON.stringify(schemasKey(schema, POLICY_OPTIONS))}, validate: configs.${exportName(i)} },`),
+        "};",
         "",
     ].join("\n");
     fs.writeFileSync(path.join(__dirname, "validators.generated.js"), text);

@@ -73,7 +73,7 @@ export function reconcilePolicyConfig(policies: Policies, packLevel: Enforcement
     if (configured.length === 0) return result;
     const errors: string[] = [];
     for (const p of configured) {
-        const validate = policyConfigValidator(p, policies);
+        const validate = policyConfigValidator(p);
         if (validate === undefined) continue;
         if (!validate(result[p.name].properties)) {
             for (const e of validate.errors ?? []) errors.push(`${p.name}${e.instancePath.replace(/\//g, ".")}: ${e.message}`);

@@ -40,16 +40,11 @@ export function schemasKey(schemas: unknown, options: object): string {
     return crypto.createHash("sha256").update(JSON.stringify([schemas, options])).digest("hex");
 }
 
-/** What the pack's config validators are made from: each policy's name and config schema. */
-export function policySchemas(policies: readonly Policy[]): Array<[string, unknown]> {
-    return policies.map((p) => [p.name, policyConfigSchema(p) ?? null]);
-}
-
 interface Generated {
     planKey: string;
-    policiesKey: string;
     plan: Validator;
-    policies: Record<string, Validator>;
+    /** Per policy: the key of the schema its validator was made from, and the validator. */
+    policies: Record<string, { key: string; validate: Validator }>;
 }
 
 let generated: Generated | null | undefined;
@@ -57,7 +52,8 @@ function loadGenerated(): Generated | null {
     if (generated === undefined) {
         try {
             // eslint-disable-next-line @typescript-eslint/no-require-imports
-            generated = require("./validators.generated") as Generated;
+            // Written by the build next to this file (not a source file, so not named as one).
+            generated = require(path.join(__dirname, "validators.generated.js")) as Generated;
         } catch {
             generated = null;
         }
@@ -65,16 +61,13 @@ function loadGenerated(): Generated | null {
     return generated;
 }
 
-let planFresh: boolean | undefined;
-let policiesFresh: boolean | undefined;
-
 let planValidator: Validator | undefined;
 /** The plan file's validator. */
 export function planFileValidator(): Validator {
     if (planValidator === undefined) {
         const schema = planFileSchema();
-        planFresh ??= loadGenerated()?.planKey === schemasKey(schema, PLAN_OPTIONS);
-        planValidator = planFresh ? loadGenerated()!.plan : compile(PLAN_OPTIONS, schema);
+        const g = loadGenerated();
+        planValidator = g !== null && g.planKey === schemasKey(schema, PLAN_OPTIONS) ? g.plan : compile(PLAN_OPTIONS, schema);
     }
     return planValidator;
 }
@@ -85,11 +78,16 @@ function compile(options: object, schema: object): Validator {
     return new Ajv(options).compile(schema) as Validator;
 }
 
-/** A policy's config validator, or undefined when it takes no config; `policies` are the whole pack, whose schemas the generated file holds. */
-export function policyConfigValidator(p: Policy, policies: readonly Policy[]): Validator | undefined {
+const configValidators = new WeakMap<Policy, Validator>();
+/** A policy's config validator, or undefined when it takes no config. */
+export function policyConfigValidator(p: Policy): Validator | undefined {
     const schema = policyConfigSchema(p);
     if (schema === undefined) return undefined;
-    policiesFresh ??= loadGenerated()?.policiesKey === schemasKey(policySchemas(policies), POLICY_OPTIONS);
-    if (policiesFresh && loadGenerated()!.policies[p.name]) return loadGenerated()!.policies[p.name];
-    return compile(POLICY_OPTIONS, schema);
+    let validate = configValidators.get(p);
+    if (validate === undefined) {
+        const g = loadGenerated()?.policies[p.name];
+        validate = g !== undefined && g.key === schemasKey(schema, POLICY_OPTIONS) ? g.validate : compile(POLICY_OPTIONS, schema);
+        configValidators.set(p, validate);
+    }
+    return validate;
 }

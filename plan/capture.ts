@@ -177,6 +177,12 @@ export async function captureProgram(options: CaptureOptions): Promise<Capture> 
     // with hundreds of resources that is a tenth of the run. Errors keep their messages.
     const stackTraceLimit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
+    // Each resource also records where in the program it was declared, from a stack trace of every
+    // frame (the SDK lifts the limit for it): the engine shows it in its diagnostics, the plan never
+    // reads it, and with hundreds of resources its traces were most of the run's garbage.
+    const resourceClass = pulumi.Resource as unknown as { stackTrace: (skip: number) => unknown[] };
+    const stackTrace = resourceClass.stackTrace;
+    resourceClass.stackTrace = () => [];
     try {
         await Promise.race([
             (async () => {
@@ -188,6 +194,7 @@ export async function captureProgram(options: CaptureOptions): Promise<Capture> 
         ]);
     } finally {
         Error.stackTraceLimit = stackTraceLimit;
+        resourceClass.stackTrace = stackTrace;
         process.off("unhandledRejection", onUnhandled);
     }
 

@@ -22,3 +22,27 @@ export function requireTool(ctx: Mocha.Context, name: string, debianPackage: str
     console.log(`      skipped: ${message}`);
     ctx.skip();
 }
+
+/** What the backup and restore scripts run besides their datastore's client (scripts/backup/lib.sh). */
+const BACKUP_TOOLS: Array<[tool: string, debianPackage: string]> = [
+    ["age", "age"],
+    ["age-keygen", "age"],
+    ["zstd", "zstd"],
+    ["curl", "curl"],
+    ["bash", "bash"],
+];
+
+/** Requires the backup scripts' tools (see requireTool) and returns the path of the AWS CLI they call. */
+export function requireBackupTools(ctx: Mocha.Context): string {
+    for (const [tool, debianPackage] of BACKUP_TOOLS) requireTool(ctx, tool, debianPackage);
+    return requireTool(ctx, "aws", "awscli");
+}
+
+/** Writes a new age identity to `file` and returns its recipient (age1…). */
+export function newAgeIdentity(file: string): string {
+    const made = spawnSync("age-keygen", ["-o", file], { encoding: "utf8" });
+    if (made.status !== 0) throw new Error(`age-keygen -o ${file} failed: ${made.stderr}`);
+    const recipient = spawnSync("age-keygen", ["-y", file], { encoding: "utf8" });
+    if (recipient.status !== 0) throw new Error(`age-keygen -y ${file} failed: ${recipient.stderr}`);
+    return recipient.stdout.trim();
+}

@@ -9,7 +9,7 @@ import * as path from "path";
 import { ROLE_SCRIPT, roleScriptsDir, rolesEnv } from "../../components/database/roleJob";
 import { BACKUP_METRICS, BACKUP_PUSH_JOB, BACKUP_REPLICA_METRICS, DATASTORE_LABEL, DRILL_APP_CHECK_METRICS, DRILL_METRICS, DRILL_PUSH_JOB, STACK_LABEL } from "../../components/observability/backupMetrics";
 import { PG_BIN, RealPushgateway, RunResult, TestPostgres, TestPushgateway, TestS3, freePort, multipartCopyS3rver, ok, parseExposition, run } from "../helpers/servers";
-import { requireTool } from "../helpers/tools";
+import { newAgeIdentity, requireBackupTools, requireTool } from "../helpers/tools";
 
 /*
  * The backup and restore-drill scripts (scripts/backup/) against real servers on loopback:
@@ -102,16 +102,7 @@ describe("integration: backup and restore-drill scripts against PostgreSQL, Redi
     };
 
     before(async function () {
-        for (const [tool, pkg] of [
-            ["age", "age"],
-            ["age-keygen", "age"],
-            ["zstd", "zstd"],
-            ["curl", "curl"],
-            ["bash", "bash"],
-        ]) {
-            requireTool(this, tool, pkg);
-        }
-        aws = requireTool(this, "aws", "awscli");
+        aws = requireBackupTools(this);
         requireTool(this, "pg_dump", "postgresql-client-15", [PG_BIN]);
         requireTool(this, "pg_restore", "postgresql-client-15", [PG_BIN]);
         work = fs.mkdtempSync(path.join(os.tmpdir(), "runbook-backup-it-"));
@@ -119,9 +110,8 @@ describe("integration: backup and restore-drill scripts against PostgreSQL, Redi
 
         identityFile = path.join(work, "drill.agekey");
         otherIdentityFile = path.join(work, "other.agekey");
-        ok(spawnSync("age-keygen", ["-o", identityFile], { encoding: "utf8" }), "age-keygen");
-        ok(spawnSync("age-keygen", ["-o", otherIdentityFile], { encoding: "utf8" }), "age-keygen");
-        recipient = ok(spawnSync("age-keygen", ["-y", identityFile], { encoding: "utf8" }), "age-keygen -y").trim();
+        recipient = newAgeIdentity(identityFile);
+        newAgeIdentity(otherIdentityFile);
 
         await pg.start(this);
         await s3.start([BUCKET]);

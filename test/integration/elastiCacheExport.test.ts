@@ -7,7 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import { BACKUP_METRICS, BACKUP_PUSH_JOB } from "../../components/observability/backupMetrics";
 import { TestPushgateway, TestS3, freePort, ok, run } from "../helpers/servers";
-import { requireTool } from "../helpers/tools";
+import { newAgeIdentity, requireBackupTools, requireTool } from "../helpers/tools";
 
 /*
  * backup-elasticache.sh against loopback stand-ins: a fake ElastiCache Query API (the XML the AWS
@@ -160,22 +160,12 @@ describe("integration: backup-elasticache.sh exports an ElastiCache snapshot int
     const script = path.join(SCRIPTS, "backup-elasticache.sh");
 
     before(async function () {
-        for (const [tool, pkg] of [
-            ["age", "age"],
-            ["age-keygen", "age"],
-            ["zstd", "zstd"],
-            ["curl", "curl"],
-            ["bash", "bash"],
-        ]) {
-            requireTool(this, tool, pkg);
-        }
-        aws = requireTool(this, "aws", "awscli");
+        aws = requireBackupTools(this);
         const redisServer = requireTool(this, "redis-server", "redis-server");
         const redisCli = requireTool(this, "redis-cli", "redis-tools");
         work = fs.mkdtempSync(path.join(os.tmpdir(), "runbook-elasticache-it-"));
         identityFile = path.join(work, "drill.agekey");
-        ok(spawnSync("age-keygen", ["-o", identityFile], { encoding: "utf8" }), "age-keygen");
-        recipient = ok(spawnSync("age-keygen", ["-y", identityFile], { encoding: "utf8" }), "age-keygen -y").trim();
+        recipient = newAgeIdentity(identityFile);
 
         // The RDB ElastiCache would export: a real redis-server's SAVE of KEYS keys.
         const redisDir = path.join(work, "redis");

@@ -122,7 +122,7 @@ export function installCompileCache(command: string | undefined): void {
         const script = new vm.Script(Module.wrap(source), { filename, cachedData });
         if (cachedData === undefined || script.cachedDataRejected) fresh.push({ filename, hash, script });
         const wrapper = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => unknown;
-        return wrapper.call(mod.exports, mod.exports, require, mod, filename, path.dirname(filename), process, global, Buffer);
+        return wrapper.call(mod.exports, mod.exports, require, mod, filename, path.dirname(filename));
     };
     process.once("exit", () => {
         if (fresh.length > 0) save(base, stored, fresh);

@@ -281,7 +281,6 @@ export async function evaluatePolicies(resources: PlanResource[], pack: PackSpec
     // validations can apply to which type (typed ones by token, untyped ones to every resource).
     interface Runnable {
         p: Policy;
-        effective: EnforcementLevel;
         validation: (args: ResourceValidationArgs, report: ReportViolation) => unknown;
         report: ReportViolation;
     }
@@ -299,7 +298,7 @@ export async function evaluatePolicies(resources: PlanResource[], pack: PackSpec
         for (const validation of validations) {
             // A typed validation of another type is not applicable (validateResourceOfType returns at once).
             const type = getPulumiType(validation) ?? only;
-            const runnable = { p, effective, validation: validation as Runnable["validation"], report: makeReporter(p, pack, effective, violations, subject) };
+            const runnable = { p, validation: validation as Runnable["validation"], report: makeReporter(p, pack, effective, violations, subject) };
             if (type === undefined) untyped.push(runnable);
             else typed.set(type, [...(typed.get(type) ?? []), runnable]);
         }

@@ -51,8 +51,8 @@ let generated: Generated | null | undefined;
 function loadGenerated(): Generated | null {
     if (generated === undefined) {
         try {
-            // eslint-disable-next-line @typescript-eslint/no-require-imports
             // Written by the build next to this file (not a source file, so not named as one).
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
             generated = require(path.join(__dirname, "validators.generated.js")) as Generated;
         } catch {
             generated = null;
